@@ -1,0 +1,1 @@
+"""Backends that execute kernel frames: ref (numpy), cpu (native HLS C++), fpga (PYNQ)."""

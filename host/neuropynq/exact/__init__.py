@@ -1,0 +1,1 @@
+"""Exact inference, the yardstick of every sampler: variable elimination and enumeration."""

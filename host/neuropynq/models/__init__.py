@@ -1,0 +1,1 @@
+"""Probabilistic models: Bayesian networks (BIF), Boltzmann machines, task models."""

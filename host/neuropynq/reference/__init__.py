@@ -1,0 +1,1 @@
+"""The Python reference kernels (bit-exact to docs/spec.md) and their float twins."""
