@@ -36,6 +36,9 @@ test-fast: $(VENV)/.dev  ## the test suite without tests marked slow
 bench: $(VENV)/.runtime  ## print the benchmark tables (bench/)
 	$(PY) bench/run_all.py
 
+# Per-area targets (HLS, RTL, boards) live in mk/*.mk, one file per area.
+-include $(sort $(wildcard mk/*.mk))
+
 clean:  ## remove build output (keeps .venv)
 	rm -rf build sim_build .pytest_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
