@@ -1,0 +1,149 @@
+# Procedures of the bitstream flow. Kept free of top-level side effects so that
+# tests/test_bd_tcl.py can source this file under tclsh with stub Vivado commands.
+
+set npq_bd_dir [file dirname [file normalize [info script]]]
+set npq_kernels {bn_sampler bm_sampler}
+set npq_design neuropynq
+
+proc npq_fail {msg} {
+    puts stderr "neuropynq: $msg"
+    exit 1
+}
+
+# -key value pairs over defaults; an unknown key is an error, not silently ignored.
+proc npq_parse_args {argv defaults} {
+    set args $defaults
+    if {[llength $argv] % 2} { npq_fail "arguments come in -key value pairs: $argv" }
+    foreach {k v} $argv {
+        if {![dict exists $defaults $k]} {
+            npq_fail "unknown argument $k (known: [dict keys $defaults])"
+        }
+        dict set args $k $v
+    }
+    return $args
+}
+
+proc npq_load_board {name} {
+    global npq_bd_dir
+    set f [file join $npq_bd_dir boards $name.tcl]
+    if {![file exists $f]} {
+        set known [lmap b [glob -tails -directory [file join $npq_bd_dir boards] *.tcl] {file rootname $b}]
+        npq_fail "unknown board '$name' (known: [lsort $known])"
+    }
+    set ::npq_board [dict create]
+    source $f
+    return $::npq_board
+}
+
+# Interface names of the kernel IP: Vitis HLS names its ports after the C arguments;
+# the packaged SystemVerilog twin (hw/bd/package_rtl_ip.tcl) uses the RTL names.
+proc npq_kernel_ports {impl} {
+    switch -- $impl {
+        hls { return {ctrl s_axi_control in in_r out out_r clk ap_clk resetn ap_rst_n} }
+        rtl { return {ctrl s_axil in s_axis out m_axis clk clk_i resetn rst_ni} }
+        default { npq_fail "unknown IMPL '$impl' (hls or rtl)" }
+    }
+}
+
+proc npq_kernel_vlnv {kernel} { return "neuropynq:hls:${kernel}:1.0" }
+
+proc npq_create_project {board build_dir ip_repo} {
+    global npq_design
+    create_project -force $npq_design [file join $build_dir [dict get $board name]] \
+        -part [dict get $board part]
+    if {[llength [get_board_parts -quiet [dict get $board board_part]]] == 0} {
+        npq_fail "board files for [dict get $board name] ([dict get $board board_part]) are not\
+installed: add them with Vivado's XHub store or the board vendor's package"
+    }
+    set_property board_part [dict get $board board_part] [current_project]
+    set_property ip_repo_paths [list [file normalize $ip_repo]] [current_project]
+    update_ip_catalog
+}
+
+proc npq_create_bd {board impl} {
+    global npq_design npq_kernels
+    set ports [npq_kernel_ports $impl]
+    create_bd_design $npq_design
+
+    set ps [create_bd_cell -type ip -vlnv [dict get $board ps_vlnv] ps]
+    apply_bd_automation -rule [dict get $board ps_rule] \
+        -config {make_external "FIXED_IO, DDR" apply_board_preset "1"} $ps
+    set_property -dict [dict get $board ps_config] $ps
+    set master "/ps/[dict get $board ps_master]"
+    set slave "/ps/[dict get $board ps_slave]"
+    set clk "/ps/[dict get $board ps_clock]"
+
+    foreach kernel $npq_kernels {
+        set vlnv [npq_kernel_vlnv $kernel]
+        if {[llength [get_ipdefs -quiet $vlnv]] == 0} {
+            npq_fail "IP $vlnv is not in the IP repository: run 'make hls KERNEL=$kernel' first"
+        }
+        set k [create_bd_cell -type ip -vlnv $vlnv $kernel]
+        set dma [create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:7.1 ${kernel}_dma]
+        # Simple (register) mode, 32-bit streams, 26-bit length: a frame of up to 64 MiB.
+        set_property -dict {CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
+                            CONFIG.c_include_mm2s 1 CONFIG.c_include_s2mm 1 \
+                            CONFIG.c_m_axi_mm2s_data_width 32 CONFIG.c_m_axis_mm2s_tdata_width 32 \
+                            CONFIG.c_m_axi_s2mm_data_width 32 CONFIG.c_s_axis_s2mm_tdata_width 32 \
+                            CONFIG.c_mm2s_burst_size 64 CONFIG.c_s2mm_burst_size 64} $dma
+        connect_bd_intf_net [get_bd_intf_pins $dma/M_AXIS_MM2S] \
+                            [get_bd_intf_pins $k/[dict get $ports in]]
+        connect_bd_intf_net [get_bd_intf_pins $k/[dict get $ports out]] \
+                            [get_bd_intf_pins $dma/S_AXIS_S2MM]
+        foreach lite [list $dma/S_AXI_LITE $k/[dict get $ports ctrl]] {
+            apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
+                -config [list Master $master Clk $clk] [get_bd_intf_pins $lite]
+        }
+        foreach mm {M_AXI_MM2S M_AXI_S2MM} {
+            apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
+                -config [list Slave $slave Clk $clk] [get_bd_intf_pins $dma/$mm]
+        }
+    }
+    assign_bd_address
+    validate_bd_design
+    save_bd_design
+}
+
+proc npq_implement {board jobs} {
+    global npq_design
+    set bd [get_files $npq_design.bd]
+    generate_target all $bd
+    add_files -norecurse [make_wrapper -files $bd -top]
+    set_property top ${npq_design}_wrapper [current_fileset]
+    launch_runs impl_1 -to_step write_bitstream -jobs $jobs
+    wait_on_run impl_1
+    if {[get_property PROGRESS [get_runs impl_1]] ne "100%"} {
+        npq_fail "implementation of [dict get $board name] did not finish: see the impl_1 run log"
+    }
+    open_run impl_1
+}
+
+# Copy .bit + .hwh (same basename) and the reports; fail on negative slack.
+proc npq_collect {board out_dir} {
+    global npq_design
+    set dest [file join $out_dir [dict get $board name]]
+    file mkdir $dest
+    set run_dir [get_property DIRECTORY [get_runs impl_1]]
+    set bit [file join $run_dir ${npq_design}_wrapper.bit]
+    set hwh [lindex [get_files -all -quiet */hw_handoff/$npq_design.hwh] 0]
+    foreach f [list $bit $hwh] {
+        if {$f eq "" || ![file exists $f]} { npq_fail "expected output is missing: '$f'" }
+    }
+    file copy -force $bit [file join $dest $npq_design.bit]
+    file copy -force $hwh [file join $dest $npq_design.hwh]
+    report_utilization -file [file join $dest utilization.rpt]
+    report_timing_summary -file [file join $dest timing.rpt]
+    set wns [get_property SLACK [get_timing_paths -max_paths 1 -setup]]
+    if {$wns < 0} { npq_fail "timing not met on [dict get $board name]: WNS $wns ns" }
+    puts "neuropynq: wrote $dest/$npq_design.bit and .hwh (WNS $wns ns)"
+    return $dest
+}
+
+proc npq_build_bitstream {opts} {
+    set board [npq_load_board [dict get $opts -board]]
+    npq_kernel_ports [dict get $opts -impl]
+    npq_create_project $board [dict get $opts -build] [dict get $opts -ip_repo]
+    npq_create_bd $board [dict get $opts -impl]
+    npq_implement $board [dict get $opts -jobs]
+    npq_collect $board [dict get $opts -out]
+}

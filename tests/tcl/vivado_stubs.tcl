@@ -1,0 +1,65 @@
+# Stand-ins for the Vivado Tcl commands used by hw/bd/*.tcl. Each records its call
+# (one Tcl list per line) in $::env(NPQ_STUB_LOG) and returns what the flow needs.
+# Behaviour is steered by environment variables set by tests/test_bd_tcl.py:
+#   NPQ_STUB_RUN_DIR  directory the implementation run "writes" the .bit into
+#   NPQ_STUB_NO_BOARD_FILES / NPQ_STUB_NO_IP / NPQ_STUB_SLACK
+
+proc stub_log {call} {
+    set f [open $::env(NPQ_STUB_LOG) a]
+    puts $f $call
+    close $f
+}
+
+proc stub_env {name default} {
+    if {[info exists ::env($name)]} { return $::env($name) }
+    return $default
+}
+
+foreach cmd {create_project set_property update_ip_catalog create_bd_design apply_bd_automation
+             connect_bd_intf_net assign_bd_address validate_bd_design save_bd_design
+             generate_target add_files launch_runs wait_on_run open_run} {
+    proc $cmd {args} { stub_log [info level 0] }
+}
+proc current_project {} { return proj }
+proc current_fileset {} { return sources_1 }
+proc get_runs {name} { return $name }
+proc get_bd_intf_pins {path} { return $path }
+proc create_bd_cell {args} { stub_log [info level 0]; return [lindex $args end] }
+proc get_board_parts {args} {
+    if {[stub_env NPQ_STUB_NO_BOARD_FILES 0]} { return {} }
+    return [lindex $args end]
+}
+proc get_ipdefs {args} {
+    if {[stub_env NPQ_STUB_NO_IP 0]} { return {} }
+    return [lindex $args end]
+}
+proc make_wrapper {args} { stub_log [info level 0]; return neuropynq_wrapper.v }
+proc get_files {args} {
+    set pattern [lindex $args end]
+    if {[string match *hwh $pattern]} {
+        set hwh [file join $::env(NPQ_STUB_RUN_DIR) hw_handoff neuropynq.hwh]
+        file mkdir [file dirname $hwh]
+        set f [open $hwh w]; puts $f "<MODULES/>"; close $f
+        return [list $hwh]
+    }
+    return $pattern
+}
+proc get_property {name object} {
+    switch -- $name {
+        PROGRESS  { return 100% }
+        DIRECTORY {
+            set bit [file join $::env(NPQ_STUB_RUN_DIR) neuropynq_wrapper.bit]
+            set f [open $bit w]; puts $f "bitstream"; close $f
+            return $::env(NPQ_STUB_RUN_DIR)
+        }
+        SLACK     { return [stub_env NPQ_STUB_SLACK 0.412] }
+    }
+    error "stub get_property: unexpected property $name"
+}
+proc get_timing_paths {args} { return path0 }
+foreach cmd {report_utilization report_timing_summary} {
+    proc $cmd {args} {
+        stub_log [info level 0]
+        set f [open [lindex $args end] w]; puts $f "report"; close $f
+    }
+}
