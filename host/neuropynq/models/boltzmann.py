@@ -1,0 +1,138 @@
+"""Boltzmann machines over binary units: p(z) ∝ exp(bᵀz + ½ zᵀWz), z ∈ {0,1}^N.
+
+The model the `bm_sampler` kernel samples (docs/spec.md §3). W is symmetric with
+a zero diagonal; the constructor checks this because the kernel uses row k for
+neuron k and trusts the host on symmetry.
+"""
+from __future__ import annotations
+
+import os
+import zipfile
+
+import numpy as np
+
+from ..errors import ModelError
+
+SYMMETRY_ATOL = 1e-12
+
+
+def _as_float_array(x, name: str) -> np.ndarray:
+    try:
+        array = np.array(x, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(f"{name} is not a numeric array: {exc}") from None
+    return array
+
+
+def _check_weights(W: np.ndarray) -> None:
+    if W.ndim != 2 or W.shape[0] != W.shape[1]:
+        raise ModelError(f"W must be a square matrix, got shape {W.shape}")
+    if W.shape[0] < 1:
+        raise ModelError("a Boltzmann machine needs at least one neuron (W is 0x0)")
+    bad = np.argwhere(~np.isfinite(W))
+    if bad.size:
+        i, j = bad[0]
+        raise ModelError(f"W[{i},{j}] is not finite ({W[i, j]})")
+    diagonal = np.flatnonzero(np.diag(W))
+    if diagonal.size:
+        k = diagonal[0]
+        raise ModelError(f"W must have a zero diagonal, W[{k},{k}] = {W[k, k]}")
+    asymmetric = np.argwhere(np.abs(W - W.T) > SYMMETRY_ATOL)
+    if asymmetric.size:
+        i, j = asymmetric[0]   # row-major, so i < j
+        raise ModelError(f"W is not symmetric: W[{i},{j}] = {W[i, j]} but W[{j},{i}] = {W[j, i]}")
+
+
+def _check_biases(b: np.ndarray, n: int) -> None:
+    if b.ndim != 1 or b.shape[0] != n:
+        raise ModelError(f"b must be a vector of length N = {n}, got shape {b.shape}")
+    bad = np.flatnonzero(~np.isfinite(b))
+    if bad.size:
+        raise ModelError(f"b[{bad[0]}] is not finite ({b[bad[0]]})")
+
+
+class BoltzmannMachine:
+    """A validated, immutable Boltzmann machine (W, b are read-only float64 copies)."""
+
+    def __init__(self, W, b):
+        W = _as_float_array(W, "W")
+        b = _as_float_array(b, "b")
+        _check_weights(W)
+        _check_biases(b, W.shape[0])
+        # Symmetrise exactly so that row k and column k agree bit for bit when quantised.
+        W = (W + W.T) / 2.0
+        W.setflags(write=False)
+        b.setflags(write=False)
+        self.W = W
+        self.b = b
+
+    @property
+    def n(self) -> int:
+        return self.W.shape[0]
+
+    def __repr__(self) -> str:
+        edges = int(np.count_nonzero(np.triu(self.W)))
+        return f"BoltzmannMachine(n={self.n}, edges={edges})"
+
+    @classmethod
+    def random(cls, n: int, seed: int, density: float = 1.0, weight_scale: float = 1.0,
+               bias_scale: float = 1.0) -> "BoltzmannMachine":
+        """Reproducible random machine: upper-triangle weights ~ weight_scale·N(0,1), each
+        kept with probability `density`; biases ~ bias_scale·N(0,1).
+
+        Draw order from numpy default_rng(seed): the n(n−1)/2 upper-triangle weights
+        (row-major), then their n(n−1)/2 keep-uniforms, then the n biases.
+        """
+        if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
+            raise ModelError(f"n must be a positive integer, got {n!r}")
+        if not 0.0 <= density <= 1.0:
+            raise ModelError(f"density must be in [0, 1], got {density}")
+        for name, scale in (("weight_scale", weight_scale), ("bias_scale", bias_scale)):
+            if not np.isfinite(scale) or scale < 0:
+                raise ModelError(f"{name} must be finite and >= 0, got {scale}")
+        rng = np.random.default_rng(seed)
+        rows, cols = np.triu_indices(n, k=1)
+        weights = weight_scale * rng.standard_normal(rows.size)
+        keep = rng.random(rows.size) < density
+        W = np.zeros((n, n))
+        W[rows, cols] = np.where(keep, weights, 0.0)
+        W += W.T
+        b = bias_scale * rng.standard_normal(n)
+        return cls(W, b)
+
+    def energy(self, z) -> np.ndarray:
+        """−(bᵀz + ½ zᵀWz) for one state (shape (N,), returns a 0-d array) or for
+        each row of a (M, N) array of states (returns shape (M,))."""
+        z = np.asarray(z)
+        if z.ndim not in (1, 2) or z.shape[-1] != self.n:
+            raise ModelError(f"states must have shape (N,) or (M, N) with N = {self.n}, got {z.shape}")
+        if not np.all((z == 0) | (z == 1)):
+            raise ModelError("states must be binary (0/1)")
+        zf = z.astype(np.float64)
+        return -(zf @ self.b + 0.5 * np.sum((zf @ self.W) * zf, axis=-1))
+
+    def neighbours(self) -> list[np.ndarray]:
+        """For each neuron k, the indices j with W[k, j] != 0 (ascending)."""
+        return [np.flatnonzero(row) for row in self.W]
+
+    def save(self, path) -> None:
+        """Write arrays W and b to an .npz file at exactly `path`."""
+        with open(path, "wb") as handle:
+            np.savez(handle, W=self.W, b=self.b)
+
+    @classmethod
+    def load(cls, path) -> "BoltzmannMachine":
+        """Read a machine saved by `save` (an .npz with arrays W and b)."""
+        if not os.path.isfile(path):
+            raise ModelError(f"Boltzmann machine file not found: {path}")
+        try:
+            archive = np.load(path, allow_pickle=False)
+        except (OSError, ValueError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"{path} is not a readable .npz file: {exc}") from None
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise ModelError(f"{path} is a single .npy array, expected an .npz with arrays W and b")
+        with archive:
+            missing = [key for key in ("W", "b") if key not in archive.files]
+            if missing:
+                raise ModelError(f"{path} lacks array(s) {', '.join(missing)}; it has {archive.files}")
+            return cls(archive["W"], archive["b"])
