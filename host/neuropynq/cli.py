@@ -1,0 +1,196 @@
+"""The `neuropynq` command: SNN inference on a BIF network, exact inference, and
+neural sampling of a Boltzmann machine. `--json` output is a contract (see
+`infer`, `exact`, `bm` below); bad input exits with code 2 and one line on stderr."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .errors import EvidenceError, NeuropynqError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (the default prints the usage too)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="neuropynq", description=__doc__.split("\n")[0])
+    parser.add_argument("--version", action="version", version=f"neuropynq {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def bn_arguments(sub):
+        sub.add_argument("model", type=Path, metavar="MODEL.bif")
+        sub.add_argument("--query", metavar="A[,B...]",
+                         help="query variables (default: every non-evidence variable)")
+        sub.add_argument("--evidence", metavar="X=s[,Y=t...]", help="observed states")
+        sub.add_argument("--json", action="store_true", help="print JSON")
+
+    infer = commands.add_parser("infer", help="posterior marginals by SNN importance sampling")
+    bn_arguments(infer)
+    infer.add_argument("--samples", type=int, default=16384, help="sample neurons S")
+    infer.add_argument("--window", type=int, default=256, help="spike window T (steps)")
+    infer.add_argument("--seed", type=int, default=0)
+    infer.add_argument("--rate", type=float, default=0.5, help="maximum firing probability per step")
+    infer.add_argument("--backend", default="auto", help="auto, ref, cpu or fpga")
+    infer.set_defaults(run=_infer)
+
+    exact = commands.add_parser("exact", help="exact posterior marginals by variable elimination")
+    bn_arguments(exact)
+    exact.set_defaults(run=_exact)
+
+    bm = commands.add_parser("bm", help="neural sampling of a Boltzmann machine (.npz with W and b)")
+    bm.add_argument("model", type=Path, metavar="MODEL.npz")
+    bm.add_argument("--sweeps", type=int, required=True, help="recorded states")
+    bm.add_argument("--burn-in", type=int, default=100)
+    bm.add_argument("--thin", type=int, default=1, help="sweeps per recorded state")
+    bm.add_argument("--tau", type=int, default=1, help="refractory time (1 = Gibbs sampling)")
+    bm.add_argument("--clamp", metavar="i=v[,j=w...]", help="neurons clamped to 0 or 1")
+    bm.add_argument("--seed", type=int, default=0)
+    bm.add_argument("--backend", default="auto", help="auto, ref, cpu or fpga")
+    bm.add_argument("--json", action="store_true", help="print JSON")
+    bm.set_defaults(run=_bm)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except OSError as exc:
+        _fail(f"cannot read {exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+    except (NeuropynqError, ValueError) as exc:
+        _fail(str(exc))
+    return 0
+
+
+def _fail(message: str):
+    print(f"neuropynq: error: {' '.join(message.split())}", file=sys.stderr)
+    raise SystemExit(EXIT_BAD_INPUT)
+
+
+def parse_assignments(text: str | None, what: str) -> dict[str, str]:
+    """"A=x,B=y" -> {"A": "x", "B": "y"}; EvidenceError naming a malformed item."""
+    if not text:
+        return {}
+    out: dict[str, str] = {}
+    for item in text.split(","):
+        name, eq, value = (part.strip() for part in item.partition("="))
+        if not eq or not name or not value or "=" in value:
+            raise EvidenceError(f"bad {what} {item.strip()!r}: expected NAME=VALUE")
+        if name in out:
+            raise EvidenceError(f"{what} gives {name!r} twice")
+        out[name] = value
+    return out
+
+
+def parse_clamp(text: str | None) -> dict[int, int]:
+    """"0=1,3=0" -> {0: 1, 3: 0}; EvidenceError naming a malformed clamp."""
+    clamp: dict[int, int] = {}
+    for name, value in parse_assignments(text, "clamp").items():
+        if not name.isdigit() or value not in ("0", "1"):
+            raise EvidenceError(f"bad clamp '{name}={value}': expected NEURON=0 or NEURON=1")
+        clamp[int(name)] = int(value)
+    return clamp
+
+
+def _names(text: str | None) -> list[str] | None:
+    return None if text is None else [name.strip() for name in text.split(",")]
+
+
+def _load_bn(path: Path):
+    from .models.bayesnet import BayesNet
+    text = path.read_text()   # OSError names a missing/unreadable file
+    try:
+        return BayesNet.from_bif(text)
+    except NeuropynqError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
+
+
+def _infer(args) -> None:
+    from .sampler import Sampler
+    bn = _load_bn(args.model)
+    evidence = parse_assignments(args.evidence, "evidence")
+    sampler = Sampler(args.backend)
+    post = sampler.posterior(bn, evidence, _names(args.query), samples=args.samples,
+                             window=args.window, seed=args.seed, rate=args.rate)
+    if args.json:
+        _print_json({"backend": post.backend, "samples": post.samples, "window": post.window,
+                     "seed": post.seed, "seconds": post.seconds, "posterior": post.to_dict()})
+    else:
+        print(f"SNN posterior: {post.backend} backend, S={post.samples}, T={post.window}, "
+              f"seed {post.seed}, {post.total} spikes, {post.seconds:.3f} s")
+        _print_table(post.to_dict())
+
+
+def _exact(args) -> None:
+    from .exact.variable_elimination import posterior_marginals
+    bn = _load_bn(args.model)
+    observed = bn.parse_evidence(parse_assignments(args.evidence, "evidence"))
+    query = _names(args.query) or [v for v in bn.variables if v not in observed]
+    for v in query:
+        if v not in bn.states:
+            raise EvidenceError(f"unknown query variable {v!r}")
+    free = [v for v in query if v not in observed]
+    exact = posterior_marginals(bn, observed, free) if free else {}
+    posterior = {}
+    for v in query:
+        # An observed variable's posterior is the point mass on its observed state.
+        p = exact[v] if v in exact else np.eye(bn.card(v))[observed[v]]
+        posterior[v] = {s: float(x) for s, x in zip(bn.states[v], p)}
+    if args.json:
+        _print_json({"posterior": posterior})
+    else:
+        print("exact posterior (variable elimination)")
+        _print_table(posterior)
+
+
+def _bm(args) -> None:
+    from .exact.enumeration import ENUMERATION_MAX
+    from .models.boltzmann import BoltzmannMachine
+    from .sampler import Sampler
+    bm = BoltzmannMachine.load(args.model)
+    small = bm.n <= ENUMERATION_MAX
+    run = Sampler(args.backend).sample(bm, args.sweeps, burn_in=args.burn_in, tau=args.tau,
+                                       clamp=parse_clamp(args.clamp), seed=args.seed,
+                                       thin=args.thin, record=small)
+    if args.json:
+        out = {"backend": run.backend, "sweeps": run.sweeps, "seconds": run.seconds,
+               "marginals": [float(m) for m in run.marginals]}
+        if small:
+            out["histogram"] = run.histogram()
+        _print_json(out)
+        return
+    print(f"Boltzmann machine N={bm.n}: {run.backend} backend, {run.sweeps} sweeps, {run.seconds:.3f} s")
+    print(f"{'neuron':>6}  {'P(z=1)':>8}  {'spikes':>8}")
+    for k, (m, s) in enumerate(zip(run.marginals, run.spike_counts)):
+        print(f"{k:>6}  {m:8.4f}  {int(s):>8}")
+    if small:
+        top = sorted(run.histogram().items(), key=lambda kv: -kv[1])[:10]
+        print("most frequent states (character i = neuron i):")
+        for state, count in top:
+            print(f"  {state}  {count / run.sweeps:.4f}")
+
+
+def _print_json(obj) -> None:
+    json.dump(obj, sys.stdout, indent=2)
+    print()
+
+
+def _print_table(posterior: dict[str, dict[str, float]]) -> None:
+    vw = max([8, *map(len, posterior)])
+    sw = max([5, *(len(s) for d in posterior.values() for s in d)])
+    print(f"{'variable':<{vw}}  {'state':<{sw}}  {'P':>7}")
+    for v, dist in posterior.items():
+        for i, (s, p) in enumerate(dist.items()):
+            print(f"{v if i == 0 else '':<{vw}}  {s:<{sw}}  {p:7.4f}")
+

@@ -1,0 +1,98 @@
+"""`Sampler`: SNN posterior inference on Bayesian networks and neural sampling of
+Boltzmann machines, on any backend that speaks the spec's frames."""
+from __future__ import annotations
+
+import time
+
+from .backends.base import Backend
+from .backends.registry import AUTO_ORDER, auto_backend, get_backend
+from .errors import EvidenceError, NeuropynqError
+from .framing import parse_output
+from .results import BMSamples, Posterior
+
+
+class Sampler:
+    """Runs the kernels on one backend: "ref", "cpu", "fpga", "auto" (the first of
+    fpga, cpu, ref that can run here) or a `Backend` instance."""
+
+    def __init__(self, backend: str | Backend = "auto"):
+        self.unavailable: dict[str, str] = {}
+        if isinstance(backend, Backend):
+            self.backend = backend
+        elif backend == "auto":
+            self.backend, self.unavailable = auto_backend()
+        else:
+            self.backend = get_backend(backend)
+
+    def describe(self) -> str:
+        """Which backend runs, and why any backend `auto` preferred to it could not."""
+        lines = [f"backend: {self.backend.name}"]
+        lines += [f"  {name}: {self.unavailable[name]}" for name in AUTO_ORDER if name in self.unavailable]
+        return "\n".join(lines)
+
+    def posterior(self, bn, evidence=None, query=None, samples: int = 16384, window: int = 256,
+                  seed: int = 0, rate: float = 0.5) -> Posterior:
+        """P̂(query | evidence) by importance sampling with Poisson-spiking sample neurons.
+
+        `evidence` maps variables to state names or indices; `query` is a variable
+        name or a list of them (default: every non-evidence variable). A query on an
+        evidence variable gives the point mass on its observed state.
+        """
+        from .kernels.bn_model import BNKernelModel, rate_to_rmax
+
+        start = time.perf_counter()
+        observed = bn.parse_evidence(evidence)
+        query = _query_list(bn, observed, query)
+        limits = self.backend.bn_limits()
+        model = BNKernelModel.build(bn, observed, limits)
+        rmax = rate_to_rmax(rate)
+        model.check_run(samples, window, rmax, limits)
+        frame = model.run_frame(samples, window, seed, rmax)
+        result = model.unpack(parse_output(self.backend.execute(frame)))
+        if result.total == 0:
+            _explain_no_spikes(bn, observed)
+        return Posterior(
+            marginals={v: result.counts[v] / result.total for v in query},
+            states={v: list(bn.states[v]) for v in query},
+            counts=result.counts, total=int(result.total),
+            samples=samples, window=window, seed=seed, backend=self.backend.name,
+            seconds=time.perf_counter() - start,
+            evidence={v: bn.states[v][k] for v, k in observed.items()})
+
+    def sample(self, bm, sweeps: int, burn_in: int = 100, tau: int = 1, clamp=None, seed: int = 0,
+               thin: int = 1, record: bool = True) -> BMSamples:
+        """Neural sampling of `bm` (refractory time `tau`; 1 = Gibbs): `sweeps` recorded
+        states, one every `thin` sweeps after `burn_in`; `clamp` maps neuron -> 0/1."""
+        from .kernels.bm_model import BMKernelModel
+
+        start = time.perf_counter()
+        limits = self.backend.bm_limits()
+        model = BMKernelModel.build(bm, clamp, limits)
+        model.check_run(sweeps, burn_in, thin, tau, record, limits)
+        frame = model.run_frame(sweeps, burn_in, thin, tau, seed, record)
+        counts = model.unpack(parse_output(self.backend.execute(frame)), sweeps, record)
+        return BMSamples(on_counts=counts.on_counts, spike_counts=counts.spike_counts,
+                         states=counts.states, sweeps=sweeps, backend=self.backend.name,
+                         seconds=time.perf_counter() - start)
+
+
+def _query_list(bn, observed: dict[str, int], query) -> list[str]:
+    if query is None:
+        return [v for v in bn.variables if v not in observed]
+    names = [query] if isinstance(query, str) else list(query)
+    if not names:
+        raise EvidenceError("the query names no variable")
+    for v in names:
+        if v not in bn.states:
+            raise EvidenceError(f"unknown query variable {v!r} (network {bn.name!r} has no such variable)")
+    return names
+
+
+def _explain_no_spikes(bn, observed: dict[str, int]) -> None:
+    """No sample neuron spiked: either the evidence is impossible or the run was too short."""
+    from .exact.variable_elimination import probability_of_evidence
+
+    if observed and probability_of_evidence(bn, observed) == 0:
+        given = ", ".join(f"{v}={bn.states[v][k]}" for v, k in observed.items())
+        raise EvidenceError(f"evidence has probability zero: {given}")
+    raise NeuropynqError("no spikes: raise samples, window or rate")
