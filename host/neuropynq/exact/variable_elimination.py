@@ -1,0 +1,160 @@
+"""Exact inference on Bayesian networks by variable elimination.
+
+For each query the network is first cut down to what can matter:
+* barren nodes go — only ancestors of the query and evidence variables enter;
+* evidence is instantiated, i.e. each CPT is sliced at the observed states, so
+  evidence variables leave every factor;
+* for a posterior, only the factors connected to the query variable (through
+  shared non-evidence variables) are kept; the rest is a constant that the
+  normalisation removes. `P(e)` is computed once, over everything, so that
+  zero-probability evidence is always detected.
+Variables are then summed out in greedy min-fill order (ties: smallest product
+of cardinalities, then network order). Each intermediate factor is rescaled to
+max 1 and the scale kept as a log, so `P(e)` does not underflow.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import EvidenceError
+from ..models.bayesnet import BayesNet
+
+_Factor = tuple[tuple[str, ...], np.ndarray]   # (scope, table with one axis per scope variable)
+
+
+def _evidence_factors(bn: BayesNet, variables: set[str], evidence: dict[str, int]) -> list[_Factor]:
+    """CPTs of `variables`, sliced at the evidence states."""
+    factors = []
+    for v in bn.variables:
+        if v not in variables:
+            continue
+        scope = (*bn.parents[v], v)
+        index = tuple(evidence.get(u, slice(None)) for u in scope)
+        factors.append((tuple(u for u in scope if u not in evidence), bn.cpt[v][index]))
+    return factors
+
+
+def _component(factors: list[_Factor], start: str) -> list[_Factor]:
+    """The factors linked to `start` through shared variables."""
+    reached, frontier, kept = {start}, [start], []
+    remaining = list(factors)
+    while frontier:
+        frontier = []
+        rest = []
+        for scope, table in remaining:
+            if reached.intersection(scope):
+                kept.append((scope, table))
+                frontier.extend(u for u in scope if u not in reached)
+                reached.update(scope)
+            else:
+                rest.append((scope, table))
+        remaining = rest
+    return kept
+
+
+def _min_fill_order(factors: list[_Factor], eliminate: set[str], bn: BayesNet) -> list[str]:
+    neighbours: dict[str, set[str]] = {}
+    for scope, _ in factors:
+        for u in scope:
+            neighbours.setdefault(u, set()).update(w for w in scope if w != u)
+    position = {v: i for i, v in enumerate(bn.variables)}
+
+    def score(v: str) -> tuple[int, int, int]:
+        near = list(neighbours[v])
+        fill = sum(1 for i, a in enumerate(near) for b in near[i + 1:] if b not in neighbours[a])
+        weight = math.prod(bn.card(u) for u in near)
+        return fill, weight, position[v]
+
+    scores = {v: score(v) for v in eliminate if v in neighbours}
+    order = []
+    while scores:
+        v = min(scores, key=scores.__getitem__)
+        del scores[v]
+        order.append(v)
+        near = neighbours.pop(v)
+        for a in near:
+            neighbours[a].discard(v)
+            neighbours[a].update(b for b in near if b != a)
+        # Fill counts change only for v's neighbours and the nodes next to them.
+        touched = set(near).union(*(neighbours[a] for a in near))
+        for u in touched:
+            if u in scores:
+                scores[u] = score(u)
+    return order
+
+
+def _eliminate(factors: list[_Factor], order: list[str]) -> tuple[list[_Factor], float]:
+    """Sum out `order` one variable at a time; returns the remaining factors and a log scale."""
+    log_scale = 0.0
+    for v in order:
+        bucket = [f for f in factors if v in f[0]]
+        factors = [f for f in factors if v not in f[0]]
+        scope = tuple(dict.fromkeys(u for s, _ in bucket for u in s if u != v))
+        axis = {u: i for i, u in enumerate((*scope, v))}
+        operands = []
+        for s, table in bucket:
+            operands += [table, [axis[u] for u in s]]
+        table = np.einsum(*operands, [axis[u] for u in scope])
+        peak = table.max()
+        if peak > 0:
+            table = table / peak
+            log_scale += math.log(peak)
+        factors.append((scope, table))
+    return factors, log_scale
+
+
+def _multiply(factors: list[_Factor], scope: tuple[str, ...]) -> np.ndarray:
+    axis = {u: i for i, u in enumerate(scope)}
+    operands = []
+    for s, table in factors:
+        operands += [table, [axis[u] for u in s]]
+    return np.einsum(*operands, list(range(len(scope))))
+
+
+def _log_probability_of_evidence(bn: BayesNet, evidence: dict[str, int]) -> float:
+    if not evidence:
+        return 0.0
+    factors = _evidence_factors(bn, bn.ancestors(evidence), evidence)
+    free = {u for scope, _ in factors for u in scope}
+    remaining, log_scale = _eliminate(factors, _min_fill_order(factors, free, bn))
+    value = math.prod(float(table) for _, table in remaining)
+    return log_scale + math.log(value) if value > 0 else -math.inf
+
+
+def _describe(bn: BayesNet, evidence: dict[str, int]) -> str:
+    return ", ".join(f"{v}={bn.states[v][k]}" for v, k in evidence.items())
+
+
+def probability_of_evidence(bn: BayesNet, evidence) -> float:
+    """P(e) for evidence {variable: state name or index}; 1.0 for no evidence."""
+    return math.exp(_log_probability_of_evidence(bn, bn.parse_evidence(evidence)))
+
+
+def posterior_marginals(bn: BayesNet, evidence: dict | None = None,
+                        query: list[str] | None = None) -> dict[str, np.ndarray]:
+    """P(X | e) for each query variable (default: every non-evidence variable, network order).
+
+    An evidence variable in `query` gets all its mass on the observed state.
+    Raises EvidenceError when P(e) = 0.
+    """
+    evidence = bn.parse_evidence(evidence)
+    if query is None:
+        query = [v for v in bn.variables if v not in evidence]
+    for q in query:
+        if q not in bn.states:
+            raise EvidenceError(f"unknown query variable {q!r}")
+    if _log_probability_of_evidence(bn, evidence) == -math.inf:
+        raise EvidenceError(f"evidence has probability zero: {_describe(bn, evidence)}")
+    marginals = {}
+    for q in query:
+        if q in evidence:
+            marginals[q] = np.eye(bn.card(q))[evidence[q]]
+            continue
+        factors = _component(_evidence_factors(bn, bn.ancestors([q, *evidence]), evidence), q)
+        free = {u for scope, _ in factors for u in scope} - {q}
+        remaining, _ = _eliminate(factors, _min_fill_order(factors, free, bn))
+        unnormalised = _multiply(remaining, (q,))
+        marginals[q] = unnormalised / unnormalised.sum()
+    return marginals

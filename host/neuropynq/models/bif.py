@@ -1,0 +1,344 @@
+"""BIF (Bayesian Interchange Format) reader and writer, bnlearn dialect.
+
+Reads what the bnlearn repository files use::
+
+    network NAME { property ...; }
+    variable X { type discrete [ n ] { s0, s1, ... }; property ...; }
+    probability ( X ) { table p0, p1, ...; }
+    probability ( X | P0, P1 ) { (a, b) p0, p1, ...; default p0, p1, ...; }
+
+plus `//` and `/* */` comments and double-quoted names. A `table` line in a
+block with parents is rejected: dialects disagree on its ordering, so guessing
+would risk a silently wrong model. Syntax errors name the line and what was
+expected; structural checks (cycles, row sums, ...) are left to `BayesNet`.
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from ..errors import ModelError
+
+if TYPE_CHECKING:
+    from .bayesnet import BayesNet
+
+_PUNCTUATION = "{}()[],;|"
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<comment>//[^\n]*|/\*.*?\*/)
+      | (?P<punct>[{}()\[\],;|])
+      | (?P<quoted>"[^"\n]*")
+      | (?P<word>[^\s{}()\[\],;|"/]+(?:/(?![/*])[^\s{}()\[\],;|"/]*)*)
+      | (?P<error>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+class _Token(NamedTuple):
+    kind: str   # "punct", "word" or "end"
+    text: str
+    line: int
+
+
+@dataclass
+class BifContent:
+    """What a BIF file says, in the shape of the `BayesNet` constructor."""
+    name: str
+    variables: list[str]
+    states: dict[str, list[str]]
+    parents: dict[str, list[str]]
+    cpts: dict[str, np.ndarray]
+
+
+def _tokenise(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    line = 1
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "word" or kind == "punct":
+            tokens.append(_Token(kind, value, line))
+        elif kind == "quoted":
+            tokens.append(_Token("word", value[1:-1], line))
+        elif kind == "error":
+            raise ModelError(f"BIF line {line}: unexpected character {value!r}")
+        else:
+            line += value.count("\n")
+    tokens.append(_Token("end", "end of file", line))
+    return tokens
+
+
+@dataclass
+class _ProbabilityBlock:
+    variable: str
+    parents: list[str]
+    line: int
+    table: tuple[list[float], int] | None = None          # values, line
+    default: tuple[list[float], int] | None = None
+    rows: list[tuple[list[str], list[float], int]] | None = None
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.tokens = _tokenise(text)
+        self.pos = 0
+
+    def peek(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def take(self) -> _Token:
+        token = self.tokens[self.pos]
+        if token.kind != "end":
+            self.pos += 1
+        return token
+
+    def fail(self, token: _Token, expected: str) -> ModelError:
+        return ModelError(f"BIF line {token.line}: expected {expected}, got {token.text!r}")
+
+    def expect(self, text: str) -> _Token:
+        token = self.take()
+        if token.text != text or token.kind == "end":
+            raise self.fail(token, repr(text))
+        return token
+
+    def name(self, what: str) -> str:
+        token = self.take()
+        if token.kind != "word":
+            raise self.fail(token, what)
+        return token.text
+
+    def skip_property(self) -> None:
+        """`property` lines carry free text up to ';' that no model field uses."""
+        start = self.expect("property")
+        while self.peek().text != ";":
+            if self.peek().kind == "end":
+                raise ModelError(f"BIF line {start.line}: property is not terminated by ';'")
+            self.take()
+        self.take()
+
+    def names_until(self, closing: str, what: str) -> list[str]:
+        names = [self.name(what)]
+        while self.peek().text == ",":
+            self.take()
+            names.append(self.name(what))
+        self.expect(closing)
+        return names
+
+    def numbers(self) -> list[float]:
+        """Probabilities separated by commas (or blanks) up to ';'."""
+        values: list[float] = []
+        while True:
+            token = self.take()
+            if token.kind == "word":
+                try:
+                    values.append(float(token.text))
+                except ValueError:
+                    raise self.fail(token, "a probability") from None
+            elif token.text == ";" and values:
+                return values
+            else:
+                raise self.fail(token, "a probability")
+            if self.peek().text == ",":
+                self.take()
+
+    def network(self) -> str:
+        self.expect("network")
+        name = self.name("a network name")
+        self.expect("{")
+        while self.peek().text != "}":
+            if self.peek().text != "property":
+                raise self.fail(self.peek(), "'property' or '}'")
+            self.skip_property()
+        self.take()
+        return name
+
+    def variable(self) -> tuple[str, list[str], int]:
+        start = self.expect("variable")
+        name = self.name("a variable name")
+        self.expect("{")
+        states: list[str] | None = None
+        while self.peek().text != "}":
+            if self.peek().text == "property":
+                self.skip_property()
+                continue
+            if self.peek().text != "type":
+                raise self.fail(self.peek(), "'type', 'property' or '}'")
+            self.take()
+            self.expect("discrete")
+            self.expect("[")
+            count_token = self.take()
+            if not count_token.text.isdigit():
+                raise self.fail(count_token, "the number of states")
+            self.expect("]")
+            self.expect("{")
+            states = self.names_until("}", "a state name")
+            self.expect(";")
+            if len(states) != int(count_token.text):
+                raise ModelError(f"BIF line {count_token.line}: variable {name!r} declares "
+                                 f"{count_token.text} states but lists {len(states)}")
+        self.take()
+        if states is None:
+            raise ModelError(f"BIF line {start.line}: variable {name!r} has no 'type discrete' line")
+        return name, states, start.line
+
+    def probability(self) -> _ProbabilityBlock:
+        start = self.expect("probability")
+        self.expect("(")
+        variable = self.name("a variable name")
+        parents: list[str] = []
+        if self.peek().text == "|":
+            self.take()
+            parents = self.names_until(")", "a parent name")
+        else:
+            self.expect(")")
+        block = _ProbabilityBlock(variable, parents, start.line, rows=[])
+        self.expect("{")
+        while self.peek().text != "}":
+            token = self.peek()
+            if token.text == "property":
+                self.skip_property()
+            elif token.text in ("table", "default"):
+                self.take()
+                if getattr(block, token.text) is not None:
+                    raise ModelError(f"BIF line {token.line}: second {token.text!r} line for {variable!r}")
+                setattr(block, token.text, (self.numbers(), token.line))
+            elif token.text == "(":
+                self.take()
+                configuration = self.names_until(")", "a parent state")
+                block.rows.append((configuration, self.numbers(), token.line))
+            else:
+                raise self.fail(token, "'table', 'default', '(' or '}'")
+        self.take()
+        return block
+
+    def parse(self) -> tuple[str, list[tuple[str, list[str], int]], list[_ProbabilityBlock]]:
+        name = "unknown"
+        declarations: list[tuple[str, list[str], int]] = []
+        blocks: list[_ProbabilityBlock] = []
+        if self.peek().text == "network":
+            name = self.network()
+        while self.peek().kind != "end":
+            keyword = self.peek().text
+            if keyword == "variable":
+                declarations.append(self.variable())
+            elif keyword == "probability":
+                blocks.append(self.probability())
+            else:
+                raise self.fail(self.peek(), "'variable' or 'probability'")
+        return name, declarations, blocks
+
+
+def _check_length(values: list[float], card: int, where: str, line: int) -> None:
+    if len(values) != card:
+        raise ModelError(f"BIF line {line}: {where} has {len(values)} probabilities, expected {card}")
+
+
+def _build_cpt(block: _ProbabilityBlock, states: dict[str, list[str]]) -> np.ndarray:
+    v = block.variable
+    card = len(states[v])
+    shape = tuple(len(states[p]) for p in block.parents) + (card,)
+    if not block.parents:
+        if block.rows:
+            raise ModelError(f"BIF line {block.rows[0][2]}: {v!r} has no parents, so it takes "
+                             f"a 'table' line, not a parent-state row")
+        if block.table is None:
+            raise ModelError(f"BIF line {block.line}: probability ( {v} ) has no 'table' line")
+        _check_length(block.table[0], card, f"the table of {v!r}", block.table[1])
+        return np.array(block.table[0], dtype=np.float64)
+    if block.table is not None:
+        raise ModelError(f"BIF line {block.table[1]}: a 'table' line for {v!r}, which has parents, "
+                         f"is not supported (its entry order differs between BIF dialects); "
+                         f"write one '(parent states) p0, p1, ...;' row per configuration")
+    cpt = np.zeros(shape)
+    filled = np.zeros(shape[:-1], dtype=bool)
+    for configuration, values, line in block.rows:
+        where = f"row ({', '.join(configuration)}) of {v!r}"
+        if len(configuration) != len(block.parents):
+            raise ModelError(f"BIF line {line}: {where} names {len(configuration)} parent states, "
+                             f"expected {len(block.parents)} (parents {', '.join(block.parents)})")
+        index = []
+        for parent, state in zip(block.parents, configuration):
+            if state not in states[parent]:
+                raise ModelError(f"BIF line {line}: {state!r} is not a state of parent {parent!r} "
+                                 f"(states: {', '.join(states[parent])})")
+            index.append(states[parent].index(state))
+        index = tuple(index)
+        if filled[index]:
+            raise ModelError(f"BIF line {line}: {where} is given twice")
+        _check_length(values, card, where, line)
+        cpt[index] = values
+        filled[index] = True
+    if block.default is not None:
+        _check_length(block.default[0], card, f"the default row of {v!r}", block.default[1])
+        cpt[~filled] = block.default[0]
+    elif not filled.all():
+        missing = tuple(int(i) for i in np.argwhere(~filled)[0])
+        names = ", ".join(states[p][i] for p, i in zip(block.parents, missing))
+        raise ModelError(f"BIF line {block.line}: {v!r} has no row for parent configuration "
+                         f"({names}) and no 'default' line")
+    return cpt
+
+
+def parse_bif(text: str) -> BifContent:
+    """Parse BIF text into constructor arguments of `BayesNet` (no structural validation)."""
+    name, declarations, blocks = _Parser(text).parse()
+    variables: list[str] = []
+    states: dict[str, list[str]] = {}
+    for variable, variable_states, line in declarations:
+        if variable in states:
+            raise ModelError(f"BIF line {line}: variable {variable!r} is declared twice")
+        variables.append(variable)
+        states[variable] = variable_states
+    parents: dict[str, list[str]] = {}
+    cpts: dict[str, np.ndarray] = {}
+    for block in blocks:
+        v = block.variable
+        if v not in states:
+            raise ModelError(f"BIF line {block.line}: probability block for undeclared variable {v!r}")
+        if v in cpts:
+            raise ModelError(f"BIF line {block.line}: second probability block for {v!r}")
+        for parent in block.parents:
+            if parent not in states:
+                raise ModelError(f"BIF line {block.line}: parent {parent!r} of {v!r} is not a declared variable")
+        parents[v] = list(block.parents)
+        cpts[v] = _build_cpt(block, states)
+    return BifContent(name, variables, states, parents, cpts)
+
+
+def _bare(name: str, what: str) -> str:
+    """`name` if the reader would read it back as one unchanged word."""
+    match = _TOKEN.fullmatch(name)
+    if match is None or match.lastgroup != "word":
+        raise ModelError(f"cannot write {what} {name!r} to BIF: it contains blanks, quotes, "
+                         f"a comment marker or one of {_PUNCTUATION}")
+    return name
+
+
+def _probabilities(row: np.ndarray) -> str:
+    # repr of a float is its shortest exact decimal form, so reading back is lossless.
+    return ", ".join(repr(float(p)) for p in row)
+
+
+def format_bif(bn: BayesNet) -> str:
+    """BIF text for `bn` (bnlearn dialect; rows with the last parent varying fastest)."""
+    lines = [f"network {_bare(bn.name, 'network name')} {{", "}"]
+    for v in bn.variables:
+        states = ", ".join(_bare(s, f"state of {v!r}") for s in bn.states[v])
+        lines += [f"variable {_bare(v, 'variable')} {{",
+                  f"  type discrete [ {len(bn.states[v])} ] {{ {states} }};", "}"]
+    for v in bn.variables:
+        parents = bn.parents[v]
+        cpt = bn.cpt[v]
+        if not parents:
+            lines += [f"probability ( {v} ) {{", f"  table {_probabilities(cpt)};", "}"]
+            continue
+        lines.append(f"probability ( {v} | {', '.join(parents)} ) {{")
+        for index in itertools.product(*(range(bn.card(p)) for p in parents)):
+            names = ", ".join(bn.states[p][i] for p, i in zip(parents, index))
+            lines.append(f"  ({names}) {_probabilities(cpt[index])};")
+        lines.append("}")
+    return "\n".join(lines) + "\n"
