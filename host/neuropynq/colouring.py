@@ -1,0 +1,63 @@
+"""Greedy graph colouring for the `bm_sampler` update schedule (docs/spec.md §3.1).
+
+Neurons of one colour share no weight, so updating them simultaneously equals
+updating them one after another; the kernel then updates a whole colour in
+parallel. The colouring is a deterministic function of the weight pattern, so
+every host computes the same schedule.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import ModelError
+
+
+def _adjacency(W_q: np.ndarray) -> np.ndarray:
+    """Boolean adjacency of the graph of non-zero off-diagonal entries (either direction)."""
+    W_q = np.asarray(W_q)
+    if W_q.ndim != 2 or W_q.shape[0] != W_q.shape[1]:
+        raise ModelError(f"W must be a square matrix, got shape {W_q.shape}")
+    adjacent = (W_q != 0) | (W_q.T != 0)
+    np.fill_diagonal(adjacent, False)
+    return adjacent
+
+
+def greedy_colouring(W_q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(order, colour_end) of the spec's greedy colouring of the non-zero pattern of W_q.
+
+    Neurons are visited by decreasing degree (ties: lower index first); each takes
+    the smallest colour no neighbour has. `order` lists the neurons sorted by
+    (colour, index); colour c is order[colour_end[c-1]:colour_end[c]].
+    """
+    adjacent = _adjacency(W_q)
+    n = adjacent.shape[0]
+    degree = adjacent.sum(axis=1)
+    visit = np.lexsort((np.arange(n), -degree))    # last key is primary
+    colour = np.full(n, -1, dtype=np.int64)
+    for k in visit:
+        taken = colour[adjacent[k]]
+        used = np.zeros(n + 1, dtype=bool)
+        used[taken[taken >= 0]] = True
+        colour[k] = int(np.argmin(used))            # first False: smallest free colour
+    order = np.lexsort((np.arange(n), colour)).astype(np.int64)
+    colour_end = np.cumsum(np.bincount(colour)).astype(np.int64)
+    return order, colour_end
+
+
+def is_proper(W_q: np.ndarray, order, colour_end) -> bool:
+    """True iff (order, colour_end) is a valid schedule (order a permutation of 0…N−1,
+    colour_end strictly increasing from ≥ 1 to N) and no colour holds two adjacent neurons."""
+    adjacent = _adjacency(W_q)
+    n = adjacent.shape[0]
+    order = np.asarray(order, dtype=np.int64)
+    colour_end = np.asarray(colour_end, dtype=np.int64)
+    if order.shape != (n,) or not np.array_equal(np.sort(order), np.arange(n)):
+        return False
+    bounds = np.concatenate(([0], colour_end))
+    if colour_end.ndim != 1 or colour_end.size == 0 or bounds[-1] != n or np.any(np.diff(bounds) <= 0):
+        return False
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        members = order[start:end]
+        if adjacent[np.ix_(members, members)].any():
+            return False
+    return True

@@ -1,0 +1,193 @@
+"""A Boltzmann machine as the `bm_sampler` kernel sees it (docs/spec.md §3.1, §4.3):
+Q5.10 weights and biases, the greedy colour schedule, clamp masks, and the
+RUN/INFO frames and their payloads.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..colouring import greedy_colouring
+from ..errors import EvidenceError, KernelError, LimitError
+from ..fixedpoint import quantise_weights
+from ..framing import MAGIC_BM, SPEC_VERSION, Op, head
+from ..limits import SPEC_BM_LIMITS, BMLimits, require
+
+WORD_BITS = 32
+FLAG_RECORD = 1
+SWEEP_TOTAL_LIMIT = 1 << 40     # burn_in + sweeps·thin (§3.4)
+RECORD_WORDS_LIMIT = 1 << 31    # sweeps·⌈N/32⌉ with RECORD (§3.4)
+COUNT_WORD_LIMIT = 1 << 32      # on/spike counts travel as one 32-bit word each (§4.4)
+SEED_LIMIT = 1 << 64
+RUN_PARAM_WORDS = 7
+INFO_PAYLOAD_WORDS = 4          # version, P, N_MAX, TAU_MAX
+
+
+def state_words(n: int) -> int:
+    """Words per packed state (and per clamp mask): ⌈N/32⌉."""
+    return -(-n // WORD_BITS)
+
+
+def pack_bits(bits: np.ndarray) -> np.ndarray:
+    """(..., N) 0/1 array -> (..., ⌈N/32⌉) uint32, bit j of word w = element 32w + j."""
+    bits = np.asarray(bits, dtype=np.uint8)
+    n = bits.shape[-1]
+    padded = np.zeros(bits.shape[:-1] + (state_words(n) * WORD_BITS,), dtype=np.uint8)
+    padded[..., :n] = bits
+    return np.packbits(padded, axis=-1, bitorder="little").view("<u4").astype(np.uint32)
+
+
+def unpack_bits(words: np.ndarray, n: int) -> np.ndarray:
+    """Inverse of `pack_bits`: (..., ⌈N/32⌉) words -> (..., N) uint8."""
+    words = np.ascontiguousarray(words, dtype="<u4")
+    bits = np.unpackbits(words.view(np.uint8), axis=-1, bitorder="little")
+    return bits[..., :n]
+
+
+def clamp_arrays(n: int, clamp: dict[int, int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """(mask, value) arrays of length n from {neuron: 0 or 1}; EvidenceError names a bad entry."""
+    mask = np.zeros(n, dtype=bool)
+    value = np.zeros(n, dtype=np.uint8)
+    if clamp is None:
+        return mask, value
+    if not isinstance(clamp, dict):
+        raise EvidenceError(f"clamp must be a dict {{neuron: 0 or 1}}, got {type(clamp).__name__}")
+    for neuron, v in clamp.items():
+        if isinstance(neuron, bool) or not isinstance(neuron, (int, np.integer)) or not 0 <= neuron < n:
+            raise EvidenceError(f"clamped neuron {neuron!r} is not an index in 0..{n - 1}")
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v not in (0, 1):
+            raise EvidenceError(f"neuron {neuron} is clamped to {v!r}; a clamp value must be 0 or 1")
+        mask[neuron] = True
+        value[neuron] = v
+    return mask, value
+
+
+def _quantise(values: np.ndarray, name: str) -> np.ndarray:
+    try:
+        return quantise_weights(values)
+    except ValueError as exc:   # the message names the entry's index
+        raise LimitError(f"{name}: {exc}") from None
+
+
+def _require_int(name: str, value, low: int, high: int) -> int:
+    """`value` as an int in [low, high); LimitError otherwise."""
+    require(isinstance(value, (int, np.integer)) and not isinstance(value, bool),
+            f"{name} must be an integer, got {value!r}")
+    require(low <= value < high, f"{name} = {value} is outside [{low}, {high})")
+    return int(value)
+
+
+@dataclass
+class BMCounts:
+    on_counts: np.ndarray      # (N,) int64: recorded states with z_k = 1
+    spike_counts: np.ndarray   # (N,) int64: spikes after burn-in
+    states: np.ndarray | None  # (sweeps, N) uint8 recorded states, None unless record
+
+
+@dataclass
+class BMKernelModel:
+    """Integer model of §3.1. `build` makes it from a BoltzmannMachine; the reference
+    kernel also makes one straight from a frame (then W need not be symmetric nor the
+    colouring proper)."""
+
+    n: int
+    W_q: np.ndarray            # (N, N) int64, Q5.10
+    b_q: np.ndarray            # (N,) int64, Q5.10
+    order: np.ndarray          # (N,) int64 permutation
+    colour_end: np.ndarray     # (C,) int64, strictly increasing, last = N
+    clamp_mask: np.ndarray     # (N,) bool
+    clamp_value: np.ndarray    # (N,) uint8, 0 where not clamped
+
+    @classmethod
+    def build(cls, bm, clamp: dict[int, int] | None = None,
+              limits: BMLimits = SPEC_BM_LIMITS) -> "BMKernelModel":
+        n = bm.n
+        require(n <= limits.n_max, f"the machine has N = {n} neurons; this kernel build allows "
+                                   f"at most N_MAX = {limits.n_max}")
+        W_q = _quantise(bm.W, "W")
+        b_q = _quantise(bm.b, "b")
+        order, colour_end = greedy_colouring(W_q)
+        mask, value = clamp_arrays(n, clamp)
+        return cls(n, W_q, b_q, order, colour_end, mask, value)
+
+    @property
+    def colours(self) -> int:
+        return int(self.colour_end.size)
+
+    def check_run(self, sweeps, burn_in, thin, tau, record,
+                  limits: BMLimits = SPEC_BM_LIMITS) -> None:
+        """LimitError naming the run parameter that §3.4 (or the build's τ limit) rejects."""
+        sweeps = _require_int("sweeps", sweeps, 1, 1 << 32)
+        burn_in = _require_int("burn_in", burn_in, 0, 1 << 32)
+        thin = _require_int("thin", thin, 1, 1 << 32)
+        _require_int("tau", tau, 1, limits.tau_max + 1)
+        require(burn_in + sweeps * thin < SWEEP_TOTAL_LIMIT,
+                f"burn_in + sweeps*thin = {burn_in + sweeps * thin} must be below 2^40")
+        # Spike counts are one 32-bit word on the wire; more sweeps could wrap them silently.
+        require(sweeps * thin < COUNT_WORD_LIMIT,
+                f"sweeps*thin = {sweeps * thin} must be below 2^32 (spike counts are 32-bit words)")
+        if record:
+            words = sweeps * state_words(self.n)
+            require(words < RECORD_WORDS_LIMIT,
+                    f"recording {sweeps} states of {self.n} neurons needs {words} words; "
+                    f"the limit is 2^31 (record fewer sweeps or switch recording off)")
+
+    def run_frame(self, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
+                  record: bool) -> np.ndarray:
+        """The RUN input frame of §4.3 (uint32)."""
+        self.check_run(sweeps, burn_in, thin, tau, record)
+        seed = _require_int("seed", seed, 0, SEED_LIMIT)
+        flat = (self.W_q.ravel() & 0xFFFF).astype(np.uint32)
+        if flat.size % 2:
+            flat = np.append(flat, np.uint32(0))
+        w_words = flat[0::2] | (flat[1::2] << np.uint32(16))
+        params = [sweeps, burn_in, thin, tau, seed & 0xFFFFFFFF, seed >> 32,
+                  FLAG_RECORD if record else 0]
+        parts = [
+            head(MAGIC_BM, Op.RUN), [self.n, self.colours],
+            self.b_q & 0xFFFF, w_words, self.order, self.colour_end,
+            pack_bits(self.clamp_mask), pack_bits(self.clamp_value & self.clamp_mask), params,
+        ]
+        return np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]).astype(np.uint32)
+
+    def payload_words(self, sweeps: int, record: bool) -> int:
+        return (sweeps * state_words(self.n) if record else 0) + 2 * self.n
+
+    def unpack(self, payload: np.ndarray, sweeps: int, record: bool) -> BMCounts:
+        """Counts (and states) from a RUN payload (§4.4); KernelError if its length is wrong."""
+        payload = np.asarray(payload, dtype=np.uint32)
+        expected = self.payload_words(sweeps, record)
+        if payload.size != expected:
+            raise KernelError(f"bm RUN payload has {payload.size} words, expected {expected} "
+                              f"(N = {self.n}, sweeps = {sweeps}, record = {record})")
+        states = None
+        recorded = expected - 2 * self.n
+        if record:
+            states = unpack_bits(payload[:recorded].reshape(sweeps, state_words(self.n)), self.n)
+        counts = payload[recorded:].astype(np.int64)
+        return BMCounts(on_counts=counts[:self.n], spike_counts=counts[self.n:], states=states)
+
+
+def info_frame() -> np.ndarray:
+    """The INFO input frame: just the head."""
+    return np.asarray(head(MAGIC_BM, Op.INFO), dtype=np.uint32)
+
+
+def info_payload(limits: BMLimits, lanes: int) -> np.ndarray:
+    """INFO payload of §4.4: version, P, N_MAX, TAU_MAX."""
+    return np.asarray([SPEC_VERSION, lanes, limits.n_max, limits.tau_max], dtype=np.uint32)
+
+
+def parse_info(payload) -> tuple[BMLimits, int]:
+    """(limits, lanes) from an INFO payload; KernelError if it is malformed."""
+    payload = np.asarray(payload, dtype=np.uint32)
+    if payload.size != INFO_PAYLOAD_WORDS:
+        raise KernelError(f"bm INFO payload has {payload.size} words, expected {INFO_PAYLOAD_WORDS}")
+    version, lanes, n_max, tau_max = (int(w) for w in payload)
+    if version != SPEC_VERSION:
+        raise KernelError(f"the bm kernel implements spec version {version}, the host {SPEC_VERSION}")
+    if lanes < 1 or n_max < 1 or tau_max < 1:
+        raise KernelError(f"bm INFO reports impossible values: P = {lanes}, N_MAX = {n_max}, "
+                          f"TAU_MAX = {tau_max}")
+    return BMLimits(n_max=n_max, tau_max=tau_max), lanes
