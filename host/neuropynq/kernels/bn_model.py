@@ -1,0 +1,192 @@
+"""The `bn_sampler` kernel model: a Bayesian network plus evidence, quantised and
+laid out as the kernel sees it (docs/spec.md §2.1), and the stream frames that
+carry it (§4.1, §4.2, §4.4)."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import EvidenceError, KernelError
+from ..fixedpoint import CDF_ONE, NL_IMPOSSIBLE, cdf_thresholds, neg_log2_weight
+from ..framing import MAGIC_BN, SPEC_VERSION, Op, head, join_u64, split_u64
+from ..limits import SPEC_BN_LIMITS, BNLimits, require
+
+DESCRIPTOR_WORDS = 4
+RUN_PARAM_WORDS = 6
+INFO_PAYLOAD_WORDS = 7
+BASE_FIELD_MAX = 0xFFFF   # descriptor word 1, bits [15:0]
+RMAX_MAX = 0xFFFF         # RMAX is UQ0.16: 1 ... 65535
+
+
+@dataclass
+class BNCounts:
+    """Spike-weighted counts of one run (§2.3)."""
+    counts: dict[str, np.ndarray]   # per variable name: int64 count per state, BN state order
+    total: int                      # Σ_s n_s
+
+    def posterior(self) -> dict[str, np.ndarray]:
+        """P̂(X = k | e) = count[k] / total for every variable."""
+        if self.total == 0:
+            raise KernelError("no spikes: raise samples, window or rate")
+        return {name: c / self.total for name, c in self.counts.items()}
+
+
+def table_rows(cards: np.ndarray, parents: list[int]) -> int:
+    """Rows of a CPT table: the product of the parents' cardinalities (1 without parents)."""
+    return math.prod(int(cards[p]) for p in parents)
+
+
+def table_size(card: int, rows: int, evidence: bool) -> int:
+    """Table words of one variable: one NL per row for evidence, card-1 thresholds per row otherwise."""
+    return rows if evidence else rows * (card - 1)
+
+
+class BNKernelModel:
+    """A Bayesian network with evidence in kernel form.
+
+    `order[i]` is the name of kernel variable i (spec Kahn order); `parents[i]`
+    lists kernel indices in BIF order; `evidence_state[i]` is the observed state
+    or -1; `table[base[i]:]` holds variable i's thresholds or NL values.
+    """
+
+    def __init__(self, order, states, cards, parents, evidence_state, base, table):
+        self.order: list[str] = list(order)
+        self.states: list[list[str]] = [list(s) for s in states]
+        self.cards = np.asarray(cards, dtype=np.int64)
+        self.parents: list[list[int]] = [list(p) for p in parents]
+        self.evidence_state = np.asarray(evidence_state, dtype=np.int64)
+        self.base = np.asarray(base, dtype=np.int64)
+        self.table = np.asarray(table, dtype=np.uint32)
+
+    @classmethod
+    def build(cls, bn, evidence: dict | None = None,
+              limits: BNLimits = SPEC_BN_LIMITS) -> "BNKernelModel":
+        order = list(bn.topological_order())
+        index = {name: i for i, name in enumerate(order)}
+        observed = bn.parse_evidence(evidence or {})
+        require(len(order) <= limits.v_max,
+                f"the network has {len(order)} variables; this kernel build allows at most {limits.v_max}")
+        cards = np.array([bn.card(v) for v in order], dtype=np.int64)
+        parents, evidence_state, base, chunks = [], [], [], []
+        used = 0
+        for v in order:
+            card, pars = bn.card(v), list(bn.parents[v])
+            require(card <= limits.card_max,
+                    f"variable {v!r} has {card} states; this kernel build allows at most {limits.card_max}")
+            require(len(pars) <= limits.parents_max,
+                    f"variable {v!r} has {len(pars)} parents; this kernel build allows at most {limits.parents_max}")
+            probs = np.asarray(bn.cpt[v], dtype=np.float64).reshape(-1, card)
+            if v in observed:
+                e = observed[v]
+                chunk = neg_log2_weight(probs[:, e])
+                if np.all(chunk == NL_IMPOSSIBLE):
+                    raise EvidenceError(
+                        f"evidence {v}={bn.states[v][e]!r} is impossible under every parent configuration")
+            else:
+                e = -1
+                chunk = cdf_thresholds(probs).reshape(-1)
+            parents.append([index[p] for p in pars])
+            evidence_state.append(e)
+            base.append(used)
+            chunks.append(chunk)
+            used += chunk.size
+        require(used <= limits.table_max,
+                f"the quantised tables need {used} words; this kernel build allows at most {limits.table_max}")
+        require(used > 0, "the quantised tables are empty (every sampled variable has one state); "
+                          "the kernel needs at least one table word")
+        require(max(base) <= BASE_FIELD_MAX,
+                f"a table base of {max(base)} does not fit the 16-bit descriptor field")
+        table = np.concatenate(chunks).astype(np.uint32)
+        return cls(order, [bn.states[v] for v in order], cards, parents, evidence_state, base, table)
+
+    @property
+    def n_vars(self) -> int:
+        return len(self.order)
+
+    def check_run(self, samples: int, window: int, rmax: int, limits: BNLimits = SPEC_BN_LIMITS) -> None:
+        """Raise ValueError (or LimitError past the build's limits) naming a bad run parameter."""
+        for name, value in (("samples", samples), ("window", window), ("rmax", rmax)):
+            if int(value) != value or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        require(samples <= limits.s_max,
+                f"samples = {samples}; this kernel build allows at most {limits.s_max}")
+        require(window <= limits.t_max,
+                f"window = {window}; this kernel build allows at most {limits.t_max}")
+        require(samples * window <= limits.st_max,
+                f"samples * window = {samples * window}; this kernel build allows at most {limits.st_max}")
+        if rmax > RMAX_MAX:
+            raise ValueError(f"rmax must be at most {RMAX_MAX} (UQ0.16), got {rmax}")
+
+    def descriptors(self) -> np.ndarray:
+        """The 4·V descriptor words (§4.2)."""
+        out = np.zeros((self.n_vars, DESCRIPTOR_WORDS), dtype=np.uint32)
+        for i in range(self.n_vars):
+            e = int(self.evidence_state[i])
+            word0 = int(self.cards[i]) | (len(self.parents[i]) << 8)
+            if e >= 0:
+                word0 |= (1 << 16) | (e << 20)
+            slots = self.parents[i] + [0] * (8 - len(self.parents[i]))
+            out[i, 0] = word0
+            out[i, 1] = int(self.base[i])
+            out[i, 2] = sum(p << (8 * j) for j, p in enumerate(slots[:4]))
+            out[i, 3] = sum(p << (8 * j) for j, p in enumerate(slots[4:]))
+        return out.reshape(-1)
+
+    def run_frame(self, samples: int, window: int, seed: int, rmax: int) -> np.ndarray:
+        """The uint32 RUN frame (§4.1, §4.2) for these run parameters."""
+        self.check_run(samples, window, rmax)
+        if int(seed) != seed or not 0 <= seed < 1 << 64:
+            raise ValueError(f"seed must be a 64-bit unsigned integer, got {seed!r}")
+        params = [samples, window, seed & 0xFFFFFFFF, seed >> 32, rmax, 0]
+        return np.concatenate([
+            np.array(head(MAGIC_BN, Op.RUN) + [self.n_vars, self.table.size], dtype=np.uint32),
+            self.descriptors(), self.table, np.array(params, dtype=np.uint32)])
+
+    def unpack(self, payload) -> BNCounts:
+        """The counts of a RUN output payload (§4.4)."""
+        payload = np.asarray(payload, dtype=np.uint32)
+        expected = 2 * (int(self.cards.sum()) + 1)
+        if payload.size != expected:
+            raise KernelError(f"bn RUN payload has {payload.size} words; this model needs {expected}")
+        values = join_u64(payload).astype(np.int64)
+        ends = np.cumsum(self.cards)
+        counts = {name: values[end - card:end]
+                  for name, card, end in zip(self.order, self.cards, ends)}
+        return BNCounts(counts=counts, total=int(values[-1]))
+
+
+def info_frame() -> np.ndarray:
+    """The 3-word INFO frame."""
+    return np.array(head(MAGIC_BN, Op.INFO), dtype=np.uint32)
+
+
+def info_payload(limits: BNLimits, lanes: int) -> np.ndarray:
+    """INFO payload (§4.4): version, P, V_MAX, CARD_MAX, PARENTS_MAX, TABLE_MAX, T_MAX."""
+    return np.array([SPEC_VERSION, lanes, limits.v_max, limits.card_max, limits.parents_max,
+                     limits.table_max, limits.t_max], dtype=np.uint32)
+
+
+def parse_info(payload) -> tuple[BNLimits, int]:
+    """(limits, lanes P) from an INFO payload."""
+    words = [int(w) for w in np.asarray(payload, dtype=np.uint32)]
+    if len(words) != INFO_PAYLOAD_WORDS:
+        raise KernelError(f"bn INFO payload has {len(words)} words, expected {INFO_PAYLOAD_WORDS}")
+    version, lanes, v_max, card_max, parents_max, table_max, t_max = words
+    if version != SPEC_VERSION:
+        raise KernelError(f"the kernel implements spec version {version}, the host {SPEC_VERSION}")
+    return BNLimits(v_max=v_max, card_max=card_max, parents_max=parents_max,
+                    table_max=table_max, t_max=t_max), lanes
+
+
+def rate_to_rmax(rate: float) -> int:
+    """RMAX for a maximum per-step firing probability `rate` (0 < rate ≤ 1)."""
+    if not 0 < rate <= 1:
+        raise ValueError(f"rate must be in (0, 1], got {rate!r}")
+    return int(np.clip(np.rint(rate * CDF_ONE), 1, RMAX_MAX))
+
+
+def run_payload(flat_counts: np.ndarray, total: int) -> np.ndarray:
+    """The RUN output payload (§4.4) for flat counts (Σcard,) and total."""
+    return split_u64(np.append(np.asarray(flat_counts, dtype=np.uint64), np.uint64(total)))
