@@ -163,6 +163,8 @@ def test_causal_inference_approaches_kording_formula():
 @pytest.mark.parametrize("build, kwargs, message", [
     (cue_combination, dict(n_bins=1), "n_bins must be an integer >= 2"),
     (cue_combination, dict(x_range=(3, -3)), "finite low < high"),
+    (cue_combination, dict(x_range=(0, 1, 2)), r"pair \(low, high\) of numbers"),
+    (causal_inference, dict(x_range=(-np.inf, 1)), "finite low < high"),
     (cue_combination, dict(prior_sd=0.0), "prior_sd must be finite and > 0"),
     (cue_combination, dict(cue_sds=()), "at least one cue"),
     (cue_combination, dict(cue_sds=(1.0, -2.0)), r"cue_sds\[1\] \(cue C2\)"),

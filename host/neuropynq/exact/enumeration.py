@@ -97,7 +97,8 @@ def _check_distribution(p, name: str) -> np.ndarray:
 
 
 def kl_divergence(p_empirical, q_exact) -> float:
-    """KL(p‖q) in nats, with 0·log 0 = 0; +inf if q = 0 where p > 0."""
+    """KL(p‖q) in nats, with 0·log 0 = 0; +inf if q = 0 where p > 0.
+    Both are distributions over the same states, each summing to 1 (within 1e-9)."""
     p = _check_distribution(p_empirical, "p_empirical")
     q = _check_distribution(q_exact, "q_exact")
     if p.shape != q.shape:

@@ -15,11 +15,17 @@ from ..errors import ModelError
 from .bayesnet import BayesNet
 
 
-def _check_bins(n_bins, x_range) -> None:
+def _check_bins(n_bins, x_range) -> tuple[float, float]:
+    """Validate the binning; returns x_range as floats (low, high)."""
     if not isinstance(n_bins, (int, np.integer)) or isinstance(n_bins, bool) or n_bins < 2:
         raise ModelError(f"n_bins must be an integer >= 2, got {n_bins!r}")
-    if len(x_range) != 2 or not np.all(np.isfinite(x_range)) or not x_range[0] < x_range[1]:
+    try:
+        low, high = (float(x) for x in x_range)
+    except (TypeError, ValueError):
+        raise ModelError(f"x_range must be a pair (low, high) of numbers, got {x_range!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ModelError(f"x_range must be (low, high) with finite low < high, got {x_range!r}")
+    return low, high
 
 
 def _check_sd(name: str, sd) -> None:
@@ -29,15 +35,13 @@ def _check_sd(name: str, sd) -> None:
 
 def bin_edges(n_bins: int, x_range=(-5, 5)) -> np.ndarray:
     """The n_bins + 1 edges of the equal bins of x_range."""
-    _check_bins(n_bins, x_range)
-    low, high = float(x_range[0]), float(x_range[1])
+    low, high = _check_bins(n_bins, x_range)
     return low + np.arange(n_bins + 1) * (high - low) / n_bins
 
 
 def bin_centres(n_bins: int, x_range=(-5, 5)) -> np.ndarray:
     """The value each discretised state b0…b{n_bins−1} stands for."""
-    _check_bins(n_bins, x_range)
-    low, high = float(x_range[0]), float(x_range[1])
+    low, high = _check_bins(n_bins, x_range)
     # Multiply before dividing: for ranges like (−5, 5) the middle centre is exactly 0.
     return low + (2 * np.arange(n_bins) + 1) * (high - low) / (2 * n_bins)
 
