@@ -119,8 +119,11 @@ def _log_probability_of_evidence(bn: BayesNet, evidence: dict[str, int]) -> floa
     factors = _evidence_factors(bn, bn.ancestors(evidence), evidence)
     free = {u for scope, _ in factors for u in scope}
     remaining, log_scale = _eliminate(factors, _min_fill_order(factors, free, bn))
-    value = math.prod(float(table) for _, table in remaining)
-    return log_scale + math.log(value) if value > 0 else -math.inf
+    # Summed as logs: a product of many small constants would underflow to a false zero.
+    values = [float(table) for _, table in remaining]
+    if min(values, default=1.0) == 0.0:
+        return -math.inf
+    return log_scale + sum(math.log(value) for value in values)
 
 
 def _describe(bn: BayesNet, evidence: dict[str, int]) -> str:

@@ -26,7 +26,6 @@ from ..errors import ModelError
 if TYPE_CHECKING:
     from .bayesnet import BayesNet
 
-_PUNCTUATION = "{}()[],;|"
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
       | (?P<comment>//[^\n]*|/\*.*?\*/)
@@ -309,13 +308,14 @@ def parse_bif(text: str) -> BifContent:
     return BifContent(name, variables, states, parents, cpts)
 
 
-def _bare(name: str, what: str) -> str:
-    """`name` if the reader would read it back as one unchanged word."""
+def _name(name: str, what: str) -> str:
+    """`name` as the reader reads it back: bare if it is one word, else quoted."""
     match = _TOKEN.fullmatch(name)
-    if match is None or match.lastgroup != "word":
-        raise ModelError(f"cannot write {what} {name!r} to BIF: it contains blanks, quotes, "
-                         f"a comment marker or one of {_PUNCTUATION}")
-    return name
+    if match is not None and match.lastgroup == "word":
+        return name
+    if '"' in name or "\n" in name:
+        raise ModelError(f"cannot write {what} {name!r} to BIF: it contains a double quote or a newline")
+    return f'"{name}"'
 
 
 def _probabilities(row: np.ndarray) -> str:
@@ -325,20 +325,21 @@ def _probabilities(row: np.ndarray) -> str:
 
 def format_bif(bn: BayesNet) -> str:
     """BIF text for `bn` (bnlearn dialect; rows with the last parent varying fastest)."""
-    lines = [f"network {_bare(bn.name, 'network name')} {{", "}"]
+    var = {v: _name(v, "variable") for v in bn.variables}
+    state = {v: [_name(s, f"state of {v!r}") for s in bn.states[v]] for v in bn.variables}
+    lines = [f"network {_name(bn.name, 'network name')} {{", "}"]
     for v in bn.variables:
-        states = ", ".join(_bare(s, f"state of {v!r}") for s in bn.states[v])
-        lines += [f"variable {_bare(v, 'variable')} {{",
-                  f"  type discrete [ {len(bn.states[v])} ] {{ {states} }};", "}"]
+        lines += [f"variable {var[v]} {{",
+                  f"  type discrete [ {bn.card(v)} ] {{ {', '.join(state[v])} }};", "}"]
     for v in bn.variables:
         parents = bn.parents[v]
         cpt = bn.cpt[v]
         if not parents:
-            lines += [f"probability ( {v} ) {{", f"  table {_probabilities(cpt)};", "}"]
+            lines += [f"probability ( {var[v]} ) {{", f"  table {_probabilities(cpt)};", "}"]
             continue
-        lines.append(f"probability ( {v} | {', '.join(parents)} ) {{")
+        lines.append(f"probability ( {var[v]} | {', '.join(var[p] for p in parents)} ) {{")
         for index in itertools.product(*(range(bn.card(p)) for p in parents)):
-            names = ", ".join(bn.states[p][i] for p, i in zip(parents, index))
+            names = ", ".join(state[p][i] for p, i in zip(parents, index))
             lines.append(f"  ({names}) {_probabilities(cpt[index])};")
         lines.append("}")
     return "\n".join(lines) + "\n"
