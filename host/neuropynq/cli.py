@@ -109,10 +109,11 @@ def _names(text: str | None) -> list[str] | None:
 
 def _load_bn(path: Path):
     from .models.bayesnet import BayesNet
-    text = path.read_text()   # OSError names a missing/unreadable file
     try:
-        return BayesNet.from_bif(text)
+        return BayesNet.from_bif(path)
     except NeuropynqError as exc:
+        if str(path) in str(exc):
+            raise
         raise type(exc)(f"{path}: {exc}") from None
 
 
