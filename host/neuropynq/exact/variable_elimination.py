@@ -24,7 +24,19 @@ from ..models.bayesnet import BayesNet
 _Factor = tuple[tuple[str, ...], np.ndarray]   # (scope, table with one axis per scope variable)
 
 
-def _evidence_factors(bn: BayesNet, variables: set[str], evidence: dict[str, int]) -> list[_Factor]:
+def _normalised_cpts(bn: BayesNet) -> dict[str, np.ndarray]:
+    """CPTs with rows rescaled to sum to exactly 1.
+
+    BIF rows may be off by up to 1e-6; without this, dropping a barren node
+    (which assumes its rows sum to 1) would shift answers by that much, so the
+    result would depend on the pruning. The samplers' inverse CDF also gives
+    the last state whatever mass is left, i.e. samples the rescaled rows.
+    """
+    return {v: bn.cpt[v] / bn.cpt[v].sum(axis=-1, keepdims=True) for v in bn.variables}
+
+
+def _evidence_factors(bn: BayesNet, cpts: dict[str, np.ndarray], variables: set[str],
+                      evidence: dict[str, int]) -> list[_Factor]:
     """CPTs of `variables`, sliced at the evidence states."""
     factors = []
     for v in bn.variables:
@@ -32,7 +44,7 @@ def _evidence_factors(bn: BayesNet, variables: set[str], evidence: dict[str, int
             continue
         scope = (*bn.parents[v], v)
         index = tuple(evidence.get(u, slice(None)) for u in scope)
-        factors.append((tuple(u for u in scope if u not in evidence), bn.cpt[v][index]))
+        factors.append((tuple(u for u in scope if u not in evidence), cpts[v][index]))
     return factors
 
 
@@ -113,10 +125,10 @@ def _multiply(factors: list[_Factor], scope: tuple[str, ...]) -> np.ndarray:
     return np.einsum(*operands, list(range(len(scope))))
 
 
-def _log_probability_of_evidence(bn: BayesNet, evidence: dict[str, int]) -> float:
+def _log_probability_of_evidence(bn: BayesNet, cpts: dict[str, np.ndarray], evidence: dict[str, int]) -> float:
     if not evidence:
         return 0.0
-    factors = _evidence_factors(bn, bn.ancestors(evidence), evidence)
+    factors = _evidence_factors(bn, cpts, bn.ancestors(evidence), evidence)
     free = {u for scope, _ in factors for u in scope}
     remaining, log_scale = _eliminate(factors, _min_fill_order(factors, free, bn))
     # Summed as logs: a product of many small constants would underflow to a false zero.
@@ -132,7 +144,7 @@ def _describe(bn: BayesNet, evidence: dict[str, int]) -> str:
 
 def probability_of_evidence(bn: BayesNet, evidence) -> float:
     """P(e) for evidence {variable: state name or index}; 1.0 for no evidence."""
-    return math.exp(_log_probability_of_evidence(bn, bn.parse_evidence(evidence)))
+    return math.exp(_log_probability_of_evidence(bn, _normalised_cpts(bn), bn.parse_evidence(evidence)))
 
 
 def posterior_marginals(bn: BayesNet, evidence: dict | None = None,
@@ -148,14 +160,15 @@ def posterior_marginals(bn: BayesNet, evidence: dict | None = None,
     for q in query:
         if q not in bn.states:
             raise EvidenceError(f"unknown query variable {q!r}")
-    if _log_probability_of_evidence(bn, evidence) == -math.inf:
+    cpts = _normalised_cpts(bn)
+    if _log_probability_of_evidence(bn, cpts, evidence) == -math.inf:
         raise EvidenceError(f"evidence has probability zero: {_describe(bn, evidence)}")
     marginals = {}
     for q in query:
         if q in evidence:
             marginals[q] = np.eye(bn.card(q))[evidence[q]]
             continue
-        factors = _component(_evidence_factors(bn, bn.ancestors([q, *evidence]), evidence), q)
+        factors = _component(_evidence_factors(bn, cpts, bn.ancestors([q, *evidence]), evidence), q)
         free = {u for scope, _ in factors for u in scope} - {q}
         remaining, _ = _eliminate(factors, _min_fill_order(factors, free, bn))
         unnormalised = _multiply(remaining, (q,))
