@@ -6,8 +6,8 @@ For each query the network is first cut down to what can matter:
   evidence variables leave every factor;
 * for a posterior, only the factors connected to the query variable (through
   shared non-evidence variables) are kept; the rest is a constant that the
-  normalisation removes. `P(e)` is computed once, over everything, so that
-  zero-probability evidence is always detected.
+  normalisation removes. `P(e)` is computed once, over all ancestors of the
+  evidence, so that zero-probability evidence is always detected.
 Variables are then summed out in greedy min-fill order (ties: smallest product
 of cardinalities, then network order). Each intermediate factor is rescaled to
 max 1 and the scale kept as a log, so `P(e)` does not underflow.
@@ -29,8 +29,8 @@ def _normalised_cpts(bn: BayesNet) -> dict[str, np.ndarray]:
 
     BIF rows may be off by up to 1e-6; without this, dropping a barren node
     (which assumes its rows sum to 1) would shift answers by that much, so the
-    result would depend on the pruning. The samplers' inverse CDF also gives
-    the last state whatever mass is left, i.e. samples the rescaled rows.
+    result would depend on the pruning. With it, the answer is exact for the
+    distribution the network defines once its rows are made proper.
     """
     return {v: bn.cpt[v] / bn.cpt[v].sum(axis=-1, keepdims=True) for v in bn.variables}
 

@@ -26,6 +26,9 @@ class BayesNet:
         self.states = {v: list(states[v]) for v in self.variables}
         self._index = {v: {s: k for k, s in enumerate(self.states[v])} for v in self.variables}
         self.parents = self._check_parents(parents)
+        for v in cpts:
+            if v not in self._index:
+                raise ModelError(f"CPT given for unknown variable {v!r}")
         self.cpt = {v: self._check_cpt(v, cpts, normalise) for v in self.variables}
         self._order = self._kahn_order()
 
@@ -43,12 +46,12 @@ class BayesNet:
             names = list(states[v])
             if not names:
                 raise ModelError(f"variable {v!r} has no states")
-            duplicates = sorted({s for s in names if names.count(s) > 1})
-            if duplicates:
-                raise ModelError(f"variable {v!r} has duplicate states: {', '.join(map(str, duplicates))}")
             for s in names:
                 if not isinstance(s, str) or not s:
                     raise ModelError(f"states of {v!r} must be non-empty strings, got {s!r}")
+            duplicates = sorted({s for s in names if names.count(s) > 1})
+            if duplicates:
+                raise ModelError(f"variable {v!r} has duplicate states: {', '.join(duplicates)}")
         for v in states:
             if v not in seen:
                 raise ModelError(f"states given for unknown variable {v!r}")
