@@ -39,8 +39,8 @@ proc npq_load_board {name} {
 # the packaged SystemVerilog twin (hw/bd/package_rtl_ip.tcl) uses the RTL names.
 proc npq_kernel_ports {impl} {
     switch -- $impl {
-        hls { return {ctrl s_axi_control in in_r out out_r clk ap_clk resetn ap_rst_n} }
-        rtl { return {ctrl s_axil in s_axis out m_axis clk clk_i resetn rst_ni} }
+        hls { return {ctrl s_axi_control in in_r out out_r} }
+        rtl { return {ctrl s_axil in s_axis out m_axis} }
         default { npq_fail "unknown IMPL '$impl' (hls or rtl)" }
     }
 }

@@ -1,0 +1,74 @@
+"""Packaging the SystemVerilog twins as IP (hw/bd/npq_ipx.tcl) under tclsh with stub
+Vivado commands: the VLNV, the sources, and a port map for every top-level port."""
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+STUBS = ROOT / "tests" / "tcl" / "vivado_stubs.tcl"
+PACKAGE = ROOT / "hw" / "bd" / "package_rtl_ip.tcl"
+
+pytestmark = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh is not installed")
+
+TOP_PORTS = """clk_i rst_ni s_axil_awaddr_i s_axil_awvalid_i s_axil_awready_o s_axil_wdata_i
+s_axil_wstrb_i s_axil_wvalid_i s_axil_wready_o s_axil_bresp_o s_axil_bvalid_o s_axil_bready_i
+s_axil_araddr_i s_axil_arvalid_i s_axil_arready_o s_axil_rdata_o s_axil_rresp_o s_axil_rvalid_o
+s_axil_rready_i s_axis_tdata_i s_axis_tvalid_i s_axis_tready_o s_axis_tlast_i m_axis_tdata_o
+m_axis_tvalid_o m_axis_tready_i m_axis_tlast_o interrupt_o""".split()
+
+
+def package(tmp_path, rtl_dir, *args):
+    log = tmp_path / "calls.log"
+    script = tmp_path / "run.tcl"
+    argv = " ".join(["-rtl", str(rtl_dir), "-out", str(tmp_path / "ip"), *args])
+    script.write_text(f"source {{{STUBS}}}\nset argv {{{argv}}}\nsource {{{PACKAGE}}}\n")
+    env = {"PATH": "/usr/bin:/bin", "NPQ_STUB_LOG": str(log), "NPQ_STUB_RUN_DIR": str(tmp_path)}
+    proc = subprocess.run(["tclsh", str(script)], capture_output=True, text=True, env=env, timeout=60)
+    return proc, (log.read_text().splitlines() if log.exists() else [])
+
+
+@pytest.fixture
+def rtl_dir(tmp_path):
+    d = tmp_path / "rtl"
+    d.mkdir()
+    for name in ("bn_lane.sv", "bn_sampler.sv", "bm_sampler.sv", "npq_axil_ctrl.sv", "npq_pkg.sv"):
+        (d / name).write_text("// stub\n")
+    return d
+
+
+def test_twin_is_packaged_with_the_hls_vlnv_and_only_its_sources(tmp_path, rtl_dir):
+    proc, calls = package(tmp_path, rtl_dir, "-kernel", "bn_sampler", "-lanes", "8")
+    assert proc.returncode == 0, proc.stderr
+    assert "neuropynq:hls:bn_sampler:1.0" in proc.stdout
+    read = next(c for c in calls if c.startswith("read_verilog"))
+    files = [Path(f).name for f in read.split()[2:]]
+    assert files[0] == "npq_pkg.sv"                      # the package compiles first
+    assert sorted(files) == ["bn_lane.sv", "bn_sampler.sv", "npq_axil_ctrl.sv", "npq_pkg.sv"]
+    package_call = next(c for c in calls if c.startswith("ipx::package_project"))
+    assert "-vendor neuropynq -library hls" in package_call
+    assert any("generic P=8" in c for c in calls)
+    assert any("name bn_sampler version 1.0" in c for c in calls)
+    assert calls[-1] == "ipx::save_core core"
+
+
+def test_every_top_level_port_is_mapped_to_a_bus_interface(tmp_path, rtl_dir):
+    proc, calls = package(tmp_path, rtl_dir, "-kernel", "bm_sampler")
+    assert proc.returncode == 0, proc.stderr
+    mapped = [m for c in calls for m in re.findall(r"physical_name (\w+)", c)]
+    assert sorted(mapped) == sorted(TOP_PORTS)
+    interfaces = [c.split()[1] for c in calls if c.startswith("ipx::add_bus_interface")]
+    assert {"s_axil", "s_axis", "m_axis", "ap_clk", "ap_rst_n", "interrupt"} == set(interfaces)
+    assert "set_property value s_axil:s_axis:m_axis ap_clk/ASSOCIATED_BUSIF" in calls
+    assert "set_property value ACTIVE_LOW ap_rst_n/POLARITY" in calls
+
+
+@pytest.mark.parametrize("args, message", [
+    (("-kernel", "fft"), "unknown kernel 'fft'"),
+    (("-kernel", "bn_sampler", "-rtl", "/nonexistent"), "no SystemVerilog sources for bn_sampler"),
+])
+def test_packaging_failures_are_named(tmp_path, rtl_dir, args, message):
+    proc, _ = package(tmp_path, rtl_dir, *args)
+    assert proc.returncode == 1 and message in proc.stderr
