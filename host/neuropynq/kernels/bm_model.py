@@ -20,7 +20,6 @@ SWEEP_TOTAL_LIMIT = 1 << 40     # burn_in + sweeps·thin (§3.4)
 RECORD_WORDS_LIMIT = 1 << 31    # sweeps·⌈N/32⌉ with RECORD (§3.4)
 COUNT_WORD_LIMIT = 1 << 32      # on/spike counts travel as one 32-bit word each (§4.4)
 SEED_LIMIT = 1 << 64
-RUN_PARAM_WORDS = 7
 INFO_PAYLOAD_WORDS = 4          # version, P, N_MAX, TAU_MAX
 
 
