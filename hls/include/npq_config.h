@@ -1,0 +1,48 @@
+// Build parameters of the kernels. Each can be set with -D at compile time (the
+// Vitis Tcl and the native builds do); a build may lower the spec's limits.
+#ifndef NPQ_CONFIG_H
+#define NPQ_CONFIG_H
+
+#include "npq_constants.h"
+
+// Hardware lanes: samples (bn) or dot-product partial sums (bm) handled per cycle.
+#ifndef NPQ_LANES
+#define NPQ_LANES 4
+#endif
+
+// Samples each bn lane advances one variable at a time. It must cover the latency
+// of the row -> table -> compare chain so that no iteration waits on a parent.
+#ifndef NPQ_BN_BATCH
+#define NPQ_BN_BATCH 32
+#endif
+
+#ifndef NPQ_BN_V_MAX
+#define NPQ_BN_V_MAX NPQ_SPEC_BN_V_MAX
+#endif
+#ifndef NPQ_BN_CARD_MAX
+#define NPQ_BN_CARD_MAX NPQ_SPEC_BN_CARD_MAX
+#endif
+#ifndef NPQ_BN_PARENTS_MAX
+#define NPQ_BN_PARENTS_MAX NPQ_SPEC_BN_PARENTS_MAX
+#endif
+#ifndef NPQ_BN_TABLE_MAX
+#define NPQ_BN_TABLE_MAX NPQ_SPEC_BN_TABLE_MAX
+#endif
+#ifndef NPQ_BN_T_MAX
+#define NPQ_BN_T_MAX NPQ_SPEC_BN_T_MAX
+#endif
+#ifndef NPQ_BM_N_MAX
+#define NPQ_BM_N_MAX NPQ_SPEC_BM_N_MAX
+#endif
+#ifndef NPQ_BM_TAU_MAX
+#define NPQ_BM_TAU_MAX NPQ_SPEC_BM_TAU_MAX
+#endif
+
+#if NPQ_BN_CARD_MAX > NPQ_SPEC_BN_CARD_MAX || NPQ_BN_PARENTS_MAX > NPQ_SPEC_BN_PARENTS_MAX \
+    || NPQ_BN_V_MAX > NPQ_SPEC_BN_V_MAX || NPQ_BN_TABLE_MAX > NPQ_SPEC_BN_TABLE_MAX \
+    || NPQ_BN_T_MAX > NPQ_SPEC_BN_T_MAX || NPQ_BM_N_MAX > NPQ_SPEC_BM_N_MAX \
+    || NPQ_BM_TAU_MAX > NPQ_SPEC_BM_TAU_MAX
+#error "a build may lower the spec's limits, never raise them"
+#endif
+
+#endif

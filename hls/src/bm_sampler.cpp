@@ -1,0 +1,307 @@
+// bm_sampler: neural sampling of a Boltzmann machine with refractory neurons
+// (docs/spec.md §3, frames §4.3).
+//
+// Structure: load (frame -> on-chip W, b, schedule, clamps, with the §4.5
+// checks), then sweeps of chromatic updates. The membrane potential of a neuron
+// is a P-way partitioned sum over its row of W; z is binary, so each term is the
+// weight ANDed with z_j (adds only, no multipliers). Every neuron owns its RNG
+// stream (§1.2), so P changes only the speed. The output head is written once the
+// frame is validated, and recorded states stream out as they are taken, so no
+// state buffer and no DATAFLOW stage is needed between sampling and the drain.
+#include "npq_kernels.h"
+#include "npq_config.h"
+#include "npq_constants.h"
+#include "npq_frame.h"
+#include "npq_luts.h"
+#include "npq_rng.h"
+
+#define BM_P NPQ_LANES
+#define BM_N NPQ_BM_N_MAX
+#define BM_ROW (((BM_N + BM_P - 1) / BM_P) * BM_P)   // a row padded to whole lane groups
+#define BM_WORDS ((BM_N + 31) / 32)
+#define BM_SWEEP_TOTAL_LIMIT (1ull << 40)
+#define BM_RECORD_WORDS_LIMIT (1ull << 31)
+#define BM_FLAG_RECORD 1u
+
+struct BmRun {
+    uint32_t n, colours, sweeps, burn_in, thin, tau, record;
+    uint64_t seed;
+};
+
+// Model and state: file scope, so on chip in hardware and off the stack natively.
+static int16_t bm_w[BM_N][BM_ROW];       // Q5.10 weights, row k for neuron k
+static int16_t bm_b[BM_N];               // Q5.10 biases
+static uint16_t bm_order[BM_N];          // update order, cut into colours by bm_colour_end
+static uint16_t bm_colour_end[BM_N];
+static uint8_t bm_clamped[BM_N];
+static uint8_t bm_seen[BM_N];            // order words already used (permutation check)
+static uint8_t bm_z[BM_ROW];             // z_j; 0 past N so padded lanes add nothing
+static uint8_t bm_next_z[BM_N];          // z of the colour being updated, committed after it
+static uint8_t bm_zeta[BM_N];            // refractory counters
+static uint32_t bm_s0[BM_N], bm_s1[BM_N], bm_s2[BM_N], bm_s3[BM_N];  // RNG, one per neuron
+static uint32_t bm_on[BM_N], bm_spikes[BM_N];
+
+static uint32_t bm_check(bool bad, uint32_t code, bool last, bool final) {
+    return npq_word_status(bad ? code : NPQ_STATUS_OK, last, final);
+}
+
+// Reads N, C, b, W, order, colour_end, clamps and run parameters; returns the first error.
+static uint32_t bm_load(hls::stream<axis32_t>& in, bool& last, BmRun& run) {
+    uint32_t st;
+    run.n = npq_read(in, last);
+    if ((st = bm_check(run.n == 0 || run.n > BM_N, NPQ_STATUS_LIMIT, last, false))) return st;
+    run.colours = npq_read(in, last);
+    if ((st = bm_check(run.colours == 0 || run.colours > run.n, NPQ_STATUS_LIMIT, last, false))) return st;
+    const uint32_t n = run.n;
+
+biases:
+    for (uint32_t k = 0; k < n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        bm_b[k] = (int16_t)(npq_read(in, last) & 0xFFFF);
+        if (last) return NPQ_STATUS_SHORT_FRAME;
+    }
+
+    // W, two entries per word, row-major over the flat index k*N + j.
+    const uint64_t entries = (uint64_t)n * n;
+    const uint32_t w_words = (uint32_t)((entries + 1) / 2);
+    uint32_t k = 0, j = 0;
+weights:
+    for (uint32_t w = 0; w < w_words; ++w) {
+#pragma HLS LOOP_TRIPCOUNT max = 524288
+#pragma HLS PIPELINE II = 1
+        const uint32_t word = npq_read(in, last);
+        for (uint32_t half = 0; half < 2; ++half) {
+            if (2 * (uint64_t)w + half < entries) {
+                bm_w[k][j] = (int16_t)((word >> (16 * half)) & 0xFFFF);
+                if (++j == n) {
+                    j = 0;
+                    ++k;
+                }
+            }
+        }
+        if (last) return NPQ_STATUS_SHORT_FRAME;
+    }
+
+clear_seen:
+    for (uint32_t m = 0; m < n; ++m) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+        bm_seen[m] = 0;
+    }
+order:
+    for (uint32_t m = 0; m < n; ++m) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        const uint32_t o = npq_read(in, last) & 0xFFFF;
+        // A permutation: every word below N and none repeated.
+        if ((st = bm_check(o >= n || bm_seen[o], NPQ_STATUS_BAD_MODEL, last, false))) return st;
+        bm_seen[o] = 1;
+        bm_order[m] = (uint16_t)o;
+    }
+    uint32_t previous = 0;
+colour_ends:
+    for (uint32_t c = 0; c < run.colours; ++c) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        const uint32_t e = npq_read(in, last) & 0xFFFF;
+        // Every colour non-empty, inside N, and the last one ends at N.
+        const bool bad = e <= previous || e > n || (c == run.colours - 1 && e != n);
+        if ((st = bm_check(bad, NPQ_STATUS_BAD_MODEL, last, false))) return st;
+        bm_colour_end[c] = (uint16_t)e;
+        previous = e;
+    }
+
+    const uint32_t words = (n + 31) / 32;
+clamp_mask:
+    for (uint32_t w = 0; w < words; ++w) {
+#pragma HLS LOOP_TRIPCOUNT max = 32
+        const uint32_t mask = npq_read(in, last);
+        for (uint32_t b = 0; b < 32 && 32 * w + b < n; ++b) bm_clamped[32 * w + b] = (mask >> b) & 1;
+        if (last) return NPQ_STATUS_SHORT_FRAME;
+    }
+clamp_values:
+    for (uint32_t w = 0; w < words; ++w) {
+#pragma HLS LOOP_TRIPCOUNT max = 32
+        const uint32_t value = npq_read(in, last);
+        // A clamped neuron starts (and stays) at its value; free neurons start at 0.
+        for (uint32_t b = 0; b < 32 && 32 * w + b < n; ++b)
+            bm_z[32 * w + b] = bm_clamped[32 * w + b] & (value >> b) & 1;
+        if (last) return NPQ_STATUS_SHORT_FRAME;
+    }
+
+    run.sweeps = npq_read(in, last);
+    if ((st = bm_check(run.sweeps == 0, NPQ_STATUS_BAD_PARAMS, last, false))) return st;
+    run.burn_in = npq_read(in, last);
+    if ((st = bm_check(false, NPQ_STATUS_OK, last, false))) return st;
+    run.thin = npq_read(in, last);
+    const bool bad_thin = run.thin == 0
+        || run.burn_in + (uint64_t)run.sweeps * run.thin >= BM_SWEEP_TOTAL_LIMIT;
+    if ((st = bm_check(bad_thin, NPQ_STATUS_BAD_PARAMS, last, false))) return st;
+    run.tau = npq_read(in, last);
+    if ((st = bm_check(run.tau == 0 || run.tau > NPQ_BM_TAU_MAX, NPQ_STATUS_BAD_PARAMS, last, false)))
+        return st;
+    const uint32_t seed_lo = npq_read(in, last);
+    if ((st = bm_check(false, NPQ_STATUS_OK, last, false))) return st;
+    const uint32_t seed_hi = npq_read(in, last);
+    if ((st = bm_check(false, NPQ_STATUS_OK, last, false))) return st;
+    run.seed = ((uint64_t)seed_hi << 32) | seed_lo;
+    run.record = npq_read(in, last) & BM_FLAG_RECORD;
+    const bool bad_record = run.record && (uint64_t)run.sweeps * words >= BM_RECORD_WORDS_LIMIT;
+    return bm_check(bad_record, NPQ_STATUS_BAD_PARAMS, last, true);
+}
+
+// u_k = b_k + sum_j W_kj z_j as P partial sums (exact, signed 32-bit).
+static int32_t bm_potential(uint32_t k, uint32_t n) {
+    int32_t acc[BM_P];
+#pragma HLS ARRAY_PARTITION variable = acc complete
+    // One accumulator per lane: each has a one-cycle add, so the loop runs at II=1.
+    for (uint32_t p = 0; p < BM_P; ++p) acc[p] = 0;
+dot:
+    for (uint32_t j = 0; j < n; j += BM_P) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024 / BM_P
+#pragma HLS PIPELINE II = 1
+        for (uint32_t p = 0; p < BM_P; ++p)
+            acc[p] += (int32_t)bm_w[k][j + p] & -(int32_t)bm_z[j + p];   // z binary: an AND, no multiply
+    }
+    int32_t u = bm_b[k];
+    for (uint32_t p = 0; p < BM_P; ++p) u += acc[p];
+    return u;
+}
+
+// One update of free neuron k (§3.2); returns its new z.
+static uint8_t bm_update(uint32_t k, const BmRun& run, bool counting) {
+    NpqRng s = {bm_s0[k], bm_s1[k], bm_s2[k], bm_s3[k]};
+    const uint32_t r = npq_next(s);   // drawn always, also when refractory
+    bm_s0[k] = s.s0;
+    bm_s1[k] = s.s1;
+    bm_s2[k] = s.s2;
+    bm_s3[k] = s.s3;
+    const uint32_t zeta = bm_zeta[k];
+    if (zeta > 1) {
+        // Refractory: the potential is not needed, so it is not computed.
+        bm_zeta[k] = (uint8_t)(zeta - 1);
+        return 1;
+    }
+    const int32_t v = bm_potential(k, run.n) - (int32_t)NPQ_LNTAU_LUT[run.tau];
+    int32_t idx = (v >> 4) + (int32_t)(NPQ_SIGMOID_LUT_SIZE / 2);
+    idx = idx < 0 ? 0 : (idx > (int32_t)NPQ_SIGMOID_LUT_SIZE - 1 ? (int32_t)NPQ_SIGMOID_LUT_SIZE - 1 : idx);
+    const bool fire = (r >> 8) < NPQ_SIGMOID_LUT[idx];
+    bm_zeta[k] = fire ? (uint8_t)run.tau : 0;
+    if (fire && counting) ++bm_spikes[k];
+    return fire;
+}
+
+// Every recorded state: on counts, and the packed words if RECORD.
+static void bm_record(hls::stream<axis32_t>& out, const BmRun& run) {
+    uint32_t word = 0;
+record:
+    for (uint32_t k = 0; k < run.n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        bm_on[k] += bm_z[k];
+        word |= (uint32_t)bm_z[k] << (k & 31);
+        if ((k & 31) == 31 || k == run.n - 1) {
+            if (run.record) npq_write(out, word, false);
+            word = 0;
+        }
+    }
+}
+
+static void bm_sweeps(hls::stream<axis32_t>& out, const BmRun& run) {
+    const uint64_t total = run.burn_in + (uint64_t)run.sweeps * run.thin;
+    uint32_t countdown = run.thin;
+sweeps:
+    for (uint64_t sweep = 0; sweep < total; ++sweep) {
+#pragma HLS LOOP_TRIPCOUNT max = 1000
+        const bool counting = sweep >= run.burn_in;
+        uint32_t start = 0;
+    colours:
+        for (uint32_t c = 0; c < run.colours; ++c) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+            const uint32_t end = bm_colour_end[c];
+            // Simultaneous within a colour: all read z from before the colour, then commit.
+        update:
+            for (uint32_t m = start; m < end; ++m) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+                const uint32_t k = bm_order[m];
+                if (!bm_clamped[k]) bm_next_z[k] = bm_update(k, run, counting);
+            }
+        commit:
+            for (uint32_t m = start; m < end; ++m) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+                const uint32_t k = bm_order[m];
+                if (!bm_clamped[k]) bm_z[k] = bm_next_z[k];
+            }
+            start = end;
+        }
+        if (counting && --countdown == 0) {
+            bm_record(out, run);
+            countdown = run.thin;
+        }
+    }
+}
+
+void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t* status) {
+#pragma HLS INTERFACE axis port = in
+#pragma HLS INTERFACE axis port = out
+#pragma HLS INTERFACE s_axilite port = status
+#pragma HLS INTERFACE s_axilite port = return
+    // The potential reads P consecutive weights of a row and P z's in one cycle.
+#pragma HLS ARRAY_PARTITION variable = bm_w cyclic factor = BM_P dim = 2
+#pragma HLS ARRAY_PARTITION variable = bm_z cyclic factor = BM_P dim = 1
+
+    bool last = false;
+    uint32_t op = 0;
+    BmRun run;
+    uint32_t st = npq_read_head(in, last, NPQ_MAGIC_BM, op);
+    if (st == NPQ_STATUS_OK && op == NPQ_OP_RUN) st = bm_load(in, last, run);
+    if (st != NPQ_STATUS_OK) {
+        npq_discard_rest(in, last);
+        npq_write_head(out, st, 0);
+        *status = st;
+        return;
+    }
+    if (op == NPQ_OP_INFO) {
+        const uint32_t info[4] = {NPQ_SPEC_VERSION, BM_P, NPQ_BM_N_MAX, NPQ_BM_TAU_MAX};
+        npq_write_head(out, NPQ_STATUS_OK, 4);
+        for (uint32_t w = 0; w < 4; ++w) npq_write(out, info[w], w == 3);
+        *status = NPQ_STATUS_OK;
+        return;
+    }
+
+init:
+    for (uint32_t k = 0; k < BM_ROW; ++k) {
+#pragma HLS PIPELINE II = 1
+        if (k >= run.n) {
+            bm_z[k] = 0;
+            continue;
+        }
+        const NpqRng s = npq_seed_stream(run.seed, k);
+        bm_s0[k] = s.s0;
+        bm_s1[k] = s.s1;
+        bm_s2[k] = s.s2;
+        bm_s3[k] = s.s3;
+        bm_zeta[k] = 0;
+        bm_on[k] = 0;
+        bm_spikes[k] = 0;
+    }
+
+    const uint32_t words = (run.n + 31) / 32;
+    const uint32_t recorded = run.record ? run.sweeps * words : 0;
+    npq_write_head(out, NPQ_STATUS_OK, recorded + 2 * run.n);
+    bm_sweeps(out, run);
+drain_on:
+    for (uint32_t k = 0; k < run.n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        npq_write(out, bm_on[k], false);
+    }
+drain_spikes:
+    for (uint32_t k = 0; k < run.n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        npq_write(out, bm_spikes[k], k == run.n - 1);
+    }
+    *status = NPQ_STATUS_OK;
+}

@@ -1,0 +1,268 @@
+"""Golden vectors for the HLS C simulation: input frames (words and TLAST flags)
+and the output frames the Python reference kernels answer, one file per case.
+
+    python hls/tb/make_golden.py OUT_DIR [--lanes 1 4 16]
+
+The cases cover every example network (with and without evidence), random and
+hand-made Boltzmann machines (clamps, refractory τ, thinning, recording, a
+schedule that is not a proper colouring), and one malformed frame for every
+status code of docs/spec.md §4.5, TLAST early and late included. INFO answers
+depend on the build's lane count P, so they are written once per P as
+`*.p<P>.golden`. The format is read by hls/tb/tb_kernels.cpp.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op
+from neuropynq.kernels.bm_model import BMKernelModel
+from neuropynq.kernels.bn_model import BNKernelModel
+from neuropynq.models.bayesnet import BayesNet
+from neuropynq.models.boltzmann import BoltzmannMachine
+from neuropynq.reference import bm_sampler as bm_ref
+from neuropynq.reference import bn_sampler as bn_ref
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+BN_RUN_HEAD = 5        # magic, version, opcode, V, TW
+BM_RUN_HEAD = 5        # magic, version, opcode, N, C
+
+
+def _tlast_at_end(n: int) -> np.ndarray:
+    last = np.zeros(n, dtype=np.uint8)
+    last[-1] = 1
+    return last
+
+
+class Cases:
+    """Collects (name -> kernel, input words, TLAST flags, expected output)."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def bn(self, name: str, words, last=None, lanes: int = 1) -> None:
+        words = np.asarray(words, dtype=np.uint32)
+        last = _tlast_at_end(words.size) if last is None else np.asarray(last, dtype=np.uint8)
+        self.cases[name] = ("bn", words, last, bn_ref.run_frame(words, last.astype(bool), lanes=lanes))
+
+    def bm(self, name: str, words, lanes: int = 1) -> None:
+        # The bm reference takes exactly one frame, TLAST on its final word.
+        words = np.asarray(words, dtype=np.uint32)
+        self.cases[name] = ("bm", words, _tlast_at_end(words.size), bm_ref.run_frame(words, lanes=lanes))
+
+    def write(self, out_dir: Path) -> None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        for old in out_dir.glob("*.golden"):
+            old.unlink()
+        for name, (kernel, words, last, expected) in self.cases.items():
+            lines = [f"kernel {kernel}", f"in {words.size}"]
+            lines += [f"{int(w)} {int(t)}" for w, t in zip(words, last)]
+            lines.append(f"out {expected.size}")
+            lines += [str(int(w)) for w in expected]
+            (out_dir / f"{name}.golden").write_text("\n".join(lines) + "\n")
+
+
+def bn_networks() -> list[tuple[str, BayesNet, dict]]:
+    """Every example network, without evidence and with two observed variables."""
+    nets = []
+    for path in sorted(EXAMPLES.glob("*.bif")):
+        bn = BayesNet.from_bif(path)
+        order = bn.topological_order()
+        evidence = {order[-1]: 0, order[len(order) // 2]: bn.card(order[len(order) // 2]) - 1}
+        nets.append((path.stem, bn, {}))
+        nets.append((f"{path.stem}_ev", bn, evidence))
+    return nets
+
+
+def add_bn_runs(cases: Cases) -> None:
+    for i, (name, bn, evidence) in enumerate(bn_networks()):
+        model = BNKernelModel.build(bn, evidence)
+        # S not a multiple of any P·batch, so the last group is partial.
+        cases.bn(f"bn_{name}", model.run_frame(samples=1000 + 37 * i, window=48, seed=11 + i, rmax=40000))
+    asia = BNKernelModel.build(BayesNet.from_bif(EXAMPLES / "asia.bif"), {"xray": "yes", "dysp": "yes"})
+    for seed in (0, 1, 2 ** 63 + 5, 2 ** 64 - 1):
+        cases.bn(f"bn_asia_seed{seed}", asia.run_frame(samples=777, window=100, seed=seed, rmax=65535))
+    cases.bn("bn_asia_one_sample", asia.run_frame(samples=1, window=300, seed=3, rmax=65535))
+    cases.bn("bn_asia_long_window", asia.run_frame(samples=70, window=5000, seed=8, rmax=2000))
+    cases.bn("bn_asia_low_rate", asia.run_frame(samples=500, window=64, seed=4, rmax=300))
+
+
+def hand_bn_frame(descriptors, table, params, tw=None) -> list[int]:
+    """A bn RUN frame from raw descriptor words (4 per variable), table and run words."""
+    n_vars = len(descriptors) // 4
+    return ([MAGIC_BN, SPEC_VERSION, Op.RUN, n_vars, len(table) if tw is None else tw]
+            + list(descriptors) + list(table) + list(params))
+
+
+def add_bn_hand_made(cases: Cases) -> None:
+    """Two binary variables A -> B, B observed with P(B=1 | A=0) = 0: dead samples."""
+    a = [2, 0, 0, 0]                               # card 2, no parents, table at 0
+    b = [2 | (1 << 8) | (1 << 16) | (1 << 20), 1, 0, 0]   # card 2, parent A, evidence state 1, base 1
+    table = [40000, 0xFFFF, 512]                   # C_A; NL_B[A=0] impossible, NL_B[A=1]
+    cases.bn("bn_hand_dead_rows", hand_bn_frame(a + b, table, [300, 20, 9, 0, 65535, 0]))
+    # A one-state sampled variable still draws; it needs no table words.
+    c1 = [1, 0, 0, 0]
+    cases.bn("bn_hand_card1", hand_bn_frame(c1 + a, [30000], [64, 8, 5, 0, 1000, 0]))
+    # Non-zero reserved word and unused parent slots are ignored.
+    cases.bn("bn_hand_ignored_bits", hand_bn_frame([2, 0, 0xFFFFFFFF, 7] + [2, 1 << 16, 0, 0],
+                                                   [20000, 50000 | (1 << 20)], [100, 16, 1, 2, 777, 99]))
+
+
+def add_bn_errors(cases: Cases) -> None:
+    asia = BNKernelModel.build(BayesNet.from_bif(EXAMPLES / "asia.bif"), {"xray": "yes"})
+    good = asia.run_frame(samples=64, window=8, seed=1, rmax=1000)
+    n_vars = asia.n_vars
+    desc = BN_RUN_HEAD                      # first descriptor word
+    params = good.size - 6                  # first run-parameter word
+
+    def edit(name: str, index: int, value: int) -> None:
+        words = good.copy()
+        words[index] = value
+        cases.bn(f"bn_err_{name}", words)
+
+    edit("magic", 0, MAGIC_BM)
+    edit("version", 1, SPEC_VERSION + 1)
+    edit("opcode", 2, 7)
+    edit("v_zero", 3, 0)
+    edit("v_big", 3, 129)
+    edit("tw_zero", 4, 0)
+    edit("tw_big", 4, 32769)
+    edit("card_zero", desc, int(good[desc]) & ~0x1F)
+    edit("card_big", desc, (int(good[desc]) & ~0x1F) | 17)
+    edit("parents_big", desc, int(good[desc]) | (9 << 8))
+    last_desc = desc + 4 * (n_vars - 1)
+    evidence_var = int(np.flatnonzero(asia.evidence_state >= 0)[0])
+    ev_desc = desc + 4 * evidence_var
+    edit("evidence_state", ev_desc, (int(good[ev_desc]) & ~(0xF << 20)) | (5 << 20))
+    with_parent = next(i for i in range(n_vars) if asia.parents[i])
+    edit("parent_not_before", desc + 4 * with_parent + 2, with_parent)
+    edit("slice_outside", last_desc + 1, int(good[4]))
+    edit("samples_zero", params, 0)
+    edit("window_zero", params + 1, 0)
+    edit("window_big", params + 1, (1 << 20) + 1)
+    edit("rmax_zero", params + 4, 0)
+    edit("rmax_big", params + 4, 65536)
+    words = good.copy()
+    words[params], words[params + 1] = 0xFFFFFFFF, 1 << 20      # S·T ≥ 2^48
+    cases.bn("bn_err_st_product", words)
+
+    # TLAST early, on a head word, a descriptor, the table, a run word; the words
+    # after it stay in the stream (the kernel reads no further).
+    for at in (0, 2, 3, desc + 1, desc + 6, last_desc + 3, good.size - 7, params + 2, good.size - 2):
+        last = np.zeros(good.size, dtype=np.uint8)
+        last[at] = 1
+        cases.bn(f"bn_err_short_at{at}", good, last)
+    # TLAST late: the frame's last word lacks it; the kernel discards up to the next TLAST.
+    for extra in (1, 5):
+        words = np.concatenate([good, np.arange(extra, dtype=np.uint32)])
+        cases.bn(f"bn_err_long{extra}", words)
+    # A bad value on the word that carries an early TLAST: the value is checked first.
+    words = good.copy()
+    words[3] = 0
+    last = np.zeros(words.size, dtype=np.uint8)
+    last[3] = 1
+    cases.bn("bn_err_value_before_tlast", words, last)
+    cases.bn("bn_err_info_long", [MAGIC_BN, SPEC_VERSION, Op.INFO, 0])
+
+
+def bm_models() -> list[tuple[str, BMKernelModel]]:
+    models = []
+    for n, density, seed in ((8, 1.0, 1), (20, 0.5, 2), (33, 0.3, 3), (64, 1.0, 4), (100, 0.1, 5)):
+        bm = BoltzmannMachine.random(n, seed=seed, density=density, weight_scale=0.5, bias_scale=0.5)
+        models.append((f"n{n}", BMKernelModel.build(bm)))
+    bm = BoltzmannMachine.random(40, seed=6, density=0.4, weight_scale=0.7, bias_scale=0.3)
+    models.append(("n40_clamped", BMKernelModel.build(bm, {0: 1, 5: 0, 39: 1, 17: 1})))
+    return models
+
+
+def add_bm_runs(cases: Cases) -> None:
+    for i, (name, model) in enumerate(bm_models()):
+        cases.bm(f"bm_{name}_gibbs", model.run_frame(sweeps=50, burn_in=5, thin=1, tau=1, seed=i, record=True))
+        cases.bm(f"bm_{name}_tau", model.run_frame(sweeps=30, burn_in=3, thin=2, tau=7 + i, seed=100 + i,
+                                                   record=i % 2 == 0))
+    # Everyone in one colour (not a proper colouring): updates are simultaneous by rule.
+    n8 = bm_models()[0][1]
+    words = n8.run_frame(sweeps=40, burn_in=0, thin=3, tau=2, seed=9, record=True)
+    c_at = 4
+    one_colour = np.concatenate([words[:c_at], [1], words[c_at + 1:c_at + 1 + 8 + 32 + 8],
+                                 [8], words[c_at + 1 + 8 + 32 + 8 + n8.colours:]]).astype(np.uint32)
+    cases.bm("bm_n8_one_colour", one_colour)
+    cases.bm("bm_n64_tau255", bm_models()[3][1].run_frame(sweeps=20, burn_in=0, thin=1, tau=255,
+                                                          seed=2 ** 64 - 1, record=False))
+
+
+def add_bm_errors(cases: Cases) -> None:
+    model = bm_models()[1][1]          # N = 20
+    n, colours = model.n, model.colours
+    good = model.run_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True)
+    order_at = BM_RUN_HEAD + n + (n * n + 1) // 2
+    ends_at = order_at + n
+    params = good.size - 7
+
+    def edit(name: str, index: int, value: int) -> None:
+        words = good.copy()
+        words[index] = value
+        cases.bm(f"bm_err_{name}", words)
+
+    edit("magic", 0, MAGIC_BN)
+    edit("version", 1, 0)
+    edit("opcode", 2, 0)
+    edit("n_zero", 3, 0)
+    edit("n_big", 3, 1025)
+    edit("c_zero", 4, 0)
+    edit("c_big", 4, n + 1)
+    edit("order_big", order_at + 3, n)
+    edit("order_repeat", order_at + 5, int(good[order_at]))
+    edit("colour_end_zero", ends_at, 0)
+    edit("colour_end_big", ends_at + colours - 2, n + 1)
+    edit("colour_end_last", ends_at + colours - 1, n - 1)
+    edit("sweeps_zero", params, 0)
+    edit("thin_zero", params + 2, 0)
+    edit("tau_zero", params + 3, 0)
+    edit("tau_big", params + 3, 256)
+    words = good.copy()
+    words[params], words[params + 2] = 1 << 20, 1 << 20        # burn_in + sweeps·thin ≥ 2^40
+    cases.bm("bm_err_sweep_total", words)
+    words = good.copy()
+    words[params] = 0xFFFFFFFF                                  # sweeps·⌈N/32⌉ ≥ 2^31 with RECORD
+    cases.bm("bm_err_record_words", words)
+    # Truncated frames (TLAST early) in every field, and frames with extra words (TLAST late).
+    for at in (1, 3, 6, BM_RUN_HEAD + n + 2, order_at + 1, ends_at, good.size - 5, good.size - 2):
+        cases.bm(f"bm_err_short_at{at}", good[:at + 1])
+    for extra in (1, 4):
+        cases.bm(f"bm_err_long{extra}", np.concatenate([good, np.full(extra, 7, dtype=np.uint32)]))
+    cases.bm("bm_err_info_long", [MAGIC_BM, SPEC_VERSION, Op.INFO, 0])
+
+
+def add_info(cases: Cases, lanes: list[int]) -> None:
+    for p in lanes:
+        cases.bn(f"bn_info.p{p}", [MAGIC_BN, SPEC_VERSION, Op.INFO], lanes=p)
+        cases.bm(f"bm_info.p{p}", [MAGIC_BM, SPEC_VERSION, Op.INFO], lanes=p)
+
+
+def build_cases(lanes: list[int]) -> Cases:
+    cases = Cases()
+    add_bn_runs(cases)
+    add_bn_hand_made(cases)
+    add_bn_errors(cases)
+    add_bm_runs(cases)
+    add_bm_errors(cases)
+    add_info(cases, lanes)
+    return cases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--lanes", type=int, nargs="+", default=[1, 4, 16])
+    args = parser.parse_args()
+    cases = build_cases(args.lanes)
+    cases.write(args.out_dir)
+    print(f"wrote {len(cases.cases)} golden cases to {args.out_dir}")
+
+
+if __name__ == "__main__":
+    main()
