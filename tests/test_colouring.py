@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from neuropynq.colouring import greedy_colouring, is_proper
+from neuropynq.errors import ModelError
+
+
+def _colours_of(order, colour_end):
+    bounds = np.concatenate(([0], colour_end))
+    return [list(order[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("density", [0.1, 0.3, 0.7])
+def test_greedy_colouring_is_proper_on_random_graphs(seed, density):
+    rng = np.random.default_rng(seed)
+    n = 30
+    upper = np.triu(rng.random((n, n)) < density, k=1)
+    W = np.where(upper | upper.T, rng.integers(-500, 500, (n, n)) | 1, 0)   # | 1: never 0
+    order, colour_end = greedy_colouring(W)
+    assert is_proper(W, order, colour_end)
+    assert sorted(order) == list(range(n))
+    for colour in _colours_of(order, colour_end):
+        assert colour == sorted(colour)            # inside a colour, increasing index
+    degree = (W != 0).sum(axis=1)
+    assert colour_end.size <= degree.max() + 1     # greedy never needs more
+
+
+def test_dense_machine_needs_one_colour_per_neuron():
+    W = np.ones((7, 7)) - np.eye(7)
+    order, colour_end = greedy_colouring(W)
+    assert order.tolist() == list(range(7))
+    assert colour_end.tolist() == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_bipartite_machine_needs_two_colours():
+    visible, hidden = 3, 5
+    W = np.zeros((8, 8))
+    W[:visible, visible:] = np.arange(1, 16).reshape(3, 5)
+    W[visible:, :visible] = W[:visible, visible:].T
+    order, colour_end = greedy_colouring(W)
+    # Visible units have the larger degree (5 > 3), so they are coloured first.
+    assert order.tolist() == [0, 1, 2, 3, 4, 5, 6, 7]
+    assert colour_end.tolist() == [3, 8]
+
+
+def test_isolated_neurons_share_colour_zero():
+    order, colour_end = greedy_colouring(np.zeros((4, 4)))
+    assert order.tolist() == [0, 1, 2, 3]
+    assert colour_end.tolist() == [4]
+
+
+def test_visit_order_is_degree_then_index():
+    # Path 0-1-2-3: degrees 1, 2, 2, 1 -> visit 1, 2, 0, 3.
+    # 1 -> colour 0; 2 -> 1; 0 -> 1 (neighbour 1 has 0); 3 -> 0 (neighbour 2 has 1).
+    # (Visiting by index alone would give {0, 2}, {1, 3}.)
+    W = np.zeros((4, 4))
+    for i in range(3):
+        W[i, i + 1] = W[i + 1, i] = 1
+    order, colour_end = greedy_colouring(W)
+    assert _colours_of(order, colour_end) == [[1, 3], [0, 2]]
+
+
+def test_ties_in_degree_go_to_the_lower_index():
+    # Triangle 0-1-2 with a pendant 3 on 2: degrees 2, 2, 3, 1 -> visit 2, 0, 1, 3.
+    # 2 -> 0, 0 -> 1, 1 -> 2, 3 -> 1.
+    W = np.zeros((4, 4))
+    for i, j in [(0, 1), (0, 2), (1, 2), (2, 3)]:
+        W[i, j] = W[j, i] = 1
+    order, colour_end = greedy_colouring(W)
+    assert _colours_of(order, colour_end) == [[2], [0, 3], [1]]
+
+
+def test_zero_entries_are_not_edges_and_one_direction_is():
+    W = np.zeros((3, 3), dtype=np.int64)
+    W[0, 1] = 7          # asymmetric: still an edge 0-1
+    order, colour_end = greedy_colouring(W)
+    assert _colours_of(order, colour_end) == [[0, 2], [1]]
+
+
+def test_is_proper_rejects_bad_schedules():
+    W = np.zeros((3, 3))
+    W[0, 1] = W[1, 0] = 1
+    assert is_proper(W, [0, 2, 1], [2, 3])
+    assert not is_proper(W, [0, 1, 2], [2, 3])       # 0 and 1 adjacent in one colour
+    assert not is_proper(W, [0, 0, 1], [2, 3])       # not a permutation
+    assert not is_proper(W, [0, 2, 1], [2, 2, 3])    # empty colour
+    assert not is_proper(W, [0, 2, 1], [2])          # does not end at N
+    assert not is_proper(W, [0, 2, 1], [0, 2, 3])    # colour 0 empty
+
+
+def test_non_square_weights_are_a_model_error():
+    with pytest.raises(ModelError, match="square"):
+        greedy_colouring(np.zeros((2, 3)))
