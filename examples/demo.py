@@ -25,7 +25,7 @@ QUERY = ["HYPOVOLEMIA", "LVFAILURE", "ANAPHYLAXIS", "STROKEVOLUME", "CO", "TPR"]
 
 def alarm_demo(sampler: Sampler) -> None:
     bn = BayesNet.from_bif(EXAMPLES / "alarm.bif")
-    post = sampler.posterior(bn, EVIDENCE, QUERY, samples=65536, window=256, seed=1, rate=0.5)
+    post = sampler.posterior(bn, EVIDENCE, QUERY, samples=1 << 18, window=256, seed=1, rate=0.5)
     exact = posterior_marginals(bn, EVIDENCE, QUERY)
     given = ", ".join(f"{v}={s}" for v, s in EVIDENCE.items())
     print(f"ALARM ({len(bn.variables)} variables), evidence {given}")
