@@ -1,0 +1,291 @@
+// Controller of bn_sampler: ap_ctrl_hs handshake, the OFFSET pass and the
+// lockstep schedule every lane follows (docs/spec.md §2.2, §2.3).
+//
+// A run is cut into rounds of P * BATCH sample neurons; lane l takes samples
+// round_base + l * BATCH + b, b < BATCH. One issue slot per cycle:
+//   for i < V: for k < iters(i): for b < BATCH      (variable loop)
+//   for t < T: for b < BATCH                        (spike loop)
+// with iters(i) = max(1, card - 1) for a sampled variable and 1 for evidence.
+// The readout of round j rides on the variable loop of round j + 1; a final
+// readout pass (for i < V: for b < BATCH) closes the run. The stream states of
+// round j + 1 are seeded while round j runs (two buffers per lane).
+module bn_ctrl
+  import bn_pkg::*;
+#(
+  parameter int unsigned P     = 4,
+  parameter int unsigned V_MAX = 128
+) (
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  // ap_ctrl_hs
+  input  logic               ap_start_i,
+  output logic               ap_ready_o,
+  output logic               ap_done_o,
+  output logic               ap_idle_o,
+  output logic               status_valid_o,
+  // loader
+  output logic               load_start_o,
+  input  logic               load_done_i,
+  input  logic               load_ok_run_i,     // a valid RUN frame
+  input  logic [VW:0]        n_vars_i,
+  input  logic               desc_we_i,
+  input  logic [VW-1:0]      desc_idx_i,
+  input  var_desc_t          desc_i,
+  input  logic [KW-1:0]      desc_iters_m1_i,
+  input  logic [TAW:0]       desc_size_i,
+  input  logic [31:0]        samples_i,
+  input  logic [NW-1:0]      window_i,
+  // lanes
+  output cmd_t               cmd_o,
+  output logic [P-1:0][BW:0] n_active_o,
+  output logic [LW-1:0]      offset_o,
+  output logic               seed_valid_o,
+  output logic               seed_half_o,
+  output logic [31:0]        seed_base_o,       // stream id of lane 0, sample 0 of the seeded round
+  output logic [BW-1:0]      seed_b_o,
+  output logic               tbl_ext_o,
+  output logic [TAW-1:0]     tbl_ext_addr_o,
+  input  logic [15:0]        tbl_rdata_i,     // NL bits of lane 0's table read
+  input  logic               flush_busy_i,
+  // output frame
+  output logic               drain_start_o,
+  input  logic               drain_done_i
+);
+  import npq_pkg::*;
+
+  localparam int unsigned ROUND     = P * BATCH;      // samples per round
+  localparam int unsigned SEED_LAT  = 4;              // npq_stream_seed latency
+  localparam int unsigned SEED_END  = BATCH + SEED_LAT + 1;
+  localparam int unsigned DRAIN_LAT = 4;              // issue to last count write
+
+  typedef enum logic [3:0] {
+    S_IDLE, S_LOAD, S_OFFSET, S_OFFSET_TAIL, S_ROUND, S_VAR, S_SPIKE, S_FINAL, S_SETTLE,
+    S_OUT
+  } state_e;
+
+  state_e        state_q;
+  var_desc_t     desc_mem  [V_MAX];
+  logic [KW-1:0] iters_mem [V_MAX];
+  logic [TAW:0]  size_mem  [V_MAX];
+
+  always_ff @(posedge clk_i) begin
+    if (desc_we_i) begin
+      desc_mem[desc_idx_i]  <= desc_i;
+      iters_mem[desc_idx_i] <= desc_iters_m1_i;
+      size_mem[desc_idx_i]  <= desc_size_i;
+    end
+  end
+
+  logic [BW-1:0] b_q;
+  logic [KW-1:0] k_q;
+  logic [VW-1:0] i_q;
+  logic [NW-1:0] t_q;
+  logic [32:0]   round_base_q;     // first sample of the current round
+  logic          half_q;
+  logic          readout_q;        // a previous round awaits its readout
+  logic          rfirst_q;         // no readout pass has completed yet
+  logic [2:0]    settle_q;
+
+  var_desc_t     d_cur;
+  logic [KW-1:0] iters_m1_cur;
+  logic          last_b, last_k, last_var, last_t, last_round;
+
+  assign d_cur        = desc_mem[i_q];
+  assign iters_m1_cur = iters_mem[i_q];
+  assign last_b       = b_q == BW'(BATCH - 1);
+  assign last_k       = k_q == iters_m1_cur;
+  assign last_var     = {1'b0, i_q} == n_vars_i - 1'b1;
+  assign last_t       = t_q == window_i - 1'b1;
+  assign last_round   = round_base_q + 33'(ROUND) >= {1'b0, samples_i};
+
+  // ---------------------------------------------------------------- seeding
+  logic [5:0]  seed_k_q;
+  logic [32:0] seed_base_q;
+  logic        seed_half_q, seed_kick;
+  logic [32:0] seed_next_base;
+  logic        seeds_ready;
+
+  assign seeds_ready    = seed_k_q == 6'(SEED_END);
+  assign seed_valid_o   = seed_k_q < 6'(BATCH);
+  assign seed_b_o       = seed_k_q[BW-1:0];
+  assign seed_half_o    = seed_half_q;
+  assign seed_base_o    = seed_base_q[31:0];
+  assign seed_next_base = seed_base_q + 33'(ROUND);
+
+  // ---------------------------------------------------------------- OFFSET pass
+  // OFFSET = Σ_evidence min_r NL[r], read from lane 0's table copy.
+  logic [TAW:0]  orow_q;
+  logic          o_valid_q, o_first_q, o_last_q;
+  logic [15:0]   omin_q;
+  logic [LW-1:0] offset_q;
+  logic [15:0]   nl_rd, omin_next;
+  logic          o_issue, o_last_row;
+
+  assign o_issue    = state_q == S_OFFSET && d_cur.ev;
+  assign o_last_row = !d_cur.ev || orow_q + 1'b1 == size_mem[i_q];
+  assign nl_rd      = tbl_rdata_i;
+  assign omin_next  = (o_first_q || nl_rd < omin_q) ? nl_rd : omin_q;
+
+  assign tbl_ext_o      = state_q == S_OFFSET || state_q == S_OFFSET_TAIL;
+  assign tbl_ext_addr_o = d_cur.base + orow_q[TAW-1:0];
+  assign offset_o       = offset_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      o_valid_q <= 1'b0;
+    end else begin
+      o_valid_q <= o_issue;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    o_first_q <= orow_q == '0;
+    o_last_q  <= o_last_row;
+    if (o_valid_q) begin
+      omin_q <= omin_next;
+      if (o_last_q) offset_q <= offset_q + LW'(omin_next);
+    end
+    if (state_q == S_LOAD) offset_q <= '0;
+  end
+
+  // ---------------------------------------------------------------- schedule
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q      <= S_IDLE;
+      seed_k_q     <= 6'(SEED_END);
+      seed_half_q  <= 1'b0;
+      seed_base_q  <= '0;
+      b_q          <= '0;
+      k_q          <= '0;
+      i_q          <= '0;
+      t_q          <= '0;
+      orow_q       <= '0;
+      round_base_q <= '0;
+      half_q       <= 1'b0;
+      readout_q    <= 1'b0;
+      rfirst_q     <= 1'b1;
+      settle_q     <= '0;
+    end else begin
+      if (!seeds_ready) seed_k_q <= seed_k_q + 1'b1;
+      if (seed_kick) begin
+        seed_k_q <= '0;
+      end
+
+      unique case (state_q)
+        S_IDLE: if (ap_start_i) state_q <= S_LOAD;
+        S_LOAD: if (load_done_i) begin
+          if (load_ok_run_i) begin
+            state_q     <= S_OFFSET;
+            i_q         <= '0;
+            orow_q      <= '0;
+            seed_base_q <= '0;
+            seed_half_q <= 1'b0;
+            readout_q   <= 1'b0;
+            rfirst_q    <= 1'b1;
+          end else begin
+            state_q <= S_OUT;
+          end
+        end
+        S_OFFSET: begin
+          if (o_last_row) begin
+            orow_q <= '0;
+            i_q    <= last_var ? '0 : i_q + 1'b1;
+            if (last_var) state_q <= S_OFFSET_TAIL;
+          end else begin
+            orow_q <= orow_q + 1'b1;
+          end
+        end
+        S_OFFSET_TAIL: if (!o_valid_q) state_q <= S_ROUND;
+        S_ROUND: if (seeds_ready) begin
+          round_base_q <= seed_base_q;
+          half_q       <= seed_half_q;
+          if (seed_next_base < {1'b0, samples_i}) begin
+            seed_base_q <= seed_next_base;
+            seed_half_q <= !seed_half_q;
+          end
+          state_q <= S_VAR;
+        end
+        S_VAR: begin
+          b_q <= b_q + 1'b1;
+          if (last_b) begin
+            k_q <= last_k ? '0 : k_q + 1'b1;
+            if (last_k) begin
+              i_q <= last_var ? '0 : i_q + 1'b1;
+              if (last_var) begin
+                state_q <= S_SPIKE;
+                t_q     <= '0;
+                if (readout_q) rfirst_q <= 1'b0;
+              end
+            end
+          end
+        end
+        S_SPIKE: begin
+          b_q <= b_q + 1'b1;
+          if (last_b) begin
+            t_q <= t_q + 1'b1;
+            if (last_t) begin
+              readout_q <= 1'b1;
+              state_q   <= last_round ? S_FINAL : S_ROUND;
+            end
+          end
+        end
+        S_FINAL: begin
+          b_q <= b_q + 1'b1;
+          if (last_b) begin
+            i_q <= last_var ? '0 : i_q + 1'b1;
+            if (last_var) begin
+              state_q  <= S_SETTLE;
+              settle_q <= 3'(DRAIN_LAT);
+            end
+          end
+        end
+        S_SETTLE: begin
+          if (settle_q != 0) settle_q <= settle_q - 1'b1;
+          else if (!flush_busy_i) state_q <= S_OUT;
+        end
+        S_OUT: if (drain_done_i) state_q <= S_IDLE;
+        default: state_q <= S_IDLE;
+      endcase
+    end
+  end
+
+  // Round 0 is seeded during the OFFSET pass, round j + 1 when round j starts.
+  assign seed_kick = (state_q == S_LOAD && load_done_i && load_ok_run_i)
+                  || (state_q == S_ROUND && seeds_ready && seed_next_base < {1'b0, samples_i});
+
+  always_comb begin
+    cmd_o         = '0;
+    cmd_o.valid   = state_q == S_VAR || state_q == S_SPIKE || state_q == S_FINAL;
+    cmd_o.spike   = state_q == S_SPIKE;
+    cmd_o.sample  = state_q == S_VAR;
+    cmd_o.half    = half_q;
+    cmd_o.first   = (state_q == S_SPIKE) ? t_q == '0 : i_q == '0;
+    cmd_o.last_k  = state_q == S_FINAL || last_k;
+    cmd_o.readout = (state_q == S_VAR && readout_q) || state_q == S_FINAL;
+    cmd_o.rfirst  = rfirst_q;
+    cmd_o.b       = b_q;
+    cmd_o.i       = i_q;
+    cmd_o.k       = (state_q == S_VAR) ? k_q : '0;
+    cmd_o.d       = d_cur;
+  end
+
+  // Samples of each lane that exist (s < S) in the current round.
+  always_comb begin
+    for (int l = 0; l < P; l++) begin
+      logic [32:0] first;
+      first = round_base_q + 33'(l * BATCH);
+      if (first >= {1'b0, samples_i})                         n_active_o[l] = '0;
+      else if ({1'b0, samples_i} - first >= 33'(BATCH))       n_active_o[l] = (BW+1)'(BATCH);
+      else                                                    n_active_o[l] = (BW+1)'(samples_i - first[31:0]);
+    end
+  end
+
+  assign ap_idle_o      = state_q == S_IDLE;
+  assign ap_ready_o     = state_q == S_IDLE && ap_start_i;
+  assign load_start_o   = ap_ready_o;
+  assign drain_start_o  = state_q == S_LOAD && load_done_i && !load_ok_run_i
+                       || state_q == S_SETTLE && settle_q == 0 && !flush_busy_i;
+  assign ap_done_o      = state_q == S_OUT && drain_done_i;
+  assign status_valid_o = ap_done_o;
+
+endmodule

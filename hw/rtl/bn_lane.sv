@@ -1,0 +1,290 @@
+// One lane of bn_sampler (docs/spec.md §2.2, §2.3): BATCH sample neurons that
+// follow the lockstep schedule of bn_ctrl, one issue slot per cycle.
+//
+// Variable loop, per (variable i, threshold k, sample b):
+//   A  draw r from the stream of sample b (k = 0 of a sampled variable), read
+//      the parents' values x[b][parent] and, for the readout, the previous
+//      round's x[b][i] and spike count n[b]
+//   B  table address base + sum(x[parent] * stride) + k; readout accumulation
+//   C  u >= threshold -> count; at the last k write x[b][i] and the log-weight
+// Spike loop, per (step t, sample b):
+//   A  draw r; B  d = NLW - OFFSET, EXP2_LUT read; C  firing threshold F;
+//   D  spike = (r >> 8) < F, n[b] += spike
+//
+// Samples of a batch take consecutive slots, so a value written in stage C or D
+// for sample b is read again BATCH (> 4) cycles later: no forwarding is needed.
+//
+// Readout: while round j samples variable i, the x[b][i] it is about to
+// overwrite still holds round j-1's value, so count[i][x] += n[b] for round
+// j-1 costs no extra cycles. The per-state sums of one variable are flushed to
+// the count memory (one state per cycle) while the next variable runs.
+module bn_lane
+  import bn_pkg::*;
+#(
+  parameter int unsigned TABLE_MAX = 32768,
+  parameter int unsigned V_MAX     = 128
+) (
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  // table load (bn_loader)
+  input  logic               tbl_we_i,
+  input  logic [TAW-1:0]     tbl_waddr_i,
+  input  logic [16:0]        tbl_wdata_i,
+  // table read for the OFFSET pass of bn_ctrl (takes the port while the lanes idle)
+  input  logic               tbl_ext_i,
+  input  logic [TAW-1:0]     tbl_ext_addr_i,
+  output logic [16:0]        tbl_rdata_o,
+  // seeding of the next round's streams: request for sample b of this lane
+  input  logic               seed_valid_i,
+  input  logic               seed_half_i,   // held while the requests are in flight
+  input  logic [63:0]        seed_i,
+  input  logic [31:0]        seed_id_i,     // stream id of the sample (lane offset included)
+  // schedule
+  input  cmd_t               cmd_i,
+  input  logic [BW:0]        n_active_i,   // samples b < n_active_i exist in this round
+  input  logic [LW-1:0]      offset_i,
+  input  logic [15:0]        rmax_i,
+  // counts (bn_drain)
+  input  logic [CAW-1:0]     cnt_raddr_i,
+  output logic [CW-1:0]      cnt_rdata_o,
+  output logic               flush_busy_o
+);
+
+  localparam int unsigned XDEPTH = BATCH * V_MAX;
+  localparam int unsigned AW     = NW + BW;   // per-state sum over one batch
+  localparam int unsigned CARD_N = 1 << KW;
+  localparam int unsigned TIW    = $clog2(TABLE_MAX);   // table index; addresses stay below TW
+
+  // ---------------------------------------------------------------- memories
+  logic [16:0]    tbl_mem [2**TIW];
+  logic [127:0]   st_mem0 [BATCH];
+  logic [127:0]   st_mem1 [BATCH];
+  logic [KW-1:0]  x_mem   [XDEPTH];     // read at PMAX + 1 addresses per cycle
+  logic [NW-1:0]  n_mem   [BATCH];
+  logic [LW-1:0]  nlw_mem [BATCH];
+  logic           dead_mem[BATCH];
+  logic [15:0]    u_mem   [BATCH];
+  logic [KW-1:0]  cnt_mem [BATCH];      // thresholds passed so far
+  logic [TAW-1:0] addr_mem[BATCH];      // table address of threshold 0
+  logic [23:0]    f_mem   [BATCH];
+  logic [CW-1:0]  count_mem [1 << CAW];
+
+  // ---------------------------------------------------------------- seeding
+  // One splitmix64 seeder per lane, pipelined: the BATCH states of the next round
+  // take BATCH + LATENCY cycles, hidden behind the current round.
+  logic         seeded_valid;
+  logic [31:0]  seeded_id;
+  logic [127:0] seeded_state;
+
+  npq_stream_seed u_seed (
+    .clk_i, .rst_ni,
+    .valid_i (seed_valid_i),
+    .seed_i,
+    .id_i    (seed_id_i),
+    .valid_o (seeded_valid),
+    .id_o    (seeded_id),
+    .state_o (seeded_state)
+  );
+
+  // ---------------------------------------------------------------- stage A
+  logic [127:0] st_cur;
+  logic [31:0]  r_a;
+  logic         draw_a;
+
+  assign st_cur = cmd_i.half ? st_mem1[cmd_i.b] : st_mem0[cmd_i.b];
+  assign r_a    = npq_pkg::xoshiro_draw(st_cur[63:32]);
+  assign draw_a = cmd_i.valid && (cmd_i.spike || (cmd_i.sample && !cmd_i.d.ev && cmd_i.k == '0));
+
+  // The seeder fills the half that the current round does not use; stream ids
+  // of a lane's batch are BATCH-aligned, so their low bits are the sample slot.
+  always_ff @(posedge clk_i) begin
+    if (seeded_valid && !seed_half_i)  st_mem0[seeded_id[BW-1:0]] <= seeded_state;
+    else if (draw_a && !cmd_i.half)    st_mem0[cmd_i.b] <= npq_pkg::xoshiro_next(st_cur);
+    if (seeded_valid && seed_half_i)   st_mem1[seeded_id[BW-1:0]] <= seeded_state;
+    else if (draw_a && cmd_i.half)     st_mem1[cmd_i.b] <= npq_pkg::xoshiro_next(st_cur);
+  end
+
+  cmd_t                    cmd_b;
+  logic [23:0]             r_b;       // r >> 8: the spike uniform, u16 in its top bits
+  logic [PMAX-1:0][KW-1:0] xp_b;
+  logic [KW-1:0]           xold_b;
+  logic [NW-1:0]           nold_b;
+  logic [LW-1:0]           nlw_b;
+  logic                    dead_b;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) cmd_b <= '0;
+    else         cmd_b <= cmd_i;
+  end
+
+  always_ff @(posedge clk_i) begin
+    r_b    <= r_a[31:8];
+    for (int j = 0; j < PMAX; j++) xp_b[j] <= x_mem[{cmd_i.b, cmd_i.d.parent[j]}];
+    xold_b <= x_mem[{cmd_i.b, cmd_i.i}];
+    nold_b <= n_mem[cmd_i.b];
+    nlw_b  <= nlw_mem[cmd_i.b];
+    dead_b <= dead_mem[cmd_i.b];
+  end
+
+  // ---------------------------------------------------------------- stage B
+  logic [TAW-1:0] row_off_b, addr0_b, addr_b, tbl_raddr;
+  logic [LW-1:0]  d_b;
+
+  always_comb begin
+    row_off_b = '0;
+    for (int j = 0; j < PMAX; j++) row_off_b += TAW'(xp_b[j] * cmd_b.d.stride[j]);
+    addr0_b = cmd_b.d.base + row_off_b;
+    addr_b  = (cmd_b.k == '0) ? addr0_b : addr_mem[cmd_b.b] + TAW'(cmd_b.k);
+    d_b     = nlw_b - offset_i;
+  end
+
+  assign tbl_raddr = tbl_ext_i ? tbl_ext_addr_i : addr_b;
+
+  always_ff @(posedge clk_i) begin
+    if (tbl_we_i) tbl_mem[tbl_waddr_i[TIW-1:0]] <= tbl_wdata_i;
+    tbl_rdata_o <= tbl_mem[tbl_raddr[TIW-1:0]];
+    if (cmd_b.valid && !cmd_b.spike && cmd_b.k == '0) addr_mem[cmd_b.b] <= addr0_b;
+  end
+
+  cmd_t         cmd_c;
+  logic [23:0]  r_c;
+  logic [23:0]  exp2_c;
+  logic [4:0]   shift_c;     // d >> 10, meaningful while live_c (< 24)
+  logic         live_c;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) cmd_c <= '0;
+    else         cmd_c <= cmd_b;
+  end
+
+  always_ff @(posedge clk_i) begin
+    r_c     <= r_b;
+    exp2_c  <= npq_pkg::exp2_lut(d_b[9:0]);
+    shift_c <= d_b[14:10];
+    live_c  <= !dead_b && d_b[LW-1:10] < 13'd24 && {1'b0, cmd_b.b} < n_active_i;
+  end
+
+  // Readout of the previous round: per-state sums of variable i over the batch.
+  logic [AW-1:0] acc [CARD_N];
+  logic [AW-1:0] fbuf [CARD_N];
+  logic          readout_b, flush_start;
+  logic [VW-1:0] flush_i;
+  logic [4:0]    flush_card;
+  logic [KW:0]   flush_k;
+  logic          flush_rfirst, flush_active;
+
+  assign readout_b    = cmd_b.valid && !cmd_b.spike && cmd_b.readout && cmd_b.k == '0;
+  assign flush_start  = readout_b && cmd_b.b == BW'(BATCH - 1);
+  assign flush_active = flush_k < flush_card;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      for (int k = 0; k < CARD_N; k++) acc[k] <= '0;
+      flush_k    <= '0;
+      flush_card <= '0;
+    end else begin
+      for (int k = 0; k < CARD_N; k++) begin
+        logic [AW-1:0] sum;
+        sum = acc[k] + ((readout_b && xold_b == KW'(k)) ? AW'(nold_b) : '0);
+        acc[k] <= flush_start ? '0 : sum;
+        if (flush_start) fbuf[k] <= sum;
+      end
+      if (flush_start) begin
+        flush_k      <= '0;
+        flush_card   <= cmd_b.d.card;
+        flush_i      <= cmd_b.i;
+        flush_rfirst <= cmd_b.rfirst;
+      end else if (flush_active) begin
+        flush_k <= flush_k + 1'b1;
+      end
+    end
+  end
+
+  // Count memory: read in one cycle, written the next with the state's sum.
+  logic [CAW-1:0] cnt_raddr, fw_addr;
+  logic [AW-1:0]  fw_add;
+  logic           fw_valid, fw_rfirst;
+  logic [CW-1:0]  count_q;
+
+  assign cnt_raddr    = flush_active ? {flush_i, flush_k[KW-1:0]} : cnt_raddr_i;
+  assign cnt_rdata_o  = count_q;
+  assign flush_busy_o = flush_active || fw_valid;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) fw_valid <= 1'b0;
+    else         fw_valid <= flush_active;
+  end
+
+  always_ff @(posedge clk_i) begin
+    count_q   <= count_mem[cnt_raddr];
+    fw_addr   <= {flush_i, flush_k[KW-1:0]};
+    fw_add    <= fbuf[flush_k[KW-1:0]];
+    fw_rfirst <= flush_rfirst;
+    if (fw_valid) count_mem[fw_addr] <= (fw_rfirst ? '0 : count_q) + CW'(fw_add);
+  end
+
+  // ---------------------------------------------------------------- stage C
+  logic [15:0]   u_c;
+  logic [KW-1:0] passed_c;
+  logic [15:0]   nl_c;
+  logic          var_c;
+  logic [23:0]   f_calc_c, f_c;
+
+  always_comb begin
+    logic [39:0] prod;
+    var_c    = cmd_c.valid && !cmd_c.spike && cmd_c.sample;
+    u_c      = (cmd_c.k == '0) ? r_c[23:8] : u_mem[cmd_c.b];
+    passed_c = ((cmd_c.k == '0) ? '0 : cnt_mem[cmd_c.b])
+             + KW'(!cmd_c.d.ev && {1'b0, cmd_c.k} < cmd_c.d.card - 5'd1
+                   && {1'b0, u_c} >= tbl_rdata_o);
+    nl_c     = tbl_rdata_o[15:0];
+    prod     = {24'd0, rmax_i} * {16'd0, exp2_c};
+    f_calc_c = live_c ? 24'(prod >> (6'd15 + 6'(shift_c))) : '0;
+    f_c      = cmd_c.first ? f_calc_c : f_mem[cmd_c.b];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (var_c) begin
+      u_mem[cmd_c.b]   <= u_c;
+      cnt_mem[cmd_c.b] <= passed_c;
+      if (cmd_c.last_k) begin
+        x_mem[{cmd_c.b, cmd_c.i}] <= cmd_c.d.ev ? cmd_c.d.estate : passed_c;
+        nlw_mem[cmd_c.b]  <= (cmd_c.first ? '0 : nlw_mem[cmd_c.b]) + (cmd_c.d.ev ? LW'(nl_c) : '0);
+        dead_mem[cmd_c.b] <= (cmd_c.first ? 1'b0 : dead_mem[cmd_c.b]) || (cmd_c.d.ev && nl_c == 16'hFFFF);
+      end
+    end
+    if (cmd_c.valid && cmd_c.spike && cmd_c.first) f_mem[cmd_c.b] <= f_calc_c;
+  end
+
+  logic          spike_d, first_d, valid_d;
+  logic [BW-1:0] b_d;
+  logic [23:0]   r_d;         // r >> 8
+  logic [23:0]   f_d;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) valid_d <= 1'b0;
+    else         valid_d <= cmd_c.valid && cmd_c.spike;
+  end
+
+  always_ff @(posedge clk_i) begin
+    first_d <= cmd_c.first;
+    b_d     <= cmd_c.b;
+    r_d     <= r_c;
+    f_d     <= f_c;
+  end
+
+  // Bits no check needs: table addresses above the build's TABLE_MAX (the loader
+  // keeps every address below TW), the stream id beyond the slot, and the
+  // command fields stage C does not look at.
+  logic unused_ok;
+  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], tbl_raddr[TAW-1:TIW], seeded_id[31:BW], r_a[7:0],
+                       cmd_c.half, cmd_c.readout, cmd_c.rfirst};
+
+  // ---------------------------------------------------------------- stage D
+  assign spike_d = r_d < f_d;
+
+  always_ff @(posedge clk_i) begin
+    if (valid_d) n_mem[b_d] <= (first_d ? '0 : n_mem[b_d]) + NW'(spike_d);
+  end
+
+endmodule

@@ -1,0 +1,330 @@
+// Input-frame reader of bn_sampler (docs/spec.md §4.1, §4.2, §4.5).
+//
+// Reads one frame from the AXI4-Stream slave after start_i, validating in frame
+// order like the reference (neuropynq.reference.bn_sampler.run_frame): each
+// word's content is checked when it is read, then its TLAST (SHORT_FRAME if the
+// frame should go on, LONG_FRAME if it should end). A descriptor's table-slice
+// check belongs to its word 3. On the first failure the rest of the frame up to
+// TLAST is discarded and done_o reports the status.
+//
+// Per descriptor it computes the table-address strides (docs: bn_pkg::var_desc_t)
+// over n_parents cycles with the stream held off, then writes the descriptor.
+module bn_loader
+  import bn_pkg::*;
+#(
+  parameter int unsigned V_MAX       = 128,
+  parameter int unsigned CARD_MAX    = 16,
+  parameter int unsigned PARENTS_MAX = 8,
+  parameter int unsigned TABLE_MAX   = 32768,
+  parameter int unsigned T_MAX       = 1 << 20
+) (
+  input  logic                 clk_i,
+  input  logic                 rst_ni,
+  input  logic                 start_i,
+  input  logic [31:0]          s_axis_tdata_i,
+  input  logic                 s_axis_tvalid_i,
+  output logic                 s_axis_tready_o,
+  input  logic                 s_axis_tlast_i,
+  // result of the frame, valid with done_o (one-cycle pulse)
+  output logic                 done_o,
+  output npq_pkg::status_e     status_o,
+  output logic                 info_o,        // an INFO frame (status OK)
+  // model
+  output logic [VW:0]          n_vars_o,
+  output logic [11:0]          sum_card_o,    // Σ card, for the payload length
+  output logic                 desc_we_o,
+  output logic [VW-1:0]        desc_idx_o,
+  output var_desc_t            desc_o,
+  output logic [KW-1:0]        desc_iters_m1_o,  // threshold iterations - 1
+  output logic [TAW:0]         desc_size_o,      // table words of the variable
+  input  logic [VW-1:0]        card_raddr_i,
+  output logic [4:0]           card_rdata_o,
+  output logic                 tbl_we_o,
+  output logic [TAW-1:0]       tbl_waddr_o,
+  output logic [16:0]          tbl_wdata_o,
+  // run parameters
+  output logic [31:0]          samples_o,
+  output logic [NW-1:0]        window_o,
+  output logic [63:0]          seed_o,
+  output logic [15:0]          rmax_o
+);
+  import npq_pkg::*;
+
+  typedef enum logic [4:0] {
+    S_IDLE, S_MAGIC, S_VERSION, S_OPCODE, S_NVARS, S_TW, S_D0, S_D1, S_D2, S_D3, S_STRIDE,
+    S_TABLE, S_SAMPLES, S_WINDOW, S_SEED_LO, S_SEED_HI, S_RMAX, S_RESERVED, S_DISCARD, S_DONE
+  } state_e;
+
+  localparam logic [TAW+1:0] SIZE_SAT = '1;   // saturated slice size: certainly beyond TW
+
+  state_e           state_q;
+  status_e          status_q;
+  logic             info_q;
+  logic [VW:0]      n_vars_q;
+  logic [TAW:0]     tw_q;
+  logic [VW-1:0]    var_q;          // descriptor being read
+  logic [TAW:0]     tbl_idx_q;
+  logic [4:0]       card_q;
+  logic [3:0]       n_par_q;
+  logic             ev_q;
+  logic [KW-1:0]    estate_q;
+  logic [15:0]      base_q;
+  logic [PMAX-1:0][7:0] parent_q;
+  logic [PMAX-1:0][TAW-1:0] stride_q;
+  logic [TAW+1:0]   size_q;         // words so far: (card-1 or 1) * Π card[parent], saturating
+  logic [3:0]       stride_j_q;     // parents left to fold in
+  logic             d3_last_q;      // word 3 carried TLAST
+  logic [11:0]      sum_card_q;
+  logic [4:0]       card_mem [V_MAX];
+
+  logic       fire, bad, final_word;
+  logic [31:0] w;
+  assign w    = s_axis_tdata_i;
+  assign fire = s_axis_tvalid_i && s_axis_tready_o;
+
+  always_comb begin
+    unique case (state_q)
+      S_IDLE, S_STRIDE, S_DONE: s_axis_tready_o = 1'b0;
+      default:                  s_axis_tready_o = 1'b1;
+    endcase
+  end
+
+  // Content checks of the word in the current state (spec §4.5).
+  logic [4:0]  w_card;
+  logic [3:0]  w_npar;
+  logic        w_ev;
+  logic [3:0]  w_estate;
+  logic [63:0] st_product;
+  logic        parents_bad;
+
+  assign w_card     = w[4:0];
+  assign w_npar     = w[11:8];
+  assign w_ev       = w[16];
+  assign w_estate   = w[23:20];
+  assign st_product = {32'd0, samples_o} * {32'd0, w};
+  logic unused_ok;   // S * T only matters from bit 48 up (S * T < 2^48)
+  assign unused_ok = ^st_product[47:0];
+
+  always_comb begin
+    parents_bad = 1'b0;
+    for (int j = 0; j < 4; j++) begin
+      int unsigned slot;
+      slot = (state_q == S_D3) ? j + 4 : j;
+      if (slot < 32'(n_par_q) && w[8*j +: 8] >= 8'(var_q)) parents_bad = 1'b1;
+    end
+  end
+
+  always_comb begin
+    bad        = 1'b0;
+    final_word = 1'b0;
+    unique case (state_q)
+      S_MAGIC:    bad = w != MAGIC_BN;
+      S_VERSION:  bad = w != 32'(SPEC_VERSION);
+      S_OPCODE:   begin
+        bad        = w != OP_RUN && w != OP_INFO;
+        final_word = w == OP_INFO;
+      end
+      S_NVARS:    bad = w == 0 || w > V_MAX;
+      S_TW:       bad = w == 0 || w > TABLE_MAX;
+      S_D0:       bad = w_card == 0 || 32'(w_card) > CARD_MAX || 32'(w_npar) > PARENTS_MAX
+                        || (w_ev && {1'b0, w_estate} >= w_card);
+      S_D2, S_D3: bad = parents_bad;
+      S_SAMPLES:  bad = w == 0;
+      S_WINDOW:   bad = w == 0 || w > T_MAX || st_product[63:48] != '0;
+      S_RMAX:     bad = w == 0 || w > 32'hFFFF;
+      S_RESERVED: final_word = 1'b1;
+      default:    ;
+    endcase
+  end
+
+  function automatic status_e bad_status(state_e s);
+    unique case (s)
+      S_MAGIC:                                  return STATUS_BAD_MAGIC;
+      S_VERSION:                                return STATUS_BAD_VERSION;
+      S_OPCODE:                                 return STATUS_BAD_OPCODE;
+      S_NVARS, S_TW:                            return STATUS_LIMIT;
+      S_D0, S_D2, S_D3, S_STRIDE:               return STATUS_BAD_MODEL;
+      default:                                  return STATUS_BAD_PARAMS;
+    endcase
+  endfunction
+
+  // Next state after a word that passed its content check.
+  function automatic state_e next_state(state_e s, logic is_info, logic last_table);
+    unique case (s)
+      S_MAGIC:    return S_VERSION;
+      S_VERSION:  return S_OPCODE;
+      S_OPCODE:   return is_info ? S_DONE : S_NVARS;
+      S_NVARS:    return S_TW;
+      S_TW:       return S_D0;
+      S_D0:       return S_D1;
+      S_D1:       return S_D2;
+      S_D2:       return S_D3;
+      S_D3:       return S_STRIDE;
+      S_TABLE:    return last_table ? S_SAMPLES : S_TABLE;
+      S_SAMPLES:  return S_WINDOW;
+      S_WINDOW:   return S_SEED_LO;
+      S_SEED_LO:  return S_SEED_HI;
+      S_SEED_HI:  return S_RMAX;
+      S_RMAX:     return S_RESERVED;
+      default:    return S_DONE;
+    endcase
+  endfunction
+
+  // Slice check after the strides are folded in (the check of descriptor word 3).
+  logic slice_bad;
+  assign slice_bad = {2'b00, base_q} + size_q > {1'b0, tw_q};
+
+  logic [TAW+1:0] size_next;
+  logic [4:0]     fold_card;
+  logic [2:0]     fold_j;
+  assign fold_j    = 3'(stride_j_q - 4'd1);
+  assign fold_card = card_mem[parent_q[fold_j][VW-1:0]];
+  always_comb begin
+    logic [TAW+6:0] prod;
+    prod      = size_q * fold_card;
+    size_next = (prod > (TAW+7)'(SIZE_SAT)) ? SIZE_SAT : prod[TAW+1:0];
+  end
+
+  // The first failure of the frame: its status, and whether TLAST has been seen
+  // (else the rest of the frame is discarded).
+  logic    fail;
+  status_e fail_status;
+  logic    fail_had_last;
+
+  always_comb begin
+    fail          = 1'b0;
+    fail_status   = STATUS_OK;
+    fail_had_last = s_axis_tlast_i;
+    if (state_q == S_STRIDE) begin
+      fail_had_last = d3_last_q;
+      if (stride_j_q == 0 && slice_bad) begin
+        fail        = 1'b1;
+        fail_status = STATUS_BAD_MODEL;
+      end else if (stride_j_q == 0 && d3_last_q) begin
+        fail        = 1'b1;
+        fail_status = STATUS_SHORT_FRAME;
+      end
+    end else if (fire && state_q != S_DISCARD) begin
+      if (bad) begin
+        fail        = 1'b1;
+        fail_status = bad_status(state_q);
+      end else if (s_axis_tlast_i && !final_word && state_q != S_D3) begin
+        fail        = 1'b1;
+        fail_status = STATUS_SHORT_FRAME;
+      end else if (final_word && !s_axis_tlast_i) begin
+        fail        = 1'b1;
+        fail_status = STATUS_LONG_FRAME;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q    <= S_IDLE;
+      status_q   <= STATUS_OK;
+      info_q     <= 1'b0;
+      var_q      <= '0;
+      tbl_idx_q  <= '0;
+      sum_card_q <= '0;
+      stride_j_q <= '0;
+      d3_last_q  <= 1'b0;
+    end else begin
+      if (fail) begin
+        status_q <= fail_status;
+        state_q  <= fail_had_last ? S_DONE : S_DISCARD;
+      end else unique case (state_q)
+        S_IDLE: if (start_i) begin
+          state_q    <= S_MAGIC;
+          status_q   <= STATUS_OK;
+          info_q     <= 1'b0;
+          var_q      <= '0;
+          tbl_idx_q  <= '0;
+          sum_card_q <= '0;
+        end
+        S_DONE:    state_q <= S_IDLE;
+        S_DISCARD: if (fire && s_axis_tlast_i) state_q <= S_DONE;
+        S_STRIDE: begin
+          if (stride_j_q != 0) begin
+            stride_j_q <= stride_j_q - 4'd1;
+          end else begin
+            var_q   <= var_q + 1'b1;
+            state_q <= (32'(var_q) + 1 == 32'(n_vars_q)) ? S_TABLE : S_D0;
+          end
+        end
+        default: if (fire) begin
+          begin
+            state_q <= next_state(state_q, w == OP_INFO, tbl_idx_q + 1'b1 == tw_q);
+            if (state_q == S_OPCODE) info_q <= w == OP_INFO;
+            if (state_q == S_TABLE)  tbl_idx_q <= tbl_idx_q + 1'b1;
+            if (state_q == S_D0)     sum_card_q <= sum_card_q + 12'(w_card);
+            if (state_q == S_D3) begin
+              d3_last_q  <= s_axis_tlast_i;
+              stride_j_q <= n_par_q;
+            end
+          end
+        end
+      endcase
+    end
+  end
+
+  // Datapath registers of the word just accepted.
+  always_ff @(posedge clk_i) begin
+    if (fire) begin
+      unique case (state_q)
+        S_NVARS:   n_vars_q <= (VW+1)'(w);
+        S_TW:      tw_q     <= (TAW+1)'(w);
+        S_D0: begin
+          card_q   <= w_card;
+          n_par_q  <= w_npar;
+          ev_q     <= w_ev;
+          estate_q <= w_estate;
+          card_mem[var_q] <= w_card;
+        end
+        S_D1:      base_q <= w[15:0];
+        S_D2:      parent_q[3:0] <= w;
+        S_D3: begin
+          parent_q[7:4] <= w;
+          // Words per row: one NL for evidence, card - 1 thresholds otherwise.
+          size_q <= ev_q ? (TAW+2)'(1) : (TAW+2)'(card_q - 5'd1);
+        end
+        S_SAMPLES: samples_o <= w;
+        S_WINDOW:  window_o  <= NW'(w);
+        S_SEED_LO: seed_o[31:0]  <= w;
+        S_SEED_HI: seed_o[63:32] <= w;
+        S_RMAX:    rmax_o <= w[15:0];
+        default:   ;
+      endcase
+    end
+    // Fold the parents in from the last one: stride[j] = words per row * Π_{l>j} card[p_l].
+    if (state_q == S_STRIDE && stride_j_q != 0) begin
+      stride_q[fold_j] <= size_q[TAW-1:0];
+      size_q <= size_next;
+    end
+    if (state_q == S_D3 && fire) stride_q <= '0;
+  end
+
+  assign desc_we_o  = state_q == S_STRIDE && stride_j_q == 0 && !slice_bad && !d3_last_q;
+  assign desc_idx_o = var_q;
+  always_comb begin
+    desc_o.ev     = ev_q;
+    desc_o.estate = estate_q;
+    desc_o.card   = card_q;
+    desc_o.base   = base_q;
+    for (int j = 0; j < PMAX; j++) desc_o.parent[j] = parent_q[j][VW-1:0];
+    desc_o.stride = stride_q;
+  end
+  assign desc_iters_m1_o = (ev_q || card_q <= 5'd2) ? '0 : KW'(card_q - 5'd2);
+  assign desc_size_o     = size_q[TAW:0];
+
+  assign tbl_we_o    = fire && state_q == S_TABLE;
+  assign tbl_waddr_o = tbl_idx_q[TAW-1:0];
+  assign tbl_wdata_o = w[16:0];
+
+  assign done_o       = state_q == S_DONE;
+  assign status_o     = status_q;
+  assign info_o       = info_q;
+  assign n_vars_o     = n_vars_q;
+  assign sum_card_o   = sum_card_q;
+  assign card_rdata_o = card_mem[card_raddr_i];
+
+endmodule

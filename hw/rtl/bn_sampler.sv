@@ -1,0 +1,218 @@
+// bn_sampler: importance sampling with Poisson-spiking sample neurons on a
+// discrete Bayesian network (docs/spec.md §2, §4, §5). SystemVerilog twin of the
+// HLS kernel, with its interface: AXI4-Lite ap_ctrl_hs slave, AXI4-Stream in
+// and out, P lanes of BATCH sample neurons each.
+//
+// bn_loader reads and checks the input frame and fills the descriptors and the
+// lanes' table copies; bn_ctrl runs the OFFSET pass and the lockstep schedule;
+// each bn_lane samples its batch and keeps its own counts; bn_drain sums the
+// lanes' counts into the output frame.
+module bn_sampler
+  import bn_pkg::*;
+#(
+  parameter int unsigned P           = 4,
+  parameter int unsigned V_MAX       = 128,
+  parameter int unsigned CARD_MAX    = 16,
+  parameter int unsigned PARENTS_MAX = 8,
+  parameter int unsigned TABLE_MAX   = 32768,
+  parameter int unsigned T_MAX       = 1 << 20
+) (
+  input  logic        clk_i,
+  input  logic        rst_ni,
+  input  logic [5:0]  s_axil_awaddr_i,
+  input  logic        s_axil_awvalid_i,
+  output logic        s_axil_awready_o,
+  input  logic [31:0] s_axil_wdata_i,
+  input  logic [3:0]  s_axil_wstrb_i,
+  input  logic        s_axil_wvalid_i,
+  output logic        s_axil_wready_o,
+  output logic [1:0]  s_axil_bresp_o,
+  output logic        s_axil_bvalid_o,
+  input  logic        s_axil_bready_i,
+  input  logic [5:0]  s_axil_araddr_i,
+  input  logic        s_axil_arvalid_i,
+  output logic        s_axil_arready_o,
+  output logic [31:0] s_axil_rdata_o,
+  output logic [1:0]  s_axil_rresp_o,
+  output logic        s_axil_rvalid_o,
+  input  logic        s_axil_rready_i,
+  input  logic [31:0] s_axis_tdata_i,
+  input  logic        s_axis_tvalid_i,
+  output logic        s_axis_tready_o,
+  input  logic        s_axis_tlast_i,
+  output logic [31:0] m_axis_tdata_o,
+  output logic        m_axis_tvalid_o,
+  input  logic        m_axis_tready_i,
+  output logic        m_axis_tlast_o,
+  output logic        interrupt_o
+);
+  import npq_pkg::*;
+
+  // Widths in bn_pkg are sized for the spec's limits; a build may only lower them.
+  if (P < 1 || V_MAX > BN_V_MAX || CARD_MAX > BN_CARD_MAX || PARENTS_MAX > BN_PARENTS_MAX
+      || TABLE_MAX > BN_TABLE_MAX || T_MAX > BN_T_MAX || BATCH < CARD_MAX) begin : g_bad_params
+    $error("bn_sampler: parameters beyond the spec limits (docs/spec.md §2.4)");
+  end
+
+  logic ap_start, ap_ready, ap_done, ap_idle, status_valid;
+
+  logic            load_start, load_done, load_info;
+  status_e         load_status;
+  logic [VW:0]     n_vars;
+  logic [11:0]     sum_card;
+  logic            desc_we;
+  logic [VW-1:0]   desc_idx;
+  var_desc_t       desc;
+  logic [KW-1:0]   desc_iters_m1;
+  logic [TAW:0]    desc_size;
+  logic [VW-1:0]   card_raddr;
+  logic [4:0]      card_rdata;
+  logic            tbl_we;
+  logic [TAW-1:0]  tbl_waddr;
+  logic [16:0]     tbl_wdata;
+  logic [31:0]     samples;
+  logic [NW-1:0]   window;
+  logic [63:0]     seed;
+  logic [15:0]     rmax;
+
+  cmd_t                 cmd;
+  logic [P-1:0][BW:0]   n_active;
+  logic [LW-1:0]        offset;
+  logic                 seed_valid, seed_half;
+  logic [31:0]          seed_base;
+  logic [BW-1:0]        seed_b;
+  logic                 tbl_ext;
+  logic [TAW-1:0]       tbl_ext_addr;
+  logic [P-1:0][16:0]   tbl_rdata;
+  logic [P-1:0]         flush_busy;
+  logic                 drain_start, drain_done;
+  logic [CAW-1:0]       cnt_raddr;
+  logic [P-1:0][CW-1:0] cnt_rdata;
+
+  npq_axil_ctrl u_axil (
+    .clk_i, .rst_ni,
+    .s_axil_awaddr_i, .s_axil_awvalid_i, .s_axil_awready_o,
+    .s_axil_wdata_i, .s_axil_wstrb_i, .s_axil_wvalid_i, .s_axil_wready_o,
+    .s_axil_bresp_o, .s_axil_bvalid_o, .s_axil_bready_i,
+    .s_axil_araddr_i, .s_axil_arvalid_i, .s_axil_arready_o,
+    .s_axil_rdata_o, .s_axil_rresp_o, .s_axil_rvalid_o, .s_axil_rready_i,
+    .ap_start_o     (ap_start),
+    .ap_ready_i     (ap_ready),
+    .ap_done_i      (ap_done),
+    .ap_idle_i      (ap_idle),
+    .status_i       (load_status),
+    .status_valid_i (status_valid),
+    .interrupt_o
+  );
+
+  bn_loader #(
+    .V_MAX(V_MAX), .CARD_MAX(CARD_MAX), .PARENTS_MAX(PARENTS_MAX),
+    .TABLE_MAX(TABLE_MAX), .T_MAX(T_MAX)
+  ) u_loader (
+    .clk_i, .rst_ni,
+    .start_i         (load_start),
+    .s_axis_tdata_i, .s_axis_tvalid_i, .s_axis_tready_o, .s_axis_tlast_i,
+    .done_o          (load_done),
+    .status_o        (load_status),
+    .info_o          (load_info),
+    .n_vars_o        (n_vars),
+    .sum_card_o      (sum_card),
+    .desc_we_o       (desc_we),
+    .desc_idx_o      (desc_idx),
+    .desc_o          (desc),
+    .desc_iters_m1_o (desc_iters_m1),
+    .desc_size_o     (desc_size),
+    .card_raddr_i    (card_raddr),
+    .card_rdata_o    (card_rdata),
+    .tbl_we_o        (tbl_we),
+    .tbl_waddr_o     (tbl_waddr),
+    .tbl_wdata_o     (tbl_wdata),
+    .samples_o       (samples),
+    .window_o        (window),
+    .seed_o          (seed),
+    .rmax_o          (rmax)
+  );
+
+  bn_ctrl #(.P(P), .V_MAX(V_MAX)) u_ctrl (
+    .clk_i, .rst_ni,
+    .ap_start_i      (ap_start),
+    .ap_ready_o      (ap_ready),
+    .ap_done_o       (ap_done),
+    .ap_idle_o       (ap_idle),
+    .status_valid_o  (status_valid),
+    .load_start_o    (load_start),
+    .load_done_i     (load_done),
+    .load_ok_run_i   (load_status == STATUS_OK && !load_info),
+    .n_vars_i        (n_vars),
+    .desc_we_i       (desc_we),
+    .desc_idx_i      (desc_idx),
+    .desc_i          (desc),
+    .desc_iters_m1_i (desc_iters_m1),
+    .desc_size_i     (desc_size),
+    .samples_i       (samples),
+    .window_i        (window),
+    .cmd_o           (cmd),
+    .n_active_o      (n_active),
+    .offset_o        (offset),
+    .seed_valid_o    (seed_valid),
+    .seed_half_o     (seed_half),
+    .seed_base_o     (seed_base),
+    .seed_b_o        (seed_b),
+    .tbl_ext_o       (tbl_ext),
+    .tbl_ext_addr_o  (tbl_ext_addr),
+    .tbl_rdata_i     (tbl_rdata[0][15:0]),
+    .flush_busy_i    (|flush_busy),
+    .drain_start_o   (drain_start),
+    .drain_done_i    (drain_done)
+  );
+
+  for (genvar l = 0; l < P; l++) begin : g_lane
+    bn_lane #(.TABLE_MAX(TABLE_MAX), .V_MAX(V_MAX)) u_lane (
+      .clk_i, .rst_ni,
+      .tbl_we_i       (tbl_we),
+      .tbl_waddr_i    (tbl_waddr),
+      .tbl_wdata_i    (tbl_wdata),
+      .tbl_ext_i      (tbl_ext),
+      .tbl_ext_addr_i (tbl_ext_addr),
+      .tbl_rdata_o    (tbl_rdata[l]),
+      .seed_valid_i   (seed_valid),
+      .seed_half_i    (seed_half),
+      .seed_i         (seed),
+      .seed_id_i      (seed_base + 32'(l * BATCH) + 32'(seed_b)),
+      .cmd_i          (cmd),
+      .n_active_i     (n_active[l]),
+      .offset_i       (offset),
+      .rmax_i         (rmax),
+      .cnt_raddr_i    (cnt_raddr),
+      .cnt_rdata_o    (cnt_rdata[l]),
+      .flush_busy_o   (flush_busy[l])
+    );
+  end
+
+  // Only lane 0's table read port serves the OFFSET pass (NL values are 16 bits).
+  logic unused_ok;
+  if (P > 1) begin : g_unused_rdata
+    assign unused_ok = ^{tbl_rdata[0][16], tbl_rdata[P-1:1]};
+  end else begin : g_unused_rdata
+    assign unused_ok = tbl_rdata[0][16];
+  end
+
+  bn_drain #(
+    .P(P), .V_MAX(V_MAX), .CARD_MAX(CARD_MAX), .PARENTS_MAX(PARENTS_MAX),
+    .TABLE_MAX(TABLE_MAX), .T_MAX(T_MAX)
+  ) u_drain (
+    .clk_i, .rst_ni,
+    .start_i        (drain_start),
+    .done_o         (drain_done),
+    .status_i       (load_status),
+    .info_i         (load_info),
+    .n_vars_i       (n_vars),
+    .sum_card_i     (sum_card),
+    .card_raddr_o   (card_raddr),
+    .card_rdata_i   (card_rdata),
+    .cnt_raddr_o    (cnt_raddr),
+    .cnt_rdata_i    (cnt_rdata),
+    .m_axis_tdata_o, .m_axis_tvalid_o, .m_axis_tready_i, .m_axis_tlast_o
+  );
+
+endmodule
