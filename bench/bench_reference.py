@@ -34,7 +34,7 @@ def bn_rows(backend) -> list[tuple[str, str, float, str]]:
 
 def bm_rows(backend) -> list[tuple[str, str, float, str]]:
     rows = []
-    for label, density, sweeps in (("dense", 1.0, 100), ("sparse 5%", 0.05, 1000)):
+    for label, density, sweeps in (("dense", 1.0, 400), ("sparse 5%", 0.05, 4000)):
         bm = BoltzmannMachine.random(256, seed=1, density=density, weight_scale=0.1, bias_scale=0.5)
         model = BMKernelModel.build(bm)
         burn_in = 10
