@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from neuropynq.backends.fpga import FpgaBackend
+from neuropynq.backends.registry import get_backend
 from neuropynq.board import bitstreams, registers as r
 from neuropynq.board.bitstreams import board_name, find_bitstream
 from neuropynq.board.frames import output_capacity
@@ -89,6 +90,12 @@ def test_buffers_are_reused_and_grown_only_when_needed(asia_frame):
     big = np.concatenate([asia_frame[:-1], np.zeros(5000, np.uint32), asia_frame[-1:]])
     assert np.array_equal(backend.execute(big), bn_sampler.run_frame(big))
     assert board.allocations == before + 1        # only the input buffer had to grow
+
+
+def test_a_frame_for_no_kernel_gets_the_bad_magic_answer_like_ref():
+    backend, _ = make_backend()
+    frame = np.array([0x12345678, 1, Op.INFO], dtype=np.uint32)
+    assert backend.execute(frame).tolist() == get_backend("ref").execute(frame).tolist()
 
 
 def test_kernel_error_status_comes_back_as_a_named_error():

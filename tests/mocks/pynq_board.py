@@ -10,13 +10,13 @@ from neuropynq.board import registers as r
 
 
 class MockBuffer(np.ndarray):
-    """A pynq.allocate-like buffer: the host view is the array; `device` is what the
+    """A pynq.allocate-like buffer: the host view is the array; `device_view` is what the
     DMA sees. flush() copies host → device, invalidate() device → host."""
 
     def __new__(cls, words: int, address: int):
         obj = np.zeros(words, dtype=np.uint32).view(cls)
         obj.physical_address = address
-        obj.device = np.zeros(words, dtype=np.uint32)
+        obj.device_view = np.zeros(words, dtype=np.uint32)
         obj.freed = False
         return obj
 
@@ -24,24 +24,24 @@ class MockBuffer(np.ndarray):
         pass
 
     def flush(self):
-        self.device[:] = np.asarray(self)
+        self.device_view[:] = np.asarray(self)
 
     def invalidate(self):
-        np.asarray(self)[:] = self.device
+        np.asarray(self)[:] = self.device_view
 
     def freebuffer(self):
         self.freed = True
 
 
 class Registers:
-    def __init__(self, device, block):
-        self.device, self.block = device, block
+    def __init__(self, board, block):
+        self.board, self.block = board, block
 
     def read(self, offset):
-        return self.device.read(self.block, offset)
+        return self.board.read(self.block, offset)
 
     def write(self, offset, value):
-        self.device.write(self.block, offset, value)
+        self.board.write(self.block, offset, value)
 
 
 class MockBoard:
@@ -112,13 +112,13 @@ class MockBoard:
         if self.fault == "hang":
             return
         src = self._buffer_at(r.MM2S)
-        frame = src.device[: self.regs[r.MM2S][r.LENGTH] // 4].copy()
+        frame = src.device_view[: self.regs[r.MM2S][r.LENGTH] // 4].copy()
         out = np.asarray(self.run_frame(frame), dtype=np.uint32)
         dst = self._buffer_at(r.S2MM)
         if out.size > self.regs[r.S2MM][r.LENGTH] // 4:
             self.dmasr[r.S2MM] |= 1 << 4          # S2MM internal error: packet longer than buffer
             return
-        dst.device[: out.size] = out
+        dst.device_view[: out.size] = out
         self.regs[r.S2MM][r.LENGTH] = 4 * out.size   # S2MM LENGTH reads back the bytes received
         for channel in self.armed:
             self.armed[channel] = False

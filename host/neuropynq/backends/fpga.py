@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import BackendUnavailable, KernelError
-from ..framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, head, parse_output
+from ..framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, Status, head, output_frame, parse_output
 from ..board.frames import output_capacity
 from .base import Backend
 
@@ -41,5 +41,6 @@ class FpgaBackend(Backend):
         frame = np.asarray(frame, dtype=np.uint32)
         runner = self.runners.get(int(frame[0])) if frame.size else None
         if runner is None:
-            raise KernelError("the frame's magic word names no kernel of this overlay")
+            # As the ref backend does: a frame for no kernel gets the kernels' BAD_MAGIC answer.
+            return output_frame(Status.BAD_MAGIC)
         return runner.run(frame, output_capacity(frame))
