@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--backend", default="auto", help="auto, ref, cpu or fpga")
     bm.add_argument("--json", action="store_true", help="print JSON")
     bm.set_defaults(run=_bm)
+    _add_map_command(commands)
     return parser
 
 
@@ -180,6 +181,29 @@ def _bm(args) -> None:
         print("most frequent states (character i = neuron i):")
         for state, count in top:
             print(f"  {state}  {count / run.sweeps:.4f}")
+
+
+def _add_map_command(commands) -> None:
+    sub = commands.add_parser("map", help="map an SNN onto a many-core neuromorphic chip")
+    sub.add_argument("model", type=Path, metavar="MODEL",
+                     help="JSON layer list (docs/mapping.md) or a .npz network from neuropynq.train")
+    sub.add_argument("--chip", default="tianjicx", metavar="tianjicx|spinnaker2|FILE.json")
+    sub.add_argument("--placement", default="hamilton", metavar="hamilton|anneal|rowmajor|random")
+    sub.add_argument("--seed", type=int, default=0, help="seed of the random and anneal placements")
+    sub.add_argument("--svg", type=Path, metavar="FILE.svg", help="also draw the placed mesh")
+    sub.add_argument("--json", action="store_true", help="print the mapping as JSON")
+    sub.set_defaults(run=_map)
+
+
+def _map(args) -> None:
+    from .mapping import load_chip, load_network, map_network, write_svg
+    mapping = map_network(load_network(args.model), load_chip(args.chip), args.placement, args.seed)
+    if args.svg:
+        write_svg(mapping, args.svg)
+    if args.json:
+        _print_json(mapping.to_dict())
+    else:
+        print(mapping.summary())
 
 
 def _print_json(obj) -> None:
