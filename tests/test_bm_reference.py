@@ -356,3 +356,14 @@ def test_streams_that_are_not_one_frame_are_refused():
         bm_sampler.run_frame(frame, np.arange(frame.size) == 5)
     with pytest.raises(KernelError, match="no TLAST"):
         bm_sampler.run_frame([])
+
+
+def test_spike_counts_that_could_wrap_their_word_are_refused_by_the_kernel():
+    from neuropynq.framing import Status
+    from neuropynq.kernels.bm_model import BMKernelModel
+    from neuropynq.models.boltzmann import BoltzmannMachine
+    from neuropynq.reference.bm_sampler import run_frame
+    model = BMKernelModel.build(BoltzmannMachine.random(3, seed=0))
+    frame = model.run_frame(sweeps=2, burn_in=0, thin=1, tau=1, seed=0, record=False)
+    frame[-7], frame[-5] = 1 << 16, 1 << 16          # sweeps * thin = 2^32
+    assert int(run_frame(frame)[1]) == Status.BAD_PARAMS
