@@ -16,7 +16,6 @@ from ..limits import SPEC_BM_LIMITS, BMLimits, require
 
 WORD_BITS = 32
 FLAG_RECORD = 1
-SWEEP_TOTAL_LIMIT = 1 << 40     # burn_in + sweeps·thin (§3.4)
 RECORD_WORDS_LIMIT = 1 << 31    # sweeps·⌈N/32⌉ with RECORD (§3.4)
 COUNT_WORD_LIMIT = 1 << 32      # on/spike counts travel as one 32-bit word each (§4.4)
 SEED_LIMIT = 1 << 64
@@ -121,8 +120,6 @@ class BMKernelModel:
         burn_in = _require_int("burn_in", burn_in, 0, 1 << 32)
         thin = _require_int("thin", thin, 1, 1 << 32)
         _require_int("tau", tau, 1, limits.tau_max + 1)
-        require(burn_in + sweeps * thin < SWEEP_TOTAL_LIMIT,
-                f"burn_in + sweeps*thin = {burn_in + sweeps * thin} must be below 2^40")
         # Spike counts are one 32-bit word on the wire; more sweeps could wrap them silently.
         require(sweeps * thin < COUNT_WORD_LIMIT,
                 f"sweeps*thin = {sweeps * thin} must be below 2^32 (spike counts are 32-bit words)")

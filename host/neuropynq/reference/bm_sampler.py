@@ -13,7 +13,7 @@ other implementations can match them:
   colour 0, so every colour is non-empty), when it exceeds N, or when it is the
   last one and not N;
 * an order word is BAD_MODEL when it is ≥ N or repeats an earlier one;
-* burn_in + sweeps·thin < 2^40 and sweeps·thin < 2^32 are checked at the thin word,
+* sweeps·thin < 2^32 is checked at the thin word,
   the recorded-words limit at the flags word.
 
 Speed: every free neuron draws once per sweep, so the draws of a block of sweeps
@@ -29,7 +29,7 @@ import numpy as np
 from ..errors import KernelError
 from ..framing import MAGIC_BM, SPEC_VERSION, Op, Status, output_frame
 from ..kernels.bm_model import (COUNT_WORD_LIMIT, FLAG_RECORD, RECORD_WORDS_LIMIT, SEED_LIMIT,
-                                SWEEP_TOTAL_LIMIT, BMCounts, BMKernelModel, info_payload,
+                                BMCounts, BMKernelModel, info_payload,
                                 pack_bits, state_words, unpack_bits)
 from ..limits import SPEC_BM_LIMITS, BMLimits, require
 from ..luts import LNTAU_LUT, SIGMOID_LUT
@@ -344,8 +344,7 @@ def _read_run(reader: _FrameReader, limits: BMLimits):
 
     sweeps = reader.word(lambda v: v == 0, Status.BAD_PARAMS)
     burn_in = reader.word()
-    thin = reader.word(lambda v: v == 0 or burn_in + sweeps * v >= SWEEP_TOTAL_LIMIT
-                       or sweeps * v >= COUNT_WORD_LIMIT, Status.BAD_PARAMS)
+    thin = reader.word(lambda v: v == 0 or sweeps * v >= COUNT_WORD_LIMIT, Status.BAD_PARAMS)
     tau = reader.word(lambda v: v == 0 or v > limits.tau_max, Status.BAD_PARAMS)
     seed = reader.word() | (reader.word() << 32)
     flags = reader.word(lambda v: bool(v & FLAG_RECORD)
