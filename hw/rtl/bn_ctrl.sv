@@ -10,7 +10,7 @@
 // readout pass (for i < V: for b < BATCH) closes the run. The stream states of
 // round j + 1 are seeded while round j runs (two buffers per lane).
 module bn_ctrl
-  import bn_pkg::*;
+  import bn_base_pkg::*;
 #(
   parameter int unsigned P     = 4,
   parameter int unsigned V_MAX = 128

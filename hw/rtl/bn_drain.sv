@@ -4,7 +4,7 @@
 // for every state of every variable, then the total. The total equals the sum of
 // variable 0's counts (every sample neuron has exactly one state of variable 0).
 module bn_drain
-  import bn_pkg::*;
+  import bn_base_pkg::*;
 #(
   parameter int unsigned P           = 4,
   parameter int unsigned V_MAX       = 128,

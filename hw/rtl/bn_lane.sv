@@ -19,7 +19,7 @@
 // j-1 costs no extra cycles. The per-state sums of one variable are flushed to
 // the count memory (one state per cycle) while the next variable runs.
 module bn_lane
-  import bn_pkg::*;
+  import bn_base_pkg::*;
 #(
   parameter int unsigned TABLE_MAX = 32768,
   parameter int unsigned V_MAX     = 128

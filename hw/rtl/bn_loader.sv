@@ -7,10 +7,10 @@
 // check belongs to its word 3. On the first failure the rest of the frame up to
 // TLAST is discarded and done_o reports the status.
 //
-// Per descriptor it computes the table-address strides (docs: bn_pkg::var_desc_t)
+// Per descriptor it computes the table-address strides (docs: bn_base_pkg::var_desc_t)
 // over n_parents cycles with the stream held off, then writes the descriptor.
 module bn_loader
-  import bn_pkg::*;
+  import bn_base_pkg::*;
 #(
   parameter int unsigned V_MAX       = 128,
   parameter int unsigned CARD_MAX    = 16,

@@ -8,7 +8,7 @@
 // each bn_lane samples its batch and keeps its own counts; bn_drain sums the
 // lanes' counts into the output frame.
 module bn_sampler
-  import bn_pkg::*;
+  import bn_base_pkg::*;
 #(
   parameter int unsigned P           = 4,
   parameter int unsigned V_MAX       = 128,
@@ -48,7 +48,7 @@ module bn_sampler
 );
   import npq_pkg::*;
 
-  // Widths in bn_pkg are sized for the spec's limits; a build may only lower them.
+  // Widths in bn_base_pkg are sized for the spec's limits; a build may only lower them.
   if (P < 1 || V_MAX > BN_V_MAX || CARD_MAX > BN_CARD_MAX || PARENTS_MAX > BN_PARENTS_MAX
       || TABLE_MAX > BN_TABLE_MAX || T_MAX > BN_T_MAX || BATCH < CARD_MAX) begin : g_bad_params
     $error("bn_sampler: parameters beyond the spec limits (docs/spec.md §2.4)");
