@@ -18,6 +18,10 @@ class LimitError(NeuropynqError, ValueError):
     """A model or run that is beyond the limits of the kernel build it would run on."""
 
 
+class ParameterError(NeuropynqError, ValueError):
+    """A run parameter out of its domain: samples, window, rate, seed, sweeps."""
+
+
 class BackendUnavailable(NeuropynqError, RuntimeError):
     """The requested backend cannot run here (no compiler, no board, no bitstream)."""
 

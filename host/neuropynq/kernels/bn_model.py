@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import EvidenceError, KernelError
+from ..errors import EvidenceError, KernelError, ParameterError
 from ..fixedpoint import CDF_ONE, NL_IMPOSSIBLE, cdf_thresholds, neg_log2_weight
 from ..framing import MAGIC_BN, SPEC_VERSION, Op, head, join_u64, split_u64
 from ..limits import SPEC_BN_LIMITS, BNLimits, require
@@ -106,10 +106,10 @@ class BNKernelModel:
         return len(self.order)
 
     def check_run(self, samples: int, window: int, rmax: int, limits: BNLimits = SPEC_BN_LIMITS) -> None:
-        """Raise ValueError (or LimitError past the build's limits) naming a bad run parameter."""
+        """Raise ParameterError (or LimitError past the build's limits) naming a bad run parameter."""
         for name, value in (("samples", samples), ("window", window), ("rmax", rmax)):
             if int(value) != value or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+                raise ParameterError(f"{name} must be a positive integer, got {value!r}")
         require(samples <= limits.s_max,
                 f"samples = {samples}; this kernel build allows at most {limits.s_max}")
         require(window <= limits.t_max,
@@ -117,7 +117,7 @@ class BNKernelModel:
         require(samples * window <= limits.st_max,
                 f"samples * window = {samples * window}; this kernel build allows at most {limits.st_max}")
         if rmax > RMAX_MAX:
-            raise ValueError(f"rmax must be at most {RMAX_MAX} (UQ0.16), got {rmax}")
+            raise ParameterError(f"rmax must be at most {RMAX_MAX} (UQ0.16), got {rmax}")
 
     def descriptors(self) -> np.ndarray:
         """The 4·V descriptor words (§4.2)."""
@@ -138,7 +138,7 @@ class BNKernelModel:
         """The uint32 RUN frame (§4.1, §4.2) for these run parameters."""
         self.check_run(samples, window, rmax)
         if int(seed) != seed or not 0 <= seed < 1 << 64:
-            raise ValueError(f"seed must be a 64-bit unsigned integer, got {seed!r}")
+            raise ParameterError(f"seed must be a 64-bit unsigned integer, got {seed!r}")
         params = [samples, window, seed & 0xFFFFFFFF, seed >> 32, rmax, 0]
         return np.concatenate([
             np.array(head(MAGIC_BN, Op.RUN) + [self.n_vars, self.table.size], dtype=np.uint32),
@@ -183,7 +183,7 @@ def parse_info(payload) -> tuple[BNLimits, int]:
 def rate_to_rmax(rate: float) -> int:
     """RMAX for a maximum per-step firing probability `rate` (0 < rate ≤ 1)."""
     if not 0 < rate <= 1:
-        raise ValueError(f"rate must be in (0, 1], got {rate!r}")
+        raise ParameterError(f"rate must be in (0, 1], got {rate!r}")
     return int(np.clip(np.rint(rate * CDF_ONE), 1, RMAX_MAX))
 
 
