@@ -103,11 +103,11 @@ def test_one_slice_per_layer_chain_is_all_single_hops_under_hamilton():
     assert cost.hop_traffic == pytest.approx(39 * 100 * 0.1)
 
 
-def test_anneal_never_ends_worse_than_its_hamilton_start_and_is_seeded():
+def test_anneal_improves_on_its_hamilton_start_and_is_seeded():
     net = Network([ConvLayer(4, 4, 16, 16, 3, 0.1), DenseLayer(1024, 64, 0.1, recurrent=True)])
     part = partition_network(net, SPINNAKER2)
     traffic = slice_traffic(net, part)
     start = hop_traffic(traffic, hamilton(SPINNAKER2, part.cores), SPINNAKER2.cols)
     first = anneal(SPINNAKER2, part.cores, traffic, seed=1, steps=3000)
-    assert hop_traffic(traffic, first, SPINNAKER2.cols) <= start
+    assert hop_traffic(traffic, first, SPINNAKER2.cols) < start
     assert np.array_equal(first, anneal(SPINNAKER2, part.cores, traffic, seed=1, steps=3000))

@@ -194,6 +194,8 @@ class Network:
 _DENSE_FIELDS = {"kind", "n_in", "n_out", "rate", "recurrent"}
 _CONV_FIELDS = {"kind", "in_channels", "out_channels", "height", "width", "kernel", "stride",
                 "padding", "rate"}
+_REQUIRED = {"dense": ("n_in", "n_out"),
+             "conv": ("in_channels", "out_channels", "height", "width", "kernel")}
 
 
 def layer_from_dict(spec: dict, index: int) -> Layer:
@@ -207,6 +209,9 @@ def layer_from_dict(spec: dict, index: int) -> Layer:
     unknown = sorted(set(spec) - fields)
     if unknown:
         raise ModelError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} layer")
+    missing = [k for k in _REQUIRED[kind] if k not in spec]
+    if missing:
+        raise ModelError(f"{where}: a {kind} layer needs {', '.join(missing)}")
     args = {k: v for k, v in spec.items() if k != "kind"}
     args.setdefault("rate", DEFAULT_RATE)
     try:
@@ -215,8 +220,6 @@ def layer_from_dict(spec: dict, index: int) -> Layer:
                 raise ModelError("recurrent must be true or false")
             return DenseLayer(**args)
         return ConvLayer(**args)
-    except TypeError as exc:
-        raise ModelError(f"{where}: {exc}") from None
     except ModelError as exc:
         raise ModelError(f"{where}: {exc}") from None
 
