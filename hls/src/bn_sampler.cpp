@@ -19,6 +19,7 @@
 #define BN_P NPQ_LANES
 #define BN_B NPQ_BN_BATCH
 #define BN_COUNTS (NPQ_BN_V_MAX * NPQ_BN_CARD_MAX)
+#define BN_BANKS 4   // interleaved count accumulators (readout)
 
 // Descriptor of one variable, as the sampling loops use it.
 struct BnVar {
@@ -26,8 +27,9 @@ struct BnVar {
     uint32_t evidence;                      // 1 if observed
     uint32_t state;                         // observed state
     uint32_t base;                          // first table word
-    uint32_t parent[NPQ_BN_PARENTS_MAX];    // kernel indices; unused slots point at 0 ...
-    uint32_t stride[NPQ_BN_PARENTS_MAX];    // ... with stride 0, so row = sum stride * x[parent]
+    uint32_t n_parents;
+    uint32_t parent[NPQ_BN_PARENTS_MAX];    // kernel indices
+    uint32_t stride[NPQ_BN_PARENTS_MAX];    // row = sum over parents of stride * x[parent]
     uint32_t rows;                          // parent configurations
     uint32_t count_base;                    // first count of this variable
 };
@@ -95,6 +97,7 @@ descriptors:
         vars[i].evidence = ev;
         vars[i].state = e;
         vars[i].base = base;
+        vars[i].n_parents = n_par;
         vars[i].rows = (uint32_t)rows;  // only read for evidence variables, whose rows fit TW
         vars[i].count_base = n_counts;
         n_counts += c;
@@ -170,7 +173,7 @@ static uint8_t bn_x[BN_P][NPQ_BN_V_MAX][BN_B];   // sampled states
 static uint32_t bn_nlw[BN_P][BN_B];              // negative log-weight
 static uint8_t bn_dead[BN_P][BN_B];              // some evidence has probability 0
 static uint32_t bn_fire[BN_P][BN_B];             // F of the live samples, packed to the front
-static uint8_t bn_slot[BN_P][BN_B];              // batch slot of each packed live sample
+static uint16_t bn_slot[BN_P][BN_B];              // batch slot of each packed live sample
 static uint32_t bn_spikes[BN_P][BN_B];           // n_s by batch slot
 
 static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
@@ -181,6 +184,14 @@ static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
     bn_s2[p][b] = s.s2;
     bn_s3[p][b] = s.s3;
     return r;
+}
+
+// Row of sample b's parent configuration in variable v's table (§2.1).
+static inline uint32_t bn_row(const BnVar& v, uint32_t p, uint32_t b) {
+    uint32_t row = 0;
+    for (uint32_t j = 0; j < NPQ_BN_PARENTS_MAX; ++j)
+        if (j < v.n_parents) row += v.stride[j] * bn_x[p][v.parent[j]][b];
+    return row;
 }
 
 // Samples first ... first + P*B - 1 of the run: x, weights, spikes, counts.
@@ -220,23 +231,27 @@ variables:
     for (uint32_t i = 0; i < run.n_vars; ++i) {
 #pragma HLS LOOP_TRIPCOUNT max = 128
         const BnVar v = vars[i];
-    batch:
-        for (uint32_t b = 0; b < BN_B; ++b) {
+        // The variable's kind is fixed for the whole batch: one pipelined loop per kind.
+        if (v.evidence) {
+        evidence_batch:
+            for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
-            for (uint32_t p = 0; p < BN_P; ++p) {
-                uint32_t row = 0;
-                for (uint32_t j = 0; j < NPQ_BN_PARENTS_MAX; ++j) row += v.stride[j] * bn_x[p][v.parent[j]][b];
-                if (v.evidence) {
-                    const uint32_t nl = table[p][v.base + row] & 0xFFFF;
+                for (uint32_t p = 0; p < BN_P; ++p) {
+                    const uint32_t nl = table[p][v.base + bn_row(v, p, b)] & 0xFFFF;
                     bn_dead[p][b] |= nl == NPQ_NL_IMPOSSIBLE;
                     bn_nlw[p][b] += nl;
                     bn_x[p][i][b] = (uint8_t)v.state;
-                } else {
-                    uint32_t r;
-                    r = bn_draw(p, b);
-                    const uint32_t u = r >> 16;
-                    const uint32_t at = v.base + row * v.width;
+                }
+            }
+        } else {
+        sampled_batch:
+            for (uint32_t b = 0; b < BN_B; ++b) {
+#pragma HLS PIPELINE II = 1
+                for (uint32_t p = 0; p < BN_P; ++p) {
+                    const uint32_t u = bn_draw(p, b) >> 16;
+                    const uint32_t at = v.base + bn_row(v, p, b) * v.width;
                     uint32_t k = 0;
+                    // Inverse CDF: count the thresholds at or below u (all c-1 compared at once).
                     for (uint32_t j = 0; j < NPQ_BN_CARD_MAX - 1; ++j)
                         if (j < v.width) k += u >= table[p][at + j];
                     bn_x[p][i][b] = (uint8_t)k;
@@ -260,7 +275,7 @@ thresholds:
             if (f != 0) {
                 // Pack live samples (state and F) to the front so the window loop skips the rest.
                 bn_fire[p][n_live] = f;
-                bn_slot[p][n_live] = (uint8_t)b;
+                bn_slot[p][n_live] = (uint16_t)b;
                 bn_s0[p][n_live] = bn_s0[p][b];
                 bn_s1[p][n_live] = bn_s1[p][b];
                 bn_s2[p][n_live] = bn_s2[p][b];
@@ -297,19 +312,24 @@ window:
 readout:
     for (uint32_t i = 0; i < run.n_vars; ++i) {
 #pragma HLS LOOP_TRIPCOUNT max = 128
-        uint64_t acc[BN_P][NPQ_BN_CARD_MAX];
+        uint64_t acc[BN_P][BN_BANKS][NPQ_BN_CARD_MAX];
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 0
-        // Registers: the same state may recur in consecutive samples (no RAW on a RAM).
+        // Registers, in BN_BANKS interleaved banks: the same state recurs in consecutive
+        // samples, and each bank's adder then has BN_BANKS cycles to finish.
         for (uint32_t p = 0; p < BN_P; ++p)
-            for (uint32_t k = 0; k < NPQ_BN_CARD_MAX; ++k) acc[p][k] = 0;
+            for (uint32_t q = 0; q < BN_BANKS; ++q)
+                for (uint32_t k = 0; k < NPQ_BN_CARD_MAX; ++k) acc[p][q][k] = 0;
         for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
-            for (uint32_t p = 0; p < BN_P; ++p) acc[p][bn_x[p][i][b]] += bn_spikes[p][b];
+            for (uint32_t p = 0; p < BN_P; ++p) acc[p][b % BN_BANKS][bn_x[p][i][b]] += bn_spikes[p][b];
         }
         for (uint32_t k = 0; k < NPQ_BN_CARD_MAX; ++k) {
 #pragma HLS PIPELINE II = 1
-            for (uint32_t p = 0; p < BN_P; ++p)
-                if (k <= vars[i].width) counts[p][vars[i].count_base + k] += acc[p][k];
+            for (uint32_t p = 0; p < BN_P; ++p) {
+                uint64_t sum = 0;
+                for (uint32_t q = 0; q < BN_BANKS; ++q) sum += acc[p][q][k];
+                if (k <= vars[i].width) counts[p][vars[i].count_base + k] += sum;
+            }
         }
     }
     for (uint32_t p = 0; p < BN_P; ++p)
