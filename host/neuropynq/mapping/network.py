@@ -136,12 +136,9 @@ class ConvLayer:
     def taps(self, out_lo: int, out_hi: int, size: int) -> np.ndarray:
         """taps[i]: how many (output position in [out_lo, out_hi), kernel offset) pairs
         read input position i (0 <= i < size) along one spatial axis."""
-        counts = np.zeros(size, dtype=np.int64)
-        for k in range(self.kernel):
-            pos = np.arange(out_lo, out_hi) * self.stride - self.padding + k
-            pos = pos[(pos >= 0) & (pos < size)]
-            counts[pos] += 1
-        return counts
+        pos = (np.arange(out_lo, out_hi)[:, None] * self.stride - self.padding
+               + np.arange(self.kernel)[None, :]).ravel()
+        return np.bincount(pos[(pos >= 0) & (pos < size)], minlength=size)
 
     @property
     def synapses(self) -> int:

@@ -136,6 +136,8 @@ def _partition_dense(index: int, layer: DenseLayer, rates_in: np.ndarray, chip: 
             cap = min(cap, chip.fanin_per_core // splits, chip.synapses_per_core // splits)
         if cap < 1:
             break
+        if best is not None and -(-layer.n_out // cap) * (splits + (splits > 1)) >= best[0]:
+            continue   # cannot beat the best split found so far
         bounds = equal_bounds(layer.fanin_size, splits)
         counts, events = _dense_blocks(layer, rates_fanin, bounds)
         groups = _output_groups(counts, cap, chip.synapses_per_core)
@@ -212,11 +214,12 @@ def _partition_conv(index: int, layer: ConvLayer, rates_in: np.ndarray, chip: Ch
     x_b = equal_bounds(layer.out_width, -(-layer.out_width // tw))
     volume = rates_in.reshape(layer.in_shape)
     group_rates = np.add.reduceat(volume, ic_b[:-1], axis=0)   # input rate per ic group, y, x
+    taps_rows = [layer.taps(y_b[t], y_b[t + 1], layer.height) for t in range(len(y_b) - 1)]
+    taps_cols = [layer.taps(x_b[t], x_b[t + 1], layer.width) for t in range(len(x_b) - 1)]
     slices, group = [], 0
     for ty, tx in _serpentine(len(y_b) - 1, len(x_b) - 1):
         y0, y1, x0, x1 = int(y_b[ty]), int(y_b[ty + 1]), int(x_b[tx]), int(x_b[tx + 1])
-        taps_y = layer.taps(y0, y1, layer.height)
-        taps_x = layer.taps(x0, x1, layer.width)
+        taps_y, taps_x = taps_rows[ty], taps_cols[tx]
         ry, rx = np.flatnonzero(taps_y), np.flatnonzero(taps_x)
         iy0, iy1, ix0, ix1 = int(ry[0]), int(ry[-1]) + 1, int(rx[0]), int(rx[-1]) + 1
         for g in range(oc_groups):

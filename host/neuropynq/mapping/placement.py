@@ -70,9 +70,9 @@ def anneal(chip: Chip, n: int, traffic: Traffic, seed: int = 0, steps: int | Non
     one slice to a free core, or swaps it with the slice there, within a radius that
     shrinks from the mesh size to 1; the temperature falls geometrically from the mean
     uphill step of random moves to 1/1000 of it. Returns the best placement seen.
-    `steps` defaults to 50 per slice (at most 200000)."""
+    `steps` defaults to 200 per slice (at most 200000)."""
     start = hamilton(chip, n)
-    steps = min(50 * n, 200_000) if steps is None else steps
+    steps = min(200 * n, 200_000) if steps is None else steps
     if n < 2 or traffic.rate.size == 0 or steps <= 0:
         return start
     cols = chip.cols
@@ -112,7 +112,7 @@ def anneal(chip: Chip, n: int, traffic: Traffic, seed: int = 0, steps: int | Non
             return None
         return a, core, occupant.get(core, -1)
 
-    uphill = [d for d in (delta(*m) for m in (propose(radius_max) for _ in range(200)) if m)
+    uphill = [d for d in (delta(*m) for m in (propose(2) for _ in range(200)) if m)
               if d > 0]
     t_start = float(np.mean(uphill)) if uphill else 1.0
     t_end = t_start * 1e-3

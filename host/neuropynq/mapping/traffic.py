@@ -44,7 +44,7 @@ def _add(edges: list, sources: np.ndarray, rates: np.ndarray, dst: int) -> None:
 def slice_traffic(network: Network, partition: Partition) -> Traffic:
     owners = _owners(network, partition)
     edges: list = []
-    merges = {}
+    merges, read = {}, {}
     for sid, s in enumerate(partition.slices):
         if s.role == "merge":
             merges[(s.layer, s.group)] = sid
@@ -58,10 +58,14 @@ def slice_traffic(network: Network, partition: Partition) -> Traffic:
         if isinstance(layer, ConvLayer):
             if s.layer == 0:
                 continue
-            (i0, i1), (iy0, iy1), (ix0, ix1) = s.inputs
-            (_, _), (y0, y1), (x0, x1) = s.out
-            rows = np.flatnonzero(layer.taps(y0, y1, layer.height))
-            cols = np.flatnonzero(layer.taps(x0, x1, layer.width))
+            (i0, i1), _, _ = s.inputs
+            _, (y0, y1), (x0, x1) = s.out
+            # The input rows and columns a tile reads, computed once per layer and tile edge.
+            if (s.layer, 0, y0, y1) not in read:
+                read[(s.layer, 0, y0, y1)] = np.flatnonzero(layer.taps(y0, y1, layer.height))
+            if (s.layer, 1, x0, x1) not in read:
+                read[(s.layer, 1, x0, x1)] = np.flatnonzero(layer.taps(x0, x1, layer.width))
+            rows, cols = read[(s.layer, 0, y0, y1)], read[(s.layer, 1, x0, x1)]
             src = owners[s.layer - 1].reshape(layer.in_shape)[i0:i1][:, rows][:, :, cols]
             rate = network.layers[s.layer - 1].rate.reshape(layer.in_shape)[i0:i1][:, rows][:, :, cols]
             _add(edges, src.ravel(), rate.ravel(), sid)
