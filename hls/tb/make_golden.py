@@ -7,8 +7,8 @@ The cases cover every example network (with and without evidence), random and
 hand-made Boltzmann machines (clamps, refractory τ, thinning, recording, a
 schedule that is not a proper colouring), and one malformed frame for every
 status code of docs/spec.md §4.5, TLAST early and late included. INFO answers
-depend on the build's lane count P, so they are written once per P as
-`*.p<P>.golden`. The format is read by hls/tb/tb_kernels.cpp.
+depend on the build's lane count P (and bm's N_MAX), so they are written once
+per P and N_MAX as `*.p<P>.golden` and `*.p<P>.n<N_MAX>.golden`. The format is read by hls/tb/tb_kernels.cpp.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import numpy as np
 from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op
 from neuropynq.kernels.bm_model import BMKernelModel
 from neuropynq.kernels.bn_model import BNKernelModel
+from neuropynq.limits import SPEC_BM_LIMITS, BMLimits
 from neuropynq.models.bayesnet import BayesNet
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference import bm_sampler as bm_ref
@@ -48,10 +49,11 @@ class Cases:
         last = _tlast_at_end(words.size) if last is None else np.asarray(last, dtype=np.uint8)
         self.cases[name] = ("bn", words, last, bn_ref.run_frame(words, last.astype(bool), lanes=lanes))
 
-    def bm(self, name: str, words, lanes: int = 1) -> None:
+    def bm(self, name: str, words, lanes: int = 1, limits: BMLimits = SPEC_BM_LIMITS) -> None:
         # The bm reference takes exactly one frame, TLAST on its final word.
         words = np.asarray(words, dtype=np.uint32)
-        self.cases[name] = ("bm", words, _tlast_at_end(words.size), bm_ref.run_frame(words, lanes=lanes))
+        expected = bm_ref.run_frame(words, lanes=lanes, limits=limits)
+        self.cases[name] = ("bm", words, _tlast_at_end(words.size), expected)
 
     def write(self, out_dir: Path) -> None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -237,20 +239,22 @@ def add_bm_errors(cases: Cases) -> None:
     cases.bm("bm_err_info_long", [MAGIC_BM, SPEC_VERSION, Op.INFO, 0])
 
 
-def add_info(cases: Cases, lanes: list[int]) -> None:
+def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int]) -> None:
     for p in lanes:
         cases.bn(f"bn_info.p{p}", [MAGIC_BN, SPEC_VERSION, Op.INFO], lanes=p)
-        cases.bm(f"bm_info.p{p}", [MAGIC_BM, SPEC_VERSION, Op.INFO], lanes=p)
+        for n_max in bm_n_max:
+            limits = BMLimits(n_max=n_max)
+            cases.bm(f"bm_info.p{p}.n{n_max}", [MAGIC_BM, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
 
 
-def build_cases(lanes: list[int]) -> Cases:
+def build_cases(lanes: list[int], bm_n_max: list[int]) -> Cases:
     cases = Cases()
     add_bn_runs(cases)
     add_bn_hand_made(cases)
     add_bn_errors(cases)
     add_bm_runs(cases)
     add_bm_errors(cases)
-    add_info(cases, lanes)
+    add_info(cases, lanes, bm_n_max)
     return cases
 
 
@@ -258,8 +262,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--lanes", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--bm-n-max", type=int, nargs="+", default=[256, 1024])
     args = parser.parse_args()
-    cases = build_cases(args.lanes)
+    cases = build_cases(args.lanes, args.bm_n_max)
     cases.write(args.out_dir)
     print(f"wrote {len(cases.cases)} golden cases to {args.out_dir}")
 
