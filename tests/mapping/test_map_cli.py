@@ -73,4 +73,5 @@ def test_network_too_big_for_the_chip_and_bad_model(tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"layers": [{"kind": "dense", "n_in": 3}]}))
     done = run_cli(bad)
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "layer 0: a dense layer needs n_out" in done.stderr
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "layer 0: a dense layer needs n_out" in done.stderr

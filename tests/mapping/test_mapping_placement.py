@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from neuropynq.errors import LimitError, ModelError
-from neuropynq.mapping import PLACEMENTS, SPINNAKER2, TIANJICX, ConvLayer, DenseLayer, Network, map_network, mesh_loop
+from neuropynq.mapping import (PLACEMENTS, SPINNAKER2, TIANJICX, ConvLayer, DenseLayer, Network, map_network,
+                               mesh_loop)
 from neuropynq.mapping.chip import Chip
 from neuropynq.mapping.cost import hop_traffic
 from neuropynq.mapping.partition import partition_network

@@ -18,7 +18,6 @@ from ..errors import LimitError
 from .chip import Chip
 from .network import ConvLayer, DenseLayer, Network
 
-ROLES = ("direct", "partial", "merge")
 _FANIN_CANDIDATES = 4   # fan-in splits tried above the smallest feasible one (dense layers)
 
 
