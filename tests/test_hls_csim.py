@@ -1,0 +1,140 @@
+"""C simulation of the HLS kernels: hls/tb/tb_kernels.cpp, built with g++ for
+P = 1, 4 and 16, runs every golden vector of hls/tb/make_golden.py (output frames
+of the Python reference, error frames included) and must match word for word.
+Also: the generated C++ headers are up to date with the Python sources."""
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neuropynq import luts
+from neuropynq.codegen import cpp
+
+ROOT = Path(__file__).resolve().parents[1]
+HLS = ROOT / "hls"
+MAKE_GOLDEN = HLS / "tb" / "make_golden.py"
+SOURCES = [HLS / "src" / "bn_sampler.cpp", HLS / "src" / "bm_sampler.cpp", HLS / "tb" / "tb_kernels.cpp"]
+FLAGS = ["-std=c++14", "-O2", "-Wno-unknown-pragmas", f"-I{HLS / 'include'}", f"-I{HLS / 'include' / 'shim'}"]
+LANES = (1, 4, 16)
+
+needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
+
+
+def _testbench_key() -> str:
+    digest = hashlib.sha256(" ".join(FLAGS).encode())
+    for path in SOURCES + sorted((HLS / "include").rglob("*.h")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@pytest.fixture(scope="session")
+def testbenches() -> dict[int, Path]:
+    """One testbench binary per P, cached under build/hls/csim-test by a hash of the sources."""
+    out = ROOT / "build" / "hls" / "csim-test" / _testbench_key()
+    out.mkdir(parents=True, exist_ok=True)
+
+    def build(lanes: int) -> Path:
+        binary = out / f"tb_p{lanes}"
+        if not binary.exists():
+            tmp = out / f".tb_p{lanes}.tmp"
+            subprocess.run(["g++", *FLAGS, f"-DNPQ_LANES={lanes}", *map(str, SOURCES), "-o", str(tmp)],
+                           check=True, capture_output=True, text=True)
+            tmp.replace(binary)
+        return binary
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(LANES, pool.map(build, LANES)))
+
+
+@pytest.fixture(scope="session")
+def golden_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("golden")
+    subprocess.run([sys.executable, str(MAKE_GOLDEN), str(out), "--lanes", *map(str, LANES)],
+                   check=True, capture_output=True, text=True)
+    return out
+
+
+def _cases_for(golden_dir: Path, lanes: int) -> list[str]:
+    """Golden files a P-lane build with the spec's N_MAX runs (INFO files name their build)."""
+    names = []
+    for path in sorted(golden_dir.glob("*.golden")):
+        tokens = path.name.split(".")[1:-1]
+        if all(t in (f"p{lanes}", "n1024") for t in tokens):
+            names.append(path.name)
+    return names
+
+
+def _run(binary: Path, folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(binary), str(folder)], capture_output=True, text=True, timeout=120)
+
+
+@needs_gxx
+@pytest.mark.parametrize("lanes", LANES)
+def test_csim_matches_reference_word_for_word(testbenches, golden_dir, lanes):
+    result = _run(testbenches[lanes], golden_dir)
+    expected = _cases_for(golden_dir, lanes)
+    failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL")]
+    assert failures == []
+    assert result.returncode == 0
+    passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
+    assert passed == expected
+    # every status code of spec §4.5 and both kernels' INFO answers are among the cases
+    assert {"bn_err_short_at3.golden", "bn_err_long1.golden", "bm_err_order_repeat.golden",
+            f"bn_info.p{lanes}.golden", f"bm_info.p{lanes}.n1024.golden"} <= set(passed)
+    assert len(passed) > 90
+
+
+def _statuses(golden_dir: Path) -> set[int]:
+    found = set()
+    for path in golden_dir.glob("*.golden"):
+        words = path.read_text().split()
+        out = words.index("out")
+        found.add(int(words[out + 3]))     # out, length, magic, status
+    return found
+
+
+@needs_gxx
+def test_golden_vectors_cover_every_status_code(golden_dir):
+    assert _statuses(golden_dir) == set(range(9))
+
+
+@needs_gxx
+def test_testbench_reports_a_wrong_word(testbenches, golden_dir, tmp_path):
+    """A testbench that cannot fail proves nothing: flip one expected count."""
+    words = (golden_dir / "bn_asia.golden").read_text().split("\n")
+    words[-3] = str(int(words[-3]) ^ 1)          # total, low word
+    (tmp_path / "bn_asia.golden").write_text("\n".join(words))
+    result = _run(testbenches[4], tmp_path)
+    assert result.returncode == 1
+    assert re.search(r"FAIL bn_asia\.golden: word \d+: got 0x[0-9a-f]{8}, expected", result.stdout)
+
+
+def test_generated_headers_are_up_to_date():
+    for name, render in cpp.HEADERS.items():
+        assert (HLS / "include" / name).read_text() == render(), \
+            f"hls/include/{name} is stale: run `make hls-headers`"
+
+
+def test_lut_header_holds_the_python_tables():
+    text = cpp.render_luts()
+    for name, table in (("NPQ_EXP2_LUT", luts.EXP2_LUT), ("NPQ_SIGMOID_LUT", luts.SIGMOID_LUT),
+                        ("NPQ_LNTAU_LUT", luts.LNTAU_LUT)):
+        body = re.search(rf"{name}\[(\d+)\] = \{{(.*?)\}};", text, re.S)
+        assert int(body.group(1)) == table.size
+        values = np.array([int(v.strip().rstrip("u")) for v in body.group(2).split(",")])
+        np.testing.assert_array_equal(values, table)
+
+
+def test_write_headers_writes_both_files(tmp_path):
+    written = cpp.write_headers(tmp_path)
+    assert sorted(p.name for p in written) == ["npq_constants.h", "npq_luts.h"]
+    constants = (tmp_path / "npq_constants.h").read_text()
+    assert "#define NPQ_MAGIC_BN 0x4E50424Eu" in constants
+    assert "#define NPQ_STATUS_LONG_FRAME 8u" in constants
+    assert "#define NPQ_SPEC_BN_ST_MAX 0xFFFFFFFFFFFFull" in constants
