@@ -1,6 +1,8 @@
-"""The `neuropynq` command: SNN inference on a BIF network, exact inference, and
-neural sampling of a Boltzmann machine. `--json` output is a contract (see
-`infer`, `exact`, `bm` below); bad input exits with code 2 and one line on stderr."""
+"""The `neuropynq` command: SNN inference on a BIF network, exact inference, neural
+sampling of a Boltzmann machine, mapping onto neuromorphic chips.
+
+`--json` output is a contract (see `infer`, `exact`, `bm`, `map` below); bad input
+exits with code 2 and one line on stderr."""
 from __future__ import annotations
 
 import argparse
@@ -24,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="neuropynq", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="neuropynq", description=__doc__.split("\n\n")[0].replace("\n", " "))
     parser.add_argument("--version", action="version", version=f"neuropynq {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
