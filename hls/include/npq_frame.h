@@ -27,6 +27,11 @@ static inline uint32_t npq_word_status(uint32_t value_status, bool last, bool fi
     return NPQ_STATUS_OK;
 }
 
+// The same, for a word whose value check is `bad` with error `code`.
+static inline uint32_t npq_check(bool bad, uint32_t code, bool last, bool final) {
+    return npq_word_status(bad ? code : NPQ_STATUS_OK, last, final);
+}
+
 // Drop the rest of a failed frame unless the word just read carried TLAST.
 static inline void npq_discard_rest(hls::stream<axis32_t>& in, bool last) {
 discard:

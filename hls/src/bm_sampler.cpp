@@ -41,23 +41,20 @@ static uint8_t bm_zeta[BM_N];            // refractory counters
 static uint32_t bm_s0[BM_N], bm_s1[BM_N], bm_s2[BM_N], bm_s3[BM_N];  // RNG, one per neuron
 static uint32_t bm_on[BM_N], bm_spikes[BM_N];
 
-static uint32_t bm_check(bool bad, uint32_t code, bool last, bool final) {
-    return npq_word_status(bad ? code : NPQ_STATUS_OK, last, final);
-}
-
 // Reads N, C, b, W, order, colour_end, clamps and run parameters; returns the first error.
 static uint32_t bm_load(hls::stream<axis32_t>& in, bool& last, BmRun& run) {
     uint32_t st;
     run.n = npq_read(in, last);
-    if ((st = bm_check(run.n == 0 || run.n > BM_N, NPQ_STATUS_LIMIT, last, false))) return st;
+    if ((st = npq_check(run.n == 0 || run.n > BM_N, NPQ_STATUS_LIMIT, last, false))) return st;
     run.colours = npq_read(in, last);
-    if ((st = bm_check(run.colours == 0 || run.colours > run.n, NPQ_STATUS_LIMIT, last, false))) return st;
+    if ((st = npq_check(run.colours == 0 || run.colours > run.n, NPQ_STATUS_LIMIT, last, false))) return st;
     const uint32_t n = run.n;
 
 biases:
     for (uint32_t k = 0; k < n; ++k) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
+        // One stream word per cycle: the input port is the limit.
         bm_b[k] = (int16_t)(npq_read(in, last) & 0xFFFF);
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
@@ -70,6 +67,7 @@ weights:
     for (uint32_t w = 0; w < w_words; ++w) {
 #pragma HLS LOOP_TRIPCOUNT max = 524288
 #pragma HLS PIPELINE II = 1
+        // One word per cycle: its two weights use the memory's two write ports.
         const uint32_t word = npq_read(in, last);
         for (uint32_t half = 0; half < 2; ++half) {
             if (2 * (uint64_t)w + half < entries) {
@@ -92,9 +90,11 @@ order:
     for (uint32_t m = 0; m < n; ++m) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
+        // One word per cycle; bm_seen is read and written at the same address.
         const uint32_t o = npq_read(in, last) & 0xFFFF;
+
         // A permutation: every word below N and none repeated.
-        if ((st = bm_check(o >= n || bm_seen[o], NPQ_STATUS_BAD_MODEL, last, false))) return st;
+        if ((st = npq_check(o >= n || bm_seen[o], NPQ_STATUS_BAD_MODEL, last, false))) return st;
         bm_seen[o] = 1;
         bm_order[m] = (uint16_t)o;
     }
@@ -103,10 +103,11 @@ colour_ends:
     for (uint32_t c = 0; c < run.colours; ++c) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
+        // One word per cycle; the previous end is a register.
         const uint32_t e = npq_read(in, last) & 0xFFFF;
         // Every colour non-empty, inside N, and the last one ends at N.
         const bool bad = e <= previous || e > n || (c == run.colours - 1 && e != n);
-        if ((st = bm_check(bad, NPQ_STATUS_BAD_MODEL, last, false))) return st;
+        if ((st = npq_check(bad, NPQ_STATUS_BAD_MODEL, last, false))) return st;
         bm_colour_end[c] = (uint16_t)e;
         previous = e;
     }
@@ -130,24 +131,24 @@ clamp_values:
     }
 
     run.sweeps = npq_read(in, last);
-    if ((st = bm_check(run.sweeps == 0, NPQ_STATUS_BAD_PARAMS, last, false))) return st;
+    if ((st = npq_check(run.sweeps == 0, NPQ_STATUS_BAD_PARAMS, last, false))) return st;
     run.burn_in = npq_read(in, last);
-    if ((st = bm_check(false, NPQ_STATUS_OK, last, false))) return st;
+    if ((st = npq_check(false, NPQ_STATUS_OK, last, false))) return st;
     run.thin = npq_read(in, last);
     const bool bad_thin = run.thin == 0
         || run.burn_in + (uint64_t)run.sweeps * run.thin >= BM_SWEEP_TOTAL_LIMIT;
-    if ((st = bm_check(bad_thin, NPQ_STATUS_BAD_PARAMS, last, false))) return st;
+    if ((st = npq_check(bad_thin, NPQ_STATUS_BAD_PARAMS, last, false))) return st;
     run.tau = npq_read(in, last);
-    if ((st = bm_check(run.tau == 0 || run.tau > NPQ_BM_TAU_MAX, NPQ_STATUS_BAD_PARAMS, last, false)))
+    if ((st = npq_check(run.tau == 0 || run.tau > NPQ_BM_TAU_MAX, NPQ_STATUS_BAD_PARAMS, last, false)))
         return st;
     const uint32_t seed_lo = npq_read(in, last);
-    if ((st = bm_check(false, NPQ_STATUS_OK, last, false))) return st;
+    if ((st = npq_check(false, NPQ_STATUS_OK, last, false))) return st;
     const uint32_t seed_hi = npq_read(in, last);
-    if ((st = bm_check(false, NPQ_STATUS_OK, last, false))) return st;
+    if ((st = npq_check(false, NPQ_STATUS_OK, last, false))) return st;
     run.seed = ((uint64_t)seed_hi << 32) | seed_lo;
     run.record = npq_read(in, last) & BM_FLAG_RECORD;
     const bool bad_record = run.record && (uint64_t)run.sweeps * words >= BM_RECORD_WORDS_LIMIT;
-    return bm_check(bad_record, NPQ_STATUS_BAD_PARAMS, last, true);
+    return npq_check(bad_record, NPQ_STATUS_BAD_PARAMS, last, true);
 }
 
 // u_k = b_k + sum_j W_kj z_j as P partial sums (exact, signed 32-bit).
@@ -198,6 +199,7 @@ record:
     for (uint32_t k = 0; k < run.n; ++k) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
+        // One neuron per cycle; the packed word is a register, written every 32 neurons.
         bm_on[k] += bm_z[k];
         word |= (uint32_t)bm_z[k] << (k & 31);
         if ((k & 31) == 31 || k == run.n - 1) {
@@ -230,6 +232,7 @@ sweeps:
             for (uint32_t m = start; m < end; ++m) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
+                // A permutation: no two iterations write the same z.
                 const uint32_t k = bm_order[m];
                 if (!bm_clamped[k]) bm_z[k] = bm_next_z[k];
             }
@@ -243,6 +246,7 @@ sweeps:
 }
 
 void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t* status) {
+    // Frames on AXI4-Stream; STATUS (0x10) and ap_ctrl_hs on AXI4-Lite (spec §5).
 #pragma HLS INTERFACE axis port = in
 #pragma HLS INTERFACE axis port = out
 #pragma HLS INTERFACE s_axilite port = status
@@ -273,6 +277,7 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 init:
     for (uint32_t k = 0; k < BM_ROW; ++k) {
 #pragma HLS PIPELINE II = 1
+        // One neuron per cycle: the two splitmix64 mixes are pipelined, not iterated.
         if (k >= run.n) {
             bm_z[k] = 0;
             continue;
@@ -295,12 +300,14 @@ drain_on:
     for (uint32_t k = 0; k < run.n; ++k) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
+        // One output word per cycle: the stream port is the limit.
         npq_write(out, bm_on[k], false);
     }
 drain_spikes:
     for (uint32_t k = 0; k < run.n; ++k) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
+        // One output word per cycle.
         npq_write(out, bm_spikes[k], k == run.n - 1);
     }
     *status = NPQ_STATUS_OK;

@@ -41,20 +41,16 @@ struct BnRun {
     uint32_t n_counts; // sum of cardinalities
 };
 
-static uint32_t bn_fail(uint32_t value_status, bool last, bool final) {
-    return npq_word_status(value_status, last, final);
-}
-
 // Reads V, TW, descriptors, table and run parameters; returns the first error.
 static uint32_t bn_load(hls::stream<axis32_t>& in, bool& last, BnRun& run,
                         BnVar vars[NPQ_BN_V_MAX], uint32_t card[NPQ_BN_V_MAX],
                         uint32_t table[BN_P][NPQ_BN_TABLE_MAX]) {
     uint32_t st;
     run.n_vars = npq_read(in, last);
-    st = bn_fail(run.n_vars == 0 || run.n_vars > NPQ_BN_V_MAX ? NPQ_STATUS_LIMIT : NPQ_STATUS_OK, last, false);
+    st = npq_check(run.n_vars == 0 || run.n_vars > NPQ_BN_V_MAX, NPQ_STATUS_LIMIT, last, false);
     if (st) return st;
     run.table_words = npq_read(in, last);
-    st = bn_fail(run.table_words == 0 || run.table_words > NPQ_BN_TABLE_MAX ? NPQ_STATUS_LIMIT : NPQ_STATUS_OK,
+    st = npq_check(run.table_words == 0 || run.table_words > NPQ_BN_TABLE_MAX, NPQ_STATUS_LIMIT,
                  last, false);
     if (st) return st;
 
@@ -65,10 +61,10 @@ descriptors:
         const uint32_t w0 = npq_read(in, last);
         const uint32_t c = w0 & 0x1F, n_par = (w0 >> 8) & 0xF, ev = (w0 >> 16) & 1, e = (w0 >> 20) & 0xF;
         bool bad = c == 0 || c > NPQ_BN_CARD_MAX || n_par > NPQ_BN_PARENTS_MAX || (ev && e >= c);
-        st = bn_fail(bad ? NPQ_STATUS_BAD_MODEL : NPQ_STATUS_OK, last, false);
+        st = npq_check(bad, NPQ_STATUS_BAD_MODEL, last, false);
         if (st) return st;
         const uint32_t base = npq_read(in, last) & 0xFFFF;
-        st = bn_fail(NPQ_STATUS_OK, last, false);
+        st = npq_check(false, NPQ_STATUS_OK, last, false);
         if (st) return st;
         uint32_t slots[8];
         uint64_t rows = 1;
@@ -89,7 +85,7 @@ descriptors:
                 const uint64_t size = ev ? rows : rows * (c - 1);
                 bad = base + size > run.table_words;
             }
-            st = bn_fail(bad ? NPQ_STATUS_BAD_MODEL : NPQ_STATUS_OK, last, false);
+            st = npq_check(bad, NPQ_STATUS_BAD_MODEL, last, false);
             if (st) return st;
         }
         card[i] = c;
@@ -115,25 +111,25 @@ table:
     }
 
     run.samples = npq_read(in, last);
-    st = bn_fail(run.samples == 0 ? NPQ_STATUS_BAD_PARAMS : NPQ_STATUS_OK, last, false);
+    st = npq_check(run.samples == 0, NPQ_STATUS_BAD_PARAMS, last, false);
     if (st) return st;
     run.window = npq_read(in, last);
     const bool bad_window = run.window == 0 || run.window > NPQ_BN_T_MAX
                             || (uint64_t)run.samples * run.window > NPQ_SPEC_BN_ST_MAX;
-    st = bn_fail(bad_window ? NPQ_STATUS_BAD_PARAMS : NPQ_STATUS_OK, last, false);
+    st = npq_check(bad_window, NPQ_STATUS_BAD_PARAMS, last, false);
     if (st) return st;
     const uint32_t seed_lo = npq_read(in, last);
-    st = bn_fail(NPQ_STATUS_OK, last, false);
+    st = npq_check(false, NPQ_STATUS_OK, last, false);
     if (st) return st;
     const uint32_t seed_hi = npq_read(in, last);
-    st = bn_fail(NPQ_STATUS_OK, last, false);
+    st = npq_check(false, NPQ_STATUS_OK, last, false);
     if (st) return st;
     run.seed = ((uint64_t)seed_hi << 32) | seed_lo;
     run.rmax = npq_read(in, last);
-    st = bn_fail(run.rmax == 0 || run.rmax > 0xFFFF ? NPQ_STATUS_BAD_PARAMS : NPQ_STATUS_OK, last, false);
+    st = npq_check(run.rmax == 0 || run.rmax > 0xFFFF, NPQ_STATUS_BAD_PARAMS, last, false);
     if (st) return st;
     npq_read(in, last);  // reserved
-    st = bn_fail(NPQ_STATUS_OK, last, true);
+    st = npq_check(false, NPQ_STATUS_OK, last, true);
     if (st) return st;
 
     // OFFSET: the best possible sample fires at the maximum rate (§2.2 step 3).
@@ -214,6 +210,7 @@ static void bn_group(uint64_t first, const BnRun& run, const BnVar vars[NPQ_BN_V
 seed:
     for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
+        // One sample per lane per cycle: the splitmix64 mixes are pipelined.
         for (uint32_t p = 0; p < BN_P; ++p) {
             const uint64_t s = first + (uint64_t)p * BN_B + b;
             const NpqRng st = npq_seed_stream(run.seed, (uint32_t)s);
@@ -236,6 +233,7 @@ variables:
         evidence_batch:
             for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
+            // Different samples per iteration: nlw and dead have no loop-carried dependence.
                 for (uint32_t p = 0; p < BN_P; ++p) {
                     const uint32_t nl = table[p][v.base + bn_row(v, p, b)] & 0xFFFF;
                     bn_dead[p][b] |= nl == NPQ_NL_IMPOSSIBLE;
@@ -247,6 +245,8 @@ variables:
         sampled_batch:
             for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
+            // Consecutive iterations are different samples: the parents' x read here
+            // were written at least a batch (B cycles) earlier.
                 for (uint32_t p = 0; p < BN_P; ++p) {
                     const uint32_t u = bn_draw(p, b) >> 16;
                     const uint32_t at = v.base + bn_row(v, p, b) * v.width;
@@ -269,6 +269,7 @@ thresholds:
         uint32_t n_live = 0;
         for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
+            // The packing index is a register: one sample per cycle.
             const bool in_run = first + (uint64_t)p * BN_B + b < run.samples;
             const uint32_t f = in_run ? bn_firing_threshold(bn_nlw[p][b], bn_dead[p][b], run) : 0;
             bn_spikes[p][b] = 0;
@@ -289,6 +290,8 @@ thresholds:
 
     // Step 4: the spiking window. Packed slot j holds the stream of sample slot[j].
     uint32_t n[BN_P][BN_B];
+#pragma HLS ARRAY_PARTITION variable = n complete dim = 1
+    // Each lane adds its own sample's spike in the same cycle.
     for (uint32_t p = 0; p < BN_P; ++p)
         for (uint32_t j = 0; j < BN_B; ++j) n[p][j] = 0;
 window:
@@ -298,6 +301,8 @@ window:
         for (uint32_t j = 0; j < max_live; ++j) {
 #pragma HLS LOOP_TRIPCOUNT max = 32
 #pragma HLS PIPELINE II = 1
+            // Consecutive iterations draw from different streams: the one-cycle
+            // xoshiro update is the only recurrence.
             for (uint32_t p = 0; p < BN_P; ++p) {
                 uint32_t r;
                 r = bn_draw(p, j);
@@ -325,6 +330,7 @@ readout:
         }
         for (uint32_t k = 0; k < NPQ_BN_CARD_MAX; ++k) {
 #pragma HLS PIPELINE II = 1
+            // acc is registers; each count address is written once per variable.
             for (uint32_t p = 0; p < BN_P; ++p) {
                 uint64_t sum = 0;
                 for (uint32_t q = 0; q < BN_BANKS; ++q) sum += acc[p][q][k];
@@ -337,6 +343,7 @@ readout:
 }
 
 void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t* status) {
+    // Frames on AXI4-Stream; STATUS (0x10) and ap_ctrl_hs on AXI4-Lite (spec §5).
 #pragma HLS INTERFACE axis port = in
 #pragma HLS INTERFACE axis port = out
 #pragma HLS INTERFACE s_axilite port = status
@@ -377,10 +384,12 @@ clear:
     for (uint32_t c = 0; c < run.n_counts; ++c) {
 #pragma HLS LOOP_TRIPCOUNT max = 2048
 #pragma HLS PIPELINE II = 1
+        // Lanes' count banks are separate memories: all cleared in one cycle.
         for (uint32_t p = 0; p < BN_P; ++p) counts[p][c] = 0;
     }
     uint64_t total[BN_P];
 #pragma HLS ARRAY_PARTITION variable = total complete
+    // One register per lane: lanes add their totals in the same cycle.
     for (uint32_t p = 0; p < BN_P; ++p) total[p] = 0;
 
 groups:
