@@ -107,3 +107,15 @@ def bars_and_stripes(size: int = 4) -> np.ndarray:
         patterns.add(tuple(np.repeat(column, size)))         # each row constant: stripes
         patterns.add(tuple(np.tile(column, size)))           # each column constant: bars
     return np.array(sorted(patterns), dtype=np.uint8)
+
+
+def prototype_patterns(prototypes, samples: int, noise: float = 0.05,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Noisy copies of `prototypes` (K, features) in [0, 1]: sample s copies prototype
+    s mod K plus N(0, noise²) per feature, clipped to [0, 1]. Returns (values, labels)."""
+    prototypes = _check_unit_values(prototypes)
+    samples = _require_positive("samples", samples)
+    rng = np.random.default_rng(seed)
+    labels = np.arange(samples) % prototypes.shape[0]
+    values = prototypes[labels] + noise * rng.standard_normal((samples, prototypes.shape[1]))
+    return np.clip(values, 0.0, 1.0), labels
