@@ -1,0 +1,389 @@
+// The sampling engine of bm_sampler (spec §3.2, §3.3): per-neuron state, the sweep
+// pipeline over P lanes, recording and the count read-out.
+//
+// A free neuron k is issued for B = ceil(N/P) beats; beat b makes lane p read
+// W[k][bP+p]. Pipeline: I (lane read) -> A (lane partial sums, bias read) ->
+// T (adder tree, bias, -ln tau, sigmoid index; sigmoid ROM and per-neuron memories
+// read) -> U (draw, spike decision, writes). Neurons of one colour issue back to
+// back and read z from `z_snap`, the state as the colour started (spec §3.1: the
+// update within a colour is simultaneous). A colour starts only once every earlier
+// neuron has reached U, so the snapshot is complete; a sweep drains before the
+// recording decision.
+module bm_core #(
+  parameter int unsigned P     = 4,
+  parameter int unsigned N_MAX = 256
+) (
+  input  logic                       clk_i,
+  input  logic                       rst_ni,
+  // run configuration, stable from start_i to done_o
+  input  logic [$clog2(N_MAX):0]     n_i,
+  input  logic [$clog2(N_MAX):0]     free_i,      // free (scheduled) neurons
+  input  logic [7:0]                 tau_i,
+  input  logic [63:0]                seed_i,
+  input  logic [31:0]                sweeps_i,
+  input  logic [31:0]                burn_in_i,
+  input  logic [31:0]                thin_i,
+  input  logic                       record_i,
+  input  logic [N_MAX-1:0]           z_init_i,    // clamped neurons at their value, others 0
+  // model load
+  input  logic                       w_we_i,
+  input  logic [$clog2(N_MAX)-1:0]   w_row_i,
+  input  logic [$clog2(N_MAX)-1:0]   w_col_i,
+  input  logic [15:0]                w_data_i,
+  input  logic                       b_we_i,
+  input  logic [$clog2(N_MAX)-1:0]   b_addr_i,
+  input  logic [15:0]                b_data_i,
+  input  logic                       s_we_i,      // schedule entry: colour start, neuron
+  input  logic [$clog2(N_MAX)-1:0]   s_addr_i,
+  input  logic                       s_cs_i,
+  input  logic [$clog2(N_MAX)-1:0]   s_k_i,
+  // run
+  input  logic                       start_i,
+  output logic                       done_o,
+  output logic                       sweep_end_o,  // one pulse per completed sweep
+  // payload stream: recorded states, on counts, spike counts (TLAST on the last)
+  output logic                       o_valid_o,
+  output logic [31:0]                o_data_o,
+  output logic                       o_last_o,
+  input  logic                       o_ready_i
+);
+  import npq_pkg::*;
+
+  localparam int unsigned KW  = $clog2(N_MAX);
+  localparam int unsigned NB  = N_MAX / P;          // beats of the largest row
+  localparam int unsigned BW  = $clog2(NB);
+
+  typedef enum logic [2:0] {C_IDLE, C_INIT, C_SWEEP, C_DRAIN, C_REC_ON, C_REC_OUT, C_OUT}
+    state_e;
+  state_e state_q;
+
+  // ---------------------------------------------------------------- per-neuron memories
+  logic signed [15:0] bias_mem  [N_MAX];
+  logic [7:0]         zeta_mem  [N_MAX];
+  logic [127:0]       rng_mem   [N_MAX];
+  logic [31:0]        spike_mem [N_MAX];
+  logic               sched_cs  [N_MAX];
+  logic [KW-1:0]      sched_k   [N_MAX];
+
+  logic [N_MAX-1:0]   z_live_q, z_live_next, z_snap_q;
+
+  // Derived sizes
+  logic [KW:0]  beats;      // B = ceil(N / P)
+  logic [KW:0]  state_words;
+  assign beats       = (n_i + (KW+1)'(P - 1)) / (KW+1)'(P);
+  assign state_words = (n_i + (KW+1)'(31)) >> 5;
+
+  logic [15:0] lntau;
+  assign lntau = lntau_lut(tau_i);
+
+  // ---------------------------------------------------------------- seeding
+  logic         seed_valid, seeded_valid;
+  logic [31:0]  seed_id;
+  // stream ids are neuron indices, below N_MAX: the upper id bits stay unused
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [31:0]  seeded_id;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [127:0] seeded_state;
+
+  npq_stream_seed u_seed (
+    .clk_i, .rst_ni,
+    .valid_i(seed_valid), .seed_i(seed_i), .id_i(seed_id),
+    .valid_o(seeded_valid), .id_o(seeded_id), .state_o(seeded_state)
+  );
+
+  // ---------------------------------------------------------------- counters
+  logic [KW:0]   idx_q;       // init / record / output index
+  logic [KW:0]   m_q;         // schedule position
+  logic [KW:0]   beat_q;
+  logic [31:0]   burn_left_q, thin_cnt_q, sweeps_left_q;
+  logic [KW+1:0] out_idx_q;
+  logic [1:0]    out_phase_q;
+
+  // ---------------------------------------------------------------- pipeline registers
+  logic              a_valid_q, a_first_q, a_last_q;
+  logic [KW-1:0]     a_k_q;
+  logic [KW:0]       a_beat_q;
+  logic              t_valid_q;
+  logic [KW-1:0]     t_k_q;
+  logic signed [15:0] bias_q;
+  logic              u_valid_q;
+  logic [KW-1:0]     u_k_q;
+  logic [23:0]       p_q;
+  logic [7:0]        zeta_q;
+  logic [127:0]      rng_q;
+  logic [31:0]       spike_q;
+
+  // ---------------------------------------------------------------- lanes
+  logic signed [31:0] acc [P];
+  logic [31:0]        on_rd [P];
+  logic               issue;
+  logic               on_clear, on_add;
+  logic [BW-1:0]      on_addr;
+  logic [KW-1:0]      out_k;
+
+  logic              cur_cs;
+  logic [KW-1:0]     cur_k;
+  assign cur_cs = sched_cs[m_q[KW-1:0]];
+  assign cur_k  = sched_k[m_q[KW-1:0]];
+
+  for (genvar p = 0; p < P; p++) begin : g_lane
+    logic [KW:0] col, on_col;
+    assign col    = a_beat_q * (KW+1)'(P) + (KW+1)'(p);
+    assign on_col = idx_q * (KW+1)'(P) + (KW+1)'(p);
+    bm_lane #(.P(P), .LANE(p), .N_MAX(N_MAX)) u_lane (
+      .clk_i,
+      .w_we_i     (w_we_i && (32'(w_col_i) % P) == p),
+      .w_row_i    (w_row_i),
+      .w_beat_i   (BW'(32'(w_col_i) / P)),
+      .w_data_i   (w_data_i),
+      .rd_en_i    (issue),
+      .rd_row_i   (cur_k),
+      .rd_beat_i  (beat_q[BW-1:0]),
+      .acc_en_i   (a_valid_q),
+      .acc_first_i(a_first_q),
+      .acc_use_i  (col < n_i && z_snap_q[col[KW-1:0]]),
+      .acc_o      (acc[p]),
+      .on_clear_i (on_clear),
+      .on_add_i   (on_add),
+      .on_addr_i  (on_addr),
+      .on_z_i     (on_col < (KW+1)'(N_MAX) && z_live_q[on_col[KW-1:0]]),
+      .on_rd_o    (on_rd[p])
+    );
+  end
+
+  // ---------------------------------------------------------------- issue (stage I)
+  // A colour's first neuron waits until every earlier neuron has left T: its U-stage
+  // write is then folded into the snapshot through z_live_next.
+  logic pipe_clear;
+  assign pipe_clear = !a_valid_q && !t_valid_q;
+  assign issue = state_q == C_SWEEP && free_i != 0 &&
+                 (beat_q != 0 || !cur_cs || pipe_clear);
+
+  logic last_beat;
+  assign last_beat = beat_q == beats - 1;
+
+  // ---------------------------------------------------------------- stage T
+  logic signed [31:0] tree_sum, v;
+  logic signed [31:0] idx_raw;
+  logic [9:0]         sig_idx;
+  always_comb begin
+    tree_sum = 32'(bias_q);
+    for (int unsigned p = 0; p < P; p++) tree_sum = tree_sum + acc[p];
+    v       = tree_sum - 32'(lntau);
+    idx_raw = (v >>> 4) + 32'sd512;
+    if (idx_raw < 0) sig_idx = 10'd0;
+    else if (idx_raw > 32'sd1023) sig_idx = 10'd1023;
+    else sig_idx = idx_raw[9:0];
+  end
+
+  // ---------------------------------------------------------------- stage U
+  // the spike test uses r >> 8 (spec §3.2): the low byte of the draw is unused
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [31:0]  draw;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic         may_fire, fire, spike;
+  logic [7:0]   zeta_new;
+  logic         counting;
+  assign counting = burn_left_q == 0;
+  assign draw     = xoshiro_draw(rng_q[63:32]);
+  assign may_fire = zeta_q <= 8'd1;
+  assign fire     = draw[31:8] < p_q;
+  assign spike    = may_fire && fire;
+  assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta_q - 8'd1;
+
+  always_comb begin
+    z_live_next = z_live_q;
+    if (u_valid_q) z_live_next[u_k_q] = zeta_new != 8'd0;
+  end
+
+  // ---------------------------------------------------------------- memories
+  assign out_k = KW'(out_idx_q >= (KW+2)'(n_i) ? out_idx_q - (KW+2)'(n_i) : out_idx_q);
+
+  always_ff @(posedge clk_i) begin
+    if (b_we_i) bias_mem[b_addr_i] <= b_data_i;
+    if (s_we_i) begin
+      sched_cs[s_addr_i] <= s_cs_i;
+      sched_k[s_addr_i]  <= s_k_i;
+    end
+    bias_q <= bias_mem[a_k_q];
+    // T-stage reads (also the spike-count read-out)
+    p_q     <= sigmoid_lut(sig_idx);
+    zeta_q  <= zeta_mem[t_k_q];
+    rng_q   <= rng_mem[t_k_q];
+    spike_q <= spike_mem[state_q == C_OUT ? out_k : t_k_q];
+    if (state_q == C_INIT && idx_q < (KW+1)'(n_i)) begin
+      zeta_mem[idx_q[KW-1:0]]  <= 8'd0;
+      spike_mem[idx_q[KW-1:0]] <= 32'd0;
+    end
+    if (seeded_valid) rng_mem[seeded_id[KW-1:0]] <= seeded_state;
+    if (u_valid_q) begin
+      zeta_mem[u_k_q]  <= zeta_new;
+      rng_mem[u_k_q]   <= xoshiro_next(rng_q);
+      spike_mem[u_k_q] <= spike_q + {31'd0, spike && counting};
+    end
+  end
+
+  // Lanes' on-count port: cleared in C_INIT, accumulated in C_REC_ON, read in C_OUT.
+  assign on_clear = state_q == C_INIT && idx_q < beats;
+  assign on_add   = state_q == C_REC_ON && idx_q < beats;
+  assign on_addr  = state_q == C_OUT ? BW'(32'(out_k) / P) : idx_q[BW-1:0];
+
+  assign seed_valid = state_q == C_INIT && idx_q < (KW+1)'(n_i);
+  assign seed_id    = 32'(idx_q);
+
+  // ---------------------------------------------------------------- control
+  logic [31:0] record_word;
+  assign record_word = z_live_q[idx_q[KW-1:0] * 32 +: 32];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q       <= C_IDLE;
+      done_o        <= 1'b0;
+      sweep_end_o   <= 1'b0;
+      a_valid_q     <= 1'b0;
+      t_valid_q     <= 1'b0;
+      u_valid_q     <= 1'b0;
+      o_valid_o     <= 1'b0;
+      o_last_o      <= 1'b0;
+      o_data_o      <= '0;
+      idx_q         <= '0;
+      m_q           <= '0;
+      beat_q        <= '0;
+      burn_left_q   <= '0;
+      thin_cnt_q    <= '0;
+      sweeps_left_q <= '0;
+      out_idx_q     <= '0;
+      out_phase_q   <= '0;
+      z_live_q      <= '0;
+      z_snap_q      <= '0;
+      a_first_q     <= 1'b0;
+      a_last_q      <= 1'b0;
+      a_k_q         <= '0;
+      a_beat_q      <= '0;
+      t_k_q         <= '0;
+      u_k_q         <= '0;
+    end else begin
+      done_o      <= 1'b0;
+      sweep_end_o <= 1'b0;
+
+      // pipeline advance (no stalls inside: latency is fixed)
+      a_valid_q <= issue;
+      a_first_q <= beat_q == 0;
+      a_last_q  <= last_beat;
+      a_k_q     <= cur_k;
+      a_beat_q  <= beat_q;
+      t_valid_q <= a_valid_q && a_last_q;
+      t_k_q     <= a_k_q;
+      u_valid_q <= t_valid_q;
+      u_k_q     <= t_k_q;
+      z_live_q  <= z_live_next;
+      if (issue && beat_q == 0 && cur_cs) z_snap_q <= z_live_next;
+
+      unique case (state_q)
+        C_IDLE: if (start_i) begin
+          state_q <= C_INIT;
+          idx_q   <= '0;
+        end
+        C_INIT: begin
+          // seed every stream, clear ζ, spike and on counts; wait out the seeder
+          idx_q <= idx_q + 1;
+          if (idx_q == (KW+1)'(n_i) + (KW+1)'(5)) begin
+            z_live_q      <= z_init_i;
+            burn_left_q   <= burn_in_i;
+            thin_cnt_q    <= '0;
+            sweeps_left_q <= sweeps_i;
+            m_q           <= '0;
+            beat_q        <= '0;
+            state_q       <= C_SWEEP;
+          end
+        end
+        C_SWEEP: begin
+          if (free_i == 0) begin
+            state_q <= C_DRAIN;
+          end else if (issue) begin
+            if (last_beat) begin
+              beat_q <= '0;
+              m_q    <= m_q + 1;
+              if (m_q == free_i - 1) state_q <= C_DRAIN;
+            end else begin
+              beat_q <= beat_q + 1;
+            end
+          end
+        end
+        C_DRAIN: if (!a_valid_q && !t_valid_q && !u_valid_q) begin
+          sweep_end_o <= 1'b1;
+          m_q         <= '0;
+          idx_q       <= '0;
+          if (burn_left_q != 0) begin
+            burn_left_q <= burn_left_q - 1;
+            state_q     <= C_SWEEP;
+          end else if (thin_cnt_q + 1 == thin_i) begin
+            thin_cnt_q <= '0;
+            state_q    <= C_REC_ON;
+          end else begin
+            thin_cnt_q <= thin_cnt_q + 1;
+            state_q    <= C_SWEEP;
+          end
+        end
+        C_REC_ON: begin
+          // one bank address per cycle, plus one for the last write-back
+          idx_q <= idx_q + 1;
+          if (idx_q == beats) begin
+            idx_q   <= '0;
+            state_q <= record_i ? C_REC_OUT : C_SWEEP;
+            if (!record_i) begin
+              sweeps_left_q <= sweeps_left_q - 1;
+              if (sweeps_left_q == 1) begin
+                state_q     <= C_OUT;
+                out_idx_q   <= '0;
+                out_phase_q <= '0;
+              end
+            end
+          end
+        end
+        C_REC_OUT: begin
+          if (!o_valid_o || o_ready_i) begin
+            if (idx_q < state_words) begin
+              o_valid_o <= 1'b1;
+              o_data_o  <= record_word;
+              o_last_o  <= 1'b0;
+              idx_q     <= idx_q + 1;
+            end else begin
+              o_valid_o     <= 1'b0;
+              sweeps_left_q <= sweeps_left_q - 1;
+              state_q       <= C_SWEEP;
+              if (sweeps_left_q == 1) begin
+                state_q     <= C_OUT;
+                out_idx_q   <= '0;
+                out_phase_q <= '0;
+              end
+            end
+          end
+        end
+        C_OUT: begin
+          // phase 0: address out_k; 1: memory output ready; 2: hold until taken
+          unique case (out_phase_q)
+            2'd0: out_phase_q <= 2'd1;
+            2'd1: begin
+              o_valid_o   <= 1'b1;
+              o_data_o    <= out_idx_q < (KW+2)'(n_i) ? on_rd[32'(out_k) % P] : spike_q;
+              o_last_o    <= out_idx_q == (KW+2)'(2 * n_i - 1);
+              out_phase_q <= 2'd2;
+            end
+            default: if (o_ready_i) begin
+              o_valid_o   <= 1'b0;
+              o_last_o    <= 1'b0;
+              out_phase_q <= 2'd0;
+              out_idx_q   <= out_idx_q + 1;
+              if (o_last_o) begin
+                state_q <= C_IDLE;
+                done_o  <= 1'b1;
+              end
+            end
+          endcase
+        end
+        default: state_q <= C_IDLE;
+      endcase
+    end
+  end
+endmodule

@@ -1,0 +1,427 @@
+// Input framing and validation of bm_sampler (spec §4.1, §4.3, §4.5), the run's
+// schedule (free neurons in order, colour starts marked) and the output frame
+// head, error and INFO frames. The payload itself comes from bm_core.
+//
+// Each word is checked as it arrives, its value before its TLAST: a bad value
+// reports its own status; TLAST on an earlier word is SHORT_FRAME; no TLAST on the
+// last word is LONG_FRAME. After an error the rest of the frame up to TLAST is
+// discarded, then the error frame goes out.
+module bm_frontend #(
+  parameter int unsigned P       = 4,
+  parameter int unsigned N_MAX   = 256,
+  parameter int unsigned TAU_MAX = 255
+) (
+  input  logic                      clk_i,
+  input  logic                      rst_ni,
+  // ap_ctrl_hs
+  input  logic                      ap_start_i,
+  output logic                      ap_ready_o,
+  output logic                      ap_done_o,
+  output logic                      ap_idle_o,
+  output logic [3:0]                status_o,
+  output logic                      status_valid_o,
+  // input stream
+  input  logic [31:0]               s_tdata_i,
+  input  logic                      s_tvalid_i,
+  output logic                      s_tready_o,
+  input  logic                      s_tlast_i,
+  // output frame head / error / INFO words; the core's payload follows
+  output logic                      o_valid_o,
+  output logic [31:0]               o_data_o,
+  output logic                      o_last_o,
+  input  logic                      o_ready_i,
+  output logic                      core_owns_out_o,
+  // run configuration and model load towards the core
+  output logic [$clog2(N_MAX):0]    n_o,
+  output logic [$clog2(N_MAX):0]    free_o,
+  output logic [7:0]                tau_o,
+  output logic [63:0]               seed_o,
+  output logic [31:0]               sweeps_o,
+  output logic [31:0]               burn_in_o,
+  output logic [31:0]               thin_o,
+  output logic                      record_o,
+  output logic [N_MAX-1:0]          z_init_o,
+  output logic                      w_we_o,
+  output logic [$clog2(N_MAX)-1:0]  w_row_o,
+  output logic [$clog2(N_MAX)-1:0]  w_col_o,
+  output logic [15:0]               w_data_o,
+  output logic                      b_we_o,
+  output logic [$clog2(N_MAX)-1:0]  b_addr_o,
+  output logic [15:0]               b_data_o,
+  output logic                      s_we_o,
+  output logic [$clog2(N_MAX)-1:0]  s_addr_o,
+  output logic                      s_cs_o,
+  output logic [$clog2(N_MAX)-1:0]  s_k_o,
+  output logic                      core_start_o,
+  input  logic                      core_done_i
+);
+  import npq_pkg::*;
+
+  localparam int unsigned KW = $clog2(N_MAX);
+
+  typedef enum logic [3:0] {
+    F_MAGIC, F_VERSION, F_OPCODE, F_N, F_C, F_BIAS, F_W, F_ORDER, F_CEND, F_CMASK,
+    F_CVAL, F_SWEEPS, F_BURN, F_THIN, F_TAU, F_SEED
+  } field_e;
+
+  typedef enum logic [2:0] {S_IDLE, S_READ, S_DISCARD, S_FRAME, S_SCHED, S_RUN} state_e;
+
+  state_e      state_q;
+  field_e      field_q;
+  logic [31:0] count_q;        // words read in the current field
+  status_e     status_q;
+  logic        info_q;
+
+  // model fields
+  logic [KW:0]        n_q, c_q, free_q;
+  logic [15:0]        prev_end_q;
+  logic [KW-1:0]      order_mem [N_MAX];
+  logic [N_MAX-1:0]   seen_q, cstart_q, cmask_q, cval_q;
+  logic [31:0]        sweeps_q, burn_q, thin_q, seed_lo_q;
+  logic               record_q;       // flags bit 0; the other flag bits are ignored
+  logic [7:0]         tau_q;
+  logic [63:0]        seed_q;
+  // weights: flat index f = row * N + col, two per word
+  logic [KW-1:0]      w_row_q, w_col_q;
+  logic               w_high_q;      // the high half of the word still to write
+  logic [15:0]        w_high_data_q;
+  logic [31:0]        w_words, state_words;
+  assign w_words     = (32'(n_q) * 32'(n_q) + 32'd1) >> 1;
+  assign state_words = (32'(n_q) + 32'd31) >> 5;
+
+  // ---------------------------------------------------------------- word checks
+  logic [31:0] word;
+  logic [15:0] low;
+  logic        fire;
+  assign word = s_tdata_i;
+  assign low  = s_tdata_i[15:0];
+  assign fire = s_tvalid_i && s_tready_o;
+
+  logic [64:0] sweep_total;       // burn_in + sweeps * thin, checked against 2^40
+  logic        too_many_sweeps;
+  assign sweep_total     = 65'(burn_q) + 65'(64'(sweeps_q) * 64'(word));
+  assign too_many_sweeps = sweep_total >= (65'd1 << 40);
+
+  logic    last_of_field;
+  status_e check;
+  logic    final_word;
+  always_comb begin
+    check         = STATUS_OK;
+    final_word    = 1'b0;
+    last_of_field = 1'b1;
+    unique case (field_q)
+      F_MAGIC:   if (word != MAGIC_BM) check = STATUS_BAD_MAGIC;
+      F_VERSION: if (word != 32'(SPEC_VERSION)) check = STATUS_BAD_VERSION;
+      F_OPCODE: begin
+        if (word != OP_RUN && word != OP_INFO) check = STATUS_BAD_OPCODE;
+        final_word = word == OP_INFO;
+      end
+      F_N:       if (word == 0 || word > 32'(N_MAX)) check = STATUS_LIMIT;
+      F_C:       if (word == 0 || word > 32'(n_q)) check = STATUS_LIMIT;
+      F_BIAS:    last_of_field = count_q == 32'(n_q) - 1;
+      F_W:       last_of_field = count_q == w_words - 1;
+      F_ORDER: begin
+        if (32'(low) >= 32'(n_q) || seen_q[low[KW-1:0]]) check = STATUS_BAD_MODEL;
+        last_of_field = count_q == 32'(n_q) - 1;
+      end
+      F_CEND: begin
+        last_of_field = count_q == 32'(c_q) - 1;
+        if (low <= prev_end_q || 32'(low) > 32'(n_q) || (last_of_field && 32'(low) != 32'(n_q)))
+          check = STATUS_BAD_MODEL;
+      end
+      F_CMASK, F_CVAL: last_of_field = count_q == state_words - 1;
+      F_SWEEPS:  if (word == 0) check = STATUS_BAD_PARAMS;
+      F_THIN:    if (word == 0 || too_many_sweeps) check = STATUS_BAD_PARAMS;
+      F_TAU:     if (word == 0 || word > 32'(TAU_MAX)) check = STATUS_BAD_PARAMS;
+      F_SEED: begin
+        // three words: seed low, seed high, flags
+        last_of_field = count_q == 2;
+        if (count_q == 2) begin
+          final_word = 1'b1;
+          if (word[0] && 64'(sweeps_q) * 64'(state_words) >= 64'h8000_0000) check = STATUS_BAD_PARAMS;
+        end
+      end
+      default: ;
+    endcase
+  end
+
+  // The next field after the current one (fields of zero length never occur: N, C >= 1).
+  function automatic field_e next_field(input field_e f);
+    unique case (f)
+      F_MAGIC:   return F_VERSION;
+      F_VERSION: return F_OPCODE;
+      F_OPCODE:  return F_N;
+      F_N:       return F_C;
+      F_C:       return F_BIAS;
+      F_BIAS:    return F_W;
+      F_W:       return F_ORDER;
+      F_ORDER:   return F_CEND;
+      F_CEND:    return F_CMASK;
+      F_CMASK:   return F_CVAL;
+      F_CVAL:    return F_SWEEPS;
+      F_SWEEPS:  return F_BURN;
+      F_BURN:    return F_THIN;
+      F_THIN:    return F_TAU;
+      F_TAU:     return F_SEED;
+      default:   return F_SEED;
+    endcase
+  endfunction
+
+  // The weight memory takes one weight per cycle: a word is held for a second cycle.
+  assign s_tready_o = (state_q == S_READ && !w_high_q) || state_q == S_DISCARD;
+
+  // ---------------------------------------------------------------- output words
+  logic [2:0]  out_idx_q;
+  logic [2:0]  out_len;          // words of the frame this block writes
+  logic [31:0] out_word;
+  logic [31:0] payload_len;
+  assign payload_len = (record_q ? sweeps_q * state_words : 32'd0) + 32'(2 * n_q);
+  always_comb begin
+    out_len = (status_q != STATUS_OK) ? 3'd3 : (info_q ? 3'd7 : 3'd3);
+    unique case (out_idx_q)
+      3'd0: out_word = MAGIC_OUT;
+      3'd1: out_word = 32'(status_q);
+      3'd2: out_word = (status_q != STATUS_OK) ? 32'd0 : (info_q ? 32'd4 : payload_len);
+      3'd3: out_word = 32'(SPEC_VERSION);
+      3'd4: out_word = 32'(P);
+      3'd5: out_word = 32'(N_MAX);
+      default: out_word = 32'(TAU_MAX);
+    endcase
+  end
+
+  // ---------------------------------------------------------------- schedule
+  logic [KW:0] pos_q;
+  logic        cs_pending_q;
+  logic [KW-1:0] pos_k;
+  assign pos_k = order_mem[pos_q[KW-1:0]];
+
+  // ---------------------------------------------------------------- state machine
+  assign ap_idle_o      = state_q == S_IDLE;
+  assign ap_ready_o     = state_q == S_IDLE && ap_start_i;
+  assign n_o            = n_q;
+  assign free_o         = free_q;
+  assign tau_o          = tau_q;
+  assign seed_o         = seed_q;
+  assign sweeps_o       = sweeps_q;
+  assign burn_in_o      = burn_q;
+  assign thin_o         = thin_q;
+  assign record_o       = record_q;
+  assign z_init_o       = cmask_q & cval_q;
+  assign core_owns_out_o = state_q == S_RUN;
+
+  always_ff @(posedge clk_i) begin
+    if (state_q == S_READ && fire && field_q == F_ORDER && check == STATUS_OK)
+      order_mem[count_q[KW-1:0]] <= low[KW-1:0];
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q        <= S_IDLE;
+      field_q        <= F_MAGIC;
+      count_q        <= '0;
+      status_q       <= STATUS_OK;
+      info_q         <= 1'b0;
+      n_q            <= '0;
+      c_q            <= '0;
+      free_q         <= '0;
+      prev_end_q     <= '0;
+      seen_q         <= '0;
+      cstart_q       <= '0;
+      cmask_q        <= '0;
+      cval_q         <= '0;
+      sweeps_q       <= '0;
+      burn_q         <= '0;
+      thin_q         <= '0;
+      tau_q          <= '0;
+      seed_lo_q      <= '0;
+      seed_q         <= '0;
+      record_q       <= 1'b0;
+      w_row_q        <= '0;
+      w_col_q        <= '0;
+      w_high_q       <= 1'b0;
+      w_high_data_q  <= '0;
+      out_idx_q      <= '0;
+      o_valid_o      <= 1'b0;
+      o_data_o       <= '0;
+      o_last_o       <= 1'b0;
+      ap_done_o      <= 1'b0;
+      status_o       <= '0;
+      status_valid_o <= 1'b0;
+      pos_q          <= '0;
+      cs_pending_q   <= 1'b0;
+      core_start_o   <= 1'b0;
+      w_we_o         <= 1'b0;
+      w_row_o        <= '0;
+      w_col_o        <= '0;
+      w_data_o       <= '0;
+      b_we_o         <= 1'b0;
+      b_addr_o       <= '0;
+      b_data_o       <= '0;
+      s_we_o         <= 1'b0;
+      s_addr_o       <= '0;
+      s_cs_o         <= 1'b0;
+      s_k_o          <= '0;
+    end else begin
+      ap_done_o      <= 1'b0;
+      status_valid_o <= 1'b0;
+      core_start_o   <= 1'b0;
+      w_we_o         <= 1'b0;
+      b_we_o         <= 1'b0;
+      s_we_o         <= 1'b0;
+
+      // second half of a weight word
+      if (w_high_q) begin
+        w_high_q <= 1'b0;
+        w_we_o   <= 1'b1;
+        w_row_o  <= w_row_q;
+        w_col_o  <= w_col_q;
+        w_data_o <= w_high_data_q;
+        if (32'(w_col_q) == 32'(n_q) - 1) begin
+          w_col_q <= '0;
+          w_row_q <= w_row_q + 1;
+        end else begin
+          w_col_q <= w_col_q + 1;
+        end
+      end
+
+      unique case (state_q)
+        S_IDLE: if (ap_start_i) begin
+          state_q    <= S_READ;
+          field_q    <= F_MAGIC;
+          count_q    <= '0;
+          status_q   <= STATUS_OK;
+          info_q     <= 1'b0;
+          prev_end_q <= '0;
+          w_row_q    <= '0;
+          w_col_q    <= '0;
+          record_q   <= 1'b0;
+          cmask_q    <= '0;
+          cval_q     <= '0;
+        end
+
+        S_READ: if (fire) begin
+          if (check != STATUS_OK || (s_tlast_i && !final_word) || (final_word && !s_tlast_i)) begin
+            status_q  <= check != STATUS_OK ? check
+                       : (s_tlast_i ? STATUS_SHORT_FRAME : STATUS_LONG_FRAME);
+            state_q   <= s_tlast_i ? S_FRAME : S_DISCARD;
+            out_idx_q <= '0;
+          end else begin
+            count_q <= last_of_field ? 32'd0 : count_q + 1;
+            if (last_of_field) field_q <= next_field(field_q);
+            unique case (field_q)
+              F_OPCODE: if (final_word) begin
+                info_q    <= 1'b1;
+                state_q   <= S_FRAME;
+                out_idx_q <= '0;
+              end
+              F_N: n_q <= (KW+1)'(word);
+              F_C: c_q <= (KW+1)'(word);
+              F_BIAS: begin
+                b_we_o   <= 1'b1;
+                b_addr_o <= count_q[KW-1:0];
+                b_data_o <= low;
+                seen_q[count_q[KW-1:0]]   <= 1'b0;
+                cstart_q[count_q[KW-1:0]] <= count_q == 0;
+              end
+              F_W: begin
+                // low half now; the high half next cycle unless it is the padding
+                w_we_o   <= 1'b1;
+                w_row_o  <= w_row_q;
+                w_col_o  <= w_col_q;
+                w_data_o <= low;
+                w_high_data_q <= word[31:16];
+                if (32'(w_col_q) == 32'(n_q) - 1) begin
+                  w_col_q <= '0;
+                  w_row_q <= w_row_q + 1;
+                end else begin
+                  w_col_q <= w_col_q + 1;
+                end
+                w_high_q <= !(last_of_field && n_q[0]);
+              end
+              F_ORDER: seen_q[low[KW-1:0]] <= 1'b1;
+              F_CEND: begin
+                prev_end_q <= low;
+                if (32'(low) < 32'(n_q)) cstart_q[low[KW-1:0]] <= 1'b1;
+              end
+              F_CMASK: for (int unsigned b = 0; b < 32; b++)
+                if (count_q * 32 + b < 32'(n_q)) cmask_q[count_q * 32 + b] <= word[b];
+              F_CVAL: for (int unsigned b = 0; b < 32; b++)
+                if (count_q * 32 + b < 32'(n_q)) cval_q[count_q * 32 + b] <= word[b];
+              F_SWEEPS: sweeps_q <= word;
+              F_BURN:   burn_q   <= word;
+              F_THIN:   thin_q   <= word;
+              F_TAU:    tau_q    <= word[7:0];
+              F_SEED: begin
+                if (count_q == 0) seed_lo_q <= word;
+                if (count_q == 1) seed_q    <= {word, seed_lo_q};
+                if (count_q == 2) begin
+                  record_q     <= word[0];
+                  state_q      <= S_SCHED;
+                  pos_q        <= '0;
+                  free_q       <= '0;
+                  cs_pending_q <= 1'b0;
+                end
+              end
+              default: ;
+            endcase
+          end
+        end
+
+        S_DISCARD: if (fire && s_tlast_i) state_q <= S_FRAME;
+
+        S_SCHED: begin
+          // free neurons in order; a colour start carries over clamped neurons
+          if (pos_q == n_q) begin
+            state_q      <= S_FRAME;
+            out_idx_q    <= '0;
+          end else begin
+            pos_q <= pos_q + 1;
+            if (cmask_q[pos_k]) begin
+              cs_pending_q <= cs_pending_q || cstart_q[pos_q[KW-1:0]];
+            end else begin
+              s_we_o       <= 1'b1;
+              s_addr_o     <= free_q[KW-1:0];
+              s_cs_o       <= cs_pending_q || cstart_q[pos_q[KW-1:0]];
+              s_k_o        <= pos_k;
+              free_q       <= free_q + 1;
+              cs_pending_q <= 1'b0;
+            end
+          end
+        end
+
+        S_FRAME: begin
+          // the head (RUN) or the whole frame (error, INFO)
+          if (!o_valid_o || o_ready_i) begin
+            if (o_valid_o && o_last_o) begin
+              o_valid_o <= 1'b0;
+              o_last_o  <= 1'b0;
+              state_q        <= S_IDLE;
+              ap_done_o      <= 1'b1;
+              status_o       <= status_q;
+              status_valid_o <= 1'b1;
+            end else if (32'(out_idx_q) < 32'(out_len)) begin
+              o_valid_o <= 1'b1;
+              o_data_o  <= out_word;
+              o_last_o  <= (status_q != STATUS_OK || info_q) && out_idx_q == out_len - 1;
+              out_idx_q <= out_idx_q + 1;
+            end else begin
+              // RUN: the head is out, the core writes the payload
+              o_valid_o    <= 1'b0;
+              state_q      <= S_RUN;
+              core_start_o <= 1'b1;
+            end
+          end
+        end
+
+        S_RUN: if (core_done_i) begin
+          state_q        <= S_IDLE;
+          ap_done_o      <= 1'b1;
+          status_o       <= STATUS_OK;
+          status_valid_o <= 1'b1;
+        end
+
+        default: state_q <= S_IDLE;
+      endcase
+    end
+  end
+endmodule

@@ -1,0 +1,71 @@
+// One lane of bm_sampler: the weights of columns j = b*P + LANE (b = 0..N_MAX/P-1) of
+// every row, the partial sum of one neuron's potential over those columns, and the
+// on-count bank of neurons k = i*P + LANE.
+//
+// Potential: the beat b of neuron k reads W[k][b*P + LANE] (address {k, b}); the next
+// cycle adds it when z_j = 1 (z from the colour's snapshot). After the last beat
+// acc_o holds sum_b W[k][bP+LANE] z_j for one cycle before the next neuron restarts it.
+module bm_lane #(
+  parameter int unsigned P     = 4,
+  parameter int unsigned LANE  = 0,
+  parameter int unsigned N_MAX = 256
+) (
+  input  logic                          clk_i,
+  // weight load
+  input  logic                          w_we_i,
+  input  logic [$clog2(N_MAX)-1:0]      w_row_i,
+  input  logic [$clog2(N_MAX/P)-1:0]    w_beat_i,
+  input  logic [15:0]                   w_data_i,
+  // issue (stage I) and accumulate (stage A, one cycle later)
+  input  logic                          rd_en_i,
+  input  logic [$clog2(N_MAX)-1:0]      rd_row_i,
+  input  logic [$clog2(N_MAX/P)-1:0]    rd_beat_i,
+  input  logic                          acc_en_i,
+  input  logic                          acc_first_i,
+  input  logic                          acc_use_i,    // z_j = 1 and j < N
+  output logic signed [31:0]            acc_o,
+  // on counts: clear, add z (read-modify-write over two cycles), read out
+  input  logic                          on_clear_i,
+  input  logic                          on_add_i,
+  input  logic [$clog2(N_MAX/P)-1:0]    on_addr_i,
+  input  logic                          on_z_i,
+  output logic [31:0]                   on_rd_o
+);
+  localparam int unsigned DEPTH = N_MAX * (N_MAX / P);
+  localparam int unsigned BANK  = N_MAX / P;
+
+  logic signed [15:0] w_mem [DEPTH];
+  logic signed [15:0] w_q;
+
+  always_ff @(posedge clk_i) begin
+    if (w_we_i) w_mem[{w_row_i, w_beat_i}] <= w_data_i;
+    if (rd_en_i) w_q <= w_mem[{rd_row_i, rd_beat_i}];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (acc_en_i) begin
+      acc_o <= (acc_first_i ? 32'sd0 : acc_o) + (acc_use_i ? 32'(w_q) : 32'sd0);
+    end
+  end
+
+  // On-count bank: the read at on_addr_i happens every cycle; an add writes back the
+  // value read in the previous cycle plus z, so a run of adds goes one per cycle.
+  logic [31:0]                on_mem [BANK];
+  logic                       add_q, clear_q, z_q;
+  logic [$clog2(BANK)-1:0]    addr_q;
+
+  always_ff @(posedge clk_i) begin
+    on_rd_o <= on_mem[on_addr_i];
+    add_q   <= on_add_i;
+    clear_q <= on_clear_i;
+    z_q     <= on_z_i;
+    addr_q  <= on_addr_i;
+    if (clear_q) on_mem[addr_q] <= 32'd0;
+    else if (add_q) on_mem[addr_q] <= on_rd_o + {31'd0, z_q};
+  end
+
+  // LANE only names the instance's columns; the arithmetic is the same in every lane.
+  if (LANE >= P) begin : g_bad_lane
+    $error("bm_lane: LANE must be below P");
+  end
+endmodule

@@ -1,0 +1,219 @@
+"""cocotb testbench of bm_sampler (twin or Vitis RTL): output frames against
+neuropynq.reference.bm_sampler.run_frame, word for word."""
+from __future__ import annotations
+
+import os
+
+import cocotb
+import numpy as np
+from cocotb.triggers import ClockCycles, RisingEdge, Timer
+
+from neuropynq.framing import MAGIC_BM, SPEC_VERSION, Status
+from neuropynq.kernels.bm_model import BMKernelModel, info_frame
+from neuropynq.limits import BMLimits
+from neuropynq.models.boltzmann import BoltzmannMachine
+from neuropynq.reference.bm_sampler import run_frame as reference_frame
+from tests.rtl.common.tb import AP_DONE, AP_IDLE, CTRL, GIE, IER, ISR, TB
+
+P = int(os.environ["NPQ_P"])
+N_MAX = int(os.environ["NPQ_N_MAX"])
+LIMITS = BMLimits(n_max=N_MAX)
+
+
+def expected(words, last=None) -> list[int]:
+    return [int(w) for w in reference_frame(words, last, lanes=P, limits=LIMITS)]
+
+
+def machine_frame(n, seed, density, clamp=None, sweeps=4, burn_in=1, thin=1, tau=1,
+                  run_seed=7, record=True, weight_scale=1.0) -> np.ndarray:
+    bm = BoltzmannMachine.random(n, seed=seed, density=density, weight_scale=weight_scale,
+                                 bias_scale=0.5)
+    model = BMKernelModel.build(bm, clamp, limits=LIMITS)
+    return model.run_frame(sweeps, burn_in, thin, tau, run_seed, record)
+
+
+# (n, machine seed, density, clamp, run parameters)
+MACHINES = [
+    (5, 1, 1.0, None, dict(sweeps=6, burn_in=2, thin=1, tau=1, run_seed=1)),
+    (13, 2, 1.0, {0: 1, 7: 0}, dict(sweeps=4, burn_in=0, thin=2, tau=3, run_seed=2)),
+    (40, 3, 0.15, {3: 1}, dict(sweeps=3, burn_in=1, thin=1, tau=20, run_seed=3)),
+    (33, 4, 0.5, None, dict(sweeps=3, burn_in=0, thin=1, tau=1, run_seed=2**64 - 1, record=False)),
+    (64, 5, 1.0, None, dict(sweeps=2, burn_in=0, thin=1, tau=2, run_seed=5, weight_scale=3.0)),
+]
+
+
+async def run_and_check(tb: TB, words, last_index=None, label="") -> list[int]:
+    last = None
+    if last_index is not None:
+        last = np.zeros(len(words), dtype=bool)
+        last[last_index] = True
+    got = await tb.run_frame(words, last_index, timeout_cycles=400_000)
+    want = expected(words, last)
+    assert got == want, f"{label}: first difference at word " \
+        f"{next(i for i, (a, b) in enumerate(zip(got + [None] * len(want), want)) if a != b)}" \
+        f" (got {len(got)} words, expected {len(want)}; status {got[1:2]} vs {want[1]})"
+    return got
+
+
+@cocotb.test()
+async def counts_match_reference(dut):
+    """Several machines, seeds, τ and clamps, back to back without reset."""
+    tb = TB(dut, seed=P)
+    await tb.reset()
+    for n, seed, density, clamp, run in MACHINES:
+        if n > N_MAX:
+            continue
+        scale = run.pop("weight_scale", 1.0)
+        words = machine_frame(n, seed, density, clamp, weight_scale=scale, **run)
+        await run_and_check(tb, words, label=f"N={n} seed={seed}")
+
+
+@cocotb.test()
+async def info_frame_reports_build(dut):
+    tb = TB(dut)
+    await tb.reset()
+    got = await run_and_check(tb, info_frame(), label="INFO")
+    assert got[3:] == [SPEC_VERSION, P, N_MAX, 255]
+
+
+def _bad_frames():
+    """(label, words, TLAST index or None) of malformed frames (spec §4.5); TLAST is
+    on the final word, so a frame cut short ends with its TLAST."""
+    good = machine_frame(6, 9, 1.0, sweeps=2)
+    n_pos, c_pos = 3, 4
+    bias, w_words = 6, 18
+    order_pos = 5 + bias + w_words
+    cend_pos = order_pos + 6
+    params = len(good) - 7
+
+    def edit(pos, value):
+        w = good.copy()
+        w[pos] = value
+        return w
+
+    c = int(good[c_pos])
+    return [
+        ("bad magic", edit(0, 0x12345678), None),
+        ("bad version", edit(1, 2), None),
+        ("bad opcode", edit(2, 3), None),
+        ("N = 0", edit(n_pos, 0), None),
+        ("N > N_MAX", edit(n_pos, N_MAX + 1), None),
+        ("C = 0", edit(c_pos, 0), None),
+        ("C > N", edit(c_pos, 7), None),
+        ("order repeats", edit(order_pos + 1, int(good[order_pos])), None),
+        ("order >= N", edit(order_pos, 6), None),
+        ("colour_end not increasing", edit(cend_pos, 0), None),
+        ("colour_end not ending at N", edit(cend_pos + c - 1, 5), None),
+        ("sweeps = 0", edit(params, 0), None),
+        ("thin = 0", edit(params + 2, 0), None),
+        ("burn_in + sweeps*thin >= 2^40", np.concatenate([good[:params], [2**31, 0, 2**9 + 1],
+                                                           good[params + 3:]]), None),
+        ("tau = 0", edit(params + 3, 0), None),
+        ("tau > 255", edit(params + 3, 256), None),
+        ("record too long", np.concatenate([good[:params], [2**31, 0, 1],
+                                             good[params + 3:]]), None),
+        ("short frame", good[:40], None),
+        ("TLAST inside the weights", good[:13], None),
+        ("long frame", np.concatenate([good, [1, 2, 3]]), None),
+        ("long INFO frame", np.concatenate([info_frame(), [0]]), None),
+        ("INFO with TLAST early", info_frame()[:2], None),
+        ("bad magic with TLAST", good[:1], None),
+    ]
+
+
+@cocotb.test()
+async def malformed_frames_report_status(dut):
+    """Every malformed frame answers with the reference's error frame and STATUS,
+    the input is drained to TLAST, and a good frame runs right after."""
+    tb = TB(dut, seed=3)
+    await tb.reset()
+    seen = set()
+    for label, words, last_index in _bad_frames():
+        got = await run_and_check(tb, words, last_index, label=label)
+        assert got[1] != Status.OK and got[2] == 0, label
+        status, valid = await tb.read_status()
+        assert (status, valid) == (got[1], 1), label
+        seen.add(got[1])
+    assert seen == set(range(1, 9))
+    await run_and_check(tb, machine_frame(5, 1, 1.0, sweeps=2), label="good after errors")
+
+
+@cocotb.test()
+async def control_registers(dut):
+    """ap_idle/ap_done semantics (done clear on read), STATUS valid clear on read,
+    the interrupt through GIE/IER/ISR, auto_restart off."""
+    tb = TB(dut, seed=5)
+    await tb.reset()
+    ctrl = await tb.ctrl()
+    assert ctrl & AP_IDLE and not ctrl & AP_DONE and not ctrl & 1
+    status, valid = await tb.read_status()
+    assert valid == 0
+    await tb.axil.write(GIE, 1)
+    await tb.axil.write(IER, 1)
+    assert int(tb.irq.value) == 0
+    await tb.start()
+    ctrl = await tb.ctrl()
+    assert not ctrl & AP_IDLE, "busy while waiting for the frame"
+    words = machine_frame(5, 1, 1.0, sweeps=2)
+    cocotb.start_soon(tb.source.send(words))
+    out = await tb.sink.receive(100_000)
+    assert out == expected(words)
+    await tb.wait_idle(10_000)
+    assert int(tb.irq.value) == 1
+    assert await tb.axil.read(ISR) == 1
+    ctrl = await tb.ctrl()
+    assert ctrl & AP_DONE and ctrl & AP_IDLE and not ctrl & 1
+    assert not (await tb.ctrl()) & AP_DONE, "ap_done clears on read"
+    assert await tb.read_status() == (0, 1)
+    assert (await tb.read_status())[1] == 0, "STATUS valid clears on read"
+    await tb.axil.write(ISR, 1)             # toggle-on-write clears it
+    assert await tb.axil.read(ISR) == 0
+    await RisingEdge(tb.clk)
+    assert int(tb.irq.value) == 0
+
+
+@cocotb.test()
+async def reset_during_run(dut):
+    """A reset in the middle of a run leaves the kernel idle; the next run is exact."""
+    tb = TB(dut, seed=7)
+    await tb.reset()
+    words = machine_frame(40, 3, 0.3, sweeps=50)
+    await tb.start()
+    sender = cocotb.start_soon(tb.source.send(words))
+    await ClockCycles(tb.clk, 2500)
+    sender.cancel()
+    tb.source.p["tvalid"].value = 0
+    await tb.reset()
+    assert (await tb.ctrl()) & AP_IDLE
+    await run_and_check(tb, machine_frame(13, 2, 1.0, {0: 1}, sweeps=3), label="after reset")
+
+
+@cocotb.test()
+async def sweep_cycles(dut):
+    """Cycles per sweep (steady state, no back-pressure) for the env's N list; written
+    to NPQ_CYCLES_FILE as 'P N density cycles' lines."""
+    tb = TB(dut, seed=11, idle=0.0, backpressure=0.0)
+    await tb.reset()
+    lines = []
+    for n in [int(x) for x in os.environ.get("NPQ_CYCLE_NS", "").split()]:
+        for density in (1.0, 0.05):
+            # burn-in sweeps record nothing: their spacing is the pure sweep cost
+            words = machine_frame(n, 1, density, sweeps=1, burn_in=4, thin=1, record=False)
+            ends = []
+
+            async def watch():
+                while True:
+                    await RisingEdge(tb.clk)
+                    if int(dut.u_core.sweep_end_o.value):
+                        ends.append(tb.cycle)
+
+            watcher = cocotb.start_soon(watch())
+            got = await tb.run_frame(words, timeout_cycles=2_000_000)
+            watcher.cancel()
+            assert got == expected(words)
+            assert len(ends) == 5
+            per_sweep = (ends[3] - ends[0]) / 3
+            lines.append(f"{P} {n} {density} {per_sweep:.1f}")
+    with open(os.environ["NPQ_CYCLES_FILE"], "w") as f:
+        f.write("\n".join(lines) + "\n")
+    await Timer(1, unit="ns")
