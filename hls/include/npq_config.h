@@ -16,6 +16,12 @@
 #define NPQ_BN_BATCH 32
 #endif
 
+// bm_sampler's sparse mode: neighbour-list slots per neuron. A machine whose rows of
+// W all have at most this many non-zero weights sums over neighbours only.
+#ifndef NPQ_BM_DEGREE_MAX
+#define NPQ_BM_DEGREE_MAX 32
+#endif
+
 #ifndef NPQ_BN_V_MAX
 #define NPQ_BN_V_MAX NPQ_SPEC_BN_V_MAX
 #endif

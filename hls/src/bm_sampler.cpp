@@ -4,7 +4,10 @@
 // Structure: load (frame -> on-chip W, b, schedule, clamps, with the §4.5
 // checks), then sweeps of chromatic updates. The membrane potential of a neuron
 // is a P-way partitioned sum over its row of W; z is binary, so each term is the
-// weight ANDed with z_j (adds only, no multipliers). Every neuron owns its RNG
+// weight ANDed with z_j (adds only, no multipliers). When every row of W has at
+// most NPQ_BM_DEGREE_MAX non-zero weights (a bounded-degree graph), the sum runs
+// over neighbour lists built while W is loaded: deg/P cycles instead of N/P, and
+// the same sum, so the same result. Every neuron owns its RNG
 // stream (§1.2), so P changes only the speed. The output head is written once the
 // frame is validated, and recorded states stream out as they are taken, so no
 // state buffer and no DATAFLOW stage is needed between sampling and the drain.
@@ -22,15 +25,20 @@
 #define BM_SWEEP_TOTAL_LIMIT (1ull << 40)
 #define BM_RECORD_WORDS_LIMIT (1ull << 31)
 #define BM_FLAG_RECORD 1u
+#define BM_DEG (((NPQ_BM_DEGREE_MAX + BM_P - 1) / BM_P) * BM_P)   // neighbour slots per row, whole lane groups
 
 struct BmRun {
     uint32_t n, colours, sweeps, burn_in, thin, tau, record;
     uint64_t seed;
+    bool sparse;   // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights
 };
 
 // Model and state: file scope, so on chip in hardware and off the stack natively.
 static int16_t bm_w[BM_N][BM_ROW];       // Q5.10 weights, row k for neuron k
 static int16_t bm_b[BM_N];               // Q5.10 biases
+static uint16_t bm_nbr[BM_N][BM_DEG];    // sparse mode: the non-zero columns of row k ...
+static int16_t bm_nbr_w[BM_N][BM_DEG];   // ... their weights
+static uint16_t bm_degree[BM_N];         // ... and how many there are
 static uint16_t bm_order[BM_N];          // update order, cut into colours by bm_colour_end
 static uint16_t bm_colour_end[BM_N];
 static uint8_t bm_clamped[BM_N];
@@ -59,10 +67,12 @@ biases:
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
 
-    // W, two entries per word, row-major over the flat index k*N + j.
+    // W, two entries per word, row-major over the flat index k*N + j. The non-zero
+    // entries of each row also go to its neighbour list, while the list has room.
     const uint64_t entries = (uint64_t)n * n;
     const uint32_t w_words = (uint32_t)((entries + 1) / 2);
-    uint32_t k = 0, j = 0;
+    uint32_t k = 0, j = 0, degree = 0;
+    run.sparse = true;
 weights:
     for (uint32_t w = 0; w < w_words; ++w) {
 #pragma HLS LOOP_TRIPCOUNT max = 524288
@@ -71,8 +81,20 @@ weights:
         const uint32_t word = npq_read(in, last);
         for (uint32_t half = 0; half < 2; ++half) {
             if (2 * (uint64_t)w + half < entries) {
-                bm_w[k][j] = (int16_t)((word >> (16 * half)) & 0xFFFF);
+                const int16_t weight = (int16_t)((word >> (16 * half)) & 0xFFFF);
+                bm_w[k][j] = weight;
+                if (weight != 0) {
+                    if (degree < NPQ_BM_DEGREE_MAX) {
+                        bm_nbr[k][degree] = (uint16_t)j;
+                        bm_nbr_w[k][degree] = weight;
+                    } else {
+                        run.sparse = false;
+                    }
+                    ++degree;
+                }
                 if (++j == n) {
+                    bm_degree[k] = (uint16_t)(degree < NPQ_BM_DEGREE_MAX ? degree : NPQ_BM_DEGREE_MAX);
+                    degree = 0;
                     j = 0;
                     ++k;
                 }
@@ -151,18 +173,32 @@ clamp_values:
     return npq_check(bad_record, NPQ_STATUS_BAD_PARAMS, last, true);
 }
 
-// u_k = b_k + sum_j W_kj z_j as P partial sums (exact, signed 32-bit).
-static int32_t bm_potential(uint32_t k, uint32_t n) {
+// u_k = b_k + sum_j W_kj z_j as P partial sums (exact, signed 32-bit): over the
+// whole row (dense), or over the row's non-zero entries only (sparse, same sum).
+static int32_t bm_potential(uint32_t k, uint32_t n, bool sparse) {
     int32_t acc[BM_P];
 #pragma HLS ARRAY_PARTITION variable = acc complete
-    // One accumulator per lane: each has a one-cycle add, so the loop runs at II=1.
+    // One accumulator per lane: each has a one-cycle add, so the loops run at II=1.
     for (uint32_t p = 0; p < BM_P; ++p) acc[p] = 0;
-dot:
-    for (uint32_t j = 0; j < n; j += BM_P) {
+    if (sparse) {
+        const uint32_t degree = bm_degree[k];
+    neighbours:
+        for (uint32_t d = 0; d < degree; d += BM_P) {
+#pragma HLS LOOP_TRIPCOUNT max = NPQ_BM_DEGREE_MAX / BM_P
+#pragma HLS PIPELINE II = 1
+            // P neighbours per cycle: their weights sit in P banks, their z in registers.
+            for (uint32_t p = 0; p < BM_P; ++p)
+                if (d + p < degree) acc[p] += (int32_t)bm_nbr_w[k][d + p] & -(int32_t)bm_z[bm_nbr[k][d + p]];
+        }
+    } else {
+    dot:
+        for (uint32_t j = 0; j < n; j += BM_P) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024 / BM_P
 #pragma HLS PIPELINE II = 1
-        for (uint32_t p = 0; p < BM_P; ++p)
-            acc[p] += (int32_t)bm_w[k][j + p] & -(int32_t)bm_z[j + p];   // z binary: an AND, no multiply
+            // P weights of the row per cycle, from W's P cyclic banks.
+            for (uint32_t p = 0; p < BM_P; ++p)
+                acc[p] += (int32_t)bm_w[k][j + p] & -(int32_t)bm_z[j + p];   // z binary: an AND, no multiply
+        }
     }
     int32_t u = bm_b[k];
     for (uint32_t p = 0; p < BM_P; ++p) u += acc[p];
@@ -183,7 +219,7 @@ static uint8_t bm_update(uint32_t k, const BmRun& run, bool counting) {
         bm_zeta[k] = (uint8_t)(zeta - 1);
         return 1;
     }
-    const int32_t v = bm_potential(k, run.n) - (int32_t)NPQ_LNTAU_LUT[run.tau];
+    const int32_t v = bm_potential(k, run.n, run.sparse) - (int32_t)NPQ_LNTAU_LUT[run.tau];
     int32_t idx = (v >> 4) + (int32_t)(NPQ_SIGMOID_LUT_SIZE / 2);
     idx = idx < 0 ? 0 : (idx > (int32_t)NPQ_SIGMOID_LUT_SIZE - 1 ? (int32_t)NPQ_SIGMOID_LUT_SIZE - 1 : idx);
     const bool fire = (r >> 8) < NPQ_SIGMOID_LUT[idx];
@@ -251,9 +287,12 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #pragma HLS INTERFACE axis port = out
 #pragma HLS INTERFACE s_axilite port = status
 #pragma HLS INTERFACE s_axilite port = return
-    // The potential reads P consecutive weights of a row and P z's in one cycle.
+    // The dense potential reads P consecutive weights of a row per cycle; the sparse
+    // one P neighbour slots. z is read at P arbitrary places per cycle: registers.
 #pragma HLS ARRAY_PARTITION variable = bm_w cyclic factor = BM_P dim = 2
-#pragma HLS ARRAY_PARTITION variable = bm_z cyclic factor = BM_P dim = 1
+#pragma HLS ARRAY_PARTITION variable = bm_nbr cyclic factor = BM_P dim = 2
+#pragma HLS ARRAY_PARTITION variable = bm_nbr_w cyclic factor = BM_P dim = 2
+#pragma HLS ARRAY_PARTITION variable = bm_z complete
 
     bool last = false;
     uint32_t op = 0;
