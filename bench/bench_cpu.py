@@ -250,7 +250,7 @@ def print_cycles() -> None:
     print(f"\nestimated cycles (trip counts x II=1, pipeline fill {PIPELINE_DEPTH}, bn batch {BN_BATCH_HW})")
     print(f"{'workload':<40}" + "".join(f"{'P=' + str(p):>12}" for p in LANES))
     for name, n_vars, window in (("bn alarm (V=37) T=256", 37, 256), ("bn hailfinder (V=56) T=256", 56, 256)):
-        print(f"{name + ', cycles/sample':<34}" + "".join(
+        print(f"{name + ', cycles/sample':<40}" + "".join(
             f"{bn_cycles_per_sample(n_vars, window, p):12.1f}" for p in LANES))
     for n, density, _ in BM_CASES:
         degree = None if density == 1 else round(density * (n - 1))
