@@ -95,10 +95,18 @@ def build(top: str, sources, params: dict, build_args=(), waves: bool = False) -
             args = ["-Wno-fatal", "-O2", "--x-assign", "0", "--x-initial", "0"] + list(build_args)
             if waves:
                 args += ["--trace-fst", "-CFLAGS", "-DVM_TRACE_FST=1"]
-            runner = get_runner("verilator")
-            runner.build(sources=sources, hdl_toplevel=top, parameters=params, build_args=args,
-                         build_dir=build_dir, waves=waves, always=True,
-                         log_file=build_dir / "build.log")
+            # Verilator's parallel make now and then loses its precompiled header
+            # (Vtop__pch.h.slow not found): one clean retry.
+            for attempt in range(2):
+                runner = get_runner("verilator")
+                try:
+                    runner.build(sources=sources, hdl_toplevel=top, parameters=params,
+                                 build_args=args, build_dir=build_dir, waves=waves, always=True,
+                                 clean=attempt > 0, log_file=build_dir / f"build{attempt}.log")
+                    break
+                except RuntimeError:
+                    if attempt:
+                        raise
             (build_dir / STAMP).write_text("ok\n")
     return build_dir
 
