@@ -91,6 +91,22 @@ def test_bm_frames_equal_ref_on_random_machines(cpu, ref, n, density, tau, burn_
     assert counts.spike_counts.sum() > 0
 
 
+@pytest.mark.parametrize("hub_degree", [32, 33], ids=["sparse-mode", "dense-mode"])
+def test_bm_degree_bound_of_the_sparse_mode(cpu, ref, hub_degree):
+    """Neuron 0 is joined to `hub_degree` others: at most 32 non-zeros per row use the
+    kernel's neighbour lists, one more the dense rows; both must equal ref."""
+    n = 40
+    rng = np.random.default_rng(hub_degree)
+    W = np.zeros((n, n))
+    W[0, 1:hub_degree + 1] = rng.normal(0, 0.4, hub_degree)
+    W[5, 6:9] = 0.3
+    W = W + W.T
+    model = BMKernelModel.build(BoltzmannMachine(W, rng.normal(0, 0.5, n)))
+    assert max(np.count_nonzero(row) for row in model.W_q) == hub_degree
+    frame = model.run_frame(sweeps=80, burn_in=4, thin=1, tau=2, seed=1, record=True)
+    np.testing.assert_array_equal(cpu.execute(frame), ref.execute(frame))
+
+
 def test_sampler_sample_is_identical_on_cpu_and_ref():
     bm = BoltzmannMachine.random(12, seed=3, density=0.7)
     a = Sampler("cpu").sample(bm, sweeps=100, burn_in=10, tau=2, clamp={1: 1}, seed=5)

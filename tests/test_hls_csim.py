@@ -65,7 +65,7 @@ def _cases_for(golden_dir: Path, lanes: int) -> list[str]:
     names = []
     for path in sorted(golden_dir.glob("*.golden")):
         tokens = path.name.split(".")[1:-1]
-        if all(t in (f"p{lanes}", "n1024") for t in tokens):
+        if all(t in (f"p{lanes}", "n1024", "t32768") for t in tokens):
             names.append(path.name)
     return names
 
@@ -86,7 +86,7 @@ def test_csim_matches_reference_word_for_word(testbenches, golden_dir, lanes):
     assert passed == expected
     # every status code of spec §4.5 and both kernels' INFO answers are among the cases
     assert {"bn_err_short_at3.golden", "bn_err_long1.golden", "bm_err_order_repeat.golden",
-            f"bn_info.p{lanes}.golden", f"bm_info.p{lanes}.n1024.golden"} <= set(passed)
+            f"bn_info.p{lanes}.t32768.golden", f"bm_info.p{lanes}.n1024.golden"} <= set(passed)
     assert len(passed) > 90
 
 

@@ -66,8 +66,9 @@ def test_each_board_gets_its_part_and_clock(tmp_path, board, part, clock):
     assert one(calls, "create_clock") == f"create_clock -period {clock} -name default"
     assert one(calls, "open_solution") == f"open_solution -reset -flow_target vivado {board}"
     n_max = "256" if board == "pynq-z2" else "1024"
+    table_max = "8192" if board == "pynq-z2" else "16384"
     design = [c for c in calls if c.startswith("add_files")][0]
-    assert f"-DNPQ_BM_N_MAX={n_max}" in design
+    assert f"-DNPQ_BM_N_MAX={n_max}" in design and f"-DNPQ_BN_TABLE_MAX={table_max}" in design
 
 
 @needs_tclsh
@@ -104,6 +105,13 @@ def test_all_steps_in_order_with_golden_vectors_and_the_spec_vlnv(tmp_path):
     ip = tmp_path / "repo" / "build" / "hls" / "ip" / "kv260" / "bn_sampler" / "component.xml"
     assert ip.read_text() == "<component/>\n"
     assert "neuropynq:hls:bn_sampler:1.0" in proc.stdout
+
+
+@needs_tclsh
+def test_table_limit_can_be_lowered(tmp_path):
+    proc, calls = run_flow(tmp_path, board="zcu104", lanes=16, bn_table_max=4096)
+    assert proc.returncode == 0, proc.stderr
+    assert all("-DNPQ_BN_TABLE_MAX=4096" in c for c in calls if c.startswith("add_files"))
 
 
 @needs_tclsh

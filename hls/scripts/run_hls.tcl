@@ -9,6 +9,7 @@
 #   NPQ_BOARD   pynq-z2 | zcu104 | kv260                     (default pynq-z2)
 #   NPQ_LANES   P, the kernels' lane count                   (default 4)
 #   NPQ_CLOCK   clock period in ns                           (default: 10 on pynq-z2, 4 on the others)
+#   NPQ_BN_TABLE_MAX  bn table words per lane                (default: 8192 on pynq-z2, 16384 on the others)
 #   NPQ_STEPS   any of csim csynth cosim export, in order    (default: all four)
 #   NPQ_GOLDEN  golden-vector folder (hls/tb/make_golden.py) (default build/golden)
 #   NPQ_ROOT    repository root                              (default: two folders up from here)
@@ -27,8 +28,10 @@ proc npq_fail {message} {
 set root [file normalize [npq_param NPQ_ROOT [file join [file dirname [info script]] .. ..]]]
 set parts  [dict create pynq-z2 xc7z020clg400-1 zcu104 xczu7ev-ffvc1156-2-e kv260 xck26-sfvc784-2LV-c]
 set clocks [dict create pynq-z2 10 zcu104 4 kv260 4]
-# The PYNQ-Z2's smaller fabric gets the spec's lower bm limit (docs/spec.md §3.4).
-set n_max  [dict create pynq-z2 256 zcu104 1024 kv260 1024]
+# Block RAM decides the builds' limits (a build may lower the spec's, INFO reports
+# them): bn keeps one table copy per lane (P x TABLE_MAX words), bm one N_MAX^2 W.
+set n_max      [dict create pynq-z2 256 zcu104 1024 kv260 1024]
+set table_max  [dict create pynq-z2 8192 zcu104 16384 kv260 16384]
 
 set kernel [npq_param NPQ_KERNEL bn_sampler]
 set board  [npq_param NPQ_BOARD pynq-z2]
@@ -44,7 +47,8 @@ foreach step $steps {
 }
 set clock [npq_param NPQ_CLOCK [dict get $clocks $board]]
 
-set defines "-DNPQ_LANES=$lanes -DNPQ_BM_N_MAX=[dict get $n_max $board]"
+set table [npq_param NPQ_BN_TABLE_MAX [dict get $table_max $board]]
+set defines "-DNPQ_LANES=$lanes -DNPQ_BM_N_MAX=[dict get $n_max $board] -DNPQ_BN_TABLE_MAX=$table"
 set cflags "-std=c++14 -I[file join $root hls include] $defines"
 # The testbench drives only this kernel, so the other one need not be linked.
 set tb_flags "$cflags -DNPQ_TB_ONLY_[string toupper [string range $kernel 0 1]]"

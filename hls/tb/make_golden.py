@@ -7,8 +7,8 @@ The cases cover every example network (with and without evidence), random and
 hand-made Boltzmann machines (clamps, refractory τ, thinning, recording, a
 schedule that is not a proper colouring), and one malformed frame for every
 status code of docs/spec.md §4.5, TLAST early and late included. INFO answers
-depend on the build's lane count P (and bm's N_MAX), so they are written once
-per P and N_MAX as `*.p<P>.golden` and `*.p<P>.n<N_MAX>.golden`. The format is read by hls/tb/tb_kernels.cpp.
+depend on the build's lane count P and limits, so they are written once per
+build as `bn_info.p<P>.t<TABLE_MAX>.golden` and `bm_info.p<P>.n<N_MAX>.golden`. The format is read by hls/tb/tb_kernels.cpp.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ import numpy as np
 from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op
 from neuropynq.kernels.bm_model import BMKernelModel
 from neuropynq.kernels.bn_model import BNKernelModel
-from neuropynq.limits import SPEC_BM_LIMITS, BMLimits
+from neuropynq.limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS, BMLimits, BNLimits
 from neuropynq.models.bayesnet import BayesNet
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference import bm_sampler as bm_ref
@@ -44,10 +44,11 @@ class Cases:
     def __init__(self) -> None:
         self.cases: dict[str, tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def bn(self, name: str, words, last=None, lanes: int = 1) -> None:
+    def bn(self, name: str, words, last=None, lanes: int = 1, limits: BNLimits = SPEC_BN_LIMITS) -> None:
         words = np.asarray(words, dtype=np.uint32)
         last = _tlast_at_end(words.size) if last is None else np.asarray(last, dtype=np.uint8)
-        self.cases[name] = ("bn", words, last, bn_ref.run_frame(words, last.astype(bool), lanes=lanes))
+        expected = bn_ref.run_frame(words, last.astype(bool), lanes=lanes, limits=limits)
+        self.cases[name] = ("bn", words, last, expected)
 
     def bm(self, name: str, words, lanes: int = 1, limits: BMLimits = SPEC_BM_LIMITS) -> None:
         # The bm reference takes exactly one frame, TLAST on its final word.
@@ -239,22 +240,24 @@ def add_bm_errors(cases: Cases) -> None:
     cases.bm("bm_err_info_long", [MAGIC_BM, SPEC_VERSION, Op.INFO, 0])
 
 
-def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int]) -> None:
+def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> None:
     for p in lanes:
-        cases.bn(f"bn_info.p{p}", [MAGIC_BN, SPEC_VERSION, Op.INFO], lanes=p)
+        for table_max in bn_table_max:
+            limits = BNLimits(table_max=table_max)
+            cases.bn(f"bn_info.p{p}.t{table_max}", [MAGIC_BN, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
         for n_max in bm_n_max:
             limits = BMLimits(n_max=n_max)
             cases.bm(f"bm_info.p{p}.n{n_max}", [MAGIC_BM, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
 
 
-def build_cases(lanes: list[int], bm_n_max: list[int]) -> Cases:
+def build_cases(lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> Cases:
     cases = Cases()
     add_bn_runs(cases)
     add_bn_hand_made(cases)
     add_bn_errors(cases)
     add_bm_runs(cases)
     add_bm_errors(cases)
-    add_info(cases, lanes, bm_n_max)
+    add_info(cases, lanes, bm_n_max, bn_table_max)
     return cases
 
 
@@ -263,8 +266,9 @@ def main() -> None:
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("--lanes", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--bm-n-max", type=int, nargs="+", default=[256, 1024])
+    parser.add_argument("--bn-table-max", type=int, nargs="+", default=[8192, 16384, 32768])
     args = parser.parse_args()
-    cases = build_cases(args.lanes, args.bm_n_max)
+    cases = build_cases(args.lanes, args.bm_n_max, args.bn_table_max)
     cases.write(args.out_dir)
     print(f"wrote {len(cases.cases)} golden cases to {args.out_dir}")
 

@@ -6,8 +6,9 @@
 //   kernel  bn|bm
 //   in      <n>  then n pairs "<word> <tlast>"
 //   out     <m>  then m words
-// Files named *.p<P>.golden (*.n<N>.golden) are only for the build with NPQ_LANES = P
-// (NPQ_BM_N_MAX = N): INFO answers. With -DNPQ_TB_ONLY_BN or _BM only one kernel runs.
+// Files named *.p<P>.*.golden are only for the build with NPQ_LANES = P, and so on for
+// .n<N> (NPQ_BM_N_MAX) and .t<T> (NPQ_BN_TABLE_MAX): INFO answers.
+// With -DNPQ_TB_ONLY_BN or -DNPQ_TB_ONLY_BM only that kernel's cases run.
 #include <dirent.h>
 
 #include <algorithm>
@@ -43,7 +44,7 @@ static bool read_golden(const std::string& path, Golden& g) {
     return true;
 }
 
-// Name tokens ".p<P>" and ".n<N_MAX>" mark cases for one build only (INFO answers).
+// Name tokens ".p<P>", ".n<N_MAX>" and ".t<TABLE_MAX>" mark cases for one build only (INFO answers).
 static bool for_this_build(const std::string& name) {
     size_t at = 0;
     while ((at = name.find('.', at)) != std::string::npos) {
@@ -53,6 +54,7 @@ static bool for_this_build(const std::string& name) {
         const std::string token = name.substr(at, end - at);
         if (token.size() > 1 && token[0] == 'p' && token.substr(1) != std::to_string(NPQ_LANES)) return false;
         if (token.size() > 1 && token[0] == 'n' && token.substr(1) != std::to_string(NPQ_BM_N_MAX)) return false;
+        if (token.size() > 1 && token[0] == 't' && token.substr(1) != std::to_string(NPQ_BN_TABLE_MAX)) return false;
     }
     return true;
 }
