@@ -156,6 +156,11 @@ def test_a_frame_for_neither_kernel_gets_bad_magic(cpu, ref):
     assert list(cpu.execute(frame)) == [MAGIC_OUT, Status.BAD_MAGIC, 0]
 
 
+def test_an_empty_frame_gets_the_ref_answer(cpu, ref):
+    empty = np.zeros(0, dtype=np.uint32)
+    np.testing.assert_array_equal(cpu.execute(empty), ref.execute(empty))
+
+
 def test_info_reports_one_lane_and_the_spec_limits(cpu):
     assert cpu.bn_lanes() == cpu_module.LANES == 1
     assert cpu.bm_lanes() == 1

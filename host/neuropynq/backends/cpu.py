@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import BackendUnavailable, KernelError
+from ..framing import Status, output_frame
 from .base import Backend
 
 REPO = Path(__file__).resolve().parents[3]
@@ -137,6 +138,9 @@ class CpuBackend(Backend):
         """Run one input frame and return the output frame. `last` gives the TLAST flag
         of every word (default: on the final word only)."""
         words = np.ascontiguousarray(frame, dtype=np.uint32).ravel()
+        if words.size == 0:
+            # Nothing a kernel could read: answer as the ref backend does.
+            return output_frame(Status.BAD_MAGIC)
         flags = None
         if last is not None:
             flags = np.ascontiguousarray(last, dtype=np.uint8).ravel()
