@@ -94,7 +94,7 @@ class BoltzmannModel:
         """p(h_j = 1 | v) for each row of `visible`."""
         return expit(visible @ self.W_vh.value + self.b_h.value)
 
-    def _log_unnormalised(self, visible: np.ndarray) -> np.ndarray:
+    def log_unnormalised(self, visible: np.ndarray) -> np.ndarray:
         """log Σ_h exp(−E(v, h)) for each row of `visible` (the hidden sum in closed form)."""
         lateral = 0.5 * np.sum((visible @ self.W_vv.value) * visible, axis=1)
         hidden = np.logaddexp(0.0, visible @ self.W_vh.value + self.b_h.value).sum(axis=1)
@@ -107,8 +107,8 @@ class BoltzmannModel:
             raise ModelError(f"exact log-likelihood needs V <= {ENUMERATION_MAX} visible units, "
                              f"got {self.n_visible}")
         data = _check_visible(data, self.n_visible)
-        log_z = logsumexp(self._log_unnormalised(all_states(self.n_visible).astype(np.float64)))
-        return float(np.mean(self._log_unnormalised(data)) - log_z)
+        log_z = logsumexp(self.log_unnormalised(all_states(self.n_visible).astype(np.float64)))
+        return float(np.mean(self.log_unnormalised(data)) - log_z)
 
     def statistics(self, visible: np.ndarray) -> dict[str, np.ndarray]:
         """⟨∂(−E)/∂θ⟩ over the rows of `visible`, with p(h | v) for the hidden units."""
@@ -128,13 +128,16 @@ def replicated(machine: BoltzmannMachine, copies: int) -> BoltzmannMachine:
 
 
 class ContrastiveDivergence:
-    """Log-likelihood ascent (Adam, rate `lr`) with the negative phase drawn by
-    `sampler`: per update, `chains` independent chains of `burn_in` sweeps, then
-    `sweeps` states each recorded every `thin` sweeps, refractory time `tau`
-    (1 = Gibbs)."""
+    """Log-likelihood ascent (Adam) with the negative phase drawn by `sampler`: per
+    update, `chains` independent chains of `burn_in` sweeps, then `sweeps` states
+    each recorded every `thin` sweeps, refractory time `tau` (1 = Gibbs). The
+    learning rate of update k is lr / (1 + k / decay_updates) (constant if
+    `decay_updates` is None): the sampled gradient is noisy, and a decaying rate
+    averages the noise out."""
 
     def __init__(self, model: BoltzmannModel, sampler, lr: float = 0.05, sweeps: int = 100,
-                 burn_in: int = 20, thin: int = 1, tau: int = 1, chains: int = 1):
+                 burn_in: int = 20, thin: int = 1, tau: int = 1, chains: int = 1,
+                 decay_updates: float | None = None):
         if not isinstance(chains, (int, np.integer)) or chains < 1:
             raise ModelError(f"chains must be a positive integer, got {chains!r}")
         n_max = sampler.backend.bm_limits().n_max
@@ -144,6 +147,8 @@ class ContrastiveDivergence:
         self.model = model
         self.sampler = sampler
         self.optimiser = Adam(model.parameters(), lr=lr)
+        self.lr = lr
+        self.decay_updates = decay_updates
         self.sweeps, self.burn_in, self.thin, self.tau, self.chains = sweeps, burn_in, thin, tau, int(chains)
         self.updates = 0
 
@@ -162,5 +167,7 @@ class ContrastiveDivergence:
         negative = self.model_statistics(self.updates if seed is None else seed)
         for p in self.model.parameters():
             p.grad[...] = negative[p.name] - positive[p.name]     # Adam descends −log L
+        if self.decay_updates is not None:
+            self.optimiser.lr = self.lr / (1.0 + self.updates / self.decay_updates)
         self.optimiser.step()
         self.updates += 1
