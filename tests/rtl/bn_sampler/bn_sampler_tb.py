@@ -71,7 +71,7 @@ class BNTB(TB):
         """Reset, run an INFO frame and take the lanes and limits from it (checked
         against BN_P / BN_TABLE_MAX for the twin, whose build the test chose)."""
         await self.reset()
-        out = await self.run_frame(info_frame())
+        out = await self.run(info_frame())
         assert out[:3] == [0x4E505253, Status.OK, 7], f"INFO head {out[:3]}"
         self.limits, self.lanes = parse_info(out[3:])
         if "BN_P" in os.environ:
@@ -79,18 +79,27 @@ class BNTB(TB):
             assert (self.lanes, self.limits) == (int(os.environ["BN_P"]), expected), \
                 f"INFO says P={self.lanes}, {self.limits}"
 
-    def expected(self, words, last_index: int | None = None) -> list[int]:
-        last = None
-        if last_index is not None:
-            last = np.zeros(len(words), dtype=bool)
-            if last_index >= 0:
-                last[last_index] = True
-        return [int(w) for w in run_frame(words, last, lanes=self.lanes, limits=self.limits)]
+    def expected(self, words) -> list[int]:
+        """The reference output frame (TLAST on the input's final word)."""
+        return [int(w) for w in run_frame(words, lanes=self.lanes, limits=self.limits)]
 
-    async def check(self, words, last_index: int | None = None, what: str = "") -> list[int]:
+    async def run(self, words, timeout_cycles: int = 200_000) -> list[int]:
+        """Like TB.run_frame, but fails instead of hanging if the kernel stops
+        reading its input before the frame's TLAST."""
+        await self.start()
+        sender = cocotb.start_soon(self.source.send(words))
+        out = await self.sink.receive(timeout_cycles)
+        await ClockCycles(self.clk, 2)
+        if not sender.done():
+            sender.cancel()
+            raise AssertionError(f"the output frame came before the input frame was read: {out[:3]}")
+        await self.wait_idle(timeout_cycles)
+        return out
+
+    async def check(self, words, what: str = "") -> list[int]:
         """Run one frame; assert the output frame and the STATUS register match the reference."""
-        want = self.expected(words, last_index)
-        got = await self.run_frame(words, last_index)
+        want = self.expected(words)
+        got = await self.run(words)
         assert got == want, f"{what}: output differs from the reference\n got  {got[:12]}...\n want {want[:12]}..."
         status, valid = await self.read_status()
         assert (status, valid) == (want[1], 1), f"{what}: STATUS {status} valid {valid}, want {want[1]}"
@@ -123,8 +132,8 @@ def _asia_frame() -> list[int]:
     return [int(w) for w in example("asia", {"xray": "yes"}).run_frame(20, 8, 3, 40000)]
 
 
-def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int], int | None]]:
-    """(what, words, TLAST index or None for the final word) of broken frames."""
+def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int]]]:
+    """(what, words) of broken frames, TLAST on the final word."""
     good = _asia_frame()
     n_vars, tw = good[3], good[4]
     table0 = HEAD_WORDS + DESC_WORDS * n_vars
@@ -140,34 +149,35 @@ def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int], int | None]
     d0 = lambda i: HEAD_WORDS + DESC_WORDS * i   # noqa: E731
     lung = d0(3)     # asia kernel variable 3 has one parent (smoke, index 2)
     return [
-        ("bad magic", patched(0, 0x4E50424D), None),
-        ("bad version", patched(1, 2), None),
-        ("bad opcode", patched(2, 7), None),
-        ("INFO with a fourth word", head(MAGIC_BN, Op.INFO) + [0], None),
-        ("INFO ending early", head(MAGIC_BN, Op.INFO)[:2], None),
-        ("V = 0", patched(3, 0), None),
-        ("V beyond V_MAX", patched(3, limits.v_max + 1), None),
-        ("TW = 0", patched(4, 0), None),
-        ("TW beyond TABLE_MAX", patched(4, limits.table_max + 1), None),
-        ("card 0", patched(d0(1), good[d0(1)] & ~0x1F), None),
-        ("card 17", patched(d0(1), (good[d0(1)] & ~0x1F) | 17), None),
-        ("9 parents", patched(lung, (good[lung] & ~0xF00) | (9 << 8)), None),
-        ("parent index >= i", patched(lung + 2, 3), None),
-        ("evidence state >= card", patched(d0(0), good[d0(0)] | (1 << 16) | (2 << 20)), None),
-        ("table slice beyond TW", patched(lung + 1, tw - 1), None),
-        ("S = 0", patched(params, 0), None),
-        ("T = 0", patched(params + 1, 0), None),
-        ("T beyond T_MAX", patched(params + 1, limits.t_max + 1), None),
-        ("S * T >= 2^48", patched(params, 2**32 - 1, 2**16 + 1), None),
-        ("RMAX = 0", patched(params + 4, 0), None),
-        ("RMAX > 65535", patched(params + 4, 65536), None),
-        ("TLAST on V", good, 3),
-        ("TLAST on descriptor word 3 (slice check passes)", good, lung + 3),
-        ("TLAST inside the table", good, table0 + 5),
-        ("TLAST on the seed", good, params + 2),
-        ("no TLAST on the last word, 3 more words", good + [1, 2, 3], None),
-        ("TLAST on a bad card (error wins)", patched(d0(1), good[d0(1)] & ~0x1F), d0(1)),
-        ("bad magic, then 40 words discarded", patched(0, 0) + list(range(40)), None),
+        ("bad magic", patched(0, 0x4E50424D)),
+        ("bad version", patched(1, 2)),
+        ("bad opcode", patched(2, 7)),
+        ("INFO with a fourth word", head(MAGIC_BN, Op.INFO) + [0]),
+        ("INFO ending early", head(MAGIC_BN, Op.INFO)[:2]),
+        ("V = 0", patched(3, 0)),
+        ("V beyond V_MAX", patched(3, limits.v_max + 1)),
+        ("TW = 0", patched(4, 0)),
+        ("TW beyond TABLE_MAX", patched(4, limits.table_max + 1)),
+        ("card 0", patched(d0(1), good[d0(1)] & ~0x1F)),
+        ("card 17", patched(d0(1), (good[d0(1)] & ~0x1F) | 17)),
+        ("9 parents", patched(lung, (good[lung] & ~0xF00) | (9 << 8))),
+        ("parent index >= i", patched(lung + 2, 3)),
+        ("evidence state >= card", patched(d0(0), good[d0(0)] | (1 << 16) | (2 << 20))),
+        ("table slice beyond TW", patched(lung + 1, tw - 1)),
+        ("S = 0", patched(params, 0)),
+        ("T = 0", patched(params + 1, 0)),
+        ("T beyond T_MAX", patched(params + 1, limits.t_max + 1)),
+        ("S * T >= 2^48", patched(params, 2**32 - 1, 2**16 + 1)),
+        ("RMAX = 0", patched(params + 4, 0)),
+        ("RMAX > 65535", patched(params + 4, 65536)),
+        # A frame that ends early: the words after its TLAST would belong to the next frame.
+        ("TLAST on V", good[:4]),
+        ("TLAST on descriptor word 3 (slice check passes)", good[:lung + 4]),
+        ("TLAST inside the table", good[:table0 + 6]),
+        ("TLAST on the seed", good[:params + 3]),
+        ("TLAST on a bad card (the content check wins)", patched(d0(1), good[d0(1)] & ~0x1F)[:d0(1) + 1]),
+        ("no TLAST on the last word, 3 more words", good + [1, 2, 3]),
+        ("bad magic, then 40 words discarded", patched(0, 0) + list(range(40))),
     ]
 
 
@@ -178,8 +188,8 @@ async def malformed_frames_report_errors(dut):
     tb = BNTB(dut, seed=12)
     await tb.learn_build()
     statuses = set()
-    for what, words, last in malformed_frames(tb.limits):
-        out = await tb.check(words, last, what)
+    for what, words in malformed_frames(tb.limits):
+        out = await tb.check(words, what)
         assert out[1] != Status.OK and out[2] == 0, f"{what}: accepted ({out[:3]})"
         statuses.add(out[1])
     assert statuses == set(range(1, 9)), f"not every error status exercised: {sorted(statuses)}"
@@ -313,7 +323,7 @@ async def cycle_figures(dut):
             samples = rounds * tb.lanes * BATCH
             words = [int(w) for w in model.run_frame(samples, window, 21, 65535)]
             timer.reset()
-            out = await tb.run_frame(words)
+            out = await tb.run(words)
             assert out == tb.expected(words), f"{name}: counts differ from the reference"
             cycles[samples] = timer.t_out - timer.t_in
         (s1, c1), (s2, c2) = sorted(cycles.items())
