@@ -12,7 +12,7 @@ from neuropynq.backends import cpu as cpu_module
 from neuropynq.backends.cpu import CpuBackend
 from neuropynq.backends.ref import RefBackend
 from neuropynq.backends.registry import get_backend
-from neuropynq.errors import BackendUnavailable, KernelError
+from neuropynq.errors import BackendUnavailable, KernelError, LimitError
 from neuropynq.framing import MAGIC_OUT, SPEC_VERSION, Op, Status
 from neuropynq.kernels.bm_model import BMKernelModel
 from neuropynq.kernels.bn_model import BNKernelModel
@@ -55,6 +55,17 @@ def test_bn_frames_equal_ref_on_every_example(cpu, ref, path, observed):
     got = cpu.execute(frame)
     np.testing.assert_array_equal(got, expected)
     assert got[1] == Status.OK and model.unpack(got[3:]).total > 0
+
+
+def test_bn_frames_equal_ref_on_shared_networks(cpu, ref, shared_bif):
+    """The bnlearn networks beside the repository (those within the spec's limits)."""
+    bn = BayesNet.from_bif(shared_bif)
+    try:
+        model = BNKernelModel.build(bn, _evidence(bn))
+    except LimitError as exc:
+        pytest.skip(f"{shared_bif.stem} is beyond the kernel's limits: {exc}")
+    frame = model.run_frame(samples=1500, window=32, seed=3, rmax=65535)
+    np.testing.assert_array_equal(cpu.execute(frame), ref.execute(frame))
 
 
 def test_sampler_posterior_is_identical_on_cpu_and_ref():
