@@ -21,10 +21,6 @@
 #define BM_P NPQ_LANES
 #define BM_N NPQ_BM_N_MAX
 #define BM_ROW (((BM_N + BM_P - 1) / BM_P) * BM_P)   // a row padded to whole lane groups
-#define BM_WORDS ((BM_N + 31) / 32)
-#define BM_SWEEP_TOTAL_LIMIT (1ull << 40)
-#define BM_RECORD_WORDS_LIMIT (1ull << 31)
-#define BM_FLAG_RECORD 1u
 #define BM_DEG (((NPQ_BM_DEGREE_MAX + BM_P - 1) / BM_P) * BM_P)   // neighbour slots per row, whole lane groups
 
 struct BmRun {
@@ -157,8 +153,8 @@ clamp_values:
     run.burn_in = npq_read(in, last);
     if ((st = npq_check(false, NPQ_STATUS_OK, last, false))) return st;
     run.thin = npq_read(in, last);
-    const bool bad_thin = run.thin == 0
-        || run.burn_in + (uint64_t)run.sweeps * run.thin >= BM_SWEEP_TOTAL_LIMIT;
+    // Spike counts leave as one 32-bit word each (§3.4).
+    const bool bad_thin = run.thin == 0 || (uint64_t)run.sweeps * run.thin >= NPQ_BM_COUNT_WORD_LIMIT;
     if ((st = npq_check(bad_thin, NPQ_STATUS_BAD_PARAMS, last, false))) return st;
     run.tau = npq_read(in, last);
     if ((st = npq_check(run.tau == 0 || run.tau > NPQ_BM_TAU_MAX, NPQ_STATUS_BAD_PARAMS, last, false)))
@@ -168,8 +164,8 @@ clamp_values:
     const uint32_t seed_hi = npq_read(in, last);
     if ((st = npq_check(false, NPQ_STATUS_OK, last, false))) return st;
     run.seed = ((uint64_t)seed_hi << 32) | seed_lo;
-    run.record = npq_read(in, last) & BM_FLAG_RECORD;
-    const bool bad_record = run.record && (uint64_t)run.sweeps * words >= BM_RECORD_WORDS_LIMIT;
+    run.record = npq_read(in, last) & NPQ_BM_FLAG_RECORD;
+    const bool bad_record = run.record && (uint64_t)run.sweeps * words >= NPQ_BM_RECORD_WORDS_LIMIT;
     return npq_check(bad_record, NPQ_STATUS_BAD_PARAMS, last, true);
 }
 
@@ -306,9 +302,9 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
         return;
     }
     if (op == NPQ_OP_INFO) {
-        const uint32_t info[4] = {NPQ_SPEC_VERSION, BM_P, NPQ_BM_N_MAX, NPQ_BM_TAU_MAX};
-        npq_write_head(out, NPQ_STATUS_OK, 4);
-        for (uint32_t w = 0; w < 4; ++w) npq_write(out, info[w], w == 3);
+        const uint32_t info[NPQ_BM_INFO_WORDS] = {NPQ_SPEC_VERSION, BM_P, NPQ_BM_N_MAX, NPQ_BM_TAU_MAX};
+        npq_write_head(out, NPQ_STATUS_OK, NPQ_BM_INFO_WORDS);
+        for (uint32_t w = 0; w < NPQ_BM_INFO_WORDS; ++w) npq_write(out, info[w], w == NPQ_BM_INFO_WORDS - 1);
         *status = NPQ_STATUS_OK;
         return;
     }

@@ -126,7 +126,7 @@ table:
     if (st) return st;
     run.seed = ((uint64_t)seed_hi << 32) | seed_lo;
     run.rmax = npq_read(in, last);
-    st = npq_check(run.rmax == 0 || run.rmax > 0xFFFF, NPQ_STATUS_BAD_PARAMS, last, false);
+    st = npq_check(run.rmax == 0 || run.rmax > NPQ_BN_RMAX_MAX, NPQ_STATUS_BAD_PARAMS, last, false);
     if (st) return st;
     npq_read(in, last);  // reserved
     st = npq_check(false, NPQ_STATUS_OK, last, true);
@@ -372,10 +372,10 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
         return;
     }
     if (op == NPQ_OP_INFO) {
-        const uint32_t info[7] = {NPQ_SPEC_VERSION, BN_P, NPQ_BN_V_MAX, NPQ_BN_CARD_MAX,
-                                  NPQ_BN_PARENTS_MAX, NPQ_BN_TABLE_MAX, NPQ_BN_T_MAX};
-        npq_write_head(out, NPQ_STATUS_OK, 7);
-        for (uint32_t w = 0; w < 7; ++w) npq_write(out, info[w], w == 6);
+        const uint32_t info[NPQ_BN_INFO_WORDS] = {NPQ_SPEC_VERSION, BN_P, NPQ_BN_V_MAX, NPQ_BN_CARD_MAX,
+                                                  NPQ_BN_PARENTS_MAX, NPQ_BN_TABLE_MAX, NPQ_BN_T_MAX};
+        npq_write_head(out, NPQ_STATUS_OK, NPQ_BN_INFO_WORDS);
+        for (uint32_t w = 0; w < NPQ_BN_INFO_WORDS; ++w) npq_write(out, info[w], w == NPQ_BN_INFO_WORDS - 1);
         *status = NPQ_STATUS_OK;
         return;
     }

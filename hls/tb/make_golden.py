@@ -227,10 +227,10 @@ def add_bm_errors(cases: Cases) -> None:
     edit("tau_zero", params + 3, 0)
     edit("tau_big", params + 3, 256)
     words = good.copy()
-    words[params], words[params + 2] = 1 << 20, 1 << 20        # burn_in + sweeps·thin ≥ 2^40
-    cases.bm("bm_err_sweep_total", words)
+    words[params], words[params + 2] = 1 << 16, 1 << 16        # sweeps·thin = 2^32: counts could wrap
+    cases.bm("bm_err_sweeps_thin", words)
     words = good.copy()
-    words[params] = 0xFFFFFFFF                                  # sweeps·⌈N/32⌉ ≥ 2^31 with RECORD
+    words[params] = 0xFFFFFFFF          # sweeps·thin < 2^32 passes; sweeps·⌈N/32⌉ ≥ 2^31 with RECORD
     cases.bm("bm_err_record_words", words)
     # Truncated frames (TLAST early) in every field, and frames with extra words (TLAST late).
     for at in (1, 3, 6, BM_RUN_HEAD + n + 2, order_at + 1, ends_at, good.size - 5, good.size - 2):
