@@ -3,6 +3,7 @@ P = 1, 4 and 16, runs every golden vector of hls/tb/make_golden.py (output frame
 of the Python reference, error frames included) and must match word for word.
 Also: the generated C++ headers are up to date with the Python sources."""
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ def testbenches() -> dict[int, Path]:
     def build(lanes: int) -> Path:
         binary = out / f"tb_p{lanes}"
         if not binary.exists():
-            tmp = out / f".tb_p{lanes}.tmp"
+            tmp = out / f".tb_p{lanes}.{os.getpid()}.tmp"     # private: sessions may build at once
             subprocess.run(["g++", *FLAGS, f"-DNPQ_LANES={lanes}", *map(str, SOURCES), "-o", str(tmp)],
                            check=True, capture_output=True, text=True)
             tmp.replace(binary)
