@@ -1,11 +1,11 @@
-"""The `cpu` backend: the HLS C++ kernels (hls/src) compiled natively with -O3 into
-a shared library and called through ctypes. Same sources as the FPGA build, so the
-output frames equal the reference's word for word.
+"""The `cpu` backend: the HLS C++ kernels (hls/src) compiled natively (-O3
+-march=native) into a shared library and called through ctypes. Same sources as
+the FPGA build, so the output frames equal the reference's word for word.
 
 The library is built on first use into a cache directory ($NEUROPYNQ_CACHE, else
-build/cpu in the repository) under a name that hashes the sources, the flags and
-the compiler, so an edit to any kernel source triggers a rebuild. $CXX picks the
-compiler (default g++).
+build/cpu in the repository) under a name that hashes the sources and headers, the
+flags, the compiler version and the CPU's features, so an edit to any kernel file
+triggers a rebuild. $CXX picks the compiler (default g++).
 """
 from __future__ import annotations
 
