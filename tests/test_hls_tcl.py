@@ -145,3 +145,37 @@ def test_make_hls_without_vitis_fails_fast_with_a_clear_message():
     assert time.monotonic() - start < 10
     assert proc.returncode != 0
     assert "neither vitis_hls nor vitis-run is on PATH" in proc.stdout + proc.stderr
+
+
+
+def test_make_hls_hands_its_parameters_to_vitis(tmp_path):
+    """A stand-in vitis_hls on PATH shows the command line and environment make builds."""
+    fake = tmp_path / "bin" / "vitis_hls"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho \"args: $*\"\nenv | grep '^NPQ_' | sort\n")
+    fake.chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake.parent}:/usr/bin:/bin"}
+    proc = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "hls", "KERNEL=bm_sampler",
+                           "BOARD=kv260", "P=8", "STEPS=csim csynth"],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "args: -f hls/scripts/run_hls.tcl" in lines
+    golden = ROOT / "build" / "hls" / "golden-p8"
+    for setting in ("NPQ_KERNEL=bm_sampler", "NPQ_BOARD=kv260", "NPQ_LANES=8", "NPQ_STEPS=csim csynth",
+                    f"NPQ_GOLDEN={golden}", f"NPQ_ROOT={ROOT}"):
+        assert setting in lines
+    # the golden vectors include INFO answers for this P
+    assert (golden / "bm_info.p8.n1024.golden").exists() and (golden / "bn_info.p8.t16384.golden").exists()
+
+
+@pytest.mark.vitis
+@pytest.mark.skipif(shutil.which("vitis_hls") is None and shutil.which("vitis-run") is None,
+                    reason="Vitis HLS is not on PATH")
+def test_real_vitis_csim_of_both_kernels():
+    """Where Vitis HLS is installed: its C simulation passes every golden vector."""
+    for kernel in ("bn_sampler", "bm_sampler"):
+        proc = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "hls", f"KERNEL={kernel}",
+                               "STEPS=csim"], capture_output=True, text=True, timeout=3600)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert " 0 failed" in proc.stdout
