@@ -2,3 +2,19 @@
 BPTT (STBP) with learnable axonal delays, trace-based STDP on latency codes, and
 Boltzmann learning whose negative phase runs on the `bm_sampler` (any backend).
 See docs/train.md."""
+from .boltzmann_learning import BoltzmannModel, ContrastiveDivergence, replicated
+from .delays import AxonalDelay
+from .layers import Dense, Recurrent
+from .losses import RateCrossEntropy, predict
+from .network import Network
+from .neurons import LIF, AdaptiveLIF
+from .optim import SGD, Adam
+from .serialise import load_network, network_layers, save_network
+from .stdp import LatencySTDP
+from .surrogates import Arctan, Rectangular, Sigmoid, Triangle, make_surrogate
+from .training import accuracy, train_epoch
+
+__all__ = ["AdaptiveLIF", "Adam", "Arctan", "AxonalDelay", "BoltzmannModel", "ContrastiveDivergence",
+           "Dense", "LIF", "LatencySTDP", "Network", "RateCrossEntropy", "Recurrent", "Rectangular", "SGD",
+           "Sigmoid", "Triangle", "accuracy", "load_network", "make_surrogate", "network_layers", "predict",
+           "replicated", "save_network", "train_epoch"]

@@ -73,14 +73,17 @@ class Dense:
     def _step_input(self, current: np.ndarray, previous_spikes: np.ndarray) -> np.ndarray:
         return current
 
-    def backward(self, grad_spikes: np.ndarray) -> np.ndarray:
-        """dL/d(input spikes) from dL/d(output spikes); accumulates parameter gradients."""
+    def backward(self, grad_spikes: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
+        """dL/d(input spikes) from dL/d(output spikes) (None if `input_grad` is False
+        and the layer has no delays to train); accumulates parameter gradients."""
         x, spikes, records = self._cache
         grad_currents = self._backward_through_time(grad_spikes, records)
         steps, batch, _ = x.shape
         flat = grad_currents.reshape(steps * batch, self.n_out)
         self.W.grad += np.dot(x.reshape(steps * batch, self.n_in).T, flat)
         self._accumulate_recurrent_grad(spikes, flat)
+        if not input_grad and self.delay is None:
+            return None
         grad_x = np.dot(flat, self.W.value.T).reshape(x.shape)
         return self.delay.backward(grad_x) if self.delay is not None else grad_x
 
@@ -89,9 +92,10 @@ class Dense:
 
     def _backward_through_time(self, grad_spikes: np.ndarray, records: list) -> np.ndarray:
         grad_currents = np.empty_like(grad_spikes)
+        pulses = self.neuron.pulses(records)
         adjoint = (0.0, 0.0)
         for t in range(grad_spikes.shape[0] - 1, -1, -1):
-            grad_currents[t], adjoint = self.neuron.backward_step(records[t], grad_spikes[t], adjoint)
+            grad_currents[t], adjoint = self.neuron.backward_step(records[t], pulses[t], grad_spikes[t], adjoint)
         return grad_currents
 
 
@@ -123,10 +127,11 @@ class Recurrent(Dense):
     def _backward_through_time(self, grad_spikes: np.ndarray, records: list) -> np.ndarray:
         # s[t] also drives I[t+1] through W_rec, so dL/ds[t] gains dL/dI[t+1]·W_recᵀ.
         grad_currents = np.empty_like(grad_spikes)
+        pulses = self.neuron.pulses(records)
         adjoint = (0.0, 0.0)
         grad_next = np.zeros(grad_spikes.shape[1:])
         for t in range(grad_spikes.shape[0] - 1, -1, -1):
             grad_s = grad_spikes[t] + np.dot(grad_next, self.W_rec.value.T)
-            grad_next, adjoint = self.neuron.backward_step(records[t], grad_s, adjoint)
+            grad_next, adjoint = self.neuron.backward_step(records[t], pulses[t], grad_s, adjoint)
             grad_currents[t] = grad_next
         return grad_currents

@@ -43,8 +43,9 @@ class Network:
 
     def backward(self, grad_output: np.ndarray) -> None:
         """Accumulate every parameter's gradient from dL/d(output spikes) of the last `forward`."""
-        for layer in reversed(self.layers):
-            grad_output = layer.backward(grad_output)
+        for i in range(len(self.layers) - 1, -1, -1):
+            # Nothing upstream of the first layer learns (unless it has delays): skip dL/dx there.
+            grad_output = self.layers[i].backward(grad_output, input_grad=i > 0)
 
     def set_smooth(self, smooth: bool) -> None:
         """Spike with the surrogates' smooth primitives (True) or the step (False)."""

@@ -62,7 +62,10 @@ class Arctan(Surrogate):
     name = "arctan"
 
     def grad(self, x):
-        return 0.5 * self.scale / (1.0 + (0.5 * np.pi * self.scale * x) ** 2)
+        y = (0.5 * np.pi * self.scale) * x
+        np.square(y, out=y)           # in place: called on whole (T, batch, n) arrays
+        y += 1.0
+        return np.divide(0.5 * self.scale, y, out=y)
 
     def primitive(self, x):
         return 0.5 + np.arctan(0.5 * np.pi * self.scale * x) / np.pi

@@ -26,7 +26,9 @@ def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, loss, optimiser, bat
     for start in range(0, order.size, batch_size):
         batch = order[start:start + batch_size]
         net.zero_grad()
-        value, grad = loss(net.forward(x[:, batch]), y[batch])
+        # np.take keeps the batch C-contiguous (x[:, batch] may not be), so the layers'
+        # reshapes for BLAS are views, not copies.
+        value, grad = loss(net.forward(np.take(x, batch, axis=1)), y[batch])
         net.backward(grad)
         optimiser.step()
         losses.append(value)

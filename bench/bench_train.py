@@ -1,0 +1,97 @@
+"""SNN training cost on the CPU: a 100-100-10 LIF network, T = 50 steps, trained by
+surrogate-gradient BPTT (neuropynq.train) on 1024 Poisson spike patterns in
+batches of 64. Reports per epoch: wall time, peak traced memory (tracemalloc
+sees numpy's buffers), synaptic events per second (every input spike of a layer
+times its fan-out, forward pass only, divided by the training epoch's time), and
+the share of an epoch spent in the BLAS-backed `np.dot` products."""
+from __future__ import annotations
+
+import os
+
+# One BLAS thread unless the caller says otherwise: the products here are small
+# (at most 3200×100 by 100×100), and on a 2-core machine shared with other jobs
+# threaded OpenBLAS measured 5× slower than one thread. Must be set before numpy loads.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from neuropynq.train.data import poisson_patterns  # noqa: E402
+from neuropynq.train.layers import Dense  # noqa: E402
+from neuropynq.train.losses import RateCrossEntropy  # noqa: E402
+from neuropynq.train.network import Network  # noqa: E402
+from neuropynq.train.neurons import LIF  # noqa: E402
+from neuropynq.train.optim import Adam  # noqa: E402
+from neuropynq.train.training import accuracy, train_epoch  # noqa: E402
+
+SIZES = (100, 100, 10)
+STEPS, SAMPLES, BATCH, EPOCHS = 50, 1024, 64, 3
+
+
+def build() -> tuple[Network, Adam]:
+    neuron = LIF(beta=0.9)
+    net = Network([Dense(SIZES[0], SIZES[1], neuron, seed=1, weight_scale=2.0),
+                   Dense(SIZES[1], SIZES[2], neuron, seed=2, weight_scale=2.0)])
+    return net, Adam(net.parameters(), lr=0.01)
+
+
+def blas_seconds(run) -> tuple[float, float]:
+    """(time inside np.dot, total time) of `run()`. The layers call `np.dot` for every
+    synaptic product; for this measurement only, it is wrapped by a timer (cProfile
+    does not see numpy 2's dispatched C functions)."""
+    original = np.dot
+    spent = [0.0]
+
+    def timed_dot(*args, **kwargs):
+        start = time.perf_counter()
+        result = original(*args, **kwargs)
+        spent[0] += time.perf_counter() - start
+        return result
+
+    np.dot = timed_dot
+    try:
+        start = time.perf_counter()
+        run()
+        total = time.perf_counter() - start
+    finally:
+        np.dot = original
+    return spent[0], total
+
+
+def main() -> None:
+    x, y = poisson_patterns(classes=SIZES[-1], channels=SIZES[0], steps=STEPS, samples=SAMPLES,
+                            rate=0.05, jitter=1, seed=0)
+    net, optimiser = build()
+    loss = RateCrossEntropy()
+    seconds, peaks = [], []
+    for epoch in range(EPOCHS):
+        tracemalloc.start()
+        start = time.perf_counter()
+        train_epoch(net, x, y, loss, optimiser, batch_size=BATCH, seed=epoch)
+        seconds.append(time.perf_counter() - start)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    epoch_seconds = float(np.median(seconds))
+    events = net.synaptic_operations(x)
+    dense_macs = STEPS * SAMPLES * (SIZES[0] * SIZES[1] + SIZES[1] * SIZES[2])
+    blas, total = blas_seconds(lambda: train_epoch(net, x, y, loss, optimiser, batch_size=BATCH, seed=EPOCHS))
+    rows = [("epoch time (median of 3)", f"{epoch_seconds:.3f}", "s"),
+            ("peak traced memory per epoch", f"{max(peaks) / 2**20:.1f}", "MiB"),
+            ("synaptic events per forward pass", f"{events:.3e}", "events"),
+            ("synaptic events / s of training", f"{events / epoch_seconds:.3e}", "events/s"),
+            ("dense synaptic MACs / s (forward)", f"{dense_macs / epoch_seconds:.3e}", "MAC/s"),
+            ("time in BLAS np.dot", f"{blas:.3f}", "s"),
+            ("BLAS share of the epoch", f"{100 * blas / total:.0f}", "%"),
+            ("train accuracy after 4 epochs", f"{accuracy(net, x, y):.3f}", "")]
+    print(f"SNN training, {'-'.join(map(str, SIZES))} LIF, T = {STEPS}, {SAMPLES} samples, batch {BATCH}, "
+          f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")
+    width = max(len(r[0]) for r in rows)
+    for name, value, unit in rows:
+        print(f"{name:<{width}}  {value:>10}  {unit}")
+
+
+if __name__ == "__main__":
+    main()
