@@ -64,15 +64,20 @@ module bn_ctrl
   } state_e;
 
   state_e        state_q;
-  var_desc_t     desc_mem  [V_MAX];
-  logic [KW-1:0] iters_mem [V_MAX];
-  logic [TAW:0]  size_mem  [V_MAX];
+  localparam int unsigned VIW = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // index bits the build needs
+
+  var_desc_t     desc_mem  [2**VIW];
+  logic [KW-1:0] iters_mem [2**VIW];
+  logic [TAW:0]  size_mem  [2**VIW];
+
+  logic unused_ok;   // variable indices above the build's V_MAX do not occur
+  assign unused_ok = ^desc_idx_i;
 
   always_ff @(posedge clk_i) begin
     if (desc_we_i) begin
-      desc_mem[desc_idx_i]  <= desc_i;
-      iters_mem[desc_idx_i] <= desc_iters_m1_i;
-      size_mem[desc_idx_i]  <= desc_size_i;
+      desc_mem[desc_idx_i[VIW-1:0]]  <= desc_i;
+      iters_mem[desc_idx_i[VIW-1:0]] <= desc_iters_m1_i;
+      size_mem[desc_idx_i[VIW-1:0]]  <= desc_size_i;
     end
   end
 
@@ -90,8 +95,8 @@ module bn_ctrl
   logic [KW-1:0] iters_m1_cur;
   logic          last_b, last_k, last_var, last_t, last_round;
 
-  assign d_cur        = desc_mem[i_q];
-  assign iters_m1_cur = iters_mem[i_q];
+  assign d_cur        = desc_mem[i_q[VIW-1:0]];
+  assign iters_m1_cur = iters_mem[i_q[VIW-1:0]];
   assign last_b       = b_q == BW'(BATCH - 1);
   assign last_k       = k_q == iters_m1_cur;
   assign last_var     = {1'b0, i_q} == n_vars_i - 1'b1;
@@ -122,7 +127,7 @@ module bn_ctrl
   logic          o_issue, o_last_row;
 
   assign o_issue    = state_q == S_OFFSET && d_cur.ev;
-  assign o_last_row = !d_cur.ev || orow_q + 1'b1 == size_mem[i_q];
+  assign o_last_row = !d_cur.ev || orow_q + 1'b1 == size_mem[i_q[VIW-1:0]];
   assign nl_rd      = tbl_rdata_i;
   assign omin_next  = (o_first_q || nl_rd < omin_q) ? nl_rd : omin_q;
 

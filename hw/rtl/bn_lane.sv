@@ -50,7 +50,9 @@ module bn_lane
   output logic               flush_busy_o
 );
 
-  localparam int unsigned XDEPTH = BATCH * V_MAX;
+  // Memories indexed by variable hold 2^VIW entries: the build's V_MAX, rounded up.
+  localparam int unsigned VIW    = (V_MAX > 1) ? $clog2(V_MAX) : 1;
+  localparam int unsigned XDEPTH = BATCH << VIW;
   localparam int unsigned AW     = NW + BW;   // per-state sum over one batch
   localparam int unsigned CARD_N = 1 << KW;
   localparam int unsigned TIW    = $clog2(TABLE_MAX);   // table index; addresses stay below TW
@@ -67,7 +69,7 @@ module bn_lane
   logic [KW-1:0]  cnt_mem [BATCH];      // thresholds passed so far
   logic [TAW-1:0] addr_mem[BATCH];      // table address of threshold 0
   logic [23:0]    f_mem   [BATCH];
-  logic [CW-1:0]  count_mem [1 << CAW];
+  logic [CW-1:0]  count_mem [1 << (VIW + KW)];
 
   // ---------------------------------------------------------------- seeding
   // One splitmix64 seeder per lane, pipelined: the BATCH states of the next round
@@ -119,8 +121,8 @@ module bn_lane
 
   always_ff @(posedge clk_i) begin
     r_b    <= r_a[31:8];
-    for (int j = 0; j < PMAX; j++) xp_b[j] <= x_mem[{cmd_i.b, cmd_i.d.parent[j]}];
-    xold_b <= x_mem[{cmd_i.b, cmd_i.i}];
+    for (int j = 0; j < PMAX; j++) xp_b[j] <= x_mem[{cmd_i.b, cmd_i.d.parent[j][VIW-1:0]}];
+    xold_b <= x_mem[{cmd_i.b, cmd_i.i[VIW-1:0]}];
     nold_b <= n_mem[cmd_i.b];
     nlw_b  <= nlw_mem[cmd_i.b];
     dead_b <= dead_mem[cmd_i.b];
@@ -168,7 +170,7 @@ module bn_lane
   logic [AW-1:0] acc [CARD_N];
   logic [AW-1:0] fbuf [CARD_N];
   logic          readout_b, flush_start;
-  logic [VW-1:0] flush_i;
+  logic [VIW-1:0] flush_i;
   logic [4:0]    flush_card;
   logic [KW:0]   flush_k;
   logic          flush_rfirst, flush_active;
@@ -192,7 +194,7 @@ module bn_lane
       if (flush_start) begin
         flush_k      <= '0;
         flush_card   <= cmd_b.d.card;
-        flush_i      <= cmd_b.i;
+        flush_i      <= cmd_b.i[VIW-1:0];
         flush_rfirst <= cmd_b.rfirst;
       end else if (flush_active) begin
         flush_k <= flush_k + 1'b1;
@@ -201,12 +203,13 @@ module bn_lane
   end
 
   // Count memory: read in one cycle, written the next with the state's sum.
-  logic [CAW-1:0] cnt_raddr, fw_addr;
+  logic [VIW+KW-1:0] cnt_raddr, fw_addr;
   logic [AW-1:0]  fw_add;
   logic           fw_valid, fw_rfirst;
   logic [CW-1:0]  count_q;
 
-  assign cnt_raddr    = flush_active ? {flush_i, flush_k[KW-1:0]} : cnt_raddr_i;
+  assign cnt_raddr    = flush_active ? {flush_i, flush_k[KW-1:0]}
+                                      : {cnt_raddr_i[KW +: VIW], cnt_raddr_i[KW-1:0]};
   assign cnt_rdata_o  = count_q;
   assign flush_busy_o = flush_active || fw_valid;
 
@@ -248,7 +251,7 @@ module bn_lane
       u_mem[cmd_c.b]   <= u_c;
       cnt_mem[cmd_c.b] <= passed_c;
       if (cmd_c.last_k) begin
-        x_mem[{cmd_c.b, cmd_c.i}] <= cmd_c.d.ev ? cmd_c.d.estate : passed_c;
+        x_mem[{cmd_c.b, cmd_c.i[VIW-1:0]}] <= cmd_c.d.ev ? cmd_c.d.estate : passed_c;
         nlw_mem[cmd_c.b]  <= (cmd_c.first ? '0 : nlw_mem[cmd_c.b]) + (cmd_c.d.ev ? LW'(nl_c) : '0);
         dead_mem[cmd_c.b] <= (cmd_c.first ? 1'b0 : dead_mem[cmd_c.b]) || (cmd_c.d.ev && nl_c == 16'hFFFF);
       end
@@ -273,12 +276,13 @@ module bn_lane
     f_d     <= f_c;
   end
 
-  // Bits no check needs: table addresses above the build's TABLE_MAX (the loader
-  // keeps every address below TW), the stream id beyond the slot, and the
-  // command fields stage C does not look at.
+  // Bits nothing needs: table addresses and variable indices above the build's
+  // TABLE_MAX and V_MAX (the loader keeps them below), the stream id beyond the
+  // slot, the low bits of r, and the command fields stage C does not look at.
   logic unused_ok;
   assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], tbl_raddr[TAW-1:TIW], seeded_id[31:BW], r_a[7:0],
-                       cmd_c.half, cmd_c.readout, cmd_c.rfirst};
+                       cmd_c.half, cmd_c.readout, cmd_c.rfirst, cmd_i.i, cmd_i.d.parent, cnt_raddr_i,
+                       cmd_b.i, cmd_c.i};
 
   // ---------------------------------------------------------------- stage D
   assign spike_d = r_d < f_d;

@@ -75,7 +75,8 @@ module bn_loader
   logic [3:0]       stride_j_q;     // parents left to fold in
   logic             d3_last_q;      // word 3 carried TLAST
   logic [11:0]      sum_card_q;
-  logic [4:0]       card_mem [V_MAX];
+  localparam int unsigned VIW = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // index bits the build needs
+  logic [4:0]       card_mem [2**VIW];
 
   logic       fire, bad, final_word;
   logic [31:0] w;
@@ -102,8 +103,10 @@ module bn_loader
   assign w_ev       = w[16];
   assign w_estate   = w[23:20];
   assign st_product = {32'd0, samples_o} * {32'd0, w};
-  logic unused_ok;   // S * T only matters from bit 48 up (S * T < 2^48)
-  assign unused_ok = ^st_product[47:0];
+  // S * T only matters from bit 48 up (S * T < 2^48); variable indices above
+  // the build's V_MAX do not occur.
+  logic unused_ok;
+  assign unused_ok = ^{st_product[47:0], card_raddr_i};
 
   always_comb begin
     parents_bad = 1'b0;
@@ -178,7 +181,7 @@ module bn_loader
   logic [4:0]     fold_card;
   logic [2:0]     fold_j;
   assign fold_j    = 3'(stride_j_q - 4'd1);
-  assign fold_card = card_mem[parent_q[fold_j][VW-1:0]];
+  assign fold_card = card_mem[parent_q[fold_j][VIW-1:0]];
   always_comb begin
     logic [TAW+6:0] prod;
     prod      = size_q * fold_card;
@@ -251,16 +254,14 @@ module bn_loader
             state_q <= (32'(var_q) + 1 == 32'(n_vars_q)) ? S_TABLE : S_D0;
           end
         end
-        default: if (fire) begin
-          begin
-            state_q <= next_state(state_q, w == OP_INFO, tbl_idx_q + 1'b1 == tw_q);
-            if (state_q == S_OPCODE) info_q <= w == OP_INFO;
-            if (state_q == S_TABLE)  tbl_idx_q <= tbl_idx_q + 1'b1;
-            if (state_q == S_D0)     sum_card_q <= sum_card_q + 12'(w_card);
-            if (state_q == S_D3) begin
-              d3_last_q  <= s_axis_tlast_i;
-              stride_j_q <= n_par_q;
-            end
+        default: if (fire) begin   // a word that passed its checks
+          state_q <= next_state(state_q, w == OP_INFO, tbl_idx_q + 1'b1 == tw_q);
+          if (state_q == S_OPCODE) info_q <= w == OP_INFO;
+          if (state_q == S_TABLE)  tbl_idx_q <= tbl_idx_q + 1'b1;
+          if (state_q == S_D0)     sum_card_q <= sum_card_q + 12'(w_card);
+          if (state_q == S_D3) begin
+            d3_last_q  <= s_axis_tlast_i;
+            stride_j_q <= n_par_q;
           end
         end
       endcase
@@ -278,7 +279,7 @@ module bn_loader
           n_par_q  <= w_npar;
           ev_q     <= w_ev;
           estate_q <= w_estate;
-          card_mem[var_q] <= w_card;
+          card_mem[var_q[VIW-1:0]] <= w_card;
         end
         S_D1:      base_q <= w[15:0];
         S_D2:      parent_q[3:0] <= w;
@@ -325,6 +326,6 @@ module bn_loader
   assign info_o       = info_q;
   assign n_vars_o     = n_vars_q;
   assign sum_card_o   = sum_card_q;
-  assign card_rdata_o = card_mem[card_raddr_i];
+  assign card_rdata_o = card_mem[card_raddr_i[VIW-1:0]];
 
 endmodule

@@ -3,7 +3,7 @@ with the reference kernel (`neuropynq.reference.bn_sampler.run_frame`) for the
 build's lanes and limits, which the DUT reports in its INFO frame.
 
 Run from tests/rtl/bn_sampler/test_bn_sampler.py; the environment carries the
-expected build (BN_P, BN_TABLE_MAX; absent for Vitis RTL) and, for the cycle
+expected build (BN_P, BN_V_MAX, BN_TABLE_MAX; absent for Vitis RTL) and, for the cycle
 figures, BN_CYCLES_OUT (a JSON file to write).
 """
 from __future__ import annotations
@@ -69,13 +69,14 @@ class BNTB(TB):
 
     async def learn_build(self) -> None:
         """Reset, run an INFO frame and take the lanes and limits from it (checked
-        against BN_P / BN_TABLE_MAX for the twin, whose build the test chose)."""
+        against BN_P, BN_V_MAX, BN_TABLE_MAX for the twin, whose build the test chose)."""
         await self.reset()
         out = await self.run(info_frame())
         assert out[:3] == [0x4E505253, Status.OK, 7], f"INFO head {out[:3]}"
         self.limits, self.lanes = parse_info(out[3:])
         if "BN_P" in os.environ:
-            expected = BNLimits(table_max=int(os.environ["BN_TABLE_MAX"]))
+            expected = BNLimits(v_max=int(os.environ["BN_V_MAX"]),
+                                table_max=int(os.environ["BN_TABLE_MAX"]))
             assert (self.lanes, self.limits) == (int(os.environ["BN_P"]), expected), \
                 f"INFO says P={self.lanes}, {self.limits}"
 
