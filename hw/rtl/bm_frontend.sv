@@ -97,10 +97,11 @@ module bm_frontend #(
   assign low  = s_tdata_i[15:0];
   assign fire = s_tvalid_i && s_tready_o;
 
-  logic [64:0] sweep_total;       // burn_in + sweeps * thin, checked against 2^40
+  // sweeps * thin < 2^32 (spec §3.4): spike counts are one 32-bit word each.
+  logic [63:0] sweeps_thin;
   logic        too_many_sweeps;
-  assign sweep_total     = 65'(burn_q) + 65'(64'(sweeps_q) * 64'(word));
-  assign too_many_sweeps = sweep_total >= (65'd1 << 40);
+  assign sweeps_thin     = 64'(sweeps_q) * 64'(word);
+  assign too_many_sweeps = sweeps_thin[63:32] != '0;
 
   logic    last_of_field;
   status_e check;
