@@ -15,12 +15,6 @@ BACKENDS = {
     "ref": "neuropynq.backends.ref:RefBackend",
 }
 
-# Why a backend whose module does not exist yet is missing.
-NOT_YET = {
-    "cpu": "not available yet: the cpu backend (native HLS C++) lands with issue 3",
-    "fpga": "not available yet: the fpga backend (PYNQ overlay) lands with issue 5",
-}
-
 # `auto` takes the first of these that can run here.
 AUTO_ORDER = ("fpga", "cpu", "ref")
 
@@ -37,7 +31,7 @@ def get_backend(name: str) -> Backend:
         if exc.name != module_name:
             raise
         raise BackendUnavailable(
-            f"backend {name!r} is {NOT_YET.get(name, 'not installed')}") from None
+            f"backend {name!r} is not installed (no module {module_name})") from None
     return getattr(module, class_name)()
 
 
