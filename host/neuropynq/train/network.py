@@ -54,7 +54,8 @@ class Network:
 
     def synaptic_operations(self, x: np.ndarray) -> int:
         """Synaptic events of one forward pass on x: every spike arriving at a layer
-        times that layer's fan-out (plus the recurrent fan-out of its own spikes)."""
+        times that layer's fan-out (plus the recurrent fan-out of its own spikes).
+        Runs the forward pass (replacing the cache of the last `forward`)."""
         events = 0
         for layer in self.layers:
             events += int(np.count_nonzero(x)) * layer.n_out

@@ -93,9 +93,12 @@ def load_network(path) -> Network:
             raise ModelError(f"{path}: expected format {FORMAT!r} version {VERSION}, got "
                              f"{meta.get('format')!r} version {meta.get('version')!r}")
         layers = []
-        for i, d in enumerate(meta["layers"]):
+        for i, d in enumerate(meta.get("layers", [])):
             if d.get("kind") not in LAYER_KINDS:
                 raise ModelError(f"{path}: layer {i} has unknown kind {d.get('kind')!r}")
+            missing = [key for key in ("n_in", "n_out", "neuron", "max_delay") if key not in d]
+            if missing:
+                raise ModelError(f"{path}: meta of layer {i} lacks {', '.join(missing)}")
             layer = LAYER_KINDS[d["kind"]](d["n_in"], d["n_out"], neuron_from_description(d["neuron"]),
                                            max_delay=d["max_delay"])
             layer.W.value[...] = _array(archive, path, f"layer{i}_W", (layer.n_in, layer.n_out))
