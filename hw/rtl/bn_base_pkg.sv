@@ -6,13 +6,14 @@ package bn_base_pkg;
 
   // Samples per lane per round. Consecutive cycles of a lane belong to different
   // samples of the batch, so the batch must outlast the deepest pipeline hazard
-  // (4 stages) and the count flush (CARD_MAX cycles, one per state).
+  // (4 stages) and the count flush of one variable (CARD_MAX cycles, one per
+  // state), which runs while the next variable takes its BATCH cycles.
   localparam int unsigned BATCH = 16;
   localparam int unsigned BW    = 4;      // $clog2(BATCH)
 
   localparam int unsigned VW    = 7;      // variable index (V_MAX <= 128)
   localparam int unsigned TAW   = 16;     // table address and table sizes (TABLE_MAX <= 32768)
-  localparam int unsigned KW    = 4;      // state / threshold index (CARD_MAX <= 16)
+  localparam int unsigned KW    = 4;      // state index (CARD_MAX <= 16); 16 table banks
   localparam int unsigned PMAX  = 8;      // parent slots in a descriptor
   localparam int unsigned NW    = 21;     // spikes of one sample, 0 ... T_MAX = 2^20
   localparam int unsigned LW    = 23;     // summed negative log-weights, <= 128 * 65535
@@ -39,12 +40,10 @@ package bn_base_pkg;
     logic           sample;    // variable loop of a live round (else the final readout pass)
     logic           half;      // stream-state buffer of this round
     logic           first;     // variable 0 (variable loop) or step 0 (spike loop)
-    logic           last_k;    // last threshold of this variable
     logic           readout;   // fold the previous round's spikes into the counts
     logic           rfirst;    // first readout pass of the run: counts start from 0
     logic [BW-1:0]  b;
     logic [VW-1:0]  i;
-    logic [KW-1:0]  k;
     var_desc_t      d;
   } cmd_t;
 

@@ -3,9 +3,10 @@
 //
 // A run is cut into rounds of P * BATCH sample neurons; lane l takes samples
 // round_base + l * BATCH + b, b < BATCH. One issue slot per cycle:
-//   for i < V: for k < iters(i): for b < BATCH      (variable loop)
-//   for t < T: for b < BATCH                        (spike loop)
-// with iters(i) = max(1, card - 1) for a sampled variable and 1 for evidence.
+//   for i < V: for b < BATCH      (variable loop)
+//   for t < T: for b < BATCH      (spike loop)
+// so a round of P * BATCH samples takes BATCH * (V + T) cycles, plus one to
+// switch rounds.
 // The readout of round j rides on the variable loop of round j + 1; a final
 // readout pass (for i < V: for b < BATCH) closes the run. The stream states of
 // round j + 1 are seeded while round j runs (two buffers per lane).
@@ -31,7 +32,6 @@ module bn_ctrl
   input  logic               desc_we_i,
   input  logic [VW-1:0]      desc_idx_i,
   input  var_desc_t          desc_i,
-  input  logic [KW-1:0]      desc_iters_m1_i,
   input  logic [TAW:0]       desc_size_i,
   input  logic [31:0]        samples_i,
   input  logic [NW-1:0]      window_i,
@@ -67,7 +67,6 @@ module bn_ctrl
   localparam int unsigned VIW = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // index bits the build needs
 
   var_desc_t     desc_mem  [2**VIW];
-  logic [KW-1:0] iters_mem [2**VIW];
   logic [TAW:0]  size_mem  [2**VIW];
 
   logic unused_ok;   // variable indices above the build's V_MAX do not occur
@@ -76,13 +75,11 @@ module bn_ctrl
   always_ff @(posedge clk_i) begin
     if (desc_we_i) begin
       desc_mem[desc_idx_i[VIW-1:0]]  <= desc_i;
-      iters_mem[desc_idx_i[VIW-1:0]] <= desc_iters_m1_i;
       size_mem[desc_idx_i[VIW-1:0]]  <= desc_size_i;
     end
   end
 
   logic [BW-1:0] b_q;
-  logic [KW-1:0] k_q;
   logic [VW-1:0] i_q;
   logic [NW-1:0] t_q;
   logic [32:0]   round_base_q;     // first sample of the current round
@@ -92,13 +89,10 @@ module bn_ctrl
   logic [2:0]    settle_q;
 
   var_desc_t     d_cur;
-  logic [KW-1:0] iters_m1_cur;
-  logic          last_b, last_k, last_var, last_t, last_round;
+  logic          last_b, last_var, last_t, last_round;
 
   assign d_cur        = desc_mem[i_q[VIW-1:0]];
-  assign iters_m1_cur = iters_mem[i_q[VIW-1:0]];
   assign last_b       = b_q == BW'(BATCH - 1);
-  assign last_k       = k_q == iters_m1_cur;
   assign last_var     = {1'b0, i_q} == n_vars_i - 1'b1;
   assign last_t       = t_q == window_i - 1'b1;
   assign last_round   = round_base_q + 33'(ROUND) >= {1'b0, samples_i};
@@ -161,7 +155,6 @@ module bn_ctrl
       seed_half_q  <= 1'b0;
       seed_base_q  <= '0;
       b_q          <= '0;
-      k_q          <= '0;
       i_q          <= '0;
       t_q          <= '0;
       orow_q       <= '0;
@@ -213,14 +206,11 @@ module bn_ctrl
         S_VAR: begin
           b_q <= b_q + 1'b1;
           if (last_b) begin
-            k_q <= last_k ? '0 : k_q + 1'b1;
-            if (last_k) begin
-              i_q <= last_var ? '0 : i_q + 1'b1;
-              if (last_var) begin
-                state_q <= S_SPIKE;
-                t_q     <= '0;
-                if (readout_q) rfirst_q <= 1'b0;
-              end
+            i_q <= last_var ? '0 : i_q + 1'b1;
+            if (last_var) begin
+              state_q <= S_SPIKE;
+              t_q     <= '0;
+              if (readout_q) rfirst_q <= 1'b0;
             end
           end
         end
@@ -265,12 +255,10 @@ module bn_ctrl
     cmd_o.sample  = state_q == S_VAR;
     cmd_o.half    = half_q;
     cmd_o.first   = (state_q == S_SPIKE) ? t_q == '0 : i_q == '0;
-    cmd_o.last_k  = state_q == S_FINAL || last_k;
     cmd_o.readout = (state_q == S_VAR && readout_q) || state_q == S_FINAL;
     cmd_o.rfirst  = rfirst_q;
     cmd_o.b       = b_q;
     cmd_o.i       = i_q;
-    cmd_o.k       = (state_q == S_VAR) ? k_q : '0;
     cmd_o.d       = d_cur;
   end
 

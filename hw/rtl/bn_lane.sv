@@ -1,12 +1,17 @@
 // One lane of bn_sampler (docs/spec.md §2.2, §2.3): BATCH sample neurons that
 // follow the lockstep schedule of bn_ctrl, one issue slot per cycle.
 //
-// Variable loop, per (variable i, threshold k, sample b):
-//   A  draw r from the stream of sample b (k = 0 of a sampled variable), read
-//      the parents' values x[b][parent] and, for the readout, the previous
-//      round's x[b][i] and spike count n[b]
-//   B  table address base + sum(x[parent] * stride) + k; readout accumulation
-//   C  u >= threshold -> count; at the last k write x[b][i] and the log-weight
+// Variable loop, per (variable i, sample b):
+//   A  draw r from the stream of sample b (sampled variables), read the parents'
+//      values x[b][parent] and, for the readout, the previous round's x[b][i]
+//      and spike count n[b]
+//   B  row address a0 = base + sum(x[parent] * stride); read the row's card - 1
+//      thresholds at once; readout accumulation
+//   C  x = #{k : u >= C[k]} (or the observed state), write x[b][i] and the
+//      log-weight
+// The table is interleaved over 16 banks (word a in bank a mod 16), so the at
+// most 15 consecutive words of a row sit in distinct banks: one variable of one
+// sample per cycle, whatever its cardinality.
 // Spike loop, per (step t, sample b):
 //   A  draw r; B  d = NLW - OFFSET, EXP2_LUT read; C  firing threshold F;
 //   D  spike = (r >> 8) < F, n[b] += spike
@@ -56,18 +61,16 @@ module bn_lane
   localparam int unsigned AW     = NW + BW;   // per-state sum over one batch
   localparam int unsigned CARD_N = 1 << KW;
   localparam int unsigned TIW    = $clog2(TABLE_MAX);   // table index; addresses stay below TW
+  localparam int unsigned NBANK  = 1 << KW;              // > CARD_MAX - 1 thresholds per row
+  localparam int unsigned BDEPTH = 1 << (TIW - KW);
 
   // ---------------------------------------------------------------- memories
-  logic [16:0]    tbl_mem [2**TIW];
   logic [127:0]   st_mem0 [BATCH];
   logic [127:0]   st_mem1 [BATCH];
   logic [KW-1:0]  x_mem   [XDEPTH];     // read at PMAX + 1 addresses per cycle
   logic [NW-1:0]  n_mem   [BATCH];
   logic [LW-1:0]  nlw_mem [BATCH];
   logic           dead_mem[BATCH];
-  logic [15:0]    u_mem   [BATCH];
-  logic [KW-1:0]  cnt_mem [BATCH];      // thresholds passed so far
-  logic [TAW-1:0] addr_mem[BATCH];      // table address of threshold 0
   logic [23:0]    f_mem   [BATCH];
   logic [CW-1:0]  count_mem [1 << (VIW + KW)];
 
@@ -95,7 +98,7 @@ module bn_lane
 
   assign st_cur = cmd_i.half ? st_mem1[cmd_i.b] : st_mem0[cmd_i.b];
   assign r_a    = npq_pkg::xoshiro_draw(st_cur[63:32]);
-  assign draw_a = cmd_i.valid && (cmd_i.spike || (cmd_i.sample && !cmd_i.d.ev && cmd_i.k == '0));
+  assign draw_a = cmd_i.valid && (cmd_i.spike || (cmd_i.sample && !cmd_i.d.ev));
 
   // The seeder fills the half that the current round does not use; stream ids
   // of a lane's batch are BATCH-aligned, so their low bits are the sample slot.
@@ -129,24 +132,34 @@ module bn_lane
   end
 
   // ---------------------------------------------------------------- stage B
-  logic [TAW-1:0] row_off_b, addr0_b, addr_b, tbl_raddr;
+  logic [TAW-1:0] row_off_b, a0_b;
   logic [LW-1:0]  d_b;
 
   always_comb begin
     row_off_b = '0;
     for (int j = 0; j < PMAX; j++) row_off_b += TAW'(xp_b[j] * cmd_b.d.stride[j]);
-    addr0_b = cmd_b.d.base + row_off_b;
-    addr_b  = (cmd_b.k == '0) ? addr0_b : addr_mem[cmd_b.b] + TAW'(cmd_b.k);
-    d_b     = nlw_b - offset_i;
+    a0_b = tbl_ext_i ? tbl_ext_addr_i : cmd_b.d.base + row_off_b;
+    d_b  = nlw_b - offset_i;
   end
 
-  assign tbl_raddr = tbl_ext_i ? tbl_ext_addr_i : addr_b;
+  // Bank j holds threshold k = (j - a0) mod 16 of the row, at word a0 + k.
+  logic [16:0]   rd_c [NBANK];
+  logic [KW-1:0] a0_c;
 
-  always_ff @(posedge clk_i) begin
-    if (tbl_we_i) tbl_mem[tbl_waddr_i[TIW-1:0]] <= tbl_wdata_i;
-    tbl_rdata_o <= tbl_mem[tbl_raddr[TIW-1:0]];
-    if (cmd_b.valid && !cmd_b.spike && cmd_b.k == '0) addr_mem[cmd_b.b] <= addr0_b;
+  for (genvar j = 0; j < NBANK; j++) begin : g_bank
+    logic [16:0]       mem [BDEPTH];
+    logic [KW-1:0]     k;
+    logic [TIW-KW-1:0] row;     // bank row of word a0 + k
+    assign k   = KW'(j) - a0_b[KW-1:0];
+    assign row = (TIW-KW)'((a0_b[TIW-1:0] + TIW'(k)) >> KW);
+    always_ff @(posedge clk_i) begin
+      if (tbl_we_i && tbl_waddr_i[KW-1:0] == KW'(j)) mem[tbl_waddr_i[TIW-1:KW]] <= tbl_wdata_i;
+      rd_c[j] <= mem[row];
+    end
   end
+
+  always_ff @(posedge clk_i) a0_c <= a0_b[KW-1:0];
+  assign tbl_rdata_o = rd_c[a0_c];
 
   cmd_t         cmd_c;
   logic [23:0]  r_c;
@@ -175,7 +188,7 @@ module bn_lane
   logic [KW:0]   flush_k;
   logic          flush_rfirst, flush_active;
 
-  assign readout_b    = cmd_b.valid && !cmd_b.spike && cmd_b.readout && cmd_b.k == '0;
+  assign readout_b    = cmd_b.valid && !cmd_b.spike && cmd_b.readout;
   assign flush_start  = readout_b && cmd_b.b == BW'(BATCH - 1);
   assign flush_active = flush_k < flush_card;
 
@@ -235,11 +248,16 @@ module bn_lane
 
   always_comb begin
     logic [39:0] prod;
-    var_c    = cmd_c.valid && !cmd_c.spike && cmd_c.sample;
-    u_c      = (cmd_c.k == '0) ? r_c[23:8] : u_mem[cmd_c.b];
-    passed_c = ((cmd_c.k == '0) ? '0 : cnt_mem[cmd_c.b])
-             + KW'(!cmd_c.d.ev && {1'b0, cmd_c.k} < cmd_c.d.card - 5'd1
-                   && {1'b0, u_c} >= tbl_rdata_o);
+    logic [KW:0] passed;
+    var_c  = cmd_c.valid && !cmd_c.spike && cmd_c.sample;
+    u_c    = r_c[23:8];
+    passed = '0;
+    for (int j = 0; j < NBANK; j++) begin
+      logic [KW-1:0] k;
+      k = KW'(j) - a0_c;
+      passed += (KW+1)'({1'b0, k} < cmd_c.d.card - 5'd1 && {1'b0, u_c} >= rd_c[j]);
+    end
+    passed_c = cmd_c.d.ev ? cmd_c.d.estate : passed[KW-1:0];
     nl_c     = tbl_rdata_o[15:0];
     prod     = {24'd0, rmax_i} * {16'd0, exp2_c};
     f_calc_c = live_c ? 24'(prod >> (6'd15 + 6'(shift_c))) : '0;
@@ -248,13 +266,9 @@ module bn_lane
 
   always_ff @(posedge clk_i) begin
     if (var_c) begin
-      u_mem[cmd_c.b]   <= u_c;
-      cnt_mem[cmd_c.b] <= passed_c;
-      if (cmd_c.last_k) begin
-        x_mem[{cmd_c.b, cmd_c.i[VIW-1:0]}] <= cmd_c.d.ev ? cmd_c.d.estate : passed_c;
-        nlw_mem[cmd_c.b]  <= (cmd_c.first ? '0 : nlw_mem[cmd_c.b]) + (cmd_c.d.ev ? LW'(nl_c) : '0);
-        dead_mem[cmd_c.b] <= (cmd_c.first ? 1'b0 : dead_mem[cmd_c.b]) || (cmd_c.d.ev && nl_c == 16'hFFFF);
-      end
+      x_mem[{cmd_c.b, cmd_c.i[VIW-1:0]}] <= passed_c;
+      nlw_mem[cmd_c.b]  <= (cmd_c.first ? '0 : nlw_mem[cmd_c.b]) + (cmd_c.d.ev ? LW'(nl_c) : '0);
+      dead_mem[cmd_c.b] <= (cmd_c.first ? 1'b0 : dead_mem[cmd_c.b]) || (cmd_c.d.ev && nl_c == 16'hFFFF);
     end
     if (cmd_c.valid && cmd_c.spike && cmd_c.first) f_mem[cmd_c.b] <= f_calc_c;
   end
@@ -280,7 +294,7 @@ module bn_lane
   // TABLE_MAX and V_MAX (the loader keeps them below), the stream id beyond the
   // slot, the low bits of r, and the command fields stage C does not look at.
   logic unused_ok;
-  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], tbl_raddr[TAW-1:TIW], seeded_id[31:BW], r_a[7:0],
+  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_b[TAW-1:TIW], seeded_id[31:BW], r_a[7:0],
                        cmd_c.half, cmd_c.readout, cmd_c.rfirst, cmd_i.i, cmd_i.d.parent, cnt_raddr_i,
                        cmd_b.i, cmd_c.i};
 

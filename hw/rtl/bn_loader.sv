@@ -35,7 +35,6 @@ module bn_loader
   output logic                 desc_we_o,
   output logic [VW-1:0]        desc_idx_o,
   output var_desc_t            desc_o,
-  output logic [KW-1:0]        desc_iters_m1_o,  // threshold iterations - 1
   output logic [TAW:0]         desc_size_o,      // table words of the variable
   input  logic [VW-1:0]        card_raddr_i,
   output logic [4:0]           card_rdata_o,
@@ -314,7 +313,6 @@ module bn_loader
     for (int j = 0; j < PMAX; j++) desc_o.parent[j] = parent_q[j][VW-1:0];
     desc_o.stride = stride_q;
   end
-  assign desc_iters_m1_o = (ev_q || card_q <= 5'd2) ? '0 : KW'(card_q - 5'd2);
   assign desc_size_o     = size_q[TAW:0];
 
   assign tbl_we_o    = fire && state_q == S_TABLE;

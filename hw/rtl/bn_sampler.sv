@@ -50,7 +50,8 @@ module bn_sampler
 
   // Widths in bn_base_pkg are sized for the spec's limits; a build may only lower them.
   if (P < 1 || V_MAX > BN_V_MAX || CARD_MAX > BN_CARD_MAX || PARENTS_MAX > BN_PARENTS_MAX
-      || TABLE_MAX > BN_TABLE_MAX || T_MAX > BN_T_MAX || BATCH < CARD_MAX) begin : g_bad_params
+      || TABLE_MAX > BN_TABLE_MAX || TABLE_MAX < 32 || T_MAX > BN_T_MAX || BATCH < CARD_MAX)
+  begin : g_bad_params
     $error("bn_sampler: parameters beyond the spec limits (docs/spec.md §2.4)");
   end
 
@@ -63,7 +64,6 @@ module bn_sampler
   logic            desc_we;
   logic [VW-1:0]   desc_idx;
   var_desc_t       desc;
-  logic [KW-1:0]   desc_iters_m1;
   logic [TAW:0]    desc_size;
   logic [VW-1:0]   card_raddr;
   logic [4:0]      card_rdata;
@@ -120,7 +120,6 @@ module bn_sampler
     .desc_we_o       (desc_we),
     .desc_idx_o      (desc_idx),
     .desc_o          (desc),
-    .desc_iters_m1_o (desc_iters_m1),
     .desc_size_o     (desc_size),
     .card_raddr_i    (card_raddr),
     .card_rdata_o    (card_rdata),
@@ -147,7 +146,6 @@ module bn_sampler
     .desc_we_i       (desc_we),
     .desc_idx_i      (desc_idx),
     .desc_i          (desc),
-    .desc_iters_m1_i (desc_iters_m1),
     .desc_size_i     (desc_size),
     .samples_i       (samples),
     .window_i        (window),

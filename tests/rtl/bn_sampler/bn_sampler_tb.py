@@ -302,10 +302,9 @@ class _Timer:
 
 
 def loop_estimate(model: BNKernelModel, window: int) -> int:
-    """Issue slots per sample and lane: Σ_i iters(i) + T, iters = max(1, card - 1) for a
-    sampled variable, 1 for evidence (every inner loop at II = 1)."""
-    iters = sum(1 if e >= 0 else max(1, int(c) - 1) for c, e in zip(model.cards, model.evidence_state))
-    return iters + window
+    """Issue slots per sample and lane: V + T (variable loop and spike loop, both at
+    II = 1 over the batch; a row's thresholds are compared in one slot)."""
+    return model.n_vars + window
 
 
 @cocotb.test()
