@@ -39,7 +39,8 @@ class Dense:
         self.W = Parameter("W", std * rng.standard_normal((self.n_in, self.n_out)))
         self.delay = (AxonalDelay(self.n_in, max_delay, seed=seed + 1, lr_scale=delay_lr_scale)
                       if max_delay is not None else None)
-        self._cache = None
+        self._input = None
+        self._run = None
 
     def parameters(self) -> list[Parameter]:
         return [self.W] + (self.delay.parameters() if self.delay is not None else [])
@@ -59,16 +60,17 @@ class Dense:
         if self.delay is not None:
             x = self.delay.forward(x)
         currents = self._currents(x)
-        spikes = np.empty_like(currents)
+        # The spikes are returned (a new array per call); the other buffers of the
+        # run are reused from the previous call.
+        run = self.neuron.trajectory(np.empty_like(currents), reuse=self._run)
         state = self.neuron.initial_state(x.shape[1], self.n_out)
-        records = []
-        previous = np.zeros((x.shape[1], self.n_out))
+        previous = state[2]
         for t in range(x.shape[0]):
-            spikes[t], state, record = self.neuron.step(self._step_input(currents[t], previous), state)
-            previous = spikes[t]
-            records.append(record)
-        self._cache = (x, spikes, records)
-        return spikes
+            state = self.neuron.step(t, self._step_input(currents[t], previous), state, run)
+            previous = state[2]
+        self._input = x
+        self._run = run
+        return run.spikes
 
     def _step_input(self, current: np.ndarray, previous_spikes: np.ndarray) -> np.ndarray:
         return current
@@ -76,8 +78,8 @@ class Dense:
     def backward(self, grad_spikes: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """dL/d(input spikes) from dL/d(output spikes) (None if `input_grad` is False
         and the layer has no delays to train); accumulates parameter gradients."""
-        x, spikes, records = self._cache
-        grad_currents = self._backward_through_time(grad_spikes, records)
+        x, spikes = self._input, self._run.spikes
+        grad_currents = self._backward_through_time(grad_spikes)
         steps, batch, _ = x.shape
         flat = grad_currents.reshape(steps * batch, self.n_out)
         self.W.grad += np.dot(x.reshape(steps * batch, self.n_in).T, flat)
@@ -90,12 +92,14 @@ class Dense:
     def _accumulate_recurrent_grad(self, spikes: np.ndarray, flat_grad_currents: np.ndarray) -> None:
         """A dense layer has no recurrent synapses."""
 
-    def _backward_through_time(self, grad_spikes: np.ndarray, records: list) -> np.ndarray:
+    def _backward_through_time(self, grad_spikes: np.ndarray) -> np.ndarray:
+        pulses = self.neuron.pulses(self._run)
+        if not self.neuron.adaptive:
+            return self.neuron.backward_through_time(self._run, pulses, grad_spikes)
         grad_currents = np.empty_like(grad_spikes)
-        pulses = self.neuron.pulses(records)
         adjoint = (0.0, 0.0)
         for t in range(grad_spikes.shape[0] - 1, -1, -1):
-            grad_currents[t], adjoint = self.neuron.backward_step(records[t], pulses[t], grad_spikes[t], adjoint)
+            grad_currents[t], adjoint = self.neuron.backward_step(t, self._run, pulses[t], grad_spikes[t], adjoint)
         return grad_currents
 
 
@@ -124,14 +128,14 @@ class Recurrent(Dense):
         previous = np.concatenate((np.zeros((1, batch, self.n_out)), spikes[:-1]))
         self.W_rec.grad += np.dot(previous.reshape(steps * batch, self.n_out).T, flat_grad_currents)
 
-    def _backward_through_time(self, grad_spikes: np.ndarray, records: list) -> np.ndarray:
+    def _backward_through_time(self, grad_spikes: np.ndarray) -> np.ndarray:
         # s[t] also drives I[t+1] through W_rec, so dL/ds[t] gains dL/dI[t+1]·W_recᵀ.
         grad_currents = np.empty_like(grad_spikes)
-        pulses = self.neuron.pulses(records)
+        pulses = self.neuron.pulses(self._run)
         adjoint = (0.0, 0.0)
         grad_next = np.zeros(grad_spikes.shape[1:])
         for t in range(grad_spikes.shape[0] - 1, -1, -1):
             grad_s = grad_spikes[t] + np.dot(grad_next, self.W_rec.value.T)
-            grad_next, adjoint = self.neuron.backward_step(records[t], pulses[t], grad_s, adjoint)
+            grad_next, adjoint = self.neuron.backward_step(t, self._run, pulses[t], grad_s, adjoint)
             grad_currents[t] = grad_next
         return grad_currents

@@ -63,40 +63,51 @@ class LIF:
         zeros = np.zeros((batch, n))
         return zeros, zeros, zeros      # h, a, s of step −1
 
-    def step(self, current: np.ndarray, state: tuple) -> tuple[np.ndarray, tuple, tuple]:
-        """(s[t], state after t, record of t for `backward_step`) from I[t]."""
+    def trajectory(self, spikes: np.ndarray, reuse: "Trajectory | None" = None) -> "Trajectory":
+        """Buffers for a run whose spikes go into `spikes` (T, batch, n); the other
+        buffers are taken from `reuse` when the shape matches."""
+        return Trajectory(spikes, self.adaptive, reuse)
+
+    def step(self, t: int, current: np.ndarray, state: tuple, run: "Trajectory") -> tuple:
+        """Step t from input current I[t]: writes u − θ, s (and θ) of step t into
+        `run` and returns the state after the step."""
         h, a, s_prev = state
         if self.adaptive:
             a = self.rho * a + s_prev
-            theta = self.threshold + self.kappa * a
+            theta = np.add(self.threshold, self.kappa * a, out=run.theta[t])
         else:
             theta = self.threshold
-        # In-place updates where an array is fresh: these elementwise steps, not the
-        # BLAS products, dominate a small layer's time (np.heaviside is ~2× slower
-        # than the comparison).
-        u = self.beta * h
+        # What the backward pass keeps (margin, spikes, θ) is written into preallocated
+        # buffers: fresh arrays per step cost more (new memory) than the arithmetic.
+        # u itself is not kept: it is margin + θ.
+        u = h * self.beta
         u += current
-        margin = u - theta
-        s = self.surrogate.primitive(margin) if self.smooth else (margin >= 0).astype(np.float64)
+        margin = np.subtract(u, theta, out=run.margin[t])
+        if self.smooth:
+            s = run.spikes[t]
+            s[...] = self.surrogate.primitive(margin)
+        else:
+            s = np.greater_equal(margin, 0.0, out=run.spikes[t])
         if self.reset == "subtract":
             h = theta * s
             np.subtract(u, h, out=h)
         else:
             h = 1.0 - s
             h *= u
-        return s, (h, a, s), (u, theta, s, margin)
+        return h, a, s
 
-    def pulses(self, records: list[tuple]) -> np.ndarray:
+    def pulses(self, run: "Trajectory") -> np.ndarray:
         """The surrogate pulses f'(u[t] − θ[t]) of all steps, (T, batch, n), in one
         vectorised call (cheaper than one call per step)."""
-        return self.surrogate.grad(np.stack([record[3] for record in records]))
+        return self.surrogate.grad(run.margin)
 
-    def backward_step(self, record: tuple, pulse: np.ndarray, grad_s: np.ndarray,
+    def backward_step(self, t: int, run: "Trajectory", pulse: np.ndarray, grad_s: np.ndarray,
                       adjoint: tuple) -> tuple[np.ndarray, tuple]:
         """dL/dI[t] and the adjoint for step t−1, given the step's surrogate pulse,
         dL/ds[t] from outside the neuron (later layers, recurrent synapses) and the
         adjoint (dL/du[t+1], dL/da[t+1])."""
-        u, theta, s, _ = record
+        s = run.spikes[t]
+        theta = run.theta[t] if self.adaptive else self.threshold
         grad_u_next, grad_a_next = adjoint
         grad_h = self.beta * grad_u_next            # u[t+1] = β·h[t] + I[t+1]
         if self.adaptive:
@@ -106,7 +117,7 @@ class LIF:
             grad_u = grad_spike * pulse
             grad_u += grad_h
         else:
-            grad_spike = grad_s - u * grad_h
+            grad_spike = grad_s - (run.margin[t] + theta) * grad_h      # h = u·(1 − s)
             grad_u = grad_spike * pulse
             grad_u += grad_h * (1.0 - s)
         if self.adaptive:
@@ -115,6 +126,43 @@ class LIF:
         else:
             grad_a = 0.0
         return grad_u, (grad_u, grad_a)
+
+    def backward_through_time(self, run: "Trajectory", pulses: np.ndarray, grad_spikes: np.ndarray) -> np.ndarray:
+        """dL/dI[t] for all steps when every dL/ds[t] is known up front (a feed-forward
+        layer) and the neuron is not adaptive. `backward_step` then collapses to the
+        linear recurrence dL/du[t] = c[t]·dL/du[t+1] + dL/ds[t]·f'[t] with
+        c = β(1 − θf') (subtract) or β(1 − s − u·f') (zero), whose coefficients are
+        computed for all steps at once: two elementwise passes per step remain."""
+        if self.adaptive:
+            raise ModelError("backward_through_time needs a non-adaptive neuron; use backward_step")
+        if self.reset == "subtract":
+            carry = pulses * (-self.beta * self.threshold)
+            carry += self.beta
+        else:
+            carry = run.margin + self.threshold          # u
+            carry *= pulses
+            carry += run.spikes
+            np.subtract(1.0, carry, out=carry)
+            carry *= self.beta
+        grad = grad_spikes * pulses
+        scratch = np.empty(grad.shape[1:])
+        for t in range(grad.shape[0] - 2, -1, -1):
+            np.multiply(carry[t], grad[t + 1], out=scratch)
+            grad[t] += scratch
+        return grad
+
+
+class Trajectory:
+    """What a run over T steps keeps for the backward pass, each (T, batch, n): the
+    margin u − θ, the spikes and (adaptive neurons) the threshold θ."""
+
+    def __init__(self, spikes: np.ndarray, adaptive: bool, reuse: "Trajectory | None" = None):
+        self.spikes = spikes
+        if reuse is not None and reuse.margin.shape == spikes.shape and (reuse.theta is not None) == adaptive:
+            self.margin, self.theta = reuse.margin, reuse.theta
+        else:
+            self.margin = np.empty_like(spikes)
+            self.theta = np.empty_like(spikes) if adaptive else None
 
 
 class AdaptiveLIF(LIF):
