@@ -80,3 +80,13 @@ def test_delay_gradients():
     out = Recurrent(N_HIDDEN, N_OUT, neuron, seed=8, max_delay=2)
     out.delay.delay.value[:] = [0.2, 1.3, 0.5, 1.9, 0.65]
     _check_gradients(Network([hidden, out]), *_inputs(3), entries_per_parameter=4)
+
+
+@pytest.mark.parametrize("reset", ["subtract", "zero"])
+def test_recurrent_lif_gradients(reset):
+    # Plain LIF in a recurrent layer takes the step-by-step adjoint, not the
+    # feed-forward linear recurrence; both must be exact.
+    neuron = LIF(beta=0.75, threshold=0.6, reset=reset, surrogate=make_surrogate("arctan", 2.0))
+    net = Network([Recurrent(N_IN, N_HIDDEN, neuron, seed=9, weight_scale=2.0, recurrent_scale=1.0),
+                   Dense(N_HIDDEN, N_OUT, neuron, seed=10, weight_scale=2.0)])
+    _check_gradients(net, *_inputs(4))
