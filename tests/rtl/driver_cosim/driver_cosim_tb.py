@@ -1,0 +1,155 @@
+"""cocotb testbench: the real PYNQ driver (FpgaBackend, FrameRunner, AxiDma,
+KernelControl) runs in a bridge thread against one kernel twin behind a modelled
+board (sim_board.py); its outputs must equal the reference kernel's, word for word.
+
+The environment names the twin's build: NPQ_KERNEL (bn_sampler or bm_sampler),
+NPQ_P, and the limits the build lowers (NPQ_N_MAX; NPQ_V_MAX, NPQ_TABLE_MAX). The
+overlay's other kernel is a Python mock board (tests/mocks/pynq_board.py) running
+the reference, so FpgaBackend can send both of its INFO frames at construction.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cocotb
+import numpy as np
+import pytest
+from cocotb.simtime import get_sim_time
+from cocotb.task import bridge
+
+from neuropynq.backends.fpga import FpgaBackend
+from neuropynq.board import registers as r
+from neuropynq.board.frames import output_capacity
+from neuropynq.errors import KernelError
+from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, Status, head, parse_output
+from neuropynq.kernels.bm_model import BMKernelModel
+from neuropynq.kernels.bn_model import BNKernelModel
+from neuropynq.limits import BMLimits, BNLimits
+from neuropynq.models.bayesnet import BayesNet
+from neuropynq.models.boltzmann import BoltzmannMachine
+from neuropynq.reference import bm_sampler, bn_sampler
+from tests.mocks.pynq_board import MockBoard, MockOverlay
+from tests.rtl.driver_cosim.sim_board import DMASR_INTERNAL_ERROR, SimBoard, SimTime
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+KERNEL = os.environ["NPQ_KERNEL"]
+P = int(os.environ["NPQ_P"])
+if KERNEL == "bm_sampler":
+    MAGIC, REFERENCE, OTHER, OTHER_REFERENCE = MAGIC_BM, bm_sampler, "bn_sampler", bn_sampler
+    LIMITS = BMLimits(n_max=int(os.environ["NPQ_N_MAX"]))
+    INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.n_max, LIMITS.tau_max]
+else:
+    MAGIC, REFERENCE, OTHER, OTHER_REFERENCE = MAGIC_BN, bn_sampler, "bm_sampler", bm_sampler
+    LIMITS = BNLimits(v_max=int(os.environ["NPQ_V_MAX"]), table_max=int(os.environ["NPQ_TABLE_MAX"]))
+    INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.v_max, LIMITS.card_max, LIMITS.parents_max,
+                    LIMITS.table_max, LIMITS.t_max]
+
+TIMEOUT = 1e-3                 # the driver's timeout, simulated seconds (100k cycles)
+POLL = 20e-6                   # the driver's polling interval (axi_dma, kernel_control)
+
+
+def reference(frame) -> np.ndarray:
+    return REFERENCE.run_frame(frame, lanes=P, limits=LIMITS)
+
+
+def bm_frames() -> list[np.ndarray]:
+    """Recorded and unrecorded runs with clamps and τ > 1, then τ = 0 (BAD_PARAMS)."""
+    def frame(n, machine, density, clamp, **run):
+        bm = BoltzmannMachine.random(n, seed=machine, density=density, bias_scale=0.5)
+        return BMKernelModel.build(bm, clamp, limits=LIMITS).run_frame(**run)
+    good = [frame(13, 2, 1.0, {0: 1, 7: 0}, sweeps=4, burn_in=0, thin=2, tau=3, seed=2, record=True),
+            frame(40, 3, 0.15, {3: 1}, sweeps=3, burn_in=1, thin=1, tau=20, seed=3, record=True),
+            frame(33, 4, 0.5, None, sweeps=3, burn_in=0, thin=1, tau=1, seed=2**64 - 1, record=False)]
+    bad = good[0].copy()
+    bad[-4] = 0                # run parameters: sweeps, burn_in, thin, τ, seed lo, seed hi, flags
+    return good + [bad]
+
+
+def bn_frames() -> list[np.ndarray]:
+    """asia with evidence, two runs, then RMAX = 0 (BAD_PARAMS)."""
+    asia = BayesNet.from_bif(EXAMPLES / "asia.bif")
+    good = [BNKernelModel.build(asia, {"xray": "yes"}).run_frame(300, 16, 11, 40000),
+            BNKernelModel.build(asia, {"xray": "yes", "dysp": "yes"}).run_frame(100, 24, 2**64 - 1, 30000)]
+    bad = good[0].copy()
+    bad[-2] = 0                # run parameters: S, T, seed lo, seed hi, RMAX, reserved
+    return good + [bad]
+
+
+FRAMES = bm_frames if KERNEL == "bm_sampler" else bn_frames
+
+
+async def board_and_overlay(dut) -> tuple[SimBoard, MockOverlay]:
+    board = SimBoard(dut)
+    await board.reset()
+    boards = {KERNEL: board, OTHER: MockBoard(OTHER_REFERENCE.run_frame)}
+    return board, MockOverlay(boards, SimTime.clock, SimTime.sleep)
+
+
+async def new_backend(overlay) -> FpgaBackend:
+    """FpgaBackend built in a driver thread (its INFO frames go through the board)."""
+    return await bridge(FpgaBackend)(overlay=overlay, timeout=TIMEOUT)
+
+
+def first_difference(got: np.ndarray, want: np.ndarray) -> str:
+    n = min(got.size, want.size)
+    diff = np.flatnonzero(got[:n] != want[:n])
+    at = int(diff[0]) if diff.size else n
+    return f"first difference at word {at} (got {got.size} words, expected {want.size})"
+
+
+@cocotb.test(timeout_time=50, timeout_unit="ms")
+async def driver_frames_equal_reference(dut):
+    """INFO at construction, RUN frames and a BAD_PARAMS frame: what the driver
+    returns, and every frame the DMA moved, equal the reference."""
+    board, overlay = await board_and_overlay(dut)
+    backend = await new_backend(overlay)
+    frames = FRAMES()
+    for i, frame in enumerate(frames):
+        got = await bridge(backend.execute)(frame)
+        want = reference(frame)
+        assert np.array_equal(got, want), f"frame {i}: {first_difference(got, want)}"
+    info = np.array(head(MAGIC, Op.INFO), dtype=np.uint32)
+    inputs = [info] + frames
+    assert len(board.dma.sent) == len(board.dma.received) == len(inputs)
+    for i, (sent, received, frame) in enumerate(zip(board.dma.sent, board.dma.received, inputs)):
+        assert np.array_equal(sent, frame), f"MM2S frame {i} is not what the host sent"
+        assert np.array_equal(received, reference(frame)), f"S2MM frame {i}: " \
+            f"{first_difference(received, reference(frame))}"
+    assert board.dma.received[0][3:].tolist() == INFO_PAYLOAD
+    assert all(parse_output(board.dma.received[i]).size for i in range(1, len(frames)))
+    assert board.dma.received[-1].tolist() == [0x4E505253, Status.BAD_PARAMS, 0]
+    with pytest.raises(KernelError, match="BAD_PARAMS"):
+        parse_output(board.dma.received[-1])
+
+
+@cocotb.test(timeout_time=50, timeout_unit="ms")
+async def driver_times_out_when_the_output_is_never_taken(dut):
+    """S2MM LENGTH writes are lost, so the kernel stalls on its output: the driver
+    raises KernelError at its deadline in simulated time, then refuses to start
+    the still-running kernel."""
+    board, overlay = await board_and_overlay(dut)
+    backend = await new_backend(overlay)
+    frame = FRAMES()[0]
+    board.dma.drop_s2mm_length = True
+    start = get_sim_time("sec")
+    with pytest.raises(KernelError, match="timed out waiting for .* to finish"):
+        await bridge(backend.execute)(frame)
+    elapsed = get_sim_time("sec") - start
+    # the deadline is checked after each poll interval, plus a few register accesses
+    assert TIMEOUT < elapsed < TIMEOUT + POLL + 2e-6, f"gave up after {elapsed * 1e6:.1f} us"
+    with pytest.raises(KernelError, match="still running a previous frame"):
+        await bridge(backend.execute)(frame)
+
+
+@cocotb.test(timeout_time=50, timeout_unit="ms")
+async def driver_names_an_output_longer_than_its_buffer(dut):
+    """A receive armed one word short: the DMA flags DMAIntErr and halts S2MM, the
+    runner raises the DMA's error instead of returning a truncated frame."""
+    board, overlay = await board_and_overlay(dut)
+    backend = await new_backend(overlay)
+    frame = FRAMES()[0]
+    with pytest.raises(KernelError, match=r"S2MM .*DMA internal error"):
+        await bridge(backend.runners[MAGIC].run)(frame, output_capacity(frame) - 1)
+    status = board.dma.channels[r.S2MM].regs[r.DMASR]
+    assert status & (DMASR_INTERNAL_ERROR | r.DMASR_HALTED) == DMASR_INTERNAL_ERROR | r.DMASR_HALTED
