@@ -112,6 +112,7 @@ def run_cases() -> list[tuple[str, BNKernelModel, int, int, int, int]]:
     asia_ev = example("asia", {"xray": "yes", "dysp": "yes"})
     alarm_ev = example("alarm", {"HYPOVOLEMIA": "TRUE", "CVP": "HIGH", "HISTORY": "FALSE"})
     return [
+        ("asia, one sample, one step", example("asia"), 1, 1, 3, 65535),
         ("asia", example("asia"), 40, 16, 1, 65535),
         ("asia|xray,dysp", asia_ev, 100, 24, 0xDEADBEEF12345678, 30000),
         ("alarm|3 evidence", alarm_ev, 70, 16, 7, 65535),
