@@ -79,3 +79,18 @@ def test_load_rejects_bad_files(tmp_path):
     np.savez(tmp_path / "far.npz", **arrays)
     with pytest.raises(ModelError, match=r"outside \[0, 4\]"):
         load_network(tmp_path / "far.npz")
+
+
+def test_mapper_reads_saved_network(tmp_path):
+    from neuropynq.mapping import load_network as load_for_mapping
+
+    net = _network()
+    net.layers[1].W.value[2, :] = 0.0          # a pruned input: no synapses from hidden neuron 2
+    path = tmp_path / "net.npz"
+    save_network(net, path)
+    mapped = load_for_mapping(path)
+    assert [(layer.n_in, layer.n_out, layer.recurrent) for layer in mapped.layers] == [(6, 5, True), (5, 3, False)]
+    # The mapper's fan-in mask (n_out × inputs, then recurrent) is the non-zero pattern of W, W_rec.
+    assert np.array_equal(mapped.layers[0].mask, np.hstack([(net.layers[0].W.value != 0).T,
+                                                            (net.layers[0].W_rec.value != 0).T]))
+    assert not mapped.layers[1].mask[:, 2].any() and mapped.layers[1].mask[:, [0, 1, 3, 4]].all()
