@@ -92,3 +92,8 @@ def test_network_rejects_mismatched_layers_and_inputs():
         LIF(reset="hard")
     with pytest.raises(ModelError, match="unknown surrogate"):
         make_surrogate("gaussian", 1.0)
+    with pytest.raises(ModelError, match="backward called before forward"):
+        Dense(3, 2).backward(np.zeros((4, 1, 2)))
+    with pytest.raises(ModelError, match="batch_size"):
+        train_epoch(Network([Dense(3, 2)]), np.zeros((4, 2, 3)), np.array([0, 1]), RateCrossEntropy(),
+                    SGD(Network([Dense(3, 2)]).parameters()), batch_size=0)

@@ -56,6 +56,7 @@ class Dense:
         return x
 
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Output spikes (T, batch, n_out) for input spikes x (T, batch, n_in)."""
         x = self._check_input(x)
         if self.delay is not None:
             x = self.delay.forward(x)
@@ -78,6 +79,11 @@ class Dense:
     def backward(self, grad_spikes: np.ndarray, input_grad: bool = True) -> np.ndarray | None:
         """dL/d(input spikes) from dL/d(output spikes) (None if `input_grad` is False
         and the layer has no delays to train); accumulates parameter gradients."""
+        if self._run is None:
+            raise ModelError(f"{self.kind} layer: backward called before forward")
+        if grad_spikes.shape != self._run.spikes.shape:
+            raise ModelError(f"{self.kind} layer: gradient has shape {grad_spikes.shape}, "
+                             f"the last forward gave {self._run.spikes.shape}")
         x, spikes = self._input, self._run.spikes
         grad_currents = self._backward_through_time(grad_spikes)
         steps, batch, _ = x.shape

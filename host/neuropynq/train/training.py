@@ -21,6 +21,8 @@ def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, loss, optimiser, bat
     returns the mean loss over batches."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
     _check_data(net, x, y)
+    if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ModelError(f"batch_size must be a positive integer, got {batch_size!r}")
     order = np.random.default_rng(seed).permutation(x.shape[1])
     losses = []
     for start in range(0, order.size, batch_size):
