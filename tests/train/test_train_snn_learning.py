@@ -26,7 +26,7 @@ def _coincidence_net(seed, with_delays):
     # β = 0.5: a membrane forgets an input spike within a few steps, far less than GAP.
     neuron = LIF(beta=0.5, threshold=1.0, reset="zero", surrogate=make_surrogate("arctan", 2.0))
     return Network([Dense(CHANNELS, 8, neuron, seed=seed, max_delay=2 * GAP + 2 if with_delays else None,
-                          delay_lr_scale=20.0),
+                          delay_lr_scale=5.0),
                     Dense(8, 2, neuron, seed=seed + 10)])
 
 
