@@ -21,7 +21,7 @@ from cocotb.task import bridge
 from neuropynq.backends.fpga import FpgaBackend
 from neuropynq.board import registers as r
 from neuropynq.board.frames import output_capacity
-from neuropynq.errors import KernelError
+from neuropynq.errors import BackendUnavailable, KernelError
 from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, Status, head, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel
 from neuropynq.kernels.bn_model import BNKernelModel
@@ -30,7 +30,7 @@ from neuropynq.models.bayesnet import BayesNet
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference import bm_sampler, bn_sampler
 from tests.mocks.pynq_board import MockBoard, MockOverlay
-from tests.rtl.driver_cosim.sim_board import DMASR_INTERNAL_ERROR, SimBoard, SimTime
+from tests.rtl.driver_cosim.sim_board import DMASR_DECODE_ERROR, DMASR_INTERNAL_ERROR, SimBoard, SimTime
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 KERNEL = os.environ["NPQ_KERNEL"]
@@ -109,6 +109,8 @@ async def driver_frames_equal_reference(dut):
         got = await bridge(backend.execute)(frame)
         want = reference(frame)
         assert np.array_equal(got, want), f"frame {i}: {first_difference(got, want)}"
+        status = await bridge(backend.runners[MAGIC].control.status)()
+        assert status == want[1], f"frame {i}: STATUS register {status}, output frame {want[1]}"
     info = np.array(head(MAGIC, Op.INFO), dtype=np.uint32)
     inputs = [info] + frames
     assert len(board.dma.sent) == len(board.dma.received) == len(inputs)
@@ -153,3 +155,22 @@ async def driver_names_an_output_longer_than_its_buffer(dut):
         await bridge(backend.runners[MAGIC].run)(frame, output_capacity(frame) - 1)
     status = board.dma.channels[r.S2MM].regs[r.DMASR]
     assert status & (DMASR_INTERNAL_ERROR | r.DMASR_HALTED) == DMASR_INTERNAL_ERROR | r.DMASR_HALTED
+
+
+@cocotb.test(timeout_time=50, timeout_unit="ms")
+async def driver_names_a_transfer_to_unmapped_memory(dut):
+    """Buffers whose physical address (high word included) is not memory: the DMA
+    flags DMADecErr and FpgaBackend's construction fails naming it."""
+    board, overlay = await board_and_overlay(dut)
+    allocate = board.allocate
+
+    def unmapped(words):
+        buf = allocate(words)
+        buf.physical_address += 1 << 40
+        return buf
+    board.allocate = unmapped
+    with pytest.raises(BackendUnavailable, match=f"{KERNEL} implements spec version unknown "
+                                                 r"\(MM2S .*decode error"):
+        await new_backend(overlay)
+    for channel in board.dma.channels.values():
+        assert channel.regs[r.DMASR] & DMASR_DECODE_ERROR, channel.name

@@ -73,19 +73,19 @@ class DeviceMemory:
     """Physical memory made of the buffers handed out by `allocate`."""
 
     def __init__(self, first_address: int = 0x1000_0000) -> None:
-        self.buffers: list[MockBuffer] = []
+        self.mapped: dict[int, MockBuffer] = {}       # by the address the memory gave it
         self._next = first_address
 
     def allocate(self, words: int) -> MockBuffer:
         buf = MockBuffer(words, self._next)
-        self.buffers.append(buf)
+        self.mapped[self._next] = buf
         self._next += ((4 * words + 0xFFF) & ~0xFFF) + 0x1000   # page aligned, a gap between
         return buf
 
     def window(self, address: int, nbytes: int) -> np.ndarray | None:
         """The device view of [address, address + nbytes), or None if no live buffer holds it."""
-        for buf in self.buffers:
-            start = address - buf.physical_address
+        for base, buf in self.mapped.items():
+            start = address - base
             if not buf.freed and start >= 0 and start % 4 == 0 and start + nbytes <= 4 * buf.size:
                 return buf.device_view[start // 4: (start + nbytes) // 4]
         return None

@@ -50,3 +50,7 @@ def test_driver_times_out_when_the_output_is_never_taken(kernel):
 
 def test_driver_names_an_output_longer_than_its_buffer():
     run("bm_sampler", "driver_names_an_output_longer_than_its_buffer")
+
+
+def test_driver_names_a_transfer_to_unmapped_memory():
+    run("bm_sampler", "driver_names_a_transfer_to_unmapped_memory")
