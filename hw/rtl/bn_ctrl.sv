@@ -57,6 +57,7 @@ module bn_ctrl
   localparam int unsigned SEED_LAT  = 4;              // npq_stream_seed latency
   localparam int unsigned SEED_END  = BATCH + SEED_LAT + 1;
   localparam int unsigned DRAIN_LAT = 4;              // issue to last count write
+  localparam int unsigned VIW       = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // variable index bits used
 
   typedef enum logic [3:0] {
     S_IDLE, S_LOAD, S_OFFSET, S_OFFSET_TAIL, S_ROUND, S_VAR, S_SPIKE, S_FINAL, S_SETTLE,
@@ -64,7 +65,6 @@ module bn_ctrl
   } state_e;
 
   state_e        state_q;
-  localparam int unsigned VIW = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // index bits the build needs
 
   var_desc_t     desc_mem  [2**VIW];
   logic [TAW:0]  size_mem  [2**VIW];

@@ -61,7 +61,7 @@ module bn_lane
   localparam int unsigned AW     = NW + BW;   // per-state sum over one batch
   localparam int unsigned CARD_N = 1 << KW;
   localparam int unsigned TIW    = $clog2(TABLE_MAX);   // table index; addresses stay below TW
-  localparam int unsigned NBANK  = 1 << KW;              // > CARD_MAX - 1 thresholds per row
+  localparam int unsigned NBANK  = 1 << KW;              // >= CARD_MAX - 1 thresholds per row
   localparam int unsigned BDEPTH = 1 << (TIW - KW);
 
   // ---------------------------------------------------------------- memories
