@@ -98,10 +98,14 @@ module bm_frontend #(
   assign fire = s_tvalid_i && s_tready_o;
 
   // sweeps * thin < 2^32 (spec §3.4): spike counts are one 32-bit word each.
-  logic [63:0] sweeps_thin;
+  // Only the high half of the product matters; the low half is unused by design.
+  logic [31:0] sweeps_thin_hi;
   logic        too_many_sweeps;
-  assign sweeps_thin     = 64'(sweeps_q) * 64'(word);
-  assign too_many_sweeps = sweeps_thin[63:32] != '0;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [31:0] sweeps_thin_lo;
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign {sweeps_thin_hi, sweeps_thin_lo} = 64'(sweeps_q) * 64'(word);
+  assign too_many_sweeps = sweeps_thin_hi != '0;
 
   logic    last_of_field;
   status_e check;
