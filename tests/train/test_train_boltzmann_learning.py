@@ -76,24 +76,42 @@ def test_rbm_learns_bars_and_stripes_to_within_one_nat():
     optimum = -np.log(len(data))                       # uniform over the 30 patterns
     model = BoltzmannModel(16, 16, seed=0, init_scale=0.1)
     sampler = Sampler("auto")
-    cd = ContrastiveDivergence(model, sampler, lr=0.05, sweeps=20, burn_in=60, chains=16, decay_updates=150)
+    cd = ContrastiveDivergence(model, sampler, lr=0.05, sweeps=20, burn_in=60, chains=16, decay_updates=150,
+                               average_from=300)
     start = model.log_likelihood(data)
     for _ in range(600):
         cd.step(data)
-    final = model.log_likelihood(data)
+    trained = cd.averaged_model()
+    final = trained.log_likelihood(data)
     assert start < optimum - 7
     assert final >= optimum - 1.0, final
     # The trained machine is within the kernel's Q5.10 range and samples as the model says.
-    bm = model.machine()
+    bm = trained.machine()
     assert np.abs(bm.W).max() <= Q510_MAX and np.abs(bm.b).max() <= Q510_MAX
     BMKernelModel.build(bm)
     run = sampler.sample(replicated(bm, 16), sweeps=200, burn_in=50, seed=12345)
     visible = run.states.reshape(-1, 32)[:, :16]
     is_pattern = (visible[:, None, :] == data[None]).all(axis=2).any(axis=1)
-    p_patterns = np.exp(logsumexp(model.log_unnormalised(data.astype(float)))
-                        - logsumexp(model.log_unnormalised(all_states(16).astype(float))))
+    p_patterns = np.exp(logsumexp(trained.log_unnormalised(data.astype(float)))
+                        - logsumexp(trained.log_unnormalised(all_states(16).astype(float))))
     assert p_patterns > 0.3
     assert is_pattern.mean() == pytest.approx(p_patterns, abs=0.08)
+
+
+def test_parameter_average_is_the_mean_of_the_iterates():
+    data = bars_and_stripes(2)
+    model = BoltzmannModel(4, 2, seed=1, init_scale=0.5)
+    cd = ContrastiveDivergence(model, Sampler("ref"), lr=0.1, sweeps=10, burn_in=5, chains=4, average_from=2)
+    with pytest.raises(ModelError, match="no averaged parameters"):
+        cd.averaged_model()
+    iterates = []
+    for _ in range(5):
+        cd.step(data)
+        iterates.append(model.W_vh.value.copy())
+    averaged = cd.averaged_model()
+    assert np.allclose(averaged.W_vh.value, np.mean(iterates[2:], axis=0), rtol=0, atol=1e-12)
+    assert np.array_equal(model.W_vh.value, iterates[-1])      # the model itself keeps the last iterate
+    assert averaged is not model
 
 
 def test_contrastive_divergence_rejects_bad_setups():

@@ -27,6 +27,8 @@ kernel, and what the sampler draws from is the quantised machine.
 """
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from scipy.special import expit, logsumexp
 
@@ -132,12 +134,13 @@ class ContrastiveDivergence:
     update, `chains` independent chains of `burn_in` sweeps, then `sweeps` states
     each recorded every `thin` sweeps, refractory time `tau` (1 = Gibbs). The
     learning rate of update k is lr / (1 + k / decay_updates) (constant if
-    `decay_updates` is None): the sampled gradient is noisy, and a decaying rate
-    averages the noise out."""
+    `decay_updates` is None), and from update `average_from` on the parameters are
+    also averaged over the updates (Polyak averaging, `averaged_model()`): the
+    sampled gradient is noisy, and both average the noise out."""
 
     def __init__(self, model: BoltzmannModel, sampler, lr: float = 0.05, sweeps: int = 100,
                  burn_in: int = 20, thin: int = 1, tau: int = 1, chains: int = 1,
-                 decay_updates: float | None = None):
+                 decay_updates: float | None = None, average_from: int | None = None):
         if not isinstance(chains, (int, np.integer)) or chains < 1:
             raise ModelError(f"chains must be a positive integer, got {chains!r}")
         n_max = sampler.backend.bm_limits().n_max
@@ -149,6 +152,9 @@ class ContrastiveDivergence:
         self.optimiser = Adam(model.parameters(), lr=lr)
         self.lr = lr
         self.decay_updates = decay_updates
+        self.average_from = average_from
+        self._average: list[np.ndarray] | None = None
+        self._averaged = 0
         self.sweeps, self.burn_in, self.thin, self.tau, self.chains = sweeps, burn_in, thin, tau, int(chains)
         self.updates = 0
 
@@ -171,3 +177,25 @@ class ContrastiveDivergence:
             self.optimiser.lr = self.lr / (1.0 + self.updates / self.decay_updates)
         self.optimiser.step()
         self.updates += 1
+        if self.average_from is not None and self.updates > self.average_from:
+            self._accumulate_average()
+
+    def _accumulate_average(self) -> None:
+        values = [p.value for p in self.model.parameters()]
+        if self._average is None:
+            self._average = [v.copy() for v in values]
+        else:
+            for mean, v in zip(self._average, values):
+                mean += (v - mean) / (self._averaged + 1)
+        self._averaged += 1
+
+    def averaged_model(self) -> BoltzmannModel:
+        """A copy of the model holding the parameters averaged over the updates after
+        `average_from` (still within the Q5.10 range: an average of clipped values)."""
+        if self._average is None:
+            raise ModelError(f"no averaged parameters: averaging starts after update {self.average_from} "
+                             f"(None: off), {self.updates} updates done")
+        averaged = copy.deepcopy(self.model)
+        for p, mean in zip(averaged.parameters(), self._average):
+            p.value[...] = mean
+        return averaged
