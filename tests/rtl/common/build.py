@@ -97,6 +97,10 @@ def build(top: str, sources, params: dict, build_args=(), waves: bool = False) -
         if not (build_dir / STAMP).exists():
             args = BASE_ARGS + list(build_args)
             if waves:
+                # The wheel's FST writer compiles against the system's lz4 headers.
+                if not Path("/usr/include/lz4.h").exists():
+                    raise RuntimeError("WAVES=1 needs the lz4 headers for Verilator's FST "
+                                       "writer: apt-get install liblz4-dev")
                 args += ["--trace-fst", "-CFLAGS", "-DVM_TRACE_FST=1"]
             # Verilator's parallel make now and then loses its precompiled header
             # (Vtop__pch.h.slow not found): one clean retry.
