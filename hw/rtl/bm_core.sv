@@ -4,11 +4,15 @@
 // A free neuron k is issued for B = ceil(N/P) beats; beat b makes lane p read
 // W[k][bP+p]. Pipeline: I (lane read) -> A (lane partial sums, bias read) ->
 // T (adder tree, bias, -ln tau, sigmoid index; sigmoid ROM and per-neuron memories
-// read) -> U (draw, spike decision, writes). Neurons of one colour issue back to
-// back and read z from `z_snap`, the state as the colour started (spec §3.1: the
-// update within a colour is simultaneous). A colour starts only once every earlier
-// neuron has reached U, so the snapshot is complete; a sweep drains before the
-// recording decision.
+// read) -> U (draw, spike decision, writes). Neurons issue back to back and read z
+// from `z_snap`, the state as their colour started (spec §3.1: the update within a
+// colour is simultaneous). A colour may start while one neuron of an earlier colour
+// (the "late" neuron) is still before U: the snapshot then lacks that neuron's new
+// z, so every neuron of the colour leaves the late column out of its lane sums,
+// keeps W[k][late] from the lane that read it, and adds it in T from z_live, where
+// the late neuron's write has landed by then. With B = 1 that holds only if the late
+// neuron is already in T, which costs one bubble per colour. A sweep drains before
+// the recording decision.
 module bm_core #(
   parameter int unsigned P     = 4,
   parameter int unsigned N_MAX = 256
@@ -105,6 +109,10 @@ module bm_core #(
   logic [KW:0]       a_beat_q;
   logic              t_valid_q;
   logic [KW-1:0]     t_k_q;
+  // the late neuron of the colour being summed (A) and of the neuron in T
+  logic              late_en_q, t_late_en_q;
+  logic [KW-1:0]     late_k_q, t_late_k_q;
+  logic signed [15:0] late_w_q, t_late_w_q;
   logic signed [15:0] bias_q;
   logic              u_valid_q;
   logic [KW-1:0]     u_k_q;
@@ -115,6 +123,7 @@ module bm_core #(
 
   // ---------------------------------------------------------------- lanes
   logic signed [31:0] acc [P];
+  logic signed [15:0] lane_w [P];
   logic [31:0]        on_rd [P];
   logic               issue;
   logic               on_clear, on_add;
@@ -141,8 +150,10 @@ module bm_core #(
       .rd_beat_i  (beat_q[BW-1:0]),
       .acc_en_i   (a_valid_q),
       .acc_first_i(a_first_q),
-      .acc_use_i  (col < n_i && z_snap_q[col[KW-1:0]]),
+      .acc_use_i  (col < n_i && z_snap_q[col[KW-1:0]] &&
+                   !(late_en_q && col[KW-1:0] == late_k_q)),
       .acc_o      (acc[p]),
+      .w_o        (lane_w[p]),
       .on_clear_i (on_clear),
       .on_add_i   (on_add),
       .on_addr_i  (on_addr),
@@ -152,15 +163,27 @@ module bm_core #(
   end
 
   // ---------------------------------------------------------------- issue (stage I)
-  // A colour's first neuron waits until every earlier neuron has left T: its U-stage
-  // write is then folded into the snapshot through z_live_next.
-  logic pipe_clear;
-  assign pipe_clear = !a_valid_q && !t_valid_q;
+  // A colour's first neuron snapshots z_live_next, which holds every write up to U.
+  // At most one earlier neuron may still be in A or T (it becomes the late neuron);
+  // one in A reaches U two cycles later, in time for the new neuron's T only if
+  // B >= 2. Beats are contiguous, so at a colour start a neuron in A is on its last
+  // beat.
+  logic colour_ok, late_in_flight;
+  logic [KW-1:0] late_k;
+  assign colour_ok      = !a_valid_q || (!t_valid_q && beats != 1);
+  assign late_in_flight = a_valid_q || t_valid_q;
+  assign late_k         = a_valid_q ? a_k_q : t_k_q;
   assign issue = state_q == C_SWEEP && free_i != 0 &&
-                 (beat_q != 0 || !cur_cs || pipe_clear);
+                 (beat_q != 0 || !cur_cs || colour_ok);
 
   logic last_beat;
   assign last_beat = beat_q == beats - 1;
+
+  // ---------------------------------------------------------------- stage A
+  // W[k][late] is read by lane late % P on beat late / P; it is kept from then on.
+  logic signed [15:0] late_w;
+  assign late_w = a_beat_q == (KW+1)'(32'(late_k_q) / P) ? lane_w[32'(late_k_q) % P]
+                                                          : late_w_q;
 
   // ---------------------------------------------------------------- stage T
   logic signed [31:0] tree_sum, v;
@@ -169,6 +192,7 @@ module bm_core #(
   always_comb begin
     tree_sum = 32'(bias_q);
     for (int unsigned p = 0; p < P; p++) tree_sum = tree_sum + acc[p];
+    if (t_late_en_q && z_live_q[t_late_k_q]) tree_sum = tree_sum + 32'(t_late_w_q);
     v       = tree_sum - 32'(lntau);
     idx_raw = (v >>> 4) + 32'sd512;
     if (idx_raw < 0) sig_idx = 10'd0;
@@ -262,6 +286,12 @@ module bm_core #(
       a_beat_q      <= '0;
       t_k_q         <= '0;
       u_k_q         <= '0;
+      late_en_q     <= 1'b0;
+      late_k_q      <= '0;
+      late_w_q      <= '0;
+      t_late_en_q   <= 1'b0;
+      t_late_k_q    <= '0;
+      t_late_w_q    <= '0;
     end else begin
       done_o      <= 1'b0;
       sweep_end_o <= 1'b0;
@@ -274,10 +304,20 @@ module bm_core #(
       a_beat_q  <= beat_q;
       t_valid_q <= a_valid_q && a_last_q;
       t_k_q     <= a_k_q;
+      if (a_valid_q) late_w_q <= late_w;
+      if (a_valid_q && a_last_q) begin
+        t_late_en_q <= late_en_q;
+        t_late_k_q  <= late_k_q;
+        t_late_w_q  <= late_w;
+      end
       u_valid_q <= t_valid_q;
       u_k_q     <= t_k_q;
       z_live_q  <= z_live_next;
-      if (issue && beat_q == 0 && cur_cs) z_snap_q <= z_live_next;
+      if (issue && beat_q == 0 && cur_cs) begin
+        z_snap_q  <= z_live_next;
+        late_en_q <= late_in_flight;
+        late_k_q  <= late_k;
+      end
 
       unique case (state_q)
         C_IDLE: if (start_i) begin

@@ -3,8 +3,10 @@
 // on-count bank of neurons k = i*P + LANE.
 //
 // Potential: the beat b of neuron k reads W[k][b*P + LANE] (address {k, b}); the next
-// cycle adds it when z_j = 1 (z from the colour's snapshot). After the last beat
-// acc_o holds sum_b W[k][bP+LANE] z_j for one cycle before the next neuron restarts it.
+// cycle adds it when z_j = 1 (z from the colour's snapshot) and shows it on w_o, so
+// the core can take the one weight whose z is added later instead. After the last
+// beat acc_o holds sum_b W[k][bP+LANE] z_j for one cycle before the next neuron
+// restarts it.
 module bm_lane #(
   parameter int unsigned P     = 4,
   parameter int unsigned LANE  = 0,
@@ -24,6 +26,7 @@ module bm_lane #(
   input  logic                          acc_first_i,
   input  logic                          acc_use_i,    // z_j = 1 and j < N
   output logic signed [31:0]            acc_o,
+  output logic signed [15:0]            w_o,          // the weight of the beat in A
   // on counts: clear, add z (read-modify-write over two cycles), read out
   input  logic                          on_clear_i,
   input  logic                          on_add_i,
@@ -41,6 +44,8 @@ module bm_lane #(
     if (w_we_i) w_mem[{w_row_i, w_beat_i}] <= w_data_i;
     if (rd_en_i) w_q <= w_mem[{rd_row_i, rd_beat_i}];
   end
+
+  assign w_o = w_q;
 
   always_ff @(posedge clk_i) begin
     if (acc_en_i) begin

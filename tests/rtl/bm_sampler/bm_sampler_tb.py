@@ -2,6 +2,7 @@
 neuropynq.reference.bm_sampler.run_frame, word for word."""
 from __future__ import annotations
 
+import dataclasses
 import os
 
 import cocotb
@@ -32,6 +33,18 @@ def machine_frame(n, seed, density, clamp=None, sweeps=4, burn_in=1, thin=1, tau
     return model.run_frame(sweeps, burn_in, thin, tau, run_seed, record)
 
 
+def scheduled_frame(n, seed, order, colour_end, clamp, sweeps, burn_in, tau, run_seed,
+                    weight_scale=2.0) -> np.ndarray:
+    """A dense machine with the schedule given instead of the greedy colouring: colours
+    of several mutually connected neurons, so the simultaneous rule of spec §3.1
+    decides every update."""
+    bm = BoltzmannMachine.random(n, seed=seed, weight_scale=weight_scale, bias_scale=0.5)
+    model = dataclasses.replace(BMKernelModel.build(bm, clamp, limits=LIMITS),
+                                order=np.asarray(order, dtype=np.int64),
+                                colour_end=np.asarray(colour_end, dtype=np.int64))
+    return model.run_frame(sweeps, burn_in, 1, tau, run_seed, True)
+
+
 # (n, machine seed, density, clamp, run parameters)
 MACHINES = [
     (5, 1, 1.0, None, dict(sweeps=6, burn_in=2, thin=1, tau=1, run_seed=1)),
@@ -39,6 +52,17 @@ MACHINES = [
     (40, 3, 0.15, {3: 1}, dict(sweeps=3, burn_in=1, thin=1, tau=20, run_seed=3)),
     (33, 4, 0.5, None, dict(sweeps=3, burn_in=0, thin=1, tau=1, run_seed=2**64 - 1, record=False)),
     (64, 5, 1.0, None, dict(sweeps=2, burn_in=0, thin=1, tau=2, run_seed=5, weight_scale=3.0)),
+]
+
+# (n, machine seed, order, colour_end, clamp, τ). Beats B = ceil(n/P) of 1 and 2 (n = 2
+# at P = 1, n = 4 and 7 at P = 4) are where a colour starts with a neuron of the
+# previous one still in flight; colour [4] of the n = 7 schedule is all clamped.
+SCHEDULES = [
+    (2, 6, [1, 0], [1, 2], None, 1),
+    (4, 7, [2, 0, 3, 1], [1, 3, 4], None, 1),
+    (7, 8, [6, 2, 4, 0, 5, 1, 3], [2, 3, 5, 7], {4: 1}, 2),
+    (20, 9, [7, 3, 15, 0, 11, 19, 2, 5, 8, 13, 1, 17, 4, 9, 6, 12, 10, 14, 16, 18],
+     [1, 2, 5, 6, 10, 11, 12, 17, 20], {5: 0, 9: 1}, 3),
 ]
 
 
@@ -66,6 +90,18 @@ async def counts_match_reference(dut):
         scale = run.pop("weight_scale", 1.0)
         words = machine_frame(n, seed, density, clamp, weight_scale=scale, **run)
         await run_and_check(tb, words, label=f"N={n} seed={seed}")
+
+
+@cocotb.test()
+async def schedules_match_reference(dut):
+    """Host-given schedules with several dense neurons per colour, clamped neurons
+    and small B, recorded every sweep."""
+    tb = TB(dut, seed=P + 1)
+    await tb.reset()
+    for n, seed, order, colour_end, clamp, tau in SCHEDULES:
+        words = scheduled_frame(n, seed, order, colour_end, clamp, sweeps=12, burn_in=1,
+                                tau=tau, run_seed=seed)
+        await run_and_check(tb, words, label=f"N={n} schedule {colour_end}")
 
 
 @cocotb.test()
