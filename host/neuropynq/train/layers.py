@@ -64,14 +64,25 @@ class Dense:
         # The spikes are returned (a new array per call); the other buffers of the
         # run are reused from the previous call.
         run = self.neuron.trajectory(np.empty_like(currents), reuse=self._run)
-        state = self.neuron.initial_state(x.shape[1], self.n_out)
-        previous = state[2]
-        for t in range(x.shape[0]):
-            state = self.neuron.step(t, self._step_input(currents[t], previous), state, run)
-            previous = state[2]
+        self._run_neurons(currents, run)
         self._input = x
         self._run = run
         return run.spikes
+
+    def _run_neurons(self, currents: np.ndarray, run) -> None:
+        """The neuron dynamics over all steps; plain LIF neurons fed only by known
+        currents take the fused whole-run loop."""
+        if not self.neuron.adaptive:
+            self.neuron.forward_through_time(currents, run)
+            return
+        self._step_through_time(currents, run)
+
+    def _step_through_time(self, currents: np.ndarray, run) -> None:
+        state = self.neuron.initial_state(currents.shape[1], self.n_out)
+        previous = state[2]
+        for t in range(currents.shape[0]):
+            state = self.neuron.step(t, self._step_input(currents[t], previous), state, run)
+            previous = state[2]
 
     def _step_input(self, current: np.ndarray, previous_spikes: np.ndarray) -> np.ndarray:
         return current
@@ -99,9 +110,9 @@ class Dense:
         """A dense layer has no recurrent synapses."""
 
     def _backward_through_time(self, grad_spikes: np.ndarray) -> np.ndarray:
-        pulses = self.neuron.pulses(self._run)
         if not self.neuron.adaptive:
-            return self.neuron.backward_through_time(self._run, pulses, grad_spikes)
+            return self.neuron.backward_through_time(self._run, grad_spikes)
+        pulses = self.neuron.pulses(self._run)
         grad_currents = np.empty_like(grad_spikes)
         adjoint = (0.0, 0.0)
         for t in range(grad_spikes.shape[0] - 1, -1, -1):
@@ -125,6 +136,10 @@ class Recurrent(Dense):
 
     def parameters(self) -> list[Parameter]:
         return [self.W, self.W_rec] + (self.delay.parameters() if self.delay is not None else [])
+
+    def _run_neurons(self, currents: np.ndarray, run) -> None:
+        # I[t] depends on s[t−1]: the dynamics must step through time.
+        self._step_through_time(currents, run)
 
     def _step_input(self, current: np.ndarray, previous_spikes: np.ndarray) -> np.ndarray:
         return current + np.dot(previous_spikes, self.W_rec.value)

@@ -96,11 +96,6 @@ class LIF:
             h *= u
         return h, a, s
 
-    def pulses(self, run: "Trajectory") -> np.ndarray:
-        """The surrogate pulses f'(u[t] − θ[t]) of all steps, (T, batch, n), in one
-        vectorised call (cheaper than one call per step)."""
-        return self.surrogate.grad(run.margin)
-
     def backward_step(self, t: int, run: "Trajectory", pulse: np.ndarray, grad_s: np.ndarray,
                       adjoint: tuple) -> tuple[np.ndarray, tuple]:
         """dL/dI[t] and the adjoint for step t−1, given the step's surrogate pulse,
@@ -127,29 +122,91 @@ class LIF:
             grad_a = 0.0
         return grad_u, (grad_u, grad_a)
 
-    def backward_through_time(self, run: "Trajectory", pulses: np.ndarray, grad_spikes: np.ndarray) -> np.ndarray:
+    def forward_through_time(self, currents: np.ndarray, run: "Trajectory") -> None:
+        """All T steps when every input current I[t] is known up front (a feed-forward
+        layer) and the neuron is not adaptive: writes the margins and spikes of `run`.
+        Same dynamics as `step`, five in-place passes per step on (batch, n) slices;
+        the carry q = β·(h[t] − θ) (subtract) or β·h[t] (zero) folds the constant θ
+        terms into one offset, subtracted a cache-sized block of steps at a time."""
+        if self.adaptive:
+            raise ModelError("forward_through_time needs a non-adaptive neuron; use step")
+        beta, theta = self.beta, self.threshold
+        # margin[t] = β·h[t−1] + I[t] − θ = I[t] − offset + q[t−1], with h[−1] = 0.
+        if self.reset == "subtract":
+            carry = np.full(currents.shape[1:], -beta * theta, dtype=currents.dtype)
+            offset = theta * (1.0 - beta)
+        else:
+            carry = np.zeros(currents.shape[1:], dtype=currents.dtype)
+            offset = theta
+        scratch = np.empty_like(carry)
+        for start, stop in _step_blocks(currents.shape):
+            np.subtract(currents[start:stop], offset, out=run.margin[start:stop])
+            for t in range(start, stop):
+                margin = run.margin[t]
+                margin += carry
+                if self.smooth:
+                    s = run.spikes[t]
+                    s[...] = self.surrogate.primitive(margin)
+                else:
+                    s = np.greater_equal(margin, 0.0, out=run.spikes[t])
+                if self.reset == "subtract":
+                    np.multiply(s, -theta, out=carry)        # h − θ = u − θ·s − θ = margin − θ·s
+                    carry += margin
+                else:
+                    np.add(margin, theta, out=carry)         # h = u·(1 − s)
+                    np.multiply(carry, s, out=scratch)
+                    carry -= scratch
+                carry *= beta
+
+    def pulses(self, run: "Trajectory") -> np.ndarray:
+        """The surrogate pulses f'(u[t] − θ[t]) of all steps, (T, batch, n), in one
+        vectorised call (cheaper than one call per step)."""
+        return self.surrogate.grad(run.margin)
+
+    def backward_through_time(self, run: "Trajectory", grad_spikes: np.ndarray) -> np.ndarray:
         """dL/dI[t] for all steps when every dL/ds[t] is known up front (a feed-forward
         layer) and the neuron is not adaptive. `backward_step` then collapses to the
-        linear recurrence dL/du[t] = c[t]·dL/du[t+1] + dL/ds[t]·f'[t] with
-        c = β(1 − θf') (subtract) or β(1 − s − u·f') (zero), whose coefficients are
-        computed for all steps at once: two elementwise passes per step remain."""
+        linear recurrence dL/du[t] = f'[t]·dL/ds[t] + c[t]·dL/du[t+1] with
+        c = β(1 − θf') (subtract) or β(1 − s − u·f') (zero). Pulses and coefficients
+        are computed a cache-sized block of steps at a time (whole-run temporaries
+        fall out of cache); two passes per step remain."""
         if self.adaptive:
             raise ModelError("backward_through_time needs a non-adaptive neuron; use backward_step")
-        if self.reset == "subtract":
-            carry = pulses * (-self.beta * self.threshold)
-            carry += self.beta
-        else:
-            carry = run.margin + self.threshold          # u
-            carry *= pulses
-            carry += run.spikes
-            np.subtract(1.0, carry, out=carry)
-            carry *= self.beta
-        grad = grad_spikes * pulses
-        scratch = np.empty(grad.shape[1:])
-        for t in range(grad.shape[0] - 2, -1, -1):
-            np.multiply(carry[t], grad[t + 1], out=scratch)
-            grad[t] += scratch
+        beta, theta = self.beta, self.threshold
+        grad = np.empty_like(grad_spikes)
+        scratch = np.empty(grad_spikes.shape[1:], dtype=grad_spikes.dtype)
+        later = None                                   # dL/du[t+1]; nothing after the last step
+        for start, stop in reversed(_step_blocks(grad_spikes.shape)):
+            pulses = self.surrogate.grad(run.margin[start:stop])
+            np.multiply(grad_spikes[start:stop], pulses, out=grad[start:stop])
+            if self.reset == "subtract":
+                carry = pulses
+                carry *= -beta * theta
+                carry += beta
+            else:
+                carry = np.add(run.margin[start:stop], theta)       # u
+                carry *= pulses
+                carry += run.spikes[start:stop]
+                np.subtract(1.0, carry, out=carry)
+                carry *= beta
+            for t in range(stop - 1, start - 1, -1):
+                if later is not None:
+                    np.multiply(carry[t - start], later, out=scratch)
+                    grad[t] += scratch
+                later = grad[t]
         return grad
+
+
+def _step_blocks(shape: tuple) -> list[tuple[int, int]]:
+    """[start, stop) ranges over axis 0 of a (T, batch, n) run, each about
+    _BLOCK_ELEMENTS elements so that a block's few temporaries stay in cache."""
+    per_step = int(np.prod(shape[1:]))
+    size = max(1, _BLOCK_ELEMENTS // per_step)
+    return [(start, min(start + size, shape[0])) for start in range(0, shape[0], size)]
+
+
+# 2^15 float64 = 256 KiB per array; a block touches about five such arrays.
+_BLOCK_ELEMENTS = 1 << 15
 
 
 class Trajectory:
