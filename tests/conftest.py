@@ -1,9 +1,14 @@
 """Shared fixtures.
 
+Tests marked `vivado` or `board` are skipped with the reason when Vivado or a PYNQ
+board with the neuropynq overlay is absent (`vitis` tests carry their own skip).
+
 `shared_bn_dir` is the folder of bnlearn BIF files that sits beside the repo
 (`<repo>/../shared/bn`, as in CI). A test that takes a `shared_bif` argument is
 run once per BIF file found there, and is skipped when the folder is absent.
 """
+import importlib.util
+import shutil
 from pathlib import Path
 
 import pytest
@@ -34,3 +39,34 @@ def pytest_generate_tests(metafunc):
         else:
             metafunc.parametrize("shared_bif", [pytest.param(None, marks=pytest.mark.skip(_NO_SHARED_BN))],
                                  ids=["no-shared-bn"])
+
+
+def _vivado_missing() -> str | None:
+    return None if shutil.which("vivado") else "Vivado is not on PATH"
+
+
+def _board_missing() -> str | None:
+    if importlib.util.find_spec("pynq") is None:
+        return "not on a PYNQ board (the pynq package is not installed)"
+    from neuropynq.board.bitstreams import find_bitstream
+    from neuropynq.errors import BackendUnavailable
+    try:
+        find_bitstream()
+    except BackendUnavailable as exc:
+        return str(exc)
+    return None
+
+
+# Markers for what needs tools or hardware this machine may lack: skipped with the reason.
+_REQUIREMENTS = {"vivado": _vivado_missing, "board": _board_missing}
+
+
+def pytest_collection_modifyitems(config, items):
+    reasons: dict[str, str | None] = {}
+    for item in items:
+        for marker, missing in _REQUIREMENTS.items():
+            if marker in item.keywords:
+                if marker not in reasons:
+                    reasons[marker] = missing()
+                if reasons[marker]:
+                    item.add_marker(pytest.mark.skip(reason=reasons[marker]))

@@ -56,3 +56,14 @@ def test_rtl_flow_packages_the_twins_for_the_board_part(fake_tools):
     assert "package_rtl_ip.tcl -tclargs -kernel $k -part xc7z020clg400-1 -lanes 2" in proc.stdout
     assert "-impl rtl -ip_repo build/ip-rtl/pynq-z2" in proc.stdout
     assert "vitis" not in proc.stdout.lower()
+
+
+@pytest.mark.vivado
+@pytest.mark.slow
+def test_real_bitstream_for_pynq_z2():
+    """Where Vivado and Vitis HLS are installed: the whole flow leaves .bit + .hwh."""
+    proc = subprocess.run(["make", "--no-print-directory", "bitstream", "BOARD=pynq-z2"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=6 * 3600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = ROOT / "bitstreams" / "pynq-z2"
+    assert (out / "neuropynq.bit").stat().st_size > 0 and (out / "neuropynq.hwh").stat().st_size > 0
