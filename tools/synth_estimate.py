@@ -82,9 +82,10 @@ BN_BATCH = 16   # bn_base_pkg::BATCH, sample neurons per lane per round
 
 # ---------------------------------------------------------------- throughput model
 def bm_cycles_per_sweep(n: int, lanes: int) -> int:
-    """docs/rtl.md: N free neurons x B = ceil(N/P) beats, 2 bubbles per colour
-    boundary (a dense machine has N colours) and ~4 cycles of drain per sweep."""
-    return n * (math.ceil(n / lanes) + 2) + 4
+    """docs/rtl.md: N free neurons x B = ceil(N/P) beats, back to back across colour
+    boundaries (one bubble per colour only when B = 1), and 4 cycles of drain per sweep."""
+    beats = math.ceil(n / lanes)
+    return n * (beats + (beats == 1)) + 4
 
 
 def bn_cycles_per_round(n_vars: int, window: int) -> int:
