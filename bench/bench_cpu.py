@@ -237,13 +237,14 @@ def bm_cycles_per_sweep(n: int, lanes: int, degree: int | None = None) -> float:
 
 
 def print_throughput(rows) -> None:
-    head = ("workload", "ref s", "cpu s", "plain s", "ref rate", "cpu rate", "cpu/ref", "plain/cpu")
+    head = ("workload", "ref s", "cpu s", "plain s", "ref rate", "cpu rate", "ref÷cpu", "cpu÷plain")
     width = max(len(r[0]) for r in rows)
     print(f"{head[0]:<{width}}  " + "  ".join(f"{h:>9}" for h in head[1:]))
     for name, work, unit, t_ref, t_cpu, t_plain in rows:
         print(f"{name:<{width}}  {t_ref:9.3f}  {t_cpu:9.4f}  {t_plain:9.4f}  {work / t_ref:9.3g}  "
               f"{work / t_cpu:9.3g}  {t_ref / t_cpu:8.1f}x  {t_cpu / t_plain:8.2f}x   ({unit})")
-    print("targets: cpu/ref >= 10x on bn; the cpu kernel within 2x of the plain loop (plain/cpu <= 2)")
+    print("times; targets: ref÷cpu >= 10x on bn (speed-up over the reference); "
+          "cpu÷plain <= 2x (the kernel within 2x of the plain loop)")
 
 
 def print_cycles() -> None:
