@@ -9,7 +9,12 @@
 // switch rounds.
 // The readout of round j rides on the variable loop of round j + 1; a final
 // readout pass (for i < V: for b < BATCH) closes the run. The stream states of
-// round j + 1 are seeded while round j runs (two buffers per lane).
+// round j + 1 are seeded while round j runs (two buffers per lane), by one
+// seeder shared by all lanes: P * BATCH requests, one per cycle, ready after
+// P * BATCH + SEED_LAT + 1 cycles. That hides behind the BATCH * (V + T) + 1
+// cycles of a round when V + T > P; otherwise the next round waits for its
+// seeds (S_ROUND), and round 0 waits for whatever of them the OFFSET pass does
+// not cover. The schedule, and so every output, stays the same.
 module bn_ctrl
   import bn_base_pkg::*;
 #(
@@ -42,7 +47,7 @@ module bn_ctrl
   output logic               seed_valid_o,
   output logic               seed_half_o,
   output logic [31:0]        seed_base_o,       // stream id of lane 0, sample 0 of the seeded round
-  output logic [BW-1:0]      seed_b_o,
+  output logic [31:0]        seed_id_o,         // stream id of the request: lane l, sample b at l * BATCH + b
   output logic               tbl_ext_o,
   output logic [TAW-1:0]     tbl_ext_addr_o,
   input  logic [15:0]        tbl_rdata_i,     // NL bits of lane 0's table read
@@ -55,7 +60,8 @@ module bn_ctrl
 
   localparam int unsigned ROUND     = P * BATCH;      // samples per round
   localparam int unsigned SEED_LAT  = 4;              // npq_stream_seed latency
-  localparam int unsigned SEED_END  = BATCH + SEED_LAT + 1;
+  localparam int unsigned SEED_END  = ROUND + SEED_LAT + 1;
+  localparam int unsigned SKW       = $clog2(SEED_END + 1);   // seed request counter
   localparam int unsigned DRAIN_LAT = 4;              // issue to last count write
   localparam int unsigned VIW       = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // variable index bits used
 
@@ -98,15 +104,15 @@ module bn_ctrl
   assign last_round   = round_base_q + 33'(ROUND) >= {1'b0, samples_i};
 
   // ---------------------------------------------------------------- seeding
-  logic [5:0]  seed_k_q;
+  logic [SKW-1:0] seed_k_q;
   logic [32:0] seed_base_q;
   logic        seed_half_q, seed_kick;
   logic [32:0] seed_next_base;
   logic        seeds_ready;
 
-  assign seeds_ready    = seed_k_q == 6'(SEED_END);
-  assign seed_valid_o   = seed_k_q < 6'(BATCH);
-  assign seed_b_o       = seed_k_q[BW-1:0];
+  assign seeds_ready    = seed_k_q == SKW'(SEED_END);
+  assign seed_valid_o   = seed_k_q < SKW'(ROUND);
+  assign seed_id_o      = seed_base_q[31:0] + 32'(seed_k_q);
   assign seed_half_o    = seed_half_q;
   assign seed_base_o    = seed_base_q[31:0];
   assign seed_next_base = seed_base_q + 33'(ROUND);
@@ -151,7 +157,7 @@ module bn_ctrl
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q      <= S_IDLE;
-      seed_k_q     <= 6'(SEED_END);
+      seed_k_q     <= SKW'(SEED_END);
       seed_half_q  <= 1'b0;
       seed_base_q  <= '0;
       b_q          <= '0;

@@ -39,11 +39,12 @@ module bn_lane
   input  logic               tbl_ext_i,
   input  logic [TAW-1:0]     tbl_ext_addr_i,
   output logic [16:0]        tbl_rdata_o,
-  // seeding of the next round's streams: request for sample b of this lane
-  input  logic               seed_valid_i,
-  input  logic               seed_half_i,   // held while the requests are in flight
-  input  logic [63:0]        seed_i,
-  input  logic [31:0]        seed_id_i,     // stream id of the sample (lane offset included)
+  // seeding of the next round's streams (the seeder in bn_sampler): the state of
+  // sample seed_b_i of this lane
+  input  logic               seed_we_i,
+  input  logic               seed_half_i,   // held while the seeds arrive
+  input  logic [BW-1:0]      seed_b_i,
+  input  logic [127:0]       seed_state_i,
   // schedule
   input  cmd_t               cmd_i,
   input  logic [BW:0]        n_active_i,   // samples b < n_active_i exist in this round
@@ -74,23 +75,6 @@ module bn_lane
   logic [23:0]    f_mem   [BATCH];
   logic [CW-1:0]  count_mem [1 << (VIW + KW)];
 
-  // ---------------------------------------------------------------- seeding
-  // One splitmix64 seeder per lane, pipelined: the BATCH states of the next round
-  // take BATCH + LATENCY cycles, hidden behind the current round.
-  logic         seeded_valid;
-  logic [31:0]  seeded_id;
-  logic [127:0] seeded_state;
-
-  npq_stream_seed u_seed (
-    .clk_i, .rst_ni,
-    .valid_i (seed_valid_i),
-    .seed_i,
-    .id_i    (seed_id_i),
-    .valid_o (seeded_valid),
-    .id_o    (seeded_id),
-    .state_o (seeded_state)
-  );
-
   // ---------------------------------------------------------------- stage A
   logic [127:0] st_cur;
   logic [31:0]  r_a;
@@ -100,12 +84,11 @@ module bn_lane
   assign r_a    = npq_pkg::xoshiro_draw(st_cur[63:32]);
   assign draw_a = cmd_i.valid && (cmd_i.spike || (cmd_i.sample && !cmd_i.d.ev));
 
-  // The seeder fills the half that the current round does not use; stream ids
-  // of a lane's batch are BATCH-aligned, so their low bits are the sample slot.
+  // The seeder fills the half that the current round does not use.
   always_ff @(posedge clk_i) begin
-    if (seeded_valid && !seed_half_i)  st_mem0[seeded_id[BW-1:0]] <= seeded_state;
+    if (seed_we_i && !seed_half_i)     st_mem0[seed_b_i] <= seed_state_i;
     else if (draw_a && !cmd_i.half)    st_mem0[cmd_i.b] <= npq_pkg::xoshiro_next(st_cur);
-    if (seeded_valid && seed_half_i)   st_mem1[seeded_id[BW-1:0]] <= seeded_state;
+    if (seed_we_i && seed_half_i)      st_mem1[seed_b_i] <= seed_state_i;
     else if (draw_a && cmd_i.half)     st_mem1[cmd_i.b] <= npq_pkg::xoshiro_next(st_cur);
   end
 
@@ -291,10 +274,9 @@ module bn_lane
   end
 
   // Bits nothing needs: table addresses and variable indices above the build's
-  // TABLE_MAX and V_MAX (the loader keeps them below), the stream id beyond the
-  // slot, the low bits of r, and the command fields stage C does not look at.
+  // TABLE_MAX and V_MAX (the loader keeps them below), the low bits of r, and the command fields stage C does not look at.
   logic unused_ok;
-  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_b[TAW-1:TIW], seeded_id[31:BW], r_a[7:0],
+  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_b[TAW-1:TIW], r_a[7:0],
                        cmd_c.half, cmd_c.readout, cmd_c.rfirst, cmd_i.i, cmd_i.d.parent, cnt_raddr_i,
                        cmd_b.i, cmd_c.i};
 

@@ -5,6 +5,7 @@
 //
 // bn_loader reads and checks the input frame and fills the descriptors and the
 // lanes' table copies; bn_ctrl runs the OFFSET pass and the lockstep schedule;
+// one npq_stream_seed, shared by the lanes, seeds the streams of the next round;
 // each bn_lane samples its batch and keeps its own counts; bn_drain sums the
 // lanes' counts into the output frame.
 module bn_sampler
@@ -79,8 +80,10 @@ module bn_sampler
   logic [P-1:0][BW:0]   n_active;
   logic [LW-1:0]        offset;
   logic                 seed_valid, seed_half;
-  logic [31:0]          seed_base;
-  logic [BW-1:0]        seed_b;
+  logic [31:0]          seed_base, seed_id;
+  logic                 seeded_valid;
+  logic [31:0]          seeded_id, seeded_rel;
+  logic [127:0]         seeded_state;
   logic                 tbl_ext;
   logic [TAW-1:0]       tbl_ext_addr;
   logic [P-1:0][16:0]   tbl_rdata;
@@ -155,7 +158,7 @@ module bn_sampler
     .seed_valid_o    (seed_valid),
     .seed_half_o     (seed_half),
     .seed_base_o     (seed_base),
-    .seed_b_o        (seed_b),
+    .seed_id_o       (seed_id),
     .tbl_ext_o       (tbl_ext),
     .tbl_ext_addr_o  (tbl_ext_addr),
     .tbl_rdata_i     (tbl_rdata[0][15:0]),
@@ -163,6 +166,21 @@ module bn_sampler
     .drain_start_o   (drain_start),
     .drain_done_i    (drain_done)
   );
+
+  // splitmix64 is a few 64-bit products (DSP slices): one seeder, not one per lane.
+  npq_stream_seed u_seed (
+    .clk_i, .rst_ni,
+    .valid_i (seed_valid),
+    .seed_i  (seed),
+    .id_i    (seed_id),
+    .valid_o (seeded_valid),
+    .id_o    (seeded_id),
+    .state_o (seeded_state)
+  );
+
+  // seed_base holds while the seeds of a round are in flight; the id's offset
+  // from it is l * BATCH + b.
+  assign seeded_rel = seeded_id - seed_base;
 
   for (genvar l = 0; l < P; l++) begin : g_lane
     bn_lane #(.TABLE_MAX(TABLE_MAX), .V_MAX(V_MAX)) u_lane (
@@ -173,10 +191,10 @@ module bn_sampler
       .tbl_ext_i      (tbl_ext),
       .tbl_ext_addr_i (tbl_ext_addr),
       .tbl_rdata_o    (tbl_rdata[l]),
-      .seed_valid_i   (seed_valid),
+      .seed_we_i      (seeded_valid && seeded_rel[31:BW] == (32 - BW)'(l)),
       .seed_half_i    (seed_half),
-      .seed_i         (seed),
-      .seed_id_i      (seed_base + 32'(l * BATCH) + 32'(seed_b)),
+      .seed_b_i       (seeded_rel[BW-1:0]),
+      .seed_state_i   (seeded_state),
       .cmd_i          (cmd),
       .n_active_i     (n_active[l]),
       .offset_i       (offset),

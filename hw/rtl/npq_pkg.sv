@@ -51,11 +51,13 @@ package npq_pkg;
 
   // States are {s3, s2, s1, s0} with s0 in bits [31:0] (spec §1.1).
   // The draw of a state depends on s1 only: pass state[63:32].
+  // The products by 5 and 9 are written as shift-and-add: as `*` they would each
+  // take DSP slices, in every lane.
   function automatic logic [31:0] xoshiro_draw(input logic [31:0] s1);
     logic [31:0] x;
-    x = s1 * 32'd5;
+    x = (s1 << 2) + s1;
     x = {x[24:0], x[31:25]};
-    return x * 32'd9;
+    return (x << 3) + x;
   endfunction
 
   // The state after one draw.
