@@ -221,6 +221,23 @@ module bm_core #(
   end
 
   // ---------------------------------------------------------------- memories
+  // One write port per per-neuron memory, so that they map to RAM: C_INIT clears ζ
+  // and the spike count and the seeder fills the RNG states, U writes them back
+  // during the sweeps; the two never overlap (the seeder is done before C_SWEEP and
+  // the pipeline is empty outside it).
+  logic                neuron_we, rng_we;
+  logic [KW-1:0]       neuron_addr, rng_addr;
+  logic [7:0]          zeta_wdata;
+  logic [31:0]         spike_wdata;
+  logic [127:0]        rng_wdata;
+  assign neuron_we   = u_valid_q || (state_q == C_INIT && idx_q < (KW+1)'(n_i));
+  assign neuron_addr = u_valid_q ? u_k_q : idx_q[KW-1:0];
+  assign zeta_wdata  = u_valid_q ? zeta_new : 8'd0;
+  assign spike_wdata = u_valid_q ? spike_q + {31'd0, spike && counting} : 32'd0;
+  assign rng_we      = u_valid_q || seeded_valid;
+  assign rng_addr    = u_valid_q ? u_k_q : seeded_id[KW-1:0];
+  assign rng_wdata   = u_valid_q ? xoshiro_next(rng_q) : seeded_state;
+
   assign out_k = KW'(out_idx_q >= (KW+2)'(n_i) ? out_idx_q - (KW+2)'(n_i) : out_idx_q);
 
   always_ff @(posedge clk_i) begin
@@ -235,16 +252,11 @@ module bm_core #(
     zeta_q  <= zeta_mem[t_k_q];
     rng_q   <= rng_mem[t_k_q];
     spike_q <= spike_mem[state_q == C_OUT ? out_k : t_k_q];
-    if (state_q == C_INIT && idx_q < (KW+1)'(n_i)) begin
-      zeta_mem[idx_q[KW-1:0]]  <= 8'd0;
-      spike_mem[idx_q[KW-1:0]] <= 32'd0;
+    if (neuron_we) begin
+      zeta_mem[neuron_addr]  <= zeta_wdata;
+      spike_mem[neuron_addr] <= spike_wdata;
     end
-    if (seeded_valid) rng_mem[seeded_id[KW-1:0]] <= seeded_state;
-    if (u_valid_q) begin
-      zeta_mem[u_k_q]  <= zeta_new;
-      rng_mem[u_k_q]   <= xoshiro_next(rng_q);
-      spike_mem[u_k_q] <= spike_q + {31'd0, spike && counting};
-    end
+    if (rng_we) rng_mem[rng_addr] <= rng_wdata;
   end
 
   // Lanes' on-count port: cleared in C_INIT, accumulated in C_REC_ON, read in C_OUT.
