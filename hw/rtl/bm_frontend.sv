@@ -348,10 +348,15 @@ module bm_frontend #(
                 prev_end_q <= low;
                 if (32'(low) < 32'(n_q)) cstart_q[low[KW-1:0]] <= 1'b1;
               end
-              F_CMASK: for (int unsigned b = 0; b < 32; b++)
-                if (count_q * 32 + b < 32'(n_q)) cmask_q[count_q * 32 + b] <= word[b];
-              F_CVAL: for (int unsigned b = 0; b < 32; b++)
-                if (count_q * 32 + b < 32'(n_q)) cval_q[count_q * 32 + b] <= word[b];
+              // word w holds neurons 32w..32w+31; constant bit indices keep this a
+              // plain word write (an index computed from count_q makes yosys build
+              // a 32-bit barrel shifter per bit)
+              F_CMASK: for (int unsigned w = 0; w < N_MAX / 32; w++)
+                if (count_q == w) for (int unsigned b = 0; b < 32; b++)
+                  if (w * 32 + b < 32'(n_q)) cmask_q[w * 32 + b] <= word[b];
+              F_CVAL: for (int unsigned w = 0; w < N_MAX / 32; w++)
+                if (count_q == w) for (int unsigned b = 0; b < 32; b++)
+                  if (w * 32 + b < 32'(n_q)) cval_q[w * 32 + b] <= word[b];
               F_SWEEPS: sweeps_q <= word;
               F_BURN:   burn_q   <= word;
               F_THIN:   thin_q   <= word;
