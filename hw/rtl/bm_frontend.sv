@@ -107,6 +107,12 @@ module bm_frontend #(
   assign {sweeps_thin_hi, sweeps_thin_lo} = 64'(sweeps_q) * 64'(word);
   assign too_many_sweeps = sweeps_thin_hi != '0;
 
+  // the bits of a clamp mask/value word that name neurons below N
+  logic [31:0] word_keep;
+  always_comb begin
+    for (int unsigned b = 0; b < 32; b++) word_keep[b] = count_q * 32 + b < 32'(n_q);
+  end
+
   logic    last_of_field;
   status_e check;
   logic    final_word;
@@ -348,15 +354,13 @@ module bm_frontend #(
                 prev_end_q <= low;
                 if (32'(low) < 32'(n_q)) cstart_q[low[KW-1:0]] <= 1'b1;
               end
-              // word w holds neurons 32w..32w+31; constant bit indices keep this a
-              // plain word write (an index computed from count_q makes yosys build
-              // a 32-bit barrel shifter per bit)
+              // word w holds neurons 32w..32w+31, written whole at a constant offset
+              // (a bit index computed from count_q makes yosys build a 32-bit barrel
+              // shifter per bit); the bits at N and above stay 0 as cleared at start
               F_CMASK: for (int unsigned w = 0; w < N_MAX / 32; w++)
-                if (count_q == w) for (int unsigned b = 0; b < 32; b++)
-                  if (w * 32 + b < 32'(n_q)) cmask_q[w * 32 + b] <= word[b];
+                if (count_q == w) cmask_q[w * 32 +: 32] <= word & word_keep;
               F_CVAL: for (int unsigned w = 0; w < N_MAX / 32; w++)
-                if (count_q == w) for (int unsigned b = 0; b < 32; b++)
-                  if (w * 32 + b < 32'(n_q)) cval_q[w * 32 + b] <= word[b];
+                if (count_q == w) cval_q[w * 32 +: 32] <= word & word_keep;
               F_SWEEPS: sweeps_q <= word;
               F_BURN:   burn_q   <= word;
               F_THIN:   thin_q   <= word;
