@@ -59,6 +59,16 @@ def edge_model() -> BNKernelModel:
     return BNKernelModel(names, states, cards, parents, evidence, base, np.concatenate(chunks))
 
 
+def two_variable_model() -> BNKernelModel:
+    """a -> b, cards 2 and 3: with T = 1, V + T = 3 is below P = 4, so each round
+    ends before the shared seeder has the next round's P * 16 states."""
+    probs_a = np.array([[0.3, 0.7]])
+    probs_b = np.array([[0.2, 0.5, 0.3], [0.6, 0.1, 0.3]])
+    table = np.concatenate([cdf_thresholds(probs_a).reshape(-1), cdf_thresholds(probs_b).reshape(-1)])
+    return BNKernelModel(["a", "b"], [["a0", "a1"], ["b0", "b1", "b2"]], [2, 3], [[], [0]],
+                         [-1, -1], [0, 1], table)
+
+
 class BNTB(TB):
     """TB plus the build's lanes and limits, and the reference output of a frame."""
 
@@ -117,6 +127,7 @@ def run_cases() -> list[tuple[str, BNKernelModel, int, int, int, int]]:
         ("asia|xray,dysp", asia_ev, 100, 24, 0xDEADBEEF12345678, 30000),
         ("alarm|3 evidence", alarm_ev, 70, 16, 7, 65535),
         ("edge model", edge_model(), 90, 20, 2**64 - 1, 65535),
+        ("a -> b, T = 1, 3 rounds at P = 4", two_variable_model(), 150, 1, 9, 65535),
     ]
 
 
