@@ -401,10 +401,9 @@ yosys reads a subset of SystemVerilog; the tool rewrites copies of the sources
 
 **Throughput projection** (steady state, from the loop structure measured in
 simulation, docs/rtl.md and bn_ctrl.sv):
-* `bm_sampler`: cycles per sweep = N·(⌈N/P⌉ + 2) + 4 for a dense machine of
-  N = N_MAX = 256 neurons (one colour per neuron; sparse machines save the 2
-  bubbles per colour). One sample = one sweep; neuron-updates/ns =
-  N · f / cycles per sweep / 10⁹.
+* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 4 for N = N_MAX = 256 neurons, dense
+  or sparse (colours follow each other without bubbles while ⌈N/P⌉ ≥ 2). One
+  sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
 * `bn_sampler`: a round of 16·P sample neurons takes 16·(V + T) + 1 cycles; the
   projection uses alarm (V = {bn_v}) and the default window T = {bn_t}. One sample = one
   sample neuron; its V variable draws and T spike steps count as V + T neuron
