@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
+from ..npz import open_npz
 
 DEFAULT_RATE = 0.1   # spikes per neuron per time step, when no rate is given
 
@@ -279,11 +280,7 @@ def load_network(path: str | Path) -> Network:
 def _load_trained(path: Path) -> Network:
     """Per-layer arrays layer{i}_W (+ optional layer{i}_W_rec) of a trained network;
     synaptic delays (layer{i}_delay) do not change the mapping and are not read."""
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        raise ModelError(f"{path}: not a network file ({exc})") from None
-    with archive:
+    with open_npz(path, "a trained network") as archive:
         count = 0
         while f"layer{count}_W" in archive.files:
             count += 1

@@ -6,12 +6,11 @@ neuron k and trusts the host on symmetry.
 """
 from __future__ import annotations
 
-import os
-import zipfile
 
 import numpy as np
 
 from ..errors import ModelError
+from ..npz import open_npz
 
 SYMMETRY_ATOL = 1e-12
 
@@ -123,15 +122,7 @@ class BoltzmannMachine:
     @classmethod
     def load(cls, path) -> "BoltzmannMachine":
         """Read a machine saved by `save` (an .npz with arrays W and b)."""
-        if not os.path.isfile(path):
-            raise ModelError(f"Boltzmann machine file not found: {path}")
-        try:
-            archive = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, zipfile.BadZipFile) as exc:
-            raise ModelError(f"{path} is not a readable .npz file: {exc}") from None
-        if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise ModelError(f"{path} is a single .npy array, expected an .npz with arrays W and b")
-        with archive:
+        with open_npz(path, "a Boltzmann machine (arrays W and b)") as archive:
             missing = [key for key in ("W", "b") if key not in archive.files]
             if missing:
                 raise ModelError(f"{path} lacks array(s) {', '.join(missing)}; it has {archive.files}")

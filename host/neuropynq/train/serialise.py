@@ -13,12 +13,11 @@ File format (an .npz, read with numpy alone):
 from __future__ import annotations
 
 import json
-import os
-import zipfile
 
 import numpy as np
 
 from ..errors import ModelError
+from ..npz import open_npz
 from .layers import Dense, Recurrent
 from .network import Network
 from .neurons import neuron_from_description
@@ -74,15 +73,7 @@ def _array(archive, path, key: str, shape: tuple) -> np.ndarray:
 
 def load_network(path) -> Network:
     """Rebuild a network written by `save_network`."""
-    if not os.path.isfile(path):
-        raise ModelError(f"network file not found: {path}")
-    try:
-        archive = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"{path} is not a readable .npz file: {exc}") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ModelError(f"{path} is a single .npy array, expected a saved network (.npz)")
-    with archive:
+    with open_npz(path, "a saved network") as archive:
         if "meta" not in archive.files:
             raise ModelError(f"{path} has no `meta` entry; it is not a saved network")
         try:
