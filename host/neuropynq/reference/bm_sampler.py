@@ -123,18 +123,26 @@ def _draw_blocks(streams: Streams, count: int, shift: int):
         count -= rows
 
 
-class _ScalarEngine:
+class _Engine:
+    """What both engines share: the size, the spike rule, τ, and each free neuron's
+    position in a sweep's row of draws (−1 for clamped neurons)."""
+
+    def __init__(self, W, free, rule, tau: int) -> None:
+        self.n = W.shape[0]
+        self.rule = rule
+        self.tau = tau
+        self.position = np.full(self.n, -1, dtype=np.int64)
+        self.position[free] = np.arange(free.size)
+
+
+class _ScalarEngine(_Engine):
     """State in Python scalars: ζ, and each free neuron's potential u, kept up to date as
     neighbours flip (exact for integer W)."""
 
     def __init__(self, W, b, colours, free, z0, rule, tau: int) -> None:
-        self.n = W.shape[0]
-        self.rule = rule
-        self.tau = tau
-        position = np.full(self.n, -1, dtype=np.int64)
-        position[free] = np.arange(free.size)
+        super().__init__(W, free, rule, tau)
         # Neurons as positions 0…F−1 in the draw row; a colour is a tuple of positions.
-        self.colours = [tuple(position[c].tolist()) for c in colours]
+        self.colours = [tuple(self.position[c].tolist()) for c in colours]
         self.neuron = free.tolist()
         self.u = (b[free] + W[free] @ z0).tolist()
         # Neuron k turning on (off) adds (subtracts) W[j, k] to u_j; only free j matter.
@@ -200,17 +208,13 @@ class _ScalarEngine:
         return np.unpackbits(bits, axis=1, bitorder="little")[:, :self.n]
 
 
-class _VectorEngine:
+class _VectorEngine(_Engine):
     """State in numpy arrays; a colour's potentials are recomputed from its rows of W
     (in float64, exact for Q5.10 integers: |u| < 2^26)."""
 
     def __init__(self, W, b, colours, free, z0, rule, tau: int) -> None:
-        self.n = W.shape[0]
-        self.rule = rule
-        self.tau = tau
-        position = np.full(self.n, -1, dtype=np.int64)
-        position[free] = np.arange(free.size)
-        self.colours = [(c, position[c], W[c].astype(np.float64), b[c].astype(np.float64))
+        super().__init__(W, free, rule, tau)
+        self.colours = [(c, self.position[c], W[c].astype(np.float64), b[c].astype(np.float64))
                         for c in colours]
         self.z = z0.astype(np.float64)
         self.zeta = np.zeros(self.n, dtype=np.int64)
