@@ -68,6 +68,14 @@ class LIF:
         buffers are taken from `reuse` when the shape matches."""
         return Trajectory(spikes, self.adaptive, reuse)
 
+    def _fire(self, margin: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """Spikes into `out`: the Heaviside of the margin, or its smooth primitive (the
+        surrogate's integral) when gradient checks need differentiable spikes."""
+        if self.smooth:
+            out[...] = self.surrogate.primitive(margin)
+            return out
+        return np.greater_equal(margin, 0.0, out=out)
+
     def step(self, t: int, current: np.ndarray, state: tuple, run: "Trajectory") -> tuple:
         """Step t from input current I[t]: writes u − θ, s (and θ) of step t into
         `run` and returns the state after the step."""
@@ -83,11 +91,7 @@ class LIF:
         u = h * self.beta
         u += current
         margin = np.subtract(u, theta, out=run.margin[t])
-        if self.smooth:
-            s = run.spikes[t]
-            s[...] = self.surrogate.primitive(margin)
-        else:
-            s = np.greater_equal(margin, 0.0, out=run.spikes[t])
+        s = self._fire(margin, run.spikes[t])
         if self.reset == "subtract":
             h = theta * s
             np.subtract(u, h, out=h)
@@ -144,11 +148,7 @@ class LIF:
             for t in range(start, stop):
                 margin = run.margin[t]
                 margin += carry
-                if self.smooth:
-                    s = run.spikes[t]
-                    s[...] = self.surrogate.primitive(margin)
-                else:
-                    s = np.greater_equal(margin, 0.0, out=run.spikes[t])
+                s = self._fire(margin, run.spikes[t])
                 if self.reset == "subtract":
                     np.multiply(s, -theta, out=carry)        # h − θ = u − θ·s − θ = margin − θ·s
                     carry += margin
