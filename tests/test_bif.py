@@ -8,7 +8,12 @@ from neuropynq.models.bayesnet import BayesNet
 # bnlearn's free-parameter counts for its repository networks.
 BNLEARN_PARAMETERS = {"alarm": 509, "asia": 18, "cancer": 10, "child": 230, "earthquake": 10,
                       "hailfinder": 2656, "hepar2": 1453, "insurance": 1008, "sachs": 178,
-                      "survey": 21, "water": 10083, "win95pts": 574}
+                      "survey": 21, "water": 10083, "win95pts": 574,
+                      "andes": 1157, "barley": 114005, "diabetes": 429409, "link": 14211,
+                      "mildew": 540150, "munin": 80592, "pigs": 5618,
+                      # bnlearn's page says 77155; its BIF file's own tables hold 72079
+                      # (counted independently from the variable and probability headers).
+                      "pathfinder": 72079}
 
 # A -> C <- B with the rows of C out of canonical order, a property line,
 # comments, a quoted state and a state name with punctuation-like characters.
