@@ -119,3 +119,46 @@ def prototype_patterns(prototypes, samples: int, noise: float = 0.05,
     labels = np.arange(samples) % prototypes.shape[0]
     values = prototypes[labels] + noise * rng.standard_normal((samples, prototypes.shape[1]))
     return np.clip(values, 0.0, 1.0), labels
+
+
+def moving_objects_events(samples: int, size: int = 16, steps: int = 16, object_size: int = 3,
+                          noise: float = 0.01, bursts: int = 0, burst_noise: float = 0.3,
+                          seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Event-camera-like streams of a bright square moving one pixel per step, shape
+    (T, samples, 2, size, size): channel 0 holds ON events (a pixel turned on since the
+    last step), channel 1 OFF events. Class = direction (0 right, 1 left, 2 down,
+    3 up; classes cycle over samples); the start is random with the whole path inside
+    the frame. Every pixel also fires a spurious event of either polarity with
+    probability `noise` per step, and `bursts` random steps per sample carry
+    `burst_noise` instead (sensor flicker: frames that carry no information)."""
+    samples, size, steps = (_require_positive(n, v) for n, v in
+                            (("samples", samples), ("size", size), ("steps", steps)))
+    object_size = _require_positive("object_size", object_size)
+    if object_size + steps - 1 > size:
+        raise ModelError(f"a {object_size}-pixel object moving {steps - 1} pixels does not fit a {size}-pixel frame")
+    if not (0 <= noise <= 1 and 0 <= burst_noise <= 1):
+        raise ModelError("noise probabilities must lie in [0, 1]")
+    if not isinstance(bursts, (int, np.integer)) or not 0 <= bursts <= steps:
+        raise ModelError(f"bursts must be a whole number in [0, {steps}], got {bursts!r}")
+    rng = np.random.default_rng(seed)
+    labels = np.arange(samples) % 4
+    travel = steps - 1
+    directions = np.array([(0, 1), (0, -1), (1, 0), (-1, 0)])          # (row, column) per step
+    frames = np.zeros((steps + 1, samples, size, size), dtype=bool)     # occupancy, one frame before t = 0
+    for s, label in enumerate(labels):
+        dr, dc = directions[label]
+        low_r, high_r = (travel if dr < 0 else 0), size - object_size - (travel if dr > 0 else 0)
+        low_c, high_c = (travel if dc < 0 else 0), size - object_size - (travel if dc > 0 else 0)
+        r0, c0 = rng.integers(low_r, high_r + 1), rng.integers(low_c, high_c + 1)
+        for t in range(steps):
+            r, c = r0 + dr * t, c0 + dc * t
+            frames[t + 1, s, r:r + object_size, c:c + object_size] = True
+    frames[0] = frames[1]                  # the object is already there before the first step
+    events = np.zeros((steps, samples, 2, size, size))
+    events[:, :, 0] = frames[1:] & ~frames[:-1]
+    events[:, :, 1] = frames[:-1] & ~frames[1:]
+    rate = np.full((steps, samples), noise)
+    for s in range(samples):
+        rate[rng.choice(steps, size=bursts, replace=False), s] = burst_noise
+    spurious = rng.random(events.shape) < rate[:, :, None, None, None] / 2     # either polarity
+    return np.maximum(events, spurious), labels

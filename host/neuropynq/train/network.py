@@ -18,6 +18,11 @@ class Network:
             if layers[i].n_in != layers[i - 1].n_out:
                 raise ModelError(f"layer {i} expects {layers[i].n_in} inputs but layer {i - 1} "
                                  f"has {layers[i - 1].n_out} neurons")
+            # Layers on (C, H, W) maps (neuropynq.train.conv) must also agree on the shape.
+            given, taken = getattr(layers[i - 1], "out_shape", None), getattr(layers[i], "in_shape", None)
+            if given is not None and taken is not None and tuple(given) != tuple(taken):
+                raise ModelError(f"layer {i} expects inputs of shape {tuple(taken)} but layer {i - 1} "
+                                 f"gives {tuple(given)}")
         self.layers = list(layers)
 
     @property
@@ -36,7 +41,8 @@ class Network:
             p.grad[...] = 0.0
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        """Output spikes (T, batch, n_out) for input spikes x (T, batch, n_in)."""
+        """Output spikes (T, batch, n_out) for input spikes x (T, batch, n_in) (or
+        (T, batch, C, H, W) for a network that starts with a convolution)."""
         for layer in self.layers:
             x = layer.forward(x)
         return x
@@ -50,7 +56,8 @@ class Network:
     def set_smooth(self, smooth: bool) -> None:
         """Spike with the surrogates' smooth primitives (True) or the step (False)."""
         for layer in self.layers:
-            layer.neuron.smooth = smooth
+            if hasattr(layer, "neuron"):          # pooling and reshaping layers have no neurons
+                layer.neuron.smooth = smooth
 
     def synaptic_operations(self, x: np.ndarray) -> int:
         """Synaptic events of one forward pass on x: every spike arriving at a layer

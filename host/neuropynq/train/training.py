@@ -9,8 +9,10 @@ from .network import Network
 
 
 def _check_data(net: Network, x: np.ndarray, y: np.ndarray) -> None:
-    if x.ndim != 3 or x.shape[2] != net.n_in:
-        raise ModelError(f"inputs must have shape (T, samples, {net.n_in}), got {x.shape}")
+    # A network starting with a convolution takes (T, samples, C, H, W).
+    expected = tuple(getattr(net.layers[0], "in_shape", (net.n_in,)))
+    if x.ndim < 3 or x.shape[2:] != expected:
+        raise ModelError(f"inputs must have shape (T, samples, {', '.join(map(str, expected))}), got {x.shape}")
     if y.shape != (x.shape[1],):
         raise ModelError(f"labels must have shape ({x.shape[1]},), got {y.shape}")
 
