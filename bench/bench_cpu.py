@@ -1,26 +1,34 @@
 """Throughput of the `cpu` backend (the HLS kernels compiled natively) against the
 numpy reference (`ref`) and against a plain hand-written C++ loop doing the same
 arithmetic (compiled here with the same -O3; its counts are checked equal to the
-kernel's, so the comparison is like for like). One core; only the kernel run is
-timed, best of a few repeats (CPU time of this process).
+kernel's, so the comparison is like for like). One core (threads=1); only the kernel
+run is timed, best of a few repeats (CPU time of this process).
 
 Then the hardware view: cycles per sample (bn) and per sweep (bm) estimated from
 the kernels' loop structure (trip counts x II, see `bn_cycles_per_sample` and
 `bm_cycles_per_sweep`) for P = 1, 4, 16.
 
-    python bench/bench_cpu.py
+Then thread scaling of bn runs (`CpuBackend(threads=N)` splits the samples): wall
+time with N threads against one, in alternating rounds so a busy machine slows both
+alike; the range over rounds is printed, with the load average, and the CPU time N
+threads spend against one (the cost of splitting, which bounds the speed-up on idle
+cores at N / that ratio).
+
+    python bench/bench_cpu.py [throughput] [cycles] [threads]    (default: all three)
 """
 from __future__ import annotations
 
 import ctypes
+import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 from neuropynq import BayesNet, BoltzmannMachine
-from neuropynq.backends.cpu import CpuBackend, FLAGS, cache_dir
+from neuropynq.backends.cpu import CpuBackend, FLAGS, cache_dir, default_threads
 from neuropynq.backends.ref import RefBackend
 from neuropynq.framing import join_u64, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel
@@ -39,6 +47,10 @@ BM_BURN_IN = 10
 BN_BATCH_HW = 32        # NPQ_BN_BATCH of the hardware build (hls/include/npq_config.h)
 PIPELINE_DEPTH = 12     # cycles to fill a pipelined loop (a typical Vitis depth at 250 MHz)
 LANES = (1, 4, 16)
+# Thread scaling: network, evidence, samples (window 256).
+THREAD_CASES = [("alarm", {}, 65536), ("alarm", {"BP": "LOW", "CVP": "LOW", "HRBP": "HIGH"}, 1 << 20),
+                ("hailfinder", {}, 262144)]
+THREAD_ROUNDS = 7
 
 # The straightforward C++ a programmer would write for the same arithmetic: one
 # sample (one neuron update) at a time, no batching, no lanes.
@@ -260,11 +272,49 @@ def print_cycles() -> None:
             f"{bm_cycles_per_sweep(n, p, degree):12.0f}" for p in LANES))
 
 
-def main() -> None:
-    cpu, ref, plain = CpuBackend(), RefBackend(), plain_library()
-    print_throughput(bn_rows(cpu, ref, plain) + bm_rows(cpu, ref, plain))
-    print_cycles()
+def _timed(run) -> tuple[float, float]:
+    """(wall, CPU) seconds of one call."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    run()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def print_thread_scaling() -> None:
+    cores = default_threads()
+    counts = sorted({1, 2, cores})
+    print(f"\nbn thread scaling on {cores} cores (load average {os.getloadavg()[0]:.1f} at start): "
+          f"wall speed-up over 1 thread, min / median / max of {THREAD_ROUNDS} rounds; "
+          "CPU time ratio = CPU seconds of N threads / of 1")
+    print(f"{'workload':<44}{'threads':>8}{'speed-up min':>14}{'median':>8}{'max':>8}{'CPU ratio':>11}")
+    for name, evidence, samples in THREAD_CASES:
+        model = BNKernelModel.build(BayesNet.from_bif(EXAMPLES / f"{name}.bif"), evidence)
+        frame = model.run_frame(samples, 256, 1, rate_to_rmax(0.5))
+        backends = {n: CpuBackend(n) for n in counts}
+        whole = backends[1].execute(frame)
+        for n in counts[1:]:
+            assert np.array_equal(backends[n].execute(frame), whole), "counts depend on the thread count"
+        times = {n: [] for n in counts}
+        for _ in range(THREAD_ROUNDS):
+            for n in counts:
+                times[n].append(_timed(lambda: backends[n].execute(frame)))
+        label = f"{name} {'evidence' if evidence else 'prior'} S={samples} T=256"
+        for n in counts[1:]:
+            ups = sorted(w1 / wn for (w1, _), (wn, _) in zip(times[1], times[n]))
+            cpu_ratio = np.median([c for _, c in times[n]]) / np.median([c for _, c in times[1]])
+            print(f"{label:<44}{n:>8}{ups[0]:>13.2f}x{np.median(ups):>7.2f}x{ups[-1]:>7.2f}x{cpu_ratio:>11.2f}")
+            label = ""
+    print(f"target: speed-up >= 0.8 x cores = {0.8 * cores:.1f}x at S >= 65536 (on idle cores)")
+
+
+def main(sections=("throughput", "cycles", "threads")) -> None:
+    if "throughput" in sections:
+        cpu, ref, plain = CpuBackend(1), RefBackend(), plain_library()
+        print_throughput(bn_rows(cpu, ref, plain) + bm_rows(cpu, ref, plain))
+    if "cycles" in sections:
+        print_cycles()
+    if "threads" in sections:
+        print_thread_scaling()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:] or ("throughput", "cycles", "threads"))

@@ -30,6 +30,14 @@ def seed_state(seed: int, stream: int) -> tuple[int, int, int, int]:
     return (1, 0, 0, 0) if s == (0, 0, 0, 0) else s
 
 
+def shifted_seed(seed: int, first: int) -> int:
+    """The seed under which stream id j is stream `first` + j of `seed` (§1.2: stream
+    id j starts from splitmix64 outputs 2j and 2j + 1, i.e. seed + (2j + 1)·GAMMA, so
+    advancing the seed by 2·first·GAMMA renames the streams). A run of samples
+    first … first + n − 1 is then a run of n samples with this seed."""
+    return (seed + 2 * first * GAMMA) & MASK64
+
+
 def _rotl32(x: int, k: int) -> int:
     return ((x << k) | (x >> (32 - k))) & MASK32
 

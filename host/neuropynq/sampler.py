@@ -13,9 +13,13 @@ from .results import BMSamples, Posterior
 
 class Sampler:
     """Runs the kernels on one backend: "ref", "cpu", "fpga", "auto" (the first of
-    fpga, cpu, ref that can run here) or a `Backend` instance."""
+    fpga, cpu, ref that can run here) or a `Backend` instance.
 
-    def __init__(self, backend: str | Backend = "auto"):
+    `threads`: host threads per run on the cpu backend, which splits a Bayesian-network
+    run's samples between them (default: every core); the counts do not depend on it.
+    Other backends ignore it."""
+
+    def __init__(self, backend: str | Backend = "auto", threads: int | None = None):
         self.unavailable: dict[str, str] = {}
         if isinstance(backend, Backend):
             self.backend = backend
@@ -23,6 +27,8 @@ class Sampler:
             self.backend, self.unavailable = auto_backend()
         else:
             self.backend = get_backend(backend)
+        if threads is not None:
+            self.backend = self.backend.with_threads(threads)
 
     def describe(self) -> str:
         """Which backend runs, and why any backend `auto` preferred to it could not."""

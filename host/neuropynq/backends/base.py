@@ -8,6 +8,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..framing import parse_output
 from ..limits import BMLimits, BNLimits
 
@@ -20,6 +21,12 @@ class Backend(ABC):
     @abstractmethod
     def execute(self, frame: np.ndarray) -> np.ndarray:
         """Run one input frame (uint32 words, TLAST on the last) and return the output frame."""
+
+    def with_threads(self, threads: int) -> "Backend":
+        """This backend using `threads` host threads per frame; a backend whose runs
+        cannot be split on the host (ref, fpga) returns itself."""
+        check_threads(threads)
+        return self
 
     def bn_limits(self) -> BNLimits:
         return self._bn_info[0]
@@ -46,3 +53,10 @@ class Backend(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
+
+
+def check_threads(threads) -> int:
+    """`threads` as an int; ParameterError unless it is a positive integer."""
+    if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)) or threads < 1:
+        raise ParameterError(f"threads must be a positive integer, got {threads!r}")
+    return int(threads)

@@ -6,6 +6,14 @@ The library is built on first use into a cache directory ($NEUROPYNQ_CACHE, else
 build/cpu in the repository) under a name that hashes the sources and headers, the
 flags, the compiler version and the CPU's features, so an edit to any kernel file
 triggers a rebuild. $CXX picks the compiler (default g++).
+
+Threads: a bn RUN frame is split into contiguous sample ranges, one per thread, each
+run as a frame of its own whose seed renames the streams (`rng.shifted_seed`), and
+the count words are summed. Every sample owns its stream (spec §1.2), so the output
+frame is the same word for word whatever the thread count. The kernels keep their
+on-chip arrays in statics, so each thread runs on its own copy of the library
+(dlopen loads a copy under another file name with its own statics). bm frames, INFO
+and anything the split cannot prove equal run whole, on the first copy.
 """
 from __future__ import annotations
 
@@ -17,13 +25,18 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import BackendUnavailable, KernelError
-from ..framing import Status, output_frame
-from .base import Backend
+from ..framing import HEAD_WORDS, MAGIC_BN, OUT_HEAD_WORDS, SPEC_VERSION, Op, Status, join_u64, output_frame, \
+    split_u64
+from ..kernels.bn_model import DESCRIPTOR_WORDS, RUN_PARAM_WORDS
+from ..limits import SPEC_BN_LIMITS
+from ..rng import MASK32, shifted_seed
+from .base import Backend, check_threads
 
 REPO = Path(__file__).resolve().parents[3]
 HLS = REPO / "hls"
@@ -38,10 +51,22 @@ BATCH = 256
 FLAGS = ("-O3", "-march=native", "-std=c++14", "-shared", "-fPIC", "-Wno-unknown-pragmas",
          f"-DNPQ_LANES={LANES}", f"-DNPQ_BN_BATCH={BATCH}")
 RUN_NO_TLAST = 1
+# Fewest samples worth a thread of their own: below this the extra frame load and the
+# thread hand-off cost more than the samples they take off the other threads.
+MIN_SAMPLES_PER_THREAD = 4 * BATCH
 
-# The kernels keep their on-chip arrays in statics: one frame at a time per process.
+# One library copy per thread, each with its own lock: its statics hold one frame at
+# a time. _LOCK guards the list.
 _LOCK = threading.Lock()
-_LIBRARY: ctypes.CDLL | None = None
+_COPIES: list[tuple[ctypes.CDLL, threading.Lock]] = []
+
+
+def default_threads() -> int:
+    """Every core this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:   # no affinity masks on this OS
+        return os.cpu_count() or 1
 
 
 def cache_dir() -> Path:
@@ -112,18 +137,95 @@ def build_library() -> Path:
     return target
 
 
-def _library() -> ctypes.CDLL:
-    global _LIBRARY
+def _load(path: Path) -> ctypes.CDLL:
+    lib = ctypes.CDLL(str(path))
+    lib.npq_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                            ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_uint32)]
+    lib.npq_run.restype = ctypes.c_int
+    lib.npq_take.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+    lib.npq_take.restype = None
+    return lib
+
+
+def _private_copy(library: Path, index: int) -> Path:
+    """Copy `index` of the library file: dlopen loads each file name with statics of its own."""
+    target = library.with_name(f"{library.stem}.{index}{library.suffix}")
+    if not target.is_file():
+        fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+        os.close(fd)
+        shutil.copyfile(library, tmp)
+        os.replace(tmp, target)
+    return target
+
+
+def _copies(n: int) -> list[tuple[ctypes.CDLL, threading.Lock]]:
+    """The first n library copies (loaded on first use; copy 0 is the build itself)."""
     with _LOCK:
-        if _LIBRARY is None:
-            lib = ctypes.CDLL(str(build_library()))
-            lib.npq_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
-                                    ctypes.POINTER(ctypes.c_size_t), ctypes.POINTER(ctypes.c_uint32)]
-            lib.npq_run.restype = ctypes.c_int
-            lib.npq_take.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-            lib.npq_take.restype = None
-            _LIBRARY = lib
-        return _LIBRARY
+        while len(_COPIES) < n:
+            library = build_library()
+            path = library if not _COPIES else _private_copy(library, len(_COPIES))
+            _COPIES.append((_load(path), threading.Lock()))
+        return _COPIES[:n]
+
+
+def _run(copy: tuple[ctypes.CDLL, threading.Lock], words: np.ndarray, flags: np.ndarray | None) -> np.ndarray:
+    lib, lock = copy
+    n_out, status = ctypes.c_size_t(), ctypes.c_uint32()
+    with lock:
+        rc = lib.npq_run(words.ctypes.data, None if flags is None else flags.ctypes.data,
+                         words.size, ctypes.byref(n_out), ctypes.byref(status))
+        if rc == RUN_NO_TLAST:
+            raise KernelError("the input frame has no TLAST where the kernel needs one: "
+                              "it would wait for more words")
+        out = np.empty(n_out.value, dtype=np.uint32)
+        lib.npq_take(out.ctypes.data, out.size)
+    return out
+
+
+def _sample_ranges(words: np.ndarray, threads: int) -> list[tuple[int, int]] | None:
+    """(first, count) of each thread's samples, or None to run the frame whole.
+
+    Only a bn RUN frame of exactly the length its V and TW words give, with samples
+    and window that pass the kernel's checks, is split: every other word is the same
+    in each part, so each part meets every check the whole frame meets and fails any
+    it fails, with the same status. Parts are whole batches (BATCH) but the last."""
+    base = HEAD_WORDS + 2
+    if threads < 2 or words.size < base or tuple(words[:HEAD_WORDS]) != (MAGIC_BN, SPEC_VERSION, Op.RUN):
+        return None
+    n_vars, table_words = int(words[HEAD_WORDS]), int(words[HEAD_WORDS + 1])
+    params = base + DESCRIPTOR_WORDS * n_vars + table_words
+    if words.size != params + RUN_PARAM_WORDS:
+        return None
+    samples, window = int(words[params]), int(words[params + 1])
+    if window == 0 or samples * window > SPEC_BN_LIMITS.st_max:
+        return None
+    parts = min(threads, samples // MIN_SAMPLES_PER_THREAD)
+    if parts < 2:
+        return None
+    batches = -(-samples // BATCH)
+    bounds = [min(samples, (batches * j // parts) * BATCH) for j in range(parts + 1)]
+    return [(a, b - a) for a, b in zip(bounds, bounds[1:])]
+
+
+def _part_frame(words: np.ndarray, first: int, count: int) -> np.ndarray:
+    """The frame running samples first … first + count − 1 of the frame `words`."""
+    part = words.copy()
+    at = part.size - RUN_PARAM_WORDS
+    seed = int(part[at + 2]) | int(part[at + 3]) << 32
+    seed = shifted_seed(seed, first)
+    part[at], part[at + 2], part[at + 3] = count, seed & MASK32, seed >> 32
+    return part
+
+
+def _run_split(words: np.ndarray, ranges: list[tuple[int, int]]) -> np.ndarray:
+    copies = _copies(len(ranges))
+    with ThreadPoolExecutor(len(ranges)) as pool:
+        outs = list(pool.map(lambda job: _run(job[0], _part_frame(words, *job[1]), None),
+                             zip(copies, ranges)))
+    if any(int(out[1]) != Status.OK for out in outs):
+        return outs[0]   # every part fails the same check, as the whole frame would
+    counts = sum(join_u64(out[OUT_HEAD_WORDS:]) for out in outs)
+    return output_frame(Status.OK, split_u64(counts))
 
 
 class CpuBackend(Backend):
@@ -131,8 +233,12 @@ class CpuBackend(Backend):
 
     name = "cpu"
 
-    def __init__(self) -> None:
-        self._lib = _library()
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = default_threads() if threads is None else check_threads(threads)
+        _copies(1)
+
+    def with_threads(self, threads: int) -> "CpuBackend":
+        return CpuBackend(threads)
 
     def execute(self, frame: np.ndarray, last=None) -> np.ndarray:
         """Run one input frame and return the output frame. `last` gives the TLAST flag
@@ -146,13 +252,7 @@ class CpuBackend(Backend):
             flags = np.ascontiguousarray(last, dtype=np.uint8).ravel()
             if flags.size != words.size:
                 raise ValueError(f"last has {flags.size} flags for {words.size} words")
-        n_out, status = ctypes.c_size_t(), ctypes.c_uint32()
-        with _LOCK:
-            rc = self._lib.npq_run(words.ctypes.data, None if flags is None else flags.ctypes.data,
-                                   words.size, ctypes.byref(n_out), ctypes.byref(status))
-            if rc == RUN_NO_TLAST:
-                raise KernelError("the input frame has no TLAST where the kernel needs one: "
-                                  "it would wait for more words")
-            out = np.empty(n_out.value, dtype=np.uint32)
-            self._lib.npq_take(out.ctypes.data, out.size)
-        return out
+        ranges = None if flags is not None else _sample_ranges(words, self.threads)
+        if ranges is None:
+            return _run(_copies(1)[0], words, flags)
+        return _run_split(words, ranges)
