@@ -1,6 +1,7 @@
 """The cpu backend splits a Bayesian-network run's samples over threads: the output
 frame is the ref backend's, word for word, for every thread count; frames the
 split cannot prove equal run whole; the thread count is validated."""
+import json
 import os
 import shutil
 from pathlib import Path
@@ -124,3 +125,18 @@ def test_thread_counts_are_checked_and_default_to_every_core():
             Sampler("cpu", threads=bad)
         with pytest.raises(ParameterError, match="threads must be a positive integer"):
             Sampler("ref", threads=bad)
+
+
+def test_cli_threads_option(capsys):
+    from neuropynq.cli import main
+    args = ["infer", str(EXAMPLES / "asia.bif"), "--evidence", "xray=yes", "--backend", "cpu",
+            "--samples", "5000", "--window", "16", "--json"]
+    outputs = []
+    for threads in ("1", "3"):
+        assert main(args + ["--threads", threads]) == 0
+        outputs.append(json.loads(capsys.readouterr().out)["posterior"])
+    assert outputs[0] == outputs[1]
+    with pytest.raises(SystemExit) as exit_info:
+        main(args + ["--threads", "0"])
+    assert exit_info.value.code == 2
+    assert "threads must be a positive integer, got 0" in capsys.readouterr().err

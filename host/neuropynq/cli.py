@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument("--seed", type=int, default=0)
     infer.add_argument("--rate", type=float, default=0.5, help="maximum firing probability per step")
     infer.add_argument("--backend", default="auto", help="auto, ref, cpu or fpga")
+    infer.add_argument("--threads", type=int, metavar="N",
+                       help="cpu backend: threads sharing the samples (default: every core)")
     infer.set_defaults(run=_infer)
 
     exact = commands.add_parser("exact", help="exact posterior marginals by variable elimination")
@@ -124,7 +126,7 @@ def _infer(args) -> None:
     from .sampler import Sampler
     bn = _load_bn(args.model)
     evidence = parse_assignments(args.evidence, "evidence")
-    sampler = Sampler(args.backend)
+    sampler = Sampler(args.backend, threads=args.threads)
     post = sampler.posterior(bn, evidence, _names(args.query), samples=args.samples,
                              window=args.window, seed=args.seed, rate=args.rate)
     if args.json:
