@@ -12,7 +12,6 @@ HLS_SOURCES  := $(HLS_DIR)/src/bn_sampler.cpp $(HLS_DIR)/src/bm_sampler.cpp $(HL
 HLS_HEADERS  := $(wildcard $(HLS_DIR)/include/*.h $(HLS_DIR)/include/shim/*.h)
 KERNEL       ?= bn_sampler
 BOARD        ?= pynq-z2
-P            ?= 4
 STEPS        ?= csim csynth cosim export
 
 .PHONY: hls-csim hls hls-headers
@@ -38,13 +37,18 @@ hls-csim: $(HLS_GOLDEN)/.stamp $(foreach p,$(HLS_CSIM_P),$(HLS_BUILD)/csim/tb_p$
 # Vitis HLS: vitis_hls (up to 2023.2) or vitis-run (2024.1 on); parameters travel in the environment.
 HLS_TOOL = $(shell command -v vitis_hls 2>/dev/null || command -v vitis-run 2>/dev/null)
 
-# Golden vectors for the Vitis csim/cosim, with INFO answers for this P.
-HLS_VITIS_GOLDEN = $(HLS_BUILD)/golden-p$(P)
-
-hls:  ## Vitis HLS csim, csynth, cosim and IP export (KERNEL=bn_sampler|bm_sampler BOARD=pynq-z2|zcu104|kv260 P=4 STEPS="csim csynth cosim export")
+.PHONY: hls-tool
+hls-tool:
 	@test -n "$(HLS_TOOL)" || { echo "make hls: neither vitis_hls nor vitis-run is on PATH; source Vitis's settings64.sh first (make hls-csim needs only g++)"; exit 1; }
-	$(MAKE) --no-print-directory $(VENV)/.runtime
-	$(PY) $(HLS_DIR)/tb/make_golden.py $(HLS_VITIS_GOLDEN) --lanes $(P)
-	NPQ_KERNEL=$(KERNEL) NPQ_BOARD=$(BOARD) NPQ_LANES=$(P) NPQ_STEPS="$(STEPS)" \
+
+# P is the board's lane count for KERNEL unless given; the golden vectors for the
+# Vitis csim/cosim carry the INFO answers of exactly this build (P and limits).
+hls: hls-tool $(VENV)/.runtime  ## Vitis HLS csim, csynth (fails beyond the device), cosim and IP export (KERNEL=bn_sampler|bm_sampler BOARD=pynq-z2|zcu104|kv260 [P=<lanes>] STEPS="csim csynth cosim export")
+	$(eval HLS_LANES := $(or $(P),$(call board_field,$(KERNEL:_sampler=)_lanes)))
+	$(eval HLS_VITIS_GOLDEN := $(HLS_BUILD)/golden-$(BOARD)-p$(HLS_LANES))
+	@test -n "$(HLS_LANES)" || { echo "make hls: no build of KERNEL '$(KERNEL)' for BOARD '$(BOARD)' (see above)"; exit 1; }
+	$(PY) $(HLS_DIR)/tb/make_golden.py $(HLS_VITIS_GOLDEN) --lanes $(HLS_LANES) \
+	  --bm-n-max $(call board_field,bm_n_max) --bn-table-max $(call board_field,bn_table_max)
+	NPQ_KERNEL=$(KERNEL) NPQ_BOARD=$(BOARD) NPQ_LANES=$(HLS_LANES) NPQ_STEPS="$(STEPS)" \
 	  NPQ_GOLDEN=$(abspath $(HLS_VITIS_GOLDEN)) NPQ_ROOT=$(CURDIR) \
 	  $(if $(findstring vitis-run,$(HLS_TOOL)),$(HLS_TOOL) --mode hls --tcl,$(HLS_TOOL) -f) $(HLS_DIR)/scripts/run_hls.tcl

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from neuropynq.boards import board_build, board_builds
+
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = ROOT / "tests" / "tcl" / "vivado_stubs.tcl"
 BUILD = ROOT / "hw" / "bd" / "build_bitstream.tcl"
@@ -27,21 +29,60 @@ def run_flow(tmp_path, *tclargs, **env_flags):
     return proc, calls
 
 
-@pytest.mark.parametrize("board, part, ps, clock", [
-    ("pynq-z2", "xc7z020clg400-1", "processing_system7:5.5", "PCW_FPGA0_PERIPHERAL_FREQMHZ 100"),
-    ("zcu104", "xczu7ev-ffvc1156-2-e", "zynq_ultra_ps_e:3.5", "PL0_REF_CTRL__FREQMHZ 250"),
-    ("kv260", "xck26-sfvc784-2LV-c", "zynq_ultra_ps_e:3.5", "PL0_REF_CTRL__FREQMHZ 250"),
-])
-def test_each_board_gets_its_part_ps_and_clock(tmp_path, board, part, ps, clock):
+@pytest.mark.parametrize("board", list(board_builds()))
+def test_each_board_gets_its_part_ps_clock_and_dma_width_from_the_table(tmp_path, board):
+    build = board_build(board)
     proc, calls = run_flow(tmp_path, "-board", board)
     assert proc.returncode == 0, proc.stderr
-    assert any(c.startswith("create_project") and f"-part {part}" in c for c in calls)
-    assert any(c.startswith("create_bd_cell") and ps in c for c in calls)
-    assert any(c.startswith("set_property") and clock in c for c in calls)
+    assert any(c.startswith("create_project") and f"-part {build.part}" in c for c in calls)
+    ps = {"ps7": "processing_system7", "zynqmp": "zynq_ultra_ps_e"}[build.ps]
+    # the latest installed version, compared as versions (3.10 > 3.5), not as text
+    assert f"create_bd_cell -type ip -vlnv xilinx.com:ip:{ps}:3.10 ps" in calls
+    clock = {"ps7": "PCW_FPGA0_PERIPHERAL_FREQMHZ", "zynqmp": "PSU__CRL_APB__PL0_REF_CTRL__FREQMHZ"}[build.ps]
+    assert any(c.startswith("set_property") and f"{clock} {build.clock_mhz}" in c for c in calls)
+    assert any(f"CONFIG.c_m_axis_mm2s_tdata_width {build.dma_bits}" in c for c in calls)
     out = tmp_path / "bitstreams" / board
     assert (out / "neuropynq.bit").read_text() == "bitstream\n"
     assert (out / "neuropynq.hwh").exists()
     assert (out / "timing.rpt").exists() and (out / "utilization.rpt").exists()
+
+
+@pytest.mark.parametrize("board, rule, board_part", [
+    ("pynq-z2", "processing_system7", "tul.com.tw:pynq-z2:part0"),
+    ("zcu104", "zynq_ultra_ps_e", "xilinx.com:zcu104:part0"),
+    ("kv260", "zynq_ultra_ps_e", "xilinx.com:kv260_som:part0"),
+])
+def test_ps_automation_and_board_files(tmp_path, board, rule, board_part):
+    proc, calls = run_flow(tmp_path, "-board", board)
+    assert proc.returncode == 0, proc.stderr
+    assert f"get_board_parts -quiet -latest_file_version {board_part}:*" in calls
+    assert f"set_property board_part {board_part}:1.4 proj" in calls
+    ps_rule = [c for c in calls if f"-rule xilinx.com:bd_rule:{rule}" in c]
+    assert len(ps_rule) == 1
+    # DDR and FIXED_IO are ports of the 7-series PS only; the MPSoC gets the board preset alone
+    if rule == "processing_system7":
+        assert 'make_external "FIXED_IO, DDR"' in ps_rule[0] and 'apply_board_preset "1"' in ps_rule[0]
+    else:
+        assert ps_rule[0] == 'apply_bd_automation -rule xilinx.com:bd_rule:zynq_ultra_ps_e -config {apply_board_preset "1"} ps'
+
+
+def test_axi_automation_names_master_slave_and_the_three_clocks(tmp_path):
+    proc, calls = run_flow(tmp_path, "-board", "zcu104", NPQ_STUB_FREQ_HZ=187498125)
+    assert proc.returncode == 0, proc.stderr
+    axi = [c for c in calls if "bd_rule:axi4" in c]
+    assert len(axi) == 8                     # per kernel: 2 AXI4-Lite slaves, 2 DMA masters
+    clock = "{/ps/pl_clk0 (187 MHz)}"        # the frequency the PS really makes
+    for c in axi:
+        assert f"Clk_master {clock} Clk_slave {clock} Clk_xbar {clock}" in c
+        assert " Clk " not in c and "intc_ip Auto" in c
+    lite = [c for c in axi if "Master /ps/M_AXI_HPM0_FPD" in c]
+    assert {c.split()[-1] for c in lite} == {"bn_sampler_dma/S_AXI_LITE", "bn_sampler/s_axi_control",
+                                             "bm_sampler_dma/S_AXI_LITE", "bm_sampler/s_axi_control"}
+    masters = [c for c in axi if "Slave /ps/S_AXI_HP0_FPD" in c]
+    # the first DMA master is connected from the PS slave pin, the others from their own
+    assert [c.split()[-1] for c in masters] == ["/ps/S_AXI_HP0_FPD", "bn_sampler_dma/M_AXI_S2MM",
+                                                "bm_sampler_dma/M_AXI_MM2S", "bm_sampler_dma/M_AXI_S2MM"]
+    assert "Master /bn_sampler_dma/M_AXI_MM2S" in masters[0]
 
 
 def test_both_kernels_are_instantiated_with_the_spec_vlnv_and_a_dma_each(tmp_path):
@@ -49,12 +90,11 @@ def test_both_kernels_are_instantiated_with_the_spec_vlnv_and_a_dma_each(tmp_pat
     assert proc.returncode == 0, proc.stderr
     for kernel in ("bn_sampler", "bm_sampler"):
         assert f"create_bd_cell -type ip -vlnv neuropynq:hls:{kernel}:1.0 {kernel}" in calls
-        assert f"create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:7.1 {kernel}_dma" in calls
+        assert f"create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:3.10 {kernel}_dma" in calls
         assert f"connect_bd_intf_net {kernel}_dma/M_AXIS_MM2S {kernel}/in_r" in calls
         assert f"connect_bd_intf_net {kernel}/out_r {kernel}_dma/S_AXIS_S2MM" in calls
         control = [c for c in calls if c.endswith(f"{kernel}/s_axi_control")]
         assert control and "/ps/M_AXI_GP0" in control[0]
-        assert any(c.endswith(f"{kernel}_dma/M_AXI_MM2S") and "/ps/S_AXI_HP0" in c for c in calls)
     # simple-mode DMA: the driver programs MM2S/S2MM registers directly
     assert any("CONFIG.c_include_sg 0" in c for c in calls)
     assert calls.index("validate_bd_design") < next(
@@ -69,10 +109,13 @@ def test_rtl_twin_uses_its_own_interface_names(tmp_path):
 
 
 @pytest.mark.parametrize("args, flags, message", [
-    (("-board", "zedboard"), {}, "unknown board 'zedboard' (known: kv260 pynq-z2 zcu104)"),
+    (("-board", "zedboard"), {}, "unknown board 'zedboard'; the board builds are pynq-z2, zcu104, kv260"),
     (("-board", "pynq-z2", "-impl", "vhdl"), {}, "unknown IMPL 'vhdl'"),
     (("-bord", "pynq-z2"), {}, "unknown argument -bord"),
-    (("-board", "kv260"), {"NPQ_STUB_NO_BOARD_FILES": 1}, "board files for kv260"),
+    (("-board", "kv260"), {"NPQ_STUB_NO_BOARD_FILES": 1},
+     "board files for kv260 (xilinx.com:kv260_som:part0:*) are not installed"),
+    (("-board", "zcu104"), {"NPQ_STUB_NO_XILINX_IP": 1},
+     "IP xilinx.com:ip:zynq_ultra_ps_e is not in this Vivado's IP catalog"),
     (("-board", "pynq-z2"), {"NPQ_STUB_NO_IP": 1}, "run 'make hls KERNEL=bn_sampler' first"),
     (("-board", "pynq-z2"), {"NPQ_STUB_SLACK": -0.3}, "timing not met on pynq-z2: WNS -0.3 ns"),
 ])

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from neuropynq.boards import board_build, board_builds
+
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = ROOT / "tests" / "tcl" / "vivado_stubs.tcl"
 PACKAGE = ROOT / "hw" / "bd" / "package_rtl_ip.tcl"
@@ -40,7 +42,7 @@ def rtl_dir(tmp_path):
 
 
 def test_twin_is_packaged_with_the_hls_vlnv_and_only_its_sources(tmp_path, rtl_dir):
-    proc, calls = package(tmp_path, rtl_dir, "-kernel", "bn_sampler", "-lanes", "8")
+    proc, calls = package(tmp_path, rtl_dir, "-kernel", "bn_sampler", "-board", "zcu104", "-lanes", "8")
     assert proc.returncode == 0, proc.stderr
     assert "neuropynq:hls:bn_sampler:1.0" in proc.stdout
     read = next(c for c in calls if c.startswith("read_verilog"))
@@ -49,9 +51,22 @@ def test_twin_is_packaged_with_the_hls_vlnv_and_only_its_sources(tmp_path, rtl_d
     assert sorted(files) == ["bn_lane.sv", "bn_sampler.sv", "npq_axil_ctrl.sv", "npq_pkg.sv"]
     package_call = next(c for c in calls if c.startswith("ipx::package_project"))
     assert "-vendor neuropynq -library hls" in package_call
-    assert any("generic P=8" in c for c in calls)
+    limits = board_build("zcu104").bn_limits
+    assert f"set_property generic {{P=8 V_MAX={limits.v_max} CARD_MAX={limits.card_max} " \
+           f"PARENTS_MAX={limits.parents_max} TABLE_MAX={limits.table_max}}} sources_1" in calls
+    assert f"create_project -in_memory -part {board_build('zcu104').part}" in calls
     assert any("name bn_sampler version 1.0" in c for c in calls)
     assert calls[-1] == "ipx::save_core core"
+
+
+@pytest.mark.parametrize("board", list(board_builds()))
+def test_twin_parameters_default_to_the_board_build(tmp_path, rtl_dir, board):
+    build = board_build(board)
+    proc, calls = package(tmp_path, rtl_dir, "-kernel", "bm_sampler", "-board", board)
+    assert proc.returncode == 0, proc.stderr
+    generic = " ".join(f"{k}={v}" for k, v in build.twin_parameters("bm_sampler").items())
+    assert f"set_property generic {{{generic}}} sources_1" in calls
+    assert f"create_project -in_memory -part {build.part}" in calls
 
 
 def test_every_top_level_port_is_mapped_to_a_bus_interface(tmp_path, rtl_dir):
@@ -67,6 +82,8 @@ def test_every_top_level_port_is_mapped_to_a_bus_interface(tmp_path, rtl_dir):
 
 @pytest.mark.parametrize("args, message", [
     (("-kernel", "fft"), "unknown kernel 'fft'"),
+    (("-kernel", "bn_sampler", "-board", "zedboard"), "unknown board 'zedboard'"),
+    (("-kernel", "bn_sampler", "-lanes", "0"), "-lanes must be a positive integer"),
     (("-kernel", "bn_sampler", "-rtl", "/nonexistent"), "no SystemVerilog sources for bn_sampler"),
 ])
 def test_packaging_failures_are_named(tmp_path, rtl_dir, args, message):

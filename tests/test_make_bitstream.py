@@ -2,10 +2,13 @@
 script to source; with (stand-in) tools it runs HLS export then the Vivado flow."""
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from neuropynq.boards import board_build
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,7 +23,6 @@ def make(*args, path="/usr/bin:/bin"):
 
 @pytest.mark.parametrize("args, message", [
     ((), "vivado is not on PATH; source <Xilinx>/Vivado/<version>/settings64.sh"),
-    (("BOARD=zedboard",), "unknown BOARD 'zedboard'"),
     (("IMPL=vhdl",), "IMPL must be hls or rtl"),
 ])
 def test_without_tools_it_fails_fast_and_says_why(args, message):
@@ -32,30 +34,49 @@ def test_without_tools_it_fails_fast_and_says_why(args, message):
 
 @pytest.fixture
 def fake_tools(tmp_path):
+    """Stand-in vivado and vitis_hls that print their command line and NPQ_* environment,
+    this interpreter as the venv's python (a stamp newer than pyproject.toml stands
+    for the installed venv)."""
     for tool in ("vivado", "vitis_hls"):
-        exe = tmp_path / tool
-        exe.write_text("#!/bin/sh\nexit 0\n")
+        exe = tmp_path / "bin" / tool
+        exe.parent.mkdir(exist_ok=True)
+        exe.write_text(f"#!/bin/sh\necho \"{tool}: $*\"\nenv | grep '^NPQ_' | sort\n")
         exe.chmod(0o755)
-    return f"{tmp_path}:/usr/bin:/bin"
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / ".runtime").touch()
+    return {"path": f"{tmp_path / 'bin'}:/usr/bin:/bin",
+            "args": (f"VENV={tmp_path / 'venv'}", f"PY={sys.executable}")}
 
 
-def test_hls_flow_exports_both_kernels_then_builds_the_board(fake_tools):
-    proc, _ = make("-n", "bitstream", "BOARD=zcu104", "P=8", path=fake_tools)
+def test_an_unknown_board_is_named_before_any_tool_runs(fake_tools):
+    proc, _ = make("bitstream", "BOARD=zedboard", *fake_tools["args"], path=fake_tools["path"])
+    assert proc.returncode != 0
+    assert "unknown board 'zedboard'; the board builds are pynq-z2, zcu104, kv260" in proc.stderr
+    assert "vivado:" not in proc.stdout and "vitis_hls:" not in proc.stdout
+
+
+def test_hls_flow_exports_both_kernels_at_the_boards_lanes_then_builds_the_board(fake_tools):
+    build = board_build("zcu104")
+    proc, _ = make("-n", "bitstream", "BOARD=zcu104", *fake_tools["args"], path=fake_tools["path"])
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    bn, bm = out.index("NPQ_KERNEL=bn_sampler"), out.index("NPQ_KERNEL=bm_sampler")
-    vivado = out.index("hw/bd/build_bitstream.tcl")
+    bn = out.index(f"NPQ_KERNEL=bn_sampler NPQ_BOARD=zcu104 NPQ_LANES={build.bn_lanes} NPQ_STEPS=\"csynth export\"")
+    bm = out.index(f"NPQ_KERNEL=bm_sampler NPQ_BOARD=zcu104 NPQ_LANES={build.bm_lanes} NPQ_STEPS=\"csynth export\"")
+    vivado = out.index("/vivado -mode batch -nojournal -nolog -source hw/bd/build_bitstream.tcl")
     assert bn < bm < vivado
-    assert "NPQ_BOARD=zcu104 NPQ_LANES=8" in out
     assert "-board zcu104 -out bitstreams -build build/vivado -impl hls -ip_repo build/hls/ip/zcu104" in out
 
 
-def test_rtl_flow_packages_the_twins_for_the_board_part(fake_tools):
-    proc, _ = make("-n", "bitstream", "BOARD=pynq-z2", "IMPL=rtl", "P=2", path=fake_tools)
+def test_rtl_flow_packages_the_twins_for_the_board_and_p_overrides_the_lanes(fake_tools):
+    proc, _ = make("bitstream", "BOARD=pynq-z2", "IMPL=rtl", *fake_tools["args"], path=fake_tools["path"])
     assert proc.returncode == 0, proc.stderr
-    assert "package_rtl_ip.tcl -tclargs -kernel $k -part xc7z020clg400-1 -lanes 2" in proc.stdout
+    for kernel in ("bn_sampler", "bm_sampler"):
+        assert f"package_rtl_ip.tcl -tclargs -kernel {kernel} -board pynq-z2 -out build/ip-rtl/pynq-z2" in proc.stdout
     assert "-impl rtl -ip_repo build/ip-rtl/pynq-z2" in proc.stdout
     assert "vitis" not in proc.stdout.lower()
+    proc, _ = make("-n", "bitstream", "BOARD=pynq-z2", "IMPL=rtl", "P=2", *fake_tools["args"],
+                   path=fake_tools["path"])
+    assert "package_rtl_ip.tcl -tclargs -kernel $k -board pynq-z2 -lanes 2" in proc.stdout
 
 
 @pytest.mark.vivado

@@ -1,7 +1,15 @@
 # Procedures of the bitstream flow. Kept free of top-level side effects so that
 # tests/test_bd_tcl.py can source this file under tclsh with stub Vivado commands.
+#
+# A board's part, clock, P and limits come from the board table
+# (host/neuropynq/data/boards.txt, read by hw/board_table.tcl); hw/bd/boards/<board>.tcl
+# adds what only the block design needs (the board files' name), and the table's
+# `ps` column picks the processing system's settings (ps7.tcl or zynqmp_ps.tcl).
+# Vivado IP and board-file versions are resolved at run time: the latest installed.
 
 set npq_bd_dir [file dirname [file normalize [info script]]]
+set npq_root [file normalize [file join $npq_bd_dir .. ..]]
+source [file join $npq_root hw board_table.tcl]
 set npq_kernels {bn_sampler bm_sampler}
 set npq_design neuropynq
 
@@ -23,15 +31,25 @@ proc npq_parse_args {argv defaults} {
     return $args
 }
 
+# The board table's row for `name`.
+proc npq_board_row {name} {
+    global npq_root
+    if {[catch {npq_board_build $npq_root $name} row]} { npq_fail $row }
+    return $row
+}
+
+# The table's row, plus the block-design settings of the board and of its PS.
 proc npq_load_board {name} {
     global npq_bd_dir
+    set ::npq_board [npq_board_row $name]
+    dict set ::npq_board name $name
     set f [file join $npq_bd_dir boards $name.tcl]
     if {![file exists $f]} {
-        set known [lmap b [glob -tails -directory [file join $npq_bd_dir boards] *.tcl] {file rootname $b}]
-        npq_fail "unknown board '$name' (known: [lsort $known])"
+        npq_fail "board '$name' has a build in the board table but no block-design settings ($f)"
     }
-    set ::npq_board [dict create]
     source $f
+    set ps [dict get $::npq_board ps]
+    source [file join $npq_bd_dir ${ps}_ps.tcl]
     return $::npq_board
 }
 
@@ -47,17 +65,53 @@ proc npq_kernel_ports {impl} {
 
 proc npq_kernel_vlnv {kernel} { return "neuropynq:hls:${kernel}:1.0" }
 
+# The latest installed version of a Xilinx IP (vendor:library:name), as a full VLNV.
+proc npq_latest_ipdef {vln} {
+    set found [get_ipdefs -all -quiet $vln:*]
+    if {[llength $found] == 0} {
+        npq_fail "IP $vln is not in this Vivado's IP catalog (get_ipdefs -all $vln:* is empty):\
+is the Vivado installation complete for this device family?"
+    }
+    return [lindex [lsort -command npq_vlnv_compare $found] end]
+}
+
+proc npq_vlnv_compare {a b} {
+    return [package vcompare [lindex [split $a :] end] [lindex [split $b :] end]]
+}
+
+# The latest installed board files matching vendor:board:part0.
+proc npq_latest_board_part {board} {
+    set pattern [dict get $board board_part]
+    set found [get_board_parts -quiet -latest_file_version $pattern:*]
+    if {[llength $found] == 0} {
+        npq_fail "board files for [dict get $board name] ($pattern:*) are not installed: add them\
+with Vivado's XHub store (Tools > Vivado Store > Boards) or the board vendor's package"
+    }
+    return [lindex [lsort -command npq_vlnv_compare $found] end]
+}
+
 proc npq_create_project {board build_dir ip_repo} {
     global npq_design
     create_project -force $npq_design [file join $build_dir [dict get $board name]] \
         -part [dict get $board part]
-    if {[llength [get_board_parts -quiet [dict get $board board_part]]] == 0} {
-        npq_fail "board files for [dict get $board name] ([dict get $board board_part]) are not\
-installed: add them with Vivado's XHub store or the board vendor's package"
-    }
-    set_property board_part [dict get $board board_part] [current_project]
+    set_property board_part [npq_latest_board_part $board] [current_project]
     set_property ip_repo_paths [list [file normalize $ip_repo]] [current_project]
     update_ip_catalog
+}
+
+# The automation's name for a clock pin: "<pin> (<MHz> MHz)", at the frequency the
+# PS really makes (its PLL dividers may not reach the requested one exactly).
+proc npq_clock_label {pin} {
+    set hz [get_property CONFIG.FREQ_HZ [get_bd_pins $pin]]
+    return "$pin ([expr {int($hz / 1e6)}] MHz)"
+}
+
+# AXI automation between a master and a slave interface, all on the PS fabric clock;
+# `on` is the interface pin the rule is applied to.
+proc npq_connect_axi {master slave clock on} {
+    apply_bd_automation -rule xilinx.com:bd_rule:axi4 -config [list \
+        Clk_master $clock Clk_slave $clock Clk_xbar $clock Master $master Slave $slave \
+        ddr_seg Auto intc_ip Auto master_apm 0] [get_bd_intf_pins $on]
 }
 
 proc npq_create_bd {board impl} {
@@ -65,13 +119,15 @@ proc npq_create_bd {board impl} {
     set ports [npq_kernel_ports $impl]
     create_bd_design $npq_design
 
-    set ps [create_bd_cell -type ip -vlnv [dict get $board ps_vlnv] ps]
-    apply_bd_automation -rule [dict get $board ps_rule] \
-        -config {make_external "FIXED_IO, DDR" apply_board_preset "1"} $ps
+    set ps [create_bd_cell -type ip -vlnv [npq_latest_ipdef [dict get $board ps_ip]] ps]
+    apply_bd_automation -rule [dict get $board ps_rule] -config [dict get $board ps_automation] $ps
     set_property -dict [dict get $board ps_config] $ps
     set master "/ps/[dict get $board ps_master]"
     set slave "/ps/[dict get $board ps_slave]"
-    set clk "/ps/[dict get $board ps_clock]"
+    set clock [npq_clock_label "/ps/[dict get $board ps_clock]"]
+    set dma_vlnv [npq_latest_ipdef xilinx.com:ip:axi_dma]
+    set width [dict get $board dma_bits]
+    set slave_connected 0
 
     foreach kernel $npq_kernels {
         set vlnv [npq_kernel_vlnv $kernel]
@@ -79,24 +135,25 @@ proc npq_create_bd {board impl} {
             npq_fail "IP $vlnv is not in the IP repository: run 'make hls KERNEL=$kernel' first"
         }
         set k [create_bd_cell -type ip -vlnv $vlnv $kernel]
-        set dma [create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:7.1 ${kernel}_dma]
-        # Simple (register) mode, 32-bit streams, 26-bit length: a frame of up to 64 MiB.
-        set_property -dict {CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
+        set dma [create_bd_cell -type ip -vlnv $dma_vlnv ${kernel}_dma]
+        # Simple (register) mode, 26-bit length: a frame of up to 64 MiB (board/runner.py).
+        set_property -dict [list CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
                             CONFIG.c_include_mm2s 1 CONFIG.c_include_s2mm 1 \
-                            CONFIG.c_m_axi_mm2s_data_width 32 CONFIG.c_m_axis_mm2s_tdata_width 32 \
-                            CONFIG.c_m_axi_s2mm_data_width 32 CONFIG.c_s_axis_s2mm_tdata_width 32 \
-                            CONFIG.c_mm2s_burst_size 64 CONFIG.c_s2mm_burst_size 64} $dma
+                            CONFIG.c_m_axi_mm2s_data_width $width CONFIG.c_m_axis_mm2s_tdata_width $width \
+                            CONFIG.c_m_axi_s2mm_data_width $width CONFIG.c_s_axis_s2mm_tdata_width $width \
+                            CONFIG.c_mm2s_burst_size 64 CONFIG.c_s2mm_burst_size 64] $dma
         connect_bd_intf_net [get_bd_intf_pins $dma/M_AXIS_MM2S] \
                             [get_bd_intf_pins $k/[dict get $ports in]]
         connect_bd_intf_net [get_bd_intf_pins $k/[dict get $ports out]] \
                             [get_bd_intf_pins $dma/S_AXIS_S2MM]
         foreach lite [list $dma/S_AXI_LITE $k/[dict get $ports ctrl]] {
-            apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
-                -config [list Master $master Clk $clk] [get_bd_intf_pins $lite]
+            npq_connect_axi $master /$lite $clock $lite
         }
+        # As Vivado's own scripts do: the first master is connected from the PS slave
+        # pin (which creates the interconnect), later ones from their own pin.
         foreach mm {M_AXI_MM2S M_AXI_S2MM} {
-            apply_bd_automation -rule xilinx.com:bd_rule:axi4 \
-                -config [list Slave $slave Clk $clk] [get_bd_intf_pins $dma/$mm]
+            npq_connect_axi /$dma/$mm $slave $clock [expr {$slave_connected ? "$dma/$mm" : $slave}]
+            set slave_connected 1
         }
     }
     assign_bd_address

@@ -32,14 +32,31 @@ proc npq_rtl_sources {rtl_dir kernel} {
     return $files
 }
 
+# The twin's top-level parameters at the board build's sizes (as
+# neuropynq.boards.BoardBuild.twin_parameters gives them to the RTL regression).
+proc npq_twin_generics {build kernel lanes} {
+    switch -- $kernel {
+        bn_sampler {
+            return [list P=$lanes V_MAX=[dict get $build bn_v_max] CARD_MAX=[dict get $build bn_card_max] \
+                         PARENTS_MAX=[dict get $build bn_parents_max] TABLE_MAX=[dict get $build bn_table_max]]
+        }
+        bm_sampler { return [list P=$lanes N_MAX=[dict get $build bm_n_max]] }
+    }
+    npq_fail "unknown kernel '$kernel' (bn_sampler or bm_sampler)"
+}
+
 proc npq_package_rtl {opts} {
     set kernel [dict get $opts -kernel]
-    if {$kernel ni {bn_sampler bm_sampler}} { npq_fail "unknown kernel '$kernel'" }
+    if {$kernel ni {bn_sampler bm_sampler}} { npq_fail "unknown kernel '$kernel' (bn_sampler or bm_sampler)" }
+    set build [npq_board_row [dict get $opts -board]]
+    set lanes [dict get $opts -lanes]
+    if {$lanes eq ""} { set lanes [dict get $build [string range $kernel 0 1]_lanes] }
+    if {![string is integer -strict $lanes] || $lanes < 1} { npq_fail "-lanes must be a positive integer, got '$lanes'" }
     set out [file join [dict get $opts -out] $kernel]
-    create_project -in_memory -part [dict get $opts -part]
+    create_project -in_memory -part [dict get $build part]
     read_verilog -sv [npq_rtl_sources [dict get $opts -rtl] $kernel]
     set_property top $kernel [current_fileset]
-    set_property generic "P=[dict get $opts -lanes]" [current_fileset]
+    set_property generic [join [npq_twin_generics $build $kernel $lanes]] [current_fileset]
     ipx::package_project -root_dir $out -vendor neuropynq -library hls -taxonomy /neuropynq \
         -import_files -set_current true
     set core [ipx::current_core]

@@ -2,7 +2,10 @@
 # (one Tcl list per line) in $::env(NPQ_STUB_LOG) and returns what the flow needs.
 # Behaviour is steered by environment variables set by tests/test_bd_tcl.py:
 #   NPQ_STUB_RUN_DIR  directory the implementation run "writes" the .bit into
-#   NPQ_STUB_NO_BOARD_FILES / NPQ_STUB_NO_IP / NPQ_STUB_SLACK
+#   NPQ_STUB_NO_BOARD_FILES / NPQ_STUB_NO_IP (the kernels') / NPQ_STUB_NO_XILINX_IP /
+#   NPQ_STUB_SLACK / NPQ_STUB_FREQ_HZ (what the PS clock really runs at)
+# The installed versions of a Xilinx IP or board file are STUB_VERSIONS, unsorted.
+set STUB_VERSIONS {3.4 3.10 1.0 3.5}
 
 proc stub_log {call} {
     set f [open $::env(NPQ_STUB_LOG) a]
@@ -25,13 +28,22 @@ proc current_fileset {} { return sources_1 }
 proc get_runs {name} { return $name }
 proc get_bd_intf_pins {path} { return $path }
 proc create_bd_cell {args} { stub_log [info level 0]; return [lindex $args end] }
+proc get_bd_pins {path} { return $path }
+# vendor:name:part0:* -> every installed version (-latest_file_version: the newest per board)
 proc get_board_parts {args} {
+    stub_log [info level 0]
     if {[stub_env NPQ_STUB_NO_BOARD_FILES 0]} { return {} }
-    return [lindex $args end]
+    return [list [string map {:* :1.4} [lindex $args end]]]
 }
+# vendor:library:name:* -> every installed version; a full VLNV -> itself (the kernels')
 proc get_ipdefs {args} {
+    set pattern [lindex $args end]
+    if {[string match *:\\* $pattern]} {
+        if {[stub_env NPQ_STUB_NO_XILINX_IP 0]} { return {} }
+        return [lmap v $::STUB_VERSIONS { string map [list :* :$v] $pattern }]
+    }
     if {[stub_env NPQ_STUB_NO_IP 0]} { return {} }
-    return [lindex $args end]
+    return $pattern
 }
 proc make_wrapper {args} { stub_log [info level 0]; return neuropynq_wrapper.v }
 proc get_files {args} {
@@ -46,6 +58,7 @@ proc get_files {args} {
 }
 proc get_property {name object} {
     switch -- $name {
+        CONFIG.FREQ_HZ { return [stub_env NPQ_STUB_FREQ_HZ 100000000] }
         PROGRESS  { return 100% }
         DIRECTORY {
             set bit [file join $::env(NPQ_STUB_RUN_DIR) neuropynq_wrapper.bit]
