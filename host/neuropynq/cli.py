@@ -6,6 +6,7 @@ exits with code 2 and one line on stderr."""
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 from pathlib import Path
@@ -46,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument("--backend", default="auto", help="auto, ref, cpu or fpga")
     infer.add_argument("--threads", type=int, metavar="N",
                        help="cpu backend: threads sharing the samples (default: every core)")
+    infer.add_argument("--evidence-file", type=Path, metavar="ROWS.csv",
+                       help="many queries: header = variable names, one evidence set per row "
+                            "(empty cell = unobserved); prints one JSON object per row")
     infer.set_defaults(run=_infer)
 
     exact = commands.add_parser("exact", help="exact posterior marginals by variable elimination")
@@ -79,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message: str):
-    print(f"neuropynq: error: {' '.join(message.split())}", file=sys.stderr)
+    _warn(message)
     raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _warn(message: str) -> None:
+    print(f"neuropynq: error: {' '.join(message.split())}", file=sys.stderr)
 
 
 def parse_assignments(text: str | None, what: str) -> dict[str, str]:
@@ -124,6 +132,9 @@ def _load_bn(path: Path):
 
 def _infer(args) -> None:
     from .sampler import Sampler
+    if args.evidence_file is not None:
+        _infer_rows(args)
+        return
     bn = _load_bn(args.model)
     evidence = parse_assignments(args.evidence, "evidence")
     sampler = Sampler(args.backend, threads=args.threads)
@@ -136,6 +147,64 @@ def _infer(args) -> None:
         print(f"SNN posterior: {post.backend} backend, S={post.samples}, T={post.window}, "
               f"seed {post.seed}, {post.total} spikes, {post.seconds:.3f} s")
         _print_table(post.to_dict())
+
+
+def read_evidence_rows(path: Path, bn) -> list[tuple[int, dict[str, str] | str]]:
+    """(line number, evidence) for each row of an evidence CSV, or (line number, what
+    is wrong) for a row with the wrong number of cells. The header names variables of
+    `bn` (EvidenceError otherwise: it concerns every row); empty cells are unobserved;
+    blank lines are skipped."""
+    with open(path, newline="") as f:
+        reader = csv.reader(f)
+        header = [name.strip() for name in next(reader, [])]
+        if not any(header):
+            raise EvidenceError(f"{path} line 1: no header line of variable names")
+        for name in header:
+            if name not in bn.states:
+                raise EvidenceError(f"{path} line {reader.line_num}: unknown variable {name!r} in the header")
+        if len(set(header)) != len(header):
+            twice = next(name for name in header if header.count(name) > 1)
+            raise EvidenceError(f"{path} line {reader.line_num}: the header names {twice!r} twice")
+        rows: list[tuple[int, dict[str, str] | str]] = []
+        for cells in reader:
+            if not cells:
+                continue
+            if len(cells) != len(header):
+                rows.append((reader.line_num, f"{len(cells)} cells; the header has {len(header)}"))
+                continue
+            rows.append((reader.line_num, {v: c.strip() for v, c in zip(header, cells) if c.strip()}))
+    return rows
+
+
+def _infer_rows(args) -> None:
+    """One JSON line per evidence row; a bad row is named on stderr and skipped, and
+    the exit code is then 2."""
+    from .sampler import Sampler
+    if args.evidence:
+        raise EvidenceError("give --evidence or --evidence-file, not both")
+    bn = _load_bn(args.model)
+    rows = read_evidence_rows(args.evidence_file, bn)
+    good = [(line, evidence) for line, evidence in rows if isinstance(evidence, dict)]
+    bad = {line: what for line, what in rows if isinstance(what, str)}
+    sampler = Sampler(args.backend, threads=args.threads)
+    answers = sampler.iter_posteriors(bn, [evidence for _, evidence in good], _names(args.query),
+                                      samples=args.samples, window=args.window, seed=args.seed,
+                                      rate=args.rate, errors="return")
+    answered = iter(zip(good, answers))
+    for line, _ in rows:
+        if line in bad:
+            _warn(f"{args.evidence_file} line {line}: {bad[line]}")
+            continue
+        _, post = next(answered)
+        if isinstance(post, NeuropynqError):
+            _warn(f"{args.evidence_file} line {line}: {post}")
+            bad[line] = str(post)
+            continue
+        print(json.dumps({"line": line, "evidence": post.evidence, "backend": post.backend,
+                          "samples": post.samples, "window": post.window, "seed": post.seed,
+                          "seconds": post.seconds, "posterior": post.to_dict()}), flush=True)
+    if bad:
+        raise SystemExit(EXIT_BAD_INPUT)
 
 
 def _exact(args) -> None:

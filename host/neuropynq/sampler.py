@@ -6,7 +6,7 @@ import time
 
 from .backends.base import Backend
 from .backends.registry import AUTO_ORDER, auto_backend, get_backend
-from .errors import EvidenceError, NeuropynqError
+from .errors import BackendUnavailable, EvidenceError, NeuropynqError, ParameterError
 from .framing import parse_output
 from .results import BMSamples, Posterior
 
@@ -44,15 +44,60 @@ class Sampler:
         name or a list of them (default: every non-evidence variable). A query on an
         evidence variable gives the point mass on its observed state.
         """
-        from .kernels.bn_model import BNKernelModel, rate_to_rmax
+        from .kernels.bn_model import BNKernelModel, BNTables, rate_to_rmax
 
         start = time.perf_counter()
+        limits = self.backend.bn_limits()
         observed = bn.parse_evidence(evidence)
         query = _query_list(bn, observed, query)
-        limits = self.backend.bn_limits()
-        model = BNKernelModel.build(bn, observed, limits)
         rmax = rate_to_rmax(rate)
-        model.check_run(samples, window, rmax, limits)
+        BNKernelModel.check_run(samples, window, rmax, limits)
+        return self._posterior(BNTables(bn, limits), observed, query, samples, window, seed, rmax, start)
+
+    def posterior_batch(self, bn, evidence_rows, query=None, samples: int = 16384, window: int = 256,
+                        seed: int = 0, rate: float = 0.5, errors: str = "raise") -> list:
+        """`posterior` for each evidence set of `evidence_rows` (dicts as `posterior`
+        takes), with the same query and run parameters: row i's answer equals
+        `posterior(bn, evidence_rows[i], ...)` count for count. The work that does not
+        depend on the evidence (checks, quantised tables, backend set-up) is done once.
+
+        A row whose evidence is bad (unknown variable or state, probability zero, no
+        spikes, tables past the build's limits) raises its error naming the row when
+        `errors="raise"`; with `errors="return"` its place in the list holds the error
+        (a NeuropynqError) and the other rows are still answered.
+        """
+        return list(self.iter_posteriors(bn, evidence_rows, query, samples, window, seed, rate, errors))
+
+    def iter_posteriors(self, bn, evidence_rows, query=None, samples: int = 16384, window: int = 256,
+                        seed: int = 0, rate: float = 0.5, errors: str = "raise"):
+        """`posterior_batch` one row at a time, as a generator."""
+        from .kernels.bn_model import BNKernelModel, BNTables, rate_to_rmax
+
+        if errors not in ("raise", "return"):
+            raise ParameterError(f"errors must be 'raise' or 'return', got {errors!r}")
+        limits = self.backend.bn_limits()
+        if query is not None:
+            _query_list(bn, {}, query)   # unknown names fail once, not once per row
+        rmax = rate_to_rmax(rate)
+        BNKernelModel.check_run(samples, window, rmax, limits)
+        tables = BNTables(bn, limits)
+        for i, evidence in enumerate(evidence_rows):
+            start = time.perf_counter()
+            try:
+                observed = bn.parse_evidence(evidence)
+                yield self._posterior(tables, observed, _query_list(bn, observed, query),
+                                      samples, window, seed, rmax, start)
+            except (ParameterError, BackendUnavailable):
+                raise   # the same for every row
+            except NeuropynqError as exc:
+                if errors == "raise":
+                    raise type(exc)(f"evidence row {i}: {exc}") from exc
+                yield exc
+
+    def _posterior(self, tables, observed: dict[str, int], query: list[str], samples: int, window: int,
+                   seed: int, rmax: int, start: float) -> Posterior:
+        bn = tables.bn
+        model = tables.model(observed)
         frame = model.run_frame(samples, window, seed, rmax)
         result = model.unpack(parse_output(self.backend.execute(frame)))
         if result.total == 0:

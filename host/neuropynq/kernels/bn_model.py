@@ -63,49 +63,14 @@ class BNKernelModel:
     @classmethod
     def build(cls, bn, evidence: dict | None = None,
               limits: BNLimits = SPEC_BN_LIMITS) -> "BNKernelModel":
-        order = list(bn.topological_order())
-        index = {name: i for i, name in enumerate(order)}
-        observed = bn.parse_evidence(evidence or {})
-        require(len(order) <= limits.v_max,
-                f"the network has {len(order)} variables; this kernel build allows at most {limits.v_max}")
-        cards = np.array([bn.card(v) for v in order], dtype=np.int64)
-        parents, evidence_state, base, chunks = [], [], [], []
-        used = 0
-        for v in order:
-            card, pars = bn.card(v), list(bn.parents[v])
-            require(card <= limits.card_max,
-                    f"variable {v!r} has {card} states; this kernel build allows at most {limits.card_max}")
-            require(len(pars) <= limits.parents_max,
-                    f"variable {v!r} has {len(pars)} parents; this kernel build allows at most {limits.parents_max}")
-            probs = np.asarray(bn.cpt[v], dtype=np.float64).reshape(-1, card)
-            if v in observed:
-                e = observed[v]
-                chunk = neg_log2_weight(probs[:, e])
-                if np.all(chunk == NL_IMPOSSIBLE):
-                    raise EvidenceError(
-                        f"evidence {v}={bn.states[v][e]!r} is impossible under every parent configuration")
-            else:
-                e = -1
-                chunk = cdf_thresholds(probs).reshape(-1)
-            parents.append([index[p] for p in pars])
-            evidence_state.append(e)
-            base.append(used)
-            chunks.append(chunk)
-            used += chunk.size
-        require(used <= limits.table_max,
-                f"the quantised tables need {used} words; this kernel build allows at most {limits.table_max}")
-        require(used > 0, "the quantised tables are empty (every sampled variable has one state); "
-                          "the kernel needs at least one table word")
-        require(max(base) <= BASE_FIELD_MAX,
-                f"a table base of {max(base)} does not fit the 16-bit descriptor field")
-        table = np.concatenate(chunks).astype(np.uint32)
-        return cls(order, [bn.states[v] for v in order], cards, parents, evidence_state, base, table)
+        return BNTables(bn, limits).model(evidence)
 
     @property
     def n_vars(self) -> int:
         return len(self.order)
 
-    def check_run(self, samples: int, window: int, rmax: int, limits: BNLimits = SPEC_BN_LIMITS) -> None:
+    @staticmethod
+    def check_run(samples: int, window: int, rmax: int, limits: BNLimits = SPEC_BN_LIMITS) -> None:
         """Raise ParameterError (or LimitError past the build's limits) naming a bad run parameter."""
         for name, value in (("samples", samples), ("window", window), ("rmax", rmax)):
             if int(value) != value or value < 1:
@@ -155,6 +120,63 @@ class BNKernelModel:
         counts = {name: values[end - card:end]
                   for name, card, end in zip(self.order, self.cards, ends)}
         return BNCounts(counts=counts, total=int(values[-1]))
+
+
+class BNTables:
+    """The part of a kernel model that does not depend on the evidence, computed once:
+    the kernel order, the limit checks, and every variable's quantised table, as CDF
+    thresholds and (on first use) as NL values for each observed state. `model(e)`
+    then assembles the kernel model for evidence e from them."""
+
+    def __init__(self, bn, limits: BNLimits = SPEC_BN_LIMITS):
+        self.bn, self.limits = bn, limits
+        self.order = list(bn.topological_order())
+        index = {name: i for i, name in enumerate(self.order)}
+        require(len(self.order) <= limits.v_max,
+                f"the network has {len(self.order)} variables; this kernel build allows at most {limits.v_max}")
+        self.cards = np.array([bn.card(v) for v in self.order], dtype=np.int64)
+        self.parents: list[list[int]] = []
+        self._probs: list[np.ndarray] = []
+        self._thresholds: list[np.ndarray] = []
+        for v in self.order:
+            card, pars = bn.card(v), list(bn.parents[v])
+            require(card <= limits.card_max,
+                    f"variable {v!r} has {card} states; this kernel build allows at most {limits.card_max}")
+            require(len(pars) <= limits.parents_max,
+                    f"variable {v!r} has {len(pars)} parents; this kernel build allows at most {limits.parents_max}")
+            self.parents.append([index[p] for p in pars])
+            self._probs.append(np.asarray(bn.cpt[v], dtype=np.float64).reshape(-1, card))
+            self._thresholds.append(cdf_thresholds(self._probs[-1]).reshape(-1))
+        self._nl: dict[tuple[int, int], np.ndarray] = {}
+
+    def _nl_table(self, i: int, state: int) -> np.ndarray:
+        """NL per row of variable i observed in `state`."""
+        if (i, state) not in self._nl:
+            chunk = neg_log2_weight(self._probs[i][:, state])
+            if np.all(chunk == NL_IMPOSSIBLE):
+                v = self.order[i]
+                raise EvidenceError(
+                    f"evidence {v}={self.bn.states[v][state]!r} is impossible under every parent configuration")
+            self._nl[i, state] = chunk
+        return self._nl[i, state]
+
+    def model(self, evidence: dict | None = None) -> BNKernelModel:
+        """The kernel model for `evidence` ({variable: state name or index})."""
+        observed = self.bn.parse_evidence(evidence or {})
+        evidence_state = [observed.get(v, -1) for v in self.order]
+        chunks = [self._thresholds[i] if e < 0 else self._nl_table(i, e) for i, e in enumerate(evidence_state)]
+        sizes = np.array([c.size for c in chunks], dtype=np.int64)
+        base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        used = int(sizes.sum())
+        require(used <= self.limits.table_max,
+                f"the quantised tables need {used} words; this kernel build allows at most {self.limits.table_max}")
+        require(used > 0, "the quantised tables are empty (every sampled variable has one state); "
+                          "the kernel needs at least one table word")
+        require(base.max() <= BASE_FIELD_MAX,
+                f"a table base of {base.max()} does not fit the 16-bit descriptor field")
+        table = np.concatenate(chunks).astype(np.uint32)
+        return BNKernelModel(self.order, [self.bn.states[v] for v in self.order], self.cards, self.parents,
+                             evidence_state, base, table)
 
 
 def info_frame() -> np.ndarray:
