@@ -4,6 +4,7 @@ split cannot prove equal run whole; the thread count is validated."""
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -140,3 +141,16 @@ def test_cli_threads_option(capsys):
         main(args + ["--threads", "0"])
     assert exit_info.value.code == 2
     assert "threads must be a positive integer, got 0" in capsys.readouterr().err
+
+
+def test_concurrent_split_runs_give_the_sequential_answers():
+    """Callers on several threads share the library copies and the pool."""
+    model = BNKernelModel.build(BayesNet.from_bif(EXAMPLES / "alarm.bif"), {"CO": "LOW"})
+    frames = [model.run_frame(samples=4 * MIN_SAMPLES_PER_THREAD + s, window=8, seed=s, rmax=30000)
+              for s in range(6)]
+    expected = [CpuBackend(1).execute(f) for f in frames]
+    backends = [CpuBackend(2 + i % 3) for i in range(len(frames))]
+    with ThreadPoolExecutor(len(frames)) as callers:
+        got = list(callers.map(lambda i: backends[i].execute(frames[i]), range(len(frames))))
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g, e)

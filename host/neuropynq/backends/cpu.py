@@ -59,6 +59,8 @@ MIN_SAMPLES_PER_THREAD = 4 * BATCH
 # a time. _LOCK guards the list.
 _LOCK = threading.Lock()
 _COPIES: list[tuple[ctypes.CDLL, threading.Lock]] = []
+_POOL: ThreadPoolExecutor | None = None
+_POOL_SIZE = 0
 
 
 def default_threads() -> int:
@@ -217,11 +219,24 @@ def _part_frame(words: np.ndarray, first: int, count: int) -> np.ndarray:
     return part
 
 
+def _pool(workers: int) -> ThreadPoolExecutor:
+    """A thread pool of at least `workers` threads, kept for the next runs (starting
+    threads for every frame would cost as much as a few thousand samples)."""
+    global _POOL, _POOL_SIZE
+    with _LOCK:
+        if _POOL_SIZE < workers:
+            # The smaller pool is dropped, not shut down: a run may still be submitting
+            # to it; its threads end when it is collected.
+            _POOL, _POOL_SIZE = ThreadPoolExecutor(workers, thread_name_prefix="npq-cpu"), workers
+        return _POOL
+
+
 def _run_split(words: np.ndarray, ranges: list[tuple[int, int]]) -> np.ndarray:
     copies = _copies(len(ranges))
-    with ThreadPoolExecutor(len(ranges)) as pool:
-        outs = list(pool.map(lambda job: _run(job[0], _part_frame(words, *job[1]), None),
-                             zip(copies, ranges)))
+    jobs = [(copy, _part_frame(words, first, count)) for copy, (first, count) in zip(copies, ranges)]
+    # The calling thread runs the first part itself while the pool runs the others.
+    others = [_pool(len(jobs) - 1).submit(_run, copy, part, None) for copy, part in jobs[1:]]
+    outs = [_run(*jobs[0], None)] + [future.result() for future in others]
     if any(int(out[1]) != Status.OK for out in outs):
         return outs[0]   # every part fails the same check, as the whole frame would
     counts = sum(join_u64(out[OUT_HEAD_WORDS:]) for out in outs)
