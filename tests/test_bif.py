@@ -105,7 +105,7 @@ def test_examples_match_shared_copies(examples_dir, shared_bn_dir):
 
 
 def test_missing_file_is_named(tmp_path):
-    with pytest.raises(ModelError, match="cannot read BIF file .*nothing.bif"):
+    with pytest.raises(ModelError, match="BIF file not found: .*nothing.bif"):
         BayesNet.from_bif(tmp_path / "nothing.bif")
 
 

@@ -28,3 +28,15 @@ class BackendUnavailable(NeuropynqError, RuntimeError):
 
 class KernelError(NeuropynqError, RuntimeError):
     """A kernel returned a non-zero status, a malformed frame, or timed out."""
+
+
+QUOTE_MAX = 60   # characters of a user's value an error message repeats
+
+
+def quote(value, limit: int = QUOTE_MAX) -> str:
+    """repr(value), shortened to about `limit` characters: an error names the bad
+    value without copying a 10 MiB token into the message."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        return repr(text[:limit]) + f"... ({len(text)} characters)"
+    return repr(text) if isinstance(value, str) else text

@@ -56,7 +56,7 @@ def test_custom_chip_file(model, tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--chip", "loihi"], "unknown chip 'loihi'"),
     (["--placement", "spiral"], "unknown placement 'spiral'"),
-    (["--chip", "missing.json"], "cannot read missing.json"),
+    (["--chip", "missing.json"], "chip file not found: missing.json"),
 ])
 def test_bad_input_exits_2_with_one_line(model, args, message):
     done = run_cli(model, *args)

@@ -1,13 +1,22 @@
 """Many-core neuromorphic chip model: a 2-D mesh of cores with per-core limits and
 the per-hop / per-core constants of the cost model (docs/mapping.md lists their
-sources). A chip is a preset name or a JSON description of the same fields."""
+sources). A chip is a preset name or a JSON description of the same fields.
+
+A description's sizes and constants are bounded so that the mapping's memory and
+its costs stay finite: a 10^5 x 10^5 mesh or a hop energy of 1e308 pJ is refused."""
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from ..errors import ModelError
+from ..errors import LimitError, ModelError, quote
+from ..input_files import read_json
+
+MESH_SIDE_MAX = 1024
+CORES_MAX = 1 << 16            # placements keep per-core Python state
+PER_CORE_MAX = (1 << 31) - 1   # neurons, inputs, synapses of one core
+CONSTANT_MAX = 1e9             # ns or pJ: one second or one millijoule per event
+JSON_BYTES_MAX = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -30,12 +39,24 @@ class Chip:
         for name in ("rows", "cols", "neurons_per_core", "fanin_per_core", "synapses_per_core"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ModelError(f"chip {self.name!r}: {name} must be a positive integer, got {value!r}")
+                raise ModelError(f"chip {quote(self.name)}: {name} must be a positive integer, "
+                                 f"got {quote(value)}")
+            maximum = MESH_SIDE_MAX if name in ("rows", "cols") else PER_CORE_MAX
+            if value > maximum:
+                raise LimitError(f"chip {quote(self.name)}: {name} is {value}; at most {maximum} "
+                                 f"is supported")
+        if self.rows * self.cols > CORES_MAX:
+            raise LimitError(f"chip {quote(self.name)}: {self.rows} x {self.cols} cores; at most "
+                             f"{CORES_MAX} are supported")
         for name in ("hop_latency_ns", "link_packet_ns", "hop_energy_pj", "synop_energy_pj", "synop_time_ns",
                      "core_step_energy_pj"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-                raise ModelError(f"chip {self.name!r}: {name} must be a number >= 0, got {value!r}")
+                raise ModelError(f"chip {quote(self.name)}: {name} must be a number >= 0, "
+                                 f"got {quote(value)}")
+            if not value <= CONSTANT_MAX:   # also infinity, so that every cost stays finite
+                raise LimitError(f"chip {quote(self.name)}: {name} is {value}; at most "
+                                 f"{CONSTANT_MAX:g} is supported")
         cores = set()
         for core in self.unavailable:
             if (len(core) != 2 or not all(isinstance(v, int) for v in core)
@@ -64,6 +85,8 @@ class Chip:
     def from_dict(cls, data: dict) -> "Chip":
         if not isinstance(data, dict):
             raise ModelError("chip description must be a JSON object")
+        if not isinstance(data.get("name", ""), str):
+            raise ModelError(f"chip description: name must be a string, got {quote(data['name'])}")
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
@@ -101,10 +124,7 @@ def load_chip(spec: str | Path) -> Chip:
     path = Path(spec)
     if path.suffix.lower() != ".json":
         raise ModelError(f"unknown chip {str(spec)!r}: expected {', '.join(PRESETS)} or a .json file")
-    try:
-        data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ModelError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    data = read_json(path, "a chip", JSON_BYTES_MAX)
     try:
         return Chip.from_dict(data)
     except (ModelError, TypeError) as exc:

@@ -1,29 +1,54 @@
 """The network to map: a chain of dense (optionally recurrent) and convolutional
 layers with the firing rate of every neuron (assumed per layer or measured per
 neuron). Read from the plain JSON layer list (docs/mapping.md) or from a network
-file written by `neuropynq.train`."""
+file written by `neuropynq.train`.
+
+Sizes are checked before anything of that size is allocated: a JSON file of a few
+bytes may declare a layer of 10^9 neurons, and the mapping's memory and time grow
+with the neurons, the convolution sides and kernels."""
 from __future__ import annotations
 
-import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import ModelError
-from ..npz import open_npz
+from ..errors import LimitError, ModelError, quote
+from ..input_files import read_json
+from ..npz import ELEMENTS_MAX, open_npz
 
 DEFAULT_RATE = 0.1   # spikes per neuron per time step, when no rate is given
 
+# Bounds on what a network may declare: far beyond any chip the mapper models
+# (a TianjicX holds 40960 neurons), small enough that checking a hostile file
+# costs at most a few hundred MB.
+NEURONS_MAX = 1 << 22        # neurons of one layer, inputs of one layer, and of all layers
+CONV_SIDE_MAX = 8192         # height and width of a convolution's input
+KERNEL_MAX = 64              # side of a convolution kernel
+JSON_BYTES_MAX = 64 << 20
 
-def _positive_int(value, what: str) -> int:
+
+def _positive_int(value, what: str, maximum: int = NEURONS_MAX) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ModelError(f"{what} must be a positive integer, got {value!r}")
+        raise ModelError(f"{what} must be a positive integer, got {quote(value)}")
+    if value > maximum:
+        raise LimitError(f"{what} is {value}; at most {maximum} is supported")
     return int(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
 def _rates(rate, n: int, what: str) -> np.ndarray:
     """A scalar (assumed) or per-neuron (measured) rate in [0, 1] as n floats."""
+    if isinstance(rate, list):
+        if not all(_is_number(r) for r in rate):
+            bad = next(r for r in rate if not _is_number(r))
+            raise ModelError(f"{what}: a rate list must hold numbers only, it holds {quote(bad)}")
+    elif not (_is_number(rate) or isinstance(rate, np.ndarray) and rate.dtype.kind in "iuf"):
+        raise ModelError(f"{what}: rate must be a number or a list of numbers, got {quote(rate)}")
     array = np.asarray(rate, dtype=float)
     if array.ndim == 0:
         array = np.full(n, float(array))
@@ -97,8 +122,11 @@ class ConvLayer:
     kind = "conv"
 
     def __post_init__(self):
+        maxima = {"height": CONV_SIDE_MAX, "width": CONV_SIDE_MAX, "kernel": KERNEL_MAX,
+                  "stride": CONV_SIDE_MAX}
         for name in ("in_channels", "out_channels", "height", "width", "kernel", "stride"):
-            setattr(self, name, _positive_int(getattr(self, name), f"conv layer {name}"))
+            setattr(self, name, _positive_int(getattr(self, name), f"conv layer {name}",
+                                              maxima.get(name, NEURONS_MAX)))
         if self.padding is None:
             self.padding = self.kernel // 2
         if isinstance(self.padding, bool) or not isinstance(self.padding, (int, np.integer)) \
@@ -108,6 +136,10 @@ class ConvLayer:
         if self.out_height < 1 or self.out_width < 1:
             raise ModelError(f"conv layer kernel {self.kernel} does not fit a "
                              f"{self.height}x{self.width} input with padding {self.padding}")
+        for side, neurons in (("input", self.n_in), ("output", self.n_out)):
+            if neurons > NEURONS_MAX:
+                raise LimitError(f"conv layer has {neurons} {side} neurons; at most {NEURONS_MAX} "
+                                 f"are supported")
         self.rate = _rates(self.rate, int(np.prod(self.out_shape)), "conv layer")
 
     @property
@@ -167,6 +199,7 @@ class Network:
     def __post_init__(self):
         if not self.layers:
             raise ModelError("network has no layers")
+        _check_total_neurons(sum(layer.n_out for layer in self.layers))
         self.input_rate = float(_rates(self.input_rate, 1, "input_rate")[0])
         for i in range(1, len(self.layers)):
             prev, layer = self.layers[i - 1], self.layers[i]
@@ -189,6 +222,11 @@ class Network:
         return self.layers[i - 1].rate
 
 
+def _check_total_neurons(neurons: int) -> None:
+    if neurons > NEURONS_MAX:
+        raise LimitError(f"the network has more than {NEURONS_MAX} neurons")
+
+
 _DENSE_FIELDS = {"kind", "n_in", "n_out", "rate", "recurrent"}
 _CONV_FIELDS = {"kind", "in_channels", "out_channels", "height", "width", "kernel", "stride",
                 "padding", "rate"}
@@ -201,9 +239,9 @@ def layer_from_dict(spec: dict, index: int) -> Layer:
     if not isinstance(spec, dict):
         raise ModelError(f"{where}: expected an object")
     kind = spec.get("kind")
-    fields = {"dense": _DENSE_FIELDS, "conv": _CONV_FIELDS}.get(kind)
+    fields = {"dense": _DENSE_FIELDS, "conv": _CONV_FIELDS}.get(kind) if isinstance(kind, str) else None
     if fields is None:
-        raise ModelError(f"{where}: kind must be 'dense' or 'conv', got {kind!r}")
+        raise ModelError(f"{where}: kind must be 'dense' or 'conv', got {quote(kind)}")
     unknown = sorted(set(spec) - fields)
     if unknown:
         raise ModelError(f"{where}: unknown field(s) {', '.join(unknown)} for a {kind} layer")
@@ -229,7 +267,11 @@ def network_from_dict(data: dict) -> Network:
     unknown = sorted(set(data) - {"layers", "input_rate"})
     if unknown:
         raise ModelError(f"network description has unknown field(s) {', '.join(unknown)}")
-    layers = [layer_from_dict(spec, i) for i, spec in enumerate(data["layers"])]
+    layers = []
+    for i, spec in enumerate(data["layers"]):
+        layers.append(layer_from_dict(spec, i))
+        # Checked layer by layer, so that the rates of many large layers are never all built.
+        _check_total_neurons(sum(layer.n_out for layer in layers))
     return Network(layers, data.get("input_rate", DEFAULT_RATE))
 
 
@@ -264,10 +306,7 @@ def load_network(path: str | Path) -> Network:
     """A JSON layer list (.json) or a network written by `neuropynq.train` (.npz)."""
     path = Path(path)
     if path.suffix.lower() == ".json":
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ModelError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        data = read_json(path, "a network", JSON_BYTES_MAX)
         try:
             return network_from_dict(data)
         except ModelError as exc:
@@ -286,6 +325,11 @@ def _load_trained(path: Path) -> Network:
             count += 1
         if count == 0:
             raise ModelError(f"{path}: no layer0_W array (not a neuropynq.train network)")
+        names = [f"layer{i}_W{suffix}" for i in range(count) for suffix in ("", "_rec")]
+        elements = sum(math.prod(archive.header(name)[0]) for name in names if name in archive)
+        if elements > ELEMENTS_MAX:
+            raise LimitError(f"{path}: the weight arrays have {elements} elements; at most "
+                             f"{ELEMENTS_MAX} are supported")
         weights = [archive[f"layer{i}_W"] for i in range(count)]
         recurrent = [archive[f"layer{i}_W_rec"] if f"layer{i}_W_rec" in archive.files else None
                      for i in range(count)]

@@ -198,11 +198,7 @@ class BayesNet:
         if isinstance(path_or_text, str) and "{" in path_or_text:
             text = path_or_text
         else:
-            path = Path(path_or_text)
-            try:
-                text = path.read_text()
-            except OSError as error:
-                raise ModelError(f"cannot read BIF file {str(path)!r}: {error.strerror}") from None
+            text = bif.read_bif_file(Path(path_or_text))
         content = bif.parse_bif(text)
         return cls(content.variables, content.states, content.parents, content.cpts,
                    name=content.name, normalise=normalise)

@@ -11,20 +11,34 @@ plus `//` and `/* */` comments and double-quoted names. A `table` line in a
 block with parents is rejected: dialects disagree on its ordering, so guessing
 would risk a silently wrong model. Syntax errors name the line and what was
 expected; structural checks (cycles, row sums, ...) are left to `BayesNet`.
+
+Hostile files are bounded: the file size is checked before it is read, tokens are
+produced one at a time (a file of 50 MiB of '{' fails at its first token), and the
+size of every table (the product of its cardinalities) is checked before the table
+is built, so a 4 KB file cannot ask for a 64 GiB table.
 """
 from __future__ import annotations
 
 import itertools
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Iterator, NamedTuple
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import LimitError, ModelError, quote
+from ..input_files import decode_text, read_bytes
 
 if TYPE_CHECKING:
     from .bayesnet import BayesNet
+
+# The largest bnlearn files are ~5.5 MB and their largest table has 280000 entries
+# (mildew); these bounds leave room for bigger real networks while keeping a
+# hostile file's memory use to a few hundred MB.
+FILE_BYTES_MAX = 64 << 20
+TABLE_ENTRIES_MAX = 1 << 22       # entries of one probability table
+TOTAL_ENTRIES_MAX = 1 << 24       # entries of all tables together
+_STATE_COUNT = re.compile(r"[0-9]{1,6}")
 
 _TOKEN = re.compile(
     r"""(?P<space>\s+)
@@ -54,21 +68,22 @@ class BifContent:
     cpts: dict[str, np.ndarray]
 
 
-def _tokenise(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
+def _tokenise(text: str) -> Iterator[_Token]:
+    """Tokens one at a time, then "end" for ever: the parser stops at the first
+    error without the whole token list ever being built."""
     line = 1
     for match in _TOKEN.finditer(text):
         kind, value = match.lastgroup, match.group()
         if kind == "word" or kind == "punct":
-            tokens.append(_Token(kind, value, line))
+            yield _Token(kind, value, line)
         elif kind == "quoted":
-            tokens.append(_Token("word", value[1:-1], line))
+            yield _Token("word", value[1:-1], line)
         elif kind == "error":
             raise ModelError(f"BIF line {line}: unexpected character {value!r}")
         else:
             line += value.count("\n")
-    tokens.append(_Token("end", "end of file", line))
-    return tokens
+    while True:
+        yield _Token("end", "end of file", line)
 
 
 @dataclass
@@ -84,19 +99,18 @@ class _ProbabilityBlock:
 class _Parser:
     def __init__(self, text: str):
         self.tokens = _tokenise(text)
-        self.pos = 0
+        self.next = next(self.tokens)
 
     def peek(self) -> _Token:
-        return self.tokens[self.pos]
+        return self.next
 
     def take(self) -> _Token:
-        token = self.tokens[self.pos]
-        if token.kind != "end":
-            self.pos += 1
+        token = self.next
+        self.next = next(self.tokens)
         return token
 
     def fail(self, token: _Token, expected: str) -> ModelError:
-        return ModelError(f"BIF line {token.line}: expected {expected}, got {token.text!r}")
+        return ModelError(f"BIF line {token.line}: expected {expected}, got {quote(token.text)}")
 
     def expect(self, text: str) -> _Token:
         token = self.take()
@@ -137,6 +151,8 @@ class _Parser:
                     values.append(float(token.text))
                 except ValueError:
                     raise self.fail(token, "a probability") from None
+                if len(token.text) > 100:   # float() takes any length; no probability needs it
+                    raise self.fail(token, "a probability of at most 100 characters")
             elif token.text == ";" and values:
                 return values
             else:
@@ -170,7 +186,7 @@ class _Parser:
             self.expect("discrete")
             self.expect("[")
             count_token = self.take()
-            if not count_token.text.isdigit():
+            if count_token.kind != "word" or not _STATE_COUNT.fullmatch(count_token.text):
                 raise self.fail(count_token, "the number of states")
             self.expect("]")
             self.expect("{")
@@ -236,6 +252,18 @@ def _check_length(values: list[float], card: int, where: str, line: int) -> None
         raise ModelError(f"BIF line {line}: {where} has {len(values)} probabilities, expected {card}")
 
 
+def _table_entries(block: _ProbabilityBlock, states: dict[str, list[str]]) -> int:
+    """Entries of the block's table, checked against TABLE_ENTRIES_MAX before it is built."""
+    entries = 1
+    for u in (*block.parents, block.variable):
+        entries *= len(states[u])
+        if entries > TABLE_ENTRIES_MAX:
+            sizes = " x ".join(str(len(states[u])) for u in (*block.parents, block.variable))
+            raise LimitError(f"BIF line {block.line}: the table of {quote(block.variable)} would have "
+                             f"{sizes} entries; at most {TABLE_ENTRIES_MAX} are supported")
+    return entries
+
+
 def _build_cpt(block: _ProbabilityBlock, states: dict[str, list[str]]) -> np.ndarray:
     v = block.variable
     card = len(states[v])
@@ -282,9 +310,18 @@ def _build_cpt(block: _ProbabilityBlock, states: dict[str, list[str]]) -> np.nda
     return cpt
 
 
+def read_bif_file(path) -> str:
+    """The text of the BIF file `path`: a regular file of at most FILE_BYTES_MAX bytes,
+    UTF-8 (a byte-order mark is allowed)."""
+    return decode_text(read_bytes(path, "a BIF", FILE_BYTES_MAX), path)
+
+
 def parse_bif(text: str) -> BifContent:
     """Parse BIF text into constructor arguments of `BayesNet` (no structural validation)."""
+    text = text.removeprefix("\ufeff")
     name, declarations, blocks = _Parser(text).parse()
+    if not declarations:
+        raise ModelError("the file has no variables")
     variables: list[str] = []
     states: dict[str, list[str]] = {}
     for variable, variable_states, line in declarations:
@@ -294,6 +331,7 @@ def parse_bif(text: str) -> BifContent:
         states[variable] = variable_states
     parents: dict[str, list[str]] = {}
     cpts: dict[str, np.ndarray] = {}
+    total = 0
     for block in blocks:
         v = block.variable
         if v not in states:
@@ -303,6 +341,10 @@ def parse_bif(text: str) -> BifContent:
         for parent in block.parents:
             if parent not in states:
                 raise ModelError(f"BIF line {block.line}: parent {parent!r} of {v!r} is not a declared variable")
+        total += _table_entries(block, states)
+        if total > TOTAL_ENTRIES_MAX:
+            raise LimitError(f"BIF line {block.line}: the tables up to {quote(v)} have {total} entries; "
+                             f"at most {TOTAL_ENTRIES_MAX} are supported")
         parents[v] = list(block.parents)
         cpts[v] = _build_cpt(block, states)
     return BifContent(name, variables, states, parents, cpts)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ModelError
+from ..errors import LimitError, ModelError, quote
+from ..limits import SPEC_BM_LIMITS
 from ..npz import open_npz
 
 SYMMETRY_ATOL = 1e-12
@@ -122,8 +123,16 @@ class BoltzmannMachine:
     @classmethod
     def load(cls, path) -> "BoltzmannMachine":
         """Read a machine saved by `save` (an .npz with arrays W and b)."""
+        n_max = SPEC_BM_LIMITS.n_max
         with open_npz(path, "a Boltzmann machine (arrays W and b)") as archive:
             missing = [key for key in ("W", "b") if key not in archive.files]
             if missing:
-                raise ModelError(f"{path} lacks array(s) {', '.join(missing)}; it has {archive.files}")
-            return cls(archive["W"], archive["b"])
+                raise ModelError(f"{path} lacks array(s) {', '.join(missing)}; "
+                                 f"it has {quote(', '.join(archive.files))}")
+            # Sizes come from the .npy headers, so an oversized W is never inflated.
+            shape, _ = archive.header("W")
+            if len(shape) == 2 and max(shape) > n_max:
+                raise LimitError(f"{path}: W is {shape[0]} x {shape[1]}; a Boltzmann machine "
+                                 f"has at most N = {n_max} neurons")
+            return cls(archive.array("W", ndim=2, elements_max=n_max * n_max),
+                       archive.array("b", ndim=1, elements_max=n_max))

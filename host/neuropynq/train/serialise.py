@@ -77,7 +77,7 @@ def load_network(path) -> Network:
         if "meta" not in archive.files:
             raise ModelError(f"{path} has no `meta` entry; it is not a saved network")
         try:
-            meta = json.loads(str(archive["meta"]))
+            meta = json.loads(str(archive.array("meta", kinds="U")))
         except json.JSONDecodeError as exc:
             raise ModelError(f"{path}: meta is not valid JSON: {exc}") from None
         if meta.get("format") != FORMAT or meta.get("version") != VERSION:
