@@ -9,21 +9,23 @@ import argparse
 import csv
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .errors import EvidenceError, NeuropynqError
+from .errors import EvidenceError, ModelError, NeuropynqError
 
 EXIT_BAD_INPUT = 2
+MESSAGE_MAX = 400   # characters of an error line; a hostile value may be megabytes
 
 
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (the default prints the usage too)."""
 
     def error(self, message: str):
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {_one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,14 +74,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        args.run(args)
-    except OSError as exc:
-        _fail(f"cannot read {exc.filename}: {exc.strerror}" if exc.filename else str(exc))
-    except (NeuropynqError, ValueError) as exc:
-        _fail(str(exc))
+    # One line on stderr is the contract: a warning (numpy overflow while a hostile
+    # table is checked, say) must never add lines; bad values are errors, not warnings.
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        args = build_parser().parse_args(argv)
+        try:
+            args.run(args)
+        except OSError as exc:
+            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+        except (NeuropynqError, ValueError) as exc:
+            _fail(str(exc))
+        except MemoryError:
+            _fail("out of memory (the input is larger than this machine can handle)")
     return 0
+
+
+def _one_line(message: str) -> str:
+    line = " ".join(message.split())
+    return line if len(line) <= MESSAGE_MAX else line[:MESSAGE_MAX] + "..."
 
 
 def _fail(message: str):
@@ -88,7 +101,7 @@ def _fail(message: str):
 
 
 def _warn(message: str) -> None:
-    print(f"neuropynq: error: {' '.join(message.split())}", file=sys.stderr)
+    print(f"neuropynq: error: {_one_line(message)}", file=sys.stderr)
 
 
 def parse_assignments(text: str | None, what: str) -> dict[str, str]:
@@ -215,13 +228,9 @@ def _exact(args) -> None:
     for v in query:
         if v not in bn.states:
             raise EvidenceError(f"unknown query variable {v!r}")
-    free = [v for v in query if v not in observed]
-    exact = posterior_marginals(bn, observed, free) if free else {}
-    posterior = {}
-    for v in query:
-        # An observed variable's posterior is the point mass on its observed state.
-        p = exact[v] if v in exact else np.eye(bn.card(v))[observed[v]]
-        posterior[v] = {s: float(x) for s, x in zip(bn.states[v], p)}
+    # Observed query variables get their point mass there, after the P(e) = 0 check.
+    exact = posterior_marginals(bn, observed, query)
+    posterior = {v: {s: float(x) for s, x in zip(bn.states[v], exact[v])} for v in query}
     if args.json:
         _print_json({"posterior": posterior})
     else:
@@ -272,7 +281,12 @@ def _map(args) -> None:
     from .mapping import load_chip, load_network, map_network, write_svg
     mapping = map_network(load_network(args.model), load_chip(args.chip), args.placement, args.seed)
     if args.svg:
-        write_svg(mapping, args.svg)
+        if args.svg.is_fifo():   # opening it would wait for a reader for ever
+            raise ModelError(f"cannot write {args.svg}: it is a named pipe")
+        try:
+            write_svg(mapping, args.svg)
+        except OSError as exc:
+            raise ModelError(f"cannot write {args.svg}: {exc.strerror}") from None
     if args.json:
         _print_json(mapping.to_dict())
     else:
@@ -280,8 +294,11 @@ def _map(args) -> None:
 
 
 def _print_json(obj) -> None:
-    json.dump(obj, sys.stdout, indent=2)
-    print()
+    try:   # built whole first, so that a failure prints nothing
+        text = json.dumps(obj, indent=2, allow_nan=False)
+    except ValueError:
+        raise ModelError("the result holds a non-finite number, which JSON cannot express") from None
+    print(text)
 
 
 def _print_table(posterior: dict[str, dict[str, float]]) -> None:

@@ -34,7 +34,7 @@ def read_bytes(path, what: str, max_bytes: int) -> bytes:
     size = check_regular_file(path, what)
     if size > max_bytes:
         raise LimitError(f"{path} has {size} bytes; {what} file may have at most "
-                         f"{max_bytes} ({max_bytes >> 20} MiB)")
+                         f"{max_bytes >> 20} MiB")
     try:
         with open(path, "rb") as handle:
             data = handle.read(max_bytes + 1)   # the file may have grown since stat

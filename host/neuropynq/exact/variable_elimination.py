@@ -11,6 +11,9 @@ For each query the network is first cut down to what can matter:
 Variables are then summed out in greedy min-fill order (ties: smallest product
 of cardinalities, then network order). Each intermediate factor is rescaled to
 max 1 and the scale kept as a log, so `P(e)` does not underflow.
+Products of many factors (a node with dozens of observed children) are contracted
+in groups, since numpy's einsum takes a bounded number of operands; a factor
+beyond FACTOR_ENTRIES_MAX entries is refused before it is built.
 """
 from __future__ import annotations
 
@@ -18,10 +21,13 @@ import math
 
 import numpy as np
 
-from ..errors import EvidenceError
+from ..errors import EvidenceError, LimitError
 from ..models.bayesnet import BayesNet
 
 _Factor = tuple[tuple[str, ...], np.ndarray]   # (scope, table with one axis per scope variable)
+
+EINSUM_OPERANDS_MAX = 16        # numpy allows 32 (1.x) or 64 (2.x) einsum operands
+FACTOR_ENTRIES_MAX = 1 << 25    # 256 MiB of float64
 
 
 def _normalised_cpts(bn: BayesNet) -> dict[str, np.ndarray]:
@@ -97,6 +103,26 @@ def _min_fill_order(factors: list[_Factor], eliminate: set[str], bn: BayesNet) -
     return order
 
 
+def _contract(factors: list[_Factor], scope: tuple[str, ...]) -> np.ndarray:
+    """The product of `factors`, summed down to `scope`. Beyond EINSUM_OPERANDS_MAX
+    factors, groups are first multiplied into their joint scopes (a subset of the
+    summed variables and `scope`)."""
+    while len(factors) > EINSUM_OPERANDS_MAX:
+        group, factors = factors[:EINSUM_OPERANDS_MAX], factors[EINSUM_OPERANDS_MAX:]
+        joint = tuple(dict.fromkeys(u for s, _ in group for u in s))
+        factors.append((joint, _contract(group, joint)))
+    size = {u: n for s, table in factors for u, n in zip(s, table.shape)}
+    entries = math.prod(size[u] for u in scope)
+    if entries > FACTOR_ENTRIES_MAX:
+        raise LimitError(f"exact inference would build a table of {entries} entries over "
+                         f"{len(scope)} variables; at most {FACTOR_ENTRIES_MAX} are supported")
+    axis = {u: i for i, u in enumerate(size)}
+    operands = []
+    for s, table in factors:
+        operands += [table, [axis[u] for u in s]]
+    return np.einsum(*operands, [axis[u] for u in scope])
+
+
 def _eliminate(factors: list[_Factor], order: list[str]) -> tuple[list[_Factor], float]:
     """Sum out `order` one variable at a time; returns the remaining factors and a log scale."""
     log_scale = 0.0
@@ -104,25 +130,13 @@ def _eliminate(factors: list[_Factor], order: list[str]) -> tuple[list[_Factor],
         bucket = [f for f in factors if v in f[0]]
         factors = [f for f in factors if v not in f[0]]
         scope = tuple(dict.fromkeys(u for s, _ in bucket for u in s if u != v))
-        axis = {u: i for i, u in enumerate((*scope, v))}
-        operands = []
-        for s, table in bucket:
-            operands += [table, [axis[u] for u in s]]
-        table = np.einsum(*operands, [axis[u] for u in scope])
+        table = _contract(bucket, scope)
         peak = table.max()
         if peak > 0:
             table = table / peak
             log_scale += math.log(peak)
         factors.append((scope, table))
     return factors, log_scale
-
-
-def _multiply(factors: list[_Factor], scope: tuple[str, ...]) -> np.ndarray:
-    axis = {u: i for i, u in enumerate(scope)}
-    operands = []
-    for s, table in factors:
-        operands += [table, [axis[u] for u in s]]
-    return np.einsum(*operands, list(range(len(scope))))
 
 
 def _log_probability_of_evidence(bn: BayesNet, cpts: dict[str, np.ndarray], evidence: dict[str, int]) -> float:
@@ -171,6 +185,6 @@ def posterior_marginals(bn: BayesNet, evidence: dict | None = None,
         factors = _component(_evidence_factors(bn, cpts, bn.ancestors([q, *evidence]), evidence), q)
         free = {u for scope, _ in factors for u in scope} - {q}
         remaining, _ = _eliminate(factors, _min_fill_order(factors, free, bn))
-        unnormalised = _multiply(remaining, (q,))
+        unnormalised = _contract(remaining, (q,))
         marginals[q] = unnormalised / unnormalised.sum()
     return marginals

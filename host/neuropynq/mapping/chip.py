@@ -127,5 +127,5 @@ def load_chip(spec: str | Path) -> Chip:
     data = read_json(path, "a chip", JSON_BYTES_MAX)
     try:
         return Chip.from_dict(data)
-    except (ModelError, TypeError) as exc:
+    except (ModelError, LimitError, TypeError) as exc:
         raise ModelError(f"{path}: {exc}") from None

@@ -256,8 +256,8 @@ def layer_from_dict(spec: dict, index: int) -> Layer:
                 raise ModelError("recurrent must be true or false")
             return DenseLayer(**args)
         return ConvLayer(**args)
-    except ModelError as exc:
-        raise ModelError(f"{where}: {exc}") from None
+    except (ModelError, LimitError) as exc:
+        raise type(exc)(f"{where}: {exc}") from None
 
 
 def network_from_dict(data: dict) -> Network:
@@ -297,8 +297,8 @@ def network_from_weights(weights: list, recurrent: list | None = None,
         rate = DEFAULT_RATE if rates is None else rates[i]
         try:
             layers.append(DenseLayer(w.shape[0], w.shape[1], rate, rec is not None, mask))
-        except ModelError as exc:
-            raise ModelError(f"layer {i}: {exc}") from None
+        except (ModelError, LimitError) as exc:
+            raise type(exc)(f"layer {i}: {exc}") from None
     return Network(layers, input_rate)
 
 
@@ -309,8 +309,8 @@ def load_network(path: str | Path) -> Network:
         data = read_json(path, "a network", JSON_BYTES_MAX)
         try:
             return network_from_dict(data)
-        except ModelError as exc:
-            raise ModelError(f"{path}: {exc}") from None
+        except (ModelError, LimitError) as exc:
+            raise type(exc)(f"{path}: {exc}") from None
     if path.suffix.lower() == ".npz":
         return _load_trained(path)
     raise ModelError(f"{path}: expected a .json layer list or a .npz trained network")
@@ -335,5 +335,5 @@ def _load_trained(path: Path) -> Network:
                      for i in range(count)]
     try:
         return network_from_weights(weights, recurrent)
-    except ModelError as exc:
-        raise ModelError(f"{path}: {exc}") from None
+    except (ModelError, LimitError) as exc:
+        raise type(exc)(f"{path}: {exc}") from None
