@@ -7,8 +7,10 @@
 #include "npq_constants.h"
 #include "npq_kernels.h"
 
-// The output of the last run, kept until npq_take copies it out (the caller holds a
-// lock across npq_run and npq_take; the kernels' on-chip arrays are static anyway).
+// The output of the last run, kept until npq_take copies it out. One loaded copy of
+// this library runs one frame at a time (the kernels' on-chip arrays are statics): the
+// caller holds a lock across npq_run and npq_take, and runs frames in parallel on
+// copies loaded from distinct files (host/neuropynq/backends/cpu.py).
 static hls::stream<axis32_t> npq_output;
 
 extern "C" {

@@ -58,6 +58,7 @@ MIN_SAMPLES_PER_THREAD = 4 * BATCH
 # One library copy per thread, each with its own lock: its statics hold one frame at
 # a time. _LOCK guards the list.
 _LOCK = threading.Lock()
+_BUILD: Path | None = None
 _COPIES: list[tuple[ctypes.CDLL, threading.Lock]] = []
 _POOL: ThreadPoolExecutor | None = None
 _POOL_SIZE = 0
@@ -162,10 +163,13 @@ def _private_copy(library: Path, index: int) -> Path:
 
 def _copies(n: int) -> list[tuple[ctypes.CDLL, threading.Lock]]:
     """The first n library copies (loaded on first use; copy 0 is the build itself)."""
+    global _BUILD
     with _LOCK:
         while len(_COPIES) < n:
-            library = build_library()
-            path = library if not _COPIES else _private_copy(library, len(_COPIES))
+            if _BUILD is None:
+                _BUILD = build_library()
+            # Copies of the build copy 0 runs, even if the sources changed since.
+            path = _BUILD if not _COPIES else _private_copy(_BUILD, len(_COPIES))
             _COPIES.append((_load(path), threading.Lock()))
         return _COPIES[:n]
 
