@@ -1,18 +1,26 @@
 """The PYNQ driver stack (neuropynq.board, backends/fpga.py) against a mock board
 whose kernel is the Python reference: the fpga backend must return exactly what the
 reference returns, arm the DMA in a deadlock-free order, reuse buffers, keep caches
-coherent, and turn every stall or fault into a named error within its deadline."""
+coherent, turn every stall or fault into a named error within a deadline derived
+from the frame, recover so that the next frame runs, load the overlay once per
+process, and let `auto` fall back on any failure of the board path."""
 import importlib.util
+import math
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from neuropynq.backends.fpga import FpgaBackend
+from neuropynq import Sampler
+from neuropynq.backends import registry
+from neuropynq.backends.fpga import FpgaBackend, board_clock_mhz
 from neuropynq.backends.registry import get_backend
 from neuropynq.board import bitstreams, registers as r
 from neuropynq.board.bitstreams import board_name, find_bitstream
-from neuropynq.board.frames import output_capacity
+from neuropynq.board.frames import FLOOR_S, MARGIN, frame_cycles, frame_seconds, output_capacity
+from neuropynq.board.runner import FrameRunner
+from neuropynq.boards import board_build, board_builds
 from neuropynq.errors import BackendUnavailable, KernelError, LimitError
 from neuropynq.framing import MAGIC_BN, MAGIC_BM, Op, Status, head, output_frame, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel
@@ -21,7 +29,7 @@ from neuropynq.models.bayesnet import BayesNet
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference import bm_sampler, bn_sampler
 
-from mocks.pynq_board import MockBoard, MockOverlay
+from mocks.pynq_board import MockBoard, MockMemory, MockOverlay, fake_pynq
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -39,10 +47,10 @@ class FakeClock:
         self.now += dt
 
 
-def make_backend(bn_fault=None, bm_fault=None, clock=None, timeout=10.0):
+def make_backend(bn_fault=None, bm_fault=None, clock=None, timeout=None, board="pynq-z2"):
     boards = {"bn_sampler": MockBoard(bn_sampler.run_frame, bn_fault),
               "bm_sampler": MockBoard(bm_sampler.run_frame, bm_fault)}
-    overlay = MockOverlay(boards, clock, clock.sleep if clock else None)
+    overlay = MockOverlay(boards, clock, clock.sleep if clock else None, board=board)
     return FpgaBackend(overlay=overlay, timeout=timeout), boards
 
 
@@ -74,6 +82,7 @@ def test_bm_frames_with_recorded_states_give_exactly_the_reference_output(bm_fra
 def test_receive_is_armed_before_the_kernel_starts_and_the_send_after(asia_frame):
     backend, boards = make_backend()
     board = boards["bn_sampler"]
+    backend.bn_lanes()               # the INFO frame the deadline needs, asked once
     board.log.clear()
     backend.execute(asia_frame)
     events = [(b, off) for b, off, _ in board.log if off in (r.CTRL, r.S2MM + r.LENGTH, r.MM2S + r.LENGTH)]
@@ -105,30 +114,83 @@ def test_kernel_error_status_comes_back_as_a_named_error():
         parse_output(backend.execute(bad_version))
 
 
-def test_a_kernel_that_never_finishes_times_out(asia_frame):
+def test_a_kernel_that_never_finishes_times_out_and_says_what_to_do(asia_frame):
     clock = FakeClock()
     backend, boards = make_backend(clock=clock, timeout=0.5)
     boards["bn_sampler"].fault = "hang"
-    with pytest.raises(KernelError, match="timed out"):
+    with pytest.raises(KernelError, match=r"timed out .* \(deadline 0.5 s\); bn_sampler is still running "
+                                          r"after a DMA reset and a drain .* FpgaBackend\(reload=True\)"):
         backend.execute(asia_frame)
-    assert 0.5 < clock.now < 0.6
+    # the deadline, then the recovery's own bounded attempt
+    assert 0.5 + FrameRunner.RECOVER_S < clock.now < 0.6 + FrameRunner.RECOVER_S
+    # and it keeps saying so rather than starting a frame on a busy kernel
+    with pytest.raises(KernelError, match="still running"):
+        backend.execute(asia_frame)
 
 
-def test_dma_errors_are_named(asia_frame):
-    backend, boards = make_backend()
+@pytest.mark.parametrize("fault, message", [
+    ("stall", "timed out waiting for the MM2S"),
+    ("slave_error", "DMA slave error"),
+])
+def test_after_a_timeout_or_dma_error_the_dma_is_reset_and_the_next_frame_runs(asia_frame, fault, message):
+    clock = FakeClock()
+    backend, boards = make_backend(clock=clock)
+    board = boards["bn_sampler"]
+    board.fault = fault
+    resets = board.dma_resets
+    with pytest.raises(KernelError, match=message + ".*the DMA was reset and the kernel is idle again"):
+        backend.execute(asia_frame)
+    assert board.dma_resets > resets and board.idle
+    assert np.array_equal(backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+    assert np.array_equal(backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+
+
+def test_a_slave_error_on_one_kernel_leaves_the_other_untouched(asia_frame, bm_frame):
+    backend, boards = make_backend(clock=FakeClock())
     boards["bn_sampler"].fault = "slave_error"
     with pytest.raises(KernelError, match="slave error"):
         backend.execute(asia_frame)
+    assert boards["bm_sampler"].dma_resets == 0
+    assert np.array_equal(backend.execute(bm_frame), bm_sampler.run_frame(bm_frame))
 
 
-def test_start_refused_while_the_kernel_is_busy(asia_frame):
+def test_the_deadline_follows_the_frames_cycle_estimate_at_the_boards_clock(asia_frame, bm_frame):
+    backend, _ = make_backend(board="pynq-z2")
+    lanes_bn, lanes_bm = backend.bn_lanes(), backend.bm_lanes()
+    # bn: ceil(S / P) samples per lane, each V draws and T steps and one to switch, plus the words
+    v, samples, window = 8, 300, 16
+    words = asia_frame.size + output_capacity(asia_frame)
+    assert frame_cycles(asia_frame, lanes_bn) == words + math.ceil(samples / lanes_bn) * (v + window + 1)
+    # bm: burn_in + sweeps * thin sweeps of N * (ceil(N / P) + 1) + 4 cycles
+    n, sweeps, burn_in = 6, 50, 5
+    words = bm_frame.size + output_capacity(bm_frame)
+    assert frame_cycles(bm_frame, lanes_bm) == words + (burn_in + sweeps) * (n * (math.ceil(n / lanes_bm) + 1) + 4)
+    clock = board_build("pynq-z2").clock_mhz
+    assert backend.seconds(asia_frame) == FLOOR_S + MARGIN * frame_cycles(asia_frame, lanes_bn) / (clock * 1e6)
+    # a faster board waits less for the same cycles, a longer run longer; a frame the
+    # kernel answers at once (INFO) gets the floor
+    fast, _ = make_backend(board="zcu104")
+    assert frame_seconds(asia_frame, 4, board_build("zcu104").clock_mhz) < frame_seconds(asia_frame, 4, clock)
+    assert fast.clock_mhz == board_build("zcu104").clock_mhz
+    model = BMKernelModel.build(BoltzmannMachine.random(6, seed=2))
+    long_run = model.run_frame(sweeps=10**6, burn_in=5, thin=1, tau=3, seed=4, record=False)
+    assert backend.seconds(long_run) > 8 * backend.seconds(bm_frame)
+    assert FLOOR_S < backend.seconds(np.array(head(MAGIC_BN, Op.INFO), np.uint32)) < FLOOR_S + 1e-3
+
+
+def test_a_board_not_in_the_table_gets_the_slowest_clock():
+    assert board_clock_mhz(None) == board_clock_mhz("zedboard") == min(
+        b.clock_mhz for b in board_builds().values())
+
+
+def test_the_derived_deadline_is_what_the_waits_use(asia_frame):
     clock = FakeClock()
-    backend, boards = make_backend(clock=clock, timeout=0.1)
+    backend, boards = make_backend(clock=clock)
+    seconds = backend.seconds(asia_frame)
     boards["bn_sampler"].fault = "hang"
-    with pytest.raises(KernelError, match="timed out"):
+    with pytest.raises(KernelError, match=f"deadline {seconds:.3g} s"):
         backend.execute(asia_frame)
-    with pytest.raises(KernelError, match="busy|still running"):
-        backend.execute(asia_frame)
+    assert seconds + FrameRunner.RECOVER_S < clock.now < seconds + FrameRunner.RECOVER_S + 0.1
 
 
 def test_frames_beyond_one_dma_transfer_are_refused():
@@ -186,3 +248,69 @@ def test_bitstream_lookup(tmp_path, monkeypatch):
     (installed / "neuropynq.bit").write_bytes(b"bit")
     (installed / "neuropynq.hwh").write_text("<hwh/>")
     assert find_bitstream(board="KV260") == installed / "neuropynq.bit"
+
+
+# ---------------------------------------------------------------- the overlay, via a stand-in pynq
+@pytest.fixture
+def pynq_on_mock_boards(tmp_path, monkeypatch):
+    """A stand-in `pynq` over two mock boards; neuropynq.board.overlay imported against it
+    (and forgotten afterwards), with a .bit + .hwh to find."""
+    memory = MockMemory()
+    boards = {"bn_sampler": MockBoard(bn_sampler.run_frame, memory=memory),
+              "bm_sampler": MockBoard(bm_sampler.run_frame, memory=memory)}
+    bit = tmp_path / "pynq-z2" / "neuropynq.bit"
+    bit.parent.mkdir()
+    bit.write_bytes(b"bit")
+    bit.with_suffix(".hwh").write_text("<hwh/>")
+
+    def install(missing=()):
+        pynq = fake_pynq(boards, memory, missing)
+        monkeypatch.setitem(sys.modules, "pynq", pynq)
+        sys.modules.pop("neuropynq.board.overlay", None)
+        from neuropynq.board import overlay
+        monkeypatch.setattr(overlay, "find_bitstream", lambda board=None, bitfile=None: Path(bitfile or bit))
+        monkeypatch.setenv("BOARD", "Pynq-Z2")
+        return pynq
+
+    yield install, boards
+    sys.modules.pop("neuropynq.board.overlay", None)
+    import neuropynq.board
+    if hasattr(neuropynq.board, "overlay"):
+        delattr(neuropynq.board, "overlay")
+
+
+def test_one_overlay_per_process(pynq_on_mock_boards, asia_frame):
+    install, boards = pynq_on_mock_boards
+    pynq = install()
+    first, second = Sampler("fpga"), Sampler("fpga")
+    assert len(pynq.downloads) == 1
+    assert first.backend.overlay is second.backend.overlay
+    assert first.backend.clock_mhz == board_build("pynq-z2").clock_mhz     # from $BOARD
+    assert np.array_equal(second.backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+    reloaded = FpgaBackend(reload=True)
+    assert len(pynq.downloads) == 2 and reloaded.overlay is not first.backend.overlay
+    assert np.array_equal(reloaded.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+
+
+def test_auto_falls_back_on_any_board_path_failure_and_says_why(pynq_on_mock_boards, monkeypatch):
+    install, _ = pynq_on_mock_boards
+    install(missing=("bm_sampler",))      # a bitstream whose design lacks a kernel
+    with pytest.raises(AttributeError):
+        FpgaBackend()
+    # the next backend of AUTO_ORDER (ref stands in for cpu, which would compile here)
+    monkeypatch.setattr(registry, "AUTO_ORDER", ("fpga", "ref"))
+    sampler = Sampler("auto")
+    assert sampler.backend.name == "ref"
+    assert "fpga: AttributeError" in sampler.describe() and "bm_sampler" in sampler.describe()
+
+
+def test_auto_does_not_hide_failures_off_the_board_path(monkeypatch):
+    monkeypatch.setattr(registry, "AUTO_ORDER", ("ref",))
+
+    def broken():
+        raise RuntimeError("a bug in the ref backend")
+
+    monkeypatch.setitem(registry.BACKENDS, "ref", "neuropynq.backends.ref:RefBackend")
+    monkeypatch.setattr("neuropynq.backends.ref.RefBackend", broken)
+    with pytest.raises(RuntimeError, match="a bug in the ref backend"):
+        Sampler("auto")

@@ -1,12 +1,16 @@
 """A scripted stand-in for a PYNQ board: kernel and AXI DMA registers, physical
 memory with separate host and device views (so a missing flush or invalidate shows
-up as wrong data), and faults on request. The kernel itself is any `run_frame`
-(the Python reference by default), so results can be compared with `ref`."""
+up as wrong data), faults on request, and a stand-in `pynq` module so that the
+overlay code (neuropynq.board.overlay) runs against it. The kernel itself is any
+`run_frame` (the Python reference by default), so results can be compared with `ref`."""
 from __future__ import annotations
+
+import types
 
 import numpy as np
 
 from neuropynq.board import registers as r
+from neuropynq.framing import Status, output_frame
 
 
 class MockBuffer(np.ndarray):
@@ -33,6 +37,20 @@ class MockBuffer(np.ndarray):
         self.freed = True
 
 
+class MockMemory:
+    """Physical memory: buffers by address (one memory may serve several boards' DMAs)."""
+
+    def __init__(self):
+        self.buffers: dict[int, MockBuffer] = {}
+        self._next_address = 0x1000_0000
+
+    def allocate(self, words):
+        buf = MockBuffer(words, self._next_address)
+        self.buffers[buf.physical_address] = buf
+        self._next_address += 4 * words + 0x1000
+        return buf
+
+
 class Registers:
     def __init__(self, board, block):
         self.board, self.block = board, block
@@ -45,28 +63,34 @@ class Registers:
 
 
 class MockBoard:
-    """One kernel + one DMA. `fault`: None, "hang" (the kernel never finishes),
-    "slave_error" (the DMA reports SLVERR)."""
+    """One kernel + one DMA. `fault` applies to the next frame the kernel runs:
+    * "stall": the input stream stalls (MM2S never completes); the kernel waits
+      mid-frame for more input, and words sent later end its frame (SHORT_FRAME).
+    * "slave_error": MM2S reports SLVERR and halts; the kernel waits as for "stall".
+    * "hang": the kernel never finishes, whatever it is sent (stays set).
+    "stall" and "slave_error" are transient: they clear once they happen."""
 
-    def __init__(self, run_frame, fault=None):
+    def __init__(self, run_frame, fault=None, memory: MockMemory | None = None):
         self.run_frame, self.fault = run_frame, fault
+        self.memory = memory or MockMemory()
         self.kernel = Registers(self, "kernel")
         self.dma = Registers(self, "dma")
-        self.memory: dict[int, MockBuffer] = {}
         self.log: list[tuple] = []
         self.allocations = 0
-        self._next_address = 0x1000_0000
+        self.dma_resets = 0
         self.idle, self.started, self.status = True, False, 0
+        self.waiting_input = False        # mid-frame, its input stalled
+        self.hung = False
+        self._dma_reset_state()
+
+    def _dma_reset_state(self):
         self.dmasr = {r.MM2S: r.DMASR_HALTED, r.S2MM: r.DMASR_HALTED}
         self.regs = {r.MM2S: {}, r.S2MM: {}}
         self.armed = {r.MM2S: False, r.S2MM: False}
 
     def allocate(self, words):
         self.allocations += 1
-        buf = MockBuffer(words, self._next_address)
-        self.memory[buf.physical_address] = buf
-        self._next_address += 4 * words + 0x1000
-        return buf
+        return self.memory.allocate(words)
 
     def read(self, block, offset):
         if block == "kernel":
@@ -79,6 +103,8 @@ class MockBoard:
         off = offset - channel
         if off == r.DMASR:
             return self.dmasr[channel]
+        if off == r.DMACR:
+            return self.regs[channel].get(r.DMACR, 0) & ~r.DMACR_RESET   # reset completes at once
         return self.regs[channel].get(off, 0)
 
     def write(self, block, offset, value):
@@ -90,9 +116,14 @@ class MockBoard:
             return
         channel = r.S2MM if offset >= r.S2MM else r.MM2S
         off = offset - channel
+        if off == r.DMACR and value & r.DMACR_RESET:
+            # PG021: a soft reset on either channel resets the whole DMA and drops its transfers.
+            self.dma_resets += 1
+            self._dma_reset_state()
+            return
         self.regs[channel][off] = value
         if off == r.DMACR and value & r.DMACR_RS:
-            self.dmasr[channel] = r.DMASR_IDLE
+            self.dmasr[channel] &= ~r.DMASR_HALTED
         if off == r.LENGTH:
             self.dmasr[channel] &= ~r.DMASR_IDLE
             self.armed[channel] = True
@@ -100,20 +131,31 @@ class MockBoard:
 
     def _buffer_at(self, channel):
         address = self.regs[channel][r.ADDR] | (self.regs[channel].get(r.ADDR_MSB, 0) << 32)
-        return self.memory[address]
+        return self.memory.buffers[address]
 
     def _step(self):
         """Run the frame once the kernel is started and both transfers are armed."""
-        if not (self.started and all(self.armed.values())):
-            return
-        if self.fault == "slave_error":
-            self.dmasr[r.MM2S] |= 1 << 5
+        if not (self.started and all(self.armed.values())) or self.hung:
             return
         if self.fault == "hang":
+            self.hung = True
+            return
+        if self.waiting_input:
+            # The words now sent end the stalled frame (TLAST came too soon).
+            self.waiting_input = False
+            self._send(output_frame(Status.SHORT_FRAME))
+            return
+        if self.fault in ("stall", "slave_error"):
+            if self.fault == "slave_error":
+                self.dmasr[r.MM2S] |= (1 << 5) | r.DMASR_HALTED
+            self.fault, self.waiting_input = None, True
+            self.armed[r.MM2S] = False
             return
         src = self._buffer_at(r.MM2S)
         frame = src.device_view[: self.regs[r.MM2S][r.LENGTH] // 4].copy()
-        out = np.asarray(self.run_frame(frame), dtype=np.uint32)
+        self._send(np.asarray(self.run_frame(frame), dtype=np.uint32))
+
+    def _send(self, out):
         dst = self._buffer_at(r.S2MM)
         if out.size > self.regs[r.S2MM][r.LENGTH] // 4:
             self.dmasr[r.S2MM] |= 1 << 4          # S2MM internal error: packet longer than buffer
@@ -130,15 +172,51 @@ class MockBoard:
 class MockOverlay:
     """What FpgaBackend needs of an overlay: a runner per kernel, on mock boards."""
 
-    def __init__(self, boards: dict[str, MockBoard], clock=None, sleep=None):
-        self.boards, self.clock, self.sleep = boards, clock, sleep
+    def __init__(self, boards: dict[str, MockBoard], clock=None, sleep=None, board=None):
+        self.boards, self.clock, self.sleep, self.board = boards, clock, sleep, board
 
-    def runner(self, kernel, timeout=10.0):
+    def runner(self, kernel):
         from neuropynq.board.axi_dma import AxiDma
         from neuropynq.board.kernel_control import KernelControl
         from neuropynq.board.runner import FrameRunner
         board = self.boards[kernel]
         timing = {"clock": self.clock, "sleep": self.sleep} if self.clock else {}
-        runner_timing = {"clock": self.clock} if self.clock else {}
         return FrameRunner(KernelControl(board.kernel, kernel, **timing), AxiDma(board.dma, **timing),
-                           board.allocate, timeout, **runner_timing)
+                           board.allocate, **timing)
+
+
+def fake_pynq(boards: dict[str, MockBoard], memory: MockMemory, missing=()) -> types.ModuleType:
+    """A stand-in `pynq` module over mock boards sharing `memory`: Overlay binds each
+    kernel's DefaultIP subclass by VLNV (as PYNQ does from the .hwh) and counts its
+    downloads in `module.downloads`; a kernel in `missing` is absent from the design."""
+    pynq = types.ModuleType("pynq")
+    pynq.downloads = []
+
+    class DefaultIP:
+        def __init__(self, description):
+            self.mmio = description["mmio"]
+            self._fullpath = description["fullpath"]
+
+    def drivers():
+        stack, found = [DefaultIP], []
+        while stack:
+            cls = stack.pop()
+            found.append(cls)
+            stack.extend(cls.__subclasses__())
+        return found
+
+    class Overlay:
+        def __init__(self, bitfile, download=True, **kwargs):
+            if download:
+                pynq.downloads.append(bitfile)
+            for kernel, board in boards.items():
+                if kernel in missing:
+                    continue
+                vlnv = f"neuropynq:hls:{kernel}:1.0"
+                driver = next(c for c in drivers() if vlnv in getattr(c, "bindto", ()))
+                setattr(self, kernel, driver({"mmio": board.kernel, "fullpath": kernel}))
+                setattr(self, f"{kernel}_dma", types.SimpleNamespace(mmio=board.dma))
+
+    pynq.DefaultIP, pynq.Overlay = DefaultIP, Overlay
+    pynq.allocate = lambda shape, dtype: memory.allocate(shape[0])
+    return pynq

@@ -18,6 +18,11 @@ BACKENDS = {
 # `auto` takes the first of these that can run here.
 AUTO_ORDER = ("fpga", "cpu", "ref")
 
+# Backends whose construction goes through hardware and its vendor stack (pynq, the
+# device tree, a bitstream download, the kernels' first frames): any error there
+# means "cannot run here", so `auto` falls back instead of failing.
+FALLIBLE = ("fpga",)
+
 
 def get_backend(name: str) -> Backend:
     """The backend called `name`; BackendUnavailable saying why if it cannot run here."""
@@ -43,4 +48,8 @@ def auto_backend() -> tuple[Backend, dict[str, str]]:
             return get_backend(name), reasons
         except BackendUnavailable as exc:
             reasons[name] = str(exc)
+        except Exception as exc:        # noqa: BLE001 - see FALLIBLE
+            if name not in FALLIBLE:
+                raise
+            reasons[name] = f"{type(exc).__name__}: {exc}"
     raise BackendUnavailable("no backend can run here: " + "; ".join(reasons.values()))

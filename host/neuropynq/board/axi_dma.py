@@ -2,7 +2,9 @@
 
 PYNQ's own DMA driver can wait forever on a transfer that never completes; here
 every wait has a deadline, so a kernel that stalls its stream becomes a
-KernelError naming the channel instead of a hung notebook."""
+KernelError naming the channel instead of a hung notebook. After a timeout or an
+error the DMA is soft-reset (PG021: DMACR.Reset resets both channels and drops
+what they hold), which is the only way to clear its error and busy state."""
 from __future__ import annotations
 
 import time
@@ -59,13 +61,31 @@ class DmaChannel:
         return self._read(r.LENGTH)
 
 
+    def idle(self) -> bool:
+        return bool(self._read(r.DMASR) & r.DMASR_IDLE)
+
+
 class AxiDma:
     """Both channels of one AXI DMA instance."""
 
+    RESET_S = 0.01     # PG021: the reset completes within a few hundred clock cycles
+
     def __init__(self, regs, clock=time.monotonic, sleep=time.sleep):
+        self.regs, self._clock, self._sleep = regs, clock, sleep
         self.mm2s = DmaChannel(regs, r.MM2S, "MM2S (host to kernel)", clock, sleep)
         self.s2mm = DmaChannel(regs, r.S2MM, "S2MM (kernel to host)", clock, sleep)
 
     def start(self) -> None:
         self.mm2s.start()
         self.s2mm.start()
+
+    def reset(self) -> None:
+        """Soft reset (both channels: transfers in flight are dropped, errors cleared),
+        then run again. KernelError if the reset bit does not clear."""
+        self.regs.write(r.MM2S + r.DMACR, r.DMACR_RESET)
+        deadline = self._clock() + self.RESET_S
+        while self.regs.read(r.MM2S + r.DMACR) & r.DMACR_RESET:
+            if self._clock() > deadline:
+                raise KernelError("the AXI DMA did not come out of its soft reset")
+            self._sleep(20e-6)
+        self.start()

@@ -1,14 +1,26 @@
 """What the host must know about a frame before running it on a board: how many
-output words to make room for (docs/spec.md §4.4)."""
+output words to make room for (docs/spec.md §4.4), and how long the kernel may
+take over it (the deadline of every wait)."""
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 from ..framing import HEAD_WORDS, MAGIC_BM, MAGIC_BN, OUT_HEAD_WORDS, Op
+from ..kernels.bn_model import DESCRIPTOR_WORDS, RUN_PARAM_WORDS as BN_RUN_PARAMS
 
 BN_INFO_WORDS = 7
 BM_INFO_WORDS = 4
 BM_RUN_PARAMS = 7
+
+# Deadline = FLOOR_S + MARGIN x the frame's cycle estimate at the board's clock.
+# The floor covers what is not kernel time: Python, cache flush/invalidate and the
+# DMA set-up (milliseconds on a Cortex-A9). The margin covers the gap between the
+# cycle model (the twins' schedules, docs/rtl.md) and the HLS kernels, whose loops may
+# run at II up to 8 where HLS cannot prove table banks distinct (docs/hls.md).
+FLOOR_S = 1.0
+MARGIN = 16
 
 
 def output_capacity(frame: np.ndarray) -> int:
@@ -32,3 +44,34 @@ def output_capacity(frame: np.ndarray) -> int:
         recorded = sweeps * ((n + 31) // 32) if flags & 1 else 0
         return OUT_HEAD_WORDS + recorded + 2 * n
     return OUT_HEAD_WORDS
+
+
+def frame_cycles(frame: np.ndarray, lanes: int) -> int:
+    """Clock cycles a kernel with `lanes` lanes takes over `frame`, from the twins'
+    schedules: one cycle per streamed word in and out, plus
+    * bn RUN: each lane draws V variables and T spike steps per sample, its samples
+      in batches, one cycle between rounds: ceil(S/P) * (V + T + 1);
+    * bm RUN: burn_in + sweeps * thin sweeps of N * (ceil(N/P) + 1) + 4 cycles each
+      (docs/rtl.md: N * B + 4, one bubble per colour when B = 1).
+    A malformed frame is answered at once, so only its words count."""
+    frame = np.asarray(frame, dtype=np.uint32)
+    words = int(frame.size) + output_capacity(frame)
+    if frame.size < HEAD_WORDS + 2 or int(frame[2]) != Op.RUN:
+        return words
+    magic, size = int(frame[0]), int(frame[HEAD_WORDS])
+    if magic == MAGIC_BN:
+        table = int(frame[HEAD_WORDS + 1])
+        if frame.size != HEAD_WORDS + 2 + DESCRIPTOR_WORDS * size + table + BN_RUN_PARAMS:
+            return words
+        samples, window = (int(w) for w in frame[-BN_RUN_PARAMS:][:2])
+        return words + math.ceil(samples / lanes) * (size + window + 1)
+    if magic == MAGIC_BM and frame.size >= HEAD_WORDS + 2 + BM_RUN_PARAMS:
+        sweeps, burn_in, thin = (int(w) for w in frame[-BM_RUN_PARAMS:][:3])
+        per_sweep = size * (math.ceil(size / lanes) + 1) + 4
+        return words + (burn_in + sweeps * thin) * per_sweep
+    return words
+
+
+def frame_seconds(frame: np.ndarray, lanes: int, clock_mhz: float) -> float:
+    """How long to wait for `frame` before calling the kernel stuck."""
+    return FLOOR_S + MARGIN * frame_cycles(frame, lanes) / (clock_mhz * 1e6)

@@ -12,6 +12,8 @@ clock, its sleeps and therefore its deadlines are simulation time.
   the twin's AXI-Stream ports: MM2S streams the buffer with TLAST on the last word;
   S2MM accepts words up to TLAST and then reads back the bytes received in LENGTH,
   or flags DMAIntErr and halts when the packet is longer than the armed length.
+  DMACR.Reset on either channel resets both: transfers in flight are dropped
+  (TVALID and TREADY fall) and the registers return to their reset state.
 * `SimBoard.allocate`: pynq.allocate-like buffers (tests/mocks/pynq_board.MockBuffer)
   whose device view is what the DMA moves, so a missing flush() or invalidate()
   shows up as wrong data.
@@ -96,6 +98,9 @@ class DmaChannelModel:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self.reset()
+
+    def reset(self) -> None:
         self.regs = {r.DMACR: 0, r.DMASR: r.DMASR_HALTED, r.ADDR: 0, r.ADDR_MSB: 0, r.LENGTH: 0}
 
     @property
@@ -133,15 +138,17 @@ class AxiDmaModel:
     """The AXI DMA's register block as PYNQ's MMIO, moving words between `memory`
     and the twin's streams. `sent` and `received` log every completed frame.
 
-    `drop_s2mm_length` is a fault: S2MM LENGTH writes are lost, so the kernel's
-    output is never taken and the kernel stalls."""
+    `drop_s2mm_lengths` is a fault: that many S2MM LENGTH writes are lost, so the
+    kernel's output is not taken and the kernel stalls."""
 
     def __init__(self, clk, memory: DeviceMemory, s_in, s_out, seed: int = 1) -> None:
-        self.clk, self.memory, self.s_out = clk, memory, s_out
+        self.clk, self.memory, self.s_in, self.s_out = clk, memory, s_in, s_out
         self.channels = {r.MM2S: DmaChannelModel("MM2S"), r.S2MM: DmaChannelModel("S2MM")}
         self.source = AxiStreamSource(s_in, clk, idle=0.1, seed=seed)
         self.s_out["tready"].value = 0
-        self.drop_s2mm_length = False
+        self.drop_s2mm_lengths = 0
+        self.resets = 0
+        self.transfers: list = []
         self.sent: list[np.ndarray] = []
         self.received: list[np.ndarray] = []
 
@@ -157,10 +164,26 @@ class AxiDmaModel:
         channel, reg = self.channels[base], offset - base
         if value is None:
             return channel.read(reg)
+        if reg == r.DMACR and value & r.DMACR_RESET:
+            self._reset()
+            return None
         channel.write(reg, value)
-        if reg == r.LENGTH and channel.running and not (base == r.S2MM and self.drop_s2mm_length):
+        if reg == r.LENGTH and base == r.S2MM and self.drop_s2mm_lengths:
+            self.drop_s2mm_lengths -= 1
+        elif reg == r.LENGTH and channel.running:
             self._start(base, channel, value)
         return None
+
+    def _reset(self) -> None:
+        self.resets += 1
+        for task in self.transfers:
+            task.cancel()
+        self.transfers.clear()
+        self.s_in["tvalid"].value = 0
+        self.s_in["tlast"].value = 0
+        self.s_out["tready"].value = 0
+        for channel in self.channels.values():
+            channel.reset()
 
     def _start(self, base: int, channel: DmaChannelModel, nbytes: int) -> None:
         if nbytes % 4:
@@ -172,7 +195,8 @@ class AxiDmaModel:
             return
         channel.regs[r.DMASR] &= ~r.DMASR_IDLE
         transfer = self._mm2s if base == r.MM2S else self._s2mm
-        cocotb.start_soon(transfer(channel, window))
+        self.transfers = [t for t in self.transfers if not t.done()]
+        self.transfers.append(cocotb.start_soon(transfer(channel, window)))
 
     async def _mm2s(self, channel: DmaChannelModel, window: np.ndarray) -> None:
         words = window.copy()
