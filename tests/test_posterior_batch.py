@@ -152,6 +152,19 @@ def test_a_bad_header_fails_the_whole_file(tmp_path, capsys, text, message):
     assert code == 2 and lines == [] and errors == [f"neuropynq: error: {rows} {message}"]
 
 
+@pytest.mark.parametrize("data, message", [
+    (b"xray\nyes\n\xff\n", "line 3: not UTF-8 text"),
+    (b'xray\n"' + b"y" * 200_000 + b'"\n', "line 2: not readable as CSV"),
+])
+def test_an_unreadable_file_is_named_with_its_line(tmp_path, capsys, data, message):
+    rows = tmp_path / "rows.csv"
+    rows.write_bytes(data)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["infer", str(EXAMPLES / "asia.bif"), "--evidence-file", str(rows)])
+    err = capsys.readouterr().err.splitlines()
+    assert exit_info.value.code == 2 and len(err) == 1 and message in err[0] and str(rows) in err[0]
+
+
 def test_evidence_and_evidence_file_are_exclusive(tmp_path, capsys):
     code, lines, errors, _ = _infer_rows(tmp_path, capsys, CSV, "--evidence", "xray=yes")
     assert code == 2 and lines == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 import warnings
@@ -15,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .errors import EvidenceError, ModelError, NeuropynqError
+from .errors import EvidenceError, ModelError, NeuropynqError, quote
 
 EXIT_BAD_INPUT = 2
+EVIDENCE_FILE_MAX = 64 << 20   # bytes of an --evidence-file (some 500 000 rows of ALARM)
 MESSAGE_MAX = 400   # characters of an error line; a hostile value may be megabytes
 
 
@@ -167,17 +169,18 @@ def read_evidence_rows(path: Path, bn) -> list[tuple[int, dict[str, str] | str]]
     is wrong) for a row with the wrong number of cells. The header names variables of
     `bn` (EvidenceError otherwise: it concerns every row); empty cells are unobserved;
     blank lines are skipped."""
-    with open(path, newline="") as f:
-        reader = csv.reader(f)
+    from .input_files import read_text
+    reader = csv.reader(io.StringIO(read_text(path, "an evidence CSV", EVIDENCE_FILE_MAX), newline=""))
+    try:
         header = [name.strip() for name in next(reader, [])]
         if not any(header):
             raise EvidenceError(f"{path} line 1: no header line of variable names")
         for name in header:
             if name not in bn.states:
-                raise EvidenceError(f"{path} line {reader.line_num}: unknown variable {name!r} in the header")
+                raise EvidenceError(f"{path} line {reader.line_num}: unknown variable {quote(name)} in the header")
         if len(set(header)) != len(header):
             twice = next(name for name in header if header.count(name) > 1)
-            raise EvidenceError(f"{path} line {reader.line_num}: the header names {twice!r} twice")
+            raise EvidenceError(f"{path} line {reader.line_num}: the header names {quote(twice)} twice")
         rows: list[tuple[int, dict[str, str] | str]] = []
         for cells in reader:
             if not cells:
@@ -186,6 +189,8 @@ def read_evidence_rows(path: Path, bn) -> list[tuple[int, dict[str, str] | str]]
                 rows.append((reader.line_num, f"{len(cells)} cells; the header has {len(header)}"))
                 continue
             rows.append((reader.line_num, {v: c.strip() for v, c in zip(header, cells) if c.strip()}))
+    except csv.Error as exc:   # a cell past csv's field size limit, say
+        raise EvidenceError(f"{path} line {reader.line_num}: not readable as CSV ({exc})") from None
     return rows
 
 
