@@ -22,6 +22,17 @@
 #define NPQ_BM_DEGREE_MAX 32
 #endif
 
+// Memory binding of the largest arrays, from the board table's bn_memory and
+// bm_memory columns (host/neuropynq/data/boards.txt; run_hls.tcl passes them):
+// 1 binds the bn table banks / the bm weight lanes to UltraRAM (ZU+ parts only),
+// 0 leaves the choice (block RAM) to the tool.
+#ifndef NPQ_BN_TABLE_URAM
+#define NPQ_BN_TABLE_URAM 0
+#endif
+#ifndef NPQ_BM_W_URAM
+#define NPQ_BM_W_URAM 0
+#endif
+
 #ifndef NPQ_BN_V_MAX
 #define NPQ_BN_V_MAX NPQ_SPEC_BN_V_MAX
 #endif

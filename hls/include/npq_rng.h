@@ -16,9 +16,12 @@ static inline uint64_t npq_splitmix_mix(uint64_t z) {
 }
 
 // State of stream `id` for the 64-bit run seed: splitmix64 outputs 2*id and 2*id+1.
+// As npq_stream_seed.sv: one id * GAMMA product, the second counter is the first
+// plus GAMMA, so a seeder is five 64-bit constant products (one DSP cascade each).
 static inline NpqRng npq_seed_stream(uint64_t seed, uint32_t id) {
-    const uint64_t a = npq_splitmix_mix(seed + (2 * (uint64_t)id + 1) * NPQ_SPLITMIX_GAMMA);
-    const uint64_t b = npq_splitmix_mix(seed + (2 * (uint64_t)id + 2) * NPQ_SPLITMIX_GAMMA);
+    const uint64_t odd = seed + (2 * (uint64_t)id + 1) * NPQ_SPLITMIX_GAMMA;
+    const uint64_t a = npq_splitmix_mix(odd);
+    const uint64_t b = npq_splitmix_mix(odd + NPQ_SPLITMIX_GAMMA);
     NpqRng s;
     s.s0 = (uint32_t)a;
     s.s1 = (uint32_t)(a >> 32);
@@ -30,9 +33,12 @@ static inline NpqRng npq_seed_stream(uint64_t seed, uint32_t id) {
 
 static inline uint32_t npq_rotl32(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
 
-// One draw; *5 and *9 are a shift and an add, so one draw per cycle needs no DSP.
+// One draw. The *5 and *9 of xoshiro128** are written as shift-and-add (as
+// xoshiro_draw in npq_pkg.sv), so no DSP is inferred whatever the tool's defaults.
 static inline uint32_t npq_next(NpqRng& s) {
-    const uint32_t r = npq_rotl32(s.s1 * 5u, 7) * 9u;
+    const uint32_t x5 = (s.s1 << 2) + s.s1;
+    const uint32_t rot = npq_rotl32(x5, 7);
+    const uint32_t r = (rot << 3) + rot;
     const uint32_t t = s.s1 << 9;
     s.s2 ^= s.s0;
     s.s3 ^= s.s1;

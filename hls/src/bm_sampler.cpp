@@ -20,8 +20,9 @@
 
 #define BM_P NPQ_LANES
 #define BM_N NPQ_BM_N_MAX
-#define BM_ROW (((BM_N + BM_P - 1) / BM_P) * BM_P)   // a row padded to whole lane groups
-#define BM_DEG (((NPQ_BM_DEGREE_MAX + BM_P - 1) / BM_P) * BM_P)   // neighbour slots per row, whole lane groups
+#define BM_BEATS ((BM_N + BM_P - 1) / BM_P)   // beats of a dense row: one weight per lane per beat
+#define BM_ROW (BM_BEATS * BM_P)                // a row padded to whole lane groups
+#define BM_DEG_BEATS ((NPQ_BM_DEGREE_MAX + BM_P - 1) / BM_P)   // beats of a neighbour list
 
 struct BmRun {
     uint32_t n, colours, sweeps, burn_in, thin, tau, record;
@@ -30,17 +31,20 @@ struct BmRun {
 };
 
 // Model and state: file scope, so on chip in hardware and off the stack natively.
-static int16_t bm_w[BM_N][BM_ROW];       // Q5.10 weights, row k for neuron k
-static int16_t bm_b[BM_N];               // Q5.10 biases
-static uint16_t bm_nbr[BM_N][BM_DEG];    // sparse mode: the non-zero columns of row k ...
-static int16_t bm_nbr_w[BM_N][BM_DEG];   // ... their weights
+// Lane p holds the weights of columns j = g*P + p of every row (bm_lane.sv): W[k][j]
+// is bm_w[j % P][k][j / P], so a beat reads one word from each lane's memory.
+static int16_t bm_w[BM_P][BM_N][BM_BEATS];          // Q5.10 weights
+static int16_t bm_b[BM_N];                          // Q5.10 biases
+// Sparse mode: slot d of row k's neighbour list is lane d % P, beat d / P.
+static uint16_t bm_nbr[BM_P][BM_N][BM_DEG_BEATS];   // the non-zero columns of row k ...
+static int16_t bm_nbr_w[BM_P][BM_N][BM_DEG_BEATS];  // ... their weights
 static uint16_t bm_degree[BM_N];         // ... and how many there are
 static uint16_t bm_order[BM_N];          // update order, cut into colours by bm_colour_end
 static uint16_t bm_colour_end[BM_N];
-static uint8_t bm_clamped[BM_N];
-static uint8_t bm_seen[BM_N];            // order words already used (permutation check)
-static uint8_t bm_z[BM_ROW];             // z_j; 0 past N so padded lanes add nothing
-static uint8_t bm_next_z[BM_N];          // z of the colour being updated, committed after it
+static bool bm_clamped[BM_N];
+static bool bm_seen[BM_N];               // order words already used (permutation check)
+static bool bm_z[BM_ROW];                // z_j, one bit each; 0 past N so padded lanes add nothing
+static bool bm_next_z[BM_N];             // z of the colour being updated, committed after it
 static uint8_t bm_zeta[BM_N];            // refractory counters
 static uint32_t bm_s0[BM_N], bm_s1[BM_N], bm_s2[BM_N], bm_s3[BM_N];  // RNG, one per neuron
 static uint32_t bm_on[BM_N], bm_spikes[BM_N];
@@ -65,44 +69,42 @@ biases:
 
     // W, two entries per word, row-major over the flat index k*N + j. The non-zero
     // entries of each row also go to its neighbour list, while the list has room.
-    const uint64_t entries = (uint64_t)n * n;
-    const uint32_t w_words = (uint32_t)((entries + 1) / 2);
-    uint32_t k = 0, j = 0, degree = 0;
+    const uint32_t entries = n * n;
+    uint32_t k = 0, j = 0, degree = 0, word = 0;
     run.sparse = true;
 weights:
-    for (uint32_t w = 0; w < w_words; ++w) {
-#pragma HLS LOOP_TRIPCOUNT max = 524288
+    for (uint32_t e = 0; e < entries; ++e) {
+#pragma HLS LOOP_TRIPCOUNT max = 1048576
 #pragma HLS PIPELINE II = 1
-        // One word per cycle: its two weights use the memory's two write ports.
-        const uint32_t word = npq_read(in, last);
-        for (uint32_t half = 0; half < 2; ++half) {
-            if (2 * (uint64_t)w + half < entries) {
-                const int16_t weight = (int16_t)((word >> (16 * half)) & 0xFFFF);
-                bm_w[k][j] = weight;
-                if (weight != 0) {
-                    if (degree < NPQ_BM_DEGREE_MAX) {
-                        bm_nbr[k][degree] = (uint16_t)j;
-                        bm_nbr_w[k][degree] = weight;
-                    } else {
-                        run.sparse = false;
-                    }
-                    ++degree;
-                }
-                if (++j == n) {
-                    bm_degree[k] = (uint16_t)(degree < NPQ_BM_DEGREE_MAX ? degree : NPQ_BM_DEGREE_MAX);
-                    degree = 0;
-                    j = 0;
-                    ++k;
-                }
-            }
+        // One weight per cycle, so a word takes two (as bm_frontend.sv): both halves
+        // of a word may belong to the same lane's memory, which has one write port.
+        if (e % 2 == 0) {
+            word = npq_read(in, last);
+            if (last) return NPQ_STATUS_SHORT_FRAME;
         }
-        if (last) return NPQ_STATUS_SHORT_FRAME;
+        const int16_t weight = (int16_t)((word >> (16 * (e % 2))) & 0xFFFF);
+        bm_w[j % BM_P][k][j / BM_P] = weight;
+        if (weight != 0) {
+            if (degree < NPQ_BM_DEGREE_MAX) {
+                bm_nbr[degree % BM_P][k][degree / BM_P] = (uint16_t)j;
+                bm_nbr_w[degree % BM_P][k][degree / BM_P] = weight;
+            } else {
+                run.sparse = false;
+            }
+            ++degree;
+        }
+        if (++j == n) {
+            bm_degree[k] = (uint16_t)(degree < NPQ_BM_DEGREE_MAX ? degree : NPQ_BM_DEGREE_MAX);
+            degree = 0;
+            j = 0;
+            ++k;
+        }
     }
 
 clear_seen:
     for (uint32_t m = 0; m < n; ++m) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
-        bm_seen[m] = 0;
+        bm_seen[m] = false;
     }
 order:
     for (uint32_t m = 0; m < n; ++m) {
@@ -113,7 +115,7 @@ order:
 
         // A permutation: every word below N and none repeated.
         if ((st = npq_check(o >= n || bm_seen[o], NPQ_STATUS_BAD_MODEL, last, false))) return st;
-        bm_seen[o] = 1;
+        bm_seen[o] = true;
         bm_order[m] = (uint16_t)o;
     }
     uint32_t previous = 0;
@@ -135,7 +137,7 @@ clamp_mask:
     for (uint32_t w = 0; w < words; ++w) {
 #pragma HLS LOOP_TRIPCOUNT max = 32
         const uint32_t mask = npq_read(in, last);
-        for (uint32_t b = 0; b < 32 && 32 * w + b < n; ++b) bm_clamped[32 * w + b] = (mask >> b) & 1;
+        for (uint32_t b = 0; b < 32 && 32 * w + b < n; ++b) bm_clamped[32 * w + b] = ((mask >> b) & 1) != 0;
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
 clamp_values:
@@ -144,7 +146,7 @@ clamp_values:
         const uint32_t value = npq_read(in, last);
         // A clamped neuron starts (and stays) at its value; free neurons start at 0.
         for (uint32_t b = 0; b < 32 && 32 * w + b < n; ++b)
-            bm_z[32 * w + b] = bm_clamped[32 * w + b] & (value >> b) & 1;
+            bm_z[32 * w + b] = bm_clamped[32 * w + b] && ((value >> b) & 1) != 0;
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
 
@@ -179,21 +181,22 @@ static int32_t bm_potential(uint32_t k, uint32_t n, bool sparse) {
     if (sparse) {
         const uint32_t degree = bm_degree[k];
     neighbours:
-        for (uint32_t d = 0; d < degree; d += BM_P) {
-#pragma HLS LOOP_TRIPCOUNT max = NPQ_BM_DEGREE_MAX / BM_P
+        for (uint32_t g = 0; g * BM_P < degree; ++g) {
+#pragma HLS LOOP_TRIPCOUNT max = BM_DEG_BEATS
 #pragma HLS PIPELINE II = 1
-            // P neighbours per cycle: their weights sit in P banks, their z in registers.
+            // P neighbours per beat, one from each lane's list memory; their z from registers.
             for (uint32_t p = 0; p < BM_P; ++p)
-                if (d + p < degree) acc[p] += (int32_t)bm_nbr_w[k][d + p] & -(int32_t)bm_z[bm_nbr[k][d + p]];
+                if (g * BM_P + p < degree)
+                    acc[p] += (int32_t)bm_nbr_w[p][k][g] & -(int32_t)bm_z[bm_nbr[p][k][g]];
         }
     } else {
     dot:
-        for (uint32_t j = 0; j < n; j += BM_P) {
-#pragma HLS LOOP_TRIPCOUNT max = 1024 / BM_P
+        for (uint32_t g = 0; g * BM_P < n; ++g) {
+#pragma HLS LOOP_TRIPCOUNT max = BM_BEATS
 #pragma HLS PIPELINE II = 1
-            // P weights of the row per cycle, from W's P cyclic banks.
+            // One beat: lane p reads W[k][g*P + p] from its own memory (bm_lane.sv).
             for (uint32_t p = 0; p < BM_P; ++p)
-                acc[p] += (int32_t)bm_w[k][j + p] & -(int32_t)bm_z[j + p];   // z binary: an AND, no multiply
+                acc[p] += (int32_t)bm_w[p][k][g] & -(int32_t)bm_z[g * BM_P + p];   // z binary: an AND, no multiply
         }
     }
     int32_t u = bm_b[k];
@@ -202,7 +205,7 @@ static int32_t bm_potential(uint32_t k, uint32_t n, bool sparse) {
 }
 
 // One update of free neuron k (§3.2); returns its new z.
-static uint8_t bm_update(uint32_t k, const BmRun& run, bool counting) {
+static bool bm_update(uint32_t k, const BmRun& run, bool counting) {
     NpqRng s = {bm_s0[k], bm_s1[k], bm_s2[k], bm_s3[k]};
     const uint32_t r = npq_next(s);   // drawn always, also when refractory
     bm_s0[k] = s.s0;
@@ -213,7 +216,7 @@ static uint8_t bm_update(uint32_t k, const BmRun& run, bool counting) {
     if (zeta > 1) {
         // Refractory: the potential is not needed, so it is not computed.
         bm_zeta[k] = (uint8_t)(zeta - 1);
-        return 1;
+        return true;
     }
     const int32_t v = bm_potential(k, run.n, run.sparse) - (int32_t)NPQ_LNTAU_LUT[run.tau];
     int32_t idx = (v >> 4) + (int32_t)(NPQ_SIGMOID_LUT_SIZE / 2);
@@ -232,7 +235,7 @@ record:
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
         // One neuron per cycle; the packed word is a register, written every 32 neurons.
-        bm_on[k] += bm_z[k];
+        bm_on[k] += bm_z[k] ? 1 : 0;
         word |= (uint32_t)bm_z[k] << (k & 31);
         if ((k & 31) == 31 || k == run.n - 1) {
             if (run.record) npq_write(out, word, false);
@@ -283,11 +286,14 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #pragma HLS INTERFACE axis port = out
 #pragma HLS INTERFACE s_axilite port = status
 #pragma HLS INTERFACE s_axilite port = return
-    // The dense potential reads P consecutive weights of a row per cycle; the sparse
-    // one P neighbour slots. z is read at P arbitrary places per cycle: registers.
-#pragma HLS ARRAY_PARTITION variable = bm_w cyclic factor = BM_P dim = 2
-#pragma HLS ARRAY_PARTITION variable = bm_nbr cyclic factor = BM_P dim = 2
-#pragma HLS ARRAY_PARTITION variable = bm_nbr_w cyclic factor = BM_P dim = 2
+    // One weight memory per lane (a beat reads each once); the sparse lists likewise.
+    // z is read at P places per cycle: registers, one bit each.
+#pragma HLS ARRAY_PARTITION variable = bm_w complete dim = 1
+#if NPQ_BM_W_URAM
+#pragma HLS BIND_STORAGE variable = bm_w type = ram_1p impl = uram
+#endif
+#pragma HLS ARRAY_PARTITION variable = bm_nbr complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bm_nbr_w complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bm_z complete
 
     bool last = false;
@@ -314,7 +320,7 @@ init:
 #pragma HLS PIPELINE II = 1
         // One neuron per cycle: the two splitmix64 mixes are pipelined, not iterated.
         if (k >= run.n) {
-            bm_z[k] = 0;
+            bm_z[k] = false;
             continue;
         }
         const NpqRng s = npq_seed_stream(run.seed, k);

@@ -1,14 +1,17 @@
 // bn_sampler: importance sampling of a discrete Bayesian network with
 // Poisson-spiking sample neurons (docs/spec.md §2, frames §4.2).
 //
-// Structure: load (frame -> on-chip tables, with the §4.5 checks), sample, drain.
-// Samples go in groups of P lanes x NPQ_BN_BATCH. Every sample owns its RNG
-// stream (§1.2), so lanes and batches never share state and the counts do not
-// depend on P. Inside a group the variable loop is outermost and the batch loop
-// innermost: consecutive pipeline iterations are different samples, so the
-// dependence of a variable on its parents spans a whole batch and the loop runs
-// at II=1. DATAFLOW is not used: each phase needs the complete result of the one
-// before (all tables before sampling, all counts before the drain).
+// The micro-architecture is the twin's (hw/rtl/bn_*.sv, docs/rtl.md; loop by loop
+// in docs/hls.md). Load (frame -> descriptors with table-address strides, and a
+// 16-bank table copy per lane), then rounds of P lanes x B samples, then the drain.
+// Per round, one shared splitmix64 seeder fills the P*B streams (one per cycle);
+// the variable loop issues one (variable, sample) slot per cycle in every lane and
+// folds the previous round's spikes into the counts on the way (the readout rides
+// on it, as in bn_lane.sv); the spike loop issues one (step, sample) slot per
+// cycle. A sample comes back B slots later, so every loop-carried dependence has
+// distance B and nothing needs forwarding. Every sample owns its RNG stream
+// (§1.2), so lanes and rounds never share state and the counts do not depend on P.
+// DATAFLOW is not used: each phase needs the complete result of the one before.
 #include "npq_kernels.h"
 #include "npq_config.h"
 #include "npq_constants.h"
@@ -18,33 +21,80 @@
 
 #define BN_P NPQ_LANES
 #define BN_B NPQ_BN_BATCH
-#define BN_COUNTS (NPQ_BN_V_MAX * NPQ_BN_CARD_MAX)
-#define BN_BANKS 4   // interleaved count accumulators (readout)
+#define BN_BANKS 16                               // table banks: >= CARD_MAX - 1 thresholds of a row
+#define BN_XWORDS ((NPQ_BN_V_MAX + 15) / 16)      // 64-bit words of a sample's x, 4 bits per variable
+#define BN_SIZE_SAT 0x3FFFFu                      // a saturated slice size: beyond any TW (as bn_loader.sv)
 
-// Descriptor of one variable, as the sampling loops use it.
+#if (BN_B & (BN_B - 1)) != 0 || BN_B < 16
+#error "NPQ_BN_BATCH must be a power of two >= 16 (it covers the pipeline's depth)"
+#endif
+#if NPQ_BN_CARD_MAX > BN_BANKS
+#error "a table row must fit the 16 banks"
+#endif
+
+// Table rows of 16 banks: TABLE_MAX rounded up to a power of two, so that a row
+// index wraps instead of leaving the array (the twin's BDEPTH).
+static constexpr uint32_t bn_pow2_at_least(uint32_t n) { return n <= 1 ? 1 : 2 * bn_pow2_at_least((n + 1) / 2); }
+#define BN_TROWS (bn_pow2_at_least(NPQ_BN_TABLE_MAX) / BN_BANKS)
+
+// Descriptor of one variable as the lanes use it (bn_base_pkg::var_desc_t).
 struct BnVar {
-    uint32_t width;                         // card - 1 thresholds per row (sampled variables)
-    uint32_t evidence;                      // 1 if observed
-    uint32_t state;                         // observed state
-    uint32_t base;                          // first table word
-    uint32_t n_parents;
-    uint32_t parent[NPQ_BN_PARENTS_MAX];    // kernel indices
-    uint32_t stride[NPQ_BN_PARENTS_MAX];    // row = sum over parents of stride * x[parent]
-    uint32_t rows;                          // parent configurations
-    uint32_t count_base;                    // first count of this variable
+    uint8_t evidence;                       // 1 if observed
+    uint8_t state;                          // observed state
+    uint8_t width;                          // card - 1 thresholds per row (sampled variables)
+    uint8_t n_parents;
+    uint16_t base;                          // first table word
+    uint8_t parent[NPQ_BN_PARENTS_MAX];     // kernel indices
+    // Table words per unit of each parent's state: the words of a row (card - 1, or 1
+    // for evidence) times the cardinalities of the later parents (last fastest, §2.1).
+    // The row's first word is base + sum(x[parent[j]] * stride[j]).
+    uint16_t stride[NPQ_BN_PARENTS_MAX];
 };
 
 struct BnRun {
-    uint32_t n_vars, table_words, samples, window, rmax;
+    uint32_t n_vars, table_words, samples, window;
+    uint16_t rmax;
     uint64_t seed;
     uint32_t offset;   // sum over evidence variables of min_r NL (§2.2 step 3)
     uint32_t n_counts; // sum of cardinalities
 };
 
+// Model (file scope: on chip in hardware, off the stack natively).
+static BnVar bn_vars[NPQ_BN_V_MAX];
+static uint8_t bn_card[NPQ_BN_V_MAX];
+static uint16_t bn_rows[NPQ_BN_V_MAX];                        // rows of evidence variables (OFFSET pass)
+// Word a of the table is bank a % 16, row a / 16 of each lane's copy: the <= 15
+// thresholds of a row are consecutive words, so in distinct banks (bn_lane.sv).
+static uint32_t bn_table[BN_P][BN_TROWS][BN_BANKS];
+static uint64_t bn_counts[BN_P][NPQ_BN_V_MAX][BN_BANKS];     // per lane, {variable, state}
+
+// Per-lane state of one round of sample neurons.
+static uint32_t bn_s0[BN_P][BN_B], bn_s1[BN_P][BN_B], bn_s2[BN_P][BN_B], bn_s3[BN_P][BN_B];  // RNG per sample
+// Sampled states, 4 bits per variable: sample b's row-wide word is bn_x[p][*][b],
+// BN_XWORDS banks read at the same address (and g++ sees b innermost: SIMD over samples).
+static uint64_t bn_x[BN_P][BN_XWORDS][BN_B];
+static uint32_t bn_nlw[BN_P][BN_B];            // negative log-weight
+static bool bn_dead[BN_P][BN_B];               // some evidence has probability 0
+static uint32_t bn_fire[BN_P][BN_B];           // firing threshold F
+static uint32_t bn_spikes[BN_P][BN_B];         // n_s of the round (read by the next round's readout)
+
+// Word a of a lane's table (one bank read per bank, then a 16:1 select).
+static inline uint32_t bn_word(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a) {
+    return tbl[(a / BN_BANKS) & (BN_TROWS - 1)][a % BN_BANKS];
+}
+
+// x * m for a 4-bit state x, as shifts and adds (the twin's 4 x 16-bit products
+// map to LUTs too): no multiplier in the II = 1 variable loop.
+static inline uint32_t bn_mul_state(uint32_t x, uint32_t m) {
+    return ((x & 1) ? m : 0) + ((x & 2) ? m << 1 : 0) + ((x & 4) ? m << 2 : 0) + ((x & 8) ? m << 3 : 0);
+}
+
+static inline uint32_t bn_x_of(const uint64_t xw[BN_XWORDS], uint32_t v) {
+    return (uint32_t)(xw[v / 16] >> (4 * (v % 16))) & 0xF;
+}
+
 // Reads V, TW, descriptors, table and run parameters; returns the first error.
-static uint32_t bn_load(hls::stream<axis32_t>& in, bool& last, BnRun& run,
-                        BnVar vars[NPQ_BN_V_MAX], uint32_t card[NPQ_BN_V_MAX],
-                        uint32_t table[BN_P][NPQ_BN_TABLE_MAX]) {
+static uint32_t bn_load(hls::stream<axis32_t>& in, bool& last, BnRun& run) {
     uint32_t st;
     run.n_vars = npq_read(in, last);
     st = npq_check(run.n_vars == 0 || run.n_vars > NPQ_BN_V_MAX, NPQ_STATUS_LIMIT, last, false);
@@ -67,35 +117,38 @@ descriptors:
         st = npq_check(false, NPQ_STATUS_OK, last, false);
         if (st) return st;
         uint32_t slots[8];
-        uint64_t rows = 1;
+        // Words of the variable's slice so far, saturating (an 18 x 5-bit product,
+        // one per parent, as bn_loader.sv's stride fold).
+        uint32_t size = ev ? 1 : c - 1;
         for (uint32_t half = 0; half < 2; ++half) {
             const uint32_t w = npq_read(in, last);
             for (uint32_t j = 0; j < 4; ++j) slots[4 * half + j] = (w >> (8 * j)) & 0xFF;
             bad = false;
             for (uint32_t j = 4 * half; j < 4 * half + 4; ++j) bad |= j < n_par && slots[j] >= i;
             if (half == 1 && !bad) {
-                // Row strides, last parent fastest (§2.1); 64-bit rows: 8 parents of 16 states make 2^32.
+            strides:
                 for (int j = NPQ_BN_PARENTS_MAX - 1; j >= 0; --j) {
                     const bool used = (uint32_t)j < n_par;
-                    vars[i].parent[j] = used ? slots[j] : 0;
-                    vars[i].stride[j] = used ? (uint32_t)rows : 0;
-                    if (used) rows *= card[slots[j]];
+                    bn_vars[i].parent[j] = used ? (uint8_t)slots[j] : 0;
+                    bn_vars[i].stride[j] = used ? (uint16_t)size : 0;   // used only if the slice fits
+                    if (used) {
+                        const uint32_t next = size * bn_card[slots[j]];
+                        size = next > BN_SIZE_SAT ? BN_SIZE_SAT : next;
+                    }
                 }
                 // The table-slice check belongs to the descriptor's last word.
-                const uint64_t size = ev ? rows : rows * (c - 1);
                 bad = base + size > run.table_words;
             }
             st = npq_check(bad, NPQ_STATUS_BAD_MODEL, last, false);
             if (st) return st;
         }
-        card[i] = c;
-        vars[i].width = c - 1;
-        vars[i].evidence = ev;
-        vars[i].state = e;
-        vars[i].base = base;
-        vars[i].n_parents = n_par;
-        vars[i].rows = (uint32_t)rows;  // only read for evidence variables, whose rows fit TW
-        vars[i].count_base = n_counts;
+        bn_card[i] = (uint8_t)c;
+        bn_rows[i] = (uint16_t)size;   // evidence: one word per row; fits TW after the check
+        bn_vars[i].width = (uint8_t)(c - 1);
+        bn_vars[i].evidence = (uint8_t)ev;
+        bn_vars[i].state = (uint8_t)e;
+        bn_vars[i].base = (uint16_t)base;
+        bn_vars[i].n_parents = (uint8_t)n_par;
         n_counts += c;
     }
     run.n_counts = n_counts;
@@ -104,9 +157,9 @@ table:
     for (uint32_t w = 0; w < run.table_words; ++w) {
 #pragma HLS LOOP_TRIPCOUNT max = 32768
 #pragma HLS PIPELINE II = 1
-        // One stream word per cycle, written to every lane's copy at once.
+        // One stream word per cycle, written to bank w % 16 of every lane's copy at once.
         const uint32_t value = npq_read(in, last) & 0x1FFFF;
-        for (uint32_t p = 0; p < BN_P; ++p) table[p][w] = value;
+        for (uint32_t p = 0; p < BN_P; ++p) bn_table[p][w / BN_BANKS][w % BN_BANKS] = value;
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
 
@@ -125,9 +178,10 @@ table:
     st = npq_check(false, NPQ_STATUS_OK, last, false);
     if (st) return st;
     run.seed = ((uint64_t)seed_hi << 32) | seed_lo;
-    run.rmax = npq_read(in, last);
-    st = npq_check(run.rmax == 0 || run.rmax > NPQ_BN_RMAX_MAX, NPQ_STATUS_BAD_PARAMS, last, false);
+    const uint32_t rmax = npq_read(in, last);
+    st = npq_check(rmax == 0 || rmax > NPQ_BN_RMAX_MAX, NPQ_STATUS_BAD_PARAMS, last, false);
     if (st) return st;
+    run.rmax = (uint16_t)rmax;
     npq_read(in, last);  // reserved
     st = npq_check(false, NPQ_STATUS_OK, last, true);
     if (st) return st;
@@ -137,15 +191,15 @@ table:
 offset_vars:
     for (uint32_t i = 0; i < run.n_vars; ++i) {
 #pragma HLS LOOP_TRIPCOUNT max = 128
-        if (!vars[i].evidence) continue;
-        const uint32_t rows = vars[i].rows;
+        if (!bn_vars[i].evidence) continue;
+        const uint32_t rows = bn_rows[i], base = bn_vars[i].base;
         uint32_t least = NPQ_NL_IMPOSSIBLE;
     offset_rows:
         for (uint32_t r = 0; r < rows; ++r) {
 #pragma HLS LOOP_TRIPCOUNT max = 32768
 #pragma HLS PIPELINE II = 1
-            // A running minimum: one compare per cycle, no memory hazard.
-            const uint32_t nl = table[0][vars[i].base + r] & 0xFFFF;
+            // A running minimum over lane 0's copy: one word per cycle.
+            const uint32_t nl = bn_word(bn_table[0], base + r) & 0xFFFF;
             least = nl < least ? nl : least;
         }
         offset += least;
@@ -154,23 +208,15 @@ offset_vars:
     return NPQ_STATUS_OK;
 }
 
-// Per-step firing threshold F of a sample with log-weight NLW (§2.2 step 3).
-static uint32_t bn_firing_threshold(uint32_t nlw, bool dead, const BnRun& run) {
+// Per-step firing threshold F of a sample with log-weight NLW (§2.2 step 3): one
+// 16 x 24-bit product per lane (the twin's single DSP of a lane).
+static inline uint32_t bn_firing_threshold(uint32_t nlw, bool dead, const BnRun& run) {
     const uint32_t d = nlw - run.offset;
     const uint32_t shift = d >> NPQ_NL_FRAC_BITS;
     if (dead || shift >= NPQ_FIRE_BITS) return 0;
-    const uint64_t prod = (uint64_t)run.rmax * NPQ_EXP2_LUT[d & (NPQ_EXP2_LUT_SIZE - 1)];
+    const uint64_t prod = (uint64_t)run.rmax * (NPQ_EXP2_LUT[d & (NPQ_EXP2_LUT_SIZE - 1)] & 0xFFFFFF);
     return (uint32_t)(prod >> (15 + shift));
 }
-
-// Per-lane state of one batch of sample neurons (file scope: on chip, off the stack).
-static uint32_t bn_s0[BN_P][BN_B], bn_s1[BN_P][BN_B], bn_s2[BN_P][BN_B], bn_s3[BN_P][BN_B];  // RNG per sample
-static uint8_t bn_x[BN_P][NPQ_BN_V_MAX][BN_B];   // sampled states
-static uint32_t bn_nlw[BN_P][BN_B];              // negative log-weight
-static uint8_t bn_dead[BN_P][BN_B];              // some evidence has probability 0
-static uint32_t bn_fire[BN_P][BN_B];             // F of the live samples, packed to the front
-static uint16_t bn_slot[BN_P][BN_B];              // batch slot of each packed live sample
-static uint32_t bn_spikes[BN_P][BN_B];           // n_s by batch slot
 
 static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
     NpqRng s = {bn_s0[p][b], bn_s1[p][b], bn_s2[p][b], bn_s3[p][b]};
@@ -182,164 +228,112 @@ static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
     return r;
 }
 
-// Row of sample b's parent configuration in variable v's table (§2.1).
-static inline uint32_t bn_row(const BnVar& v, uint32_t p, uint32_t b) {
-    uint32_t row = 0;
-    for (uint32_t j = 0; j < NPQ_BN_PARENTS_MAX; ++j)
-        if (j < v.n_parents) row += v.stride[j] * bn_x[p][v.parent[j]][b];
-    return row;
+// State of a sampled variable: #{k < width : u >= C[a0 + k]} (inverse CDF, §2.2).
+// Bank j holds threshold k = (j - a0) mod 16 of the row, at row (a0 + k) / 16:
+// each bank is read once, so all thresholds arrive in one access.
+static inline uint32_t bn_inverse_cdf(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0, uint32_t width,
+                                      uint32_t u) {
+    uint32_t passed = 0;
+    for (uint32_t j = 0; j < BN_BANKS; ++j) {
+        const uint32_t k = (j - a0) % BN_BANKS;
+        const uint32_t c = tbl[((a0 + k) / BN_BANKS) & (BN_TROWS - 1)][j];
+        passed += (k < width) & (u >= c);
+    }
+    return passed;
 }
 
-// Samples first ... first + P*B - 1 of the run: x, weights, spikes, counts.
-static void bn_group(uint64_t first, const BnRun& run, const BnVar vars[NPQ_BN_V_MAX],
-                     const uint32_t table[BN_P][NPQ_BN_TABLE_MAX],
-                     uint64_t counts[BN_P][BN_COUNTS], uint64_t total[BN_P]) {
-    // Per-lane sample state: every lane touches its own entry in the same cycle.
-#pragma HLS ARRAY_PARTITION variable = bn_s0 complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_s1 complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_s2 complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_s3 complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_nlw complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_dead complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_fire complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_slot complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_spikes complete dim = 1
-    // The row needs up to 8 parents of one sample in one cycle: one bank per variable.
-#pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 2
-seed:
-    for (uint32_t b = 0; b < BN_B; ++b) {
-#pragma HLS PIPELINE II = 1
-        // One sample per lane per cycle: the splitmix64 mixes are pipelined.
-        for (uint32_t p = 0; p < BN_P; ++p) {
-            const uint64_t s = first + (uint64_t)p * BN_B + b;
-            const NpqRng st = npq_seed_stream(run.seed, (uint32_t)s);
-            bn_s0[p][b] = st.s0;
-            bn_s1[p][b] = st.s1;
-            bn_s2[p][b] = st.s2;
-            bn_s3[p][b] = st.s3;
-            bn_nlw[p][b] = 0;
-            bn_dead[p][b] = 0;
-        }
-    }
-
-    // Step 1-2: ancestral sampling and log-weights, one variable at a time.
+// Variable loop of one round (bn_lane.sv stages A-C). A perfect nest with its body
+// in the inner loop: HLS flattens it into one pipeline of V*B slots at II = 1 (and
+// g++ keeps the descriptor out of the inner loop). Slot (i, b) samples variable
+// i of sample b (sample = true) and adds the previous round's n[b] to the count of
+// the state x[b][i] it overwrites (readout = true). The final pass after the last
+// round has sample = false.
+static void bn_variables(const BnRun& run, bool sample, bool readout) {
+    uint32_t acc[BN_P][BN_BANKS];   // per-state sums of variable i over the round
+#pragma HLS ARRAY_PARTITION variable = acc complete dim = 0
+    for (uint32_t p = 0; p < BN_P; ++p)
+        for (uint32_t k = 0; k < BN_BANKS; ++k) acc[p][k] = 0;
 variables:
     for (uint32_t i = 0; i < run.n_vars; ++i) {
 #pragma HLS LOOP_TRIPCOUNT max = 128
-        const BnVar v = vars[i];
-        // The variable's kind is fixed for the whole batch: one pipelined loop per kind.
-        if (v.evidence) {
-        evidence_batch:
-            for (uint32_t b = 0; b < BN_B; ++b) {
+    variable_slots:
+      for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
-            // Different samples per iteration: nlw and dead have no loop-carried dependence.
-                for (uint32_t p = 0; p < BN_P; ++p) {
-                    const uint32_t nl = table[p][v.base + bn_row(v, p, b)] & 0xFFFF;
-                    bn_dead[p][b] |= nl == NPQ_NL_IMPOSSIBLE;
-                    bn_nlw[p][b] += nl;
-                    bn_x[p][i][b] = (uint8_t)v.state;
+        // Sample b's state is touched again B slots later (the next variable).
+#pragma HLS DEPENDENCE variable = bn_x type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_s0 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_s1 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_s2 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_s3 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_nlw type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_dead type = inter direction = RAW distance = BN_B true
+        // A variable's counts are flushed once per round, B slots apart.
+#pragma HLS DEPENDENCE variable = bn_counts type = inter direction = RAW distance = BN_B true
+        const BnVar& v = bn_vars[i];
+        const bool first = i == 0, flush = readout && b == BN_B - 1;
+        for (uint32_t p = 0; p < BN_P; ++p) {
+            uint64_t xw[BN_XWORDS];   // the sample's states: one read of a row-wide word
+#pragma HLS ARRAY_PARTITION variable = xw complete
+            for (uint32_t q = 0; q < BN_XWORDS; ++q) xw[q] = bn_x[p][q][b];
+            const uint32_t previous = bn_x_of(xw, i);
+            if (readout) {
+                // Readout of the previous round: one adder per state (bn_lane.sv's acc).
+                const uint32_t spikes = bn_spikes[p][b];
+                for (uint32_t k = 0; k < BN_BANKS; ++k) {
+                    const uint32_t sum = acc[p][k] + (previous == k ? spikes : 0);
+                    acc[p][k] = flush ? 0 : sum;
+                    if (flush) bn_counts[p][i][k] += sum;
                 }
             }
-        } else {
-        sampled_batch:
-            for (uint32_t b = 0; b < BN_B; ++b) {
-#pragma HLS PIPELINE II = 1
-            // Consecutive iterations are different samples: the parents' x read here
-            // were written at least a batch (B cycles) earlier.
-                for (uint32_t p = 0; p < BN_P; ++p) {
-                    const uint32_t u = bn_draw(p, b) >> 16;
-                    const uint32_t at = v.base + bn_row(v, p, b) * v.width;
-                    uint32_t k = 0;
-                    // Inverse CDF: count the thresholds at or below u (all c-1 compared at once).
-                    for (uint32_t j = 0; j < NPQ_BN_CARD_MAX - 1; ++j)
-                        if (j < v.width) k += u >= table[p][at + j];
-                    bn_x[p][i][b] = (uint8_t)k;
-                }
+            if (!sample) continue;
+            uint32_t a0 = v.base;
+            for (uint32_t j = 0; j < NPQ_BN_PARENTS_MAX; ++j)
+                if (j < v.n_parents) a0 += bn_mul_state(bn_x_of(xw, v.parent[j]), v.stride[j]);
+            uint32_t x = v.state, nl = 0;
+            if (v.evidence) {
+                nl = bn_word(bn_table[p], a0) & 0xFFFF;
+            } else {
+                x = bn_inverse_cdf(bn_table[p], a0, v.width, bn_draw(p, b) >> 16);
             }
+            const uint32_t sh = 4 * (i % 16);
+            bn_x[p][i / 16][b] = (xw[i / 16] & ~((uint64_t)0xF << sh)) | ((uint64_t)x << sh);
+            bn_nlw[p][b] = (first ? 0 : bn_nlw[p][b]) + nl;
+            bn_dead[p][b] = (first ? false : bn_dead[p][b]) || nl == NPQ_NL_IMPOSSIBLE;
         }
+      }
     }
+}
 
-    // Step 3: firing thresholds; samples that cannot fire (or lie past S) skip the window.
-    uint32_t live[BN_P];
-#pragma HLS ARRAY_PARTITION variable = live complete
-    uint32_t max_live = 0;
+// Spike loop of one round (bn_lane.sv stages A-D): F of every sample (the twin
+// computes it in the slots of step 0), then slot (t, b) draws for sample b of every
+// lane. Samples past S have F = 0. The (t, b) nest is perfect: HLS flattens it into
+// one pipeline of T*B slots at II = 1, and g++ vectorises the inner loop over b
+// (independent streams).
+static void bn_window(uint64_t first, const BnRun& run) {
 thresholds:
-    for (uint32_t p = 0; p < BN_P; ++p) {
-        uint32_t n_live = 0;
-        for (uint32_t b = 0; b < BN_B; ++b) {
+    for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
-            // The packing index is a register: one sample per cycle.
+        for (uint32_t p = 0; p < BN_P; ++p) {
             const bool in_run = first + (uint64_t)p * BN_B + b < run.samples;
-            const uint32_t f = in_run ? bn_firing_threshold(bn_nlw[p][b], bn_dead[p][b], run) : 0;
+            bn_fire[p][b] = in_run ? bn_firing_threshold(bn_nlw[p][b], bn_dead[p][b], run) : 0;
             bn_spikes[p][b] = 0;
-            if (f != 0) {
-                // Pack live samples (state and F) to the front so the window loop skips the rest.
-                bn_fire[p][n_live] = f;
-                bn_slot[p][n_live] = (uint16_t)b;
-                bn_s0[p][n_live] = bn_s0[p][b];
-                bn_s1[p][n_live] = bn_s1[p][b];
-                bn_s2[p][n_live] = bn_s2[p][b];
-                bn_s3[p][n_live] = bn_s3[p][b];
-                ++n_live;
-            }
         }
-        live[p] = n_live;
-        max_live = n_live > max_live ? n_live : max_live;
     }
-
-    // Step 4: the spiking window. Packed slot j holds the stream of sample slot[j].
-    uint32_t n[BN_P][BN_B];
-#pragma HLS ARRAY_PARTITION variable = n complete dim = 1
-    // Each lane adds its own sample's spike in the same cycle.
-    for (uint32_t p = 0; p < BN_P; ++p)
-        for (uint32_t j = 0; j < BN_B; ++j) n[p][j] = 0;
-window:
+spikes:
     for (uint32_t t = 0; t < run.window; ++t) {
 #pragma HLS LOOP_TRIPCOUNT max = 1048576
-    live_samples:
-        for (uint32_t j = 0; j < max_live; ++j) {
-#pragma HLS LOOP_TRIPCOUNT max = 32
+    spike_slots:
+      for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
-            // Consecutive iterations draw from different streams: the one-cycle
-            // xoshiro update is the only recurrence.
-            for (uint32_t p = 0; p < BN_P; ++p) {
-                uint32_t r;
-                r = bn_draw(p, j);
-                n[p][j] += (j < live[p]) & ((r >> 8) < bn_fire[p][j]);
-            }
-        }
+        // Sample b's stream and count are touched again B slots later (the next step).
+#pragma HLS DEPENDENCE variable = bn_s0 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_s1 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_s2 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_s3 type = inter direction = RAW distance = BN_B true
+#pragma HLS DEPENDENCE variable = bn_spikes type = inter direction = RAW distance = BN_B true
+        for (uint32_t p = 0; p < BN_P; ++p) bn_spikes[p][b] += (bn_draw(p, b) >> 8) < bn_fire[p][b];
+      }
     }
-    for (uint32_t p = 0; p < BN_P; ++p)
-        for (uint32_t j = 0; j < live[p]; ++j) bn_spikes[p][bn_slot[p][j]] = n[p][j];
-
-    // Readout (§2.3): spike-weighted state counts, per lane.
-readout:
-    for (uint32_t i = 0; i < run.n_vars; ++i) {
-#pragma HLS LOOP_TRIPCOUNT max = 128
-        uint64_t acc[BN_P][BN_BANKS][NPQ_BN_CARD_MAX];
-#pragma HLS ARRAY_PARTITION variable = acc complete dim = 0
-        // Registers, in BN_BANKS interleaved banks: the same state recurs in consecutive
-        // samples, and each bank's adder then has BN_BANKS cycles to finish.
-        for (uint32_t p = 0; p < BN_P; ++p)
-            for (uint32_t q = 0; q < BN_BANKS; ++q)
-                for (uint32_t k = 0; k < NPQ_BN_CARD_MAX; ++k) acc[p][q][k] = 0;
-        for (uint32_t b = 0; b < BN_B; ++b) {
-#pragma HLS PIPELINE II = 1
-            for (uint32_t p = 0; p < BN_P; ++p) acc[p][b % BN_BANKS][bn_x[p][i][b]] += bn_spikes[p][b];
-        }
-        for (uint32_t k = 0; k < NPQ_BN_CARD_MAX; ++k) {
-#pragma HLS PIPELINE II = 1
-            // acc is registers; each count address is written once per variable.
-            for (uint32_t p = 0; p < BN_P; ++p) {
-                uint64_t sum = 0;
-                for (uint32_t q = 0; q < BN_BANKS; ++q) sum += acc[p][q][k];
-                if (k <= vars[i].width) counts[p][vars[i].count_base + k] += sum;
-            }
-        }
-    }
-    for (uint32_t p = 0; p < BN_P; ++p)
-        for (uint32_t b = 0; b < BN_B; ++b) total[p] += bn_spikes[p][b];
 }
 
 void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t* status) {
@@ -348,23 +342,35 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #pragma HLS INTERFACE axis port = out
 #pragma HLS INTERFACE s_axilite port = status
 #pragma HLS INTERFACE s_axilite port = return
-    // Static: on chip in hardware, and off the stack natively.
-    static BnVar vars[NPQ_BN_V_MAX];
-    static uint32_t card[NPQ_BN_V_MAX];
-    static uint32_t table[BN_P][NPQ_BN_TABLE_MAX];
-    static uint64_t counts[BN_P][BN_COUNTS];
-    // Each lane reads its own table copy every cycle; cyclic by 16 so that the
-    // CARD_MAX-1 consecutive thresholds of a row sit in distinct banks.
-#pragma HLS ARRAY_PARTITION variable = table complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = table cyclic factor = 16 dim = 2
-    // Per-lane counts: lanes accumulate in parallel, summed once at the drain.
-#pragma HLS ARRAY_PARTITION variable = counts complete dim = 1
+    // A descriptor is one wide word, read once per slot.
+#pragma HLS AGGREGATE variable = bn_vars
+    // Each lane reads its own table copy every cycle, one read per bank.
+#pragma HLS ARRAY_PARTITION variable = bn_table complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_table complete dim = 3
+#if NPQ_BN_TABLE_URAM
+#pragma HLS BIND_STORAGE variable = bn_table type = ram_1p impl = uram
+#endif
+    // Per-lane counts, one bank per state: a variable's states are flushed in one cycle.
+#pragma HLS ARRAY_PARTITION variable = bn_counts complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_counts complete dim = 3
+    // Per-lane sample state: every lane touches its own entry in the same cycle.
+#pragma HLS ARRAY_PARTITION variable = bn_s0 complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_s1 complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_s2 complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_s3 complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_nlw complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_dead complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_fire complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_spikes complete dim = 1
+    // A sample's x is one row-wide word (BN_XWORDS banks read at the same address).
+#pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 2
 
     bool last = false;
     uint32_t op = 0;
     BnRun run;
     uint32_t st = npq_read_head(in, last, NPQ_MAGIC_BN, op);
-    if (st == NPQ_STATUS_OK && op == NPQ_OP_RUN) st = bn_load(in, last, run, vars, card, table);
+    if (st == NPQ_STATUS_OK && op == NPQ_OP_RUN) st = bn_load(in, last, run);
     if (st != NPQ_STATUS_OK) {
         npq_discard_rest(in, last);
         npq_write_head(out, st, 0);
@@ -381,35 +387,52 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
     }
 
 clear:
-    for (uint32_t c = 0; c < run.n_counts; ++c) {
-#pragma HLS LOOP_TRIPCOUNT max = 2048
+    for (uint32_t i = 0; i < run.n_vars; ++i) {
+#pragma HLS LOOP_TRIPCOUNT max = 128
 #pragma HLS PIPELINE II = 1
-        // Lanes' count banks are separate memories: all cleared in one cycle.
-        for (uint32_t p = 0; p < BN_P; ++p) counts[p][c] = 0;
+        // All lanes' and states' count banks cleared in one cycle.
+        for (uint32_t p = 0; p < BN_P; ++p)
+            for (uint32_t k = 0; k < BN_BANKS; ++k) bn_counts[p][i][k] = 0;
     }
-    uint64_t total[BN_P];
-#pragma HLS ARRAY_PARTITION variable = total complete
-    // One register per lane: lanes add their totals in the same cycle.
-    for (uint32_t p = 0; p < BN_P; ++p) total[p] = 0;
 
-groups:
+rounds:
     for (uint64_t first = 0; first < run.samples; first += (uint64_t)BN_P * BN_B) {
 #pragma HLS LOOP_TRIPCOUNT max = 33554432
-        bn_group(first, run, vars, table, counts, total);
+    seed:
+        for (uint32_t m = 0; m < BN_P * BN_B; ++m) {
+#pragma HLS PIPELINE II = 1
+            // One splitmix64 seeder shared by the lanes (npq_stream_seed.sv): one
+            // stream per cycle, written to the lane and slot its id names.
+            const NpqRng s = npq_seed_stream(run.seed, (uint32_t)(first + m));
+            const uint32_t p = m / BN_B, b = m % BN_B;
+            bn_s0[p][b] = s.s0;
+            bn_s1[p][b] = s.s1;
+            bn_s2[p][b] = s.s2;
+            bn_s3[p][b] = s.s3;
+        }
+        bn_variables(run, true, first != 0);
+        bn_window(first, run);
     }
+    bn_variables(run, false, true);   // readout of the last round
 
+    // total = sum of variable 0's counts: every sample has one state of it (bn_drain.sv).
+    uint64_t total = 0;
     npq_write_head(out, NPQ_STATUS_OK, 2 * (run.n_counts + 1));
+    uint32_t i = 0, k = 0;
 drain:
     for (uint32_t c = 0; c < run.n_counts; ++c) {
 #pragma HLS LOOP_TRIPCOUNT max = 2048
 #pragma HLS PIPELINE II = 2
         // Two output words per count: the stream port takes one per cycle.
         uint64_t sum = 0;
-        for (uint32_t p = 0; p < BN_P; ++p) sum += counts[p][c];
+        for (uint32_t p = 0; p < BN_P; ++p) sum += bn_counts[p][i][k];
+        if (i == 0) total += sum;
         npq_write_u64(out, sum, false);
+        if (++k == bn_card[i]) {
+            k = 0;
+            ++i;
+        }
     }
-    uint64_t sum = 0;
-    for (uint32_t p = 0; p < BN_P; ++p) sum += total[p];
-    npq_write_u64(out, sum, true);
+    npq_write_u64(out, total, true);
     *status = NPQ_STATUS_OK;
 }
