@@ -10,9 +10,11 @@ the kernels' loop structure (trip counts x II, see `bn_cycles_per_sample` and
 
 Then thread scaling of bn runs (`CpuBackend(threads=N)` splits the samples): wall
 time with N threads against one, in alternating rounds so a busy machine slows both
-alike; the range over rounds is printed, with the load average, and the CPU time N
-threads spend against one (the cost of splitting, which bounds the speed-up on idle
-cores at N / that ratio).
+alike; the range over rounds is printed, with the load average, the CPU time N
+threads spend against one (the cost of splitting: on idle cores the speed-up is at
+most N / that ratio) and the cores the run got (CPU seconds / wall seconds). On a
+shared machine the wall speed-up shows only when cores are free: Linux's autogroup
+scheduling gives a session the same CPU share however many threads it runs.
 
     python bench/bench_cpu.py [throughput] [cycles] [threads]    (default: all three)
 """
@@ -285,7 +287,8 @@ def print_thread_scaling() -> None:
     print(f"\nbn thread scaling on {cores} cores (load average {os.getloadavg()[0]:.1f} at start): "
           f"wall speed-up over 1 thread, min / median / max of {THREAD_ROUNDS} rounds; "
           "CPU time ratio = CPU seconds of N threads / of 1")
-    print(f"{'workload':<44}{'threads':>8}{'speed-up min':>14}{'median':>8}{'max':>8}{'CPU ratio':>11}")
+    print(f"{'workload':<44}{'threads':>8}{'speed-up min':>14}{'median':>8}{'max':>8}{'CPU ratio':>11}"
+          f"{'cores got':>11}")
     for name, evidence, samples in THREAD_CASES:
         model = BNKernelModel.build(BayesNet.from_bif(EXAMPLES / f"{name}.bif"), evidence)
         frame = model.run_frame(samples, 256, 1, rate_to_rmax(0.5))
@@ -301,7 +304,9 @@ def print_thread_scaling() -> None:
         for n in counts[1:]:
             ups = sorted(w1 / wn for (w1, _), (wn, _) in zip(times[1], times[n]))
             cpu_ratio = np.median([c for _, c in times[n]]) / np.median([c for _, c in times[1]])
-            print(f"{label:<44}{n:>8}{ups[0]:>13.2f}x{np.median(ups):>7.2f}x{ups[-1]:>7.2f}x{cpu_ratio:>11.2f}")
+            cores_got = np.median([c / w for w, c in times[n]])
+            print(f"{label:<44}{n:>8}{ups[0]:>13.2f}x{np.median(ups):>7.2f}x{ups[-1]:>7.2f}x{cpu_ratio:>11.2f}"
+                  f"{cores_got:>11.2f}")
             label = ""
     print(f"target: speed-up >= 0.8 x cores = {0.8 * cores:.1f}x at S >= 65536 (on idle cores)")
 
