@@ -3,31 +3,29 @@ register and stream protocol, unmodified, on a cocotb board model (AXI-Lite MMIO
 an AXI DMA in simple mode, DMA buffers) around each twin in Verilator; results
 equal `ref` word for word (driver_cosim_tb.py).
 
-The twins are built as their regressions build them (same top, parameters and
-sources, default options), so the cached Verilator builds under build/rtl/ are reused.
+The twins are built at the PYNQ-Z2 board build's exact parameters, as
+tests/rtl/board_builds builds them (same top, parameters and sources, default
+options), so the cached Verilator builds under build/rtl/ are shared.
 """
 import pytest
 
-from tests.rtl.bm_sampler import test_bm_sampler as bm_regression
-from tests.rtl.bn_sampler import test_bn_sampler as bn_regression
-from tests.rtl.common.build import build_and_run, rtl_sources, rtl_target
+from tests.rtl.board_builds.test_board_builds import twin_build as board_twin_build
+from tests.rtl.common.build import build_and_run, rtl_target
 
 pytestmark = pytest.mark.rtl
 
 TB_MODULE = "tests.rtl.driver_cosim.driver_cosim_tb"
-LANES = 4
+BOARD = "pynq-z2"
 
 
 def twin_build(kernel: str) -> tuple[list, dict, dict]:
-    """(sources, parameters, testbench environment) of the regression's build."""
+    """(sources, parameters, testbench environment) of the PYNQ-Z2 build of `kernel`."""
+    sources, params, _ = board_twin_build(kernel, BOARD)
     if kernel == "bm_sampler":
-        n_max = bm_regression.REGRESSION_N_MAX
-        return (rtl_sources(*bm_regression.TWIN_SOURCES), {"P": LANES, "N_MAX": n_max},
-                {"NPQ_N_MAX": str(n_max)})
-    v_max, table_max = bn_regression.V_MAX, bn_regression.TABLE_MAX
-    return (rtl_sources(*bn_regression.TWIN_SOURCES),
-            {"P": LANES, "V_MAX": v_max, "TABLE_MAX": table_max},
-            {"NPQ_V_MAX": str(v_max), "NPQ_TABLE_MAX": str(table_max)})
+        env = {"NPQ_N_MAX": str(params["N_MAX"])}
+    else:
+        env = {"NPQ_V_MAX": str(params["V_MAX"]), "NPQ_TABLE_MAX": str(params["TABLE_MAX"])}
+    return sources, params, env
 
 
 def run(kernel: str, testcase: str) -> None:
@@ -35,7 +33,7 @@ def run(kernel: str, testcase: str) -> None:
         pytest.skip("the driver co-simulation runs on the SystemVerilog twins")
     sources, params, env = twin_build(kernel)
     build_and_run(kernel, sources, params, TB_MODULE, testcase=testcase,
-                  extra_env={"NPQ_KERNEL": kernel, "NPQ_P": str(LANES), **env})
+                  extra_env={"NPQ_KERNEL": kernel, "NPQ_P": str(params["P"]), **env})
 
 
 @pytest.mark.parametrize("kernel", ["bn_sampler", "bm_sampler"])

@@ -1,0 +1,41 @@
+"""Each twin at every board build's exact parameters (host/neuropynq/data/boards.txt):
+an INFO frame and a RUN frame that fills the build's limits (board_build_tb.py).
+
+Builds with the same parameters (e.g. two boards with the same bm sizes) share one
+cached Verilator build; the driver co-simulation reuses the PYNQ-Z2 builds.
+"""
+import pytest
+
+from neuropynq.boards import board_build, board_builds
+from tests.rtl.bm_sampler import test_bm_sampler as bm_regression
+from tests.rtl.bn_sampler import test_bn_sampler as bn_regression
+from tests.rtl.common.build import build_and_run, rtl_sources, rtl_target
+
+pytestmark = pytest.mark.rtl
+
+TB_MODULE = "tests.rtl.board_builds.board_build_tb"
+SOURCES = {"bn_sampler": bn_regression.TWIN_SOURCES, "bm_sampler": bm_regression.TWIN_SOURCES}
+
+
+def twin_build(kernel: str, board: str) -> tuple[list, dict, dict]:
+    """(sources, parameters, testbench environment) of `kernel` at `board`'s build."""
+    build = board_build(board)
+    params = build.twin_parameters(kernel)
+    if kernel == "bn_sampler":
+        env = {"BN_P": params["P"], "BN_V_MAX": params["V_MAX"], "BN_TABLE_MAX": params["TABLE_MAX"]}
+    else:
+        env = {"NPQ_P": params["P"], "NPQ_N_MAX": params["N_MAX"]}
+    env = {k: str(v) for k, v in env.items()}
+    env["NPQ_BOARD"] = board
+    return rtl_sources(*SOURCES[kernel]), params, env
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", list(board_builds()))
+@pytest.mark.parametrize("kernel", ["bn_sampler", "bm_sampler"])
+def test_twin_at_the_board_build(kernel, board):
+    if rtl_target() == "hls":
+        pytest.skip("RTL=hls: the Vitis RTL has one build, checked by the kernel regressions")
+    sources, params, env = twin_build(kernel, board)
+    testcase = "bn_full_size_run" if kernel == "bn_sampler" else "bm_full_size_run"
+    build_and_run(kernel, sources, params, TB_MODULE, testcase=testcase, extra_env=env)
