@@ -65,7 +65,9 @@ def pytest_collection_modifyitems(config, items):
     reasons: dict[str, str | None] = {}
     for item in items:
         for marker, missing in _REQUIREMENTS.items():
-            if marker in item.keywords:
+            # get_closest_marker, not `in item.keywords`: keywords include the names of
+            # the folders above the test, so a checkout named "board" would skip everything.
+            if item.get_closest_marker(marker) is not None:
                 if marker not in reasons:
                     reasons[marker] = missing()
                 if reasons[marker]:

@@ -19,5 +19,5 @@ _REASON = setup_verilator()
 
 
 def pytest_runtest_setup(item):
-    if _REASON is not None and "rtl" in item.keywords:
+    if _REASON is not None and item.get_closest_marker("rtl") is not None:
         pytest.fail(f"the RTL regression cannot run: {_REASON}", pytrace=False)
