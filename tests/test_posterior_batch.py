@@ -177,3 +177,10 @@ def test_a_missing_evidence_file_is_named(tmp_path, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and str(tmp_path / "none.csv") in err[0]
+
+
+def test_iter_posteriors_checks_the_run_before_the_first_row(asia):
+    with pytest.raises(ParameterError, match="window must be a positive integer"):
+        Sampler("ref").iter_posteriors(asia, ROWS, samples=100, window=0)
+    rows = Sampler("ref").iter_posteriors(asia, iter(ROWS[:2]), query="lung", **RUN)
+    assert [a.evidence for a in rows] == ROWS[:2]

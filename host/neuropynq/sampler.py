@@ -70,17 +70,22 @@ class Sampler:
 
     def iter_posteriors(self, bn, evidence_rows, query=None, samples: int = 16384, window: int = 256,
                         seed: int = 0, rate: float = 0.5, errors: str = "raise"):
-        """`posterior_batch` one row at a time, as a generator."""
+        """`posterior_batch` one row at a time: a generator, returned once the run
+        parameters and the query have been checked (those fail the whole batch here)."""
         from .kernels.bn_model import BNKernelModel, BNTables, rate_to_rmax
 
         if errors not in ("raise", "return"):
             raise ParameterError(f"errors must be 'raise' or 'return', got {errors!r}")
         limits = self.backend.bn_limits()
         if query is not None:
-            _query_list(bn, {}, query)   # unknown names fail once, not once per row
+            _query_list(bn, {}, query)
         rmax = rate_to_rmax(rate)
         BNKernelModel.check_run(samples, window, rmax, limits)
-        tables = BNTables(bn, limits)
+        BNKernelModel.check_seed(seed)
+        return self._rows(BNTables(bn, limits), evidence_rows, query, samples, window, seed, rmax, errors)
+
+    def _rows(self, tables, evidence_rows, query, samples, window, seed, rmax, errors):
+        bn = tables.bn
         for i, evidence in enumerate(evidence_rows):
             start = time.perf_counter()
             try:

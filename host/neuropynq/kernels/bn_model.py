@@ -84,6 +84,11 @@ class BNKernelModel:
         if rmax > RMAX_MAX:
             raise ParameterError(f"rmax must be at most {RMAX_MAX} (UQ0.16), got {rmax}")
 
+    @staticmethod
+    def check_seed(seed: int) -> None:
+        if int(seed) != seed or not 0 <= seed < 1 << 64:
+            raise ParameterError(f"seed must be a 64-bit unsigned integer, got {seed!r}")
+
     def descriptors(self) -> np.ndarray:
         """The 4·V descriptor words (§4.2)."""
         out = np.zeros((self.n_vars, DESCRIPTOR_WORDS), dtype=np.uint32)
@@ -102,8 +107,7 @@ class BNKernelModel:
     def run_frame(self, samples: int, window: int, seed: int, rmax: int) -> np.ndarray:
         """The uint32 RUN frame (§4.1, §4.2) for these run parameters."""
         self.check_run(samples, window, rmax)
-        if int(seed) != seed or not 0 <= seed < 1 << 64:
-            raise ParameterError(f"seed must be a 64-bit unsigned integer, got {seed!r}")
+        self.check_seed(seed)
         params = [samples, window, seed & 0xFFFFFFFF, seed >> 32, rmax, 0]
         return np.concatenate([
             np.array(head(MAGIC_BN, Op.RUN) + [self.n_vars, self.table.size], dtype=np.uint32),
