@@ -10,6 +10,7 @@ naming the file and the member. Pickles are never loaded."""
 from __future__ import annotations
 
 import math
+import tokenize
 import zipfile
 import zlib
 
@@ -24,7 +25,9 @@ NUMERIC_KINDS = "iuf"        # real integer and floating dtypes
 _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0,
                    (3, 0): np.lib.format.read_array_header_2_0}
-_READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError)
+# numpy parses a header with tokenize and ast.literal_eval, which raise their own errors.
+_READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError,
+                SyntaxError, tokenize.TokenError, RecursionError)
 
 
 class NpzArchive:

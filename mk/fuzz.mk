@@ -1,0 +1,9 @@
+# Bad-input fuzz (issue 16): the long run of the suite's tests/test_bad_input_fuzz.py.
+FUZZ_COUNT  ?= 600          # mutated inputs per format
+FUZZ_SEED   ?= 1
+FUZZ_MEMORY ?= 2097152      # KiB of address space for the driver and each process it starts
+
+.PHONY: fuzz
+fuzz: $(VENV)/.dev  ## bad-input fuzz: FUZZ_COUNT inputs per format (BIF, .npz, mapper/chip JSON, arguments) + special files
+	ulimit -v $(FUZZ_MEMORY) && OPENBLAS_NUM_THREADS=1 $(PY) tests/fuzz/driver.py --all --special --huge \
+		--count $(FUZZ_COUNT) --seed $(FUZZ_SEED) --memory $$(( $(FUZZ_MEMORY) * 1024 )) --quiet
