@@ -154,3 +154,15 @@ def test_concurrent_split_runs_give_the_sequential_answers():
         got = list(callers.map(lambda i: backends[i].execute(frames[i]), range(len(frames))))
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)
+
+
+def test_an_unwritable_cache_for_thread_copies_is_backend_unavailable(tmp_path, monkeypatch):
+    library = tmp_path / "libneuropynq_0.so"
+    library.write_bytes(b"")
+
+    def read_only(**_):
+        raise PermissionError(13, "Permission denied")
+    monkeypatch.setattr(cpu_module.tempfile, "mkstemp", read_only)
+    with pytest.raises(cpu_module.BackendUnavailable, match=r"cannot write .*libneuropynq_0\.1\.so for its thread 2 "
+                                                            r"\(Permission denied\)"):
+        cpu_module._private_copy(library, 1)

@@ -154,10 +154,14 @@ def _private_copy(library: Path, index: int) -> Path:
     """Copy `index` of the library file: dlopen loads each file name with statics of its own."""
     target = library.with_name(f"{library.stem}.{index}{library.suffix}")
     if not target.is_file():
-        fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
-        os.close(fd)
-        shutil.copyfile(library, tmp)
-        os.replace(tmp, target)
+        try:
+            fd, tmp = tempfile.mkstemp(suffix=".so", dir=target.parent)
+            os.close(fd)
+            shutil.copyfile(library, tmp)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise BackendUnavailable(f"the cpu backend cannot write {target} for its thread {index + 1} "
+                                     f"({exc.strerror}); make the cache writable or use one thread") from None
     return target
 
 
