@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neuropynq import Sampler
+from neuropynq import Sampler, resources
 from neuropynq.backends import registry
 from neuropynq.backends.fpga import FpgaBackend, board_clock_mhz
 from neuropynq.backends.registry import get_backend
-from neuropynq.board import bitstreams, registers as r
+from neuropynq.board import registers as r
 from neuropynq.board.bitstreams import board_name, find_bitstream
 from neuropynq.board.frames import FLOOR_S, MARGIN, frame_cycles, frame_seconds, output_capacity
 from neuropynq.board.runner import FrameRunner
@@ -239,11 +239,10 @@ def test_bitstream_lookup(tmp_path, monkeypatch):
     monkeypatch.delenv("BOARD")
     with pytest.raises(BackendUnavailable, match=r"\$BOARD is not set"):
         find_bitstream()
-    monkeypatch.setattr(bitstreams, "PACKAGE_DIR", tmp_path / "pkg")
-    monkeypatch.setattr(bitstreams, "REPO_DIR", tmp_path / "repo")
+    monkeypatch.setattr(resources, "root", lambda: tmp_path)
     with pytest.raises(BackendUnavailable, match="build one with 'make bitstream BOARD=<board>'"):
         find_bitstream(board="kv260")
-    installed = tmp_path / "repo" / "kv260"
+    installed = tmp_path / "bitstreams" / "kv260"
     installed.mkdir(parents=True)
     (installed / "neuropynq.bit").write_bytes(b"bit")
     (installed / "neuropynq.hwh").write_text("<hwh/>")

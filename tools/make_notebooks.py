@@ -7,9 +7,8 @@ from pathlib import Path
 
 OUT = Path(__file__).resolve().parents[1] / "host" / "neuropynq" / "notebooks"
 
-SETUP = '''import os, time
+SETUP = '''import os
 import numpy as np
-import neuropynq
 from neuropynq import BayesNet, BoltzmannMachine, Sampler, posterior_marginals
 from neuropynq.errors import BackendUnavailable
 
@@ -25,9 +24,8 @@ GETTING_STARTED = [
      "over T steps at a rate proportional to its importance weight; the posterior is the "
      "spike-weighted vote. The same seed gives the same counts on the FPGA and on the CPU."),
     ("code", SETUP),
-    ("code", '''from pathlib import Path
-alarm_path = Path(neuropynq.__file__).resolve().parents[2] / "examples" / "alarm.bif"
-bn = BayesNet.from_bif(alarm_path)
+    ("code", '''from neuropynq import resources
+bn = BayesNet.from_bif(resources.example("alarm"))     # the bundled ALARM network
 evidence = {"HRBP": "HIGH", "BP": "LOW"}
 query = ["LVFAILURE", "HYPOVOLEMIA", "STROKEVOLUME"]
 print(len(bn.variables), "variables;", "evidence:", evidence)'''),

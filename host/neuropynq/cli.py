@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, resources
 from .errors import EvidenceError, ModelError, NeuropynqError, quote
 
 EXIT_BAD_INPUT = 2
@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def bn_arguments(sub):
-        sub.add_argument("model", type=Path, metavar="MODEL.bif")
+        sub.add_argument("model", metavar="MODEL.bif",
+                         help="a BIF file, or the name of a bundled network (neuropynq examples)")
         sub.add_argument("--query", metavar="A[,B...]",
                          help="query variables (default: every non-evidence variable)")
         sub.add_argument("--evidence", metavar="X=s[,Y=t...]", help="observed states")
@@ -59,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     exact = commands.add_parser("exact", help="exact posterior marginals by variable elimination")
     bn_arguments(exact)
     exact.set_defaults(run=_exact)
+
+    examples = commands.add_parser("examples", help="list the bundled example networks")
+    examples.set_defaults(run=_examples)
 
     bm = commands.add_parser("bm", help="neural sampling of a Boltzmann machine (.npz with W and b)")
     bm.add_argument("model", type=Path, metavar="MODEL.npz")
@@ -135,8 +139,10 @@ def _names(text: str | None) -> list[str] | None:
     return None if text is None else [name.strip() for name in text.split(",")]
 
 
-def _load_bn(path: Path):
+def _load_bn(model: str):
     from .models.bayesnet import BayesNet
+    # A path that exists wins over a bundled network of the same name.
+    path = Path(model) if Path(model).exists() else resources.example(model)
     try:
         return BayesNet.from_bif(path)
     except NeuropynqError as exc:
@@ -223,6 +229,14 @@ def _infer_rows(args) -> None:
                           "seconds": post.seconds, "posterior": post.to_dict()}), flush=True)
     if bad:
         raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _examples(args) -> None:
+    from .models.bayesnet import BayesNet
+    print(f"bundled networks (use the name in place of MODEL.bif), in {resources.examples_dir()}:")
+    for name in resources.example_names():
+        bn = BayesNet.from_bif(resources.example(name))
+        print(f"  {name:<12} {len(bn.variables):>3} variables")
 
 
 def _exact(args) -> None:

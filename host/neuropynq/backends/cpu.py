@@ -2,10 +2,12 @@
 -march=native) into a shared library and called through ctypes. Same sources as
 the FPGA build, so the output frames equal the reference's word for word.
 
-The library is built on first use into a cache directory ($NEUROPYNQ_CACHE, else
-build/cpu in the repository) under a name that hashes the sources and headers, the
-flags, the compiler version and the CPU's features, so an edit to any kernel file
-triggers a rebuild. $CXX picks the compiler (default g++).
+The sources are the repository's hls/ or, installed, the wheel's copy of it
+(neuropynq.resources). The library is built on first use into
+resources.cpu_cache_dir() ($NEUROPYNQ_CACHE, else build/cpu in a checkout, else the
+user's cache folder) under a name that hashes the sources and headers, the flags,
+the compiler version and the CPU's features, so an edit to any kernel file triggers
+a rebuild. $CXX picks the compiler (default g++).
 
 Threads: a bn RUN frame is split into contiguous sample ranges, one per thread, each
 run as a frame of its own whose seed renames the streams (`rng.shifted_seed`), and
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import resources
 from ..errors import BackendUnavailable, KernelError
 from ..framing import HEAD_WORDS, MAGIC_BN, OUT_HEAD_WORDS, SPEC_VERSION, Op, Status, join_u64, output_frame, \
     split_u64
@@ -38,8 +41,7 @@ from ..limits import SPEC_BN_LIMITS
 from ..rng import MASK32, shifted_seed
 from .base import Backend, check_threads
 
-REPO = Path(__file__).resolve().parents[3]
-HLS = REPO / "hls"
+HLS = resources.hls_dir()
 SOURCES = ("src/bn_sampler.cpp", "src/bm_sampler.cpp", "src/cpu_api.cpp")
 # P = 1: lanes would run one after the other on a CPU anyway (INFO reports it). A
 # larger batch than the hardware's amortises the per-variable loop overhead.
@@ -73,7 +75,7 @@ def default_threads() -> int:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("NEUROPYNQ_CACHE") or REPO / "build" / "cpu")
+    return resources.cpu_cache_dir()
 
 
 def _compiler() -> str:
@@ -92,7 +94,7 @@ def _inputs() -> list[Path]:
     if missing:
         raise BackendUnavailable(
             f"the cpu backend builds from the HLS sources in {HLS}, which lack {', '.join(missing)} "
-            "(install neuropynq from its repository)")
+            "(reinstall neuropynq: its wheel carries them)")
     return [HLS / s for s in SOURCES] + sorted((HLS / "include").rglob("*.h"))
 
 
