@@ -32,6 +32,13 @@
 #error "a table row must fit the 16 banks"
 #endif
 
+// An optimiser hint for the native builds only (no effect on what is computed).
+#ifdef __SYNTHESIS__
+#define NPQ_CPU_NOINLINE
+#else
+#define NPQ_CPU_NOINLINE __attribute__((noinline))
+#endif
+
 // Table rows of 16 banks: TABLE_MAX rounded up to a power of two, so that a row
 // index wraps instead of leaving the array (the twin's BDEPTH).
 static constexpr uint32_t bn_pow2_at_least(uint32_t n) { return n <= 1 ? 1 : 2 * bn_pow2_at_least((n + 1) / 2); }
@@ -70,9 +77,10 @@ static uint64_t bn_counts[BN_P][NPQ_BN_V_MAX][BN_BANKS];     // per lane, {varia
 
 // Per-lane state of one round of sample neurons.
 static uint32_t bn_s0[BN_P][BN_B], bn_s1[BN_P][BN_B], bn_s2[BN_P][BN_B], bn_s3[BN_P][BN_B];  // RNG per sample
-// Sampled states, 4 bits per variable: sample b's row-wide word is bn_x[p][*][b],
-// BN_XWORDS banks read at the same address (and g++ sees b innermost: SIMD over samples).
-static uint64_t bn_x[BN_P][BN_XWORDS][BN_B];
+// Sampled states, 4 bits per variable: sample b's row-wide word bn_x[p][b][*] is
+// BN_XWORDS banks read at the same address, once per slot (the twin's x_mem reads
+// 9 addresses per cycle; here the 8 parents and the readout pick from one word).
+static uint64_t bn_x[BN_P][BN_B][BN_XWORDS];
 static uint32_t bn_nlw[BN_P][BN_B];            // negative log-weight
 static bool bn_dead[BN_P][BN_B];               // some evidence has probability 0
 static uint32_t bn_fire[BN_P][BN_B];           // firing threshold F
@@ -83,10 +91,12 @@ static inline uint32_t bn_word(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t 
     return tbl[(a / BN_BANKS) & (BN_TROWS - 1)][a % BN_BANKS];
 }
 
-// x * m for a 4-bit state x, as shifts and adds (the twin's 4 x 16-bit products
-// map to LUTs too): no multiplier in the II = 1 variable loop.
+// x * m for a 4-bit state x and a 16-bit stride: a 4 x 16-bit product in LUTs, as
+// the twin's (bind_op keeps it off the DSPs; g++ keeps its one multiply).
 static inline uint32_t bn_mul_state(uint32_t x, uint32_t m) {
-    return ((x & 1) ? m : 0) + ((x & 2) ? m << 1 : 0) + ((x & 4) ? m << 2 : 0) + ((x & 8) ? m << 3 : 0);
+    const uint32_t prod = (x & 0xF) * (m & 0xFFFF);
+#pragma HLS BIND_OP variable = prod op = mul impl = fabric
+    return prod;
 }
 
 static inline uint32_t bn_x_of(const uint64_t xw[BN_XWORDS], uint32_t v) {
@@ -229,15 +239,21 @@ static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
 }
 
 // State of a sampled variable: #{k < width : u >= C[a0 + k]} (inverse CDF, §2.2).
-// Bank j holds threshold k = (j - a0) mod 16 of the row, at row (a0 + k) / 16:
-// each bank is read once, so all thresholds arrive in one access.
-static inline uint32_t bn_inverse_cdf(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0, uint32_t width,
+// The row's words a0 ... a0 + 15 span two table rows: bank j holds threshold
+// k = (j - a0) mod 16, in the lower row for j >= a0 mod 16, else in the next one.
+// Each bank is read once (from the row pointer selected for it), so all
+// thresholds arrive in one access; g++ turns the same loop into two masked
+// 16-word vector loads and a blend, provided it does not first unroll the loop
+// into the caller (hence NPQ_CPU_NOINLINE; synthesis inlines it as usual).
+NPQ_CPU_NOINLINE static uint32_t bn_inverse_cdf(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0, uint32_t width,
                                       uint32_t u) {
+    const uint32_t lo = a0 % BN_BANKS, row0 = (a0 / BN_BANKS) & (BN_TROWS - 1);
+    const uint32_t* const lower = tbl[row0];
+    const uint32_t* const upper = tbl[(row0 + 1) & (BN_TROWS - 1)];
     uint32_t passed = 0;
     for (uint32_t j = 0; j < BN_BANKS; ++j) {
-        const uint32_t k = (j - a0) % BN_BANKS;
-        const uint32_t c = tbl[((a0 + k) / BN_BANKS) & (BN_TROWS - 1)][j];
-        passed += (k < width) & (u >= c);
+        const uint32_t k = (j - lo) % BN_BANKS;
+        passed += (k < width) & (u >= (j < lo ? upper : lower)[j]);
     }
     return passed;
 }
@@ -274,7 +290,7 @@ variables:
         for (uint32_t p = 0; p < BN_P; ++p) {
             uint64_t xw[BN_XWORDS];   // the sample's states: one read of a row-wide word
 #pragma HLS ARRAY_PARTITION variable = xw complete
-            for (uint32_t q = 0; q < BN_XWORDS; ++q) xw[q] = bn_x[p][q][b];
+            for (uint32_t q = 0; q < BN_XWORDS; ++q) xw[q] = bn_x[p][b][q];
             const uint32_t previous = bn_x_of(xw, i);
             if (readout) {
                 // Readout of the previous round: one adder per state (bn_lane.sv's acc).
@@ -289,16 +305,21 @@ variables:
             uint32_t a0 = v.base;
             for (uint32_t j = 0; j < NPQ_BN_PARENTS_MAX; ++j)
                 if (j < v.n_parents) a0 += bn_mul_state(bn_x_of(xw, v.parent[j]), v.stride[j]);
-            uint32_t x = v.state, nl = 0;
+            uint32_t x = v.state;
             if (v.evidence) {
-                nl = bn_word(bn_table[p], a0) & 0xFFFF;
+                // Evidence adds its NL to the log-weight (write enable of nlw and dead).
+                const uint32_t nl = bn_word(bn_table[p], a0) & 0xFFFF;
+                bn_nlw[p][b] = (first ? 0 : bn_nlw[p][b]) + nl;
+                bn_dead[p][b] = (first ? false : bn_dead[p][b]) || nl == NPQ_NL_IMPOSSIBLE;
             } else {
                 x = bn_inverse_cdf(bn_table[p], a0, v.width, bn_draw(p, b) >> 16);
+                if (first) {
+                    bn_nlw[p][b] = 0;
+                    bn_dead[p][b] = false;
+                }
             }
             const uint32_t sh = 4 * (i % 16);
-            bn_x[p][i / 16][b] = (xw[i / 16] & ~((uint64_t)0xF << sh)) | ((uint64_t)x << sh);
-            bn_nlw[p][b] = (first ? 0 : bn_nlw[p][b]) + nl;
-            bn_dead[p][b] = (first ? false : bn_dead[p][b]) || nl == NPQ_NL_IMPOSSIBLE;
+            bn_x[p][b][i / 16] = (xw[i / 16] & ~((uint64_t)0xF << sh)) | ((uint64_t)x << sh);
         }
       }
     }
@@ -364,7 +385,7 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #pragma HLS ARRAY_PARTITION variable = bn_spikes complete dim = 1
     // A sample's x is one row-wide word (BN_XWORDS banks read at the same address).
 #pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 2
+#pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 3
 
     bool last = false;
     uint32_t op = 0;
