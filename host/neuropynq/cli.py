@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, resources
+from . import __version__, progress, resources
 from .errors import EvidenceError, ModelError, NeuropynqError, quote
 
 EXIT_BAD_INPUT = 2
@@ -76,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
     bm.add_argument("--json", action="store_true", help="print JSON")
     bm.set_defaults(run=_bm)
     _add_map_command(commands)
+
+    info = commands.add_parser("info", help="version, the backends that run here, the board, "
+                                            "the bitstream and each kernel build's limits")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(run=_info)
+    for sub in commands.choices.values():
+        sub.add_argument("--quiet", action="store_true",
+                         help="no progress lines on stderr (never shown with --json or when piped)")
     return parser
 
 
@@ -86,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         warnings.simplefilter("ignore")
         args = build_parser().parse_args(argv)
         try:
-            args.run(args)
+            with progress.quiet(args.quiet or getattr(args, "json", False)):
+                args.run(args)
         except OSError as exc:
             _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
         except (NeuropynqError, ValueError) as exc:
@@ -310,6 +319,15 @@ def _map(args) -> None:
         _print_json(mapping.to_dict())
     else:
         print(mapping.summary())
+
+
+def _info(args) -> None:
+    from .info import gather
+    machine = gather()
+    if args.json:
+        _print_json(machine.to_dict())
+    else:
+        print(machine)
 
 
 def _print_json(obj) -> None:

@@ -8,6 +8,7 @@ from .backends.base import Backend
 from .backends.registry import AUTO_ORDER, auto_backend, get_backend
 from .errors import BackendUnavailable, EvidenceError, NeuropynqError, ParameterError
 from .framing import parse_output
+from .progress import RATES, Progress, timed
 from .results import BMSamples, Posterior
 
 
@@ -52,7 +53,8 @@ class Sampler:
         query = _query_list(bn, observed, query)
         rmax = rate_to_rmax(rate)
         BNKernelModel.check_run(samples, window, rmax, limits)
-        return self._posterior(BNTables(bn, limits), observed, query, samples, window, seed, rmax, start)
+        return self._posterior(BNTables(bn, limits), observed, query, samples, window, seed, rmax, start,
+                               watch=True)
 
     def posterior_batch(self, bn, evidence_rows, query=None, samples: int = 16384, window: int = 256,
                         seed: int = 0, rate: float = 0.5, errors: str = "raise") -> list:
@@ -86,25 +88,31 @@ class Sampler:
 
     def _rows(self, tables, evidence_rows, query, samples, window, seed, rmax, errors):
         bn = tables.bn
-        for i, evidence in enumerate(evidence_rows):
-            start = time.perf_counter()
-            try:
-                observed = bn.parse_evidence(evidence)
-                yield self._posterior(tables, observed, _query_list(bn, observed, query),
-                                      samples, window, seed, rmax, start)
-            except (ParameterError, BackendUnavailable):
-                raise   # the same for every row
-            except NeuropynqError as exc:
-                if errors == "raise":
-                    raise type(exc)(f"evidence row {i}: {exc}") from exc
-                yield exc
+        total = len(evidence_rows) if hasattr(evidence_rows, "__len__") else None
+        with Progress(total, f"evidence rows on {self.backend.name}") as progress:
+            for i, evidence in enumerate(evidence_rows):
+                start = time.perf_counter()
+                try:
+                    observed = bn.parse_evidence(evidence)
+                    answer = self._posterior(tables, observed, _query_list(bn, observed, query),
+                                             samples, window, seed, rmax, start)
+                except (ParameterError, BackendUnavailable):
+                    raise   # the same for every row
+                except NeuropynqError as exc:
+                    if errors == "raise":
+                        raise type(exc)(f"evidence row {i}: {exc}") from exc
+                    answer = exc
+                progress.advance()
+                yield answer
 
     def _posterior(self, tables, observed: dict[str, int], query: list[str], samples: int, window: int,
-                   seed: int, rmax: int, start: float) -> Posterior:
+                   seed: int, rmax: int, start: float, watch: bool = False) -> Posterior:
         bn = tables.bn
         model = tables.model(observed)
         frame = model.run_frame(samples, window, seed, rmax)
-        result = model.unpack(parse_output(self.backend.execute(frame)))
+        # Work units for the time estimate: every sample neuron draws V variables, then steps T times.
+        units = samples * (len(bn.variables) + window)
+        result = model.unpack(parse_output(self._execute(frame, "bn_sampler", units, watch)))
         if result.total == 0:
             _explain_no_spikes(bn, observed)
         return Posterior(
@@ -126,10 +134,23 @@ class Sampler:
         model = BMKernelModel.build(bm, clamp, limits)
         model.check_run(sweeps, burn_in, thin, tau, record, limits)
         frame = model.run_frame(sweeps, burn_in, thin, tau, seed, record)
-        counts = model.unpack(parse_output(self.backend.execute(frame)), sweeps, record)
+        units = bm.n * (burn_in + sweeps * thin)     # neuron updates, for the time estimate
+        counts = model.unpack(parse_output(self._execute(frame, "bm_sampler", units)), sweeps, record)
         return BMSamples(on_counts=counts.on_counts, spike_counts=counts.spike_counts,
                          states=counts.states, sweeps=sweeps, backend=self.backend.name,
                          seconds=time.perf_counter() - start)
+
+    def _execute(self, frame, kernel: str, units: int, watch: bool = True):
+        """The backend's output frame; progress shown while a long frame runs, its
+        length estimated from earlier runs of the kernel on this backend."""
+        if not watch:
+            return self.backend.execute(frame)
+        kind = (self.backend.name, kernel)
+        start = time.perf_counter()
+        with timed(f"{kernel} on {self.backend.name}", RATES.expected(kind, units)):
+            out = self.backend.execute(frame)
+        RATES.record(kind, units, time.perf_counter() - start)
+        return out
 
 
 def _query_list(bn, observed: dict[str, int], query) -> list[str]:

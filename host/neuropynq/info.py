@@ -1,0 +1,175 @@
+"""What this machine can run: `neuropynq info`.
+
+For each backend, whether it runs here and, if not, the first thing it lacks: `ref`
+always runs; `cpu` needs a C++ compiler and a successful build of the kernels; `fpga`
+needs the `pynq` package, a board ($BOARD on PYNQ images) and a bitstream for it.
+The limits of each kernel build come from the kernels themselves (their INFO frames)
+on every backend that runs, and from the board table (neuropynq.boards) for the board
+builds this machine does not have.
+"""
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import asdict, dataclass, field
+
+from . import __version__
+from .errors import BackendUnavailable
+from .progress import timed
+
+BACKEND_ORDER = ("ref", "cpu", "fpga")
+
+
+@dataclass
+class KernelLimits:
+    """One build of the two kernels: lanes and limits, and where they were read."""
+    source: str                  # "INFO frame" or "board table"
+    clock_mhz: int | None
+    bn_lanes: int
+    bn_v_max: int
+    bn_card_max: int
+    bn_parents_max: int
+    bn_table_max: int
+    bn_t_max: int
+    bm_lanes: int
+    bm_n_max: int
+    bm_tau_max: int
+
+
+@dataclass
+class BackendStatus:
+    name: str
+    runs: bool
+    detail: str                  # how it runs, or why it cannot
+    limits: KernelLimits | None = None
+
+
+@dataclass
+class MachineInfo:
+    version: str
+    backends: list[BackendStatus]
+    board: str | None
+    board_detail: str
+    bitstream: str | None
+    bitstream_detail: str
+    builds: dict[str, KernelLimits] = field(default_factory=dict)   # the board table
+
+    @property
+    def runnable(self) -> list[str]:
+        return [b.name for b in self.backends if b.runs]
+
+    def to_dict(self) -> dict:
+        return asdict(self) | {"runnable": self.runnable}
+
+    def __str__(self) -> str:
+        lines = [f"neuropynq {self.version}", "backends:"]
+        width = max(len(b.name) for b in self.backends)
+        for b in self.backends:
+            lines.append(f"  {b.name:<{width}}  {'runs' if b.runs else 'no  '}  {b.detail}")
+        lines.append(f"board:     {self.board or 'none'} ({self.board_detail})")
+        lines.append(f"bitstream: {self.bitstream or 'none'} ({self.bitstream_detail})")
+        rows = [(f"{b.name} backend", b.limits) for b in self.backends if b.limits is not None]
+        rows += [(f"{name} build", limits) for name, limits in self.builds.items()]
+        lines.append("kernel builds:")
+        lines += _limits_table(rows)
+        return "\n".join(lines)
+
+
+_COLUMNS = (("source", "source"), ("MHz", "clock_mhz"), ("bn P", "bn_lanes"), ("V_MAX", "bn_v_max"),
+            ("CARD", "bn_card_max"), ("PARENTS", "bn_parents_max"), ("TABLE_MAX", "bn_table_max"),
+            ("T_MAX", "bn_t_max"), ("bm P", "bm_lanes"), ("N_MAX", "bm_n_max"), ("TAU_MAX", "bm_tau_max"))
+
+
+def _limits_table(rows: list[tuple[str, KernelLimits]]) -> list[str]:
+    cells = [["", *(title for title, _ in _COLUMNS)]]
+    for name, limits in rows:
+        values = [getattr(limits, attr) for _, attr in _COLUMNS]
+        cells.append([name, *("-" if v is None else str(v) for v in values)])
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
+    return ["  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in cells]
+
+
+def backend_limits(backend, clock_mhz: int | None = None) -> KernelLimits:
+    """The limits a running backend's kernels report in their INFO frames."""
+    bn, bm = backend.bn_limits(), backend.bm_limits()
+    return KernelLimits(source="INFO frame", clock_mhz=clock_mhz,
+                        bn_lanes=backend.bn_lanes(), bn_v_max=bn.v_max, bn_card_max=bn.card_max,
+                        bn_parents_max=bn.parents_max, bn_table_max=bn.table_max, bn_t_max=bn.t_max,
+                        bm_lanes=backend.bm_lanes(), bm_n_max=bm.n_max, bm_tau_max=bm.tau_max)
+
+
+def table_limits(build) -> KernelLimits:
+    """A board build's limits as the board table states them (T_MAX and TAU_MAX are the spec's)."""
+    bn, bm = build.bn_limits, build.bm_limits
+    return KernelLimits(source="board table", clock_mhz=build.clock_mhz,
+                        bn_lanes=build.bn_lanes, bn_v_max=bn.v_max, bn_card_max=bn.card_max,
+                        bn_parents_max=bn.parents_max, bn_table_max=bn.table_max, bn_t_max=bn.t_max,
+                        bm_lanes=build.bm_lanes, bm_n_max=bm.n_max, bm_tau_max=bm.tau_max)
+
+
+def _ref() -> BackendStatus:
+    from .backends.registry import get_backend
+    backend = get_backend("ref")
+    return BackendStatus("ref", True, "numpy reference (always available)", backend_limits(backend))
+
+
+def _cpu() -> BackendStatus:
+    from .backends import cpu
+    try:
+        compiler = cpu._compiler()
+        with timed("building the cpu backend"):
+            library = cpu.build_library()      # cached after the first build
+        backend = cpu.CpuBackend()
+    except BackendUnavailable as exc:
+        return BackendStatus("cpu", False, str(exc))
+    return BackendStatus("cpu", True, f"HLS kernels built by {compiler} ({library.name}), "
+                                      f"{cpu.default_threads()} threads", backend_limits(backend))
+
+
+def _board() -> tuple[str | None, str]:
+    from .board.bitstreams import board_name
+    try:
+        return board_name(), "from $BOARD"
+    except BackendUnavailable as exc:
+        return None, str(exc)
+
+
+def _bitstream(board: str | None) -> tuple[str | None, str]:
+    from .board import bitstreams
+    if board is None:
+        return None, "no board to look for"
+    try:
+        bit = bitstreams.find_bitstream(board)
+    except BackendUnavailable as exc:
+        return None, str(exc)
+    return str(bit), f"with {bit.with_suffix('.hwh').name} beside it"
+
+
+def _fpga(board: str | None, bitstream: str | None, board_detail: str,
+          bitstream_detail: str) -> BackendStatus:
+    if importlib.util.find_spec("pynq") is None:
+        return BackendStatus("fpga", False, "the 'pynq' package is not installed "
+                                            "(on a PYNQ board: pip install 'neuropynq[pynq]')")
+    if board is None:
+        return BackendStatus("fpga", False, f"no board detected: {board_detail}")
+    if bitstream is None:
+        return BackendStatus("fpga", False, bitstream_detail)
+    from .backends.fpga import FpgaBackend
+    try:
+        backend = FpgaBackend(board=board)     # loads the overlay, asks each kernel for INFO
+        limits = backend_limits(backend, backend.clock_mhz)
+    except Exception as exc:    # noqa: BLE001 - any failure of the board path means "cannot run"
+        return BackendStatus("fpga", False, f"the overlay did not start: {type(exc).__name__}: {exc}")
+    return BackendStatus("fpga", True, f"{board} overlay loaded", limits)
+
+
+def gather() -> MachineInfo:
+    """Probe this machine (builds the cpu backend if it is not cached yet; loads the
+    overlay on a board)."""
+    from .boards import board_builds
+    board, board_detail = _board()
+    bitstream, bitstream_detail = _bitstream(board)
+    backends = [_ref(), _cpu(), _fpga(board, bitstream, board_detail, bitstream_detail)]
+    return MachineInfo(version=__version__, backends=backends, board=board, board_detail=board_detail,
+                       bitstream=bitstream, bitstream_detail=bitstream_detail,
+                       builds={name: table_limits(build) for name, build in board_builds().items()})
