@@ -3,6 +3,7 @@ BPTT (STBP) with learnable axonal delays, trace-based STDP on latency codes, and
 Boltzmann learning whose negative phase runs on the `bm_sampler` (any backend).
 See docs/train.md."""
 from .boltzmann_learning import BoltzmannModel, ContrastiveDivergence, replicated
+from .attention import TemporalChannelAttention
 from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .delays import AxonalDelay
 from .layers import Dense, Recurrent
@@ -17,5 +18,5 @@ from .training import accuracy, train_epoch
 
 __all__ = ["AdaptiveLIF", "Adam", "Arctan", "AvgPool2d", "AxonalDelay", "BoltzmannModel", "ContrastiveDivergence",
            "Conv2d", "Dense", "Flatten", "LIF", "LatencySTDP", "MaxPool2d", "Network", "RateCrossEntropy", "Recurrent", "Rectangular", "SGD",
-           "Sigmoid", "Triangle", "accuracy", "load_network", "make_surrogate", "network_layers", "predict",
+           "Sigmoid", "TemporalChannelAttention", "Triangle", "accuracy", "load_network", "make_surrogate", "network_layers", "predict",
            "replicated", "save_network", "train_epoch"]
