@@ -182,3 +182,12 @@ def test_batch_inference_counts_rows(terminal_stderr):
     shown = lines(terminal_stderr.getvalue())
     assert shown[-1].startswith("evidence rows on ref: 3/3 100%")
     assert "bn_sampler" not in terminal_stderr.getvalue()   # rows counted, not each frame timed
+
+
+def test_training_epochs_show_progress(terminal_stderr):
+    from neuropynq.train import Adam, Dense, LIF, Network, RateCrossEntropy, fit
+    from neuropynq.train.data import poisson_patterns
+    x, y = poisson_patterns(classes=2, channels=4, steps=8, samples=16, seed=1)
+    net = Network([Dense(4, 2, LIF(beta=0.9), seed=1)])
+    fit(net, x, y, RateCrossEntropy(5.0), Adam(net.parameters()), epochs=2, batch_size=8)
+    assert lines(terminal_stderr.getvalue())[-1].startswith("training, epoch 2/2: 4/4 100%")

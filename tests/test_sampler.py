@@ -97,7 +97,8 @@ def test_posterior_accessors(asia, ref):
     assert post.to_dict() == {"lung": post["lung"], "smoke": post["smoke"]}
     assert post["lung"]["yes"] == post.counts["lung"][0] / post.total
     text = repr(post)
-    assert "smoke=yes" in text and "lung: yes=" in text and "ref backend" in text
+    assert "smoke=yes" in text and "ref backend" in text
+    assert ["lung", "yes", f"{post['lung']['yes']:.4f}", str(post.counts["lung"][0])] in [l.split() for l in text.splitlines()]
     with pytest.raises(KeyError, match="'tub' is not a query variable"):
         post["tub"]
 

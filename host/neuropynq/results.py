@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import LimitError
+from .tables import html_table, text_table
+
+TEXT_NEURONS = 12   # neurons a BMSamples repr lists
 
 
 @dataclass
@@ -37,14 +40,23 @@ class Posterior:
         """{VAR: {STATE: p}}, the CLI's JSON shape."""
         return {v: self[v] for v in self.marginals}
 
-    def __repr__(self) -> str:
+    # Shown as a table: aligned text in a terminal (at most ROWS_TEXT rows), HTML in Jupyter.
+    def _caption(self) -> str:
         given = ", ".join(f"{v}={s}" for v, s in self.evidence.items()) or "no evidence"
-        lines = [f"Posterior given {given} ({self.backend} backend, S={self.samples}, "
-                 f"T={self.window}, seed={self.seed}, {self.total} spikes, {self.seconds:.3f} s)"]
-        for v in self.marginals:
-            cells = "  ".join(f"{s}={p:.4f}" for s, p in self[v].items())
-            lines.append(f"  {v}: {cells}")
-        return "\n".join(lines)
+        return (f"Posterior given {given} ({self.backend} backend, S={self.samples}, "
+                f"T={self.window}, seed={self.seed}, {self.total} spikes, {self.seconds:.3f} s)")
+
+    def _rows(self) -> list[list]:
+        return [[v if k == 0 else "", s, float(p), int(self.counts[v][k])]
+                for v in self.marginals for k, (s, p) in enumerate(zip(self.states[v], self.marginals[v]))]
+
+    _HEADER = ["variable", "state", "P", "spikes"]
+
+    def __repr__(self) -> str:
+        return self._caption() + "\n" + text_table(self._HEADER, self._rows(), indent="  ")
+
+    def _repr_html_(self) -> str:
+        return html_table(self._HEADER, self._rows(), self._caption(), bars={2: 1.0})
 
 
 @dataclass
@@ -88,7 +100,36 @@ class BMSamples:
         if self.states is None:
             raise ValueError(f"{what} needs the recorded states: sample with record=True")
 
+    TOP_STATES = 8   # most frequent states a table shows (N <= 20)
+
+    def _caption(self) -> str:
+        return (f"Boltzmann machine samples: N={self.n}, {self.sweeps} sweeps, {self.backend} backend, "
+                f"{self.seconds:.3f} s")
+
+    def _neuron_rows(self) -> list[list]:
+        return [[k, float(m), int(s)] for k, (m, s) in enumerate(zip(self.marginals, self.spike_counts))]
+
+    def _state_rows(self) -> list[list]:
+        """The most frequent recorded states (none when not recorded or N > 20)."""
+        from .exact.enumeration import ENUMERATION_MAX
+        if self.states is None or self.n > ENUMERATION_MAX:
+            return []
+        top = sorted(self.histogram().items(), key=lambda kv: -kv[1])[:self.TOP_STATES]
+        return [[state, count / self.sweeps] for state, count in top]
+
     def __repr__(self) -> str:
-        marg = np.array2string(self.marginals, precision=3, max_line_width=100)
-        return (f"BMSamples(N={self.n}, sweeps={self.sweeps}, {self.backend} backend, "
-                f"{self.seconds:.3f} s, marginals={marg})")
+        text = self._caption() + "\n" + text_table(["neuron", "P(z=1)", "spikes"], self._neuron_rows(),
+                                                   limit=TEXT_NEURONS, indent="  ")
+        states = self._state_rows()
+        if states:
+            text += "\n  most frequent states (character i = neuron i):\n" + \
+                text_table(["state", "frequency"], states, indent="  ")
+        return text
+
+    def _repr_html_(self) -> str:
+        out = html_table(["neuron", "P(z=1)", "spikes"], self._neuron_rows(), self._caption(), bars={1: 1.0})
+        states = self._state_rows()
+        if states:
+            out += html_table(["state (character i = neuron i)", "frequency"], states,
+                              "most frequent states", bars={1: 1.0})
+        return out

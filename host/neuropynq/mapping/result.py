@@ -56,6 +56,35 @@ class Mapping:
     def from_json(cls, text: str) -> "Mapping":
         return cls.from_dict(json.loads(text))
 
+    def _layer_rows(self) -> list[list]:
+        roles = [Counter(s.role for s in self.slices if s.layer == i) for i in range(len(self.layers))]
+        return [[i, layer["kind"], layer["n_out"], layer["synapses"], sum(count.values()),
+                 f"{count['direct']}/{count['partial']}/{count['merge']}"]
+                for i, (layer, count) in enumerate(zip(self.layers, roles))]
+
+    def __repr__(self) -> str:
+        chip, cost = self.chip, self.cost
+        return (f"<Mapping of {len(self.layers)} layers onto {chip.name} ({chip.rows}x{chip.cols}), "
+                f"{self.placement} placement: {cost.cores} cores, {cost.hop_traffic:.4g} packet-hops/step, "
+                f"{cost.latency_ns:.4g} ns/step, {cost.energy_nj:.4g} nJ/step>")
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        from ..tables import html_table
+        chip, cost = self.chip, self.cost
+        caption = (f"{chip.name}: {chip.rows}x{chip.cols} mesh, placement {self.placement} "
+                   f"(seed {self.seed}), mapped in {self.seconds:.3f} s")
+        layers = html_table(["layer", "kind", "neurons", "synapses", "slices", "direct/partial/merge"],
+                            self._layer_rows(), caption)
+        figures = [["cores used", cost.cores], ["mapping limit (cores)", self.limit],
+                   ["partition efficiency", self.efficiency], ["traffic (packets/step)", cost.traffic],
+                   ["traffic x hops", cost.hop_traffic], ["most loaded link (packets/step)", cost.max_link_load],
+                   ["longest route (hops)", cost.max_hops], ["synaptic events/step", cost.synaptic_events],
+                   ["latency (ns/step)", cost.latency_ns], ["energy (nJ/step)", cost.energy_nj]]
+        return layers + html_table(["cost", "value"], figures, "cost")
+
     def summary(self) -> str:
         chip, cost = self.chip, self.cost
         neurons = sum(layer["n_out"] for layer in self.layers)
@@ -67,11 +96,8 @@ class Mapping:
                  f"(partition reaches {100 * self.efficiency:.0f}% of it)",
                  f"{'layer':>5}  {'kind':<5}  {'neurons':>9}  {'synapses':>11}  {'slices':>6}  "
                  f"direct/partial/merge"]
-        roles = [Counter(s.role for s in self.slices if s.layer == i) for i in range(len(self.layers))]
-        for i, (layer, count) in enumerate(zip(self.layers, roles)):
-            lines.append(f"{i:>5}  {layer['kind']:<5}  {layer['n_out']:>9}  {layer['synapses']:>11}  "
-                         f"{sum(count.values()):>6}  "
-                         f"{count['direct']}/{count['partial']}/{count['merge']}")
+        for i, kind, neurons, synapses, slices, roles in self._layer_rows():
+            lines.append(f"{i:>5}  {kind:<5}  {neurons:>9}  {synapses:>11}  {slices:>6}  {roles}")
         lines += [f"traffic {cost.traffic:.4g} packets/step, traffic x hops {cost.hop_traffic:.4g}, "
                   f"most loaded link {cost.max_link_load:.4g} packets/step, longest route "
                   f"{cost.max_hops} hops",

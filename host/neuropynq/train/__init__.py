@@ -14,9 +14,10 @@ from .optim import SGD, Adam
 from .serialise import load_network, network_layers, save_network
 from .stdp import LatencySTDP
 from .surrogates import Arctan, Rectangular, Sigmoid, Triangle, make_surrogate
-from .training import accuracy, train_epoch
+from .history import History
+from .training import accuracy, fit, train_epoch
 
 __all__ = ["AdaptiveLIF", "Adam", "Arctan", "AvgPool2d", "AxonalDelay", "BoltzmannModel", "ContrastiveDivergence",
-           "Conv2d", "Dense", "Flatten", "LIF", "LatencySTDP", "MaxPool2d", "Network", "RateCrossEntropy", "Recurrent", "Rectangular", "SGD",
-           "Sigmoid", "TemporalChannelAttention", "Triangle", "accuracy", "load_network", "make_surrogate", "network_layers", "predict",
+           "Conv2d", "Dense", "Flatten", "History", "LIF", "LatencySTDP", "MaxPool2d", "Network", "RateCrossEntropy", "Recurrent", "Rectangular", "SGD",
+           "Sigmoid", "TemporalChannelAttention", "Triangle", "accuracy", "fit", "load_network", "make_surrogate", "network_layers", "predict",
            "replicated", "save_network", "train_epoch"]

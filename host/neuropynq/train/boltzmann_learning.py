@@ -28,6 +28,7 @@ kernel, and what the sampler draws from is the quantised machine.
 from __future__ import annotations
 
 import copy
+import time
 
 import numpy as np
 from scipy.special import expit, logsumexp
@@ -35,6 +36,8 @@ from scipy.special import expit, logsumexp
 from ..errors import ModelError
 from ..exact.enumeration import ENUMERATION_MAX, all_states
 from ..models.boltzmann import BoltzmannMachine
+from ..progress import Progress
+from .history import History
 from .optim import Adam
 from .parameter import Parameter
 
@@ -199,3 +202,21 @@ class ContrastiveDivergence:
         for p, mean in zip(averaged.parameters(), self._average):
             p.value[...] = mean
         return averaged
+
+    def fit(self, data, updates: int, log_likelihood: bool = True) -> History:
+        """`updates` calls of `step` on all of `data` (the same updates as calling it by
+        hand); returns the History of each update's mean exact log-likelihood of `data`
+        (V <= 20; with `log_likelihood=False` not computed) and its seconds. Progress
+        is shown on a terminal or in a notebook when the run is long."""
+        if not isinstance(updates, (int, np.integer)) or isinstance(updates, bool) or updates < 1:
+            raise ModelError(f"updates must be a positive integer, got {updates!r}")
+        data = _check_visible(data, self.model.n_visible)
+        history = History("update", "Boltzmann learning")
+        with Progress(updates, f"Boltzmann learning on {self.sampler.backend.name}") as progress:
+            for _ in range(updates):
+                start = time.perf_counter()
+                self.step(data)
+                figures = {"log_likelihood": self.model.log_likelihood(data)} if log_likelihood else {}
+                history.append(**figures, seconds=time.perf_counter() - start)
+                progress.advance()
+        return history

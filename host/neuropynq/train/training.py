@@ -1,9 +1,13 @@
 """Mini-batch training and evaluation of a `Network` on spike-train data."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..errors import ModelError
+from ..progress import Progress
+from .history import History
 from .losses import predict
 from .network import Network
 
@@ -18,9 +22,9 @@ def _check_data(net: Network, x: np.ndarray, y: np.ndarray) -> None:
 
 
 def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, loss, optimiser, batch_size: int = 32,
-                seed: int = 0) -> float:
+                seed: int = 0, on_batch=None) -> float:
     """One pass over the samples (axis 1 of x) in an order shuffled by `seed`;
-    returns the mean loss over batches."""
+    returns the mean loss over batches. `on_batch()` is called after each batch."""
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y)
     _check_data(net, x, y)
     if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size < 1:
@@ -36,7 +40,33 @@ def train_epoch(net: Network, x: np.ndarray, y: np.ndarray, loss, optimiser, bat
         net.backward(grad)
         optimiser.step()
         losses.append(value)
+        if on_batch is not None:
+            on_batch()
     return float(np.mean(losses))
+
+
+def fit(net: Network, x: np.ndarray, y: np.ndarray, loss, optimiser, epochs: int, batch_size: int = 32,
+        seed: int = 0, x_test: np.ndarray | None = None, y_test: np.ndarray | None = None) -> History:
+    """`epochs` calls of `train_epoch` (epoch e shuffled by seed + e), the same updates
+    as calling it by hand; returns the History of each epoch's mean loss, the
+    held-out accuracy on (x_test, y_test) when given, and its seconds. Progress is
+    shown per batch on a terminal or in a notebook when the run is long."""
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+        raise ModelError(f"epochs must be a positive integer, got {epochs!r}")
+    if (x_test is None) != (y_test is None):
+        raise ModelError("give both x_test and y_test, or neither")
+    history = History("epoch", "training")
+    batches = -(-np.shape(x)[1] // batch_size) if isinstance(batch_size, (int, np.integer)) and batch_size > 0 else 0
+    with Progress(epochs * batches, "training") as progress:
+        for epoch in range(epochs):
+            progress.what = f"training, epoch {epoch + 1}/{epochs}"
+            start = time.perf_counter()
+            figures = {"loss": train_epoch(net, x, y, loss, optimiser, batch_size, seed + epoch,
+                                           on_batch=progress.advance)}
+            if x_test is not None:
+                figures["test_accuracy"] = accuracy(net, x_test, y_test)
+            history.append(**figures, seconds=time.perf_counter() - start)
+    return history
 
 
 def accuracy(net: Network, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> float:
