@@ -72,7 +72,9 @@ module bn_ctrl
 
   state_e        state_q;
 
-  var_desc_t     desc_mem  [2**VIW];
+  // Plain words, not var_desc_t: yosys (0.70) drops the unpacked dimension of an
+  // array of packed structs, which made this one 210-bit register.
+  logic [$bits(desc_i)-1:0] desc_mem [2**VIW];
   logic [TAW:0]  size_mem  [2**VIW];
 
   logic unused_ok;   // variable indices above the build's V_MAX do not occur
