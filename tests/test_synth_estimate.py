@@ -140,6 +140,19 @@ def test_an_unknown_package_is_named():
         se.yosys_subset({"m.sv": "module m; import q_pkg::*; endmodule\n"})
 
 
+def test_an_array_of_structs_is_refused():
+    sources = {
+        "p_pkg.sv": ("package p_pkg;\n  typedef struct packed { logic v; logic [3:0] k; } item_t;\n"
+                     "endpackage\n"),
+        "m.sv": ("module m import p_pkg::*; (input item_t a_i);\n  item_t one;\n"
+                 "  item_t mem [4];\nendmodule\n"),
+    }
+    with pytest.raises(ValueError, match="m.sv: mem is an unpacked array of struct item_t"):
+        se.yosys_subset(sources)
+    sources["m.sv"] = sources["m.sv"].replace("item_t mem [4]", "logic [$bits(a_i)-1:0] mem [4]")
+    assert "logic [$bits(a_i)-1:0] mem [4]" in se.yosys_subset(sources)["m.sv"]
+
+
 def test_the_twins_pass_the_rewrite():
     for kernel in se.KERNELS.values():
         files = se.kernel_sources(kernel)

@@ -15,6 +15,10 @@ each rewrite meaning the same thing as the original:
     package declares is written `pkg::name` (yosys resolves typedefs and functions
     only when qualified);
   * nothing else: the RTL in hw/rtl/ is not touched.
+One construct yosys reads without complaint but wrongly is refused instead: an
+unpacked array of a packed struct (`item_t mem [N];`). yosys 0.70 drops the array
+dimension and keeps one struct-wide register, `mem[i] <= x` then writes bit i, so
+everything downstream is optimised away (`_check_struct_arrays`).
 
 Usage: python tools/synth_estimate.py [--kernels bm_sampler bn_sampler]
            [--families xc7 xcup] [--lanes 1 2 4 8 16] [--doc docs/synth_estimate.md]
@@ -239,6 +243,21 @@ def qualify_imports(text: str, packages: dict[str, set[str]], source: str) -> st
     return text
 
 
+def struct_names(body: str) -> set[str]:
+    """The names of the packed struct typedefs in a package or module body."""
+    return set(re.findall(r"\btypedef\s+struct\b[^{]*\{[^}]*\}\s*(\w+)\s*;", body, re.S))
+
+
+def _check_struct_arrays(text: str, structs: set[str], source: str) -> None:
+    """Refuse `<struct type> name [...]`: yosys would silently read it as one struct."""
+    for name in sorted(structs):
+        m = re.search(rf"(?<![\w$]){name}\s+(\w+)\s*\[", text)
+        if m:
+            raise ValueError(f"{source}: {m.group(1)} is an unpacked array of struct {name}, "
+                             "which yosys reads as a single struct; declare it as plain "
+                             "words (logic [$bits(<a signal of that type>)-1:0])")
+
+
 def strip_comments(text: str) -> str:
     text = re.sub(r"/\*.*?\*/", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
     return re.sub(r"//[^\n]*", "", text)
@@ -248,11 +267,14 @@ def yosys_subset(sources: dict[str, str]) -> dict[str, str]:
     """The sources (file name -> text, in compile order) rewritten for yosys."""
     clean = {name: strip_comments(text) for name, text in sources.items()}
     packages = {}
+    structs = set()
     for text in clean.values():
+        structs |= struct_names(text)
         for m in _PACKAGE.finditer(text):
             packages[m.group(1)] = package_names(m.group(2))
     out = {}
     for name, text in clean.items():
+        _check_struct_arrays(text, structs, name)
         text = rewrite_returns(text, name)
         if not _PACKAGE.search(text):
             text = qualify_imports(text, packages, name)
