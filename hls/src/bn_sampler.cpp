@@ -31,6 +31,9 @@
 #if NPQ_BN_CARD_MAX > BN_BANKS
 #error "a table row must fit the 16 banks"
 #endif
+#if (BN_B * NPQ_BN_T_MAX) > 0xFFFFFFFF
+#error "a round's per-state spike sum must fit 32 bits"
+#endif
 
 // An optimiser hint for the native builds only (no effect on what is computed).
 #ifdef __SYNTHESIS__
@@ -73,7 +76,7 @@ static uint16_t bn_rows[NPQ_BN_V_MAX];                        // rows of evidenc
 // Word a of the table is bank a % 16, row a / 16 of each lane's copy: the <= 15
 // thresholds of a row are consecutive words, so in distinct banks (bn_lane.sv).
 static uint32_t bn_table[BN_P][BN_TROWS][BN_BANKS];
-static uint64_t bn_counts[BN_P][NPQ_BN_V_MAX][BN_BANKS];     // per lane, {variable, state}
+static uint64_t bn_counts[BN_P][NPQ_BN_V_MAX][BN_BANKS];     // per lane, at {variable, state}
 
 // Per-lane state of one round of sample neurons.
 static uint32_t bn_s0[BN_P][BN_B], bn_s1[BN_P][BN_B], bn_s2[BN_P][BN_B], bn_s3[BN_P][BN_B];  // RNG per sample
@@ -238,37 +241,46 @@ static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
     return r;
 }
 
-// State of a sampled variable: #{k < width : u >= C[a0 + k]} (inverse CDF, §2.2).
-// The row's words a0 ... a0 + 15 span two table rows: bank j holds threshold
-// k = (j - a0) mod 16, in the lower row for j >= a0 mod 16, else in the next one.
-// Each bank is read once (from the row pointer selected for it), so all
-// thresholds arrive in one access; g++ turns the same loop into two masked
-// 16-word vector loads and a blend, provided it does not first unroll the loop
-// into the caller (hence NPQ_CPU_NOINLINE; synthesis inlines it as usual).
-NPQ_CPU_NOINLINE static uint32_t bn_inverse_cdf(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0, uint32_t width,
-                                      uint32_t u) {
+// One access to a table row (bn_lane.sv stage B/C): the words a0 ... a0 + 15 span
+// two table rows, and bank j holds word k = (j - a0) mod 16 of them, in the lower
+// row for j >= a0 mod 16, else in the next one. Each bank is read once (from the
+// row pointer selected for it). Returns #{k < width : u >= word k} (the inverse
+// CDF of a sampled variable, §2.2) and sets word0 to word 0 (an evidence
+// variable's NL). g++ turns the loop into two masked 16-word vector loads and a
+// blend, provided it does not first unroll it into the caller (hence
+// NPQ_CPU_NOINLINE; synthesis inlines it as usual).
+NPQ_CPU_NOINLINE static uint32_t bn_row_access(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0,
+                                               uint32_t width, uint32_t u, uint32_t& word0) {
     const uint32_t lo = a0 % BN_BANKS, row0 = (a0 / BN_BANKS) & (BN_TROWS - 1);
     const uint32_t* const lower = tbl[row0];
     const uint32_t* const upper = tbl[(row0 + 1) & (BN_TROWS - 1)];
-    uint32_t passed = 0;
+    uint32_t passed = 0, first = 0;
     for (uint32_t j = 0; j < BN_BANKS; ++j) {
         const uint32_t k = (j - lo) % BN_BANKS;
-        passed += (k < width) & (u >= (j < lo ? upper : lower)[j]);
+        const uint32_t c = (j < lo ? upper : lower)[j];
+        passed += (k < width) & (u >= c);
+        first |= k == 0 ? c : 0;
     }
+    word0 = first;
     return passed;
 }
 
 // Variable loop of one round (bn_lane.sv stages A-C). A perfect nest with its body
 // in the inner loop: HLS flattens it into one pipeline of V*B slots at II = 1 (and
-// g++ keeps the descriptor out of the inner loop). Slot (i, b) samples variable
-// i of sample b (sample = true) and adds the previous round's n[b] to the count of
-// the state x[b][i] it overwrites (readout = true). The final pass after the last
-// round has sample = false.
-static void bn_variables(const BnRun& run, bool sample, bool readout) {
-    uint32_t acc[BN_P][BN_BANKS];   // per-state sums of variable i over the round
+// g++ keeps the descriptor out of the inner loop). Slot (i, b) samples variable i
+// of sample b (sample = true) and, for the readout of the previous round
+// (readout = true), adds that round's n[b] to the sum of the state x[b][i] it is
+// about to overwrite. A variable's per-state sums are held while the next variable
+// runs and flushed to the count memory one state per slot (slots b < 16), as
+// bn_lane.sv does; the first readout pass of the run (rfirst) writes instead of
+// adding. The final pass after the last round has sample = false.
+static void bn_variables(const BnRun& run, bool sample, bool readout, bool rfirst) {
+    uint32_t acc[BN_P][BN_BANKS];    // per-state sums of variable i over the round
+    uint32_t held[BN_P][BN_BANKS];   // those of variable i - 1, being flushed
 #pragma HLS ARRAY_PARTITION variable = acc complete dim = 0
+#pragma HLS ARRAY_PARTITION variable = held complete dim = 0
     for (uint32_t p = 0; p < BN_P; ++p)
-        for (uint32_t k = 0; k < BN_BANKS; ++k) acc[p][k] = 0;
+        for (uint32_t k = 0; k < BN_BANKS; ++k) acc[p][k] = held[p][k] = 0;
 variables:
     for (uint32_t i = 0; i < run.n_vars; ++i) {
 #pragma HLS LOOP_TRIPCOUNT max = 128
@@ -283,45 +295,56 @@ variables:
 #pragma HLS DEPENDENCE variable = bn_s3 type = inter direction = RAW distance = BN_B true
 #pragma HLS DEPENDENCE variable = bn_nlw type = inter direction = RAW distance = BN_B true
 #pragma HLS DEPENDENCE variable = bn_dead type = inter direction = RAW distance = BN_B true
-        // A variable's counts are flushed once per round, B slots apart.
-#pragma HLS DEPENDENCE variable = bn_counts type = inter direction = RAW distance = BN_B true
+        // Each count word {i - 1, b} is read and written by one slot of the loop only.
+#pragma HLS DEPENDENCE variable = bn_counts type = inter false
         const BnVar& v = bn_vars[i];
-        const bool first = i == 0, flush = readout && b == BN_B - 1;
+        const bool first = i == 0, last_slot = b == BN_B - 1;
         for (uint32_t p = 0; p < BN_P; ++p) {
             uint64_t xw[BN_XWORDS];   // the sample's states: one read of a row-wide word
 #pragma HLS ARRAY_PARTITION variable = xw complete
             for (uint32_t q = 0; q < BN_XWORDS; ++q) xw[q] = bn_x[p][b][q];
-            const uint32_t previous = bn_x_of(xw, i);
             if (readout) {
-                // Readout of the previous round: one adder per state (bn_lane.sv's acc).
-                const uint32_t spikes = bn_spikes[p][b];
+                if (!first && b < BN_BANKS)
+                    bn_counts[p][i - 1][b] = (rfirst ? 0 : bn_counts[p][i - 1][b]) + held[p][b];
+                // One adder per state (bn_lane.sv's acc); the sums move to held at the last slot.
+                const uint32_t previous = bn_x_of(xw, i), spikes = bn_spikes[p][b];
                 for (uint32_t k = 0; k < BN_BANKS; ++k) {
                     const uint32_t sum = acc[p][k] + (previous == k ? spikes : 0);
-                    acc[p][k] = flush ? 0 : sum;
-                    if (flush) bn_counts[p][i][k] += sum;
+                    acc[p][k] = last_slot ? 0 : sum;
+                    if (last_slot) held[p][k] = sum;
                 }
             }
             if (!sample) continue;
             uint32_t a0 = v.base;
             for (uint32_t j = 0; j < NPQ_BN_PARENTS_MAX; ++j)
                 if (j < v.n_parents) a0 += bn_mul_state(bn_x_of(xw, v.parent[j]), v.stride[j]);
-            uint32_t x = v.state;
+            // Sampled variables draw u; both kinds read the row in the same single access.
+            const uint32_t u = v.evidence ? 0 : bn_draw(p, b) >> 16;
+            uint32_t word0;
+            const uint32_t passed = bn_row_access(bn_table[p], a0, v.width, u, word0);
+            uint32_t x = passed;
             if (v.evidence) {
                 // Evidence adds its NL to the log-weight (write enable of nlw and dead).
-                const uint32_t nl = bn_word(bn_table[p], a0) & 0xFFFF;
+                const uint32_t nl = word0 & 0xFFFF;
+                x = v.state;
                 bn_nlw[p][b] = (first ? 0 : bn_nlw[p][b]) + nl;
                 bn_dead[p][b] = (first ? false : bn_dead[p][b]) || nl == NPQ_NL_IMPOSSIBLE;
-            } else {
-                x = bn_inverse_cdf(bn_table[p], a0, v.width, bn_draw(p, b) >> 16);
-                if (first) {
-                    bn_nlw[p][b] = 0;
-                    bn_dead[p][b] = false;
-                }
+            } else if (first) {
+                bn_nlw[p][b] = 0;
+                bn_dead[p][b] = false;
             }
             const uint32_t sh = 4 * (i % 16);
             bn_x[p][b][i / 16] = (xw[i / 16] & ~((uint64_t)0xF << sh)) | ((uint64_t)x << sh);
         }
       }
+    }
+    if (!readout) return;
+flush_last:
+    for (uint32_t k = 0; k < BN_BANKS; ++k) {
+#pragma HLS PIPELINE II = 1
+        // The last variable's sums, one state per cycle (bn_lane.sv's flush).
+        for (uint32_t p = 0; p < BN_P; ++p)
+            bn_counts[p][run.n_vars - 1][k] = (rfirst ? 0 : bn_counts[p][run.n_vars - 1][k]) + held[p][k];
     }
 }
 
@@ -371,9 +394,8 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #if NPQ_BN_TABLE_URAM
 #pragma HLS BIND_STORAGE variable = bn_table type = ram_1p impl = uram
 #endif
-    // Per-lane counts, one bank per state: a variable's states are flushed in one cycle.
+    // Per-lane counts: one memory per lane, one word flushed per cycle.
 #pragma HLS ARRAY_PARTITION variable = bn_counts complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_counts complete dim = 3
     // Per-lane sample state: every lane touches its own entry in the same cycle.
 #pragma HLS ARRAY_PARTITION variable = bn_s0 complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bn_s1 complete dim = 1
@@ -407,15 +429,6 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
         return;
     }
 
-clear:
-    for (uint32_t i = 0; i < run.n_vars; ++i) {
-#pragma HLS LOOP_TRIPCOUNT max = 128
-#pragma HLS PIPELINE II = 1
-        // All lanes' and states' count banks cleared in one cycle.
-        for (uint32_t p = 0; p < BN_P; ++p)
-            for (uint32_t k = 0; k < BN_BANKS; ++k) bn_counts[p][i][k] = 0;
-    }
-
 rounds:
     for (uint64_t first = 0; first < run.samples; first += (uint64_t)BN_P * BN_B) {
 #pragma HLS LOOP_TRIPCOUNT max = 33554432
@@ -431,10 +444,12 @@ rounds:
             bn_s2[p][b] = s.s2;
             bn_s3[p][b] = s.s3;
         }
-        bn_variables(run, true, first != 0);
+        // The readout of round j - 1 rides on round j's variable loop; the first one
+        // of the run writes the counts (no clearing pass).
+        bn_variables(run, true, first != 0, first == (uint64_t)BN_P * BN_B);
         bn_window(first, run);
     }
-    bn_variables(run, false, true);   // readout of the last round
+    bn_variables(run, false, true, run.samples <= (uint64_t)BN_P * BN_B);   // readout of the last round
 
     // total = sum of variable 0's counts: every sample has one state of it (bn_drain.sv).
     uint64_t total = 0;
