@@ -105,7 +105,7 @@ def test_mapping_shows_its_layers_and_cost(mapping):
                                                                  ["1", "dense", "4", str(mapping.layers[1]["synapses"])]]
     figures = dict(cells(cost + "</table>"))
     assert figures["cores used"] == str(mapping.cost.cores)
-    assert figures["latency (ns/step)"] == f"{mapping.cost.latency_ns:.4f}"
+    assert figures["latency (ns/step)"] == f"{mapping.cost.latency_ns:.5g}"   # >= 10: 5 significant digits
     assert str(mapping) == mapping.summary()
     assert len(repr(mapping).splitlines()) == 1 and "rowmajor" in repr(mapping)
 
@@ -116,6 +116,9 @@ def test_history_columns_table_and_errors():
     history.append(loss=0.5, accuracy=0.75)
     assert history["loss"].tolist() == [1.0, 0.5] and history.to_dict()["accuracy"] == [0.5, 0.75]
     assert cells(history._repr_html_()) == [["1", "1.0000", "0.5000"], ["2", "0.5000", "0.7500"]]
+    history.append(loss=1234.56789, accuracy=0.0)
+    assert cells(history._repr_html_())[-1] == ["3", "1234.6", "0.0000"]
+    history.rows.pop()
     assert repr(history).splitlines()[1].split() == ["epoch", "loss", "accuracy"]
     with pytest.raises(KeyError, match="loss, accuracy"):
         history["acc"]

@@ -19,7 +19,8 @@ def cell_text(value) -> str:
     if value is None:
         return "-"
     if isinstance(value, (float, np.floating)):
-        return f"{value:.4f}" if abs(value) < 1e5 else f"{value:.4g}"
+        # probabilities and losses to 4 decimals; costs and counts to 5 significant digits
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:.5g}"
     return str(value)
 
 
