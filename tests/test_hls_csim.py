@@ -1,7 +1,9 @@
 """C simulation of the HLS kernels: hls/tb/tb_kernels.cpp, built with g++ for
 P = 1, 4 and 16, runs every golden vector of hls/tb/make_golden.py (output frames
-of the Python reference, error frames included) and must match word for word.
-Also: the generated C++ headers are up to date with the Python sources."""
+of the Python reference, error frames included) and must match word for word; so
+does bn at P = 4 with the twin's round of B = 16 samples (the smallest batch: the
+count flush then takes every slot of a variable). Also: the generated C++ headers
+are up to date with the Python sources."""
 import hashlib
 import os
 import re
@@ -23,6 +25,8 @@ MAKE_GOLDEN = HLS / "tb" / "make_golden.py"
 SOURCES = [HLS / "src" / "bn_sampler.cpp", HLS / "src" / "bm_sampler.cpp", HLS / "tb" / "tb_kernels.cpp"]
 FLAGS = ["-std=c++14", "-O2", "-Wno-unknown-pragmas", f"-I{HLS / 'include'}", f"-I{HLS / 'include' / 'shim'}"]
 LANES = (1, 4, 16)
+# Builds beside the P = LANES ones: name -> extra flags.
+VARIANTS = {"bn-p4-b16": ["-DNPQ_LANES=4", "-DNPQ_BN_BATCH=16", "-DNPQ_TB_ONLY_BN"]}
 
 needs_gxx = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
 
@@ -35,22 +39,24 @@ def _testbench_key() -> str:
 
 
 @pytest.fixture(scope="session")
-def testbenches() -> dict[int, Path]:
-    """One testbench binary per P, cached under build/hls/csim-test by a hash of the sources."""
+def testbenches() -> dict:
+    """One testbench binary per P (and per VARIANTS name), cached under
+    build/hls/csim-test by a hash of the sources."""
     out = ROOT / "build" / "hls" / "csim-test" / _testbench_key()
     out.mkdir(parents=True, exist_ok=True)
+    builds = {lanes: [f"-DNPQ_LANES={lanes}"] for lanes in LANES} | VARIANTS
 
-    def build(lanes: int) -> Path:
-        binary = out / f"tb_p{lanes}"
+    def build(name) -> Path:
+        binary = out / f"tb_{name}"
         if not binary.exists():
-            tmp = out / f".tb_p{lanes}.{os.getpid()}.tmp"     # private: sessions may build at once
-            subprocess.run(["g++", *FLAGS, f"-DNPQ_LANES={lanes}", *map(str, SOURCES), "-o", str(tmp)],
+            tmp = out / f".tb_{name}.{os.getpid()}.tmp"     # private: sessions may build at once
+            subprocess.run(["g++", *FLAGS, *builds[name], *map(str, SOURCES), "-o", str(tmp)],
                            check=True, capture_output=True, text=True)
             tmp.replace(binary)
         return binary
 
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(LANES, pool.map(build, LANES)))
+        return dict(zip(builds, pool.map(build, builds)))
 
 
 @pytest.fixture(scope="session")
@@ -89,6 +95,16 @@ def test_csim_matches_reference_word_for_word(testbenches, golden_dir, lanes):
     assert {"bn_err_short_at3.golden", "bn_err_long1.golden", "bm_err_order_repeat.golden",
             f"bn_info.p{lanes}.t32768.golden", f"bm_info.p{lanes}.n1024.golden"} <= set(passed)
     assert len(passed) > 90
+
+
+@needs_gxx
+def test_csim_bn_with_the_twins_round_of_16(testbenches, golden_dir):
+    result = _run(testbenches["bn-p4-b16"], golden_dir)
+    expected = [name for name in _cases_for(golden_dir, 4) if name.startswith("bn_")]
+    assert [line for line in result.stdout.splitlines() if line.startswith("FAIL")] == []
+    assert result.returncode == 0
+    passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
+    assert passed == expected and len(passed) > 40
 
 
 def _statuses(golden_dir: Path) -> set[int]:
