@@ -191,3 +191,18 @@ def test_training_epochs_show_progress(terminal_stderr):
     net = Network([Dense(4, 2, LIF(beta=0.9), seed=1)])
     fit(net, x, y, RateCrossEntropy(5.0), Adam(net.parameters()), epochs=2, batch_size=8)
     assert lines(terminal_stderr.getvalue())[-1].startswith("training, epoch 2/2: 4/4 100%")
+
+
+def test_echo_keeps_the_works_output_apart_from_the_progress_line(capsys):
+    out, clock = Terminal(), Clock()
+    with Progress(4, "yosys synthesis runs", stream=out, clock=clock) as bar:
+        for job in range(4):
+            clock.now += 10.0
+            bar.echo(f"job {job} done")
+            bar.advance()
+    printed = capsys.readouterr().out
+    assert printed == "".join(f"job {j} done\n" for j in range(4))
+    # each echo after the first advance cleared the progress line (spaces, back to column 0)
+    # before its text went out
+    assert out.getvalue().count("\r" + " " * len("yosys synthesis runs: 1/4  25% (10 s, about 30 s left)") + "\r") == 3
+    assert lines(out.getvalue())[-1] == "yosys synthesis runs: 4/4 100% (40 s)"

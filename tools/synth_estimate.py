@@ -37,6 +37,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from neuropynq.progress import Progress
+
 ROOT = Path(__file__).resolve().parents[1]
 RTL_DIR = ROOT / "hw" / "rtl"
 BUILD_DIR = ROOT / "build" / "synth"
@@ -461,15 +463,16 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         ap.error(f"--lanes must be powers of two, got {bad}")
     rows, seconds = [], {}
-    for kernel in args.kernels:
-        for family in args.families:
-            for lanes in args.lanes:
-                label = f"{kernel} {family} P={lanes}"
-                res, took = synthesise(KERNELS[kernel], DEVICES[family], lanes)
-                seconds[label] = took if took > 1 else 0.0
-                print(f"{label}: LUT {res.lut} FF {res.ff} DSP {res.dsp} BRAM36 {res.bram36:g}"
-                      f" ({took:.0f} s)", flush=True)
-                rows.append(Row(kernel, family, lanes, res))
+    jobs = [(k, f, p) for k in args.kernels for f in args.families for p in args.lanes]
+    with Progress(len(jobs), "yosys synthesis runs") as progress:
+        for kernel, family, lanes in jobs:
+            label = f"{kernel} {family} P={lanes}"
+            res, took = synthesise(KERNELS[kernel], DEVICES[family], lanes)
+            seconds[label] = took if took > 1 else 0.0
+            progress.echo(f"{label}: LUT {res.lut} FF {res.ff} DSP {res.dsp} BRAM36 {res.bram36:g}"
+                          f" ({took:.0f} s)")
+            rows.append(Row(kernel, family, lanes, res))
+            progress.advance()
     print()
     print(render_tables(rows))
     if str(args.doc) != "-":

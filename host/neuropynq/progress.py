@@ -129,6 +129,17 @@ class Progress:
         self.stream.flush()
         self.shown = True
 
+    def echo(self, text: str, file=None) -> None:
+        """Print a line of the work's own output (stdout by default) without garbling the
+        progress line: it is cleared first and drawn again below the text."""
+        if self.shown:
+            self.stream.write("\r" + " " * self._width + "\r")
+            self.stream.flush()
+            self._width = 0
+        print(text, file=sys.stdout if file is None else file, flush=True)
+        if self.shown:
+            self._draw(self.line())
+
     def close(self) -> None:
         """The final line (if the work was worth showing), ended by a newline."""
         if self.enabled and (self.shown or self._worth_showing(self.clock())):
