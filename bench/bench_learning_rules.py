@@ -19,13 +19,16 @@ import numpy as np  # noqa: E402
 
 from neuropynq.train.attention import TemporalChannelAttention  # noqa: E402
 from neuropynq.train.conv import AvgPool2d, Conv2d, Flatten  # noqa: E402
-from neuropynq.train.data import moving_objects_events  # noqa: E402
+from neuropynq.train.data import antipodal_clusters, moving_objects_events, symbol_count_band  # noqa: E402
+from neuropynq.train.ib_hebbian import ExactMemory, IBHebbianNetwork, ReservoirMemory  # noqa: E402
 from neuropynq.train.layers import Dense  # noqa: E402
 from neuropynq.train.losses import RateCrossEntropy  # noqa: E402
 from neuropynq.train.network import Network  # noqa: E402
 from neuropynq.train.neurons import LIF  # noqa: E402
 from neuropynq.train.optim import Adam  # noqa: E402
 from neuropynq.train.training import accuracy, train_epoch  # noqa: E402
+from neuropynq.train.working_memory import (DelayTaps, LastSegmentLoss, WorkingMemory,  # noqa: E402
+                                            last_segment_accuracy)
 
 SEEDS = (0, 1, 2, 3, 4)
 
@@ -62,6 +65,94 @@ def stca(samples=192, size=12, steps=8, channels=4, epochs=10, bursts=3, burst_n
               f"mean {np.mean(scores):.3f}  epoch {np.median(seconds):.2f} s", flush=True)
 
 
+IB_SIZES, IB_CLASSES = [6, 16, 8], 4
+IB_MEMORY_DIM = IB_SIZES[0] + IB_CLASSES + sum(IB_SIZES[1:])
+
+
+def ib_network(memory, seed: int) -> IBHebbianNetwork:
+    """6 → 16 → 8 tanh layers, γ = 5, kernel widths σ_x = 1, σ_y = 0.3, σ_z = 0.5, lr 2."""
+    return IBHebbianNetwork(IB_SIZES, IB_CLASSES, memory, gamma=5.0, sigmas=(1.0, 0.3, 0.5), lr=2.0, seed=seed)
+
+
+def _ib_run(memory, seed: int, x, y, x_test, y_test, epochs: int) -> tuple[float, float]:
+    net = ib_network(memory, seed)
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        net.train_epoch(x, y, seed=epoch)
+    return net.accuracy(x_test, y_test), (time.perf_counter() - start) / epochs
+
+
+def ib(samples=512, epochs=6, batches=(2, 4, 8, 16, 32), reservoir_batch=16, reservoir_sizes=(128, 256, 512, 1024),
+       exact=True) -> None:
+    x, y = antipodal_clusters(samples, seed=0)
+    x_test, y_test = antipodal_clusters(samples, seed=1)
+    print(f"IB Hebbian: antipodal clusters (4 classes, chance 0.25), {samples} train / {samples} test, "
+          f"{'-'.join(map(str, IB_SIZES))} tanh, {epochs} epochs, one sample at a time")
+    for n in batches if exact else ():
+        runs = [_ib_run(ExactMemory(IB_MEMORY_DIM, n - 1), seed, x, y, x_test, y_test, epochs) for seed in SEEDS]
+        scores = [r[0] for r in runs]
+        print(f"  exact memory, batch N = {n:>2}: held-out {' '.join(f'{s:.3f}' for s in scores)}  "
+              f"mean {np.mean(scores):.3f}  epoch {np.median([r[1] for r in runs]):.2f} s", flush=True)
+    for size in reservoir_sizes:
+        scores, seconds, errors = [], [], []
+        for seed in SEEDS[:3]:
+            memory = ReservoirMemory(IB_MEMORY_DIM, reservoir_batch - 1, size, seed=seed)
+            errors.append(memory.train(length=3000, seed=seed))
+            score, second = _ib_run(memory, seed, x, y, x_test, y_test, epochs)
+            scores.append(score)
+            seconds.append(second)
+        print(f"  reservoir of {size:>3} units, batch N = {reservoir_batch}: recall error {np.mean(errors):.2f}  "
+              f"held-out {' '.join(f'{s:.3f}' for s in scores)}  mean {np.mean(scores):.3f}  "
+              f"epoch {np.median(seconds):.2f} s", flush=True)
+
+
+WM_CHANNELS, WM_SYMBOL_STEPS = 12, 4
+
+
+def snnwm_network(memory: bool, segment: int, seed: int) -> Network:
+    """3 delay taps → 32 LIF → [working memory, 16 slots] → 16 LIF → 2 LIF."""
+    lif = LIF(beta=0.8)
+    layers = [DelayTaps(WM_CHANNELS, 3), Dense(3 * WM_CHANNELS, 32, lif, seed=seed, weight_scale=2.0)]
+    if memory:
+        layers += [WorkingMemory(32, 16, segment, seed=seed + 1, weight_scale=2.0),
+                   Dense(48, 16, lif, seed=seed + 2, weight_scale=2.0)]
+    else:
+        layers += [Dense(32, 16, lif, seed=seed + 2, weight_scale=2.0)]
+    return Network(layers + [Dense(16, 2, lif, seed=seed + 3, weight_scale=2.0)])
+
+
+def snnwm_run(variant: str, segment: int, seed: int, x, y, x_test, y_test, epochs: int) -> tuple[float, float]:
+    """variant "memory" (SNNWM, decision in the last segment), "last" (no memory, decision
+    in the last segment) or "whole" (no memory, spike counts over the whole train)."""
+    net = snnwm_network(variant == "memory", segment, seed)
+    optimiser = Adam(net.parameters(), lr=0.01)
+    loss = RateCrossEntropy(5.0) if variant == "whole" else LastSegmentLoss(RateCrossEntropy(5.0), segment)
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        train_epoch(net, x, y, loss, optimiser, batch_size=32, seed=epoch)
+    seconds = (time.perf_counter() - start) / epochs
+    score = accuracy(net, x_test, y_test) if variant == "whole" else last_segment_accuracy(net, x_test, y_test, segment)
+    return score, seconds
+
+
+def snnwm(samples=512, epochs=12, segments=2, segment_lengths=(8, 12)) -> None:
+    print(f"SNNWM: {segments} segments, each one of two symbols ({WM_SYMBOL_STEPS} steps, {WM_CHANNELS} channels) "
+          f"then silence; label: exactly half the segments show symbol 1; {samples} train / {samples} test, "
+          f"{epochs} epochs")
+    for segment in segment_lengths:
+        data = dict(segments=segments, segment_steps=segment, channels=WM_CHANNELS, symbol_steps=WM_SYMBOL_STEPS)
+        x, y = symbol_count_band(samples, seed=0, **data)
+        x_test, y_test = symbol_count_band(samples, seed=1, **data)
+        for variant in ("memory", "last", "whole"):
+            runs = [snnwm_run(variant, segment, seed, x, y, x_test, y_test, epochs) for seed in SEEDS]
+            scores = [r[0] for r in runs]
+            print(f"  T = {segments * segment:>2}, {variant:<6}  held-out {' '.join(f'{s:.3f}' for s in scores)}  "
+                  f"mean {np.mean(scores):.3f}  epoch {np.median([r[1] for r in runs]):.2f} s", flush=True)
+
+
 if __name__ == "__main__":
     for name in sys.argv[1:] or ["stca", "ib", "snnwm"]:
-        globals()[name]()
+        if name == "ib-reservoir":
+            ib(exact=False)
+        else:
+            globals()[name]()

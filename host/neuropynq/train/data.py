@@ -162,3 +162,59 @@ def moving_objects_events(samples: int, size: int = 16, steps: int = 16, object_
         rate[rng.choice(steps, size=bursts, replace=False), s] = burst_noise
     spurious = rng.random(events.shape) < rate[:, :, None, None, None] / 2     # either polarity
     return np.maximum(events, spurious), labels
+
+
+def antipodal_clusters(samples: int, dim: int = 6, noise: float = 0.3,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A 4-class problem no linear readout (and no nearest class mean) of the raw
+    input solves: the first 3 coordinates sit near a corner c of the cube {±1}³,
+    class = which of the 4 antipodal pairs {c, −c} the corner belongs to, so every
+    class has mean 0; the remaining dim − 3 coordinates are noise. Every
+    coordinate gets N(0, noise²). Returns (x (samples, dim), labels); classes cycle."""
+    samples, dim = _require_positive("samples", samples), _require_positive("dim", dim)
+    if dim < 3:
+        raise ModelError(f"dim must be at least 3, got {dim}")
+    rng = np.random.default_rng(seed)
+    corners = np.array(list(itertools.product((-1.0, 1.0), repeat=3)))[:4]      # one corner of each pair
+    labels = np.arange(samples) % 4
+    x = noise * rng.standard_normal((samples, dim))
+    x[:, :3] += corners[labels] * rng.choice((-1.0, 1.0), samples)[:, None]
+    return x, labels
+
+
+
+def symbol_count_band(samples: int, segments: int = 4, segment_steps: int = 5, channels: int = 12,
+                      rate: float = 0.3, seed: int = 0, symbol_seed: int = 0,
+                      symbol_steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A label spread over the whole train: every segment of `segment_steps` steps
+    shows, in its first `symbol_steps` steps (default: all; the rest is silent),
+    one of two symbols (frozen Poisson patterns over `channels` inputs,
+    per-step probability `rate`; each spike dropped with probability 0.2 and
+    spurious ones added at 0.2·rate); label 1 iff exactly half of the `segments`
+    (an even number) show symbol 1. Classes are balanced (half the samples have
+    label 1, the others a uniformly drawn sequence with another count). The label
+    is not monotone in any per-segment evidence, so a readout that sums
+    per-segment votes over time cannot tell it. Returns (T = segments·segment_steps,
+    samples, channels) spikes and labels. The two symbols come from `symbol_seed`,
+    the sequences and noise from `seed`: held-out data = same symbols, another seed."""
+    samples, segments = _require_positive("samples", samples), _require_positive("segments", segments)
+    segment_steps, channels = _require_positive("segment_steps", segment_steps), _require_positive("channels", channels)
+    if segments % 2:
+        raise ModelError(f"segments must be even (label: exactly half show symbol 1), got {segments}")
+    symbol_steps = segment_steps if symbol_steps is None else _require_positive("symbol_steps", symbol_steps)
+    if symbol_steps > segment_steps:
+        raise ModelError(f"symbol_steps = {symbol_steps} exceeds segment_steps = {segment_steps}")
+    templates = np.random.default_rng(symbol_seed).random((2, symbol_steps, channels)) < rate
+    rng = np.random.default_rng(seed)
+    sequences = np.array(list(itertools.product((0, 1), repeat=segments)))
+    balanced = sequences.sum(axis=1) == segments // 2
+    labels = np.arange(samples) % 2
+    pool = [sequences[~balanced], sequences[balanced]]
+    symbols = np.array([pool[label][rng.integers(len(pool[label]))] for label in labels])
+    x = np.zeros((segments * segment_steps, samples, channels))
+    for seg in range(segments):
+        pattern = templates[symbols[:, seg]].transpose(1, 0, 2)               # (steps, samples, channels)
+        kept = pattern & (rng.random(pattern.shape) >= 0.2)
+        spurious = rng.random(pattern.shape) < 0.2 * rate
+        x[seg * segment_steps:seg * segment_steps + symbol_steps] = kept | spurious
+    return x, labels
