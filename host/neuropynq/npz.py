@@ -89,9 +89,8 @@ class NpzArchive:
 
 
 def _kind_names(kinds: str) -> str:
-    names = {"b": "boolean", "i": "integer", "u": "unsigned integer", "f": "floating",
-             "U": "text"}
-    return "a " + " or ".join(names[k] for k in kinds) + " array"
+    names = {"b": "boolean", "i": "integer", "u": "unsigned integer", "f": "floating-point", "U": "text"}
+    return "an array of " + " or ".join(names[k] for k in kinds) + " values"
 
 
 def open_npz(path, what: str) -> NpzArchive:

@@ -155,8 +155,9 @@ def _bif_token_mutation(rng: random.Random, text: str) -> tuple[str, str, bool |
     if choice == 0 and numbers:
         m = rng.choice(numbers)
         new = rng.choice(HOSTILE_NUMBERS)
-        in_count = text[max(0, m.start() - 2):m.start()].endswith("[ ")
-        sure = new in ("nan", "NaN", "inf", "-inf", "-1", "-0.5", "1e999", "-1e999", "\u00b2") and not in_count
+        before = text[text.rfind("\n", 0, m.start()) + 1:m.start()]
+        probability = not before.endswith("[ ") and "property" not in before   # not a count or free text
+        sure = new in ("nan", "NaN", "inf", "-inf", "-1", "-0.5", "1e999", "-1e999", "\u00b2") and probability
         return f"number {m.group()}->{new[:12]!r}", text[:m.start()] + new + text[m.end():], sure or None
     if choice == 1:   # a variable with many binary parents and a default row (hostile table size)
         parents = rng.choice([8, 20, 23, 24, 32, 40])

@@ -24,6 +24,7 @@ DEFAULT_RATE = 0.1   # spikes per neuron per time step, when no rate is given
 # (a TianjicX holds 40960 neurons), small enough that checking a hostile file
 # costs at most a few hundred MB.
 NEURONS_MAX = 1 << 22        # neurons of one layer, inputs of one layer, and of all layers
+LAYERS_MAX = 4096
 CONV_SIDE_MAX = 8192         # height and width of a convolution's input
 KERNEL_MAX = 64              # side of a convolution kernel
 JSON_BYTES_MAX = 64 << 20
@@ -199,7 +200,7 @@ class Network:
     def __post_init__(self):
         if not self.layers:
             raise ModelError("network has no layers")
-        _check_total_neurons(sum(layer.n_out for layer in self.layers))
+        _check_neurons(sum(layer.n_out for layer in self.layers))
         self.input_rate = float(_rates(self.input_rate, 1, "input_rate")[0])
         for i in range(1, len(self.layers)):
             prev, layer = self.layers[i - 1], self.layers[i]
@@ -222,7 +223,7 @@ class Network:
         return self.layers[i - 1].rate
 
 
-def _check_total_neurons(neurons: int) -> None:
+def _check_neurons(neurons: int) -> None:
     if neurons > NEURONS_MAX:
         raise LimitError(f"the network has more than {NEURONS_MAX} neurons")
 
@@ -267,11 +268,14 @@ def network_from_dict(data: dict) -> Network:
     unknown = sorted(set(data) - {"layers", "input_rate"})
     if unknown:
         raise ModelError(f"network description has unknown field(s) {', '.join(unknown)}")
-    layers = []
+    if len(data["layers"]) > LAYERS_MAX:
+        raise LimitError(f"the network has {len(data['layers'])} layers; at most {LAYERS_MAX} are supported")
+    layers, neurons = [], 0
     for i, spec in enumerate(data["layers"]):
         layers.append(layer_from_dict(spec, i))
         # Checked layer by layer, so that the rates of many large layers are never all built.
-        _check_total_neurons(sum(layer.n_out for layer in layers))
+        neurons += layers[-1].n_out
+        _check_neurons(neurons)
     return Network(layers, data.get("input_rate", DEFAULT_RATE))
 
 

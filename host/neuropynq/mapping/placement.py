@@ -43,7 +43,7 @@ def mesh_loop(rows: int, cols: int) -> list[int]:
     return [r * cols + (c if r % 2 == 0 else cols - 1 - c) for r in range(rows) for c in range(cols)]
 
 
-def _check_fits(chip: Chip, n: int) -> list[int]:
+def check_fits(chip: Chip, n: int) -> list[int]:
     free = chip.free_cores()
     if n > len(free):
         raise LimitError(f"the mapping needs {n} cores but chip {chip.name!r} has {len(free)} free "
@@ -52,17 +52,22 @@ def _check_fits(chip: Chip, n: int) -> list[int]:
 
 
 def hamilton(chip: Chip, n: int, traffic: Traffic | None = None, seed: int = 0) -> np.ndarray:
-    free = set(_check_fits(chip, n))
+    free = set(check_fits(chip, n))
     return np.array([k for k in mesh_loop(chip.rows, chip.cols) if k in free][:n], dtype=np.int64)
 
 
 def rowmajor(chip: Chip, n: int, traffic: Traffic | None = None, seed: int = 0) -> np.ndarray:
-    return np.array(_check_fits(chip, n)[:n], dtype=np.int64)
+    return np.array(check_fits(chip, n)[:n], dtype=np.int64)
 
 
 def random(chip: Chip, n: int, traffic: Traffic | None = None, seed: int = 0) -> np.ndarray:
-    free = np.array(_check_fits(chip, n), dtype=np.int64)
+    free = np.array(check_fits(chip, n), dtype=np.int64)
     return np.random.default_rng(seed).permutation(free)[:n]
+
+
+def anneal_steps(n: int) -> int:
+    """Default annealing steps for n slices: 200 per slice, at most 200000."""
+    return min(200 * n, 200_000)
 
 
 def anneal(chip: Chip, n: int, traffic: Traffic, seed: int = 0, steps: int | None = None) -> np.ndarray:
@@ -72,7 +77,7 @@ def anneal(chip: Chip, n: int, traffic: Traffic, seed: int = 0, steps: int | Non
     uphill step of random moves to 1/1000 of it. Returns the best placement seen.
     `steps` defaults to 200 per slice (at most 200000)."""
     start = hamilton(chip, n)
-    steps = min(200 * n, 200_000) if steps is None else steps
+    steps = anneal_steps(n) if steps is None else steps
     if n < 2 or traffic.rate.size == 0 or steps <= 0:
         return start
     cols = chip.cols
