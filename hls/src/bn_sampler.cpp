@@ -35,11 +35,13 @@
 #error "a round's per-state spike sum must fit 32 bits"
 #endif
 
-// An optimiser hint for the native builds only (no effect on what is computed).
+// An optimiser hint for the native builds only (no effect on what is computed):
+// g++ keeps the loop it precedes rolled, and then vectorises it. Synthesis never
+// sees it (it unrolls loops inside a pipelined loop, as it must).
 #ifdef __SYNTHESIS__
-#define NPQ_CPU_NOINLINE
+#define NPQ_CPU_KEEP_LOOP
 #else
-#define NPQ_CPU_NOINLINE __attribute__((noinline))
+#define NPQ_CPU_KEEP_LOOP _Pragma("GCC unroll 1")
 #endif
 
 // Table rows of 16 banks: TABLE_MAX rounded up to a power of two, so that a row
@@ -247,14 +249,14 @@ static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
 // row pointer selected for it). Returns #{k < width : u >= word k} (the inverse
 // CDF of a sampled variable, §2.2) and sets word0 to word 0 (an evidence
 // variable's NL). g++ turns the loop into two masked 16-word vector loads and a
-// blend, provided it does not first unroll it into the caller (hence
-// NPQ_CPU_NOINLINE; synthesis inlines it as usual).
-NPQ_CPU_NOINLINE static uint32_t bn_row_access(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0,
+// blend, provided it does not first unroll it (hence NPQ_CPU_KEEP_LOOP).
+static inline uint32_t bn_row_access(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0,
                                                uint32_t width, uint32_t u, uint32_t& word0) {
     const uint32_t lo = a0 % BN_BANKS, row0 = (a0 / BN_BANKS) & (BN_TROWS - 1);
     const uint32_t* const lower = tbl[row0];
     const uint32_t* const upper = tbl[(row0 + 1) & (BN_TROWS - 1)];
     uint32_t passed = 0, first = 0;
+    NPQ_CPU_KEEP_LOOP
     for (uint32_t j = 0; j < BN_BANKS; ++j) {
         const uint32_t k = (j - lo) % BN_BANKS;
         const uint32_t c = (j < lo ? upper : lower)[j];
