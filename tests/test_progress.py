@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from neuropynq import BoltzmannMachine, Sampler, cli, progress
+from neuropynq.backends.base import Backend
+from neuropynq.backends.ref import RefBackend
 from neuropynq.progress import Progress, format_seconds, timed
 
 
@@ -206,3 +208,36 @@ def test_echo_keeps_the_works_output_apart_from_the_progress_line(capsys):
     # before its text went out
     assert out.getvalue().count("\r" + " " * len("yosys synthesis runs: 1/4  25% (10 s, about 30 s left)") + "\r") == 3
     assert lines(out.getvalue())[-1] == "yosys synthesis runs: 4/4 100% (40 s)"
+
+
+class CountingRef(Backend):
+    """The ref backend, counting the RUN frames it executes."""
+
+    name = "counting-ref"
+
+    def __init__(self):
+        self.ref, self.runs = RefBackend(), 0
+
+    def execute(self, frame):
+        self.runs += frame.size > 3          # an INFO frame is 3 words
+        return self.ref.execute(frame)
+
+
+def test_a_first_large_run_is_estimated_from_short_runs_only_when_watched(terminal_stderr, monkeypatch):
+    from neuropynq import sampler as sampler_module
+    monkeypatch.setattr(progress, "RATES", progress.Rates())
+    monkeypatch.setattr(sampler_module, "RATES", progress.RATES)
+    monkeypatch.setattr(sampler_module, "CALIBRATE_FROM", 1000)
+    bm = BoltzmannMachine.random(6, seed=1)
+    counting = CountingRef()
+    watched = Sampler(counting).sample(bm, 6400, burn_in=128, seed=2)
+    assert counting.runs == 4                      # three short runs, then the run
+    shown = lines(terminal_stderr.getvalue())
+    assert shown[0].startswith("bm_sampler on counting-ref: 0 s, about") and shown[-1].startswith(
+        "bm_sampler on counting-ref: done")
+    monkeypatch.setattr(progress, "RATES", progress.Rates())
+    monkeypatch.setattr(sampler_module, "RATES", progress.RATES)
+    with progress.quiet():
+        silent = Sampler(counting).sample(bm, 6400, burn_in=128, seed=2)
+    assert counting.runs == 5                      # nobody watches: no short runs
+    assert np.array_equal(watched.states, silent.states)

@@ -53,6 +53,11 @@ def watched(stream) -> bool:
         return False
 
 
+def visible(stream=None) -> bool:
+    """Whether progress would show on `stream` (default stderr) now."""
+    return not _quiet and watched(sys.stderr if stream is None else stream)
+
+
 def format_seconds(seconds: float) -> str:
     seconds = max(0, round(seconds))
     if seconds < 60:
@@ -75,7 +80,7 @@ class Progress:
         self.stream = sys.stderr if stream is None else stream
         self.clock = clock
         self.start = clock()
-        self.enabled = not _quiet and watched(self.stream)
+        self.enabled = visible(self.stream)
         self.shown = False
         self._last_draw = -REFRESH
         self._width = 0
