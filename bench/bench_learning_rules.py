@@ -114,7 +114,7 @@ def snnwm_network(memory: bool, segment: int, seed: int) -> Network:
     lif = LIF(beta=0.8)
     layers = [DelayTaps(WM_CHANNELS, 3), Dense(3 * WM_CHANNELS, 32, lif, seed=seed, weight_scale=2.0)]
     if memory:
-        layers += [WorkingMemory(32, 16, segment, seed=seed + 1, weight_scale=2.0),
+        layers += [WorkingMemory(32, 16, segment, seed=seed + 1),
                    Dense(48, 16, lif, seed=seed + 2, weight_scale=2.0)]
     else:
         layers += [Dense(32, 16, lif, seed=seed + 2, weight_scale=2.0)]
@@ -135,7 +135,7 @@ def snnwm_run(variant: str, segment: int, seed: int, x, y, x_test, y_test, epoch
     return score, seconds
 
 
-def snnwm(samples=512, epochs=12, segments=2, segment_lengths=(8, 12)) -> None:
+def snnwm(samples=512, epochs=20, segments=2, segment_lengths=(8, 12)) -> None:
     print(f"SNNWM: {segments} segments, each one of two symbols ({WM_SYMBOL_STEPS} steps, {WM_CHANNELS} channels) "
           f"then silence; label: exactly half the segments show symbol 1; {samples} train / {samples} test, "
           f"{epochs} epochs")

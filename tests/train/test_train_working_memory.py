@@ -60,9 +60,10 @@ def test_working_memory_beats_the_same_network_without_it_on_held_out_data():
     data = dict(segments=2, segment_steps=12, channels=WM_CHANNELS, symbol_steps=WM_SYMBOL_STEPS)
     x, y = symbol_count_band(512, seed=0, **data)
     x_test, y_test = symbol_count_band(512, seed=1, **data)                 # held out: another seed
-    scores = {variant: snnwm_run(variant, 12, 0, x, y, x_test, y_test, epochs=12)[0]
+    scores = {variant: snnwm_run(variant, 12, 0, x, y, x_test, y_test, epochs=20)[0]
               for variant in ("memory", "last", "whole")}
-    # bench/bench_learning_rules.py (T = 24, seeds 0–4) — see docs/train.md; at seed 0:
-    # memory 0.98, no memory with the decision in the last segment 0.85, over the whole train 0.67.
-    assert scores["memory"] >= 0.9
-    assert scores["memory"] >= max(scores["last"], scores["whole"]) + 0.06
+    # bench/bench_learning_rules.py, T = 24, seeds 0–4: memory 0.979–0.986, no memory with the
+    # decision in the last segment 0.854–0.955, over the whole train 0.678–0.768; at seed 0
+    # 0.979, 0.871, 0.768.
+    assert scores["memory"] >= 0.93
+    assert scores["memory"] >= max(scores["last"], scores["whole"]) + 0.05
