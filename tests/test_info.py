@@ -156,3 +156,14 @@ def test_an_overlay_that_fails_to_start_is_reported_not_raised(mock_pynq_z2):
     fpga = by_name(machine)["fpga"]
     assert not fpga.runs and "did not start" in fpga.detail and f"version {SPEC_VERSION + 1}" in fpga.detail
     assert machine.runnable[:1] == ["ref"]
+
+
+def test_info_shows_as_html_in_a_notebook(monkeypatch):
+    monkeypatch.delenv("BOARD", raising=False)
+    machine = info.gather()
+    page = machine._repr_html_()
+    assert page.count("<table") == 2 and f"neuropynq {__version__}" in page
+    for b in machine.backends:
+        assert f"<td style=\"text-align:left\">{b.name}</td>" in page
+    for name in board_builds():
+        assert f"{name} build" in page

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from . import __version__
 from .errors import BackendUnavailable
 from .progress import timed
+from .tables import html_table, text_table
 
 BACKEND_ORDER = ("ref", "cpu", "fpga")
 
@@ -60,33 +61,33 @@ class MachineInfo:
     def to_dict(self) -> dict:
         return asdict(self) | {"runnable": self.runnable}
 
-    def __str__(self) -> str:
-        lines = [f"neuropynq {self.version}", "backends:"]
-        width = max(len(b.name) for b in self.backends)
-        for b in self.backends:
-            lines.append(f"  {b.name:<{width}}  {'runs' if b.runs else 'no  '}  {b.detail}")
-        lines.append(f"board:     {self.board or 'none'} ({self.board_detail})")
-        lines.append(f"bitstream: {self.bitstream or 'none'} ({self.bitstream_detail})")
+    def _limits_rows(self) -> list[list]:
         rows = [(f"{b.name} backend", b.limits) for b in self.backends if b.limits is not None]
         rows += [(f"{name} build", limits) for name, limits in self.builds.items()]
-        lines.append("kernel builds:")
-        lines += _limits_table(rows)
-        return "\n".join(lines)
+        return [[name, *(getattr(limits, attr) for _, attr in LIMIT_COLUMNS)] for name, limits in rows]
+
+    def _backend_rows(self) -> list[list]:
+        return [[b.name, "runs" if b.runs else "no", b.detail] for b in self.backends]
+
+    def __str__(self) -> str:
+        return "\n".join([
+            f"neuropynq {self.version}", "backends:",
+            text_table(None, self._backend_rows(), limit=None, indent="  "),
+            f"board:     {self.board or 'none'} ({self.board_detail})",
+            f"bitstream: {self.bitstream or 'none'} ({self.bitstream_detail})",
+            "kernel builds:",
+            text_table(["", *(title for title, _ in LIMIT_COLUMNS)], self._limits_rows(), limit=None, indent="  ")])
+
+    def _repr_html_(self) -> str:
+        caption = (f"neuropynq {self.version}; board: {self.board or 'none'} ({self.board_detail}); "
+                   f"bitstream: {self.bitstream or 'none'} ({self.bitstream_detail})")
+        return (html_table(["backend", "runs here", "how, or why not"], self._backend_rows(), caption)
+                + html_table(["", *(title for title, _ in LIMIT_COLUMNS)], self._limits_rows(), "kernel builds"))
 
 
-_COLUMNS = (("source", "source"), ("MHz", "clock_mhz"), ("bn P", "bn_lanes"), ("V_MAX", "bn_v_max"),
-            ("CARD", "bn_card_max"), ("PARENTS", "bn_parents_max"), ("TABLE_MAX", "bn_table_max"),
-            ("T_MAX", "bn_t_max"), ("bm P", "bm_lanes"), ("N_MAX", "bm_n_max"), ("TAU_MAX", "bm_tau_max"))
-
-
-def _limits_table(rows: list[tuple[str, KernelLimits]]) -> list[str]:
-    cells = [["", *(title for title, _ in _COLUMNS)]]
-    for name, limits in rows:
-        values = [getattr(limits, attr) for _, attr in _COLUMNS]
-        cells.append([name, *("-" if v is None else str(v) for v in values)])
-    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
-    return ["  " + "  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(row, widths))).rstrip() for row in cells]
+LIMIT_COLUMNS = (("source", "source"), ("MHz", "clock_mhz"), ("bn P", "bn_lanes"), ("V_MAX", "bn_v_max"),
+                 ("CARD", "bn_card_max"), ("PARENTS", "bn_parents_max"), ("TABLE_MAX", "bn_table_max"),
+                 ("T_MAX", "bn_t_max"), ("bm P", "bm_lanes"), ("N_MAX", "bm_n_max"), ("TAU_MAX", "bm_tau_max"))
 
 
 def backend_limits(backend, clock_mhz: int | None = None) -> KernelLimits:

@@ -28,12 +28,15 @@ def _numeric(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
 
 
-def text_table(header: list[str], rows: list[list], limit: int | None = ROWS_TEXT, indent: str = "") -> str:
-    """Columns aligned (numbers right, text left); at most `limit` rows (None: all)."""
+def text_table(header: list[str] | None, rows: list[list], limit: int | None = ROWS_TEXT,
+               indent: str = "") -> str:
+    """Columns aligned (numbers right, text left) under `header` (None: no header
+    line); at most `limit` rows (None: all)."""
     shown, left_out = _cut(rows, limit)
-    cells = [list(header)] + [[cell_text(v) for v in row] for row in shown]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    numeric = [any(_numeric(row[i]) for row in shown) for i in range(len(header))]
+    cells = ([list(header)] if header is not None else []) + [[cell_text(v) for v in row] for row in shown]
+    columns = len(header) if header is not None else len(cells[0]) if cells else 0
+    widths = [max(len(r[i]) for r in cells) for i in range(columns)]
+    numeric = [any(_numeric(row[i]) for row in shown) for i in range(columns)]
     lines = [indent + "  ".join(c.rjust(w) if num else c.ljust(w)
                                 for c, w, num in zip(r, widths, numeric)).rstrip() for r in cells]
     if left_out:
