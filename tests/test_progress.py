@@ -57,6 +57,17 @@ def test_short_work_prints_nothing():
     assert out.getvalue() == ""
 
 
+def test_work_of_unknown_length_shows_once_it_is_long():
+    out, clock = Terminal(), Clock()
+    bar = Progress(None, "rows", stream=out, clock=clock)
+    clock.now += 1.0
+    bar.advance()
+    assert out.getvalue() == ""
+    clock.now += progress.SHOW_FOR
+    bar.advance()
+    assert lines(out.getvalue()) == ["rows: 2 (3 s)"]
+
+
 def test_work_projected_long_shows_before_it_is_long():
     out, clock = Terminal(), Clock()
     bar = Progress(100, "rows", stream=out, clock=clock)

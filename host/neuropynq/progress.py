@@ -115,15 +115,15 @@ class Progress:
         if elapsed < SHOW_AFTER:
             return False
         left = self.left()
-        return left is None or elapsed + left >= SHOW_FOR
+        return elapsed + left >= SHOW_FOR if left is not None else elapsed >= SHOW_FOR
 
-    def _update(self, force: bool = False) -> None:
+    def _update(self) -> None:
         if not self.enabled:
             return
         now = self.clock()
         if not self.shown and not self._worth_showing(now):
             return
-        if force or now - self._last_draw >= REFRESH:
+        if now - self._last_draw >= REFRESH:
             self._draw(self.line())
             self._last_draw = now
 
