@@ -1,13 +1,15 @@
 // bm_sampler: neural sampling of a Boltzmann machine with refractory neurons
 // (docs/spec.md §3, frames §4.3).
 //
-// Structure: load (frame -> on-chip W, b, schedule, clamps, with the §4.5
-// checks), then sweeps of chromatic updates. The membrane potential of a neuron
-// is a P-way partitioned sum over its row of W; z is binary, so each term is the
-// weight ANDed with z_j (adds only, no multipliers). When every row of W has at
-// most NPQ_BM_DEGREE_MAX non-zero weights (a bounded-degree graph), the sum runs
-// over neighbour lists built while W is loaded: deg/P cycles instead of N/P, and
-// the same sum, so the same result. Every neuron owns its RNG
+// The twin's structure (hw/rtl/bm_*.sv, docs/rtl.md; loop by loop in docs/hls.md):
+// load (frame -> on-chip W, b, schedule, clamps, with the §4.5 checks; one weight
+// per cycle into lane j mod P's memory), seeding by one shared splitmix64 seeder,
+// then sweeps of chromatic updates. The membrane potential of a neuron is a P-lane
+// sum over its row of W, one weight per lane per beat; z is one bit, so each term
+// is the weight ANDed with z_j (adds only, no multipliers). Unlike the twin, when
+// every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights (a bounded-degree
+// graph) the sum runs over neighbour lists built while W is loaded: deg/P beats
+// instead of N/P, the same sum, so the same result. Every neuron owns its RNG
 // stream (§1.2), so P changes only the speed. The output head is written once the
 // frame is validated, and recorded states stream out as they are taken, so no
 // state buffer and no DATAFLOW stage is needed between sampling and the drain.

@@ -250,8 +250,8 @@ static inline uint32_t bn_draw(uint32_t p, uint32_t b) {
 // CDF of a sampled variable, §2.2) and sets word0 to word 0 (an evidence
 // variable's NL). g++ turns the loop into two masked 16-word vector loads and a
 // blend, provided it does not first unroll it (hence NPQ_CPU_KEEP_LOOP).
-static inline uint32_t bn_row_access(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0,
-                                               uint32_t width, uint32_t u, uint32_t& word0) {
+static inline uint32_t bn_row_access(const uint32_t tbl[BN_TROWS][BN_BANKS], uint32_t a0, uint32_t width,
+                                     uint32_t u, uint32_t& word0) {
     const uint32_t lo = a0 % BN_BANKS, row0 = (a0 / BN_BANKS) & (BN_TROWS - 1);
     const uint32_t* const lower = tbl[row0];
     const uint32_t* const upper = tbl[(row0 + 1) & (BN_TROWS - 1)];
