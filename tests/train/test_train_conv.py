@@ -107,3 +107,15 @@ def test_moving_objects_events_are_on_off_edges():
     assert np.all(x[1:].sum(axis=(3, 4)) == 2) and np.all(x[0] == 0)
     with pytest.raises(ModelError, match="does not fit"):
         moving_objects_events(4, size=8, steps=8, object_size=2)
+
+
+def test_conv_networks_count_events_and_refuse_to_be_saved(tmp_path):
+    from neuropynq.train.serialise import save_network
+    net = Network([Conv2d((1, 4, 4), 3, 3, LIF(threshold=1e9), padding=1), AvgPool2d((3, 4, 4), 2),
+                   Flatten((3, 2, 2)), Dense(12, 2)])
+    x = np.zeros((2, 1, 1, 4, 4))
+    x[0, 0, 0, 1, 1] = x[1, 0, 0, 2, 3] = 1.0
+    # 2 input spikes × 3 maps × 9 offsets; nothing fires after (threshold out of reach).
+    assert net.synaptic_operations(x) == 2 * 27
+    with pytest.raises(ModelError, match="layer 0 is a conv2d layer"):
+        save_network(net, tmp_path / "conv.npz")

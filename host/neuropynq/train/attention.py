@@ -47,6 +47,7 @@ class TemporalChannelAttention:
     N(0, 1/fan_in) from `seed`."""
 
     kind = "stca"
+    fan_out = 0                     # scales spikes; no synapses
 
     def __init__(self, in_shape, steps: int, mode: str = "joint", key_dim: int = 4, seed: int = 0,
                  gain_lr_scale: float = 1.0):

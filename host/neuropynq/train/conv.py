@@ -97,6 +97,12 @@ class Conv2d(_Shaped, Dense):
     def parameters(self) -> list[Parameter]:
         return [self.W]
 
+    @property
+    def fan_out(self) -> int:
+        """Synapses an input spike drives (away from the borders): each output map
+        reads it through ⌈k/stride⌉² kernel offsets."""
+        return self.out_channels * (-(-self.kernel_size // self.stride)) ** 2
+
     def _unfold(self, x: np.ndarray) -> np.ndarray:
         """Patches (T·batch·H'·W', C·k·k) of x (T, batch, C, H, W)."""
         k, s, p = self.kernel_size, self.stride, self.padding
@@ -151,6 +157,8 @@ class Conv2d(_Shaped, Dense):
 
 class _Pool(_Shaped):
     """Non-overlapping `size`×`size` windows over each channel; H and W must be multiples of `size`."""
+
+    fan_out = 0                     # no synapses
 
     def __init__(self, in_shape, size: int = 2):
         self.in_shape = _require_shape("in_shape", in_shape)
@@ -231,6 +239,7 @@ class Flatten(_Shaped):
     """(T, batch, C, H, W) → (T, batch, C·H·W), C-order, for a `Dense` readout."""
 
     kind = "flatten"
+    fan_out = 0
 
     def __init__(self, in_shape):
         self.in_shape = _require_shape("in_shape", in_shape)

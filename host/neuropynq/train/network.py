@@ -62,10 +62,13 @@ class Network:
     def synaptic_operations(self, x: np.ndarray) -> int:
         """Synaptic events of one forward pass on x: every spike arriving at a layer
         times that layer's fan-out (plus the recurrent fan-out of its own spikes).
-        Runs the forward pass (replacing the cache of the last `forward`)."""
+        A layer's fan-out is its `fan_out` if it has one (a convolution: one synapse
+        per output map and kernel offset; 0 for layers without synapses such as
+        pooling), else n_out. Runs the forward pass (replacing the cache of the
+        last `forward`)."""
         events = 0
         for layer in self.layers:
-            events += int(np.count_nonzero(x)) * layer.n_out
+            events += int(np.count_nonzero(x)) * getattr(layer, "fan_out", layer.n_out)
             x = layer.forward(x)
             if layer.kind == "recurrent":
                 events += int(np.count_nonzero(x[:-1])) * layer.n_out

@@ -30,9 +30,14 @@ LAYER_KINDS = {Dense.kind: Dense, Recurrent.kind: Recurrent}
 def network_layers(net: Network) -> list[dict]:
     """One dict per layer: kind, n_in, n_out, W, W_rec (recurrent), neuron parameters,
     and for layers with delays, `delay` (float steps), `delay_steps` (rounded, int64)
-    and `max_delay`. Arrays are copies."""
+    and `max_delay`. Arrays are copies. Only dense and recurrent layers can be
+    described (and saved): convolution, pooling, attention and working-memory
+    layers have no entry in the format yet, and the mapper would misread them."""
     layers = []
-    for layer in net.layers:
+    for i, layer in enumerate(net.layers):
+        if layer.kind not in LAYER_KINDS:
+            raise ModelError(f"layer {i} is a {layer.kind} layer; only {' and '.join(LAYER_KINDS)} layers "
+                             f"can be saved or described for the mapper")
         d = {"kind": layer.kind, "n_in": layer.n_in, "n_out": layer.n_out,
              "W": layer.W.value.copy(), "neuron": layer.neuron.describe(),
              "max_delay": layer.delay.max_delay if layer.delay is not None else None}

@@ -39,6 +39,7 @@ class DelayTaps:
     """Multiple delayed synapses: stacks x[t], x[t−1], …, x[t−taps+1] (zeros before t = 0)."""
 
     kind = "delay_taps"
+    fan_out = 0                     # copies; the synapses are in the next layer
 
     def __init__(self, n: int, taps: int):
         self.n = _require_size("n", n)
@@ -89,6 +90,11 @@ class WorkingMemory:
 
     def parameters(self) -> list[Parameter]:
         return [self.U]
+
+    @property
+    def fan_out(self) -> int:
+        """Each input spike reaches every memory slot through U."""
+        return self.slots
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
