@@ -1,0 +1,370 @@
+"""The accelerator against the processor: projected throughput of each kernel at each
+board build (host/neuropynq/data/boards.txt) beside the `cpu` backend on one core.
+
+Projected = clock / steady-state cycles per sample (bn) or per sweep (bm). The cycles
+are measured in Verilator (cocotb, the project's cached builds) on the workload's own
+input frame at the board build's exact twin parameters, from the first input word to
+the last output word, the stream at full rate (bench/hw_cycles_tb.py). Steady state:
+the same frame is run at two sample (sweep) counts and the difference of the cycles is
+divided by the difference of the counts, so loading the frame, seeding, the final
+readout and the output frame cancel. Every simulated output frame must equal the cpu
+backend's word for word.
+
+The clock: the board's clock where the timing proxy (`make timing-estimate`) puts the
+twin at or above it, else the proxy's fmax; without a timing result the board clock,
+printed as `clock=<MHz>(untimed)`.
+
+cpu_core: `CpuBackend(threads=1)` on the full frame (S samples, every sweep), CPU
+time of this process, best of a few repeats.
+
+    python bench/bench_hw.py [--boards B ...] [--workloads W ...] [--quick]
+
+One line per row:
+    hw bn <workload> <board> projected=<samples/s> cpu_core=<samples/s> ratio=<x> clock=<MHz> cycles_per_sample=<c>
+    hw bm <workload> <board> projected=<updates/ns> cpu_core=<updates/ns> ratio=<x> clock=<MHz> cycles_per_sweep=<c>
+A row a build cannot run says `projected=n/a` and ends with `reason=<why>`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BENCH_DIR.parent
+for _path in (REPO_ROOT / "host", REPO_ROOT, BENCH_DIR):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
+
+from bench_cpu import BN_CASES  # noqa: E402  (the bn workloads: one source)
+from neuropynq.backends.cpu import CpuBackend  # noqa: E402
+from neuropynq.boards import BoardBuild, BoardTableError, board_build, board_builds  # noqa: E402
+from neuropynq.errors import LimitError  # noqa: E402
+from neuropynq.kernels.bm_model import BMKernelModel  # noqa: E402
+from neuropynq.kernels.bn_model import BNKernelModel, rate_to_rmax  # noqa: E402
+from neuropynq.limits import SPEC_BN_LIMITS, BNLimits  # noqa: E402
+from neuropynq.models.bayesnet import BayesNet  # noqa: E402
+from neuropynq.models.boltzmann import BoltzmannMachine  # noqa: E402
+
+EXAMPLES = REPO_ROOT / "examples"
+TB_MODULE = "hw_cycles_tb"
+TB_TESTCASE = "frame_cycles"
+
+BN_RATE = 0.5
+BN_SEED = 1
+# Simulated sample counts (the difference is the measured steady state): >= 4096
+# samples beyond the first run; both are whole rounds for any P <= 256 lanes of 16.
+BN_SIM_SAMPLES = (4096, 8192)
+BN_QUICK_SAMPLES = (256, 512)
+BN_CPU_REPEATS = 5
+
+# bm: tau = 1 (Gibbs: every neuron computes its potential), no recording.
+BM_TAU, BM_THIN, BM_BURN_IN, BM_SEED = 1, 1, 10, 1
+BM_SIM_SWEEPS = (2, 10)
+BM_QUICK_SWEEPS = (1, 3)
+BM_CPU_REPEATS = 3
+
+
+# ---------------------------------------------------------------- workloads
+
+@dataclass(frozen=True)
+class BNWorkload:
+    name: str
+    evidence: dict
+    samples: int
+    window: int
+
+    def model(self, limits: BNLimits = SPEC_BN_LIMITS) -> BNKernelModel:
+        """The kernel model within `limits` (LimitError otherwise)."""
+        bn = BayesNet.from_bif(EXAMPLES / f"{self.name}.bif")
+        return BNKernelModel.build(bn, self.evidence, limits=limits)
+
+    def frame(self, model: BNKernelModel, samples: int) -> np.ndarray:
+        return model.run_frame(samples, self.window, BN_SEED, rate_to_rmax(BN_RATE))
+
+
+def king_graph_machine(side: int, seed: int) -> BoltzmannMachine:
+    """side x side neurons on a grid, each coupled to its (up to) 8 king-move neighbours."""
+    rng = np.random.default_rng(seed)
+    n = side * side
+    W = np.zeros((n, n))
+    for r in range(side):
+        for c in range(side):
+            for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):   # each edge once
+                rr, cc = r + dr, c + dc
+                if 0 <= rr < side and 0 <= cc < side:
+                    W[r * side + c, rr * side + cc] = 0.5 * rng.standard_normal()
+    return BoltzmannMachine(W + W.T, 0.5 * rng.standard_normal(n))
+
+
+def bounded_degree_machine(n: int, degree: int, seed: int) -> BoltzmannMachine:
+    """A random graph of degree <= `degree`: `degree` stubs per neuron paired at random,
+    self-loops and repeated pairs dropped (most neurons keep all `degree`)."""
+    rng = np.random.default_rng(seed)
+    stubs = rng.permutation(np.repeat(np.arange(n), degree))
+    W = np.zeros((n, n))
+    for a, b in stubs.reshape(-1, 2):
+        if a != b and W[a, b] == 0:
+            W[a, b] = W[b, a] = 0.5 * rng.standard_normal()
+    return BoltzmannMachine(W, 0.5 * rng.standard_normal(n))
+
+
+@dataclass(frozen=True)
+class BMWorkload:
+    name: str
+    sweeps: int          # of the full frame the cpu backend runs
+
+    def machine(self) -> BoltzmannMachine:
+        if self.name == "dense256":      # bench_cpu's dense N = 256 machine
+            return BoltzmannMachine.random(256, seed=1, density=1.0, weight_scale=0.1, bias_scale=0.5)
+        if self.name == "king1024":
+            return king_graph_machine(32, seed=1)
+        if self.name == "sparse1024":
+            return bounded_degree_machine(1024, 8, seed=1)
+        raise ValueError(f"unknown bm workload {self.name!r}")
+
+    def frame(self, model: BMKernelModel, sweeps: int) -> np.ndarray:
+        return model.run_frame(sweeps, BM_BURN_IN, BM_THIN, BM_TAU, BM_SEED, False)
+
+
+BN_WORKLOADS = {name: BNWorkload(name, evidence, samples, window)
+                for name, evidence, samples, window in BN_CASES}
+BM_WORKLOADS = {w.name: w for w in (BMWorkload("dense256", 200), BMWorkload("king1024", 1000),
+                                    BMWorkload("sparse1024", 1000))}
+WORKLOADS = {**{n: "bn" for n in BN_WORKLOADS}, **{n: "bm" for n in BM_WORKLOADS}}
+
+
+# ---------------------------------------------------------------- clock
+
+@dataclass(frozen=True)
+class ClockChoice:
+    mhz: float
+    timed: bool          # False: no timing-proxy result, the board clock taken on trust
+
+    def __str__(self) -> str:
+        return f"{self.mhz:g}" + ("" if self.timed else "(untimed)")
+
+
+def proxy_fmax(kernel: str, build: BoardBuild) -> float | None:
+    """The timing proxy's fmax (MHz) of `kernel` at `build`; None without a result."""
+    return None
+
+
+def clock_for(kernel: str, build: BoardBuild) -> ClockChoice:
+    fmax = proxy_fmax(kernel, build)
+    if fmax is None:
+        return ClockChoice(build.clock_mhz, False)
+    return ClockChoice(build.clock_mhz if fmax >= build.clock_mhz else fmax, True)
+
+
+# ---------------------------------------------------------------- simulation
+
+class SimulationError(RuntimeError):
+    """The twin's output frame differs from the cpu backend's, or the simulation failed."""
+
+
+def simulate(kernel: str, board: str, frames: list[np.ndarray], timeouts: list[int]) -> list[int]:
+    """Cycles (first input word .. last output word) of each frame on `kernel`'s twin at
+    `board`'s build; each output frame is checked against the cpu backend."""
+    from tests.rtl.board_builds.test_board_builds import twin_build
+    from tests.rtl.common.build import build_and_run
+
+    sources, params, _ = twin_build(kernel, board)
+    with tempfile.TemporaryDirectory(prefix="bench_hw_") as tmp:
+        tmp = Path(tmp)
+        frames_file, result_file = tmp / "frames.json", tmp / "result.json"
+        frames_file.write_text(json.dumps([{"words": [int(w) for w in f], "timeout_cycles": t}
+                                           for f, t in zip(frames, timeouts)]))
+        try:
+            build_and_run(kernel, sources, params, TB_MODULE, testcase=TB_TESTCASE, test_dir=tmp,
+                          extra_env={"NPQ_BENCH_FRAMES": str(frames_file),
+                                     "NPQ_BENCH_RESULT": str(result_file)})
+        except AssertionError as exc:
+            raise SimulationError(f"{kernel} at {board}: {exc}") from None
+        results = json.loads(result_file.read_text())
+    cpu = CpuBackend(threads=1)
+    for i, (frame, result) in enumerate(zip(frames, results)):
+        want = [int(w) for w in cpu.execute(frame)]
+        if result["output"] != want:
+            raise SimulationError(f"{kernel} at {board}: frame {i}: the twin's output frame differs "
+                                  f"from the cpu backend's (got {result['output'][:4]}..., "
+                                  f"want {want[:4]}...)")
+    return [int(r["cycles"]) for r in results]
+
+
+def steady_state(counts: tuple[int, int], cycles: list[int]) -> float:
+    """Cycles per unit (sample, sweep) from runs at two counts."""
+    (a, b), (ca, cb) = counts, cycles
+    return (cb - ca) / (b - a)
+
+
+def cpu_seconds(frame: np.ndarray, repeats: int) -> float:
+    """Best CPU time of `repeats` runs of `frame` on one thread of the cpu backend."""
+    cpu = CpuBackend(threads=1)
+    cpu.execute(frame)           # warm-up: the library load and first-touch memory
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        cpu.execute(frame)
+        best = min(best, time.process_time() - start)
+    return best
+
+
+# ---------------------------------------------------------------- rows
+
+@dataclass(frozen=True)
+class Row:
+    kernel: str             # bn | bm
+    workload: str
+    board: str
+    cpu_rate: float         # samples/s (bn), updates/ns (bm)
+    clock: ClockChoice
+    cycles: float | None    # per sample (bn) or per sweep (bm); None when not measured
+    rate_per_cycle: float   # work units per cycle-per-unit: 1 (bn samples) or N (bm updates)
+    reason: str = ""
+
+    @property
+    def projected(self) -> float | None:
+        """samples/s (bn) or updates/ns (bm) at the clock."""
+        if self.cycles is None:
+            return None
+        per_second = self.clock.mhz * 1e6 * self.rate_per_cycle / self.cycles
+        return per_second if self.kernel == "bn" else per_second / 1e9
+
+
+def format_row(row: Row) -> str:
+    unit = "cycles_per_sample" if row.kernel == "bn" else "cycles_per_sweep"
+    projected = row.projected
+    line = (f"hw {row.kernel} {row.workload} {row.board} "
+            f"projected={'n/a' if projected is None else f'{projected:.4g}'} "
+            f"cpu_core={row.cpu_rate:.4g} "
+            f"ratio={'n/a' if projected is None else f'{projected / row.cpu_rate:.3g}'} "
+            f"clock={row.clock} {unit}={'n/a' if row.cycles is None else f'{row.cycles:.6g}'}")
+    return line + (f" reason={row.reason}" if row.reason else "")
+
+
+LINE_PATTERN = (r"hw (?P<kernel>bn|bm) (?P<workload>\S+) (?P<board>\S+) "
+                r"projected=(?P<projected>n/a|[0-9.e+-]+) cpu_core=(?P<cpu>[0-9.e+-]+) "
+                r"ratio=(?P<ratio>n/a|[0-9.e+-]+) clock=(?P<clock>[0-9.]+)(?P<untimed>\(untimed\))? "
+                r"(?P<unit>cycles_per_sample|cycles_per_sweep)=(?P<cycles>n/a|[0-9.e+-]+)"
+                r"(?: reason=(?P<reason>.+))?")
+
+
+def _no_simulator() -> str:
+    from tests.rtl.common.build import setup_verilator
+    reason = setup_verilator()
+    return f"no Verilator: {reason}" if reason else ""
+
+
+def bn_rows(workload: BNWorkload, boards: list[str], quick: bool) -> list[Row]:
+    counts = BN_QUICK_SAMPLES if quick else BN_SIM_SAMPLES
+    full = workload.frame(workload.model(), workload.samples)
+    cpu_rate = workload.samples / cpu_seconds(full, BN_CPU_REPEATS)
+    no_sim = _no_simulator()
+    measured: dict[tuple, float] = {}     # builds with equal twin parameters share a run
+    rows = []
+    for board in boards:
+        build = board_build(board)
+        clock = clock_for("bn_sampler", build)
+        try:
+            model = workload.model(build.bn_limits)
+        except LimitError as exc:
+            rows.append(Row("bn", workload.name, board, cpu_rate, clock, None, 1, _reason(exc)))
+            continue
+        if no_sim:
+            rows.append(Row("bn", workload.name, board, cpu_rate, clock, None, 1, no_sim))
+            continue
+        key = tuple(sorted(build.twin_parameters("bn_sampler").items()))
+        if key not in measured:
+            frames = [workload.frame(model, s) for s in counts]
+            # Generous: every sample through one lane, twice over.
+            timeouts = [4 * f.size + 2 * s * (model.n_vars + workload.window) + 100_000
+                        for f, s in zip(frames, counts)]
+            measured[key] = steady_state(counts, simulate("bn_sampler", board, frames, timeouts))
+        rows.append(Row("bn", workload.name, board, cpu_rate, clock, measured[key], 1))
+    return rows
+
+
+def bm_rows(workload: BMWorkload, boards: list[str], quick: bool) -> list[Row]:
+    counts = BM_QUICK_SWEEPS if quick else BM_SIM_SWEEPS
+    model = BMKernelModel.build(workload.machine())
+    full = workload.frame(model, workload.sweeps)
+    updates = model.n * (workload.sweeps + BM_BURN_IN)
+    cpu_rate = updates / cpu_seconds(full, BM_CPU_REPEATS) / 1e9
+    no_sim = _no_simulator()
+    measured: dict[tuple, float] = {}
+    rows = []
+    for board in boards:
+        build = board_build(board)
+        clock = clock_for("bm_sampler", build)
+        n_max = build.bm_limits.n_max
+        if model.n > n_max:
+            rows.append(Row("bm", workload.name, board, cpu_rate, clock, None, model.n,
+                            f"N_MAX={n_max}<{model.n}"))
+            continue
+        if no_sim:
+            rows.append(Row("bm", workload.name, board, cpu_rate, clock, None, model.n, no_sim))
+            continue
+        key = tuple(sorted(build.twin_parameters("bm_sampler").items()))
+        if key not in measured:
+            frames = [workload.frame(model, s) for s in counts]
+            timeouts = [4 * f.size + 2 * (s + BM_BURN_IN) * model.n * model.n + 100_000
+                        for f, s in zip(frames, counts)]
+            measured[key] = steady_state(counts, simulate("bm_sampler", board, frames, timeouts))
+        rows.append(Row("bm", workload.name, board, cpu_rate, clock, measured[key], model.n))
+    return rows
+
+
+def _reason(exc: Exception) -> str:
+    return " ".join(str(exc).split())
+
+
+def rows_for(workload: str, boards: list[str], quick: bool) -> list[Row]:
+    if WORKLOADS[workload] == "bn":
+        return bn_rows(BN_WORKLOADS[workload], boards, quick)
+    return bm_rows(BM_WORKLOADS[workload], boards, quick)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--boards", nargs="+", default=list(board_builds()),
+                        help="board builds (default: every row of boards.txt)")
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS),
+                        help=f"workloads (default: {' '.join(WORKLOADS)})")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"fewer simulated samples {BN_QUICK_SAMPLES} / sweeps {BM_QUICK_SWEEPS} "
+                             f"(a smoke test; default {BN_SIM_SAMPLES} / {BM_SIM_SWEEPS})")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        for board in args.boards:
+            board_build(board)
+    except BoardTableError as exc:
+        print(f"bench_hw: {exc}", file=sys.stderr)
+        return 2
+    unknown = [w for w in args.workloads if w not in WORKLOADS]
+    if unknown:
+        print(f"bench_hw: unknown workload {unknown[0]!r}; the workloads are {', '.join(WORKLOADS)}",
+              file=sys.stderr)
+        return 2
+    try:
+        for workload in args.workloads:
+            for row in rows_for(workload, args.boards, args.quick):
+                print(format_row(row), flush=True)
+    except SimulationError as exc:
+        print(f"bench_hw: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""bench/bench_hw.py: the row format, the bm workload graphs, bad arguments, and (rtl)
+one quick bn and bm row at the PYNQ-Z2 build whose Verilator-measured cycles match the
+loop-structure estimates of docs/rtl.md within 10 %."""
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCH_DIR = Path(__file__).resolve().parents[1] / "bench"
+sys.path.insert(0, str(BENCH_DIR))
+
+import bench_hw  # noqa: E402
+from neuropynq.boards import board_build  # noqa: E402
+
+LINE = re.compile(bench_hw.LINE_PATTERN)
+
+
+def _parse(line: str) -> dict:
+    match = LINE.fullmatch(line)
+    assert match, f"not a bench_hw row: {line!r}"
+    return match.groupdict()
+
+
+def test_measured_row_format():
+    row = bench_hw.Row("bn", "alarm", "pynq-z2", 4.0e6, bench_hw.ClockChoice(100, True), 13.25, 1)
+    line = bench_hw.format_row(row)
+    assert line == ("hw bn alarm pynq-z2 projected=7.547e+06 cpu_core=4e+06 ratio=1.89 clock=100 "
+                    "cycles_per_sample=13.25")
+    fields = _parse(line)
+    assert fields["untimed"] is None and fields["reason"] is None
+
+
+def test_bm_row_in_updates_per_ns_at_an_untimed_clock():
+    row = bench_hw.Row("bm", "dense256", "zcu104", 0.02, bench_hw.ClockChoice(200, False), 4100, 256)
+    fields = _parse(bench_hw.format_row(row))
+    assert float(fields["projected"]) == pytest.approx(200e6 * 256 / 4100 / 1e9, rel=1e-3)
+    assert float(fields["ratio"]) == pytest.approx(200e6 * 256 / 4100 / 1e9 / 0.02, rel=1e-2)
+    assert (fields["clock"], fields["untimed"], fields["unit"]) == ("200", "(untimed)", "cycles_per_sweep")
+
+
+def test_row_a_build_cannot_run_gives_the_reason_and_the_cpu_figure():
+    row = bench_hw.Row("bm", "king1024", "pynq-z2", 0.07, bench_hw.ClockChoice(100, False), None, 1024,
+                       "N_MAX=256<1024")
+    fields = _parse(bench_hw.format_row(row))
+    assert (fields["projected"], fields["ratio"], fields["cycles"]) == ("n/a", "n/a", "n/a")
+    assert (fields["cpu"], fields["reason"]) == ("0.07", "N_MAX=256<1024")
+
+
+def test_clock_is_the_board_clock_when_met_else_the_proxy_fmax(monkeypatch):
+    build = board_build("pynq-z2")
+    monkeypatch.setattr(bench_hw, "proxy_fmax", lambda kernel, b: 143.0)
+    assert bench_hw.clock_for("bn_sampler", build) == bench_hw.ClockChoice(build.clock_mhz, True)
+    monkeypatch.setattr(bench_hw, "proxy_fmax", lambda kernel, b: 61.5)
+    assert bench_hw.clock_for("bn_sampler", build) == bench_hw.ClockChoice(61.5, True)
+    monkeypatch.setattr(bench_hw, "proxy_fmax", lambda kernel, b: None)
+    assert str(bench_hw.clock_for("bn_sampler", build)) == f"{build.clock_mhz}(untimed)"
+
+
+def test_steady_state_is_the_difference_over_the_extra_units():
+    assert bench_hw.steady_state((256, 512), [10_000, 28_000]) == 18_000 / 256
+
+
+def _degrees(machine) -> np.ndarray:
+    return np.count_nonzero(machine.W, axis=1)
+
+
+def test_king_graph_has_degree_8_inside_3_at_corners():
+    machine = bench_hw.king_graph_machine(32, seed=1)
+    degrees = _degrees(machine).reshape(32, 32)
+    assert machine.n == 1024 and np.array_equal(machine.W, machine.W.T)
+    assert (degrees[1:-1, 1:-1] == 8).all() and degrees[0, 0] == 3 and degrees[0, 5] == 5
+    assert machine.W[33, 0] != 0 and machine.W[33, 2] != 0 and machine.W[33, 35] == 0   # diagonal, not 2 away
+
+
+def test_bounded_degree_graph_stays_within_the_degree():
+    machine = bench_hw.bounded_degree_machine(1024, 8, seed=1)
+    degrees = _degrees(machine)
+    assert np.array_equal(machine.W, machine.W.T) and np.all(np.diag(machine.W) == 0)
+    assert degrees.max() == 8 and np.mean(degrees == 8) > 0.95
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--boards", "pynq-z3"], "unknown board 'pynq-z3'"),
+    (["--workloads", "alarmm"], "unknown workload 'alarmm'"),
+])
+def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
+    assert bench_hw.main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+@pytest.mark.rtl
+def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
+    """bn: 16·(V+T)+1 cycles per round of 16·P samples; bm: N·⌈N/P⌉+4 per sweep (docs/rtl.md)."""
+    board = "pynq-z2"
+    build = board_build(board)
+    assert bench_hw.main(["--quick", "--boards", board, "--workloads", "alarm", "dense256"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    bn, bm = (_parse(line) for line in lines)
+    assert (bn["kernel"], bn["workload"], bn["board"]) == ("bn", "alarm", board)
+    assert (bm["kernel"], bm["workload"], bm["board"]) == ("bm", "dense256", board)
+
+    workload = bench_hw.BN_WORKLOADS["alarm"]
+    v, t, p = workload.model().n_vars, workload.window, build.bn_lanes
+    bn_estimate = (16 * (v + t) + 1) / (16 * p)
+    n, p_bm = 256, build.bm_lanes
+    bm_estimate = n * -(-n // p_bm) + 4
+    for fields, estimate, units in ((bn, bn_estimate, 1), (bm, bm_estimate, n)):
+        cycles, clock = float(fields["cycles"]), float(fields["clock"])
+        assert abs(cycles - estimate) <= 0.1 * estimate, (fields, estimate)
+        per_second = clock * 1e6 * units / cycles
+        projected = per_second if fields["kernel"] == "bn" else per_second / 1e9
+        assert float(fields["projected"]) == pytest.approx(projected, rel=1e-3)
+        assert float(fields["ratio"]) == pytest.approx(projected / float(fields["cpu"]), rel=1e-2)
+        assert float(fields["cpu"]) > 0
