@@ -28,11 +28,15 @@ $(VENV)/.dev: $(VENV)/.runtime setup.cfg
 demo: $(VENV)/.runtime  ## run the main job: SNN inference on alarm and a Boltzmann machine (CPU)
 	$(PY) examples/demo.py
 
+# One BLAS thread: the trainer's small products run ~5x slower with threaded BLAS on a
+# shared 2-core machine, and tests measure behaviour, not BLAS scaling.
+TEST_ENV := OPENBLAS_NUM_THREADS=1
+
 test: $(VENV)/.dev  ## run the whole test suite (unit, statistical, C simulation, cocotb/Verilator)
-	$(PY) -m pytest -q
+	$(TEST_ENV) $(PY) -m pytest -q
 
 test-fast: $(VENV)/.dev  ## the test suite without tests marked slow
-	$(PY) -m pytest -q -m "not slow"
+	$(TEST_ENV) $(PY) -m pytest -q -m "not slow"
 
 bench: $(VENV)/.runtime  ## print the benchmark tables (bench/)
 	$(PY) bench/run_all.py

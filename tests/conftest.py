@@ -3,6 +3,10 @@
 Tests marked `vivado` or `board` are skipped with the reason when Vivado or a PYNQ
 board with the neuropynq overlay is absent (`vitis` tests carry their own skip).
 
+The tools every other test needs (g++ for the C simulation and the cpu backend,
+tclsh for the Vivado/Vitis Tcl) are checked once: without them the suite stops
+with the reason instead of skipping what it cannot run.
+
 `shared_bn_dir` is the folder of bnlearn BIF files that sits beside the repo
 (`<repo>/../shared/bn`, as in CI). A test that takes a `shared_bif` argument is
 run once per BIF file found there, and is skipped when the folder is absent.
@@ -17,6 +21,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_DIR = REPO_ROOT / "examples"
 SHARED_BN_DIR = REPO_ROOT.parent / "shared" / "bn"
 _NO_SHARED_BN = f"shared BIF folder {SHARED_BN_DIR} is absent"
+REQUIRED_TOOLS = {"g++": "the C simulation and the cpu backend (apt-get install g++)",
+                  "tclsh": "the Vivado and Vitis Tcl tests (apt-get install tcl)"}
+
+
+def pytest_configure(config):
+    missing = [f"{tool}, for {why}" for tool, why in REQUIRED_TOOLS.items() if shutil.which(tool) is None]
+    if missing:
+        pytest.exit("the test suite needs " + "; ".join(missing), returncode=1)
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ frame is the ref backend's, word for word, for every thread count; frames the
 split cannot prove equal run whole; the thread count is validated."""
 import json
 import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from neuropynq.sampler import Sampler
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
-pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ is not installed")
 
 CASES = [("asia", {"xray": "yes"}), ("alarm", {"HRBP": "HIGH", "BP": "LOW"}), ("hailfinder", {})]
 # Three parts of whole batches and a short last one; two parts (too few samples for three).

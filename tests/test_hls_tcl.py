@@ -67,7 +67,6 @@ proc export_design {args} {
 AVAILABLE = "BRAM_18K=280,DSP=220,FF=106400,LUT=53200,URAM=0"
 FITS = "BRAM_18K=200,DSP=120,FF=30000,LUT=40000,URAM=0"
 
-needs_tclsh = pytest.mark.skipif(shutil.which("tclsh") is None, reason="tclsh is not installed")
 
 
 def run_flow(tmp_path, used=FITS, fail="", report="KERNEL_csynth.xml", **params):
@@ -94,7 +93,6 @@ def design_steps(calls):
     return [c.split()[0] for c in calls if c.split()[0].endswith("_design")]
 
 
-@needs_tclsh
 @pytest.mark.parametrize("board", list(board_builds()))
 @pytest.mark.parametrize("kernel", ["bn_sampler", "bm_sampler"])
 def test_part_clock_lanes_limits_and_memory_come_from_the_board_table(tmp_path, board, kernel):
@@ -115,7 +113,6 @@ def test_part_clock_lanes_limits_and_memory_come_from_the_board_table(tmp_path, 
     assert ("-DNPQ_BM_W_URAM=1" in design) == (build.bm_memory == "uram")
 
 
-@needs_tclsh
 @pytest.mark.parametrize("kernel, only", [("bn_sampler", "BN"), ("bm_sampler", "BM")])
 def test_top_files_and_defines(tmp_path, kernel, only):
     proc, calls = run_flow(tmp_path, kernel=kernel, board="zcu104", lanes=16)
@@ -133,7 +130,6 @@ def test_top_files_and_defines(tmp_path, kernel, only):
     assert f"-DNPQ_TB_ONLY_{only}" in bench and "-DNPQ_LANES=16" in bench
 
 
-@needs_tclsh
 def test_all_steps_in_order_with_golden_vectors_and_the_spec_vlnv(tmp_path):
     proc, calls = run_flow(tmp_path, kernel="bn_sampler", board="kv260", golden=tmp_path / "g")
     assert proc.returncode == 0, proc.stderr
@@ -151,7 +147,6 @@ def test_all_steps_in_order_with_golden_vectors_and_the_spec_vlnv(tmp_path):
     assert "csynth estimate LUT" in proc.stdout and "75.2 %" in proc.stdout   # 40000 / 53200
 
 
-@needs_tclsh
 def test_steps_can_be_chosen(tmp_path):
     proc, calls = run_flow(tmp_path, steps="csim csynth")
     assert proc.returncode == 0, proc.stderr
@@ -160,7 +155,6 @@ def test_steps_can_be_chosen(tmp_path):
     assert one(calls, "set_top") == "set_top bn_sampler"
 
 
-@needs_tclsh
 @pytest.mark.parametrize("step, message, done", [
     ("open_project", "opening the project failed", []),
     ("csim_design", "C simulation (csim_design) failed", []),
@@ -176,7 +170,6 @@ def test_a_failing_step_exits_1_naming_it_and_stops(tmp_path, step, message, don
     assert not (tmp_path / "repo" / "build" / "hls" / "ip").exists()
 
 
-@needs_tclsh
 def test_an_estimate_beyond_the_device_fails_before_cosim_and_export(tmp_path):
     proc, calls = run_flow(tmp_path, used="BRAM_18K=300,DSP=120,FF=30000,LUT=60000,URAM=0")
     assert proc.returncode == 1
@@ -184,21 +177,18 @@ def test_an_estimate_beyond_the_device_fails_before_cosim_and_export(tmp_path):
     assert design_steps(calls) == ["csim_design", "csynth_design"]
 
 
-@needs_tclsh
 def test_uram_used_where_the_device_has_none_does_not_fit(tmp_path):
     proc, _ = run_flow(tmp_path, used="BRAM_18K=10,DSP=1,FF=1,LUT=1,URAM=4", steps="csynth")
     assert proc.returncode == 1
     assert "URAM 4 > 0" in proc.stderr
 
 
-@needs_tclsh
 def test_the_summary_report_is_read_when_the_top_report_is_absent(tmp_path):
     proc, _ = run_flow(tmp_path, report="csynth.xml", steps="csynth")
     assert proc.returncode == 0, proc.stderr
     assert "csynth estimate DSP" in proc.stdout
 
 
-@needs_tclsh
 def test_a_missing_or_foreign_report_is_a_named_failure(tmp_path):
     proc, _ = run_flow(tmp_path, report="other.xml", steps="csynth")
     assert proc.returncode == 1 and "csynth wrote no report at" in proc.stderr
@@ -206,7 +196,6 @@ def test_a_missing_or_foreign_report_is_a_named_failure(tmp_path):
     assert proc.returncode == 1 and "lists no resource" in proc.stderr
 
 
-@needs_tclsh
 @pytest.mark.parametrize("params, message", [
     ({"board": "zedboard"}, "unknown board 'zedboard'; the board builds are pynq-z2, zcu104, kv260"),
     ({"kernel": "foo"}, "unknown kernel 'foo'"),
