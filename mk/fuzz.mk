@@ -1,7 +1,9 @@
 # Bad-input fuzz (issue 16): the long run of the suite's tests/test_bad_input_fuzz.py.
-FUZZ_COUNT  ?= 600          # mutated inputs per format
-FUZZ_SEED   ?= 1
-FUZZ_MEMORY ?= 2097152      # KiB of address space for the driver and each process it starts
+# FUZZ_COUNT mutated inputs per format; FUZZ_MEMORY is the address-space cap in KiB of
+# the driver and of each process it starts.
+FUZZ_COUNT ?= 600
+FUZZ_SEED ?= 1
+FUZZ_MEMORY ?= 2097152
 
 .PHONY: fuzz
 fuzz: $(VENV)/.dev  ## bad-input fuzz: FUZZ_COUNT inputs per format (BIF, .npz, mapper/chip JSON, arguments) + special files
