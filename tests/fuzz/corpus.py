@@ -151,7 +151,13 @@ _BIF_QUERIES = {"asia": ["asia", "smoke", "tub", "lung", "bronc", "either", "xra
 
 def _bif_token_mutation(rng: random.Random, text: str) -> tuple[str, str, bool | None]:
     numbers = [m for m in re.finditer(r"(?<![\w.])\d+\.?\d*(?:e-?\d+)?(?![\w.])", text)]
-    choice = rng.randrange(4)
+    choice = rng.randrange(5)
+    if choice == 4:   # a variable with very many states (quadratic checks would hang on it)
+        n = rng.choice([1000, 20_000])
+        names = ", ".join(f"s{i}" for i in range(n))
+        table = ", ".join([repr(1 / n)] * n)
+        return f"{n} states", text + f"variable W {{ type discrete [ {n} ] {{ {names} }}; }}\n" \
+            f"probability ( W ) {{ table {table}; }}\n", None
     if choice == 0 and numbers:
         m = rng.choice(numbers)
         new = rng.choice(HOSTILE_NUMBERS)

@@ -7,6 +7,7 @@ The arrays are stored read-only so a validated network stays valid.
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ class BayesNet:
             for s in names:
                 if not isinstance(s, str) or not s:
                     raise ModelError(f"states of {v!r} must be non-empty strings, got {s!r}")
-            duplicates = sorted({s for s in names if names.count(s) > 1})
+            duplicates = sorted(s for s, n in Counter(names).items() if n > 1)   # linear: lists may be long
             if duplicates:
                 raise ModelError(f"variable {v!r} has duplicate states: {', '.join(duplicates)}")
         for v in states:

@@ -282,6 +282,7 @@ def _build_cpt(block: _ProbabilityBlock, states: dict[str, list[str]]) -> np.nda
                          f"write one '(parent states) p0, p1, ...;' row per configuration")
     cpt = np.zeros(shape)
     filled = np.zeros(shape[:-1], dtype=bool)
+    positions = {p: {s: k for k, s in enumerate(states[p])} for p in block.parents}
     for configuration, values, line in block.rows:
         where = f"row ({', '.join(configuration)}) of {v!r}"
         if len(configuration) != len(block.parents):
@@ -289,10 +290,10 @@ def _build_cpt(block: _ProbabilityBlock, states: dict[str, list[str]]) -> np.nda
                              f"expected {len(block.parents)} (parents {', '.join(block.parents)})")
         index = []
         for parent, state in zip(block.parents, configuration):
-            if state not in states[parent]:
+            if state not in positions[parent]:
                 raise ModelError(f"BIF line {line}: {state!r} is not a state of parent {parent!r} "
                                  f"(states: {', '.join(states[parent])})")
-            index.append(states[parent].index(state))
+            index.append(positions[parent][state])
         index = tuple(index)
         if filled[index]:
             raise ModelError(f"BIF line {line}: {where} is given twice")
