@@ -185,7 +185,7 @@ def simulate(kernel: str, board: str, frames: list[np.ndarray], timeouts: list[i
             build_and_run(kernel, sources, params, TB_MODULE, testcase=TB_TESTCASE, test_dir=tmp,
                           extra_env={"NPQ_BENCH_FRAMES": str(frames_file),
                                      "NPQ_BENCH_RESULT": str(result_file)})
-        except AssertionError as exc:
+        except (AssertionError, RuntimeError) as exc:   # a failed run; a failed Verilator build
             raise SimulationError(f"{kernel} at {board}: {exc}") from None
         results = json.loads(result_file.read_text())
     cpu = CpuBackend(threads=1)
