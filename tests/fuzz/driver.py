@@ -4,7 +4,8 @@ checks the CLI's contract on each — exit 2 with exactly one line on stderr, or
 
     python tests/fuzz/driver.py --format bif --count 300 --seed 1     # in-process
     python tests/fuzz/driver.py --special                             # one process each
-    python tests/fuzz/driver.py --all --count 600                     # every format
+    python tests/fuzz/driver.py --all --count 600 --every 20          # every format; 1 in 20
+                                                                      # also in its own process
 
 In-process runs call `neuropynq.cli.main` with a per-input time limit (SIGALRM);
 run the driver itself under a memory cap (the test does, with RLIMIT_AS), so that a
@@ -169,8 +170,11 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--case-timeout", type=float, default=20.0)
     parser.add_argument("--memory", type=int, default=2 << 30, help="bytes of address space per process "
-                        "(--special; in-process runs inherit the driver's limit)")
-    parser.add_argument("--jobs", type=int, default=2, help="concurrent processes (--special)")
+                        "(--special, --every; in-process runs inherit the driver's limit)")
+    parser.add_argument("--jobs", type=int, default=2, help="concurrent processes")
+    parser.add_argument("--every", type=int, default=0, metavar="K",
+                        help="also run every K-th case in its own process (catches output that "
+                             "bypasses sys.stderr)")
     parser.add_argument("--quiet", action="store_true", help="print failures and the summary only")
     args = parser.parse_args(argv)
     formats = list(FORMATS) if args.all else args.format
@@ -193,15 +197,18 @@ def main(argv=None) -> int:
             print(json.dumps(result), flush=True)
 
     try:
+        sampled = []
         for fmt in formats:
-            for case in cases(fmt, args.count, args.seed):
+            for k, case in enumerate(cases(fmt, args.count, args.seed)):
                 report(fmt, run_case(case, base, args.case_timeout, None))
+                if args.every and k % args.every == 0:
+                    sampled.append(case)
         os.chdir(home)
-        if args.special:
-            with ThreadPoolExecutor(args.jobs) as pool:
-                for result in pool.map(lambda c: run_case(c, base, args.case_timeout, args.memory),
-                                       special_cases(args.huge)):
-                    report("special", result)
+        by_process = sampled + (special_cases(args.huge) if args.special else [])
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for case, result in zip(by_process, pool.map(
+                    lambda c: run_case(c, base, args.case_timeout, args.memory), by_process)):
+                report("special" if case.name.startswith("special/") else "per-process", result)
     finally:
         os.chdir(home)
         shutil.rmtree(base, ignore_errors=True)
