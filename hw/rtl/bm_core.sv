@@ -339,7 +339,7 @@ module bm_core #(
         C_INIT: begin
           // seed every stream, clear ζ, spike and on counts; wait out the seeder
           idx_q <= idx_q + 1;
-          if (idx_q == (KW+1)'(n_i) + (KW+1)'(5)) begin
+          if (idx_q == (KW+1)'(n_i) + (KW+1)'(SEED_LATENCY + 1)) begin
             z_live_q      <= z_init_i;
             burn_left_q   <= burn_in_i;
             thin_cnt_q    <= '0;

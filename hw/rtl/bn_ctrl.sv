@@ -11,7 +11,7 @@
 // readout pass (for i < V: for b < BATCH) closes the run. The stream states of
 // round j + 1 are seeded while round j runs (two buffers per lane), by one
 // seeder shared by all lanes: P * BATCH requests, one per cycle, ready after
-// P * BATCH + SEED_LAT + 1 cycles. That hides behind the BATCH * (V + T) + 1
+// P * BATCH + SEED_LATENCY + 1 cycles. That hides behind the BATCH * (V + T) + 1
 // cycles of a round when V + T > P; otherwise the next round waits for its
 // seeds (S_ROUND), and round 0 waits for whatever of them the OFFSET pass does
 // not cover. The schedule, and so every output, stays the same.
@@ -59,8 +59,7 @@ module bn_ctrl
   import npq_pkg::*;
 
   localparam int unsigned ROUND     = P * BATCH;      // samples per round
-  localparam int unsigned SEED_LAT  = 4;              // npq_stream_seed latency
-  localparam int unsigned SEED_END  = ROUND + SEED_LAT + 1;
+  localparam int unsigned SEED_END  = ROUND + SEED_LATENCY + 1;
   localparam int unsigned SKW       = $clog2(SEED_END + 1);   // seed request counter
   localparam int unsigned DRAIN_LAT = 4;              // issue to last count write
   localparam int unsigned VIW       = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // variable index bits used

@@ -1,8 +1,11 @@
 // Seeding of stream (seed, id) by splitmix64 (spec §1.2), pipelined: one request
-// per cycle, the state appears LATENCY cycles later with its id beside it.
+// per cycle, the state appears SEED_LATENCY (npq_pkg) cycles later with its id beside it.
 //   a = mix(seed + (2 id + 1) GAMMA),  b = mix(seed + (2 id + 2) GAMMA)
+//   mix(z) = xs31(xs27(xs30(z) * MIX1) * MIX2),  xs_k(z) = z ^ (z >> k)
 //   state = {b[63:32], b[31:0], a[63:32], a[31:0]}, all-zero replaced by s0 = 1.
-// One stage per multiply keeps the 64-bit constant products off each other's path.
+// Each 64-bit product (mod 2^64) takes three stages, so that no stage holds more
+// than a DSP multiply or two levels of adders: the 16 x 16-bit digit products, their
+// sums per weight, the total.
 module npq_stream_seed (
   input  logic         clk_i,
   input  logic         rst_ni,
@@ -15,19 +18,55 @@ module npq_stream_seed (
 );
   import npq_pkg::*;
 
-  localparam int unsigned LATENCY = 4;
+  localparam int unsigned LATENCY = SEED_LATENCY;
 
-  logic [LATENCY-1:0] valid_q;
-  logic [31:0]        id_q [LATENCY];
-  logic [63:0]        a0_q, b0_q, a1_q, b1_q, a2_q, b2_q, a3_q, b3_q;
+  if (LATENCY != 10) begin : g_bad_latency
+    $error("npq_stream_seed: its pipeline is 10 stages; npq_pkg::SEED_LATENCY disagrees");
+  end
 
   function automatic logic [63:0] xorshift(input logic [63:0] z, input int unsigned k);
     return z ^ (z >> k);
   endfunction
 
-  // Stage 0: the two splitmix64 counters.
-  logic [63:0] odd_step;
-  assign odd_step = {31'd0, id_i, 1'b1} * SPLITMIX_GAMMA;
+  // x * c (mod 2^64) in 16-bit digits: x_j * c_k weighs 2^(16(j+k)); only j + k <= 3
+  // reaches below bit 64, and at j + k = 3 only the product's low 16 bits do.
+  // Digit products, by weight: {p30, p21, p12, p03 (16 bits each), p20, p11, p02, p10, p01, p00}.
+  function automatic logic [255:0] digit_products(input logic [63:0] x, input logic [63:0] c);
+    logic [255:0] p;
+    p[31:0]    = x[15:0]  * c[15:0];
+    p[63:32]   = x[15:0]  * c[31:16];
+    p[95:64]   = x[31:16] * c[15:0];
+    p[127:96]  = x[15:0]  * c[47:32];
+    p[159:128] = x[31:16] * c[31:16];
+    p[191:160] = x[47:32] * c[15:0];
+    p[207:192] = 16'(x[15:0]  * c[63:48]);
+    p[223:208] = 16'(x[31:16] * c[47:32]);
+    p[239:224] = 16'(x[47:32] * c[31:16]);
+    p[255:240] = 16'(x[63:48] * c[15:0]);
+    return p;
+  endfunction
+
+  // Sums per weight {w3 (16 bits), w2 (32), w1 (33), w0 = base + p00 (64)}: the
+  // addend `base` rides in weight 0.
+  function automatic logic [144:0] weight_sums(input logic [255:0] p, input logic [63:0] base);
+    logic [144:0] g;
+    g[63:0]    = base + 64'(p[31:0]);
+    g[96:64]   = 33'(p[63:32]) + 33'(p[95:64]);
+    g[128:97]  = p[127:96] + p[159:128] + p[191:160];
+    g[144:129] = p[207:192] + p[223:208] + p[239:224] + p[255:240];
+    return g;
+  endfunction
+
+  function automatic logic [63:0] total(input logic [144:0] g);
+    return g[63:0] + {15'd0, g[96:64], 16'd0} + {g[128:97], 32'd0} + {g[144:129], 48'd0};
+  endfunction
+
+  logic [LATENCY-1:0] valid_q;
+  logic [31:0]        id_q [LATENCY];
+  logic [63:0]        seed_q;
+  logic [255:0]       odd_p_q, a1_p_q, b1_p_q, a2_p_q, b2_p_q;
+  logic [144:0]       a0_g_q, b0_g_q, a1_g_q, b1_g_q, a2_g_q, b2_g_q;
+  logic [63:0]        a0_q, b0_q, a1_q, b1_q, a2_q, b2_q, a3_q, b3_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -40,14 +79,28 @@ module npq_stream_seed (
   always_ff @(posedge clk_i) begin
     id_q[0] <= id_i;
     for (int unsigned i = 1; i < LATENCY; i++) id_q[i] <= id_q[i-1];
-    a0_q <= seed_i + odd_step;
-    b0_q <= seed_i + odd_step + SPLITMIX_GAMMA;
-    a1_q <= xorshift(a0_q, 30) * SPLITMIX_MIX1;
-    b1_q <= xorshift(b0_q, 30) * SPLITMIX_MIX1;
-    a2_q <= xorshift(a1_q, 27) * SPLITMIX_MIX2;
-    b2_q <= xorshift(b1_q, 27) * SPLITMIX_MIX2;
-    a3_q <= xorshift(a2_q, 31);
-    b3_q <= xorshift(b2_q, 31);
+    // the two splitmix64 counters: seed + (2 id + 1) GAMMA and that + GAMMA
+    odd_p_q <= digit_products({31'd0, id_i, 1'b1}, SPLITMIX_GAMMA);
+    seed_q  <= seed_i;
+    a0_g_q  <= weight_sums(odd_p_q, seed_q);
+    b0_g_q  <= weight_sums(odd_p_q, seed_q + SPLITMIX_GAMMA);
+    a0_q    <= total(a0_g_q);
+    b0_q    <= total(b0_g_q);
+    // the mix: two products, each after its xorshift, and the last xorshift
+    a1_p_q  <= digit_products(xorshift(a0_q, 30), SPLITMIX_MIX1);
+    b1_p_q  <= digit_products(xorshift(b0_q, 30), SPLITMIX_MIX1);
+    a1_g_q  <= weight_sums(a1_p_q, '0);
+    b1_g_q  <= weight_sums(b1_p_q, '0);
+    a1_q    <= total(a1_g_q);
+    b1_q    <= total(b1_g_q);
+    a2_p_q  <= digit_products(xorshift(a1_q, 27), SPLITMIX_MIX2);
+    b2_p_q  <= digit_products(xorshift(b1_q, 27), SPLITMIX_MIX2);
+    a2_g_q  <= weight_sums(a2_p_q, '0);
+    b2_g_q  <= weight_sums(b2_p_q, '0);
+    a2_q    <= total(a2_g_q);
+    b2_q    <= total(b2_g_q);
+    a3_q    <= xorshift(a2_q, 31);
+    b3_q    <= xorshift(b2_q, 31);
   end
 
   assign valid_o = valid_q[LATENCY-1];

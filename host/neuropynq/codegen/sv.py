@@ -44,6 +44,10 @@ def _int_param(name: str, value: int, comment: str = "") -> str:
     return f"  localparam int unsigned {name} = {value};{tail}\n"
 
 
+# Pipeline depth of hw/rtl/npq_stream_seed.sv (a hardware fact, not the spec's): its
+# users wait this long for the states they request.
+SEED_LATENCY = 10
+
 # xoshiro128** (spec §1.1) and the splitmix64 finaliser (§1.2) as pure functions; the
 # constants come from neuropynq.rng, the algorithm text is the spec's.
 _RNG_FUNCTIONS = """\
@@ -113,6 +117,8 @@ def render_pkg() -> str:
             _param("SPLITMIX_GAMMA", 64, rng.GAMMA),
             _param("SPLITMIX_MIX1", 64, rng.MIX1),
             _param("SPLITMIX_MIX2", 64, rng.MIX2),
+            _int_param("SEED_LATENCY", SEED_LATENCY,
+                       "npq_stream_seed: cycles from a request to its state"),
             "\n", _RNG_FUNCTIONS,
             _lut_function("exp2_lut", 10, 24, luts.EXP2_LUT,
                           "EXP2_LUT[i] = round(2^23 * 2^(-i/1024)), UQ1.23 (spec §2.2)"),

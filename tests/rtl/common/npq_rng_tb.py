@@ -3,6 +3,7 @@ import cocotb
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
+from neuropynq.codegen.sv import SEED_LATENCY
 from neuropynq.rng import next_scalar, seed_state
 
 CASES = [(0, 0), (0, 1), (12345, 7), (0xFFFFFFFFFFFFFFFF, 0xFFFFFFFF), (0x0123456789ABCDEF, 1000)]
@@ -27,7 +28,7 @@ async def seeds_match_reference(dut):
     dut.valid_i.value = 0
     await RisingEdge(dut.clk_i)
     got = []
-    for seed, sid in CASES + [(None, None)] * 6:
+    for seed, sid in CASES + [(None, None)] * (SEED_LATENCY + 2):
         dut.valid_i.value = int(seed is not None)
         dut.seed_i.value = seed or 0
         dut.id_i.value = sid or 0
