@@ -8,7 +8,11 @@
 // TLAST is discarded and done_o reports the status.
 //
 // Per descriptor it computes the table-address strides (docs: bn_base_pkg::var_desc_t)
-// over n_parents cycles with the stream held off, then writes the descriptor.
+// over n_parents + 2 cycles with the stream held off (one to read the first
+// parent's cardinality, one per parent, one for the registered slice check), then
+// writes the descriptor. The window word's S * T < 2^48 check likewise takes 3 cycles with the
+// stream held off: the frame checks are off the sampling path, so their arithmetic
+// gets registers between its steps instead of deciding within the cycle.
 module bn_loader
   import bn_base_pkg::*;
 #(
@@ -51,7 +55,8 @@ module bn_loader
 
   typedef enum logic [4:0] {
     S_IDLE, S_MAGIC, S_VERSION, S_OPCODE, S_NVARS, S_TW, S_D0, S_D1, S_D2, S_D3, S_STRIDE,
-    S_TABLE, S_SAMPLES, S_WINDOW, S_SEED_LO, S_SEED_HI, S_RMAX, S_RESERVED, S_DISCARD, S_DONE
+    S_DESC, S_TABLE, S_SAMPLES, S_WINDOW, S_WCHECK, S_SEED_LO, S_SEED_HI, S_RMAX,
+    S_RESERVED, S_DISCARD, S_DONE
   } state_e;
 
   localparam logic [TAW+1:0] SIZE_SAT = '1;   // saturated slice size: certainly beyond TW
@@ -72,7 +77,14 @@ module bn_loader
   logic [PMAX-1:0][TAW-1:0] stride_q;
   logic [TAW+1:0]   size_q;         // words so far: (card-1 or 1) * Π card[parent], saturating
   logic [3:0]       stride_j_q;     // parents left to fold in
+  logic             fold_primed_q;  // fold_card_q holds the card of parent stride_j_q - 1
+  logic [4:0]       fold_card_q;
+  logic             slice_bad_q;
   logic             d3_last_q;      // word 3 carried TLAST
+  logic             wlast_q;        // the window word carried TLAST
+  logic [1:0]       wcheck_q;       // cycles of the window check so far
+  logic [36:0]      st_hi_q, st_lo_q;   // S * T in two halves of S
+  logic             st_over_q;      // S * T >= 2^48
   logic [11:0]      sum_card_q;
   localparam int unsigned VIW = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // index bits the build needs
   logic [4:0]       card_mem [2**VIW];
@@ -84,8 +96,8 @@ module bn_loader
 
   always_comb begin
     unique case (state_q)
-      S_IDLE, S_STRIDE, S_DONE: s_axis_tready_o = 1'b0;
-      default:                  s_axis_tready_o = 1'b1;
+      S_IDLE, S_STRIDE, S_DESC, S_WCHECK, S_DONE: s_axis_tready_o = 1'b0;
+      default:                                    s_axis_tready_o = 1'b1;
     endcase
   end
 
@@ -94,18 +106,23 @@ module bn_loader
   logic [3:0]  w_npar;
   logic        w_ev;
   logic [3:0]  w_estate;
-  logic [63:0] st_product;
   logic        parents_bad;
 
   assign w_card     = w[4:0];
   assign w_npar     = w[11:8];
   assign w_ev       = w[16];
   assign w_estate   = w[23:20];
-  assign st_product = {32'd0, samples_o} * {32'd0, w};
-  // S * T only matters from bit 48 up (S * T < 2^48); variable indices above
-  // the build's V_MAX do not occur.
+  // Variable indices above the build's V_MAX do not occur.
   logic unused_ok;
-  assign unused_ok = ^{st_product[47:0], card_raddr_i};
+  assign unused_ok = ^card_raddr_i;
+
+  // S * T (samples_o and window_o are registers by S_WCHECK): two 16 x 21-bit
+  // products, then their sum's bits from 48 up, a register after each step.
+  always_ff @(posedge clk_i) begin
+    st_hi_q   <= 37'(samples_o[31:16] * window_o);
+    st_lo_q   <= 37'(samples_o[15:0] * window_o);
+    st_over_q <= {1'b0, st_hi_q, 16'd0} + 54'(st_lo_q) >= 54'(1) << 48;
+  end
 
   always_comb begin
     parents_bad = 1'b0;
@@ -132,7 +149,7 @@ module bn_loader
                         || (w_ev && {1'b0, w_estate} >= w_card);
       S_D2, S_D3: bad = parents_bad;
       S_SAMPLES:  bad = w == 0;
-      S_WINDOW:   bad = w == 0 || w > T_MAX || st_product[63:48] != '0;
+      S_WINDOW:   bad = w == 0 || w > T_MAX;   // and S * T < 2^48, in S_WCHECK
       S_RMAX:     bad = w == 0 || w > 32'hFFFF;
       S_RESERVED: final_word = 1'b1;
       default:    ;
@@ -145,7 +162,7 @@ module bn_loader
       S_VERSION:                                return STATUS_BAD_VERSION;
       S_OPCODE:                                 return STATUS_BAD_OPCODE;
       S_NVARS, S_TW:                            return STATUS_LIMIT;
-      S_D0, S_D2, S_D3, S_STRIDE:               return STATUS_BAD_MODEL;
+      S_D0, S_D2, S_D3:                         return STATUS_BAD_MODEL;
       default:                                  return STATUS_BAD_PARAMS;
     endcase
   endfunction
@@ -164,7 +181,7 @@ module bn_loader
       S_D3:       return S_STRIDE;
       S_TABLE:    return last_table ? S_SAMPLES : S_TABLE;
       S_SAMPLES:  return S_WINDOW;
-      S_WINDOW:   return S_SEED_LO;
+      S_WINDOW:   return S_WCHECK;
       S_SEED_LO:  return S_SEED_HI;
       S_SEED_HI:  return S_RMAX;
       S_RMAX:     return S_RESERVED;
@@ -172,18 +189,17 @@ module bn_loader
     endcase
   endfunction
 
-  // Slice check after the strides are folded in (the check of descriptor word 3).
-  logic slice_bad;
-  assign slice_bad = {2'b00, base_q} + size_q > {1'b0, tw_q};
-
+  // Folding parent j = stride_j_q - 1 uses its cardinality, read the cycle before
+  // (the first in the priming cycle, each next one while the previous folds).
   logic [TAW+1:0] size_next;
-  logic [4:0]     fold_card;
-  logic [2:0]     fold_j;
-  assign fold_j    = 3'(stride_j_q - 4'd1);
-  assign fold_card = card_mem[parent_q[fold_j][VIW-1:0]];
+  logic [2:0]     fold_j, fetch_j;
+  logic           folding;
+  assign folding = state_q == S_STRIDE && fold_primed_q && stride_j_q != 0;
+  assign fold_j  = 3'(stride_j_q - 4'd1);
+  assign fetch_j = 3'(stride_j_q - (fold_primed_q ? 4'd2 : 4'd1));
   always_comb begin
     logic [TAW+6:0] prod;
-    prod      = size_q * fold_card;
+    prod      = size_q * fold_card_q;
     size_next = (prod > (TAW+7)'(SIZE_SAT)) ? SIZE_SAT : prod[TAW+1:0];
   end
 
@@ -197,12 +213,21 @@ module bn_loader
     fail          = 1'b0;
     fail_status   = STATUS_OK;
     fail_had_last = s_axis_tlast_i;
-    if (state_q == S_STRIDE) begin
+    if (state_q == S_DESC) begin            // the checks of descriptor word 3, delayed
       fail_had_last = d3_last_q;
-      if (stride_j_q == 0 && slice_bad) begin
+      if (slice_bad_q) begin
         fail        = 1'b1;
         fail_status = STATUS_BAD_MODEL;
-      end else if (stride_j_q == 0 && d3_last_q) begin
+      end else if (d3_last_q) begin
+        fail        = 1'b1;
+        fail_status = STATUS_SHORT_FRAME;
+      end
+    end else if (state_q == S_WCHECK && wcheck_q == 2'd2) begin   // the window word's
+      fail_had_last = wlast_q;
+      if (st_over_q) begin
+        fail        = 1'b1;
+        fail_status = STATUS_BAD_PARAMS;
+      end else if (wlast_q) begin
         fail        = 1'b1;
         fail_status = STATUS_SHORT_FRAME;
       end
@@ -210,7 +235,7 @@ module bn_loader
       if (bad) begin
         fail        = 1'b1;
         fail_status = bad_status(state_q);
-      end else if (s_axis_tlast_i && !final_word && state_q != S_D3) begin
+      end else if (s_axis_tlast_i && !final_word && state_q != S_D3 && state_q != S_WINDOW) begin
         fail        = 1'b1;
         fail_status = STATUS_SHORT_FRAME;
       end else if (final_word && !s_axis_tlast_i) begin
@@ -230,6 +255,9 @@ module bn_loader
       sum_card_q <= '0;
       stride_j_q <= '0;
       d3_last_q  <= 1'b0;
+      wlast_q    <= 1'b0;
+      wcheck_q   <= '0;
+      fold_primed_q <= 1'b0;
     end else begin
       if (fail) begin
         status_q <= fail_status;
@@ -246,12 +274,17 @@ module bn_loader
         S_DONE:    state_q <= S_IDLE;
         S_DISCARD: if (fire && s_axis_tlast_i) state_q <= S_DONE;
         S_STRIDE: begin
-          if (stride_j_q != 0) begin
-            stride_j_q <= stride_j_q - 4'd1;
-          end else begin
-            var_q   <= var_q + 1'b1;
-            state_q <= (32'(var_q) + 1 == 32'(n_vars_q)) ? S_TABLE : S_D0;
-          end
+          fold_primed_q <= 1'b1;
+          if (folding)         stride_j_q <= stride_j_q - 4'd1;
+          else if (fold_primed_q) state_q <= S_DESC;   // slice_bad_q is final next cycle
+        end
+        S_DESC: begin
+          var_q   <= var_q + 1'b1;
+          state_q <= (32'(var_q) + 1 == 32'(n_vars_q)) ? S_TABLE : S_D0;
+        end
+        S_WCHECK: begin
+          wcheck_q <= wcheck_q + 2'd1;
+          if (wcheck_q == 2'd2) state_q <= S_SEED_LO;
         end
         default: if (fire) begin   // a word that passed its checks
           state_q <= next_state(state_q, w == OP_INFO, tbl_idx_q + 1'b1 == tw_q);
@@ -259,8 +292,13 @@ module bn_loader
           if (state_q == S_TABLE)  tbl_idx_q <= tbl_idx_q + 1'b1;
           if (state_q == S_D0)     sum_card_q <= sum_card_q + 12'(w_card);
           if (state_q == S_D3) begin
-            d3_last_q  <= s_axis_tlast_i;
-            stride_j_q <= n_par_q;
+            d3_last_q     <= s_axis_tlast_i;
+            stride_j_q    <= n_par_q;
+            fold_primed_q <= 1'b0;
+          end
+          if (state_q == S_WINDOW) begin
+            wlast_q  <= s_axis_tlast_i;
+            wcheck_q <= '0;
           end
         end
       endcase
@@ -296,14 +334,17 @@ module bn_loader
       endcase
     end
     // Fold the parents in from the last one: stride[j] = words per row * Π_{l>j} card[p_l].
-    if (state_q == S_STRIDE && stride_j_q != 0) begin
+    fold_card_q <= card_mem[parent_q[fetch_j][VIW-1:0]];
+    if (folding) begin
       stride_q[fold_j] <= size_q[TAW-1:0];
       size_q <= size_next;
     end
     if (state_q == S_D3 && fire) stride_q <= '0;
+    // Slice check after the strides are folded in (the check of descriptor word 3).
+    slice_bad_q <= {2'b00, base_q} + size_q > {1'b0, tw_q};
   end
 
-  assign desc_we_o  = state_q == S_STRIDE && stride_j_q == 0 && !slice_bad && !d3_last_q;
+  assign desc_we_o  = state_q == S_DESC && !slice_bad_q && !d3_last_q;
   assign desc_idx_o = var_q;
   always_comb begin
     desc_o.ev     = ev_q;

@@ -188,6 +188,11 @@ def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int]]]:
         ("TLAST on descriptor word 3 (slice check passes)", good[:lung + 4]),
         ("TLAST inside the table", good[:table0 + 6]),
         ("TLAST on the seed", good[:params + 3]),
+        # Checks the loader decides a few cycles after the word (stream held off)
+        ("TLAST on the window", good[:params + 2]),
+        ("TLAST on S * T >= 2^48 (the content check wins)",
+         patched(params, 2**32 - 1, 2**16 + 1)[:params + 2]),
+        ("TLAST on a slice beyond TW (the content check wins)", patched(lung + 1, tw - 1)[:lung + 4]),
         ("TLAST on a bad card (the content check wins)", patched(d0(1), good[d0(1)] & ~0x1F)[:d0(1) + 1]),
         ("no TLAST on the last word, 3 more words", good + [1, 2, 3]),
         ("bad magic, then 40 words discarded", patched(0, 0) + list(range(40))),
