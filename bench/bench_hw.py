@@ -10,9 +10,10 @@ divided by the difference of the counts, so loading the frame, seeding, the fina
 readout and the output frame cancel. Every simulated output frame must equal the cpu
 backend's word for word.
 
-The clock: the board's clock where the timing proxy (`make timing-estimate`) puts the
-twin at or above it, else the proxy's fmax; without a timing result the board clock,
-printed as `clock=<MHz>(untimed)`.
+The clock: the board's clock where the timing proxy (`make timing-estimate`, its
+results in docs/timing_estimate.md) puts the twin at the build's exact sizes at or
+above it, else the proxy's fmax; without such a result the board clock, printed as
+`clock=<MHz>(untimed)`.
 
 cpu_core: `CpuBackend(threads=1)` on the full frame (S samples, every sweep), CPU
 time of this process, best of a few repeats.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import tempfile
 import time
@@ -151,8 +153,35 @@ class ClockChoice:
         return f"{self.mhz:g}" + ("" if self.timed else "(untimed)")
 
 
-def proxy_fmax(kernel: str, build: BoardBuild) -> float | None:
-    """The timing proxy's fmax (MHz) of `kernel` at `build`; None without a result."""
+TIMING_DOC = REPO_ROOT / "docs" / "timing_estimate.md"
+# A results row of `make timing-estimate`'s doc: | `kernel` | board | build sizes | proxy sizes | fmax | ...
+_TIMING_ROW = re.compile(r"\|\s*`(?P<kernel>\w+)`\s*\|\s*(?P<board>[\w.-]+)\s*\|(?P<params>[^|]*)\|[^|]*\|"
+                         r"\s*(?P<fmax>[0-9.]+)\s*\|")
+
+
+def _sizes(text: str) -> dict[str, int] | None:
+    """{"P": 4, ...} from "P=4, V_MAX=128"; None if the text is not such a list."""
+    sizes = {}
+    for item in text.split(","):
+        name, sep, value = item.strip().partition("=")
+        if not sep or not value.strip().isdigit():
+            return None
+        sizes[name.strip()] = int(value)
+    return sizes
+
+
+def proxy_fmax(kernel: str, build: BoardBuild, doc: Path = TIMING_DOC) -> float | None:
+    """The fmax (MHz) the timing proxy's results (docs/timing_estimate.md, written by
+    `make timing-estimate`) give `kernel` at `build`'s exact twin parameters; None
+    without such a row (a row for other sizes is another build, not this one)."""
+    if not doc.is_file():
+        return None
+    want = build.twin_parameters(kernel)
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        row = _TIMING_ROW.match(line.strip())
+        if row and (row["kernel"], row["board"]) == (kernel, build.board) \
+                and _sizes(row["params"]) == want:
+            return float(row["fmax"])
     return None
 
 

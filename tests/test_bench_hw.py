@@ -58,6 +58,21 @@ def test_clock_is_the_board_clock_when_met_else_the_proxy_fmax(monkeypatch):
     assert str(bench_hw.clock_for("bn_sampler", build)) == f"{build.clock_mhz}(untimed)"
 
 
+def test_proxy_fmax_is_read_for_the_builds_exact_sizes_only(tmp_path):
+    build = board_build("pynq-z2")
+    sizes = ", ".join(f"{k}={v}" for k, v in build.twin_parameters("bn_sampler").items())
+    smaller = sizes.replace(f"P={build.bn_lanes}", f"P={2 * build.bn_lanes}")
+    doc = tmp_path / "timing_estimate.md"
+    doc.write_text("| twin | board | build | proxy sizes | fmax (MHz) | target (MHz) | met |\n"
+                   "|---|---|---|---|---|---|---|\n"
+                   f"| `bn_sampler` | zcu104 | {sizes} | same | 71.0 | 200 | **no** |\n"
+                   f"| `bn_sampler` | pynq-z2 | {smaller} | same | 55.5 | 100 | **no** |\n"
+                   f"| `bn_sampler` | pynq-z2 | {sizes} | TABLE_MAX=4096 | 63.2 | 100 | **no** |\n")
+    assert bench_hw.proxy_fmax("bn_sampler", build, doc) == 63.2
+    assert bench_hw.proxy_fmax("bm_sampler", build, doc) is None
+    assert bench_hw.proxy_fmax("bn_sampler", build, tmp_path / "absent.md") is None
+
+
 def test_steady_state_is_the_difference_over_the_extra_units():
     assert bench_hw.steady_state((256, 512), [10_000, 28_000]) == 18_000 / 256
 
