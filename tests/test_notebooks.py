@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from neuropynq.boards import board_builds
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "host" / "neuropynq" / "notebooks"
 sys.path.insert(0, str(ROOT / "tools"))
@@ -22,6 +24,10 @@ NAMES = sorted(make_notebooks.NOTEBOOKS)
 TIME_LIMIT = 60           # seconds per notebook run
 NO_MATPLOTLIB = "matplotlib is not installed"
 PNG = b"\x89PNG\r\n\x1a\n"
+# What a notebook must say when run here (no board): the board figures are projections.
+EXPECTED_OUTPUT = {"03_accelerator_against_processor.ipynb": [
+    f"{board} ({build.bn_lanes} lanes at {build.clock_mhz} MHz): projected (Verilator cycles ÷ clock), not measured"
+    for board, build in board_builds().items()] + ["measured: ref, cpu, 1 thread"]}
 
 # Runs in the subprocess: argv[1] the notebook, argv[2] "1" to hide matplotlib.
 RUNNER = r'''
@@ -60,6 +66,8 @@ def run_notebook(name: str, figures: Path, hide_matplotlib: bool) -> str:
     assert f"ran {len(code_cells(NOTEBOOK_DIR / name))} code cells" in done.stdout
     if "Sampler(" in "".join(code_cells(NOTEBOOK_DIR / name)):
         assert "backend: cpu" in done.stdout
+    for text in EXPECTED_OUTPUT.get(name, []):
+        assert text in done.stdout, f"{name} does not say {text!r}"
     return done.stdout
 
 

@@ -336,6 +336,117 @@ else:
                                     for sample in samples[-8:]))'''),
 ]
 
+ACCELERATOR = [
+    ("markdown", "# The accelerator against the processor\n\n"
+     "How fast does each backend reach a given accuracy? For the ALARM network (37 variables) "
+     "and HAILFINDER (56), each backend runs the SNN sampler at a range of sample counts S; "
+     "the mean absolute error of the posterior marginals against the exact ones (variable "
+     "elimination) is plotted against the seconds the run took. Every backend returns the "
+     "same counts for the same seed, so at a given S the error is the same on all of them: "
+     "only the seconds differ.\n\n"
+     "On a PYNQ board the `fpga` curve is measured. Elsewhere each board build's curve is "
+     "*projected*: the kernels' cycle model over the run's own frame (checked against the "
+     "cycles Verilator measures on the SystemVerilog twins, `bench/bench_hw.py`, docs/rtl.md) "
+     "divided by the build's clock. It leaves out the host's side of a board run (Python, "
+     "the DMA set-up), which dominates the smallest runs."),
+    ("code", SETUP),
+    ("code", PLOTTING),
+    ("code", '''from neuropynq import resources
+from neuropynq.boards import board_builds
+from neuropynq.errors import LimitError
+from neuropynq.projection import posterior_seconds
+from neuropynq.tables import html_table, text_table
+
+NETWORKS = {"alarm": {"HRBP": "HIGH", "BP": "LOW"},
+            "hailfinder": {"R5Fcst": "XNIL", "CldShadeOth": "Cloudy"}}
+WINDOW = 256
+SAMPLES = [256, 1024, 4096, 16384, 65536]
+SEEDS = (1, 2)                # the error is averaged over these runs, the seconds are their median
+nets = {name: BayesNet.from_bif(resources.example(name)) for name in NETWORKS}
+exact = {name: posterior_marginals(nets[name], ev) for name, ev in NETWORKS.items()}
+
+
+def mae(post, truth):
+    """Mean absolute error over every state of every non-evidence variable."""
+    return float(np.mean(np.concatenate([np.abs(post.marginals[v] - truth[v]) for v in post.marginals])))
+
+
+# The backends that can run here: ref, cpu on one thread and on every core, fpga on a board.
+samplers = {"ref": Sampler("ref")}
+try:
+    samplers["cpu, 1 thread"] = Sampler("cpu", threads=1)
+    cores = Sampler("cpu").backend.threads
+    if cores > 1:
+        samplers[f"cpu, {cores} threads"] = Sampler("cpu", threads=cores)
+except BackendUnavailable as exc:
+    print("no cpu backend here:", exc)
+try:
+    samplers["fpga"] = snn if snn.backend.name == "fpga" else Sampler("fpga")
+except BackendUnavailable as exc:
+    print("no board here, its figures are projected:", exc)
+print("measured:", ", ".join(samplers))'''),
+    ("markdown", "## Measure: seconds and error at each sample count"),
+    ("code", '''curves = {}                   # (network, backend) -> (seconds, error) at each S
+for name, evidence in NETWORKS.items():
+    for label, sampler in samplers.items():
+        sampler.posterior(nets[name], evidence, samples=SAMPLES[0], window=WINDOW)   # warm-up
+        seconds, error = [], []
+        for s in SAMPLES:
+            runs = [sampler.posterior(nets[name], evidence, samples=s, window=WINDOW, seed=seed)
+                    for seed in SEEDS]
+            seconds.append(np.median([r.seconds for r in runs]))
+            error.append(np.mean([mae(r, exact[name]) for r in runs]))
+        curves[name, label] = np.array(seconds), np.array(error)
+    errors = [curves[name, label][1] for label in samplers]
+    assert all(np.array_equal(e, errors[0]) for e in errors), "the backends' counts differ"
+    assert errors[0][-1] < errors[0][0] / 4      # 256 times the samples: about 1/16 of the error'''),
+    ("markdown", "## Project: each board build, where no board is present\n\n"
+     "The error is the measured one at the same S (a board returns the same counts); the "
+     "seconds are the projected kernel time. A build whose limits the network exceeds has no curve."),
+    ("code", '''PROJECTED = "projected (Verilator cycles ÷ clock), not measured"
+projections = {}              # (network, board) -> (seconds, error) at each S
+if "fpga" not in samplers:
+    for name, evidence in NETWORKS.items():
+        measured_error = curves[name, "ref"][1]
+        for board, build in board_builds().items():
+            try:
+                seconds = [posterior_seconds(build, nets[name], evidence, s, WINDOW) for s in SAMPLES]
+            except LimitError as exc:
+                print(f"{name} on {board}: does not fit the build ({exc})")
+                continue
+            projections[name, board] = np.array(seconds), measured_error
+    for board, build in board_builds().items():
+        print(f"{board} ({build.bn_lanes} lanes at {build.clock_mhz} MHz): {PROJECTED}")'''),
+    ("code", '''header = ["network", "backend", "S", "ms", "samples/s", "error (MAE)"]
+rows = [[name, label, s, 1e3 * t, s / t, e]
+        for (name, label), (seconds, error) in curves.items() for s, t, e in zip(SAMPLES, seconds, error)]
+rows += [[name, f"{board} (projected)", s, 1e3 * t, s / t, e]
+         for (name, board), (seconds, error) in projections.items() for s, t, e in zip(SAMPLES, seconds, error)]
+try:
+    from IPython.display import HTML
+    display(HTML(html_table(header, rows, "seconds and error per backend", limit=None)))
+except ImportError:
+    print(text_table(header, rows, limit=None))'''),
+    ("code", '''if plt is not None:
+    fig, axes = plt.subplots(1, len(NETWORKS), figsize=(11, 4.5), sharey=True)
+    for ax, name in zip(axes, NETWORKS):
+        for label in samplers:
+            seconds, error = curves[name, label]
+            ax.loglog(seconds, error, marker="o", label=f"{label}, measured")
+        for (net_name, board), (seconds, error) in projections.items():
+            if net_name == name:
+                ax.loglog(seconds, error, ls="--", marker="s", mfc="none", label=f"{board}, {PROJECTED}")
+        ax.set_title(f"{name} ({len(nets[name].variables)} variables), T = {WINDOW}, S = {SAMPLES[0]} ... {SAMPLES[-1]}",
+                     fontsize=9)
+        ax.set_xlabel("seconds per run"); ax.grid(True, which="both", lw=0.3)
+    axes[0].set_ylabel("posterior error (MAE against exact)")
+    axes[-1].legend(fontsize=7)
+    fig.tight_layout()
+    show(fig, "error_vs_seconds")
+else:
+    print("error against seconds: the table above, one row per point")'''),
+]
+
 
 def notebook(cells):
     def cell(kind, source):
@@ -350,9 +461,9 @@ def notebook(cells):
             "nbformat": 4, "nbformat_minor": 5}
 
 
-# 03 (the accelerator against the processor) waits for the board figures.
 NOTEBOOKS = {"01_getting_started.ipynb": GETTING_STARTED,
              "02_boltzmann_sampling.ipynb": BOLTZMANN,
+             "03_accelerator_against_processor.ipynb": ACCELERATOR,
              "04_training_an_snn.ipynb": TRAINING,
              "05_mapping.ipynb": MAPPING,
              "06_boltzmann_learning.ipynb": LEARNING}
