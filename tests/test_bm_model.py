@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from neuropynq.errors import EvidenceError, KernelError, LimitError
-from neuropynq.framing import MAGIC_BM
+from neuropynq.framing import MAGIC_BM, SPEC_VERSION
 from neuropynq.kernels.bm_model import (BMKernelModel, info_frame, pack_bits, parse_info,
                                         unpack_bits)
 from neuropynq.limits import BMLimits
@@ -40,7 +40,7 @@ def test_run_frame_layout_word_by_word():
     frame = model.run_frame(sweeps=3, burn_in=1, thin=2, tau=4, seed=seed, record=True)
     assert frame.dtype == np.uint32
     expected = [
-        MAGIC_BM, 1, 1,                      # head: magic, version, RUN
+        MAGIC_BM, SPEC_VERSION, 1,           # head: magic, version, RUN
         3, 2,                                # N, C (degrees 2, 1, 1: colours {0}, {1, 2})
         256, 0xF800, 1024,                   # b = 0.25, -2, 1 as int16 bit patterns
         0 | 512 << 16,                       # W[0,0], W[0,1]
@@ -120,17 +120,18 @@ def test_seed_must_be_64_bit(seed):
         model.run_frame(1, 0, 1, 1, seed, False)
 
 
-def test_unpack_reads_states_then_on_then_spike_counts():
+def test_unpack_reads_states_then_on_then_spike_counts_then_final_state():
     model = BMKernelModel.build(_three_neurons())
-    payload = np.array([0b101, 0b011, 2, 1, 1, 9, 8, 7], dtype=np.uint32)
+    payload = np.array([0b101, 0b011, 2, 1, 1, 9, 8, 7, 0x00050100], dtype=np.uint32)
     counts = model.unpack(payload, sweeps=2, record=True)
     assert counts.states.tolist() == [[1, 0, 1], [1, 1, 0]]
     assert counts.on_counts.tolist() == [2, 1, 1]
     assert counts.spike_counts.tolist() == [9, 8, 7]
+    assert counts.final_state.tolist() == [0, 1, 5]      # byte j of the word: neuron j
     bare = model.unpack(payload[2:], sweeps=2, record=False)
     assert bare.states is None and bare.on_counts.tolist() == [2, 1, 1]
-    with pytest.raises(KernelError, match="has 7 words, expected 8"):
-        model.unpack(payload[:7], sweeps=2, record=True)
+    with pytest.raises(KernelError, match="has 8 words, expected 9"):
+        model.unpack(payload[:8], sweeps=2, record=True)
 
 
 @pytest.mark.parametrize("n", [1, 31, 32, 33, 64, 70])
@@ -143,11 +144,12 @@ def test_pack_bits_round_trip(n):
 
 
 def test_info_frame_and_payload():
-    assert info_frame().tolist() == [MAGIC_BM, 1, 2]
-    assert parse_info([1, 4, 256, 255]) == (BMLimits(n_max=256, tau_max=255), 4)
-    with pytest.raises(KernelError, match="version 2"):
-        parse_info([2, 4, 256, 255])
+    assert info_frame().tolist() == [MAGIC_BM, SPEC_VERSION, 2]
+    v = SPEC_VERSION
+    assert parse_info([v, 4, 256, 255]) == (BMLimits(n_max=256, tau_max=255), 4)
+    with pytest.raises(KernelError, match=f"version {v - 1}"):
+        parse_info([v - 1, 4, 256, 255])
     with pytest.raises(KernelError, match="3 words"):
-        parse_info([1, 4, 256])
+        parse_info([v, 4, 256])
     with pytest.raises(KernelError, match="impossible"):
-        parse_info([1, 0, 256, 255])
+        parse_info([v, 0, 256, 255])

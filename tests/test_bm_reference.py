@@ -3,8 +3,8 @@ import math
 import numpy as np
 import pytest
 
-from neuropynq.errors import KernelError
-from neuropynq.framing import MAGIC_BM, MAGIC_OUT, Status, parse_output
+from neuropynq.errors import KernelError, ParameterError
+from neuropynq.framing import MAGIC_BM, MAGIC_OUT, SPEC_VERSION, Status, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel, info_frame, parse_info
 from neuropynq.limits import BMLimits
 from neuropynq.luts import LNTAU_LUT, SIGMOID_LUT
@@ -13,13 +13,15 @@ from neuropynq.reference import bm_sampler
 from neuropynq.rng import next_scalar, seed_state
 
 
-def scalar_kernel(model, sweeps, burn_in, thin, tau, seed):
-    """Spec §3 written out neuron by neuron, with Python ints and the scalar RNG."""
+def scalar_kernel(model, sweeps, burn_in, thin, tau, seed, init=None, final=None):
+    """Spec §3 written out neuron by neuron, with Python ints and the scalar RNG; the
+    final ζ of every neuron goes into the list `final` if given."""
     n = model.n
     free = [k for k in range(n) if not model.clamp_mask[k]]
     rng = {k: list(seed_state(seed, k)) for k in free}
-    z = [int(model.clamp_value[k]) if model.clamp_mask[k] else 0 for k in range(n)]
-    zeta = [0] * n
+    zeta = [int(model.clamp_value[k]) if model.clamp_mask[k] else (0 if init is None else int(init[k]))
+            for k in range(n)]
+    z = [int(v >= 1) for v in zeta]
     spikes = [0] * n
     states = []
     bounds = [0] + model.colour_end.tolist()
@@ -41,6 +43,8 @@ def scalar_kernel(model, sweeps, burn_in, thin, tau, seed):
                 z[k] = int(zeta[k] >= 1)
         if t >= burn_in and (t - burn_in + 1) % thin == 0:
             states.append(list(z))
+    if final is not None:
+        final[:] = zeta
     return np.array(states, dtype=np.uint8).reshape(-1, n), np.array(spikes)
 
 
@@ -61,10 +65,11 @@ def model_of(W_q, b_q, order, colour_end, clamp=None):
                          np.array(order), np.array(colour_end), mask, value)
 
 
-def both_engines(model, sweeps, burn_in, thin, tau, seed, record=True):
-    scalar = bm_sampler.simulate(model, sweeps, burn_in, thin, tau, seed, record, vector=False)
-    vector = bm_sampler.simulate(model, sweeps, burn_in, thin, tau, seed, record, vector=True)
-    for a, b in ((scalar.on_counts, vector.on_counts), (scalar.spike_counts, vector.spike_counts)):
+def both_engines(model, sweeps, burn_in, thin, tau, seed, record=True, init=None):
+    scalar = bm_sampler.simulate(model, sweeps, burn_in, thin, tau, seed, record, vector=False, init=init)
+    vector = bm_sampler.simulate(model, sweeps, burn_in, thin, tau, seed, record, vector=True, init=init)
+    for a, b in ((scalar.on_counts, vector.on_counts), (scalar.spike_counts, vector.spike_counts),
+                 (scalar.final_state, vector.final_state)):
         assert np.array_equal(a, b)
     assert (scalar.states is None) == (vector.states is None)
     if record:
@@ -223,21 +228,22 @@ def test_run_frame_matches_sample_word_for_word():
     bm = BoltzmannMachine.random(40, 6, density=0.2)
     model = BMKernelModel.build(bm, clamp={0: 1, 35: 0})
     out = bm_sampler.run_frame(model.run_frame(25, 4, 3, 2, (1 << 40) + 3, True))
-    assert out[:3].tolist() == [MAGIC_OUT, Status.OK, 25 * 2 + 80]
+    assert out[:3].tolist() == [MAGIC_OUT, Status.OK, 25 * 2 + 80 + 10]   # states, counts, final ζ
     counts = model.unpack(parse_output(out), 25, True)
     direct = bm_sampler.sample(model, 25, 4, 3, 2, (1 << 40) + 3, True)
     assert np.array_equal(counts.states, direct.states)
     assert np.array_equal(counts.on_counts, direct.on_counts)
     assert np.array_equal(counts.spike_counts, direct.spike_counts)
+    assert np.array_equal(counts.final_state, direct.final_state)
     bare = bm_sampler.run_frame(model.run_frame(25, 4, 3, 2, (1 << 40) + 3, False))
-    assert np.array_equal(bare[3:], out[3 + 50:]) and bare[2] == 80
+    assert np.array_equal(bare[3:], out[3 + 50:]) and bare[2] == 90
 
 
 def test_info_reports_the_builds_lanes_and_limits():
     out = bm_sampler.run_frame(info_frame(), lanes=4, limits=BMLimits(n_max=256, tau_max=64))
-    assert out.tolist() == [MAGIC_OUT, 0, 4, 1, 4, 256, 64]
+    assert out.tolist() == [MAGIC_OUT, 0, 4, SPEC_VERSION, 4, 256, 64]
     assert parse_info(parse_output(out)) == (BMLimits(256, 64), 4)
-    assert bm_sampler.run_frame(info_frame()).tolist() == [MAGIC_OUT, 0, 4, 1, 1, 1024, 255]
+    assert bm_sampler.run_frame(info_frame()).tolist() == [MAGIC_OUT, 0, 4, SPEC_VERSION, 1, 1024, 255]
 
 
 # --- malformed frames (spec §4.5) ---------------------------------------------------------
@@ -271,7 +277,7 @@ def test_well_formed_frame_is_ok():
 @pytest.mark.parametrize("index, value, status", [
     (0, MAGIC_BM + 1, Status.BAD_MAGIC),
     (0, 0x4E50424E, Status.BAD_MAGIC),         # a bn_sampler frame
-    (1, 2, Status.BAD_VERSION),
+    (1, 1, Status.BAD_VERSION),                # spec version 1: no INIT, no final state
     (2, 0, Status.BAD_OPCODE),
     (2, 3, Status.BAD_OPCODE),
     (3, 0, Status.LIMIT),                      # N = 0
@@ -357,3 +363,90 @@ def test_streams_that_are_not_one_frame_are_refused():
     with pytest.raises(KernelError, match="no TLAST"):
         bm_sampler.run_frame([])
 
+
+
+# --- initial and final state (spec v2) -----------------------------------------
+
+INIT_WORD = 27          # small_frame with INIT: flags at 26, the initial state at 27 (N = 3: one word)
+
+
+def test_an_initial_state_starts_the_chain_and_the_final_state_ends_it():
+    rng = np.random.default_rng(5)
+    n, tau = 30, 4
+    W_q = np.triu(rng.integers(-900, 900, (n, n)) * (rng.random((n, n)) < 0.3), 1)
+    model = model_of(W_q + W_q.T, rng.integers(-700, 700, n), rng.permutation(n), [7, 19, 30],
+                     clamp={2: 1, 11: 0})
+    init = rng.integers(0, tau + 1, n)
+    final = []
+    states, spikes = scalar_kernel(model, 12, 2, 1, tau, 9, init=init, final=final)
+    counts = both_engines(model, 12, 2, 1, tau, 9, init=model.check_init(init, tau))
+    assert_same(counts, states, spikes)
+    assert counts.final_state.tolist() == final
+    assert final[2] == 1 and final[11] == 0                      # clamped: their value, not init's
+    assert np.array_equal(counts.final_state >= 1, states[-1])  # thin = 1: z of the last record
+    # the same through the frame, word for word what `sample` gives
+    out = bm_sampler.run_frame(model.run_frame(12, 2, 1, tau, 9, True, init=init))
+    assert parse_output(out)[-8:].view(np.uint8)[:n].tolist() == final
+
+
+def test_refractory_initial_counters_hold_neurons_on():
+    # ζ = τ: on for τ − 1 more sweeps without drawing a spike (the draw is discarded).
+    model = BMKernelModel.build(BoltzmannMachine(np.zeros((3, 3)), [-30.0, -30.0, -30.0]))
+    counts = bm_sampler.sample(model, sweeps=8, burn_in=0, thin=1, tau=6, seed=1, record=True,
+                               init=[6, 3, 0])
+    assert counts.states[:, 0].tolist() == [1] * 5 + [0] * 3
+    assert counts.states[:, 1].tolist() == [1, 1, 0, 0, 0, 0, 0, 0]
+    assert not counts.states[:, 2].any() and not counts.spike_counts.any()
+
+
+def test_all_zero_initial_state_equals_none():
+    with_init = bm_sampler.run_frame(small_frame(init=[0, 0, 0]))
+    assert with_init[1] == Status.OK
+    np.testing.assert_array_equal(with_init, bm_sampler.run_frame(small_frame()))
+
+
+def test_initial_state_frame_layout_and_ignored_bytes():
+    frame = small_frame(init=[4, 0, 2])
+    assert frame.size == INIT_WORD + 1 and frame[26] == 1 | 2        # RECORD | INIT
+    assert frame[INIT_WORD] == 4 | 2 << 16                             # neuron j in byte j
+    # the byte past N is ignored, whatever it holds
+    padded = with_word(frame, INIT_WORD, frame[INIT_WORD] | 0xFF << 24)
+    np.testing.assert_array_equal(bm_sampler.run_frame(padded), bm_sampler.run_frame(frame))
+
+
+def test_clamped_neurons_ignore_their_initial_state():
+    W = [[0, 0.5, -1], [0.5, 0, 0], [-1, 0, 0]]
+    model = BMKernelModel.build(BoltzmannMachine(W, [0.25, -2, 1]), clamp={1: 1})
+    frame = model.run_frame(sweeps=5, burn_in=0, thin=1, tau=4, seed=2, record=True, init=[3, 0, 1])
+    for byte in (0, 1, 4, 255):      # even above τ: a clamped neuron's byte is not read
+        edited = with_word(frame, INIT_WORD, (frame[INIT_WORD] & ~np.uint32(0xFF00)) | byte << 8)
+        out = bm_sampler.run_frame(edited)
+        np.testing.assert_array_equal(out, bm_sampler.run_frame(frame))
+    counts = model.unpack(parse_output(out), 5, True)
+    assert counts.states[:, 1].all() and counts.final_state[1] == 1
+
+
+@pytest.mark.parametrize("byte, status", [(4, Status.OK), (5, Status.BAD_PARAMS), (255, Status.BAD_PARAMS)])
+def test_a_free_neurons_initial_counter_above_tau_is_bad_params(byte, status):
+    frame = small_frame(init=[0, 0, 0])                              # τ = 4
+    assert status_of(with_word(frame, INIT_WORD, byte << 16)) == status
+
+
+def test_initial_state_framing_errors():
+    frame = small_frame(init=[1, 0, 0])
+    assert status_of(frame[:INIT_WORD]) == Status.SHORT_FRAME       # INIT set, state missing
+    assert status_of(np.append(frame, 0)) == Status.LONG_FRAME
+    assert status_of(with_word(frame, INIT_WORD, 9)[:INIT_WORD + 1]) == Status.BAD_PARAMS
+    assert status_of(with_word(small_frame(), 26, 1 | 2)) == Status.SHORT_FRAME
+    assert status_of(with_word(frame, 26, 1 | 4)) == Status.LONG_FRAME   # INIT clear: ends at flags
+
+
+@pytest.mark.parametrize("init, match", [
+    ([0, 0], r"3 integer refractory counters"),
+    ([0.5, 0, 0], r"integer refractory counters"),
+    ([0, 5, 0], r"init\[1\] = 5.*0\.\.tau = 4"),
+    ([0, 0, -1], r"init\[2\] = -1"),
+])
+def test_host_rejects_bad_initial_states(init, match):
+    with pytest.raises(ParameterError, match=match):
+        small_frame(init=init)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from neuropynq.errors import EvidenceError, KernelError, LimitError
-from neuropynq.framing import MAGIC_BN, split_u64
+from neuropynq.framing import MAGIC_BN, SPEC_VERSION, split_u64
 from neuropynq.kernels.bn_model import (BNCounts, BNKernelModel, info_frame, info_payload, parse_info,
                                         rate_to_rmax)
 from neuropynq.limits import SPEC_BN_LIMITS, BNLimits
@@ -99,7 +99,7 @@ def test_run_frame_layout():
     seed = 0x0123456789ABCDEF
     frame = model.run_frame(samples=1000, window=64, seed=seed, rmax=40000)
     assert frame.dtype == np.uint32
-    assert frame[:5].tolist() == [MAGIC_BN, 1, 1, 3, 11]
+    assert frame[:5].tolist() == [MAGIC_BN, SPEC_VERSION, 1, 3, 11]
     assert frame[5:17].tolist() == model.descriptors().tolist()
     assert frame[17:28].tolist() == model.table.tolist()
     assert frame[28:].tolist() == [1000, 64, 0x89ABCDEF, 0x01234567, 40000, 0]
@@ -150,13 +150,13 @@ def test_posterior_divides_by_total_and_rejects_a_silent_run():
 
 
 def test_info_frame_and_payload_round_trip():
-    assert info_frame().tolist() == [MAGIC_BN, 1, 2]
+    assert info_frame().tolist() == [MAGIC_BN, SPEC_VERSION, 2]
     limits = BNLimits(v_max=64, card_max=8, parents_max=4, table_max=4096, t_max=1 << 16)
     payload = info_payload(limits, lanes=4)
-    assert payload.tolist() == [1, 4, 64, 8, 4, 4096, 1 << 16]
+    assert payload.tolist() == [SPEC_VERSION, 4, 64, 8, 4, 4096, 1 << 16]
     assert parse_info(payload) == (limits, 4)
-    with pytest.raises(KernelError, match="spec version 2"):
-        parse_info([2, 4, 64, 8, 4, 4096, 1 << 16])
+    with pytest.raises(KernelError, match=f"spec version {SPEC_VERSION + 1}"):
+        parse_info([SPEC_VERSION + 1, 4, 64, 8, 4, 4096, 1 << 16])
     with pytest.raises(KernelError, match="6 words"):
         parse_info(payload[:6])
 

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from neuropynq.framing import MAGIC_BM, MAGIC_BN, MAGIC_OUT, Status, output_frame, parse_output
+from neuropynq.framing import MAGIC_BM, MAGIC_BN, MAGIC_OUT, SPEC_VERSION, Status, output_frame, parse_output
 from neuropynq.kernels.bn_model import BNKernelModel, info_frame, run_payload
 from neuropynq.limits import BNLimits
 from neuropynq.models.bayesnet import BayesNet
@@ -173,7 +173,7 @@ C_WORD0 = 2 | 2 << 8 | 1 << 16
 
 @pytest.mark.parametrize("change, status", [
     ({"magic": (0, MAGIC_BM)}, Status.BAD_MAGIC),
-    ({"version": (1, 2)}, Status.BAD_VERSION),
+    ({"version": (1, 1)}, Status.BAD_VERSION),
     ({"opcode": (2, 3)}, Status.BAD_OPCODE),
     ({"opcode": (2, 0)}, Status.BAD_OPCODE),
     ({"v": (V, 0)}, Status.LIMIT),
@@ -255,10 +255,10 @@ def test_lowered_build_limits_apply_to_frames():
 
 def test_info_frame_reports_the_build():
     out = bn_sampler.run_frame(info_frame(), lanes=4)
-    assert out.tolist() == [MAGIC_OUT, 0, 7, 1, 4, 128, 16, 8, 32768, 1 << 20]
+    assert out.tolist() == [MAGIC_OUT, 0, 7, SPEC_VERSION, 4, 128, 16, 8, 32768, 1 << 20]
     lowered = bn_sampler.run_frame(info_frame(), limits=BNLimits(v_max=64, table_max=4096))
-    assert lowered.tolist() == [MAGIC_OUT, 0, 7, 1, 1, 64, 16, 8, 4096, 1 << 20]
-    assert status_of(np.array([MAGIC_BN, 1, 2], dtype=np.uint32)[:2]) == Status.SHORT_FRAME
+    assert lowered.tolist() == [MAGIC_OUT, 0, 7, SPEC_VERSION, 1, 64, 16, 8, 4096, 1 << 20]
+    assert status_of(np.array([MAGIC_BN, SPEC_VERSION, 2], dtype=np.uint32)[:2]) == Status.SHORT_FRAME
 
 
 # --------------------------------------------------------------- standard error (§2.3)

@@ -79,6 +79,17 @@ def test_bm_frames_with_recorded_states_give_exactly_the_reference_output(bm_fra
     assert np.array_equal(out, bm_sampler.run_frame(bm_frame))
 
 
+def test_bm_frames_with_an_initial_state_give_exactly_the_reference_output():
+    model = BMKernelModel.build(BoltzmannMachine.random(6, seed=2), clamp={1: 0})
+    frame = model.run_frame(sweeps=7, burn_in=2, thin=2, tau=3, seed=4, record=True, init=[3, 0, 1, 2, 0, 1])
+    plain = model.run_frame(sweeps=7, burn_in=2, thin=2, tau=3, seed=4, record=True)
+    backend, _ = make_backend()
+    out = backend.execute(frame)
+    assert out.size == output_capacity(frame) == output_capacity(plain)
+    assert np.array_equal(out, bm_sampler.run_frame(frame))
+    assert frame_cycles(frame, 4) - frame.size == frame_cycles(plain, 4) - plain.size
+
+
 def test_receive_is_armed_before_the_kernel_starts_and_the_send_after(asia_frame):
     backend, boards = make_backend()
     board = boards["bn_sampler"]

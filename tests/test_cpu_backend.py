@@ -267,3 +267,20 @@ def test_missing_sources_are_backend_unavailable(tmp_path, monkeypatch):
     monkeypatch.setattr(cpu_module, "HLS", tmp_path / "nowhere")
     with pytest.raises(BackendUnavailable, match="lack src/bn_sampler.cpp"):
         cpu_module.build_library()
+
+
+@pytest.mark.parametrize("n, density, tau, burn_in, thin, record, clamp", BM_CASES,
+                         ids=[f"n{c[0]}-tau{c[2]}" for c in BM_CASES])
+def test_bm_frames_with_an_initial_state_equal_ref(cpu, ref, n, density, tau, burn_in, thin, record, clamp):
+    bm = BoltzmannMachine.random(n, seed=n, density=density, weight_scale=0.6, bias_scale=0.4)
+    model = BMKernelModel.build(bm, clamp)
+    init = np.random.default_rng(n).integers(0, tau + 1, n)
+    frame = model.run_frame(sweeps=20, burn_in=burn_in, thin=thin, tau=tau, seed=3 * n, record=record,
+                            init=init)
+    got = cpu.execute(frame)
+    np.testing.assert_array_equal(got, ref.execute(frame))
+    final = model.unpack(got[3:], 20, record).final_state
+    # the final state continues the chain: fed back, it is a valid initial state
+    again = model.run_frame(sweeps=20, burn_in=0, thin=thin, tau=tau, seed=3 * n + 1, record=record,
+                            init=final)
+    np.testing.assert_array_equal(cpu.execute(again), ref.execute(again))

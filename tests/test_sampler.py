@@ -13,7 +13,7 @@ from neuropynq.backends.base import Backend
 from neuropynq.backends.ref import RefBackend
 from neuropynq.errors import BackendUnavailable, EvidenceError, KernelError, LimitError, NeuropynqError
 from neuropynq.exact.enumeration import marginals as exact_bm_marginals
-from neuropynq.framing import MAGIC_BN, Status, output_frame
+from neuropynq.framing import MAGIC_BN, SPEC_VERSION, Status, output_frame
 from neuropynq.kernels.bn_model import info_payload
 from neuropynq.limits import BNLimits
 from neuropynq.results import BMSamples
@@ -180,7 +180,7 @@ def test_bad_run_parameters_are_named(asia, ref):
 def test_ref_backend_answers_foreign_frames_like_a_kernel():
     out = RefBackend().execute(np.array([0x12345678, 1, 1], dtype=np.uint32))
     np.testing.assert_array_equal(out, output_frame(Status.BAD_MAGIC))
-    assert int(RefBackend().execute(np.array([MAGIC_BN, 1, 9], dtype=np.uint32))[1]) == Status.BAD_OPCODE
+    assert int(RefBackend().execute(np.array([MAGIC_BN, SPEC_VERSION, 9], dtype=np.uint32))[1]) == Status.BAD_OPCODE
 
 
 def test_fpga_without_a_board_is_unavailable_with_a_reason():

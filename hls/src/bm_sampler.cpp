@@ -27,7 +27,7 @@
 #define BM_DEG_BEATS ((NPQ_BM_DEGREE_MAX + BM_P - 1) / BM_P)   // beats of a neighbour list
 
 struct BmRun {
-    uint32_t n, colours, sweeps, burn_in, thin, tau, record;
+    uint32_t n, colours, sweeps, burn_in, thin, tau, record, init;
     uint64_t seed;
     bool sparse;   // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights
 };
@@ -47,11 +47,12 @@ static bool bm_clamped[BM_N];
 static bool bm_seen[BM_N];               // order words already used (permutation check)
 static bool bm_z[BM_ROW];                // z_j, one bit each; 0 past N so padded lanes add nothing
 static bool bm_next_z[BM_N];             // z of the colour being updated, committed after it
-static uint8_t bm_zeta[BM_N];            // refractory counters
+static uint8_t bm_zeta[BM_N];            // refractory counters (a clamped neuron: its value)
 static uint32_t bm_s0[BM_N], bm_s1[BM_N], bm_s2[BM_N], bm_s3[BM_N];  // RNG, one per neuron
 static uint32_t bm_on[BM_N], bm_spikes[BM_N];
 
-// Reads N, C, b, W, order, colour_end, clamps and run parameters; returns the first error.
+// Reads N, C, b, W, order, colour_end, clamps, run parameters and the initial state;
+// returns the first error.
 static uint32_t bm_load(hls::stream<axis32_t>& in, bool& last, BmRun& run) {
     uint32_t st;
     run.n = npq_read(in, last);
@@ -168,9 +169,31 @@ clamp_values:
     const uint32_t seed_hi = npq_read(in, last);
     if ((st = npq_check(false, NPQ_STATUS_OK, last, false))) return st;
     run.seed = ((uint64_t)seed_hi << 32) | seed_lo;
-    run.record = npq_read(in, last) & NPQ_BM_FLAG_RECORD;
+    const uint32_t flags = npq_read(in, last);
+    run.record = flags & NPQ_BM_FLAG_RECORD;
+    run.init = flags & NPQ_BM_FLAG_INIT;
     const bool bad_record = run.record && (uint64_t)run.sweeps * words >= NPQ_BM_RECORD_WORDS_LIMIT;
-    return npq_check(bad_record, NPQ_STATUS_BAD_PARAMS, last, true);
+    if ((st = npq_check(bad_record, NPQ_STATUS_BAD_PARAMS, last, !run.init))) return st;
+    if (!run.init) return NPQ_STATUS_OK;
+
+    const uint32_t zeta_words = (n + NPQ_BM_ZETAS_PER_WORD - 1) / NPQ_BM_ZETAS_PER_WORD;
+initial_state:
+    for (uint32_t w = 0; w < zeta_words; ++w) {
+#pragma HLS LOOP_TRIPCOUNT max = 256
+        const uint32_t value = npq_read(in, last);
+        // Bytes of clamped neurons and past N are ignored; a free neuron's ζ is at most τ.
+        bool bad = false;
+        for (uint32_t j = 0; j < NPQ_BM_ZETAS_PER_WORD; ++j) {
+            const uint32_t k = NPQ_BM_ZETAS_PER_WORD * w + j;
+            const uint32_t zeta = (value >> (8 * j)) & 0xFF;
+            if (k < n && !bm_clamped[k]) {
+                bad |= zeta > run.tau;
+                bm_zeta[k] = (uint8_t)zeta;
+            }
+        }
+        if ((st = npq_check(bad, NPQ_STATUS_BAD_PARAMS, last, w == zeta_words - 1))) return st;
+    }
+    return NPQ_STATUS_OK;
 }
 
 // u_k = b_k + sum_j W_kj z_j as P partial sums (exact, signed 32-bit): over the
@@ -330,14 +353,22 @@ init:
         bm_s1[k] = s.s1;
         bm_s2[k] = s.s2;
         bm_s3[k] = s.s3;
-        bm_zeta[k] = 0;
+        // A clamped neuron's ζ is its value (bm_z from the clamp words); a free neuron
+        // starts from the frame's initial state, or off.
+        if (bm_clamped[k]) {
+            bm_zeta[k] = bm_z[k] ? 1 : 0;
+        } else {
+            if (!run.init) bm_zeta[k] = 0;
+            bm_z[k] = bm_zeta[k] != 0;
+        }
         bm_on[k] = 0;
         bm_spikes[k] = 0;
     }
 
     const uint32_t words = (run.n + 31) / 32;
+    const uint32_t zeta_words = (run.n + NPQ_BM_ZETAS_PER_WORD - 1) / NPQ_BM_ZETAS_PER_WORD;
     const uint32_t recorded = run.record ? run.sweeps * words : 0;
-    npq_write_head(out, NPQ_STATUS_OK, recorded + 2 * run.n);
+    npq_write_head(out, NPQ_STATUS_OK, recorded + 2 * run.n + zeta_words);
     bm_sweeps(out, run);
 drain_on:
     for (uint32_t k = 0; k < run.n; ++k) {
@@ -351,7 +382,18 @@ drain_spikes:
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
         // One output word per cycle.
-        npq_write(out, bm_spikes[k], k == run.n - 1);
+        npq_write(out, bm_spikes[k], false);
+    }
+drain_final_state:
+    for (uint32_t w = 0; w < zeta_words; ++w) {
+#pragma HLS LOOP_TRIPCOUNT max = 256
+        // ζ of four neurons per word, so the host can continue the chain (§4.4).
+        uint32_t word = 0;
+        for (uint32_t j = 0; j < NPQ_BM_ZETAS_PER_WORD; ++j) {
+            const uint32_t k = NPQ_BM_ZETAS_PER_WORD * w + j;
+            if (k < run.n) word |= (uint32_t)bm_zeta[k] << (8 * j);
+        }
+        npq_write(out, word, w == zeta_words - 1);
     }
     *status = NPQ_STATUS_OK;
 }

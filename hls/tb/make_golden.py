@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op
-from neuropynq.kernels.bm_model import BMKernelModel
+from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, parse_output
+from neuropynq.kernels.bm_model import BMKernelModel, zeta_words
 from neuropynq.kernels.bn_model import BNKernelModel
 from neuropynq.limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS, BMLimits, BNLimits
 from neuropynq.models.bayesnet import BayesNet
@@ -195,6 +195,25 @@ def add_bm_runs(cases: Cases) -> None:
     cases.bm("bm_n8_one_colour", one_colour)
     cases.bm("bm_n64_tau255", bm_models()[3][1].run_frame(sweeps=20, burn_in=0, thin=1, tau=255,
                                                           seed=2 ** 64 - 1, record=False))
+    # Persistent chains (spec v2): an initial state, and that run's final state fed back.
+    for i, (name, model) in enumerate(bm_models()):
+        tau = 1 + 3 * (i % 2)
+        init = np.random.default_rng(i).integers(0, tau + 1, model.n)
+        words = model.run_frame(sweeps=15, burn_in=0, thin=1, tau=tau, seed=200 + i, record=i % 2 == 1,
+                                init=init)
+        cases.bm(f"bm_{name}_init", words)
+        final = model.unpack(parse_output(cases.cases[f"bm_{name}_init"][3]), 15, i % 2 == 1).final_state
+        cases.bm(f"bm_{name}_continued", model.run_frame(sweeps=10, burn_in=2, thin=2, tau=tau, seed=300 + i,
+                                                         record=True, init=final))
+    # Bytes the kernel ignores: clamped neurons' (even above τ) and those past N.
+    name, clamped = bm_models()[-1]
+    words = clamped.run_frame(sweeps=12, burn_in=1, thin=1, tau=3, seed=7, record=True,
+                              init=np.full(clamped.n, 2))
+    zeta_at = words.size - zeta_words(clamped.n)
+    raw = words[zeta_at:].view(np.uint8)
+    raw[np.flatnonzero(clamped.clamp_mask)] = 0xEE
+    raw[clamped.n:] = 0xFF
+    cases.bm(f"bm_{name}_init_ignored_bytes", words)
 
 
 def add_bm_errors(cases: Cases) -> None:
@@ -238,6 +257,16 @@ def add_bm_errors(cases: Cases) -> None:
     for extra in (1, 4):
         cases.bm(f"bm_err_long{extra}", np.concatenate([good, np.full(extra, 7, dtype=np.uint32)]))
     cases.bm("bm_err_info_long", [MAGIC_BM, SPEC_VERSION, Op.INFO, 0])
+    # The initial state: a free neuron's ζ above τ; the frame cut inside it or after its flag.
+    init = model.run_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True, init=np.zeros(n, int))
+    zeta_at = init.size - zeta_words(n)
+    free = int(np.flatnonzero(~model.clamp_mask)[-1])
+    words = init.copy()
+    words[zeta_at + free // 4] = 3 << (8 * (free % 4))
+    cases.bm("bm_err_init_above_tau", words)
+    cases.bm("bm_err_init_missing", init[:zeta_at])
+    cases.bm("bm_err_init_short", init[:-1])
+    cases.bm("bm_err_init_long", np.append(init, np.uint32(0)))
 
 
 def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> None:

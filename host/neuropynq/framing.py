@@ -9,7 +9,7 @@ import numpy as np
 
 from .errors import KernelError
 
-SPEC_VERSION = 1
+SPEC_VERSION = 2
 MAGIC_BN = 0x4E50424E   # "NPBN"
 MAGIC_BM = 0x4E50424D   # "NPBM"
 MAGIC_OUT = 0x4E505253  # "NPRS"

@@ -61,7 +61,8 @@ class Posterior:
 
 @dataclass
 class BMSamples:
-    """A Boltzmann-machine run: per-neuron counts and, if recorded, every state."""
+    """A Boltzmann-machine run: per-neuron counts, the chain's final state and, if
+    recorded, every state."""
 
     on_counts: np.ndarray
     spike_counts: np.ndarray
@@ -69,6 +70,9 @@ class BMSamples:
     sweeps: int
     backend: str
     seconds: float
+    # (N,) uint8 refractory counters ζ at the end of the run (z_k = ζ_k >= 1; a clamped
+    # neuron: its value): `Sampler.sample(..., init=final_state)` continues the chain.
+    final_state: np.ndarray | None = None
 
     @property
     def n(self) -> int:

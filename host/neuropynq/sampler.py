@@ -135,26 +135,32 @@ class Sampler:
             evidence={v: bn.states[v][k] for v, k in observed.items()})
 
     def sample(self, bm, sweeps: int, burn_in: int = 100, tau: int = 1, clamp=None, seed: int = 0,
-               thin: int = 1, record: bool = True) -> BMSamples:
+               thin: int = 1, record: bool = True, init=None) -> BMSamples:
         """Neural sampling of `bm` (refractory time `tau`; 1 = Gibbs): `sweeps` recorded
-        states, one every `thin` sweeps after `burn_in`; `clamp` maps neuron -> 0/1."""
+        states, one every `thin` sweeps after `burn_in`; `clamp` maps neuron -> 0/1.
+
+        The chain starts from `init` (N refractory counters 0…tau; 0/1 states for
+        Gibbs sampling) or, by default, with every free neuron off; clamped neurons
+        keep their clamp value whatever `init` says. It ends in the result's
+        `final_state`, so passing that (with a new seed) as the next run's `init`
+        continues the chain (persistent chains)."""
         from .kernels.bm_model import BMKernelModel
 
         start = time.perf_counter()
         limits = self.backend.bm_limits()
         model = BMKernelModel.build(bm, clamp, limits)
         model.check_run(sweeps, burn_in, thin, tau, record, limits)
-        frame = model.run_frame(sweeps, burn_in, thin, tau, seed, record)
+        frame = model.run_frame(sweeps, burn_in, thin, tau, seed, record, init)
         units = bm.n * (burn_in + sweeps * thin)     # neuron updates, for the time estimate
         def short_run(share: int):
             part, warm = max(1, sweeps // share), burn_in // share
-            return model.run_frame(part, warm, thin, tau, seed, record), bm.n * (warm + part * thin)
+            return model.run_frame(part, warm, thin, tau, seed, record, init), bm.n * (warm + part * thin)
 
         counts = model.unpack(parse_output(self._execute(frame, "bm_sampler", units, short_run=short_run)),
                               sweeps, record)
         return BMSamples(on_counts=counts.on_counts, spike_counts=counts.spike_counts,
                          states=counts.states, sweeps=sweeps, backend=self.backend.name,
-                         seconds=time.perf_counter() - start)
+                         seconds=time.perf_counter() - start, final_state=counts.final_state)
 
     def _execute(self, frame, kernel: str, units: int, watch: bool = True, short_run=None):
         """The backend's output frame; progress shown while a long frame runs, its

@@ -5,7 +5,7 @@ package npq_pkg;
   // Each kernel uses a subset of these constants: unused ones are expected.
   /* verilator lint_off UNUSEDPARAM */
   // Framing (spec §4)
-  localparam int unsigned SPEC_VERSION = 1;
+  localparam int unsigned SPEC_VERSION = 2;
   localparam logic [31:0] MAGIC_BN = 32'h4E50424E;  // "NPBN"
   localparam logic [31:0] MAGIC_BM = 32'h4E50424D;  // "NPBM"
   localparam logic [31:0] MAGIC_OUT = 32'h4E505253;  // "NPRS"

@@ -8,11 +8,21 @@ import math
 import numpy as np
 
 from ..framing import HEAD_WORDS, MAGIC_BM, MAGIC_BN, OUT_HEAD_WORDS, Op
+from ..kernels.bm_model import FLAG_RECORD, zeta_words
 from ..kernels.bn_model import DESCRIPTOR_WORDS, RUN_PARAM_WORDS as BN_RUN_PARAMS
 
 BN_INFO_WORDS = 7
 BM_INFO_WORDS = 4
 BM_RUN_PARAMS = 7
+
+
+def _bm_run_params(frame: np.ndarray) -> np.ndarray | None:
+    """The 7 run-parameter words of a bm RUN frame (they precede the optional initial
+    state, §4.3), or None if the frame is too short to hold them."""
+    n = int(frame[HEAD_WORDS])
+    colours = int(frame[HEAD_WORDS + 1]) if frame.size > HEAD_WORDS + 1 else 0
+    at = HEAD_WORDS + 2 + n + (n * n + 1) // 2 + n + colours + 2 * ((n + 31) // 32)
+    return frame[at:at + BM_RUN_PARAMS] if frame.size >= at + BM_RUN_PARAMS else None
 
 # Deadline = FLOOR_S + MARGIN x the frame's cycle estimate at the board's clock.
 # The floor covers what is not kernel time: Python, cache flush/invalidate and the
@@ -39,10 +49,12 @@ def output_capacity(frame: np.ndarray) -> int:
         descriptors = frame[HEAD_WORDS + 2: HEAD_WORDS + 2 + 4 * v: 4]
         return OUT_HEAD_WORDS + 2 * (int(np.sum(descriptors & 0x1F)) + 1)
     if magic == MAGIC_BM:
-        n = int(frame[HEAD_WORDS])
-        sweeps, flags = int(frame[-BM_RUN_PARAMS]), int(frame[-1])
-        recorded = sweeps * ((n + 31) // 32) if flags & 1 else 0
-        return OUT_HEAD_WORDS + recorded + 2 * n
+        n, params = int(frame[HEAD_WORDS]), _bm_run_params(frame)
+        if params is None:
+            return OUT_HEAD_WORDS
+        sweeps, flags = int(params[0]), int(params[-1])
+        recorded = sweeps * ((n + 31) // 32) if flags & FLAG_RECORD else 0
+        return OUT_HEAD_WORDS + recorded + 2 * n + zeta_words(n)
     return OUT_HEAD_WORDS
 
 
@@ -65,8 +77,9 @@ def frame_cycles(frame: np.ndarray, lanes: int) -> int:
             return words
         samples, window = (int(w) for w in frame[-BN_RUN_PARAMS:][:2])
         return words + math.ceil(samples / lanes) * (size + window + 1)
-    if magic == MAGIC_BM and frame.size >= HEAD_WORDS + 2 + BM_RUN_PARAMS:
-        sweeps, burn_in, thin = (int(w) for w in frame[-BM_RUN_PARAMS:][:3])
+    params = _bm_run_params(frame) if magic == MAGIC_BM else None
+    if params is not None:
+        sweeps, burn_in, thin = (int(w) for w in params[:3])
         per_sweep = size * (math.ceil(size / lanes) + 1) + 4
         return words + (burn_in + sweeps * thin) * per_sweep
     return words

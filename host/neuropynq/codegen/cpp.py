@@ -87,6 +87,8 @@ def render_constants() -> str:
         ("NPQ_BN_INFO_WORDS", bn_model.INFO_PAYLOAD_WORDS, "u"),
         ("NPQ_BM_INFO_WORDS", bm_model.INFO_PAYLOAD_WORDS, "u"),
         ("NPQ_BM_FLAG_RECORD", bm_model.FLAG_RECORD, "u"),
+        ("NPQ_BM_FLAG_INIT", bm_model.FLAG_INIT, "u"),
+        ("NPQ_BM_ZETAS_PER_WORD", bm_model.ZETAS_PER_WORD, "u"),
         ("NPQ_BM_COUNT_WORD_LIMIT", f"0x{bm_model.COUNT_WORD_LIMIT:X}", "ull"),
         ("NPQ_BM_RECORD_WORDS_LIMIT", f"0x{bm_model.RECORD_WORDS_LIMIT:X}", "ull"),
     ]

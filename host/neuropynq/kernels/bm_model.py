@@ -1,6 +1,6 @@
 """A Boltzmann machine as the `bm_sampler` kernel sees it (docs/spec.md §3.1, §4.3):
-Q5.10 weights and biases, the greedy colour schedule, clamp masks, and the
-RUN/INFO frames and their payloads.
+Q5.10 weights and biases, the greedy colour schedule, clamp masks, the optional
+initial state, and the RUN/INFO frames and their payloads.
 """
 from __future__ import annotations
 
@@ -9,13 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..colouring import greedy_colouring
-from ..errors import EvidenceError, KernelError, LimitError
+from ..errors import EvidenceError, KernelError, LimitError, ParameterError
 from ..fixedpoint import quantise_weights
 from ..framing import MAGIC_BM, SPEC_VERSION, Op, head
 from ..limits import SPEC_BM_LIMITS, BMLimits, require
 
 WORD_BITS = 32
+ZETA_BITS = 8                   # a refractory counter ζ_k (§3.2) travels as one byte
+ZETAS_PER_WORD = WORD_BITS // ZETA_BITS
 FLAG_RECORD = 1
+FLAG_INIT = 2                   # the RUN frame carries an initial state (§4.3)
 RECORD_WORDS_LIMIT = 1 << 31    # sweeps·⌈N/32⌉ with RECORD (§3.4)
 COUNT_WORD_LIMIT = 1 << 32      # on/spike counts travel as one 32-bit word each (§4.4)
 SEED_LIMIT = 1 << 64
@@ -34,6 +37,24 @@ def pack_bits(bits: np.ndarray) -> np.ndarray:
     padded = np.zeros(bits.shape[:-1] + (state_words(n) * WORD_BITS,), dtype=np.uint8)
     padded[..., :n] = bits
     return np.packbits(padded, axis=-1, bitorder="little").view("<u4").astype(np.uint32)
+
+
+def zeta_words(n: int) -> int:
+    """Words of a packed ζ state (initial or final): ⌈N/4⌉."""
+    return -(-n // ZETAS_PER_WORD)
+
+
+def pack_zeta(zeta: np.ndarray) -> np.ndarray:
+    """(N,) counters 0…255 -> ⌈N/4⌉ uint32, bits [8j+7:8j] of word w = neuron 4w + j."""
+    zeta = np.asarray(zeta, dtype=np.uint8)
+    padded = np.zeros(zeta_words(zeta.size) * ZETAS_PER_WORD, dtype=np.uint8)
+    padded[:zeta.size] = zeta
+    return padded.view("<u4").astype(np.uint32)
+
+
+def unpack_zeta(words: np.ndarray, n: int) -> np.ndarray:
+    """Inverse of `pack_zeta`: ⌈N/4⌉ words -> (N,) uint8."""
+    return np.ascontiguousarray(words, dtype="<u4").view(np.uint8)[:n].copy()
 
 
 def unpack_bits(words: np.ndarray, n: int) -> np.ndarray:
@@ -81,6 +102,7 @@ class BMCounts:
     on_counts: np.ndarray      # (N,) int64: recorded states with z_k = 1
     spike_counts: np.ndarray   # (N,) int64: spikes after burn-in
     states: np.ndarray | None  # (sweeps, N) uint8 recorded states, None unless record
+    final_state: np.ndarray    # (N,) uint8: ζ at the end of the run (a clamped neuron: its value)
 
 
 @dataclass
@@ -129,40 +151,62 @@ class BMKernelModel:
                     f"recording {sweeps} states of {self.n} neurons needs {words} words; "
                     f"the limit is 2^31 (record fewer sweeps or switch recording off)")
 
+    def check_init(self, init, tau: int) -> np.ndarray | None:
+        """`init` (None, or N refractory counters 0…τ, e.g. a previous run's final state;
+        entries of clamped neurons are ignored, as the kernel ignores them) as (N,) uint8;
+        ParameterError naming the first bad entry."""
+        if init is None:
+            return None
+        values = np.asarray(init)
+        if values.shape != (self.n,) or not (np.issubdtype(values.dtype, np.integer)
+                                              or values.dtype == bool):
+            raise ParameterError(f"init must be {self.n} integer refractory counters (one per neuron), "
+                                 f"got an array of shape {values.shape} and type {values.dtype}")
+        bad = np.flatnonzero(~self.clamp_mask & ((values < 0) | (values > tau)))
+        if bad.size:
+            k = int(bad[0])
+            raise ParameterError(f"init[{k}] = {int(values[k])}: an initial refractory counter must be in "
+                                 f"0..tau = {tau} (1 = on, 0 = off for Gibbs sampling)")
+        return np.where(self.clamp_mask, 0, values).astype(np.uint8)
+
     def run_frame(self, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
-                  record: bool) -> np.ndarray:
-        """The RUN input frame of §4.3 (uint32)."""
+                  record: bool, init=None) -> np.ndarray:
+        """The RUN input frame of §4.3 (uint32); `init` as `check_init` takes it."""
         self.check_run(sweeps, burn_in, thin, tau, record)
         seed = _require_int("seed", seed, 0, SEED_LIMIT)
+        init = self.check_init(init, tau)
         flat = (self.W_q.ravel() & 0xFFFF).astype(np.uint32)
         if flat.size % 2:
             flat = np.append(flat, np.uint32(0))
         w_words = flat[0::2] | (flat[1::2] << np.uint32(16))
-        params = [sweeps, burn_in, thin, tau, seed & 0xFFFFFFFF, seed >> 32,
-                  FLAG_RECORD if record else 0]
+        flags = (FLAG_RECORD if record else 0) | (FLAG_INIT if init is not None else 0)
+        params = [sweeps, burn_in, thin, tau, seed & 0xFFFFFFFF, seed >> 32, flags]
         parts = [
             head(MAGIC_BM, Op.RUN), [self.n, self.colours],
             self.b_q & 0xFFFF, w_words, self.order, self.colour_end,
             pack_bits(self.clamp_mask), pack_bits(self.clamp_value & self.clamp_mask), params,
-        ]
+        ] + ([pack_zeta(init)] if init is not None else [])
         return np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]).astype(np.uint32)
 
     def payload_words(self, sweeps: int, record: bool) -> int:
-        return (sweeps * state_words(self.n) if record else 0) + 2 * self.n
+        return (sweeps * state_words(self.n) if record else 0) + 2 * self.n + zeta_words(self.n)
 
     def unpack(self, payload: np.ndarray, sweeps: int, record: bool) -> BMCounts:
-        """Counts (and states) from a RUN payload (§4.4); KernelError if its length is wrong."""
+        """Counts, final state (and states) from a RUN payload (§4.4); KernelError if its
+        length is wrong."""
         payload = np.asarray(payload, dtype=np.uint32)
         expected = self.payload_words(sweeps, record)
         if payload.size != expected:
             raise KernelError(f"bm RUN payload has {payload.size} words, expected {expected} "
                               f"(N = {self.n}, sweeps = {sweeps}, record = {record})")
         states = None
-        recorded = expected - 2 * self.n
+        recorded = expected - 2 * self.n - zeta_words(self.n)
         if record:
             states = unpack_bits(payload[:recorded].reshape(sweeps, state_words(self.n)), self.n)
-        counts = payload[recorded:].astype(np.int64)
-        return BMCounts(on_counts=counts[:self.n], spike_counts=counts[self.n:], states=states)
+        counts = payload[recorded:recorded + 2 * self.n].astype(np.int64)
+        final = unpack_zeta(payload[recorded + 2 * self.n:], self.n)
+        return BMCounts(on_counts=counts[:self.n], spike_counts=counts[self.n:], states=states,
+                        final_state=final)
 
 
 def info_frame() -> np.ndarray:

@@ -8,13 +8,15 @@ Validation details the spec leaves to the implementation, fixed here so the
 other implementations can match them:
 * each word's value is checked before its TLAST (a bad magic with TLAST is BAD_MAGIC);
 * bits [31:16] of b, order and colour_end words are ignored, as are mask bits past
-  N, clamp values of unclamped neurons and flag bits other than RECORD;
+  N, clamp values of unclamped neurons, flag bits other than RECORD and INIT, and the
+  initial-state bytes of clamped neurons and past N;
 * colour_end word c is BAD_MODEL when it is not above the previous end (0 before
   colour 0, so every colour is non-empty), when it exceeds N, or when it is the
   last one and not N;
 * an order word is BAD_MODEL when it is ≥ N or repeats an earlier one;
 * sweeps·thin < 2^32 is checked at the thin word,
-  the recorded-words limit at the flags word.
+  the recorded-words limit at the flags word;
+* an initial-state word is BAD_PARAMS when a free neuron's byte in it exceeds τ.
 
 Speed: every free neuron draws once per sweep, so the draws of a block of sweeps
 come from one `Streams.next()` per sweep. Schedules with small colours (dense
@@ -28,9 +30,9 @@ import numpy as np
 
 from ..errors import KernelError
 from ..framing import MAGIC_BM, SPEC_VERSION, Op, Status, output_frame
-from ..kernels.bm_model import (COUNT_WORD_LIMIT, FLAG_RECORD, RECORD_WORDS_LIMIT, SEED_LIMIT,
-                                BMCounts, BMKernelModel, info_payload,
-                                pack_bits, state_words, unpack_bits)
+from ..kernels.bm_model import (COUNT_WORD_LIMIT, FLAG_INIT, FLAG_RECORD, RECORD_WORDS_LIMIT,
+                                SEED_LIMIT, ZETAS_PER_WORD, BMCounts, BMKernelModel, info_payload,
+                                pack_bits, pack_zeta, state_words, unpack_bits, zeta_words)
 from ..limits import SPEC_BM_LIMITS, BMLimits, require
 from ..luts import LNTAU_LUT, SIGMOID_LUT
 from ..rng import Streams
@@ -63,33 +65,38 @@ class LutRule:
 
 
 def sample(model: BMKernelModel, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
-           record: bool) -> BMCounts:
-    """Run `model` as the kernel would (same counts and states as `run_frame`)."""
+           record: bool, init=None) -> BMCounts:
+    """Run `model` as the kernel would (same counts and states as `run_frame`) from the
+    initial state `init` (None: every free neuron off; see `BMKernelModel.check_init`)."""
     model.check_run(sweeps, burn_in, thin, tau, record)
     require(isinstance(seed, (int, np.integer)) and 0 <= seed < SEED_LIMIT,
             f"seed must be a 64-bit unsigned integer, got {seed!r}")
-    return simulate(model, sweeps, burn_in, thin, tau, int(seed), record)
+    return simulate(model, sweeps, burn_in, thin, tau, int(seed), record,
+                    init=model.check_init(init, tau))
 
 
 def simulate(model: BMKernelModel, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
-             record: bool, vector: bool | None = None) -> BMCounts:
+             record: bool, vector: bool | None = None, init: np.ndarray | None = None) -> BMCounts:
     """The run of §3.3 on already-validated parameters. `vector` forces the numpy
     (True) or the scalar (False) engine; both give identical results."""
     return run_chain(model.W_q, model.b_q, model.order, model.colour_end, model.clamp_mask,
                      model.clamp_value, LutRule(tau), sweeps, burn_in, thin, tau, seed, record,
-                     vector)
+                     vector, init)
 
 
 def run_chain(W, b, order, colour_end, clamp_mask, clamp_value, rule, sweeps: int, burn_in: int,
-              thin: int, tau: int, seed: int, record: bool, vector: bool | None = None) -> BMCounts:
+              thin: int, tau: int, seed: int, record: bool, vector: bool | None = None,
+              init: np.ndarray | None = None) -> BMCounts:
     """Refractory neural sampling (§3.2–3.3) with the spike rule `rule` (`LutRule`, or the
-    float twin's): W, b integer (Q5.10, exact arithmetic) or float."""
+    float twin's): W, b integer (Q5.10, exact arithmetic) or float. `init`: the initial ζ
+    of every neuron (None: 0); clamped neurons start, stay and end at their value."""
     free = np.flatnonzero(~clamp_mask)
-    z0 = np.where(clamp_mask, clamp_value, 0).astype(W.dtype)
+    zeta0 = np.where(clamp_mask, clamp_value,
+                     0 if init is None else np.asarray(init, dtype=np.int64)).astype(np.int64)
     colours = _schedule(order, colour_end, clamp_mask)
     if vector is None:
         vector = free.size >= VECTOR_COLOUR_SIZE * len(colours)
-    engine = (_VectorEngine if vector else _ScalarEngine)(W, b, colours, free, z0, rule, tau)
+    engine = (_VectorEngine if vector else _ScalarEngine)(W, b, colours, free, zeta0, rule, tau)
     streams = Streams(seed, free)
     for _ in engine.advance(streams, burn_in, thin=0):
         pass    # burn-in records nothing
@@ -101,7 +108,10 @@ def run_chain(W, b, order, colour_end, clamp_mask, clamp_value, rule, sweeps: in
         if record:
             kept.append(states)
     states = np.concatenate(kept) if record else None
-    return BMCounts(on_counts=on_counts, spike_counts=engine.spike_counts(), states=states)
+    final = zeta0.copy()
+    final[free] = engine.free_zeta()
+    return BMCounts(on_counts=on_counts, spike_counts=engine.spike_counts(), states=states,
+                    final_state=final.astype(np.uint8))
 
 
 def _schedule(order, colour_end, clamp_mask) -> list[np.ndarray]:
@@ -139,8 +149,9 @@ class _ScalarEngine(_Engine):
     """State in Python scalars: ζ, and each free neuron's potential u, kept up to date as
     neighbours flip (exact for integer W)."""
 
-    def __init__(self, W, b, colours, free, z0, rule, tau: int) -> None:
+    def __init__(self, W, b, colours, free, zeta0, rule, tau: int) -> None:
         super().__init__(W, free, rule, tau)
+        z0 = (zeta0 > 0).astype(W.dtype)
         # Neurons as positions 0…F−1 in the draw row; a colour is a tuple of positions.
         self.colours = [tuple(self.position[c].tolist()) for c in colours]
         self.neuron = free.tolist()
@@ -150,13 +161,16 @@ class _ScalarEngine(_Engine):
         self.fan_on = [list(zip(np.flatnonzero(col).tolist(), col[col != 0].tolist()))
                        for col in columns.T]
         self.fan_off = [[(p, -w) for p, w in fan] for fan in self.fan_on]
-        self.zeta = [0] * free.size
+        self.zeta = zeta0[free].tolist()
         self.spikes = [0] * free.size
         self.mask = sum(1 << k for k in np.flatnonzero(z0).tolist())
         self.mask_bytes = -(-self.n // 8)
 
     def spikes_since_burn_in(self) -> None:
         self.spikes = [0] * len(self.spikes)
+
+    def free_zeta(self) -> list[int]:
+        return self.zeta
 
     def spike_counts(self) -> np.ndarray:
         counts = np.zeros(self.n, dtype=np.int64)
@@ -212,16 +226,20 @@ class _VectorEngine(_Engine):
     """State in numpy arrays; a colour's potentials are recomputed from its rows of W
     (in float64, exact for Q5.10 integers: |u| < 2^26)."""
 
-    def __init__(self, W, b, colours, free, z0, rule, tau: int) -> None:
+    def __init__(self, W, b, colours, free, zeta0, rule, tau: int) -> None:
         super().__init__(W, free, rule, tau)
         self.colours = [(c, self.position[c], W[c].astype(np.float64), b[c].astype(np.float64))
                         for c in colours]
-        self.z = z0.astype(np.float64)
-        self.zeta = np.zeros(self.n, dtype=np.int64)
+        self.free = free
+        self.z = (zeta0 > 0).astype(np.float64)
+        self.zeta = zeta0.copy()
         self.spikes = np.zeros(self.n, dtype=np.int64)
 
     def spikes_since_burn_in(self) -> None:
         self.spikes[:] = 0
+
+    def free_zeta(self) -> np.ndarray:
+        return self.zeta[self.free]
 
     def spike_counts(self) -> np.ndarray:
         return self.spikes.copy()
@@ -275,12 +293,13 @@ class _FrameReader:
         if final and not tlast:
             raise _Reject(Status.LONG_FRAME)
 
-    def field(self, count: int, bad=None, status: Status = Status.OK) -> np.ndarray:
-        """The next `count` words; `bad(words)` true (for the words up to TLAST) → `status`."""
+    def field(self, count: int, bad=None, status: Status = Status.OK, final=False) -> np.ndarray:
+        """The next `count` words; `bad(words)` true (for the words up to TLAST) → `status`;
+        `final`: the frame must end with this field."""
         chunk = self._take(count)
         if bad is not None and bad(chunk):
             raise _Reject(status)
-        self._check_end(chunk.size == count, final=False)
+        self._check_end(chunk.size == count, final=final)
         return chunk
 
     def word(self, bad=None, status: Status = Status.OK, final=False) -> int:
@@ -345,6 +364,8 @@ def _read_run(reader: _FrameReader, limits: BMLimits):
     mask = unpack_bits(reader.field(state_words(n)), n).astype(bool)
     value = unpack_bits(reader.field(state_words(n)), n) & mask
     model = BMKernelModel(n, W_q, b_q, order, colour_end, mask, value)
+    # Initial-state bytes of clamped neurons and past N are ignored.
+    free_bytes = np.concatenate([~mask, np.zeros(zeta_words(n) * ZETAS_PER_WORD - n, dtype=bool)])
 
     sweeps = reader.word(lambda v: v == 0, Status.BAD_PARAMS)
     burn_in = reader.word()
@@ -353,8 +374,15 @@ def _read_run(reader: _FrameReader, limits: BMLimits):
     seed = reader.word() | (reader.word() << 32)
     flags = reader.word(lambda v: bool(v & FLAG_RECORD)
                         and sweeps * state_words(n) >= RECORD_WORDS_LIMIT,
-                        Status.BAD_PARAMS, final=True)
-    return model, sweeps, burn_in, thin, tau, seed, bool(flags & FLAG_RECORD)
+                        Status.BAD_PARAMS, final=lambda v: not v & FLAG_INIT)
+    init = None
+    if flags & FLAG_INIT:
+        def too_high(chunk: np.ndarray) -> bool:
+            zeta = np.ascontiguousarray(chunk, dtype="<u4").view(np.uint8)
+            return bool(np.any(free_bytes[:zeta.size] & (zeta > tau)))
+        words = reader.field(zeta_words(n), too_high, Status.BAD_PARAMS, final=True)
+        init = np.where(mask, 0, np.ascontiguousarray(words, dtype="<u4").view(np.uint8)[:n])
+    return model, sweeps, burn_in, thin, tau, seed, bool(flags & FLAG_RECORD), init
 
 
 def run_frame(words, last=None, lanes: int = 1, limits: BMLimits = SPEC_BM_LIMITS) -> np.ndarray:
@@ -369,12 +397,12 @@ def run_frame(words, last=None, lanes: int = 1, limits: BMLimits = SPEC_BM_LIMIT
                          final=lambda v: v == Op.INFO)
         if op == Op.INFO:
             return output_frame(Status.OK, info_payload(limits, lanes))
-        model, sweeps, burn_in, thin, tau, seed, record = _read_run(reader, limits)
+        model, sweeps, burn_in, thin, tau, seed, record, init = _read_run(reader, limits)
     except _Reject as reject:
         return output_frame(reject.status)
-    counts = simulate(model, sweeps, burn_in, thin, tau, seed, record)
+    counts = simulate(model, sweeps, burn_in, thin, tau, seed, record, init=init)
     parts = [pack_bits(counts.states).ravel()] if record else []
-    parts += [counts.on_counts, counts.spike_counts]
+    parts += [counts.on_counts, counts.spike_counts, pack_zeta(counts.final_state)]
     # Counts leave the kernel as 32-bit words (§4.4).
     payload = np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]) & 0xFFFFFFFF
     return output_frame(Status.OK, payload)
