@@ -12,7 +12,8 @@
 // keeps W[k][late] from the lane that read it, and adds it in T from z_live, where
 // the late neuron's write has landed by then. With B = 1 that holds only if the late
 // neuron is already in T, which costs one bubble per colour. A sweep drains before
-// the recording decision.
+// the recording decision. ζ starts from the frame's initial state (or 0; a clamped
+// neuron's is its value) and ends the payload as the final state (spec v2).
 module bm_core #(
   parameter int unsigned P     = 4,
   parameter int unsigned N_MAX = 256
@@ -28,7 +29,11 @@ module bm_core #(
   input  logic [31:0]                burn_in_i,
   input  logic [31:0]                thin_i,
   input  logic                       record_i,
-  input  logic [N_MAX-1:0]           z_init_i,    // clamped neurons at their value, others 0
+  input  logic [N_MAX-1:0]           z_init_i,    // z at the start (clamped neurons at their value)
+  input  logic                       init_i,      // ζ from the initial-state words, not z_init_i
+  input  logic                       iw_we_i,     // initial-state word: ζ of neurons 4w..4w+3
+  input  logic [$clog2(N_MAX)-1:0]   iw_addr_i,
+  input  logic [31:0]                iw_data_i,
   // model load
   input  logic                       w_we_i,
   input  logic [$clog2(N_MAX)-1:0]   w_row_i,
@@ -57,8 +62,8 @@ module bm_core #(
   localparam int unsigned NB  = N_MAX / P;          // beats of the largest row
   localparam int unsigned BW  = $clog2(NB);
 
-  typedef enum logic [2:0] {C_IDLE, C_INIT, C_SWEEP, C_DRAIN, C_REC_ON, C_REC_OUT, C_OUT}
-    state_e;
+  typedef enum logic [2:0] {C_IDLE, C_INIT, C_SWEEP, C_DRAIN, C_REC_ON, C_REC_OUT, C_OUT,
+    C_FINAL} state_e;
   state_e state_q;
 
   // ---------------------------------------------------------------- per-neuron memories
@@ -67,6 +72,7 @@ module bm_core #(
   logic [127:0]       rng_mem   [N_MAX];
   logic [31:0]        spike_mem [N_MAX];
   logic               sched_cs  [N_MAX];
+  logic [31:0]        init_mem  [N_MAX / 4];   // the initial state, as the frame sends it
   logic [KW-1:0]      sched_k   [N_MAX];
 
   logic [N_MAX-1:0]   z_live_q, z_live_next, z_snap_q;
@@ -232,7 +238,12 @@ module bm_core #(
   logic [127:0]        rng_wdata;
   assign neuron_we   = u_valid_q || (state_q == C_INIT && idx_q < (KW+1)'(n_i));
   assign neuron_addr = u_valid_q ? u_k_q : idx_q[KW-1:0];
-  assign zeta_wdata  = u_valid_q ? zeta_new : 8'd0;
+  // C_INIT: ζ from the initial state, else z_init (0 or a clamped neuron's value)
+  logic [31:0]         init_word;
+  logic [7:0]          zeta_init;
+  assign init_word   = init_mem[idx_q[KW-1:2]];
+  assign zeta_init   = init_i ? init_word[8 * idx_q[1:0] +: 8] : {7'd0, z_init_i[idx_q[KW-1:0]]};
+  assign zeta_wdata  = u_valid_q ? zeta_new : zeta_init;
   assign spike_wdata = u_valid_q ? spike_q + {31'd0, spike && counting} : 32'd0;
   assign rng_we      = u_valid_q || seeded_valid;
   assign rng_addr    = u_valid_q ? u_k_q : seeded_id[KW-1:0];
@@ -242,6 +253,7 @@ module bm_core #(
 
   always_ff @(posedge clk_i) begin
     if (b_we_i) bias_mem[b_addr_i] <= b_data_i;
+    if (iw_we_i) init_mem[iw_addr_i[KW-3:0]] <= iw_data_i;
     if (s_we_i) begin
       sched_cs[s_addr_i] <= s_cs_i;
       sched_k[s_addr_i]  <= s_k_i;
@@ -249,7 +261,7 @@ module bm_core #(
     bias_q <= bias_mem[a_k_q];
     // T-stage reads (also the spike-count read-out)
     p_q     <= sigmoid_lut(sig_idx);
-    zeta_q  <= zeta_mem[t_k_q];
+    zeta_q  <= zeta_mem[state_q == C_FINAL ? idx_q[KW-1:0] : t_k_q];
     rng_q   <= rng_mem[t_k_q];
     spike_q <= spike_mem[state_q == C_OUT ? out_k : t_k_q];
     if (neuron_we) begin
@@ -269,6 +281,7 @@ module bm_core #(
 
   // ---------------------------------------------------------------- control
   logic [31:0] record_word;
+  logic [31:0] final_word_q;    // four ζ bytes of the final state
   assign record_word = z_live_q[idx_q[KW-1:0] * 32 +: 32];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -290,6 +303,7 @@ module bm_core #(
       sweeps_left_q <= '0;
       out_idx_q     <= '0;
       out_phase_q   <= '0;
+      final_word_q  <= '0;
       z_live_q      <= '0;
       z_snap_q      <= '0;
       a_first_q     <= 1'b0;
@@ -419,14 +433,45 @@ module bm_core #(
             2'd1: begin
               o_valid_o   <= 1'b1;
               o_data_o    <= out_idx_q < (KW+2)'(n_i) ? on_rd[32'(out_k) % P] : spike_q;
-              o_last_o    <= out_idx_q == (KW+2)'(2 * n_i - 1);
+              o_last_o    <= 1'b0;
               out_phase_q <= 2'd2;
+            end
+            default: if (o_ready_i) begin
+              o_valid_o   <= 1'b0;
+              out_phase_q <= 2'd0;
+              out_idx_q   <= out_idx_q + 1;
+              if (out_idx_q == (KW+2)'(2 * n_i - 1)) begin
+                state_q <= C_FINAL;
+                idx_q   <= '0;
+              end
+            end
+          endcase
+        end
+        C_FINAL: begin
+          // the final state, ⌈N/4⌉ words: phase 0 reads ζ of neuron idx; 1 puts it in
+          // its byte (0 past N); 2 sends the word after its fourth byte; 3 holds it
+          unique case (out_phase_q)
+            2'd0: out_phase_q <= 2'd1;
+            2'd1: begin
+              final_word_q[8 * idx_q[1:0] +: 8] <= idx_q < n_i ? zeta_q : 8'd0;
+              if (idx_q[1:0] == 2'd3) begin
+                out_phase_q <= 2'd2;
+              end else begin
+                idx_q       <= idx_q + 1;
+                out_phase_q <= 2'd0;
+              end
+            end
+            2'd2: begin
+              o_valid_o   <= 1'b1;
+              o_data_o    <= final_word_q;
+              o_last_o    <= idx_q + 1 >= n_i;
+              out_phase_q <= 2'd3;
             end
             default: if (o_ready_i) begin
               o_valid_o   <= 1'b0;
               o_last_o    <= 1'b0;
               out_phase_q <= 2'd0;
-              out_idx_q   <= out_idx_q + 1;
+              idx_q       <= idx_q + 1;
               if (o_last_o) begin
                 state_q <= C_IDLE;
                 done_o  <= 1'b1;

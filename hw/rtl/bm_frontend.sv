@@ -1,6 +1,6 @@
 // Input framing and validation of bm_sampler (spec §4.1, §4.3, §4.5), the run's
-// schedule (free neurons in order, colour starts marked) and the output frame
-// head, error and INFO frames. The payload itself comes from bm_core.
+// schedule (free neurons in order, colour starts marked), the initial state and the
+// output frame head, error and INFO frames. The payload itself comes from bm_core.
 //
 // Each word is checked as it arrives, its value before its TLAST: a bad value
 // reports its own status; TLAST on an earlier word is SHORT_FRAME; no TLAST on the
@@ -41,6 +41,12 @@ module bm_frontend #(
   output logic [31:0]               thin_o,
   output logic                      record_o,
   output logic [N_MAX-1:0]          z_init_o,
+  // the initial state (flags bit INIT): ζ of neurons 4w..4w+3 in word w, clamped
+  // neurons already at their value, bytes past N zero
+  output logic                      init_o,
+  output logic                      iw_we_o,
+  output logic [$clog2(N_MAX)-1:0]  iw_addr_o,
+  output logic [31:0]               iw_data_o,
   output logic                      w_we_o,
   output logic [$clog2(N_MAX)-1:0]  w_row_o,
   output logic [$clog2(N_MAX)-1:0]  w_col_o,
@@ -59,9 +65,9 @@ module bm_frontend #(
 
   localparam int unsigned KW = $clog2(N_MAX);
 
-  typedef enum logic [3:0] {
+  typedef enum logic [4:0] {
     F_MAGIC, F_VERSION, F_OPCODE, F_N, F_C, F_BIAS, F_W, F_ORDER, F_CEND, F_CMASK,
-    F_CVAL, F_SWEEPS, F_BURN, F_THIN, F_TAU, F_SEED
+    F_CVAL, F_SWEEPS, F_BURN, F_THIN, F_TAU, F_SEED, F_INIT
   } field_e;
 
   typedef enum logic [2:0] {S_IDLE, S_READ, S_DISCARD, S_FRAME, S_SCHED, S_RUN} state_e;
@@ -78,16 +84,19 @@ module bm_frontend #(
   logic [KW-1:0]      order_mem [N_MAX];
   logic [N_MAX-1:0]   seen_q, cstart_q, cmask_q, cval_q;
   logic [31:0]        sweeps_q, burn_q, thin_q, seed_lo_q;
-  logic               record_q;       // flags bit 0; the other flag bits are ignored
+  logic               record_q;       // flags bit 0
+  logic               init_q;         // flags bit 1; the other flag bits are ignored
+  logic [N_MAX-1:0]   znz_q;          // initial ζ != 0, i.e. z at the start (with INIT)
   logic [7:0]         tau_q;
   logic [63:0]        seed_q;
   // weights: flat index f = row * N + col, two per word
   logic [KW-1:0]      w_row_q, w_col_q;
   logic               w_high_q;      // the high half of the word still to write
   logic [15:0]        w_high_data_q;
-  logic [31:0]        w_words, state_words;
+  logic [31:0]        w_words, state_words, zeta_words;
   assign w_words     = (32'(n_q) * 32'(n_q) + 32'd1) >> 1;
   assign state_words = (32'(n_q) + 32'd31) >> 5;
+  assign zeta_words  = (32'(n_q) + 32'd3) >> 2;
 
   // ---------------------------------------------------------------- word checks
   logic [31:0] word;
@@ -111,6 +120,33 @@ module bm_frontend #(
   logic [31:0] word_keep;
   always_comb begin
     for (int unsigned b = 0; b < 32; b++) word_keep[b] = count_q * 32 + b < 32'(n_q);
+  end
+
+  // The four neurons of an initial-state word: which are below N, clamped and their
+  // clamp value (selected by comparing count_q with constants: no barrel shifter),
+  // and the bytes as the core takes them (a clamped neuron's byte is its value).
+  logic [3:0]  init_keep, init_cmask, init_cval, init_nz;
+  logic [31:0] init_word;
+  logic        init_bad;
+  always_comb begin
+    init_cmask = '0;
+    init_cval  = '0;
+    for (int unsigned w = 0; w < N_MAX / 4; w++)
+      if (count_q == w) begin
+        init_cmask = cmask_q[w * 4 +: 4];
+        init_cval  = cval_q[w * 4 +: 4];
+      end
+    init_bad = 1'b0;
+    for (int unsigned j = 0; j < 4; j++) begin
+      init_keep[j] = count_q * 4 + j < 32'(n_q);
+      if (!init_keep[j]) init_word[j * 8 +: 8] = 8'd0;
+      else if (init_cmask[j]) init_word[j * 8 +: 8] = {7'd0, init_cval[j]};
+      else begin
+        init_word[j * 8 +: 8] = word[j * 8 +: 8];
+        init_bad = init_bad || word[j * 8 +: 8] > tau_q;
+      end
+      init_nz[j] = init_word[j * 8 +: 8] != 8'd0;
+    end
   end
 
   logic    last_of_field;
@@ -148,9 +184,14 @@ module bm_frontend #(
         // three words: seed low, seed high, flags
         last_of_field = count_q == 2;
         if (count_q == 2) begin
-          final_word = 1'b1;
+          final_word = !word[1];
           if (word[0] && 64'(sweeps_q) * 64'(state_words) >= 64'h8000_0000) check = STATUS_BAD_PARAMS;
         end
+      end
+      F_INIT: begin
+        last_of_field = count_q == zeta_words - 1;
+        final_word    = last_of_field;
+        if (init_bad) check = STATUS_BAD_PARAMS;
       end
       default: ;
     endcase
@@ -174,7 +215,8 @@ module bm_frontend #(
       F_BURN:    return F_THIN;
       F_THIN:    return F_TAU;
       F_TAU:     return F_SEED;
-      default:   return F_SEED;
+      F_SEED:    return F_INIT;
+      default:   return F_INIT;
     endcase
   endfunction
 
@@ -186,7 +228,7 @@ module bm_frontend #(
   logic [2:0]  out_len;          // words of the frame this block writes
   logic [31:0] out_word;
   logic [31:0] payload_len;
-  assign payload_len = (record_q ? sweeps_q * state_words : 32'd0) + 32'(2 * n_q);
+  assign payload_len = (record_q ? sweeps_q * state_words : 32'd0) + 32'(2 * n_q) + zeta_words;
   always_comb begin
     out_len = (status_q != STATUS_OK) ? 3'd3 : (info_q ? 3'd7 : 3'd3);
     unique case (out_idx_q)
@@ -217,7 +259,8 @@ module bm_frontend #(
   assign burn_in_o      = burn_q;
   assign thin_o         = thin_q;
   assign record_o       = record_q;
-  assign z_init_o       = cmask_q & cval_q;
+  assign z_init_o       = init_q ? znz_q : cmask_q & cval_q;
+  assign init_o         = init_q;
   assign core_owns_out_o = state_q == S_RUN;
 
   always_ff @(posedge clk_i) begin
@@ -247,6 +290,11 @@ module bm_frontend #(
       seed_lo_q      <= '0;
       seed_q         <= '0;
       record_q       <= 1'b0;
+      init_q         <= 1'b0;
+      znz_q          <= '0;
+      iw_we_o        <= 1'b0;
+      iw_addr_o      <= '0;
+      iw_data_o      <= '0;
       w_row_q        <= '0;
       w_col_q        <= '0;
       w_high_q       <= 1'b0;
@@ -279,6 +327,7 @@ module bm_frontend #(
       w_we_o         <= 1'b0;
       b_we_o         <= 1'b0;
       s_we_o         <= 1'b0;
+      iw_we_o        <= 1'b0;
 
       // second half of a weight word
       if (w_high_q) begin
@@ -306,6 +355,8 @@ module bm_frontend #(
           w_row_q    <= '0;
           w_col_q    <= '0;
           record_q   <= 1'b0;
+          init_q     <= 1'b0;
+          znz_q      <= '0;
           cmask_q    <= '0;
           cval_q     <= '0;
         end
@@ -369,7 +420,23 @@ module bm_frontend #(
                 if (count_q == 0) seed_lo_q <= word;
                 if (count_q == 1) seed_q    <= {word, seed_lo_q};
                 if (count_q == 2) begin
-                  record_q     <= word[0];
+                  record_q <= word[0];
+                  init_q   <= word[1];
+                  if (!word[1]) begin
+                    state_q      <= S_SCHED;
+                    pos_q        <= '0;
+                    free_q       <= '0;
+                    cs_pending_q <= 1'b0;
+                  end
+                end
+              end
+              F_INIT: begin
+                iw_we_o   <= 1'b1;
+                iw_addr_o <= count_q[KW-1:0];
+                iw_data_o <= init_word;
+                for (int unsigned w = 0; w < N_MAX / 4; w++)
+                  if (count_q == w) znz_q[w * 4 +: 4] <= init_nz;
+                if (last_of_field) begin
                   state_q      <= S_SCHED;
                   pos_q        <= '0;
                   free_q       <= '0;

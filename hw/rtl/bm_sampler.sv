@@ -67,6 +67,9 @@ module bm_sampler #(
   logic [31:0]       sweeps, burn_in, thin;
   logic              record;
   logic [N_MAX-1:0]  z_init;
+  logic              init, iw_we;
+  logic [KW-1:0]     iw_addr;
+  logic [31:0]       iw_data;
   logic              w_we, b_we, s_we, s_cs;
   logic [KW-1:0]     w_row, w_col, b_addr, s_addr, s_k;
   logic [15:0]       w_data, b_data;
@@ -84,6 +87,7 @@ module bm_sampler #(
     .core_owns_out_o(core_owns_out),
     .n_o(n), .free_o(free), .tau_o(tau), .seed_o(seed), .sweeps_o(sweeps),
     .burn_in_o(burn_in), .thin_o(thin), .record_o(record), .z_init_o(z_init),
+    .init_o(init), .iw_we_o(iw_we), .iw_addr_o(iw_addr), .iw_data_o(iw_data),
     .w_we_o(w_we), .w_row_o(w_row), .w_col_o(w_col), .w_data_o(w_data),
     .b_we_o(b_we), .b_addr_o(b_addr), .b_data_o(b_data),
     .s_we_o(s_we), .s_addr_o(s_addr), .s_cs_o(s_cs), .s_k_o(s_k),
@@ -94,6 +98,7 @@ module bm_sampler #(
     .clk_i, .rst_ni,
     .n_i(n), .free_i(free), .tau_i(tau), .seed_i(seed), .sweeps_i(sweeps),
     .burn_in_i(burn_in), .thin_i(thin), .record_i(record), .z_init_i(z_init),
+    .init_i(init), .iw_we_i(iw_we), .iw_addr_i(iw_addr), .iw_data_i(iw_data),
     .w_we_i(w_we), .w_row_i(w_row), .w_col_i(w_col), .w_data_i(w_data),
     .b_we_i(b_we), .b_addr_i(b_addr), .b_data_i(b_data),
     .s_we_i(s_we), .s_addr_i(s_addr), .s_cs_i(s_cs), .s_k_i(s_k),

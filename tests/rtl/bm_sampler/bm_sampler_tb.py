@@ -25,12 +25,16 @@ def expected(words, last=None) -> list[int]:
     return [int(w) for w in reference_frame(words, last, lanes=P, limits=LIMITS)]
 
 
-def machine_frame(n, seed, density, clamp=None, sweeps=4, burn_in=1, thin=1, tau=1,
-                  run_seed=7, record=True, weight_scale=1.0) -> np.ndarray:
+def machine_model(n, seed, density, clamp=None, weight_scale=1.0) -> BMKernelModel:
     bm = BoltzmannMachine.random(n, seed=seed, density=density, weight_scale=weight_scale,
                                  bias_scale=0.5)
-    model = BMKernelModel.build(bm, clamp, limits=LIMITS)
-    return model.run_frame(sweeps, burn_in, thin, tau, run_seed, record)
+    return BMKernelModel.build(bm, clamp, limits=LIMITS)
+
+
+def machine_frame(n, seed, density, clamp=None, sweeps=4, burn_in=1, thin=1, tau=1,
+                  run_seed=7, record=True, weight_scale=1.0, init=None) -> np.ndarray:
+    model = machine_model(n, seed, density, clamp, weight_scale)
+    return model.run_frame(sweeps, burn_in, thin, tau, run_seed, record, init)
 
 
 def scheduled_frame(n, seed, order, colour_end, clamp, sweeps, burn_in, tau, run_seed,
@@ -128,9 +132,10 @@ def _bad_frames():
         return w
 
     c = int(good[c_pos])
+    init = machine_frame(6, 9, 1.0, sweeps=2, init=np.zeros(6, int))[:-2]   # flags with INIT
     return [
         ("bad magic", edit(0, 0x12345678), None),
-        ("bad version", edit(1, 2), None),
+        ("bad version", edit(1, SPEC_VERSION - 1), None),
         ("bad opcode", edit(2, 3), None),
         ("N = 0", edit(n_pos, 0), None),
         ("N > N_MAX", edit(n_pos, N_MAX + 1), None),
@@ -154,6 +159,9 @@ def _bad_frames():
         ("long INFO frame", np.concatenate([info_frame(), [0]]), None),
         ("INFO with TLAST early", info_frame()[:2], None),
         ("bad magic with TLAST", good[:1], None),
+        ("initial ζ above τ", np.append(init, [0x0200]), None),     # τ = 1, neuron 1 at 2
+        ("initial state missing", init, None),
+        ("initial state long", np.append(init, [0, 0, 0]), None),
     ]
 
 
@@ -253,3 +261,29 @@ async def sweep_cycles(dut):
     with open(os.environ["NPQ_CYCLES_FILE"], "w") as f:
         f.write("\n".join(lines) + "\n")
     await Timer(1, unit="ns")
+
+
+@cocotb.test()
+async def initial_state_matches_reference(dut):
+    """Runs from an initial state (spec v2), each continued from the final state the
+    twin returned; clamped neurons' bytes (even above τ) and bytes past N ignored."""
+    tb = TB(dut, seed=P + 2)
+    await tb.reset()
+    rng = np.random.default_rng(P)
+    for n, seed, density, clamp, run in MACHINES[:3] + MACHINES[4:]:
+        run = dict(run)
+        scale = run.pop("weight_scale", 1.0)
+        run_seed = run.pop("run_seed")
+        model = machine_model(n, seed, density, clamp, scale)
+        init = rng.integers(0, run["tau"] + 1, n)
+        for step in range(2):
+            words = model.run_frame(run["sweeps"], run["burn_in"], run["thin"], run["tau"],
+                                    run_seed + step, True, init)
+            got = await run_and_check(tb, words, label=f"N={n} seed={seed} run {step}")
+            init = model.unpack(np.array(got[3:], dtype=np.uint32), run["sweeps"], True).final_state
+    model = machine_model(13, 2, 1.0, {0: 1, 7: 0, 12: 1})
+    words = model.run_frame(5, 0, 1, 3, 4, True, np.full(13, 2))
+    raw = words[-4:].view(np.uint8)
+    raw[[0, 7, 12]] = 0xEE
+    raw[13:] = 0xFF
+    await run_and_check(tb, words, label="ignored bytes")

@@ -44,6 +44,11 @@ def test_schedules_match_reference(lanes):
 
 
 @pytest.mark.parametrize("lanes", [1, 4])
+def test_initial_state_matches_reference(lanes):
+    run("initial_state_matches_reference", lanes)
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
 def test_malformed_frames_report_status(lanes):
     run("malformed_frames_report_status", lanes)
 
