@@ -17,7 +17,7 @@ import numpy as np
 from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 
 from neuropynq.fixedpoint import cdf_thresholds, neg_log2_weight
-from neuropynq.framing import MAGIC_BN, Op, Status, head
+from neuropynq.framing import MAGIC_BN, SPEC_VERSION, Op, Status, head
 from neuropynq.kernels.bn_model import BNKernelModel, info_frame, parse_info
 from neuropynq.limits import BNLimits
 from neuropynq.models.bayesnet import BayesNet
@@ -163,7 +163,7 @@ def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int]]]:
     lung = d0(3)     # asia kernel variable 3 has one parent (smoke, index 2)
     return [
         ("bad magic", patched(0, 0x4E50424D)),
-        ("bad version", patched(1, 2)),
+        ("bad version", patched(1, SPEC_VERSION - 1)),
         ("bad opcode", patched(2, 7)),
         ("INFO with a fourth word", head(MAGIC_BN, Op.INFO) + [0]),
         ("INFO ending early", head(MAGIC_BN, Op.INFO)[:2]),
