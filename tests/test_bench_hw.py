@@ -13,6 +13,8 @@ sys.path.insert(0, str(BENCH_DIR))
 
 import bench_hw  # noqa: E402
 from neuropynq.boards import board_build  # noqa: E402
+from neuropynq.models.bayesnet import BayesNet  # noqa: E402
+from neuropynq.projection import posterior_seconds  # noqa: E402
 
 LINE = re.compile(bench_hw.LINE_PATTERN)
 
@@ -131,3 +133,12 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
         assert float(fields["projected"]) == pytest.approx(projected, rel=1e-3)
         assert float(fields["ratio"]) == pytest.approx(projected / float(fields["cpu"]), rel=1e-2)
         assert float(fields["cpu"]) > 0
+
+    # The cycle model behind neuropynq.projection (the notebooks' board projections)
+    # against the same measurement: the difference of its seconds at the two counts.
+    counts = bench_hw.BN_QUICK_SAMPLES
+    alarm = BayesNet.from_bif(bench_hw.EXAMPLES / "alarm.bif")
+    seconds = [posterior_seconds(build, alarm, workload.evidence, s, workload.window, bench_hw.BN_RATE)
+               for s in counts]
+    model_cycles = (seconds[1] - seconds[0]) * build.clock_mhz * 1e6 / (counts[1] - counts[0])
+    assert abs(model_cycles - float(bn["cycles"])) <= 0.05 * float(bn["cycles"]), (model_cycles, bn)
