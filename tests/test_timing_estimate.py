@@ -24,6 +24,8 @@ from neuropynq.boards import board_builds  # noqa: E402
     ("u_core.g_lane[2].u_lane.w_mem.0.3", "u_core.g_lane[2].u_lane.w_mem", True),  # memory block
     ("u_front.sweeps_thin_lo_MULT18X18D_P9", "u_front.sweeps_thin_lo", True),
     ("u_core.p_q_DP16KD_DOA5", "u_core.p_q", True),
+    ("u_core.bias_mem.0.0_DOB1_LUT4_Z_C", "u_core.bias_mem", False),     # logic after a memory
+    ("u_front.check_LUT4_C", "u_front.check", False),                    # a LUT that reads it
     ("u_front.p_mid_MULT18X18D_P21_CCU2C_B1$CCU2_COMB0", "u_front.p_mid", False),  # autoname chain
     ("ap_idle\\TRELLIS_FF_Q_PFUMX_Z_ALUT_LUT4_Z", "ap_idle", False),
     ("interrupt_o_LUT4_Z", "interrupt_o", True),

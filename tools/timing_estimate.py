@@ -199,9 +199,12 @@ def signal_root(cell: str) -> tuple[str, bool]:
     name = re.sub(r"\$CCU2_COMB\d$", "", cell)
     tokens = list(_TYPE_TOKEN.finditer(name))
     root = name[:tokens[0].start()] if tokens else name
-    root = re.sub(r"(\.\d+)+$", "", root)          # memory block suffix
+    root = re.sub(r"(\.\d+)+(_[A-Z]+\d*)?$", "", root)   # memory block and its port
     root = re.sub(r"\[\d+\]$", "", root)           # bit index
-    return root, len(tokens) <= 1
+    # own name: a memory, `x\\TRELLIS_FF`, or one cell whose output drives x
+    exact = not tokens or (len(tokens) == 1 and re.fullmatch(
+        r"(_(Z|Q|F|P\d+|DO[AB]?\d+|S[01]|COUT))?(_\d+)?", name[tokens[0].end():]) is not None)
+    return root, exact
 
 
 def parse_instances(sources: dict[str, str]) -> dict[str, dict[str, str]]:
