@@ -1,6 +1,7 @@
 """bench/bench_hw.py: the row format, the bm workload graphs, bad arguments, and (rtl)
 one quick bn and bm row at the PYNQ-Z2 build whose Verilator-measured cycles match the
 loop-structure estimates of docs/rtl.md within 10 %."""
+import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -8,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-BENCH_DIR = Path(__file__).resolve().parents[1] / "bench"
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_DIR = ROOT / "bench"
 sys.path.insert(0, str(BENCH_DIR))
 
 import bench_hw  # noqa: E402
@@ -60,17 +62,32 @@ def test_clock_is_the_board_clock_when_met_else_the_proxy_fmax(monkeypatch):
     assert str(bench_hw.clock_for("bn_sampler", build)) == f"{build.clock_mhz}(untimed)"
 
 
-def test_proxy_fmax_is_read_for_the_builds_exact_sizes_only(tmp_path):
+def _timing_estimate():
+    """tools/timing_estimate.py, whose doc bench_hw reads the proxy's fmax from."""
+    if "timing_estimate" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("timing_estimate", ROOT / "tools" / "timing_estimate.py")
+        sys.modules["timing_estimate"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(sys.modules["timing_estimate"])
+    return sys.modules["timing_estimate"]
+
+
+def test_proxy_fmax_is_read_from_the_timing_doc_for_the_builds_exact_sizes(tmp_path):
+    te = _timing_estimate()
     build = board_build("pynq-z2")
-    sizes = ", ".join(f"{k}={v}" for k, v in build.twin_parameters("bn_sampler").items())
-    smaller = sizes.replace(f"P={build.bn_lanes}", f"P={2 * build.bn_lanes}")
+    sizes = build.twin_parameters("bn_sampler")
+
+    def result(board, params, fmax, proxy_note=""):
+        proxy = {**params, "TABLE_MAX": params["TABLE_MAX"] // 2} if proxy_note else params
+        timing = te.Timing("clk_i", fmax, 9000, 1000 / fmax, ())
+        return te.Result("bn_sampler", board, params, proxy, proxy_note, 100, timing,
+                         te.Ecp5Cells(9000, 5000, 60, 100, 10), te.se.Resources(11000, 5000, 56, 52), ())
+
     doc = tmp_path / "timing_estimate.md"
-    doc.write_text("| twin | board | build | proxy sizes | fmax (MHz) | target (MHz) | met |\n"
-                   "|---|---|---|---|---|---|---|\n"
-                   f"| `bn_sampler` | zcu104 | {sizes} | same | 71.0 | 200 | **no** |\n"
-                   f"| `bn_sampler` | pynq-z2 | {smaller} | same | 55.5 | 100 | **no** |\n"
-                   f"| `bn_sampler` | pynq-z2 | {sizes} | TABLE_MAX=4096 | 63.2 | 100 | **no** |\n")
-    assert bench_hw.proxy_fmax("bn_sampler", build, doc) == 63.2
+    doc.write_text(te.render_doc([result("zcu104", sizes, 71.0),
+                                  result("pynq-z2", {**sizes, "P": 2 * sizes["P"]}, 55.5),
+                                  result("pynq-z2", sizes, 63.25, "TABLE_MAX halved: too big")],
+                                 "yosys 0.0, nextpnr 0.0"))
+    assert bench_hw.proxy_fmax("bn_sampler", build, doc) == pytest.approx(63.2, abs=0.05)
     assert bench_hw.proxy_fmax("bm_sampler", build, doc) is None
     assert bench_hw.proxy_fmax("bn_sampler", build, tmp_path / "absent.md") is None
 
