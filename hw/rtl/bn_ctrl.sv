@@ -61,7 +61,11 @@ module bn_ctrl
   localparam int unsigned ROUND     = P * BATCH;      // samples per round
   localparam int unsigned SEED_END  = ROUND + SEED_LATENCY + 1;
   localparam int unsigned SKW       = $clog2(SEED_END + 1);   // seed request counter
-  localparam int unsigned DRAIN_LAT = 4;              // issue to last count write
+  localparam int unsigned DRAIN_LAT = 4;              // issue to the lanes' flush_busy
+  // Cycles from tbl_ext_addr_o to the word on tbl_rdata_i (bn_lane: the address
+  // enters at its stage S, the banks are read in R, their words registered in D,
+  // the row's first word in G).
+  localparam int unsigned TBL_LAT   = 4;
   localparam int unsigned VIW       = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // variable index bits used
 
   typedef enum logic [3:0] {
@@ -121,7 +125,7 @@ module bn_ctrl
   // ---------------------------------------------------------------- OFFSET pass
   // OFFSET = Σ_evidence min_r NL[r], read from lane 0's table copy.
   logic [TAW:0]  orow_q;
-  logic          o_valid_q, o_first_q, o_last_q;
+  logic [TBL_LAT-1:0] o_valid_q, o_first_q, o_last_q;   // reads in flight, oldest at the top
   logic [15:0]   omin_q;
   logic [LW-1:0] offset_q;
   logic [15:0]   nl_rd, omin_next;
@@ -130,7 +134,7 @@ module bn_ctrl
   assign o_issue    = state_q == S_OFFSET && d_cur.ev;
   assign o_last_row = !d_cur.ev || orow_q + 1'b1 == size_mem[i_q[VIW-1:0]];
   assign nl_rd      = tbl_rdata_i;
-  assign omin_next  = (o_first_q || nl_rd < omin_q) ? nl_rd : omin_q;
+  assign omin_next  = (o_first_q[TBL_LAT-1] || nl_rd < omin_q) ? nl_rd : omin_q;
 
   assign tbl_ext_o      = state_q == S_OFFSET || state_q == S_OFFSET_TAIL;
   assign tbl_ext_addr_o = d_cur.base + orow_q[TAW-1:0];
@@ -138,18 +142,18 @@ module bn_ctrl
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      o_valid_q <= 1'b0;
+      o_valid_q <= '0;
     end else begin
-      o_valid_q <= o_issue;
+      o_valid_q <= TBL_LAT'({o_valid_q, o_issue});
     end
   end
 
   always_ff @(posedge clk_i) begin
-    o_first_q <= orow_q == '0;
-    o_last_q  <= o_last_row;
-    if (o_valid_q) begin
+    o_first_q <= TBL_LAT'({o_first_q, orow_q == '0});
+    o_last_q  <= TBL_LAT'({o_last_q, o_last_row});
+    if (o_valid_q[TBL_LAT-1]) begin
       omin_q <= omin_next;
-      if (o_last_q) offset_q <= offset_q + LW'(omin_next);
+      if (o_last_q[TBL_LAT-1]) offset_q <= offset_q + LW'(omin_next);
     end
     if (state_q == S_LOAD) offset_q <= '0;
   end
@@ -200,7 +204,7 @@ module bn_ctrl
             orow_q <= orow_q + 1'b1;
           end
         end
-        S_OFFSET_TAIL: if (!o_valid_q) state_q <= S_ROUND;
+        S_OFFSET_TAIL: if (o_valid_q == '0) state_q <= S_ROUND;
         S_ROUND: if (seeds_ready) begin
           round_base_q <= seed_base_q;
           half_q       <= seed_half_q;
@@ -255,28 +259,37 @@ module bn_ctrl
   assign seed_kick = (state_q == S_LOAD && load_done_i && load_ok_run_i)
                   || (state_q == S_ROUND && seeds_ready && seed_next_base < {1'b0, samples_i});
 
+  // The issue slot goes out through a register: the descriptor read and the
+  // schedule's decisions stay off the lanes' memory-address paths.
+  cmd_t cmd_next;
   always_comb begin
-    cmd_o         = '0;
-    cmd_o.valid   = state_q == S_VAR || state_q == S_SPIKE || state_q == S_FINAL;
-    cmd_o.spike   = state_q == S_SPIKE;
-    cmd_o.sample  = state_q == S_VAR;
-    cmd_o.half    = half_q;
-    cmd_o.first   = (state_q == S_SPIKE) ? t_q == '0 : i_q == '0;
-    cmd_o.readout = (state_q == S_VAR && readout_q) || state_q == S_FINAL;
-    cmd_o.rfirst  = rfirst_q;
-    cmd_o.b       = b_q;
-    cmd_o.i       = i_q;
-    cmd_o.d       = d_cur;
+    cmd_next         = '0;
+    cmd_next.valid   = state_q == S_VAR || state_q == S_SPIKE || state_q == S_FINAL;
+    cmd_next.spike   = state_q == S_SPIKE;
+    cmd_next.sample  = state_q == S_VAR;
+    cmd_next.half    = half_q;
+    cmd_next.first   = (state_q == S_SPIKE) ? t_q == '0 : i_q == '0;
+    cmd_next.readout = (state_q == S_VAR && readout_q) || state_q == S_FINAL;
+    cmd_next.rfirst  = rfirst_q;
+    cmd_next.b       = b_q;
+    cmd_next.i       = i_q;
+    cmd_next.d       = d_cur;
   end
 
-  // Samples of each lane that exist (s < S) in the current round.
-  always_comb begin
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) cmd_o <= '0;
+    else         cmd_o <= cmd_next;
+  end
+
+  // Samples of each lane that exist (s < S) in the current round; registered (the
+  // lanes look at them in the spike loop, long after the round starts).
+  always_ff @(posedge clk_i) begin
     for (int l = 0; l < P; l++) begin
       logic [32:0] first;
       first = round_base_q + 33'(l * BATCH);
-      if (first >= {1'b0, samples_i})                         n_active_o[l] = '0;
-      else if ({1'b0, samples_i} - first >= 33'(BATCH))       n_active_o[l] = (BW+1)'(BATCH);
-      else                                                    n_active_o[l] = (BW+1)'(samples_i - first[31:0]);
+      if (first >= {1'b0, samples_i})                         n_active_o[l] <= '0;
+      else if ({1'b0, samples_i} - first >= 33'(BATCH))       n_active_o[l] <= (BW+1)'(BATCH);
+      else                                                    n_active_o[l] <= (BW+1)'(samples_i - first[31:0]);
     end
   end
 

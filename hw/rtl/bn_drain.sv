@@ -35,14 +35,15 @@ module bn_drain
   localparam int unsigned INFO_WORDS = 7;
 
   typedef enum logic [3:0] {
-    S_IDLE, S_MAGIC, S_STATUS, S_LEN, S_INFO, S_ADDR, S_READ, S_LO, S_HI, S_TOTAL_LO, S_TOTAL_HI
+    S_IDLE, S_MAGIC, S_STATUS, S_LEN, S_INFO, S_ADDR, S_READ, S_WORD, S_SUM, S_LO, S_HI, S_TOTAL_LO,
+    S_TOTAL_HI
   } state_e;
 
   state_e        state_q;
   logic [2:0]    info_idx_q;
   logic [VW-1:0] i_q;
   logic [KW-1:0] k_q;
-  logic [CW-1:0] count_q, total_q, lane_sum;
+  logic [CW-1:0] count_q, total_q, lane_sum, lane_sum_q;
   logic          fire, ok_run, last_state, last_var;
 
   assign fire       = m_axis_tvalid_o && m_axis_tready_i;
@@ -116,10 +117,14 @@ module bn_drain
           info_idx_q <= info_idx_q + 1'b1;
           if (m_axis_tlast_o) state_q <= S_IDLE;
         end
-        S_ADDR:   state_q <= S_READ;           // the count memories read in one cycle
-        S_READ: begin
-          count_q <= lane_sum;
-          if (i_q == '0) total_q <= total_q + lane_sum;
+        // The count memories read in S_ADDR, the lanes register the word in S_READ,
+        // their sum goes to lane_sum_q in S_WORD.
+        S_ADDR:   state_q <= S_READ;
+        S_READ:   state_q <= S_WORD;
+        S_WORD:   state_q <= S_SUM;
+        S_SUM: begin
+          count_q <= lane_sum_q;
+          if (i_q == '0) total_q <= total_q + lane_sum_q;
           state_q <= S_LO;
         end
         S_LO:     if (fire) state_q <= S_HI;
@@ -134,6 +139,8 @@ module bn_drain
       endcase
     end
   end
+
+  always_ff @(posedge clk_i) lane_sum_q <= lane_sum;
 
   assign done_o       = fire && m_axis_tlast_o;
   assign card_raddr_o = i_q;

@@ -1,23 +1,26 @@
 // One lane of bn_sampler (docs/spec.md §2.2, §2.3): BATCH sample neurons that
 // follow the lockstep schedule of bn_ctrl, one issue slot per cycle.
 //
-// Variable loop, per (variable i, sample b):
+// Variable loop, per (variable i, sample b), stage by stage (one cycle each):
 //   A  draw r from the stream of sample b (sampled variables), read the parents'
 //      values x[b][parent] and, for the readout, the previous round's x[b][i]
 //      and spike count n[b]
-//   B  row address a0 = base + sum(x[parent] * stride); read the row's card - 1
-//      thresholds at once; readout accumulation
-//   C  x = #{k : u >= C[k]} (or the observed state), write x[b][i] and the
+//   B, P  x[parent] * stride (after the RAM's word is registered); readout
+//      accumulation
+//   S  row address a0 = base + sum of those products
+//   R, D, G  read the row's card - 1 thresholds at once, register them, u >= C[k]
+//   W  x = #{k : u >= C[k]} (or the observed state), write x[b][i] and the
 //      log-weight
 // The table is interleaved over 16 banks (word a in bank a mod 16), so the at
 // most 15 consecutive words of a row sit in distinct banks: one variable of one
 // sample per cycle, whatever its cardinality.
 // Spike loop, per (step t, sample b):
-//   A  draw r; B  d = NLW - OFFSET, EXP2_LUT read; C  firing threshold F;
-//   D  spike = (r >> 8) < F, n[b] += spike
+//   A  draw r; B  d = NLW - OFFSET, EXP2_LUT read; P, S  R_MAX * 2^frac;
+//   R  firing threshold F; D  spike = (r >> 8) < F, n[b] += spike
 //
-// Samples of a batch take consecutive slots, so a value written in stage C or D
-// for sample b is read again BATCH (> 4) cycles later: no forwarding is needed.
+// Samples of a batch take consecutive slots, so a value written in stage W or
+// earlier for sample b is read again BATCH (> 7) cycles later: no forwarding is
+// needed.
 //
 // Readout: while round j samples variable i, the x[b][i] it is about to
 // overwrite still holds round j-1's value, so count[i][x] += n[b] for round
@@ -114,65 +117,105 @@ module bn_lane
     dead_b <= dead_mem[cmd_i.b];
   end
 
-  // ---------------------------------------------------------------- stage B
-  logic [TAW-1:0] row_off_b, a0_b;
-  logic [LW-1:0]  d_b;
+  // ---------------------------------------------------------------- stages B ... W
+  // A register after every memory read (a block RAM's output is slow) and after
+  // every multiply or adder tree:
+  //       variable loop                               spike loop
+  //   B   parents' x from the RAM, registered         d = NLW - OFFSET, EXP2_LUT read
+  //   P   x[p_j] * stride_j; readout accumulation     EXP2_LUT word registered
+  //   S   a0 = base + sum of the products             R_MAX * 2^frac
+  //   R   bank rows, table read                       F (at t = 0, kept per sample)
+  //   D   the banks' words registered                 spike = (r >> 8) < F, n[b] += spike
+  //   G   u >= C[k] per bank; the row's first word
+  //   W   x = #{k : u >= C[k]}, write x, log-weight
+  cmd_t cmd_p, cmd_s, cmd_r, cmd_d, cmd_g, cmd_w;
 
-  always_comb begin
-    row_off_b = '0;
-    for (int j = 0; j < PMAX; j++) row_off_b += TAW'(xp_b[j] * cmd_b.d.stride[j]);
-    a0_b = tbl_ext_i ? tbl_ext_addr_i : cmd_b.d.base + row_off_b;
-    d_b  = nlw_b - offset_i;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      cmd_p <= '0;
+      cmd_s <= '0;
+      cmd_r <= '0;
+      cmd_d <= '0;
+      cmd_g <= '0;
+      cmd_w <= '0;
+    end else begin
+      cmd_p <= cmd_b;
+      cmd_s <= cmd_p;
+      cmd_r <= cmd_s;
+      cmd_d <= cmd_r;
+      cmd_g <= cmd_d;
+      cmd_w <= cmd_g;
+    end
   end
 
-  // Bank j holds threshold k = (j - a0) mod 16 of the row, at word a0 + k.
-  logic [16:0]   rd_c [NBANK];
-  logic [KW-1:0] a0_c;
+  logic [23:0] r_p, r_s, r_r, r_d, r_g;
+  logic [PMAX-1:0][KW-1:0] xp_p;
+  logic [KW-1:0]           xold_p;
+  logic [NW-1:0]           nold_p;
+
+  always_ff @(posedge clk_i) begin
+    r_p    <= r_b;
+    r_s    <= r_p;
+    r_r    <= r_s;
+    r_d    <= r_r;
+    r_g    <= r_d;
+    xp_p   <= xp_b;
+    xold_p <= xold_b;
+    nold_p <= nold_b;
+  end
+
+  // Row address: base + sum_j x[p_j] * stride_j (the OFFSET pass of bn_ctrl puts
+  // its own address in at S).
+  logic [PMAX-1:0][TAW-1:0] prod_s;
+  logic [TAW-1:0]           a0_r;
+
+  always_ff @(posedge clk_i) begin
+    logic [TAW-1:0] row_off;
+    for (int j = 0; j < PMAX; j++) prod_s[j] <= TAW'(xp_p[j] * cmd_p.d.stride[j]);
+    row_off = '0;
+    for (int j = 0; j < PMAX; j++) row_off += prod_s[j];
+    a0_r <= tbl_ext_i ? tbl_ext_addr_i : cmd_s.d.base + row_off;
+  end
+
+  // Bank j holds threshold k = (j - a0) mod 16 of the row, at word a0 + k: in bank
+  // row a0 >> 4, or the next one where a0 mod 16 + k carries.
+  logic [16:0]   rd_d [NBANK];
+  logic [16:0]   rd_g [NBANK];
+  logic [KW-1:0] a0_d, a0_g;
 
   for (genvar j = 0; j < NBANK; j++) begin : g_bank
     logic [16:0]       mem [BDEPTH];
     logic [KW-1:0]     k;
-    logic [TIW-KW-1:0] row;     // bank row of word a0 + k
-    assign k   = KW'(j) - a0_b[KW-1:0];
-    assign row = (TIW-KW)'((a0_b[TIW-1:0] + TIW'(k)) >> KW);
+    logic [KW:0]       low;      // a0 mod 16 + k: its carry is the next bank row
+    logic [TIW-KW-1:0] row;
+    logic              unused_low;
+    assign k          = KW'(j) - a0_r[KW-1:0];
+    assign low        = {1'b0, a0_r[KW-1:0]} + {1'b0, k};
+    assign row        = a0_r[TIW-1:KW] + (TIW-KW)'(low[KW]);
+    assign unused_low = ^low[KW-1:0];
     always_ff @(posedge clk_i) begin
       if (tbl_we_i && tbl_waddr_i[KW-1:0] == KW'(j)) mem[tbl_waddr_i[TIW-1:KW]] <= tbl_wdata_i;
-      rd_c[j] <= mem[row];
+      rd_d[j] <= mem[row];
+      rd_g[j] <= rd_d[j];
     end
   end
 
-  always_ff @(posedge clk_i) a0_c <= a0_b[KW-1:0];
-  assign tbl_rdata_o = rd_c[a0_c];
-
-  cmd_t         cmd_c;
-  logic [23:0]  r_c;
-  logic [23:0]  exp2_c;
-  logic [4:0]   shift_c;     // d >> 10, meaningful while live_c (< 24)
-  logic         live_c;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) cmd_c <= '0;
-    else         cmd_c <= cmd_b;
-  end
-
   always_ff @(posedge clk_i) begin
-    r_c     <= r_b;
-    exp2_c  <= npq_pkg::exp2_lut(d_b[9:0]);
-    shift_c <= d_b[14:10];
-    live_c  <= !dead_b && d_b[LW-1:10] < 13'd24 && {1'b0, cmd_b.b} < n_active_i;
+    a0_d <= a0_r[KW-1:0];
+    a0_g <= a0_d;
   end
 
   // Readout of the previous round: per-state sums of variable i over the batch.
   logic [AW-1:0] acc [CARD_N];
   logic [AW-1:0] fbuf [CARD_N];
-  logic          readout_b, flush_start;
+  logic          readout_p, flush_start;
   logic [VIW-1:0] flush_i;
   logic [4:0]    flush_card;
   logic [KW:0]   flush_k;
   logic          flush_rfirst, flush_active;
 
-  assign readout_b    = cmd_b.valid && !cmd_b.spike && cmd_b.readout;
-  assign flush_start  = readout_b && cmd_b.b == BW'(BATCH - 1);
+  assign readout_p    = cmd_p.valid && !cmd_p.spike && cmd_p.readout;
+  assign flush_start  = readout_p && cmd_p.b == BW'(BATCH - 1);
   assign flush_active = flush_k < flush_card;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -183,108 +226,135 @@ module bn_lane
     end else begin
       for (int k = 0; k < CARD_N; k++) begin
         logic [AW-1:0] sum;
-        sum = acc[k] + ((readout_b && xold_b == KW'(k)) ? AW'(nold_b) : '0);
+        sum = acc[k] + ((readout_p && xold_p == KW'(k)) ? AW'(nold_p) : '0);
         acc[k] <= flush_start ? '0 : sum;
         if (flush_start) fbuf[k] <= sum;
       end
       if (flush_start) begin
         flush_k      <= '0;
-        flush_card   <= cmd_b.d.card;
-        flush_i      <= cmd_b.i[VIW-1:0];
-        flush_rfirst <= cmd_b.rfirst;
+        flush_card   <= cmd_p.d.card;
+        flush_i      <= cmd_p.i[VIW-1:0];
+        flush_rfirst <= cmd_p.rfirst;
       end else if (flush_active) begin
         flush_k <= flush_k + 1'b1;
       end
     end
   end
 
-  // Count memory: read in one cycle, written the next with the state's sum.
-  logic [VIW+KW-1:0] cnt_raddr, fw_addr;
-  logic [AW-1:0]  fw_add;
-  logic           fw_valid, fw_rfirst;
-  logic [CW-1:0]  count_q;
+  // Count memory: read in one cycle, the word registered in the next, written
+  // back with the state's sum in the third (the states of a flush are distinct
+  // words, so nothing is read before its previous write lands). bn_drain reads
+  // the registered word.
+  logic [VIW+KW-1:0] cnt_raddr, fw_addr, fw2_addr;
+  logic [AW-1:0]  fw_add, fw2_add;
+  logic           fw_valid, fw_rfirst, fw2_valid, fw2_rfirst;
+  logic [CW-1:0]  count_q, count_r;
 
   assign cnt_raddr    = flush_active ? {flush_i, flush_k[KW-1:0]}
                                       : {cnt_raddr_i[KW +: VIW], cnt_raddr_i[KW-1:0]};
-  assign cnt_rdata_o  = count_q;
-  assign flush_busy_o = flush_active || fw_valid;
+  assign cnt_rdata_o  = count_r;
+  assign flush_busy_o = flush_active || fw_valid || fw2_valid;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) fw_valid <= 1'b0;
-    else         fw_valid <= flush_active;
+    if (!rst_ni) begin
+      fw_valid  <= 1'b0;
+      fw2_valid <= 1'b0;
+    end else begin
+      fw_valid  <= flush_active;
+      fw2_valid <= fw_valid;
+    end
   end
 
   always_ff @(posedge clk_i) begin
-    count_q   <= count_mem[cnt_raddr];
-    fw_addr   <= {flush_i, flush_k[KW-1:0]};
-    fw_add    <= fbuf[flush_k[KW-1:0]];
-    fw_rfirst <= flush_rfirst;
-    if (fw_valid) count_mem[fw_addr] <= (fw_rfirst ? '0 : count_q) + CW'(fw_add);
+    count_q    <= count_mem[cnt_raddr];
+    fw_addr    <= {flush_i, flush_k[KW-1:0]};
+    fw_add     <= fbuf[flush_k[KW-1:0]];
+    fw_rfirst  <= flush_rfirst;
+    count_r    <= count_q;
+    fw2_addr   <= fw_addr;
+    fw2_add    <= fw_add;
+    fw2_rfirst <= fw_rfirst;
+    if (fw2_valid) count_mem[fw2_addr] <= (fw2_rfirst ? '0 : count_r) + CW'(fw2_add);
   end
 
-  // ---------------------------------------------------------------- stage C
-  logic [15:0]   u_c;
-  logic [KW-1:0] passed_c;
-  logic [15:0]   nl_c;
-  logic          var_c;
-  logic [23:0]   f_calc_c, f_c;
+  // ---------------------------------------------------------------- spike loop
+  logic [23:0] exp2_p, exp2_s;
+  logic [4:0]  shift_p, shift_s, shift_r;   // d >> 10, meaningful while live (< 24)
+  logic        live_p, live_s, live_r;
+  logic [39:0] fprod_r;
 
+  always_ff @(posedge clk_i) begin
+    logic [LW-1:0] d;
+    d        = nlw_b - offset_i;
+    exp2_p   <= npq_pkg::exp2_lut(d[9:0]);
+    shift_p  <= d[14:10];
+    live_p   <= !dead_b && d[LW-1:10] < 13'd24 && {1'b0, cmd_b.b} < n_active_i;
+    exp2_s   <= exp2_p;
+    shift_s  <= shift_p;
+    live_s   <= live_p;
+    fprod_r  <= {24'd0, rmax_i} * {16'd0, exp2_s};
+    shift_r  <= shift_s;
+    live_r   <= live_s;
+  end
+
+  logic [23:0] f_calc_r, f_r, f_d;
   always_comb begin
-    logic [39:0] prod;
-    logic [KW:0] passed;
-    var_c  = cmd_c.valid && !cmd_c.spike && cmd_c.sample;
-    u_c    = r_c[23:8];
-    passed = '0;
+    f_calc_r = live_r ? 24'(fprod_r >> (6'd15 + 6'(shift_r))) : '0;
+    f_r      = cmd_r.first ? f_calc_r : f_mem[cmd_r.b];
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (cmd_r.valid && cmd_r.spike && cmd_r.first) f_mem[cmd_r.b] <= f_calc_r;
+    f_d <= f_r;
+    if (cmd_d.valid && cmd_d.spike)
+      n_mem[cmd_d.b] <= (cmd_d.first ? '0 : n_mem[cmd_d.b]) + NW'(r_d < f_d);
+  end
+
+  // ---------------------------------------------------------------- variable loop
+  // G: which of the row's card - 1 thresholds u passes, and the row's first word
+  // (the NL of an evidence row; also the OFFSET pass's read).
+  logic [NBANK-1:0] ge_w;
+  logic [16:0]      nl_w;
+
+  always_ff @(posedge clk_i) begin
     for (int j = 0; j < NBANK; j++) begin
       logic [KW-1:0] k;
-      k = KW'(j) - a0_c;
-      passed += (KW+1)'({1'b0, k} < cmd_c.d.card - 5'd1 && {1'b0, u_c} >= rd_c[j]);
+      k = KW'(j) - a0_g;
+      ge_w[j] <= {1'b0, k} < cmd_g.d.card - 5'd1 && {1'b0, r_g[23:8]} >= rd_g[j];
     end
-    passed_c = cmd_c.d.ev ? cmd_c.d.estate : passed[KW-1:0];
-    nl_c     = tbl_rdata_o[15:0];
-    prod     = {24'd0, rmax_i} * {16'd0, exp2_c};
-    f_calc_c = live_c ? 24'(prod >> (6'd15 + 6'(shift_c))) : '0;
-    f_c      = cmd_c.first ? f_calc_c : f_mem[cmd_c.b];
+    nl_w <= rd_g[a0_g];
+  end
+
+  assign tbl_rdata_o = nl_w;
+
+  // W: x = #{k : u >= C[k]} (or the observed state), the log-weight.
+  logic [KW-1:0] passed_w;
+  logic          var_w;
+
+  always_comb begin
+    logic [KW:0] passed;
+    passed = '0;
+    for (int j = 0; j < NBANK; j++) passed += (KW+1)'(ge_w[j]);
+    passed_w = cmd_w.d.ev ? cmd_w.d.estate : passed[KW-1:0];
+    var_w    = cmd_w.valid && !cmd_w.spike && cmd_w.sample;
   end
 
   always_ff @(posedge clk_i) begin
-    if (var_c) begin
-      x_mem[{cmd_c.b, cmd_c.i[VIW-1:0]}] <= passed_c;
-      nlw_mem[cmd_c.b]  <= (cmd_c.first ? '0 : nlw_mem[cmd_c.b]) + (cmd_c.d.ev ? LW'(nl_c) : '0);
-      dead_mem[cmd_c.b] <= (cmd_c.first ? 1'b0 : dead_mem[cmd_c.b]) || (cmd_c.d.ev && nl_c == 16'hFFFF);
+    if (var_w) begin
+      x_mem[{cmd_w.b, cmd_w.i[VIW-1:0]}] <= passed_w;
+      nlw_mem[cmd_w.b]  <= (cmd_w.first ? '0 : nlw_mem[cmd_w.b])
+                           + (cmd_w.d.ev ? LW'(nl_w[15:0]) : '0);
+      dead_mem[cmd_w.b] <= (cmd_w.first ? 1'b0 : dead_mem[cmd_w.b])
+                           || (cmd_w.d.ev && nl_w[15:0] == 16'hFFFF);
     end
-    if (cmd_c.valid && cmd_c.spike && cmd_c.first) f_mem[cmd_c.b] <= f_calc_c;
-  end
-
-  logic          spike_d, first_d, valid_d;
-  logic [BW-1:0] b_d;
-  logic [23:0]   r_d;         // r >> 8
-  logic [23:0]   f_d;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) valid_d <= 1'b0;
-    else         valid_d <= cmd_c.valid && cmd_c.spike;
-  end
-
-  always_ff @(posedge clk_i) begin
-    first_d <= cmd_c.first;
-    b_d     <= cmd_c.b;
-    r_d     <= r_c;
-    f_d     <= f_c;
   end
 
   // Bits nothing needs: table addresses and variable indices above the build's
-  // TABLE_MAX and V_MAX (the loader keeps them below), the low bits of r, and the command fields stage C does not look at.
+  // TABLE_MAX and V_MAX (the loader keeps them below), the low bits of r, the
+  // readout's and the word's 17th bit, and command fields of stages that do not look at them.
   logic unused_ok;
-  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_b[TAW-1:TIW], r_a[7:0],
-                       cmd_c.half, cmd_c.readout, cmd_c.rfirst, cmd_i.i, cmd_i.d.parent, cnt_raddr_i,
-                       cmd_b.i, cmd_c.i};
-
-  // ---------------------------------------------------------------- stage D
-  assign spike_d = r_d < f_d;
-
-  always_ff @(posedge clk_i) begin
-    if (valid_d) n_mem[b_d] <= (first_d ? '0 : n_mem[b_d]) + NW'(spike_d);
-  end
+  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_r[TAW-1:TIW], r_a[7:0], r_g[7:0],
+                       cmd_i.i, cmd_i.d.parent, cnt_raddr_i, cmd_b.i,
+                       cmd_w.half, cmd_w.readout, cmd_w.rfirst};
 
 endmodule

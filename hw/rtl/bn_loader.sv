@@ -356,9 +356,17 @@ module bn_loader
   end
   assign desc_size_o     = size_q[TAW:0];
 
-  assign tbl_we_o    = fire && state_q == S_TABLE;
-  assign tbl_waddr_o = tbl_idx_q[TAW-1:0];
-  assign tbl_wdata_o = w[16:0];
+  // Table words go to every lane's banks a cycle after they arrive (a register
+  // between the stream and the P * 16 block RAMs; the table is read only after
+  // the frame's last word).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) tbl_we_o <= 1'b0;
+    else         tbl_we_o <= fire && state_q == S_TABLE;
+  end
+  always_ff @(posedge clk_i) begin
+    tbl_waddr_o <= tbl_idx_q[TAW-1:0];
+    tbl_wdata_o <= w[16:0];
+  end
 
   assign done_o       = state_q == S_DONE;
   assign status_o     = status_q;
