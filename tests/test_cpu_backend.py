@@ -133,6 +133,21 @@ def test_sampler_sample_is_identical_on_cpu_and_ref():
     assert a.states[:, 1].all()
 
 
+def test_sampler_chains_continue_from_the_final_state_on_cpu_and_ref():
+    bm = BoltzmannMachine.random(12, seed=4, density=0.7, weight_scale=1.5)
+    first = [Sampler(name).sample(bm, sweeps=30, burn_in=0, tau=3, clamp={2: 0}, seed=1) for name in ("cpu", "ref")]
+    np.testing.assert_array_equal(first[0].final_state, first[1].final_state)
+    assert first[0].final_state.max() <= 3 and first[0].final_state[2] == 0
+    np.testing.assert_array_equal(first[0].final_state >= 1, first[0].states[-1])   # thin = 1
+    init = first[0].final_state
+    second = [Sampler(name).sample(bm, sweeps=30, burn_in=0, tau=3, clamp={2: 0}, seed=2, init=init)
+              for name in ("cpu", "ref")]
+    for field in ("states", "on_counts", "spike_counts", "final_state"):
+        np.testing.assert_array_equal(getattr(second[0], field), getattr(second[1], field))
+    fresh = Sampler("ref").sample(bm, sweeps=30, burn_in=0, tau=3, clamp={2: 0}, seed=2)
+    assert not np.array_equal(fresh.states, second[1].states)     # the initial state is used
+
+
 def _asia_frame() -> np.ndarray:
     model = BNKernelModel.build(BayesNet.from_bif(ROOT / "examples" / "asia.bif"), {"xray": "yes"})
     return model.run_frame(samples=100, window=10, seed=1, rmax=1000)

@@ -71,20 +71,22 @@ def test_fully_visible_bm_matches_data_moments():
 
 
 @pytest.mark.slow
-def test_rbm_learns_bars_and_stripes_to_within_one_nat():
+def test_rbm_learns_bars_and_stripes_to_within_half_a_nat_with_persistent_chains():
+    # Persistent chains spend no sweep on burn-in: 16 chains x 60 recorded sweeps per
+    # update. Fresh chains (60 burn-in + 20 recorded) end 0.63 nat short (docs/train.md).
     data = bars_and_stripes(4)
     optimum = -np.log(len(data))                       # uniform over the 30 patterns
     model = BoltzmannModel(16, 16, seed=0, init_scale=0.1)
     sampler = Sampler("auto")
-    cd = ContrastiveDivergence(model, sampler, lr=0.05, sweeps=20, burn_in=60, chains=16, decay_updates=150,
-                               average_from=300)
+    cd = ContrastiveDivergence(model, sampler, lr=0.05, sweeps=60, burn_in=0, chains=16, decay_updates=225,
+                               average_from=450, persistent=True)
     start = model.log_likelihood(data)
-    for _ in range(600):
+    for _ in range(900):
         cd.step(data)
     trained = cd.averaged_model()
     final = trained.log_likelihood(data)
     assert start < optimum - 7
-    assert final >= optimum - 1.0, final
+    assert final >= optimum - 0.5, final
     # The trained machine is within the kernel's Q5.10 range and samples as the model says.
     bm = trained.machine()
     assert np.abs(bm.W).max() <= Q510_MAX and np.abs(bm.b).max() <= Q510_MAX
@@ -96,6 +98,50 @@ def test_rbm_learns_bars_and_stripes_to_within_one_nat():
                         - logsumexp(trained.log_unnormalised(all_states(16).astype(float))))
     assert p_patterns > 0.3
     assert is_pattern.mean() == pytest.approx(p_patterns, abs=0.08)
+
+
+def test_persistent_chains_start_where_the_previous_update_ended():
+    data = bars_and_stripes(2)
+    runs = []
+
+    class Recording:
+        """The ref sampler, keeping each call's initial state and result."""
+        backend = Sampler("ref").backend
+
+        def sample(self, bm, **kwargs):
+            run = Sampler("ref").sample(bm, **kwargs)
+            runs.append((kwargs["init"], run))
+            return run
+
+    model = BoltzmannModel(4, 2, seed=1, init_scale=0.5)
+    cd = ContrastiveDivergence(model, Recording(), sweeps=6, burn_in=0, chains=3, persistent=True)
+    for _ in range(3):
+        cd.step(data)
+    assert runs[0][0] is None
+    for (_, before), (init, _) in zip(runs, runs[1:]):
+        assert init is before.final_state
+    assert cd.chain_state is runs[-1][1].final_state
+    fresh = ContrastiveDivergence(BoltzmannModel(4, 2, seed=1, init_scale=0.5), Recording(), sweeps=6,
+                                  burn_in=0, chains=3)
+    runs.clear()
+    fresh.step(data)
+    fresh.step(data)
+    assert [init for init, _ in runs] == [None, None] and fresh.chain_state is None
+
+
+def test_persistent_training_is_identical_on_ref_and_cpu():
+    data = bars_and_stripes(4)
+    models = []
+    for backend in ("ref", "cpu"):
+        model = BoltzmannModel(16, 16, seed=0, init_scale=0.1)
+        cd = ContrastiveDivergence(model, Sampler(backend), sweeps=20, burn_in=0, chains=4, persistent=True)
+        for _ in range(4):
+            cd.step(data)
+        models.append((model, cd.chain_state))
+    (a, state_a), (b, state_b) = models
+    np.testing.assert_array_equal(state_a, state_b)
+    for pa, pb in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(pa.value, pb.value)
 
 
 def test_parameter_average_is_the_mean_of_the_iterates():

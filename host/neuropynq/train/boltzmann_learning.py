@@ -14,12 +14,15 @@ phase needs sampling.
 
 with the model expectation taken over states recorded by `Sampler(...).sample`
 on the current machine (hidden units Rao-Blackwellised: p(h | v) in place of h).
-The kernel starts every run from z = 0 (docs/spec.md §3.2), so chains cannot
-persist between updates through the frame interface; each update runs fresh
-chains of `burn_in` sweeps, a new seed per update. To get several independent
-chains from one kernel run, the sampler runs `chains` disjoint copies of the
-machine side by side (a block-diagonal W): the copies share no weight, so each
-is its own chain, and a bipartite machine still takes two colours.
+By default each update runs fresh chains from z = 0 with `burn_in` sweeps, a new
+seed per update. With `persistent=True` (persistent contrastive divergence) each
+update's chains start from the state the previous update's chains ended in (the
+kernel's final state, sent back as the next RUN frame's initial state, docs/spec.md
+§3.2): the chains keep up with the slowly changing model instead of restarting
+far from it, so `burn_in` can be short. To get several independent chains from one
+kernel run, the sampler runs `chains` disjoint copies of the machine side by side
+(a block-diagonal W): the copies share no weight, so each is its own chain, and a
+bipartite machine still takes two colours.
 
 The sampler quantises weights and biases to Q5.10 in [−32, 32); learned values
 are clipped to that range after every update, so the model always runs on the
@@ -139,11 +142,13 @@ class ContrastiveDivergence:
     learning rate of update k is lr / (1 + k / decay_updates) (constant if
     `decay_updates` is None), and from update `average_from` on the parameters are
     also averaged over the updates (Polyak averaging, `averaged_model()`): the
-    sampled gradient is noisy, and both average the noise out."""
+    sampled gradient is noisy, and both average the noise out. `persistent`: each
+    update's chains continue from where the previous update's ended (PCD)."""
 
     def __init__(self, model: BoltzmannModel, sampler, lr: float = 0.05, sweeps: int = 100,
                  burn_in: int = 20, thin: int = 1, tau: int = 1, chains: int = 1,
-                 decay_updates: float | None = None, average_from: int | None = None):
+                 decay_updates: float | None = None, average_from: int | None = None,
+                 persistent: bool = False):
         if not isinstance(chains, (int, np.integer)) or chains < 1:
             raise ModelError(f"chains must be a positive integer, got {chains!r}")
         n_max = sampler.backend.bm_limits().n_max
@@ -159,12 +164,17 @@ class ContrastiveDivergence:
         self._average: list[np.ndarray] | None = None
         self._averaged = 0
         self.sweeps, self.burn_in, self.thin, self.tau, self.chains = sweeps, burn_in, thin, tau, int(chains)
+        self.persistent = bool(persistent)
+        self.chain_state: np.ndarray | None = None   # the chains' last state (persistent only)
         self.updates = 0
 
     def model_statistics(self, seed: int) -> dict[str, np.ndarray]:
         """The negative phase: statistics of the sampler's recorded visible states."""
         run = self.sampler.sample(replicated(self.model.machine(), self.chains), sweeps=self.sweeps,
-                                  burn_in=self.burn_in, tau=self.tau, seed=seed, thin=self.thin, record=True)
+                                  burn_in=self.burn_in, tau=self.tau, seed=seed, thin=self.thin, record=True,
+                                  init=self.chain_state)
+        if self.persistent:
+            self.chain_state = run.final_state
         per_chain = run.states.reshape(-1, self.chains, self.model.n)[:, :, :self.model.n_visible]
         return self.model.statistics(per_chain.reshape(-1, self.model.n_visible).astype(np.float64))
 
