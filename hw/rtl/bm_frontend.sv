@@ -87,6 +87,9 @@ module bm_frontend #(
   logic               record_q;       // flags bit 0
   logic               init_q;         // flags bit 1; the other flag bits are ignored
   logic [N_MAX-1:0]   znz_q;          // initial ζ != 0, i.e. z at the start (with INIT)
+  // clamp mask and values shifted down by four neurons per initial-state word, so the
+  // word's four neurons are always bits [3:0] (no N_MAX/4-way select in the check)
+  logic [N_MAX-1:0]   init_cmask_q, init_cval_q;
   logic [7:0]         tau_q;
   logic [63:0]        seed_q;
   // weights: flat index f = row * N + col, two per word
@@ -123,19 +126,14 @@ module bm_frontend #(
   end
 
   // The four neurons of an initial-state word: which are below N, clamped and their
-  // clamp value (selected by comparing count_q with constants: no barrel shifter),
-  // and the bytes as the core takes them (a clamped neuron's byte is its value).
+  // clamp value, and the bytes as the core takes them (a clamped neuron's byte is
+  // its value).
   logic [3:0]  init_keep, init_cmask, init_cval, init_nz;
   logic [31:0] init_word;
   logic        init_bad;
+  assign init_cmask = init_cmask_q[3:0];
+  assign init_cval  = init_cval_q[3:0];
   always_comb begin
-    init_cmask = '0;
-    init_cval  = '0;
-    for (int unsigned w = 0; w < N_MAX / 4; w++)
-      if (count_q == w) begin
-        init_cmask = cmask_q[w * 4 +: 4];
-        init_cval  = cval_q[w * 4 +: 4];
-      end
     init_bad = 1'b0;
     for (int unsigned j = 0; j < 4; j++) begin
       init_keep[j] = count_q * 4 + j < 32'(n_q);
@@ -292,6 +290,8 @@ module bm_frontend #(
       record_q       <= 1'b0;
       init_q         <= 1'b0;
       znz_q          <= '0;
+      init_cmask_q   <= '0;
+      init_cval_q    <= '0;
       iw_we_o        <= 1'b0;
       iw_addr_o      <= '0;
       iw_data_o      <= '0;
@@ -420,8 +420,10 @@ module bm_frontend #(
                 if (count_q == 0) seed_lo_q <= word;
                 if (count_q == 1) seed_q    <= {word, seed_lo_q};
                 if (count_q == 2) begin
-                  record_q <= word[0];
-                  init_q   <= word[1];
+                  record_q     <= word[0];
+                  init_q       <= word[1];
+                  init_cmask_q <= cmask_q;
+                  init_cval_q  <= cval_q;
                   if (!word[1]) begin
                     state_q      <= S_SCHED;
                     pos_q        <= '0;
@@ -434,6 +436,8 @@ module bm_frontend #(
                 iw_we_o   <= 1'b1;
                 iw_addr_o <= count_q[KW-1:0];
                 iw_data_o <= init_word;
+                init_cmask_q <= init_cmask_q >> 4;
+                init_cval_q  <= init_cval_q >> 4;
                 for (int unsigned w = 0; w < N_MAX / 4; w++)
                   if (count_q == w) znz_q[w * 4 +: 4] <= init_nz;
                 if (last_of_field) begin
