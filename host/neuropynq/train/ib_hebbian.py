@@ -21,6 +21,10 @@ N = 2 is the prior two-sample rule (Pogodin & Latham 2020), and
 `ReservoirMemory` is a fixed random recurrent network whose linear readouts are
 trained beforehand — on random inputs, independently of any data set — to recall
 the last N − 1 inputs it was fed; its size bounds the batch it can represent.
+
+The neurons are the authors' leaky-integrator rate neurons (membrane u relaxing
+towards W x + b, rate tanh(u), no spikes; see `IBHebbianNetwork`); the rule is
+applied at every time step of a sample's presentation, with u the membrane then.
 """
 from __future__ import annotations
 
@@ -49,14 +53,27 @@ def hsic_bottleneck(x, y, z, gamma: float, sigmas: tuple[float, float, float]) -
                  / (n - 1) ** 2)
 
 
+def input_label_term(x, y, gamma: float, sigmas: tuple[float, float, float]) -> np.ndarray:
+    """C = H K_X H − γ·H K_Y H (N, N): the part of the modulator that no layer changes."""
+    return _centred(kernel_matrix(x, sigmas[0])) - gamma * _centred(kernel_matrix(y, sigmas[1]))
+
+
 def modulators(x, y, z, gamma: float, sigmas: tuple[float, float, float]) -> np.ndarray:
     """ξ_n (N, neurons) for every sample n of the batch: dL/dW = Σ_n ξ_n ⊗ f'(u_n)·x_n."""
     n = x.shape[0]
-    c = _centred(kernel_matrix(x, sigmas[0])) - gamma * _centred(kernel_matrix(y, sigmas[1]))
-    ck = c * kernel_matrix(z, sigmas[2])
+    ck = input_label_term(x, y, gamma, sigmas) * kernel_matrix(z, sigmas[2])
     # Σ_m ck[n, m] (z_n − z_m) = z_n Σ_m ck[n, m] − (ck z)_n
     pull = z * ck.sum(axis=1, keepdims=True) - np.dot(ck, z)
     return -2.0 * pull / ((n - 1) ** 2 * sigmas[2] ** 2 * z.shape[1])
+
+
+def last_modulator(c_last: np.ndarray, z: np.ndarray, sigma_z: float) -> np.ndarray:
+    """ξ of the last sample (= modulators(...)[-1]) from the last row of C: only the
+    current sample's kernel row K_Z[−1, m] is needed, O(N·neurons)."""
+    n, dim = z.shape
+    d = z[-1] - z
+    ck = c_last * np.exp(-np.sum(d * d, axis=1) / (2.0 * sigma_z ** 2 * dim))
+    return -2.0 * np.dot(ck, d) / ((n - 1) ** 2 * sigma_z ** 2 * dim)
 
 
 class ExactMemory:
@@ -138,15 +155,24 @@ class ReservoirMemory:
 
 
 class IBHebbianNetwork:
-    """tanh layers (with biases) of `sizes` (input first) trained layer by layer by the three-factor
-    HSIC rule, one sample at a time; the modulator of sample n uses n and the N − 1
-    previous samples (x, one-hot y and every layer's z) recalled from `memory`
-    (an `ExactMemory` or trained `ReservoirMemory` of dim = sizes[0] + classes +
-    sum(sizes[1:]) and capacity N − 1). Prediction: the nearest class centroid of
-    the last layer's output (centroids from the training data; no backpropagation)."""
+    """Layers (with biases) of `sizes` (input first) of leaky-integrator rate neurons,
+    trained layer by layer by the three-factor HSIC rule, one sample at a time; the
+    modulator of sample n uses n and the N − 1 previous samples (x, one-hot y and
+    every layer's z) recalled from `memory` (an `ExactMemory` or trained
+    `ReservoirMemory` of dim = sizes[0] + classes + sum(sizes[1:]) and capacity N − 1).
+
+    Neurons as in the authors' code (Daruwalla & Lipasti, github.com/darsnack/
+    biological-hsic, src/networks/lif.jl): membrane u ← u + leak·(W x + b − u),
+    rate z = tanh(u), no spikes. Every sample is presented for `presentation_steps`
+    steps, the membranes carrying over from the previous sample, and the weights
+    are updated at every step; the memory receives the sample's last-step activity.
+    `presentation_steps=1, leak=1` is the instantaneous tanh network z = tanh(W x + b).
+    Prediction: the nearest class centroid of the last layer's steady-state output
+    (centroids from the training data; no backpropagation)."""
 
     def __init__(self, sizes: list[int], classes: int, memory, gamma: float = 2.0,
-                 sigmas: tuple[float, float, float] = (1.0, 1.0, 1.0), lr: float = 0.05, seed: int = 0):
+                 sigmas: tuple[float, float, float] = (1.0, 1.0, 1.0), lr: float = 0.05, seed: int = 0,
+                 presentation_steps: int = 1, leak: float = 1.0):
         self.sizes = [_require_size("layer size", n) for n in sizes]
         if len(self.sizes) < 2:
             raise ModelError("an IB Hebbian network needs an input size and at least one layer")
@@ -156,6 +182,10 @@ class IBHebbianNetwork:
             raise ModelError(f"memory dim must be {expected} (input + classes + every layer's output), got {memory.dim}")
         self.memory = memory
         self.gamma, self.sigmas, self.lr = float(gamma), tuple(sigmas), float(lr)
+        self.presentation_steps = _require_size("presentation_steps", presentation_steps)
+        if not 0 < leak <= 1:
+            raise ModelError(f"leak (time step / membrane time constant) must be in (0, 1], got {leak!r}")
+        self.leak = float(leak)
         rng = np.random.default_rng(seed)
         # Last row of each weight matrix: the bias (a presynaptic input fixed at 1).
         # Without biases tanh layers are odd functions, and z(−x) = −z(x) could never
@@ -166,7 +196,7 @@ class IBHebbianNetwork:
         self.centroids = None
 
     def forward(self, x: np.ndarray) -> list[np.ndarray]:
-        """Every layer's input and output: [x, z_1, …, z_L] for rows x."""
+        """Every layer's input and steady-state output: [x, z_1, …, z_L] for rows x."""
         activity = [np.asarray(x, dtype=np.float64)]
         for w in self.weights:
             activity.append(np.tanh(np.dot(activity[-1], w[:-1]) + w[-1]))
@@ -177,22 +207,38 @@ class IBHebbianNetwork:
         bounds = np.cumsum([self.sizes[0], self.classes] + self.sizes[1:])[:-1]
         return np.split(v, bounds, axis=-1)
 
+    def _step(self, x: np.ndarray, membranes: list[np.ndarray]) -> list[np.ndarray]:
+        """One time step of the leaky membranes (updated in place) for input x: [x, z_1, …, z_L]."""
+        activity = [x]
+        for w, u in zip(self.weights, membranes):
+            # (1 − leak)·u + leak·input: exactly the input when leak = 1.
+            u *= 1.0 - self.leak
+            u += self.leak * (np.dot(activity[-1], w[:-1]) + w[-1])
+            activity.append(np.tanh(u))
+        return activity
+
     def train_epoch(self, x: np.ndarray, y: np.ndarray, seed: int = 0) -> None:
         """One pass, one sample at a time in an order shuffled by `seed`."""
         onehot = np.eye(self.classes)[y]
         self.memory.reset()
+        membranes = [np.zeros(n) for n in self.sizes[1:]]
         for n in np.random.default_rng(seed).permutation(len(x)):
-            activity = self.forward(x[n:n + 1])
-            current = np.concatenate([activity[0][0], onehot[n]] + [a[0] for a in activity[1:]])
-            past = self.memory.recall()
-            if len(past):
-                batch = self._split(np.vstack([past, current]))
-                xs, ys, zs = batch[0], batch[1], batch[2:]
-                for layer, w in enumerate(self.weights):
-                    xi = modulators(xs, ys, zs[layer], self.gamma, self.sigmas)[-1]
-                    hebbian = np.outer(np.append(activity[layer][0], 1.0), 1.0 - activity[layer + 1][0] ** 2)
-                    w -= self.lr * hebbian * xi
-            self.memory.write(current)
+            sample = np.asarray(x[n], dtype=np.float64)
+            past = self._split(self.memory.recall())
+            if len(past[0]):
+                # x and y stay fixed during the presentation: their part of ξ once per sample.
+                c_last = input_label_term(np.vstack([past[0], sample]), np.vstack([past[1], onehot[n]]),
+                                          self.gamma, self.sigmas)[-1]
+            for _ in range(self.presentation_steps):
+                activity = self._step(sample, membranes)
+                if len(past[0]):
+                    for layer, w in enumerate(self.weights):
+                        # Third factor ξ (global, from the memory) × local Hebbian term f'(u)·x_pre:
+                        # the exact gradient of the bottleneck through this step's input current.
+                        xi = last_modulator(c_last, np.vstack([past[2 + layer], activity[layer + 1]]), self.sigmas[2])
+                        hebbian = np.outer(np.append(activity[layer], 1.0), 1.0 - activity[layer + 1] ** 2)
+                        w -= self.lr * hebbian * xi
+            self.memory.write(np.concatenate([sample, onehot[n]] + activity[1:]))
         self.centroids = np.array([self.forward(x[y == c])[-1].mean(axis=0) for c in range(self.classes)])
 
     def predict(self, x: np.ndarray) -> np.ndarray:
