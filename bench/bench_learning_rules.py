@@ -2,7 +2,11 @@
 held-out data (generated with another seed than the training data) with and
 without each mechanism, and the time per training epoch.
 
-    python bench/bench_learning_rules.py [stca|ib|snnwm ...]     (all three by default)
+    python bench/bench_learning_rules.py [stca|ib|ib-instant|ib-reservoir|snnwm ...]
+                                                   (stca, ib, snnwm by default)
+
+ib uses the authors' leaky-integrator presentation; ib-instant the instantaneous
+tanh network; ib-reservoir only the reservoir rows of ib.
 
 Figures go to docs/train.md. One BLAS thread (see bench_train.py)."""
 from __future__ import annotations
