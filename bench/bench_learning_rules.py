@@ -2,11 +2,12 @@
 held-out data (generated with another seed than the training data) with and
 without each mechanism, and the time per training epoch.
 
-    python bench/bench_learning_rules.py [stca|ib|ib-instant|ib-reservoir|snnwm ...]
+    python bench/bench_learning_rules.py [stca|ib|ib-instant|ib-reservoir|ib-backprop|snnwm ...]
                                                    (stca, ib, snnwm by default)
 
 ib uses the authors' leaky-integrator presentation; ib-instant the instantaneous
-tanh network; ib-reservoir only the reservoir rows of ib.
+tanh network; ib-reservoir only the reservoir rows of ib; ib-backprop the same
+layers trained end to end by backpropagation (the paper's reference).
 
 Figures go to docs/train.md. One BLAS thread (see bench_train.py)."""
 from __future__ import annotations
@@ -120,6 +121,43 @@ def ib(samples=512, epochs=6, batches=(2, 4, 8, 16, 32), reservoir_batch=16, res
               f"epoch {np.median(seconds):.2f} s", flush=True)
 
 
+def ib_backprop(samples=512, epochs=6, lr=0.05) -> None:
+    """The paper's reference: the same 6 → 16 → 8 tanh layers plus a softmax layer of 4,
+    trained end to end by backpropagation of the cross-entropy, one sample at a time."""
+    x, y = antipodal_clusters(samples, seed=0)
+    x_test, y_test = antipodal_clusters(samples, seed=1)
+    sizes = IB_SIZES + [IB_CLASSES]
+    scores, seconds = [], []
+    for seed in SEEDS:
+        rng = np.random.default_rng(seed)
+        weights = [rng.standard_normal((n_in, n_out)) / np.sqrt(n_in) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
+        biases = [np.zeros(n) for n in sizes[1:]]
+
+        def forward(v):
+            activity = [v]
+            for layer, (w, b) in enumerate(zip(weights, biases)):
+                u = np.dot(activity[-1], w) + b
+                activity.append(u if layer == len(weights) - 1 else np.tanh(u))
+            return activity
+
+        start = time.perf_counter()
+        for epoch in range(epochs):
+            for n in np.random.default_rng(epoch).permutation(samples):
+                activity = forward(x[n])
+                p = np.exp(activity[-1] - activity[-1].max())
+                error = p / p.sum() - np.eye(IB_CLASSES)[y[n]]         # d(cross-entropy)/d(logits)
+                for layer in range(len(weights) - 1, -1, -1):
+                    below = np.dot(weights[layer], error) * (1.0 - activity[layer] ** 2) if layer else None
+                    weights[layer] -= lr * np.outer(activity[layer], error)
+                    biases[layer] -= lr * error
+                    error = below
+        seconds.append((time.perf_counter() - start) / epochs)
+        scores.append(float(np.mean(np.argmax(forward(x_test)[-1], axis=1) == y_test)))
+    print(f"IB reference: backpropagation, {'-'.join(map(str, sizes))} (tanh, softmax), lr {lr}, {epochs} epochs: "
+          f"held-out {' '.join(f'{s:.3f}' for s in scores)}  mean {np.mean(scores):.3f}  "
+          f"epoch {np.median(seconds):.2f} s", flush=True)
+
+
 WM_CHANNELS, WM_SYMBOL_STEPS = 12, 4
 
 
@@ -170,5 +208,7 @@ if __name__ == "__main__":
             ib(exact=False)
         elif name == "ib-instant":
             ib(presentation_steps=1, leak=1.0)
+        elif name == "ib-backprop":
+            ib_backprop()
         else:
             globals()[name]()
