@@ -50,16 +50,16 @@ def test_tables_bases_and_descriptors_of_a_hand_made_net():
     assert model.table.dtype == np.uint32
     assert model.table.tolist() == thresholds + NL_C_YES
     assert model.descriptors().tolist() == [
-        2, 0, 0, 0,                                   # A: card 2, no parents
-        3 | 1 << 8, 1, 0, 0,                          # B: card 3, 1 parent (A = 0)
-        2 | 2 << 8 | 1 << 16 | 0 << 20, 5, 1 | 0 << 8, 0,   # C: evidence state 0, parents B = 1, A = 0
+        2, 0, 0,                                      # A: card 2, no parents, sampled, base 0
+        3 | 1 << 16, 0, 1, 0,                         # B: card 3, 1 parent (A = 0), base 1
+        2 | 2 << 16, 1 << 31 | 0, 5, 1, 0,            # C: evidence state 0, base 5, parents B = 1, A = 0
     ]
 
 
-def test_evidence_state_lands_in_descriptor_bits_23_20():
+def test_evidence_state_lands_in_descriptor_word_1():
     model = BNKernelModel.build(three_variable_net(), {"C": "no", "B": 2})
-    word0 = model.descriptors().reshape(3, 4)[:, 0]
-    assert word0.tolist() == [2, 3 | 1 << 8 | 1 << 16 | 2 << 20, 2 | 2 << 8 | 1 << 16 | 1 << 20]
+    words = model.descriptors()
+    assert words[[1, 4, 8]].tolist() == [0, 1 << 31 | 2, 1 << 31 | 1]
     # B is evidence now: one NL per row, P(B = b2 | A) = 0.25, 0.7
     assert model.table[1:3].tolist() == [2048, round(-1024 * np.log2(0.7))]
     assert model.base.tolist() == [0, 1, 3]

@@ -7,7 +7,7 @@ import pytest
 
 from neuropynq.framing import MAGIC_BM, MAGIC_BN, MAGIC_OUT, SPEC_VERSION, Status, output_frame, parse_output
 from neuropynq.kernels.bn_model import BNKernelModel, info_frame, run_payload
-from neuropynq.limits import BNLimits
+from neuropynq.limits import HW_BN_LIMITS, UNBOUNDED, BNLimits
 from neuropynq.models.bayesnet import BayesNet
 from neuropynq.reference import bn_sampler
 from neuropynq.rng import next_scalar, seed_state
@@ -144,9 +144,10 @@ def test_sample_checks_run_parameters():
 
 
 # --------------------------------------------------------------- frame validation (§4.5)
-# The 3-variable frame: head 0-2, V 3, TW 4, descriptors 5-16 (A 5-8, B 9-12, C 13-16),
-# table 17-27, run parameters 28-33 (S, T, seed lo, seed hi, RMAX, reserved).
-V, TW, DESC, PARAMS = 3, 4, 5, 28
+# The 3-variable frame: head 0-2, V 3, TW 4, descriptors 5-16 (A 5-7, B 8-11, C 12-16:
+# card | n_parents, evidence | state, base, one word per parent), table 17-27, run
+# parameters 28-33 (S, T, seed lo, seed hi, RMAX, reserved).
+V, TW, A_DESC, B_DESC, C_DESC, PARAMS = 3, 4, 5, 8, 12, 28
 
 
 def good_frame() -> np.ndarray:
@@ -168,7 +169,7 @@ def status_of(frame, last=None, **kwargs) -> int:
     return int(out[1])
 
 
-C_WORD0 = 2 | 2 << 8 | 1 << 16
+EVIDENCE = 1 << 31
 
 
 @pytest.mark.parametrize("change, status", [
@@ -177,16 +178,15 @@ C_WORD0 = 2 | 2 << 8 | 1 << 16
     ({"opcode": (2, 3)}, Status.BAD_OPCODE),
     ({"opcode": (2, 0)}, Status.BAD_OPCODE),
     ({"v": (V, 0)}, Status.LIMIT),
-    ({"v": (V, 129)}, Status.LIMIT),
     ({"tw": (TW, 0)}, Status.LIMIT),
-    ({"tw": (TW, 32769)}, Status.LIMIT),
-    ({"card": (DESC, 0)}, Status.BAD_MODEL),
-    ({"card": (DESC, 17)}, Status.BAD_MODEL),
-    ({"parents": (DESC + 4, 3 | 9 << 8)}, Status.BAD_MODEL),                 # n_parents 9
-    ({"parent": (DESC + 4 + 2, 1)}, Status.BAD_MODEL),                       # B's parent is itself
-    ({"parent": (DESC + 8 + 2, 2)}, Status.BAD_MODEL),                       # C's parent 0 = C
-    ({"evidence": (DESC + 8, C_WORD0 | 2 << 20)}, Status.BAD_MODEL),         # evidence_state 2, card 2
-    ({"base": (DESC + 8 + 1, 6)}, Status.BAD_MODEL),                         # C's 6 words end at 12 > TW
+    ({"card": (A_DESC, 0)}, Status.BAD_MODEL),
+    ({"card": (A_DESC, 1 << 16)}, Status.BAD_MODEL),                       # card 0, one parent
+    ({"parent": (B_DESC + 3, 1)}, Status.BAD_MODEL),                       # B's parent is itself
+    ({"parent": (C_DESC + 3, 2)}, Status.BAD_MODEL),                       # C's parent 0 = C
+    ({"evidence": (C_DESC + 1, EVIDENCE | 2)}, Status.BAD_MODEL),          # evidence_state 2, card 2
+    ({"base": (C_DESC + 2, 6)}, Status.BAD_MODEL),                         # C's 6 words end at 12 > TW
+    ({"base": (A_DESC + 2, 11)}, Status.BAD_MODEL),                        # A's slice, no parents
+    ({"base": (C_DESC + 2, 0xFFFFFFFF)}, Status.BAD_MODEL),                # base + size past 2^32
     ({"s": (PARAMS, 0)}, Status.BAD_PARAMS),
     ({"t": (PARAMS + 1, 0)}, Status.BAD_PARAMS),
     ({"t": (PARAMS + 1, (1 << 20) + 1)}, Status.BAD_PARAMS),
@@ -198,13 +198,25 @@ def test_malformed_frames_get_their_status(change, status):
     assert status_of(with_words(**change)) == status
 
 
+@pytest.mark.parametrize("change", [
+    {"v": (V, 129)},
+    {"tw": (TW, 32769)},
+    {"card": (A_DESC, 17)},
+    {"parents": (B_DESC, 3 | 9 << 16)},          # n_parents 9
+])
+def test_a_hardware_builds_limits(change):
+    """Past a hardware build's limits a size is LIMIT, a descriptor BAD_MODEL."""
+    status = Status.LIMIT if {"v", "tw"} & set(change) else Status.BAD_MODEL
+    assert status_of(with_words(**change), limits=HW_BN_LIMITS) == status
+
+
 def test_a_well_formed_frame_is_ok():
     assert status_of(good_frame()) == Status.OK
 
 
 def test_the_first_failing_check_in_frame_order_wins():
     assert status_of(with_words(version=(1, 9), v=(V, 0))) == Status.BAD_VERSION
-    assert status_of(with_words(card=(DESC, 0), s=(PARAMS, 0))) == Status.BAD_MODEL
+    assert status_of(with_words(card=(A_DESC, 0), s=(PARAMS, 0))) == Status.BAD_MODEL
     # A word's content is checked before its TLAST.
     last = np.zeros(34, dtype=bool)
     last[V] = True
@@ -214,8 +226,8 @@ def test_the_first_failing_check_in_frame_order_wins():
 
 def test_table_slice_is_checked_at_the_descriptors_last_word():
     last = np.zeros(34, dtype=bool)
-    last[DESC + 8 + 2] = True           # TLAST inside C's descriptor, after its bad base
-    assert status_of(with_words(base=(DESC + 9, 6)), last) == Status.SHORT_FRAME
+    last[C_DESC + 3] = True             # TLAST inside C's descriptor, after its bad base
+    assert status_of(with_words(base=(C_DESC + 2, 6)), last) == Status.SHORT_FRAME
 
 
 def test_short_frames():
@@ -239,10 +251,11 @@ def test_input_without_tlast_is_a_caller_error():
         bn_sampler.run_frame(frame[:20], np.zeros(20, dtype=bool))
 
 
-def test_unused_parent_slots_and_the_reserved_word_are_ignored():
+def test_unused_descriptor_bits_and_the_reserved_word_are_ignored():
     reference = bn_sampler.run_frame(good_frame())
-    noisy = with_words(slot=(DESC + 4 + 3, 0xFFFFFFFF), reserved=(PARAMS + 5, 123))
-    noisy[DESC + 4 + 2] |= 0xFFFFFF00                 # B has one parent: slots 1-3 unused
+    noisy = with_words(reserved=(PARAMS + 5, 123))
+    noisy[A_DESC + 1] |= 0x7FFFFFFF             # A is sampled: its evidence state is unused
+    noisy[C_DESC + 1] |= 0x7FFF0000             # bits 30:16 of C's evidence word
     assert bn_sampler.run_frame(noisy).tolist() == reference.tolist()
 
 
@@ -255,9 +268,9 @@ def test_lowered_build_limits_apply_to_frames():
 
 def test_info_frame_reports_the_build():
     out = bn_sampler.run_frame(info_frame(), lanes=4)
-    assert out.tolist() == [MAGIC_OUT, 0, 7, SPEC_VERSION, 4, 128, 16, 8, 32768, 1 << 20]
-    lowered = bn_sampler.run_frame(info_frame(), limits=BNLimits(v_max=64, table_max=4096))
-    assert lowered.tolist() == [MAGIC_OUT, 0, 7, SPEC_VERSION, 1, 64, 16, 8, 4096, 1 << 20]
+    assert out.tolist() == [MAGIC_OUT, 0, 7, SPEC_VERSION, 4] + [UNBOUNDED] * 4 + [1 << 20]
+    lowered = bn_sampler.run_frame(info_frame(), limits=HW_BN_LIMITS)
+    assert lowered.tolist() == [MAGIC_OUT, 0, 7, SPEC_VERSION, 1, 128, 16, 8, 32768, 1 << 20]
     assert status_of(np.array([MAGIC_BN, SPEC_VERSION, 2], dtype=np.uint32)[:2]) == Status.SHORT_FRAME
 
 

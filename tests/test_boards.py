@@ -6,7 +6,7 @@ import pytest
 
 from neuropynq import boards
 from neuropynq.boards import BoardTableError, _parse
-from neuropynq.limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS
+from neuropynq.limits import HW_BN_LIMITS, SPEC_BM_LIMITS
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = " ".join(boards._COLUMNS)
@@ -17,7 +17,7 @@ def test_every_board_has_a_build_within_the_spec():
     builds = boards.board_builds()
     assert list(builds) == ["pynq-z2", "zcu104", "kv260"]
     for b in builds.values():
-        assert b.bn_limits.table_max <= SPEC_BN_LIMITS.table_max
+        assert b.bn_limits.table_max <= HW_BN_LIMITS.table_max
         assert b.bm_limits.n_max <= SPEC_BM_LIMITS.n_max
         assert b.twin_parameters("bn_sampler")["P"] == b.bn_lanes
         assert b.twin_parameters("bm_sampler")["N_MAX"] == b.bm_limits.n_max
@@ -37,7 +37,7 @@ def test_unknown_board_names_the_known_ones():
     (f"{HEADER}\n{ROW.replace(' 100 ', ' fast ')}\n", "clock_mhz must be an integer"),
     (f"{HEADER}\n{ROW.replace(' 4 128 ', ' 0 128 ')}\n", "bn_lanes must be positive"),
     (f"{HEADER}\n{ROW.replace(' 16 256 bram', ' 16 256 ddr')}\n", "bm_memory must be one of"),
-    (f"{HEADER}\n{ROW.replace(' 256 ', ' 2048 ')}\n", "above the spec's limit"),
+    (f"{HEADER}\n{ROW.replace(' 256 ', ' 2048 ')}\n", "above the hardware kernel's limit"),
     (f"{HEADER}\n{ROW.replace(' 256 bram', ' 256 uram')}\n", "URAM but its device has none"),
     (f"{HEADER}\n{ROW}\n{ROW}\n", "appears twice"),
 ])

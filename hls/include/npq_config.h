@@ -33,17 +33,25 @@
 #define NPQ_BM_W_URAM 0
 #endif
 
+// 1 in the native cpu build: bn_sampler takes any model the spec's frame fields
+// describe (INFO reports NPQ_BN_UNBOUNDED), allocated per frame; the NPQ_BN_* sizes
+// below then size only the micro-architecture's arrays, which run the models they hold.
+#ifndef NPQ_BN_DYNAMIC
+#define NPQ_BN_DYNAMIC 0
+#endif
+
+// bn sizes of the hardware micro-architecture (the build's limits unless NPQ_BN_DYNAMIC).
 #ifndef NPQ_BN_V_MAX
-#define NPQ_BN_V_MAX NPQ_SPEC_BN_V_MAX
+#define NPQ_BN_V_MAX NPQ_HW_BN_V_MAX
 #endif
 #ifndef NPQ_BN_CARD_MAX
-#define NPQ_BN_CARD_MAX NPQ_SPEC_BN_CARD_MAX
+#define NPQ_BN_CARD_MAX NPQ_HW_BN_CARD_MAX
 #endif
 #ifndef NPQ_BN_PARENTS_MAX
-#define NPQ_BN_PARENTS_MAX NPQ_SPEC_BN_PARENTS_MAX
+#define NPQ_BN_PARENTS_MAX NPQ_HW_BN_PARENTS_MAX
 #endif
 #ifndef NPQ_BN_TABLE_MAX
-#define NPQ_BN_TABLE_MAX NPQ_SPEC_BN_TABLE_MAX
+#define NPQ_BN_TABLE_MAX NPQ_HW_BN_TABLE_MAX
 #endif
 #ifndef NPQ_BN_T_MAX
 #define NPQ_BN_T_MAX NPQ_SPEC_BN_T_MAX
@@ -55,11 +63,11 @@
 #define NPQ_BM_TAU_MAX NPQ_SPEC_BM_TAU_MAX
 #endif
 
-#if NPQ_BN_CARD_MAX > NPQ_SPEC_BN_CARD_MAX || NPQ_BN_PARENTS_MAX > NPQ_SPEC_BN_PARENTS_MAX \
-    || NPQ_BN_V_MAX > NPQ_SPEC_BN_V_MAX || NPQ_BN_TABLE_MAX > NPQ_SPEC_BN_TABLE_MAX \
+#if NPQ_BN_CARD_MAX > NPQ_HW_BN_CARD_MAX || NPQ_BN_PARENTS_MAX > NPQ_HW_BN_PARENTS_MAX \
+    || NPQ_BN_V_MAX > NPQ_HW_BN_V_MAX || NPQ_BN_TABLE_MAX > NPQ_HW_BN_TABLE_MAX \
     || NPQ_BN_T_MAX > NPQ_SPEC_BN_T_MAX || NPQ_BM_N_MAX > NPQ_SPEC_BM_N_MAX \
     || NPQ_BM_TAU_MAX > NPQ_SPEC_BM_TAU_MAX
-#error "a build may lower the spec's limits, never raise them"
+#error "a build may lower the limits of the spec and of the bn micro-architecture, never raise them"
 #endif
 
 #endif

@@ -37,11 +37,13 @@
 #define NPQ_SPLITMIX_MIX1 0xBF58476D1CE4E5B9ull
 #define NPQ_SPLITMIX_MIX2 0x94D049BB133111EBull
 
-// Spec limits (§2.4, §3.4); a build may lower them in npq_config.h
-#define NPQ_SPEC_BN_V_MAX 128u
-#define NPQ_SPEC_BN_CARD_MAX 16u
-#define NPQ_SPEC_BN_PARENTS_MAX 8u
-#define NPQ_SPEC_BN_TABLE_MAX 32768u
+// Limits (§2.4, §3.4): the spec's, and the bn hardware micro-architecture's ceiling
+// (NPQ_HW_BN_*); a build sets its own in npq_config.h
+#define NPQ_BN_UNBOUNDED 0xFFFFFFFFu
+#define NPQ_HW_BN_V_MAX 128u
+#define NPQ_HW_BN_CARD_MAX 16u
+#define NPQ_HW_BN_PARENTS_MAX 8u
+#define NPQ_HW_BN_TABLE_MAX 32768u
 #define NPQ_SPEC_BN_T_MAX 1048576u
 #define NPQ_SPEC_BN_ST_MAX 0xFFFFFFFFFFFFull
 #define NPQ_SPEC_BM_N_MAX 1024u
@@ -49,6 +51,7 @@
 
 // Run parameters and INFO payloads (§3.4, §4.2-§4.4)
 #define NPQ_BN_RMAX_MAX 0xFFFFu
+#define NPQ_BN_EVIDENCE_FLAG 0x80000000u
 #define NPQ_BN_INFO_WORDS 7u
 #define NPQ_BM_INFO_WORDS 4u
 #define NPQ_BM_FLAG_RECORD 1u

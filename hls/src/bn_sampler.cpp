@@ -12,6 +12,13 @@
 // distance B and nothing needs forwarding. Every sample owns its RNG stream
 // (§1.2), so lanes and rounds never share state and the counts do not depend on P.
 // DATAFLOW is not used: each phase needs the complete result of the one before.
+//
+// The native cpu build (NPQ_BN_DYNAMIC) has no limits of its own (spec §2.4): it
+// reads the frame into a model allocated per frame. A model the micro-architecture
+// holds (V, card, parents and TW within the NPQ_BN_* sizes) is copied into its arrays
+// and runs the code above, as in hardware; any other (more than 16 states, hundreds of
+// variables, large tables) runs bn_general, a plain per-sample loop with the same
+// draws. The hardware builds compile neither.
 #include "npq_kernels.h"
 #include "npq_config.h"
 #include "npq_constants.h"
@@ -23,7 +30,7 @@
 #define BN_B NPQ_BN_BATCH
 #define BN_BANKS 16                               // table banks: >= CARD_MAX - 1 thresholds of a row
 #define BN_XWORDS ((NPQ_BN_V_MAX + 15) / 16)      // 64-bit words of a sample's x, 4 bits per variable
-#define BN_SIZE_SAT 0x3FFFFu                      // a saturated slice size: beyond any TW (as bn_loader.sv)
+#define BN_SIZE_SAT (1ull << 33)                  // a saturated slice size: beyond any TW and base + TW
 
 #if (BN_B & (BN_B - 1)) != 0 || BN_B < 16
 #error "NPQ_BN_BATCH must be a power of two >= 16 (it covers the pipeline's depth)"
@@ -63,11 +70,19 @@ struct BnVar {
     uint16_t stride[NPQ_BN_PARENTS_MAX];
 };
 
+// Sums of negative log-weights: below 2^23 within the hardware's V <= 128; the cpu
+// build's general path sums over any number of variables.
+#if NPQ_BN_DYNAMIC
+typedef uint64_t bn_sum_t;
+#else
+typedef uint32_t bn_sum_t;
+#endif
+
 struct BnRun {
     uint32_t n_vars, table_words, samples, window;
     uint16_t rmax;
     uint64_t seed;
-    uint32_t offset;   // sum over evidence variables of min_r NL (§2.2 step 3)
+    bn_sum_t offset;   // sum over evidence variables of min_r NL (§2.2 step 3)
     uint32_t n_counts; // sum of cardinalities
 };
 
@@ -108,54 +123,113 @@ static inline uint32_t bn_x_of(const uint64_t xw[BN_XWORDS], uint32_t v) {
     return (uint32_t)(xw[v / 16] >> (4 * (v % 16))) & 0xF;
 }
 
+#if NPQ_BN_DYNAMIC
+#include <vector>
+// A frame's model as read (spec §4.2): the general path's input, and what the
+// micro-architecture's arrays are filled from when the model fits them.
+struct BnModel {
+    std::vector<uint32_t> card, n_parents, first_parent, evidence, state, base;   // per variable
+    std::vector<uint32_t> parent;   // variable i's parents from first_parent[i], in descriptor order
+    std::vector<uint64_t> stride;   // table words per unit of each parent's state (as BnVar::stride)
+    std::vector<uint64_t> size;     // table words of each variable
+    std::vector<uint32_t> table;    // masked to 17 bits, as the banks hold it
+};
+static BnModel bn_model;
+#define BN_V_LIMIT NPQ_BN_UNBOUNDED
+#define BN_CARD_LIMIT NPQ_BN_UNBOUNDED
+#define BN_PARENTS_LIMIT NPQ_BN_UNBOUNDED
+#define BN_TABLE_LIMIT NPQ_BN_UNBOUNDED
+#else
+#define BN_V_LIMIT NPQ_BN_V_MAX
+#define BN_CARD_LIMIT NPQ_BN_CARD_MAX
+#define BN_PARENTS_LIMIT NPQ_BN_PARENTS_MAX
+#define BN_TABLE_LIMIT NPQ_BN_TABLE_MAX
+#endif
+
 // Reads V, TW, descriptors, table and run parameters; returns the first error.
 static uint32_t bn_load(hls::stream<axis32_t>& in, bool& last, BnRun& run) {
     uint32_t st;
     run.n_vars = npq_read(in, last);
-    st = npq_check(run.n_vars == 0 || run.n_vars > NPQ_BN_V_MAX, NPQ_STATUS_LIMIT, last, false);
+    st = npq_check(run.n_vars == 0 || run.n_vars > BN_V_LIMIT, NPQ_STATUS_LIMIT, last, false);
     if (st) return st;
     run.table_words = npq_read(in, last);
-    st = npq_check(run.table_words == 0 || run.table_words > NPQ_BN_TABLE_MAX, NPQ_STATUS_LIMIT,
+    st = npq_check(run.table_words == 0 || run.table_words > BN_TABLE_LIMIT, NPQ_STATUS_LIMIT,
                  last, false);
     if (st) return st;
+#if NPQ_BN_DYNAMIC
+    bn_model = BnModel();
+#endif
 
     uint32_t n_counts = 0;
 descriptors:
     for (uint32_t i = 0; i < run.n_vars; ++i) {
 #pragma HLS LOOP_TRIPCOUNT max = 128
+        // Word 0: card [15:0], n_parents [31:16]; word 1: evidence [31], state [15:0];
+        // word 2: base; then one word per parent (spec §4.2).
         const uint32_t w0 = npq_read(in, last);
-        const uint32_t c = w0 & 0x1F, n_par = (w0 >> 8) & 0xF, ev = (w0 >> 16) & 1, e = (w0 >> 20) & 0xF;
-        bool bad = c == 0 || c > NPQ_BN_CARD_MAX || n_par > NPQ_BN_PARENTS_MAX || (ev && e >= c);
+        const uint32_t c = w0 & 0xFFFF, n_par = w0 >> 16;
+        bool bad = c == 0 || c > BN_CARD_LIMIT || n_par > BN_PARENTS_LIMIT;
         st = npq_check(bad, NPQ_STATUS_BAD_MODEL, last, false);
         if (st) return st;
-        const uint32_t base = npq_read(in, last) & 0xFFFF;
-        st = npq_check(false, NPQ_STATUS_OK, last, false);
+        const uint32_t w1 = npq_read(in, last);
+        const uint32_t ev = w1 >> 31, e = w1 & 0xFFFF;
+        st = npq_check(ev && e >= c, NPQ_STATUS_BAD_MODEL, last, false);
         if (st) return st;
-        uint32_t slots[8];
-        // Words of the variable's slice so far, saturating (an 18 x 5-bit product,
-        // one per parent, as bn_loader.sv's stride fold).
-        uint32_t size = ev ? 1 : c - 1;
-        for (uint32_t half = 0; half < 2; ++half) {
-            const uint32_t w = npq_read(in, last);
-            for (uint32_t j = 0; j < 4; ++j) slots[4 * half + j] = (w >> (8 * j)) & 0xFF;
-            bad = false;
-            for (uint32_t j = 4 * half; j < 4 * half + 4; ++j) bad |= j < n_par && slots[j] >= i;
-            if (half == 1 && !bad) {
+        const uint32_t base = npq_read(in, last);
+        // Words of the variable's slice, saturating: one row, then times each parent's card.
+        uint64_t size = ev ? 1 : c - 1;
+        if (n_par == 0) {
+            // The table-slice check belongs to the descriptor's last word.
+            st = npq_check(base + size > run.table_words, NPQ_STATUS_BAD_MODEL, last, false);
+            if (st) return st;
+        } else {
+            st = npq_check(false, NPQ_STATUS_OK, last, false);
+            if (st) return st;
+        }
+#if NPQ_BN_DYNAMIC
+        const uint32_t first = (uint32_t)bn_model.parent.size();
+        bn_model.first_parent.push_back(first);
+#endif
+    parents:
+        for (uint32_t j = 0; j < n_par; ++j) {
+#pragma HLS LOOP_TRIPCOUNT max = 8
+            const uint32_t parent = npq_read(in, last);
+            bad = parent >= i;
+#if NPQ_BN_DYNAMIC
+            bn_model.parent.push_back(parent);
+            bn_model.stride.push_back(0);
+#else
+            bn_vars[i].parent[j] = (uint8_t)parent;
+#endif
+            if (j + 1 == n_par && !bad) {
             strides:
-                for (int j = NPQ_BN_PARENTS_MAX - 1; j >= 0; --j) {
-                    const bool used = (uint32_t)j < n_par;
-                    bn_vars[i].parent[j] = used ? (uint8_t)slots[j] : 0;
-                    bn_vars[i].stride[j] = used ? (uint16_t)size : 0;   // used only if the slice fits
-                    if (used) {
-                        const uint32_t next = size * bn_card[slots[j]];
-                        size = next > BN_SIZE_SAT ? BN_SIZE_SAT : next;
-                    }
+                for (int q = (int)n_par - 1; q >= 0; --q) {
+#pragma HLS LOOP_TRIPCOUNT max = 8
+#if NPQ_BN_DYNAMIC
+                    bn_model.stride[first + q] = size;   // used only if the slice fits
+                    const uint64_t next = size * bn_model.card[bn_model.parent[first + q]];
+#else
+                    bn_vars[i].stride[q] = (uint16_t)size;
+                    const uint64_t next = size * bn_card[bn_vars[i].parent[q]];
+#endif
+                    size = next > BN_SIZE_SAT ? BN_SIZE_SAT : next;
                 }
-                // The table-slice check belongs to the descriptor's last word.
                 bad = base + size > run.table_words;
             }
             st = npq_check(bad, NPQ_STATUS_BAD_MODEL, last, false);
             if (st) return st;
+        }
+#if NPQ_BN_DYNAMIC
+        bn_model.card.push_back(c);
+        bn_model.n_parents.push_back(n_par);
+        bn_model.evidence.push_back(ev);
+        bn_model.state.push_back(e);
+        bn_model.base.push_back(base);
+        bn_model.size.push_back(size);
+#else
+        for (uint32_t j = n_par; j < NPQ_BN_PARENTS_MAX; ++j) {
+            bn_vars[i].parent[j] = 0;
+            bn_vars[i].stride[j] = 0;
         }
         bn_card[i] = (uint8_t)c;
         bn_rows[i] = (uint16_t)size;   // evidence: one word per row; fits TW after the check
@@ -164,6 +238,7 @@ descriptors:
         bn_vars[i].state = (uint8_t)e;
         bn_vars[i].base = (uint16_t)base;
         bn_vars[i].n_parents = (uint8_t)n_par;
+#endif
         n_counts += c;
     }
     run.n_counts = n_counts;
@@ -174,7 +249,11 @@ table:
 #pragma HLS PIPELINE II = 1
         // One stream word per cycle, written to bank w % 16 of every lane's copy at once.
         const uint32_t value = npq_read(in, last) & 0x1FFFF;
+#if NPQ_BN_DYNAMIC
+        bn_model.table.push_back(value);
+#else
         for (uint32_t p = 0; p < BN_P; ++p) bn_table[p][w / BN_BANKS][w % BN_BANKS] = value;
+#endif
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
 
@@ -202,7 +281,18 @@ table:
     if (st) return st;
 
     // OFFSET: the best possible sample fires at the maximum rate (§2.2 step 3).
-    uint32_t offset = 0;
+    bn_sum_t offset = 0;
+#if NPQ_BN_DYNAMIC
+    for (uint32_t i = 0; i < run.n_vars; ++i) {
+        if (!bn_model.evidence[i]) continue;
+        uint32_t least = NPQ_NL_IMPOSSIBLE;
+        for (uint64_t r = 0; r < bn_model.size[i]; ++r) {
+            const uint32_t nl = bn_model.table[bn_model.base[i] + r] & 0xFFFF;
+            least = nl < least ? nl : least;
+        }
+        offset += least;
+    }
+#else
 offset_vars:
     for (uint32_t i = 0; i < run.n_vars; ++i) {
 #pragma HLS LOOP_TRIPCOUNT max = 128
@@ -219,15 +309,16 @@ offset_vars:
         }
         offset += least;
     }
+#endif
     run.offset = offset;
     return NPQ_STATUS_OK;
 }
 
 // Per-step firing threshold F of a sample with log-weight NLW (§2.2 step 3): one
 // 16 x 24-bit product per lane (the twin's single DSP of a lane).
-static inline uint32_t bn_firing_threshold(uint32_t nlw, bool dead, const BnRun& run) {
-    const uint32_t d = nlw - run.offset;
-    const uint32_t shift = d >> NPQ_NL_FRAC_BITS;
+static inline uint32_t bn_firing_threshold(bn_sum_t nlw, bool dead, const BnRun& run) {
+    const bn_sum_t d = nlw - run.offset;
+    const bn_sum_t shift = d >> NPQ_NL_FRAC_BITS;
     if (dead || shift >= NPQ_FIRE_BITS) return 0;
     const uint64_t prod = (uint64_t)run.rmax * (NPQ_EXP2_LUT[d & (NPQ_EXP2_LUT_SIZE - 1)] & 0xFFFFFF);
     return (uint32_t)(prod >> (15 + shift));
@@ -382,6 +473,82 @@ spikes:
     }
 }
 
+#if NPQ_BN_DYNAMIC
+// Whether the micro-architecture's arrays hold the model: then bn_stage copies it in.
+static bool bn_fits_arrays(const BnRun& run) {
+    if (run.n_vars > NPQ_BN_V_MAX || run.table_words > NPQ_BN_TABLE_MAX) return false;
+    for (uint32_t i = 0; i < run.n_vars; ++i)
+        if (bn_model.card[i] > NPQ_BN_CARD_MAX || bn_model.n_parents[i] > NPQ_BN_PARENTS_MAX) return false;
+    return true;
+}
+
+// The arrays bn_load fills in the hardware builds, from the model.
+static void bn_stage(const BnRun& run) {
+    for (uint32_t i = 0; i < run.n_vars; ++i) {
+        BnVar& v = bn_vars[i];
+        v.evidence = (uint8_t)bn_model.evidence[i];
+        v.state = (uint8_t)bn_model.state[i];
+        v.width = (uint8_t)(bn_model.card[i] - 1);
+        v.n_parents = (uint8_t)bn_model.n_parents[i];
+        v.base = (uint16_t)bn_model.base[i];
+        for (uint32_t j = 0; j < NPQ_BN_PARENTS_MAX; ++j) {
+            const bool used = j < v.n_parents;
+            v.parent[j] = used ? (uint8_t)bn_model.parent[bn_model.first_parent[i] + j] : 0;
+            v.stride[j] = used ? (uint16_t)bn_model.stride[bn_model.first_parent[i] + j] : 0;
+        }
+        bn_card[i] = (uint8_t)bn_model.card[i];
+        bn_rows[i] = (uint16_t)bn_model.size[i];
+    }
+    for (uint32_t w = 0; w < run.table_words; ++w)
+        for (uint32_t p = 0; p < BN_P; ++p) bn_table[p][w / BN_BANKS][w % BN_BANKS] = bn_model.table[w];
+}
+
+// The general path: §2.2 and §2.3 sample by sample, for any model. Counts of
+// variable i start at count_at[i]; the RUN payload follows.
+static void bn_general(const BnRun& run, hls::stream<axis32_t>& out) {
+    const uint32_t n = run.n_vars;
+    std::vector<uint64_t> count_at(n), counts(run.n_counts, 0);
+    for (uint32_t i = 1; i < n; ++i) count_at[i] = count_at[i - 1] + bn_model.card[i - 1];
+    std::vector<uint32_t> x(n);
+    const uint32_t* const table = bn_model.table.data();
+    uint64_t total = 0;
+    for (uint64_t s = 0; s < run.samples; ++s) {
+        NpqRng rng = npq_seed_stream(run.seed, (uint32_t)s);
+        bn_sum_t nlw = 0;
+        bool dead = false;
+        for (uint32_t i = 0; i < n; ++i) {
+            uint64_t a0 = bn_model.base[i];
+            const uint32_t first = bn_model.first_parent[i];
+            for (uint32_t j = 0; j < bn_model.n_parents[i]; ++j)
+                a0 += x[bn_model.parent[first + j]] * bn_model.stride[first + j];
+            if (bn_model.evidence[i]) {
+                const uint32_t nl = table[a0] & 0xFFFF;
+                nlw += nl;
+                dead |= nl == NPQ_NL_IMPOSSIBLE;
+                x[i] = bn_model.state[i];
+            } else {
+                // x = #{k < card - 1 : u >= C[row][k]} (every sampled variable draws).
+                const uint32_t u = npq_next(rng) >> 16, width = bn_model.card[i] - 1;
+                const uint32_t* const row = table + a0;
+                uint32_t passed = 0;
+                for (uint32_t k = 0; k < width; ++k) passed += u >= row[k];
+                x[i] = passed;
+            }
+        }
+        const uint32_t fire = bn_firing_threshold(nlw, dead, run);
+        if (fire == 0) continue;   // no spikes: its remaining draws change nothing
+        uint32_t spikes = 0;
+        for (uint32_t t = 0; t < run.window; ++t) spikes += (npq_next(rng) >> 8) < fire;
+        if (spikes == 0) continue;
+        for (uint32_t i = 0; i < n; ++i) counts[count_at[i] + x[i]] += spikes;
+        total += spikes;
+    }
+    npq_write_head(out, NPQ_STATUS_OK, 2 * (run.n_counts + 1));
+    for (uint32_t c = 0; c < run.n_counts; ++c) npq_write_u64(out, counts[c], false);
+    npq_write_u64(out, total, true);
+}
+#endif
+
 void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t* status) {
     // Frames on AXI4-Stream; STATUS (0x10) and ap_ctrl_hs on AXI4-Lite (spec §5).
 #pragma HLS INTERFACE axis port = in
@@ -423,14 +590,22 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
         return;
     }
     if (op == NPQ_OP_INFO) {
-        const uint32_t info[NPQ_BN_INFO_WORDS] = {NPQ_SPEC_VERSION, BN_P, NPQ_BN_V_MAX, NPQ_BN_CARD_MAX,
-                                                  NPQ_BN_PARENTS_MAX, NPQ_BN_TABLE_MAX, NPQ_BN_T_MAX};
+        const uint32_t info[NPQ_BN_INFO_WORDS] = {NPQ_SPEC_VERSION, BN_P, BN_V_LIMIT, BN_CARD_LIMIT,
+                                                  BN_PARENTS_LIMIT, BN_TABLE_LIMIT, NPQ_BN_T_MAX};
         npq_write_head(out, NPQ_STATUS_OK, NPQ_BN_INFO_WORDS);
         for (uint32_t w = 0; w < NPQ_BN_INFO_WORDS; ++w) npq_write(out, info[w], w == NPQ_BN_INFO_WORDS - 1);
         *status = NPQ_STATUS_OK;
         return;
     }
 
+#if NPQ_BN_DYNAMIC
+    if (!bn_fits_arrays(run)) {
+        bn_general(run, out);
+        *status = NPQ_STATUS_OK;
+        return;
+    }
+    bn_stage(run);
+#endif
 rounds:
     for (uint64_t first = 0; first < run.samples; first += (uint64_t)BN_P * BN_B) {
 #pragma HLS LOOP_TRIPCOUNT max = 33554432

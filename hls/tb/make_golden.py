@@ -13,6 +13,7 @@ build as `bn_info.p<P>.t<TABLE_MAX>.golden` and `bm_info.p<P>.n<N_MAX>.golden`. 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import numpy as np
 from neuropynq.framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel, zeta_words
 from neuropynq.kernels.bn_model import BNKernelModel
-from neuropynq.limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS, BMLimits, BNLimits
+from neuropynq.limits import HW_BN_LIMITS, SPEC_BM_LIMITS, BMLimits, BNLimits
 from neuropynq.models.bayesnet import BayesNet
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference import bm_sampler as bm_ref
@@ -44,7 +45,7 @@ class Cases:
     def __init__(self) -> None:
         self.cases: dict[str, tuple[str, np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def bn(self, name: str, words, last=None, lanes: int = 1, limits: BNLimits = SPEC_BN_LIMITS) -> None:
+    def bn(self, name: str, words, last=None, lanes: int = 1, limits: BNLimits = HW_BN_LIMITS) -> None:
         words = np.asarray(words, dtype=np.uint32)
         last = _tlast_at_end(words.size) if last is None else np.asarray(last, dtype=np.uint8)
         expected = bn_ref.run_frame(words, last.astype(bool), lanes=lanes, limits=limits)
@@ -94,23 +95,25 @@ def add_bn_runs(cases: Cases) -> None:
 
 
 def hand_bn_frame(descriptors, table, params, tw=None) -> list[int]:
-    """A bn RUN frame from raw descriptor words (4 per variable), table and run words."""
-    n_vars = len(descriptors) // 4
-    return ([MAGIC_BN, SPEC_VERSION, Op.RUN, n_vars, len(table) if tw is None else tw]
-            + list(descriptors) + list(table) + list(params))
+    """A bn RUN frame from raw descriptors (a list of word lists, one per variable), table and run words."""
+    return ([MAGIC_BN, SPEC_VERSION, Op.RUN, len(descriptors), len(table) if tw is None else tw]
+            + [w for d in descriptors for w in d] + list(table) + list(params))
+
+
+EVIDENCE = 1 << 31
 
 
 def add_bn_hand_made(cases: Cases) -> None:
     """Two binary variables A -> B, B observed with P(B=1 | A=0) = 0: dead samples."""
-    a = [2, 0, 0, 0]                               # card 2, no parents, table at 0
-    b = [2 | (1 << 8) | (1 << 16) | (1 << 20), 1, 0, 0]   # card 2, parent A, evidence state 1, base 1
+    a = [2, 0, 0]                                  # card 2, no parents, sampled, table at 0
+    b = [2 | (1 << 16), EVIDENCE | 1, 1, 0]        # card 2, parent A, evidence state 1, base 1
     table = [40000, 0xFFFF, 512]                   # C_A; NL_B[A=0] impossible, NL_B[A=1]
-    cases.bn("bn_hand_dead_rows", hand_bn_frame(a + b, table, [300, 20, 9, 0, 65535, 0]))
+    cases.bn("bn_hand_dead_rows", hand_bn_frame([a, b], table, [300, 20, 9, 0, 65535, 0]))
     # A one-state sampled variable still draws; it needs no table words.
-    c1 = [1, 0, 0, 0]
-    cases.bn("bn_hand_card1", hand_bn_frame(c1 + a, [30000], [64, 8, 5, 0, 1000, 0]))
-    # Non-zero reserved word and unused parent slots are ignored.
-    cases.bn("bn_hand_ignored_bits", hand_bn_frame([2, 0, 0xFFFFFFFF, 7] + [2, 1 << 16, 0, 0],
+    c1 = [1, 0, 0]
+    cases.bn("bn_hand_card1", hand_bn_frame([c1, a], [30000], [64, 8, 5, 0, 1000, 0]))
+    # Non-zero reserved word and unused descriptor bits are ignored.
+    cases.bn("bn_hand_ignored_bits", hand_bn_frame([[2, 0x7FFFFFFF, 0], [2, 0x7FFF0000, 1]],
                                                    [20000, 50000 | (1 << 20)], [100, 16, 1, 2, 777, 99]))
 
 
@@ -118,7 +121,9 @@ def add_bn_errors(cases: Cases) -> None:
     asia = BNKernelModel.build(BayesNet.from_bif(EXAMPLES / "asia.bif"), {"xray": "yes"})
     good = asia.run_frame(samples=64, window=8, seed=1, rmax=1000)
     n_vars = asia.n_vars
-    desc = BN_RUN_HEAD                      # first descriptor word
+    # First word of each descriptor: 3 words and one per parent.
+    at = BN_RUN_HEAD + np.concatenate([[0], np.cumsum([3 + len(p) for p in asia.parents])])
+    desc, last_desc = int(at[0]), int(at[n_vars - 1])
     params = good.size - 6                  # first run-parameter word
 
     def edit(name: str, index: int, value: int) -> None:
@@ -133,16 +138,20 @@ def add_bn_errors(cases: Cases) -> None:
     edit("v_big", 3, 129)
     edit("tw_zero", 4, 0)
     edit("tw_big", 4, 32769)
-    edit("card_zero", desc, int(good[desc]) & ~0x1F)
-    edit("card_big", desc, (int(good[desc]) & ~0x1F) | 17)
-    edit("parents_big", desc, int(good[desc]) | (9 << 8))
-    last_desc = desc + 4 * (n_vars - 1)
+    edit("card_zero", desc, int(good[desc]) & ~0xFFFF)
+    edit("card_big", desc, (int(good[desc]) & ~0xFFFF) | 17)
+    edit("card_field", desc, (int(good[desc]) & ~0xFFFF) | 0xFFFF)
+    edit("parents_big", desc, (int(good[desc]) & 0xFFFF) | (9 << 16))
+    edit("parents_field", desc, (int(good[desc]) & 0xFFFF) | (0xFFFF << 16))
     evidence_var = int(np.flatnonzero(asia.evidence_state >= 0)[0])
-    ev_desc = desc + 4 * evidence_var
-    edit("evidence_state", ev_desc, (int(good[ev_desc]) & ~(0xF << 20)) | (5 << 20))
+    edit("evidence_state", int(at[evidence_var]) + 1, EVIDENCE | 5)
     with_parent = next(i for i in range(n_vars) if asia.parents[i])
-    edit("parent_not_before", desc + 4 * with_parent + 2, with_parent)
-    edit("slice_outside", last_desc + 1, int(good[4]))
+    edit("parent_not_before", int(at[with_parent]) + 3, with_parent)
+    edit("parent_wide", int(at[with_parent]) + 3, 0x10000 | int(good[at[with_parent] + 3]))
+    edit("slice_outside", last_desc + 2, int(good[4]))
+    edit("base_wide", last_desc + 2, 0xFFFFFFFF)
+    without_parent = next(i for i in range(n_vars) if not asia.parents[i])
+    edit("slice_outside_no_parents", int(at[without_parent]) + 2, int(good[4]))
     edit("samples_zero", params, 0)
     edit("window_zero", params + 1, 0)
     edit("window_big", params + 1, (1 << 20) + 1)
@@ -154,10 +163,11 @@ def add_bn_errors(cases: Cases) -> None:
 
     # TLAST early, on a head word, a descriptor, the table, a run word; the words
     # after it stay in the stream (the kernel reads no further).
-    for at in (0, 2, 3, desc + 1, desc + 6, last_desc + 3, good.size - 7, params + 2, good.size - 2):
+    for word in (0, 2, 3, desc + 1, desc + 6, last_desc + 2, last_desc + 3, good.size - 7, params + 2,
+                 good.size - 2):
         last = np.zeros(good.size, dtype=np.uint8)
-        last[at] = 1
-        cases.bn(f"bn_err_short_at{at}", good, last)
+        last[word] = 1
+        cases.bn(f"bn_err_short_at{word}", good, last)
     # TLAST late: the frame's last word lacks it; the kernel discards up to the next TLAST.
     for extra in (1, 5):
         words = np.concatenate([good, np.arange(extra, dtype=np.uint32)])
@@ -272,7 +282,7 @@ def add_bm_errors(cases: Cases) -> None:
 def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> None:
     for p in lanes:
         for table_max in bn_table_max:
-            limits = BNLimits(table_max=table_max)
+            limits = dataclasses.replace(HW_BN_LIMITS, table_max=table_max)
             cases.bn(f"bn_info.p{p}.t{table_max}", [MAGIC_BN, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
         for n_max in bm_n_max:
             limits = BMLimits(n_max=n_max)

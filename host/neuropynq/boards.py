@@ -16,7 +16,7 @@ from functools import lru_cache
 from importlib import resources
 
 from .errors import NeuropynqError
-from .limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS, BMLimits, BNLimits
+from .limits import HW_BN_LIMITS, SPEC_BM_LIMITS, BMLimits, BNLimits
 
 TABLE_RESOURCE = "boards.txt"
 
@@ -123,7 +123,7 @@ def _parse(text: str, origin: str) -> dict[str, BoardBuild]:
 
 
 def _build(row: dict, where: str) -> BoardBuild:
-    spec_bn, spec_bm = SPEC_BN_LIMITS, SPEC_BM_LIMITS
+    spec_bn, spec_bm = HW_BN_LIMITS, SPEC_BM_LIMITS   # the ceilings of the hardware kernels
     bn = BNLimits(v_max=row["bn_v_max"], card_max=row["bn_card_max"],
                   parents_max=row["bn_parents_max"], table_max=row["bn_table_max"])
     bm = BMLimits(n_max=row["bm_n_max"])
@@ -133,7 +133,7 @@ def _build(row: dict, where: str) -> BoardBuild:
                               ("bn_table_max", bn.table_max, spec_bn.table_max),
                               ("bm_n_max", bm.n_max, spec_bm.n_max)):
         if value > spec:
-            raise BoardTableError(f"{where}: {name} = {value} is above the spec's limit {spec} "
+            raise BoardTableError(f"{where}: {name} = {value} is above the hardware kernel's limit {spec} "
                                   f"(a build may lower a limit, never raise it)")
     if row["uram"] == 0 and "uram" in (row["bn_memory"], row["bm_memory"]):
         raise BoardTableError(f"{where}: board {row['board']} binds memory to URAM but its device has none")

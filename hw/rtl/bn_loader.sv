@@ -3,8 +3,9 @@
 // Reads one frame from the AXI4-Stream slave after start_i, validating in frame
 // order like the reference (neuropynq.reference.bn_sampler.run_frame): each
 // word's content is checked when it is read, then its TLAST (SHORT_FRAME if the
-// frame should go on, LONG_FRAME if it should end). A descriptor's table-slice
-// check belongs to its word 3. On the first failure the rest of the frame up to
+// frame should go on, LONG_FRAME if it should end). A descriptor (spec v2: word 0
+// card | n_parents, word 1 evidence | state, word 2 base, one word per parent) has
+// its table-slice check on its last word. On the first failure the rest of the frame up to
 // TLAST is discarded and done_o reports the status.
 //
 // Per descriptor it computes the table-address strides (docs: bn_base_pkg::var_desc_t)
@@ -54,7 +55,7 @@ module bn_loader
   import npq_pkg::*;
 
   typedef enum logic [4:0] {
-    S_IDLE, S_MAGIC, S_VERSION, S_OPCODE, S_NVARS, S_TW, S_D0, S_D1, S_D2, S_D3, S_STRIDE,
+    S_IDLE, S_MAGIC, S_VERSION, S_OPCODE, S_NVARS, S_TW, S_D0, S_D1, S_D2, S_DP, S_STRIDE,
     S_DESC, S_TABLE, S_SAMPLES, S_WINDOW, S_WCHECK, S_SEED_LO, S_SEED_HI, S_RMAX,
     S_RESERVED, S_DISCARD, S_DONE
   } state_e;
@@ -72,7 +73,9 @@ module bn_loader
   logic [3:0]       n_par_q;
   logic             ev_q;
   logic [KW-1:0]    estate_q;
-  logic [15:0]      base_q;
+  logic [TAW-1:0]   base_q;
+  logic             base_big_q;     // base >= 2^TAW: beyond any TW of the build
+  logic [3:0]       pj_q;           // parent word being read
   logic [PMAX-1:0][7:0] parent_q;
   logic [PMAX-1:0][TAW-1:0] stride_q;
   logic [TAW+1:0]   size_q;         // words so far: (card-1 or 1) * Π card[parent], saturating
@@ -80,7 +83,7 @@ module bn_loader
   logic             fold_primed_q;  // fold_card_q holds the card of parent stride_j_q - 1
   logic [4:0]       fold_card_q;
   logic             slice_bad_q;
-  logic             d3_last_q;      // word 3 carried TLAST
+  logic             d3_last_q;      // the descriptor's last word carried TLAST
   logic             wlast_q;        // the window word carried TLAST
   logic [1:0]       wcheck_q;       // cycles of the window check so far
   logic [36:0]      st_hi_q, st_lo_q;   // S * T in two halves of S
@@ -102,16 +105,16 @@ module bn_loader
   end
 
   // Content checks of the word in the current state (spec §4.5).
-  logic [4:0]  w_card;
-  logic [3:0]  w_npar;
+  logic [15:0] w_card;
+  logic [15:0] w_npar;
   logic        w_ev;
-  logic [3:0]  w_estate;
+  logic [15:0] w_estate;
   logic        parents_bad;
 
-  assign w_card     = w[4:0];
-  assign w_npar     = w[11:8];
-  assign w_ev       = w[16];
-  assign w_estate   = w[23:20];
+  assign w_card     = w[15:0];
+  assign w_npar     = w[31:16];
+  assign w_ev       = w[31];
+  assign w_estate   = w[15:0];
   // Variable indices above the build's V_MAX do not occur.
   logic unused_ok;
   assign unused_ok = ^card_raddr_i;
@@ -124,14 +127,10 @@ module bn_loader
     st_over_q <= {1'b0, st_hi_q, 16'd0} + 54'(st_lo_q) >= 54'(1) << 48;
   end
 
-  always_comb begin
-    parents_bad = 1'b0;
-    for (int j = 0; j < 4; j++) begin
-      int unsigned slot;
-      slot = (state_q == S_D3) ? j + 4 : j;
-      if (slot < 32'(n_par_q) && w[8*j +: 8] >= 8'(var_q)) parents_bad = 1'b1;
-    end
-  end
+  assign parents_bad = w >= 32'(var_q);
+  // The descriptor's last word: its base without parents, else its last parent.
+  logic desc_last;
+  assign desc_last = (state_q == S_D2 && n_par_q == 0) || (state_q == S_DP && pj_q + 4'd1 == n_par_q);
 
   always_comb begin
     bad        = 1'b0;
@@ -145,9 +144,9 @@ module bn_loader
       end
       S_NVARS:    bad = w == 0 || w > V_MAX;
       S_TW:       bad = w == 0 || w > TABLE_MAX;
-      S_D0:       bad = w_card == 0 || 32'(w_card) > CARD_MAX || 32'(w_npar) > PARENTS_MAX
-                        || (w_ev && {1'b0, w_estate} >= w_card);
-      S_D2, S_D3: bad = parents_bad;
+      S_D0:       bad = w_card == 0 || 32'(w_card) > CARD_MAX || 32'(w_npar) > PARENTS_MAX;
+      S_D1:       bad = w_ev && w_estate >= 16'(card_q);
+      S_DP:       bad = parents_bad;
       S_SAMPLES:  bad = w == 0;
       S_WINDOW:   bad = w == 0 || w > T_MAX;   // and S * T < 2^48, in S_WCHECK
       S_RMAX:     bad = w == 0 || w > 32'hFFFF;
@@ -162,13 +161,13 @@ module bn_loader
       S_VERSION:                                return STATUS_BAD_VERSION;
       S_OPCODE:                                 return STATUS_BAD_OPCODE;
       S_NVARS, S_TW:                            return STATUS_LIMIT;
-      S_D0, S_D2, S_D3:                         return STATUS_BAD_MODEL;
+      S_D0, S_D1, S_DP:                         return STATUS_BAD_MODEL;
       default:                                  return STATUS_BAD_PARAMS;
     endcase
   endfunction
 
   // Next state after a word that passed its content check.
-  function automatic state_e next_state(state_e s, logic is_info, logic last_table);
+  function automatic state_e next_state(state_e s, logic is_info, logic last_table, logic last_desc);
     unique case (s)
       S_MAGIC:    return S_VERSION;
       S_VERSION:  return S_OPCODE;
@@ -177,8 +176,7 @@ module bn_loader
       S_TW:       return S_D0;
       S_D0:       return S_D1;
       S_D1:       return S_D2;
-      S_D2:       return S_D3;
-      S_D3:       return S_STRIDE;
+      S_D2, S_DP: return last_desc ? S_STRIDE : S_DP;
       S_TABLE:    return last_table ? S_SAMPLES : S_TABLE;
       S_SAMPLES:  return S_WINDOW;
       S_WINDOW:   return S_WCHECK;
@@ -213,7 +211,7 @@ module bn_loader
     fail          = 1'b0;
     fail_status   = STATUS_OK;
     fail_had_last = s_axis_tlast_i;
-    if (state_q == S_DESC) begin            // the checks of descriptor word 3, delayed
+    if (state_q == S_DESC) begin            // the checks of the descriptor's last word, delayed
       fail_had_last = d3_last_q;
       if (slice_bad_q) begin
         fail        = 1'b1;
@@ -235,7 +233,7 @@ module bn_loader
       if (bad) begin
         fail        = 1'b1;
         fail_status = bad_status(state_q);
-      end else if (s_axis_tlast_i && !final_word && state_q != S_D3 && state_q != S_WINDOW) begin
+      end else if (s_axis_tlast_i && !final_word && !desc_last && state_q != S_WINDOW) begin
         fail        = 1'b1;
         fail_status = STATUS_SHORT_FRAME;
       end else if (final_word && !s_axis_tlast_i) begin
@@ -287,11 +285,13 @@ module bn_loader
           if (wcheck_q == 2'd2) state_q <= S_SEED_LO;
         end
         default: if (fire) begin   // a word that passed its checks
-          state_q <= next_state(state_q, w == OP_INFO, tbl_idx_q + 1'b1 == tw_q);
+          state_q <= next_state(state_q, w == OP_INFO, tbl_idx_q + 1'b1 == tw_q, desc_last);
           if (state_q == S_OPCODE) info_q <= w == OP_INFO;
           if (state_q == S_TABLE)  tbl_idx_q <= tbl_idx_q + 1'b1;
           if (state_q == S_D0)     sum_card_q <= sum_card_q + 12'(w_card);
-          if (state_q == S_D3) begin
+          if (state_q == S_D2)     pj_q <= '0;
+          if (state_q == S_DP)     pj_q <= pj_q + 4'd1;
+          if (desc_last) begin
             d3_last_q     <= s_axis_tlast_i;
             stride_j_q    <= n_par_q;
             fold_primed_q <= 1'b0;
@@ -312,19 +312,23 @@ module bn_loader
         S_NVARS:   n_vars_q <= (VW+1)'(w);
         S_TW:      tw_q     <= (TAW+1)'(w);
         S_D0: begin
-          card_q   <= w_card;
-          n_par_q  <= w_npar;
-          ev_q     <= w_ev;
-          estate_q <= w_estate;
-          card_mem[var_q[VIW-1:0]] <= w_card;
+          // Within the build's limits after the word's check.
+          card_q   <= w_card[4:0];
+          n_par_q  <= w_npar[3:0];
+          card_mem[var_q[VIW-1:0]] <= w_card[4:0];
+          parent_q <= '0;
         end
-        S_D1:      base_q <= w[15:0];
-        S_D2:      parent_q[3:0] <= w;
-        S_D3: begin
-          parent_q[7:4] <= w;
+        S_D1: begin
+          ev_q     <= w_ev;
+          estate_q <= w_estate[KW-1:0];
+        end
+        S_D2: begin
+          base_q     <= w[TAW-1:0];
+          base_big_q <= w[31:TAW] != '0;
           // Words per row: one NL for evidence, card - 1 thresholds otherwise.
           size_q <= ev_q ? (TAW+2)'(1) : (TAW+2)'(card_q - 5'd1);
         end
+        S_DP:      parent_q[pj_q[2:0]] <= w[7:0];
         S_SAMPLES: samples_o <= w;
         S_WINDOW:  window_o  <= NW'(w);
         S_SEED_LO: seed_o[31:0]  <= w;
@@ -339,9 +343,9 @@ module bn_loader
       stride_q[fold_j] <= size_q[TAW-1:0];
       size_q <= size_next;
     end
-    if (state_q == S_D3 && fire) stride_q <= '0;
-    // Slice check after the strides are folded in (the check of descriptor word 3).
-    slice_bad_q <= {2'b00, base_q} + size_q > {1'b0, tw_q};
+    if (desc_last && fire) stride_q <= '0;
+    // Slice check after the strides are folded in (the check of the descriptor's last word).
+    slice_bad_q <= base_big_q || {2'b00, base_q} + size_q > {1'b0, tw_q};
   end
 
   assign desc_we_o  = state_q == S_DESC && !slice_bad_q && !d3_last_q;

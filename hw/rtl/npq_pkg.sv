@@ -35,7 +35,8 @@ package npq_pkg;
   localparam int unsigned FIRE_BITS = 24;
   localparam int unsigned SIGMOID_STEPS_PER_UNIT = 64;
 
-  // Spec limits (§2.4, §3.4); a build may lower them with its own parameters
+  // Limits (§2.4, §3.4): the bn twin's micro-architecture ceiling (limits.HW_BN_LIMITS) and
+  // the spec's; a build may lower them with its own parameters
   localparam int unsigned BN_V_MAX = 128;
   localparam int unsigned BN_CARD_MAX = 16;
   localparam int unsigned BN_PARENTS_MAX = 8;

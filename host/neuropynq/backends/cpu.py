@@ -36,7 +36,7 @@ from .. import resources
 from ..errors import BackendUnavailable, KernelError
 from ..framing import HEAD_WORDS, MAGIC_BN, OUT_HEAD_WORDS, SPEC_VERSION, Op, Status, join_u64, output_frame, \
     split_u64
-from ..kernels.bn_model import DESCRIPTOR_WORDS, RUN_PARAM_WORDS
+from ..kernels.bn_model import RUN_PARAM_WORDS, run_params_at
 from ..limits import SPEC_BN_LIMITS
 from ..rng import MASK32, shifted_seed
 from .base import Backend, check_threads
@@ -51,7 +51,7 @@ BATCH = 256
 # wider vectors roughly halve the time of the spiking window. The CPU's identity is
 # part of the cache key, so a cache shared between machines never mixes builds.
 FLAGS = ("-O3", "-march=native", "-std=c++14", "-shared", "-fPIC", "-Wno-unknown-pragmas",
-         f"-DNPQ_LANES={LANES}", f"-DNPQ_BN_BATCH={BATCH}")
+         f"-DNPQ_LANES={LANES}", f"-DNPQ_BN_BATCH={BATCH}", "-DNPQ_BN_DYNAMIC=1")
 RUN_NO_TLAST = 1
 # Fewest samples worth a thread of their own: below this the extra frame load and the
 # thread hand-off cost more than the samples they take off the other threads.
@@ -204,9 +204,8 @@ def _sample_ranges(words: np.ndarray, threads: int) -> list[tuple[int, int]] | N
     base = HEAD_WORDS + 2
     if threads < 2 or words.size < base or tuple(words[:HEAD_WORDS]) != (MAGIC_BN, SPEC_VERSION, Op.RUN):
         return None
-    n_vars, table_words = int(words[HEAD_WORDS]), int(words[HEAD_WORDS + 1])
-    params = base + DESCRIPTOR_WORDS * n_vars + table_words
-    if words.size != params + RUN_PARAM_WORDS:
+    params = run_params_at(words)
+    if params is None or words.size != params + RUN_PARAM_WORDS:
         return None
     samples, window = int(words[params]), int(words[params + 1])
     if window == 0 or samples * window > SPEC_BN_LIMITS.st_max:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..framing import HEAD_WORDS, MAGIC_BM, MAGIC_BN, OUT_HEAD_WORDS, Op
 from ..kernels.bm_model import FLAG_RECORD, zeta_words
-from ..kernels.bn_model import DESCRIPTOR_WORDS, RUN_PARAM_WORDS as BN_RUN_PARAMS
+from ..kernels.bn_model import RUN_PARAM_WORDS as BN_RUN_PARAMS, frame_layout, run_params_at
 
 BN_INFO_WORDS = 7
 BM_INFO_WORDS = 4
@@ -45,9 +45,9 @@ def output_capacity(frame: np.ndarray) -> int:
     if op != Op.RUN or frame.size < HEAD_WORDS + 2:
         return OUT_HEAD_WORDS
     if magic == MAGIC_BN:
-        v = int(frame[HEAD_WORDS])
-        descriptors = frame[HEAD_WORDS + 2: HEAD_WORDS + 2 + 4 * v: 4]
-        return OUT_HEAD_WORDS + 2 * (int(np.sum(descriptors & 0x1F)) + 1)
+        layout = frame_layout(frame)
+        cards = layout[0] if layout is not None else []
+        return OUT_HEAD_WORDS + 2 * (sum(cards) + 1)
     if magic == MAGIC_BM:
         n, params = int(frame[HEAD_WORDS]), _bm_run_params(frame)
         if params is None:
@@ -72,8 +72,7 @@ def frame_cycles(frame: np.ndarray, lanes: int) -> int:
         return words
     magic, size = int(frame[0]), int(frame[HEAD_WORDS])
     if magic == MAGIC_BN:
-        table = int(frame[HEAD_WORDS + 1])
-        if frame.size != HEAD_WORDS + 2 + DESCRIPTOR_WORDS * size + table + BN_RUN_PARAMS:
+        if run_params_at(frame) != frame.size - BN_RUN_PARAMS:
             return words
         samples, window = (int(w) for w in frame[-BN_RUN_PARAMS:][:2])
         return words + math.ceil(samples / lanes) * (size + window + 1)

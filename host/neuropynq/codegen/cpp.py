@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import fixedpoint, framing, luts, rng
+from .. import fixedpoint, framing, limits, luts, rng
 from ..kernels import bm_model, bn_model
 from ..limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS
 
@@ -46,7 +46,7 @@ def render_luts() -> str:
 
 
 def render_constants() -> str:
-    bn, bm = SPEC_BN_LIMITS, SPEC_BM_LIMITS
+    bn, bm, hw = SPEC_BN_LIMITS, SPEC_BM_LIMITS, limits.HW_BN_LIMITS
     framing_defs = [
         ("NPQ_SPEC_VERSION", framing.SPEC_VERSION, "u"),
         ("NPQ_MAGIC_BN", f"0x{framing.MAGIC_BN:08X}", "u"),
@@ -73,10 +73,11 @@ def render_constants() -> str:
         ("NPQ_SPLITMIX_MIX2", f"0x{rng.MIX2:016X}", "ull"),
     ]
     limit_defs = [
-        ("NPQ_SPEC_BN_V_MAX", bn.v_max, "u"),
-        ("NPQ_SPEC_BN_CARD_MAX", bn.card_max, "u"),
-        ("NPQ_SPEC_BN_PARENTS_MAX", bn.parents_max, "u"),
-        ("NPQ_SPEC_BN_TABLE_MAX", bn.table_max, "u"),
+        ("NPQ_BN_UNBOUNDED", f"0x{limits.UNBOUNDED:X}", "u"),
+        ("NPQ_HW_BN_V_MAX", hw.v_max, "u"),
+        ("NPQ_HW_BN_CARD_MAX", hw.card_max, "u"),
+        ("NPQ_HW_BN_PARENTS_MAX", hw.parents_max, "u"),
+        ("NPQ_HW_BN_TABLE_MAX", hw.table_max, "u"),
         ("NPQ_SPEC_BN_T_MAX", bn.t_max, "u"),
         ("NPQ_SPEC_BN_ST_MAX", f"0x{bn.st_max:X}", "ull"),
         ("NPQ_SPEC_BM_N_MAX", bm.n_max, "u"),
@@ -84,6 +85,7 @@ def render_constants() -> str:
     ]
     kernel_defs = [
         ("NPQ_BN_RMAX_MAX", f"0x{bn_model.RMAX_MAX:X}", "u"),
+        ("NPQ_BN_EVIDENCE_FLAG", f"0x{bn_model.EVIDENCE_FLAG:X}", "u"),
         ("NPQ_BN_INFO_WORDS", bn_model.INFO_PAYLOAD_WORDS, "u"),
         ("NPQ_BM_INFO_WORDS", bm_model.INFO_PAYLOAD_WORDS, "u"),
         ("NPQ_BM_FLAG_RECORD", bm_model.FLAG_RECORD, "u"),
@@ -99,7 +101,8 @@ def render_constants() -> str:
         + "// Stream framing (§4)\n" + _defines(framing_defs)
         + "\n// Fixed-point formats (§2.1, §3.1)\n" + _defines(fixed_defs)
         + "\n// splitmix64 seeding (§1.2)\n" + _defines(rng_defs)
-        + "\n// Spec limits (§2.4, §3.4); a build may lower them in npq_config.h\n" + _defines(limit_defs)
+        + "\n// Limits (§2.4, §3.4): the spec's, and the bn hardware micro-architecture's ceiling\n"
+        + "// (NPQ_HW_BN_*); a build sets its own in npq_config.h\n" + _defines(limit_defs)
         + "\n// Run parameters and INFO payloads (§3.4, §4.2-§4.4)\n" + _defines(kernel_defs)
         + "\n#endif\n"
     )

@@ -10,14 +10,19 @@ import numpy as np
 
 from ..errors import EvidenceError, KernelError, ParameterError
 from ..fixedpoint import CDF_ONE, NL_IMPOSSIBLE, cdf_thresholds, neg_log2_weight
-from ..framing import MAGIC_BN, SPEC_VERSION, Op, head, join_u64, split_u64
-from ..limits import SPEC_BN_LIMITS, BNLimits, require
+from ..framing import HEAD_WORDS, MAGIC_BN, SPEC_VERSION, Op, head, join_u64, split_u64
+from ..limits import SPEC_BN_LIMITS, UNBOUNDED, BNLimits, require
 
-DESCRIPTOR_WORDS = 4
+DESCRIPTOR_HEAD_WORDS = 3   # card | n_parents, evidence | state, base; then one word per parent
 RUN_PARAM_WORDS = 6
 INFO_PAYLOAD_WORDS = 7
-BASE_FIELD_MAX = 0xFFFF   # descriptor word 1, bits [15:0]
-RMAX_MAX = 0xFFFF         # RMAX is UQ0.16: 1 ... 65535
+CARD_FIELD_MAX = 0xFFFF     # descriptor word 0, bits [15:0]
+PARENTS_FIELD_MAX = 0xFFFF  # descriptor word 0, bits [31:16]
+WORD_MAX = 0xFFFFFFFF       # V, TW, base and parent indices are whole words
+EVIDENCE_FLAG = 1 << 31     # descriptor word 1
+RMAX_MAX = 0xFFFF           # RMAX is UQ0.16: 1 ... 65535
+# A limit error on a build with limits of its own (a board's) points to the backends without.
+CPU_HINT = "; the cpu and ref backends take any size (--backend cpu)"
 
 
 @dataclass
@@ -90,19 +95,14 @@ class BNKernelModel:
             raise ParameterError(f"seed must be a 64-bit unsigned integer, got {seed!r}")
 
     def descriptors(self) -> np.ndarray:
-        """The 4·V descriptor words (§4.2)."""
-        out = np.zeros((self.n_vars, DESCRIPTOR_WORDS), dtype=np.uint32)
+        """The descriptor words (§4.2), 3 + n_parents per variable, variable 0 first."""
+        words = []
         for i in range(self.n_vars):
             e = int(self.evidence_state[i])
-            word0 = int(self.cards[i]) | (len(self.parents[i]) << 8)
-            if e >= 0:
-                word0 |= (1 << 16) | (e << 20)
-            slots = self.parents[i] + [0] * (8 - len(self.parents[i]))
-            out[i, 0] = word0
-            out[i, 1] = int(self.base[i])
-            out[i, 2] = sum(p << (8 * j) for j, p in enumerate(slots[:4]))
-            out[i, 3] = sum(p << (8 * j) for j, p in enumerate(slots[4:]))
-        return out.reshape(-1)
+            words += [int(self.cards[i]) | (len(self.parents[i]) << 16),
+                      EVIDENCE_FLAG | e if e >= 0 else 0,
+                      int(self.base[i]), *self.parents[i]]
+        return np.array(words, dtype=np.uint32)
 
     def run_frame(self, samples: int, window: int, seed: int, rmax: int) -> np.ndarray:
         """The uint32 RUN frame (§4.1, §4.2) for these run parameters."""
@@ -136,22 +136,30 @@ class BNTables:
         self.bn, self.limits = bn, limits
         self.order = list(bn.topological_order())
         index = {name: i for i, name in enumerate(self.order)}
-        require(len(self.order) <= limits.v_max,
-                f"the network has {len(self.order)} variables; this kernel build allows at most {limits.v_max}")
+        require(len(self.order) <= min(limits.v_max, WORD_MAX),
+                f"the network has {len(self.order)} variables; {self._allows(limits.v_max, WORD_MAX)}")
         self.cards = np.array([bn.card(v) for v in self.order], dtype=np.int64)
         self.parents: list[list[int]] = []
         self._probs: list[np.ndarray] = []
         self._thresholds: list[np.ndarray] = []
         for v in self.order:
             card, pars = bn.card(v), list(bn.parents[v])
-            require(card <= limits.card_max,
-                    f"variable {v!r} has {card} states; this kernel build allows at most {limits.card_max}")
-            require(len(pars) <= limits.parents_max,
-                    f"variable {v!r} has {len(pars)} parents; this kernel build allows at most {limits.parents_max}")
+            require(card <= min(limits.card_max, CARD_FIELD_MAX),
+                    f"variable {v!r} has {card} states; {self._allows(limits.card_max, CARD_FIELD_MAX)}")
+            require(len(pars) <= min(limits.parents_max, PARENTS_FIELD_MAX),
+                    f"variable {v!r} has {len(pars)} parents; "
+                    f"{self._allows(limits.parents_max, PARENTS_FIELD_MAX)}")
             self.parents.append([index[p] for p in pars])
             self._probs.append(np.asarray(bn.cpt[v], dtype=np.float64).reshape(-1, card))
             self._thresholds.append(cdf_thresholds(self._probs[-1]).reshape(-1))
         self._nl: dict[tuple[int, int], np.ndarray] = {}
+
+    @staticmethod
+    def _allows(limit: int, field_max: int) -> str:
+        """The end of a limit error: the build's own limit (with the way round it), or the frame field's."""
+        if limit < min(field_max, UNBOUNDED):
+            return f"this kernel build allows at most {limit}{CPU_HINT}"
+        return f"the spec's frame field allows at most {field_max}"
 
     def _nl_table(self, i: int, state: int) -> np.ndarray:
         """NL per row of variable i observed in `state`."""
@@ -172,15 +180,37 @@ class BNTables:
         sizes = np.array([c.size for c in chunks], dtype=np.int64)
         base = np.concatenate([[0], np.cumsum(sizes)[:-1]])
         used = int(sizes.sum())
-        require(used <= self.limits.table_max,
-                f"the quantised tables need {used} words; this kernel build allows at most {self.limits.table_max}")
+        require(used <= min(self.limits.table_max, WORD_MAX),
+                f"the quantised tables need {used} words; {self._allows(self.limits.table_max, WORD_MAX)}")
         require(used > 0, "the quantised tables are empty (every sampled variable has one state); "
                           "the kernel needs at least one table word")
-        require(base.max() <= BASE_FIELD_MAX,
-                f"a table base of {base.max()} does not fit the 16-bit descriptor field")
         table = np.concatenate(chunks).astype(np.uint32)
         return BNKernelModel(self.order, [self.bn.states[v] for v in self.order], self.cards, self.parents,
                              evidence_state, base, table)
+
+
+def frame_layout(words) -> tuple[list[int], int] | None:
+    """The cardinalities of a bn RUN frame's descriptors and where its run parameters
+    start, walked through V, each descriptor's n_parents and TW; None if the
+    descriptors run past the frame."""
+    words = np.asarray(words, dtype=np.uint32)
+    at = HEAD_WORDS + 2
+    if words.size < at:
+        return None
+    n_vars, table_words = int(words[HEAD_WORDS]), int(words[HEAD_WORDS + 1])
+    cards = []
+    for _ in range(n_vars):
+        if at >= words.size:
+            return None
+        cards.append(int(words[at]) & CARD_FIELD_MAX)
+        at += DESCRIPTOR_HEAD_WORDS + (int(words[at]) >> 16)
+    return cards, at + table_words
+
+
+def run_params_at(words) -> int | None:
+    """Where the run parameters of the bn RUN frame `words` start (None: see frame_layout)."""
+    layout = frame_layout(words)
+    return None if layout is None else layout[1]
 
 
 def info_frame() -> np.ndarray:

@@ -12,12 +12,13 @@ import numpy as np
 
 from ..fixedpoint import FIRE_BITS, NL_IMPOSSIBLE, firing_threshold
 from ..framing import MAGIC_BN, SPEC_VERSION, Op, Status, output_frame
-from ..kernels.bn_model import (DESCRIPTOR_WORDS, RMAX_MAX, BNKernelModel, info_payload,
+from ..kernels.bn_model import (CARD_FIELD_MAX, EVIDENCE_FLAG, RMAX_MAX, BNKernelModel, info_payload,
                                 run_payload, table_rows, table_size)
 from ..limits import SPEC_BN_LIMITS, BNLimits
 from ..rng import Streams
 
-CHUNK = 1 << 16           # sample neurons drawn together
+CHUNK = 1 << 16           # sample neurons drawn together, at most
+CHUNK_STATES = 1 << 23    # ... and at most this many states (V per sample) held at once
 THRESHOLD_MASK = 0x1FFFF  # table word bits [16:0]
 NL_MASK = 0xFFFF          # table word bits [15:0]
 
@@ -108,16 +109,18 @@ def tally(x: np.ndarray, n: np.ndarray, cards: np.ndarray) -> np.ndarray:
     return np.rint(np.bincount(flat, weights=weights, minlength=int(cards.sum()))).astype(np.int64)
 
 
-def _chunks(samples: int):
-    for start in range(0, samples, CHUNK):
-        yield np.arange(start, min(samples, start + CHUNK), dtype=np.uint64)
+def _chunks(samples: int, n_vars: int):
+    # Fewer samples per chunk for large networks: the chunk's states (V, n) stay in memory.
+    size = max(1, min(CHUNK, CHUNK_STATES // max(1, n_vars)))
+    for start in range(0, samples, size):
+        yield np.arange(start, min(samples, start + size), dtype=np.uint64)
 
 
 def _run(tables, cards, samples: int, window: int, seed: int, rmax: int) -> tuple[np.ndarray, int]:
     offset = _offset(tables)
     counts = np.zeros(int(cards.sum()), dtype=np.int64)
     total = 0
-    for ids in _chunks(samples):
+    for ids in _chunks(samples, len(tables)):
         streams = Streams(seed, ids)
         x, fire = _ancestral(tables, offset, rmax, streams)
         # (r >> 8) < F  <=>  r < F << 8
@@ -144,7 +147,7 @@ def draws(model: BNKernelModel, samples: int, seed: int, rmax: int) -> tuple[np.
     tables = _model_tables(model)
     offset = _offset(tables)
     xs, fs = [], []
-    for ids in _chunks(samples):
+    for ids in _chunks(samples, len(tables)):
         x, fire = _ancestral(tables, offset, rmax, Streams(seed, ids))
         xs.append(x.T)
         fs.append(fire / float(1 << FIRE_BITS))
@@ -229,8 +232,9 @@ def run_frame(words, last=None, lanes: int = 1, limits: BNLimits = SPEC_BN_LIMIT
 
     `last[i]` is TLAST on word i (default: only on the final word). Validation runs in
     frame order (§4.5): each word's content is checked when it is read, then its TLAST;
-    a descriptor's table-slice check belongs to its last word (word 3). Unused parent
-    slots and the reserved run word are ignored; RMAX must be 1 ... 65535. The first
+    a descriptor's table-slice check belongs to its last word (its last parent, or its
+    base without parents). Unused descriptor bits and the reserved run word are ignored;
+    RMAX must be 1 ... 65535. The first
     failure gives an error frame (L = 0); the words after it up to TLAST are discarded.
     """
     words = np.asarray(words, dtype=np.uint32).reshape(-1)
@@ -262,26 +266,33 @@ def _serve(rd: _Reader, lanes: int, limits: BNLimits) -> np.ndarray:
     cards = np.zeros(n_vars, dtype=np.int64)
     parents, evidence_state, base = [], np.full(n_vars, -1, dtype=np.int64), np.zeros(n_vars, dtype=np.int64)
     for i in range(n_vars):
+        # Word 0: card and n_parents; word 1: evidence and its state; word 2: base; then
+        # one word per parent. The table-slice check belongs to the descriptor's last word.
         d0 = rd.read()
-        card, n_par, is_ev, e = d0 & 0x1F, (d0 >> 8) & 0xF, (d0 >> 16) & 1, (d0 >> 20) & 0xF
-        if not 1 <= card <= limits.card_max or n_par > limits.parents_max or (is_ev and e >= card):
+        card, n_par = d0 & CARD_FIELD_MAX, d0 >> 16
+        if not 1 <= card <= limits.card_max or n_par > limits.parents_max:
             raise _Reject(Status.BAD_MODEL)
         rd.end_word()
         cards[i] = card
-        evidence_state[i] = e if is_ev else -1
-        base[i] = rd.word() & 0xFFFF
+        d1 = rd.word(Status.BAD_MODEL, lambda w: bool(w & EVIDENCE_FLAG) and (w & CARD_FIELD_MAX) >= card)
+        is_ev = bool(d1 & EVIDENCE_FLAG)
+        evidence_state[i] = d1 & CARD_FIELD_MAX if is_ev else -1
         pars = []
-        for slot_word in range(DESCRIPTOR_WORDS - 2):
-            w = rd.read()
-            for j in range(4 * slot_word, min(n_par, 4 * slot_word + 4)):
-                p = (w >> (8 * (j % 4))) & 0xFF
-                if p >= i:
-                    raise _Reject(Status.BAD_MODEL)
-                pars.append(p)
-            if slot_word == 1:
-                size = table_size(card, table_rows(cards, pars), bool(is_ev))
-                if base[i] + size > tw:
-                    raise _Reject(Status.BAD_MODEL)
+
+        def slice_bad() -> bool:
+            return base[i] + table_size(card, table_rows(cards, pars), is_ev) > tw
+
+        base[i] = rd.read()
+        if n_par == 0 and slice_bad():
+            raise _Reject(Status.BAD_MODEL)
+        rd.end_word()
+        for j in range(n_par):
+            p = rd.read()
+            if p >= i:
+                raise _Reject(Status.BAD_MODEL)
+            pars.append(p)
+            if j == n_par - 1 and slice_bad():
+                raise _Reject(Status.BAD_MODEL)
             rd.end_word()
         parents.append(pars)
     table = np.array([rd.word() for _ in range(tw)], dtype=np.uint32)

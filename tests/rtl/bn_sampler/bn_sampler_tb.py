@@ -8,6 +8,7 @@ figures, BN_CYCLES_OUT (a JSON file to write).
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -19,7 +20,7 @@ from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
 from neuropynq.fixedpoint import cdf_thresholds, neg_log2_weight
 from neuropynq.framing import MAGIC_BN, SPEC_VERSION, Op, Status, head
 from neuropynq.kernels.bn_model import BNKernelModel, info_frame, parse_info
-from neuropynq.limits import BNLimits
+from neuropynq.limits import HW_BN_LIMITS, BNLimits
 from neuropynq.models.bayesnet import BayesNet
 from neuropynq.reference.bn_sampler import run_frame
 from tests.rtl.common.tb import (AP_DONE, AP_IDLE, AP_START, CTRL, GIE, IER, ISR, STATUS,
@@ -27,7 +28,7 @@ from tests.rtl.common.tb import (AP_DONE, AP_IDLE, AP_START, CTRL, GIE, IER, ISR
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 BATCH = 16                      # bn_base_pkg::BATCH, for the loop-structure estimate
-HEAD_WORDS, DESC_WORDS = 5, 4   # magic, version, opcode, V, TW; words per descriptor
+HEAD_WORDS = 5   # magic, version, opcode, V, TW
 
 
 def example(name: str, evidence: dict | None = None) -> BNKernelModel:
@@ -75,7 +76,7 @@ class BNTB(TB):
     def __init__(self, dut, seed: int = 1, idle: float = 0.2, backpressure: float = 0.2) -> None:
         super().__init__(dut, seed=seed, idle=idle, backpressure=backpressure)
         self.lanes = 1
-        self.limits = BNLimits()
+        self.limits = HW_BN_LIMITS
 
     async def learn_build(self) -> None:
         """Reset, run an INFO frame and take the lanes and limits from it (checked
@@ -85,8 +86,8 @@ class BNTB(TB):
         assert out[:3] == [0x4E505253, Status.OK, 7], f"INFO head {out[:3]}"
         self.limits, self.lanes = parse_info(out[3:])
         if "BN_P" in os.environ:
-            expected = BNLimits(v_max=int(os.environ["BN_V_MAX"]),
-                                table_max=int(os.environ["BN_TABLE_MAX"]))
+            expected = dataclasses.replace(HW_BN_LIMITS, v_max=int(os.environ["BN_V_MAX"]),
+                                           table_max=int(os.environ["BN_TABLE_MAX"]))
             assert (self.lanes, self.limits) == (int(os.environ["BN_P"]), expected), \
                 f"INFO says P={self.lanes}, {self.limits}"
 
@@ -149,7 +150,12 @@ def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int]]]:
     """(what, words) of broken frames, TLAST on the final word."""
     good = _asia_frame()
     n_vars, tw = good[3], good[4]
-    table0 = HEAD_WORDS + DESC_WORDS * n_vars
+    # First word of each descriptor (spec v2: card | n_parents, evidence | state, base,
+    # one word per parent), and of the table.
+    at = [HEAD_WORDS]
+    for _ in range(n_vars):
+        at.append(at[-1] + 3 + (good[at[-1]] >> 16))
+    table0 = at[-1]
     params = table0 + tw
 
     def patched(index: int, value: int, *more: int) -> list[int]:
@@ -159,7 +165,7 @@ def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int]]]:
             words[index + j] = v & 0xFFFFFFFF
         return words
 
-    d0 = lambda i: HEAD_WORDS + DESC_WORDS * i   # noqa: E731
+    d0 = lambda i: at[i]   # noqa: E731
     lung = d0(3)     # asia kernel variable 3 has one parent (smoke, index 2)
     return [
         ("bad magic", patched(0, 0x4E50424D)),
@@ -171,12 +177,16 @@ def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int]]]:
         ("V beyond V_MAX", patched(3, limits.v_max + 1)),
         ("TW = 0", patched(4, 0)),
         ("TW beyond TABLE_MAX", patched(4, limits.table_max + 1)),
-        ("card 0", patched(d0(1), good[d0(1)] & ~0x1F)),
-        ("card 17", patched(d0(1), (good[d0(1)] & ~0x1F) | 17)),
-        ("9 parents", patched(lung, (good[lung] & ~0xF00) | (9 << 8))),
-        ("parent index >= i", patched(lung + 2, 3)),
-        ("evidence state >= card", patched(d0(0), good[d0(0)] | (1 << 16) | (2 << 20))),
-        ("table slice beyond TW", patched(lung + 1, tw - 1)),
+        ("card 0", patched(d0(1), good[d0(1)] & ~0xFFFF)),
+        ("card 17", patched(d0(1), (good[d0(1)] & ~0xFFFF) | 17)),
+        ("9 parents", patched(lung, (good[lung] & 0xFFFF) | (9 << 16))),
+        ("65535 parents", patched(lung, (good[lung] & 0xFFFF) | (0xFFFF << 16))),
+        ("parent index >= i", patched(lung + 3, 3)),
+        ("parent index beyond 8 bits", patched(lung + 3, 0x100 | 2)),
+        ("evidence state >= card", patched(d0(0) + 1, (1 << 31) | 2)),
+        ("table slice beyond TW", patched(lung + 2, tw - 1)),
+        ("base beyond 16 bits", patched(lung + 2, 1 << 16)),
+        ("table slice beyond TW, no parents", patched(d0(0) + 2, tw)),
         ("S = 0", patched(params, 0)),
         ("T = 0", patched(params + 1, 0)),
         ("T beyond T_MAX", patched(params + 1, limits.t_max + 1)),
@@ -185,15 +195,17 @@ def malformed_frames(limits: BNLimits) -> list[tuple[str, list[int]]]:
         ("RMAX > 65535", patched(params + 4, 65536)),
         # A frame that ends early: the words after its TLAST would belong to the next frame.
         ("TLAST on V", good[:4]),
-        ("TLAST on descriptor word 3 (slice check passes)", good[:lung + 4]),
+        ("TLAST on a descriptor's last word (slice check passes)", good[:lung + 4]),
+        ("TLAST on a descriptor's base, no parents", good[:d0(0) + 3]),
+        ("TLAST on a descriptor's base, bad slice", patched(d0(0) + 2, tw)[:d0(0) + 3]),
         ("TLAST inside the table", good[:table0 + 6]),
         ("TLAST on the seed", good[:params + 3]),
         # Checks the loader decides a few cycles after the word (stream held off)
         ("TLAST on the window", good[:params + 2]),
         ("TLAST on S * T >= 2^48 (the content check wins)",
          patched(params, 2**32 - 1, 2**16 + 1)[:params + 2]),
-        ("TLAST on a slice beyond TW (the content check wins)", patched(lung + 1, tw - 1)[:lung + 4]),
-        ("TLAST on a bad card (the content check wins)", patched(d0(1), good[d0(1)] & ~0x1F)[:d0(1) + 1]),
+        ("TLAST on a slice beyond TW (the content check wins)", patched(lung + 2, tw - 1)[:lung + 4]),
+        ("TLAST on a bad card (the content check wins)", patched(d0(1), good[d0(1)] & ~0xFFFF)[:d0(1) + 1]),
         ("no TLAST on the last word, 3 more words", good + [1, 2, 3]),
         ("bad magic, then 40 words discarded", patched(0, 0) + list(range(40))),
     ]

@@ -9,6 +9,7 @@ the reference, so FpgaBackend can send both of its INFO frames at construction.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from neuropynq.errors import BackendUnavailable, KernelError
 from neuropynq.framing import MAGIC_BM, MAGIC_BN, MAGIC_OUT, SPEC_VERSION, Op, Status, head, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel
 from neuropynq.kernels.bn_model import BNKernelModel
-from neuropynq.limits import BMLimits, BNLimits
+from neuropynq.limits import HW_BN_LIMITS, BMLimits
 from neuropynq.models.bayesnet import BayesNet
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference import bm_sampler, bn_sampler
@@ -41,7 +42,8 @@ if KERNEL == "bm_sampler":
     INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.n_max, LIMITS.tau_max]
 else:
     MAGIC, REFERENCE, OTHER, OTHER_REFERENCE = MAGIC_BN, bn_sampler, "bm_sampler", bm_sampler
-    LIMITS = BNLimits(v_max=int(os.environ["NPQ_V_MAX"]), table_max=int(os.environ["NPQ_TABLE_MAX"]))
+    LIMITS = dataclasses.replace(HW_BN_LIMITS, v_max=int(os.environ["NPQ_V_MAX"]),
+                                 table_max=int(os.environ["NPQ_TABLE_MAX"]))
     INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.v_max, LIMITS.card_max, LIMITS.parents_max,
                     LIMITS.table_max, LIMITS.t_max]
 
