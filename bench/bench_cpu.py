@@ -16,7 +16,13 @@ most N / that ratio) and the cores the run got (CPU seconds / wall seconds). On 
 shared machine the wall speed-up shows only when cores are free: Linux's autogroup
 scheduling gives a session the same CPU share however many threads it runs.
 
-    python bench/bench_cpu.py [throughput] [cycles] [threads]    (default: all three)
+Then the bnlearn networks beside the repository (../shared/bn), the large ones included:
+per network its size, the cpu backend's seconds on one thread at S = 65536, T = 256
+with three variables observed at a forward sample's states, which of the kernel's
+paths ran (the micro-architecture's arrays, or the general path for models beyond
+them), and the mean absolute error against exact inference (with its time).
+
+    python bench/bench_cpu.py [throughput] [cycles] [threads] [networks]    (default: all four)
 """
 from __future__ import annotations
 
@@ -34,11 +40,17 @@ from neuropynq.backends.cpu import CpuBackend, FLAGS, cache_dir, default_threads
 from neuropynq.backends.ref import RefBackend
 from neuropynq.framing import join_u64, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel
+from neuropynq.errors import LimitError
+from neuropynq.exact.variable_elimination import posterior_marginals
 from neuropynq.kernels.bn_model import BNKernelModel, rate_to_rmax
+from neuropynq.limits import HW_BN_LIMITS
+from neuropynq.reference import bn_sampler as bn_ref
 from neuropynq.luts import EXP2_LUT, LNTAU_LUT, SIGMOID_LUT
 from neuropynq.reference.bn_sampler import _model_tables, _offset
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SHARED_BN = Path(__file__).resolve().parents[2] / "shared" / "bn"
+NETWORK_SAMPLES, NETWORK_WINDOW = 65536, 1024   # the window of tests/test_bn_statistics.py
 BN_CASES = [("alarm", {"BP": "LOW", "CVP": "LOW", "HRBP": "HIGH"}, 65536, 256),
             ("hailfinder", {"R5Fcst": "XNIL", "CldShadeOth": "Cloudy"}, 65536, 256)]
 # Boltzmann machines: N, density, sweeps (burn-in 10). Dense rows use the full dot
@@ -311,7 +323,48 @@ def print_thread_scaling() -> None:
     print(f"target: speed-up >= 0.8 x cores = {0.8 * cores:.1f}x at S >= 65536 (on idle cores)")
 
 
-def main(sections=("throughput", "cycles", "threads")) -> None:
+def forward_evidence(bn: BayesNet, seed: int = 1) -> dict:
+    """Three variables (last, middle, first third in kernel order) at one forward sample's states."""
+    prior = BNKernelModel.build(bn)
+    states, _ = bn_ref.draws(prior, samples=1, seed=seed, rmax=65535)
+    order = prior.order
+    return {order[k]: int(states[0, k]) for k in (len(order) - 1, len(order) // 2, len(order) // 3)}
+
+
+def print_networks() -> None:
+    paths = sorted(SHARED_BN.glob("*.bif"), key=lambda p: p.stat().st_size)
+    if not paths:
+        print(f"\nno bnlearn networks in {SHARED_BN}")
+        return
+    print(f"\nbnlearn networks, cpu backend on 1 thread, S={NETWORK_SAMPLES} T={NETWORK_WINDOW}, "
+          "3 variables observed at a forward sample's states")
+    print(f"{'network':<12}{'V':>6}{'states':>7}{'parents':>8}{'table':>9}  {'path':<8}{'cpu s':>8}"
+          f"{'samples/s':>11}{'MAE':>9}{'exact s':>9}")
+    cpu = CpuBackend(1)
+    for path in paths:
+        bn = BayesNet.from_bif(path)
+        evidence = forward_evidence(bn)
+        model = BNKernelModel.build(bn, evidence)
+        try:
+            BNKernelModel.build(bn, evidence, limits=HW_BN_LIMITS)
+            kernel_path = "arrays"
+        except LimitError:
+            kernel_path = "general"
+        frame = model.run_frame(NETWORK_SAMPLES, NETWORK_WINDOW, 1, rate_to_rmax(1.0))
+        seconds = best_seconds(lambda: cpu.execute(frame), 3)
+        estimate = model.unpack(parse_output(cpu.execute(frame))).posterior()
+        start = time.process_time()
+        exact = posterior_marginals(bn, evidence, query=model.order)
+        exact_seconds = time.process_time() - start
+        free = [v for v, e in zip(model.order, model.evidence_state) if e < 0]
+        mae = float(np.concatenate([np.abs(estimate[v] - exact[v]) for v in free]).mean())
+        print(f"{path.stem:<12}{model.n_vars:>6}{int(model.cards.max()):>7}"
+              f"{max(len(p) for p in model.parents):>8}{model.table.size:>9}  {kernel_path:<8}{seconds:>8.3f}"
+              f"{NETWORK_SAMPLES / seconds:>11.3g}{mae:>9.4f}{exact_seconds:>9.2f}")
+    print("target: MAE <= 0.01 on every network (the issue-13 accuracy bar)")
+
+
+def main(sections=("throughput", "cycles", "threads", "networks")) -> None:
     if "throughput" in sections:
         cpu, ref, plain = CpuBackend(1), RefBackend(), plain_library()
         print_throughput(bn_rows(cpu, ref, plain) + bm_rows(cpu, ref, plain))
@@ -319,7 +372,9 @@ def main(sections=("throughput", "cycles", "threads")) -> None:
         print_cycles()
     if "threads" in sections:
         print_thread_scaling()
+    if "networks" in sections:
+        print_networks()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ("throughput", "cycles", "threads"))
+    main(sys.argv[1:] or ("throughput", "cycles", "threads", "networks"))

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import __version__
 from .errors import BackendUnavailable
+from .limits import UNBOUNDED, describe
 from .progress import timed
 from .tables import html_table, text_table
 
@@ -64,7 +65,10 @@ class MachineInfo:
     def _limits_rows(self) -> list[list]:
         rows = [(f"{b.name} backend", b.limits) for b in self.backends if b.limits is not None]
         rows += [(f"{name} build", limits) for name, limits in self.builds.items()]
-        return [[name, *(getattr(limits, attr) for _, attr in LIMIT_COLUMNS)] for name, limits in rows]
+        # A build without a limit of its own (INFO word 0xFFFFFFFF) reads "unbounded".
+        return [[name, *(describe(v) if isinstance(v, int) and v == UNBOUNDED else v
+                         for v in (getattr(limits, attr) for _, attr in LIMIT_COLUMNS))]
+                for name, limits in rows]
 
     def _backend_rows(self) -> list[list]:
         return [[b.name, "runs" if b.runs else "no", b.detail] for b in self.backends]
