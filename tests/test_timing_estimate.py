@@ -198,3 +198,13 @@ def test_memory_below_the_parameters_fails_in_either_flow():
     problems = te.consistency_problems("bm_sampler", {"P": 16, "N_MAX": 256}, ecp5, xilinx)
     # 256^2 * 16 = 1,048,576 bits > 40 * 18 Kb and > 20 * 36 Kb
     assert len(problems) == 2 and all("1,048,576" in p and "weights" in p for p in problems)
+
+
+def test_doc_lists_results_proxy_sizes_and_what_was_not_run():
+    doc = te.render_doc([_result("N_MAX 512 -> 256: too big")], "Yosys 0.70, nextpnr-0.11.1",
+                        ["bn_sampler pynq-z2"])
+    row = next(line for line in doc.splitlines() if line.startswith("| `bm_sampler` | zcu104 |"))
+    assert "| P=16, N_MAX=512 | P=16, N_MAX=256 | 84.2 | 200 | **no** | 15,485 |" in row
+    assert "Not in this generation: bn_sampler pynq-z2" in doc
+    assert "bm_sampler zcu104: N_MAX 512 -> 256: too big" in doc
+    assert te.format_line(_result("N_MAX 512 -> 256: too big")) in doc

