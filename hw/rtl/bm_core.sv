@@ -2,18 +2,19 @@
 // pipeline over P lanes, recording and the count read-out.
 //
 // A free neuron k is issued for B = ceil(N/P) beats; beat b makes lane p read
-// W[k][bP+p]. Pipeline: I (lane read) -> A (lane partial sums, bias read) ->
-// T (adder tree, bias, -ln tau, sigmoid index; sigmoid ROM and per-neuron memories
-// read) -> U (draw, spike decision, writes). Neurons issue back to back and read z
-// from `z_snap`, the state as their colour started (spec §3.1: the update within a
-// colour is simultaneous). A colour may start while one neuron of an earlier colour
-// (the "late" neuron) is still before U: the snapshot then lacks that neuron's new
-// z, so every neuron of the colour leaves the late column out of its lane sums,
-// keeps W[k][late] from the lane that read it, and adds it in T from z_live, where
-// the late neuron's write has landed by then. With B = 1 that holds only if the late
-// neuron is already in T, which costs one bubble per colour. A sweep drains before
-// the recording decision. ζ starts from the frame's initial state (or 0; a clamped
-// neuron's is its value) and ends the payload as the final state (spec v2).
+// W[k][bP+p]. Pipeline: I (lane read) -> A (lane partial sums, bias and RNG state
+// read) -> T (adder tree, bias, -ln tau, sigmoid index; sigmoid ROM, zeta and spike
+// count read; the draw) -> U (spike decision, writes). Neurons issue back to back
+// and read z from `z_snap`, the state as their colour started (spec §3.1: the
+// update within a colour is simultaneous). A colour may start while one neuron of
+// an earlier colour (the "late" neuron) is still before U: the snapshot then lacks
+// that neuron's new z, so every neuron of the colour leaves the late column out of
+// its lane sums, keeps W[k][late] from the lane that read it, and adds it in T from
+// z_live, where the late neuron's write has landed by then. With B = 1 that holds
+// only if the late neuron is already in T, which costs one bubble per colour. A
+// sweep drains before the recording decision. ζ starts from the frame's initial
+// state (or 0; a clamped neuron's is its value) and ends the payload as the final
+// state (spec v2).
 module bm_core #(
   parameter int unsigned P     = 4,
   parameter int unsigned N_MAX = 256
@@ -32,7 +33,10 @@ module bm_core #(
   input  logic [N_MAX-1:0]           z_init_i,    // z at the start (clamped neurons at their value)
   input  logic                       init_i,      // ζ from the initial-state words, not z_init_i
   input  logic                       iw_we_i,     // initial-state word: ζ of neurons 4w..4w+3
+  // INIT words hold 4 neurons each, so their address stays below N_MAX / 4
+  /* verilator lint_off UNUSEDSIGNAL */
   input  logic [$clog2(N_MAX)-1:0]   iw_addr_i,
+  /* verilator lint_on UNUSEDSIGNAL */
   input  logic [31:0]                iw_data_i,
   // model load
   input  logic                       w_we_i,
@@ -77,10 +81,13 @@ module bm_core #(
 
   logic [N_MAX-1:0]   z_live_q, z_live_next, z_snap_q;
 
-  // Derived sizes
-  logic [KW:0]  beats;      // B = ceil(N / P)
+  // Derived sizes, registered: N is set long before start_i (frame field N)
+  logic [KW:0]  beats, last_beat_idx;   // B = ceil(N / P), B - 1
   logic [KW:0]  state_words;
-  assign beats       = (n_i + (KW+1)'(P - 1)) / (KW+1)'(P);
+  always_ff @(posedge clk_i) begin
+    beats         <= (n_i + (KW+1)'(P - 1)) / (KW+1)'(P);
+    last_beat_idx <= (n_i + (KW+1)'(P - 1)) / (KW+1)'(P) - (KW+1)'(1);
+  end
   assign state_words = (n_i + (KW+1)'(31)) >> 5;
 
   logic [15:0] lntau;
@@ -119,12 +126,14 @@ module bm_core #(
   logic              late_en_q, t_late_en_q;
   logic [KW-1:0]     late_k_q, t_late_k_q;
   logic signed [15:0] late_w_q, t_late_w_q;
-  logic signed [15:0] bias_q;
+  logic signed [15:0] bias_i_q;          // bias of the neuron issued (read in I)
+  logic signed [31:0] bias_lnt_q;        // its bias - ln tau, formed in A
   logic              u_valid_q;
   logic [KW-1:0]     u_k_q;
   logic [23:0]       p_q;
   logic [7:0]        zeta_q;
-  logic [127:0]      rng_q;
+  logic [127:0]      rng_a_q, rng_q;   // RNG state read in A, kept through T
+  logic [23:0]       draw_q;           // its draw >> 8 (spec §3.2), computed in T
   logic [31:0]       spike_q;
 
   // ---------------------------------------------------------------- lanes
@@ -183,7 +192,7 @@ module bm_core #(
                  (beat_q != 0 || !cur_cs || colour_ok);
 
   logic last_beat;
-  assign last_beat = beat_q == beats - 1;
+  assign last_beat = beat_q == last_beat_idx;
 
   // ---------------------------------------------------------------- stage A
   // W[k][late] is read by lane late % P on beat late / P; it is kept from then on.
@@ -192,18 +201,22 @@ module bm_core #(
                                                           : late_w_q;
 
   // ---------------------------------------------------------------- stage T
-  logic signed [31:0] tree_sum, v;
-  logic signed [31:0] idx_raw;
+  // sigmoid index clamp((v >> 4) + 512, 0, 1023) without a 32-bit add and compares:
+  // (v >> 4) + 512 is in range iff v >> 4 fits 10 signed bits, i.e. v[31:13] is all
+  // sign, and then adding 512 flips its top bit.
+  // the index takes v >> 4: the low four bits of the potential are unused
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic signed [31:0] v;              // potential - ln tau
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic               idx_in_range;
   logic [9:0]         sig_idx;
   always_comb begin
-    tree_sum = 32'(bias_q);
-    for (int unsigned p = 0; p < P; p++) tree_sum = tree_sum + acc[p];
-    if (t_late_en_q && z_live_q[t_late_k_q]) tree_sum = tree_sum + 32'(t_late_w_q);
-    v       = tree_sum - 32'(lntau);
-    idx_raw = (v >>> 4) + 32'sd512;
-    if (idx_raw < 0) sig_idx = 10'd0;
-    else if (idx_raw > 32'sd1023) sig_idx = 10'd1023;
-    else sig_idx = idx_raw[9:0];
+    v = bias_lnt_q;
+    for (int unsigned p = 0; p < P; p++) v = v + acc[p];
+    if (t_late_en_q && z_live_q[t_late_k_q]) v = v + 32'(t_late_w_q);
+    idx_in_range = v[31:13] == '0 || v[31:13] == '1;
+    if (idx_in_range) sig_idx = {~v[13], v[12:4]};
+    else sig_idx = v[31] ? 10'd0 : 10'd1023;
   end
 
   // ---------------------------------------------------------------- stage U
@@ -215,9 +228,9 @@ module bm_core #(
   logic [7:0]   zeta_new;
   logic         counting;
   assign counting = burn_left_q == 0;
-  assign draw     = xoshiro_draw(rng_q[63:32]);
+  assign draw     = xoshiro_draw(rng_a_q[63:32]);
   assign may_fire = zeta_q <= 8'd1;
-  assign fire     = draw[31:8] < p_q;
+  assign fire     = draw_q < p_q;
   assign spike    = may_fire && fire;
   assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta_q - 8'd1;
 
@@ -258,11 +271,18 @@ module bm_core #(
       sched_cs[s_addr_i] <= s_cs_i;
       sched_k[s_addr_i]  <= s_k_i;
     end
-    bias_q <= bias_mem[a_k_q];
+    // the bias is read in I and ln tau subtracted in A: T sees a register, not the
+    // block RAM's slow output, and one operand fewer
+    bias_i_q   <= bias_mem[cur_k];
+    bias_lnt_q <= 32'(bias_i_q) - 32'(lntau);
     // T-stage reads (also the spike-count read-out)
     p_q     <= sigmoid_lut(sig_idx);
     zeta_q  <= zeta_mem[state_q == C_FINAL ? idx_q[KW-1:0] : t_k_q];
-    rng_q   <= rng_mem[t_k_q];
+    // the RNG state is read in A (the neuron's last beat leaves it for T) so that
+    // the draw's two multiplies happen in T, not in front of the spike test in U
+    rng_a_q <= rng_mem[a_k_q];
+    rng_q   <= rng_a_q;
+    draw_q  <= draw[31:8];
     spike_q <= spike_mem[state_q == C_OUT ? out_k : t_k_q];
     if (neuron_we) begin
       zeta_mem[neuron_addr]  <= zeta_wdata;

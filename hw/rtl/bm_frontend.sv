@@ -96,10 +96,26 @@ module bm_frontend #(
   logic [KW-1:0]      w_row_q, w_col_q;
   logic               w_high_q;      // the high half of the word still to write
   logic [15:0]        w_high_data_q;
-  logic [31:0]        w_words, state_words, zeta_words;
-  assign w_words     = (32'(n_q) * 32'(n_q) + 32'd1) >> 1;
+  logic [31:0]        state_words, zeta_words;
   assign state_words = (32'(n_q) + 32'd31) >> 5;
   assign zeta_words  = (32'(n_q) + 32'd3) >> 2;
+
+  // ---------------------------------------------------------------- frame arithmetic
+  // Products of the frame's sizes, registered so that no multiplier sits in front of
+  // the word checks (they are off the sampling path; docs/rtl.md, timing).
+  //   w_last_q: index of the last weight word, (N^2 + 1) / 2 - 1. N is written at F_N
+  //     and first needed at F_W, three words later at the earliest (F_C, one bias):
+  //     the two stages are ready by then.
+  //   rec_words_q: sweeps * state words, the recorded payload. SWEEPS is written six
+  //     words before the flags word that checks it.
+  logic [2*KW+1:0]    nn_q;
+  logic [31:0]        w_last_q;
+  logic [63:0]        rec_words_q;
+  always_ff @(posedge clk_i) begin
+    nn_q        <= (2*KW+2)'(n_q) * (2*KW+2)'(n_q);
+    w_last_q    <= ((32'(nn_q) + 32'd1) >> 1) - 32'd1;
+    rec_words_q <= 64'(sweeps_q) * 64'(state_words[KW-4:0]);
+  end
 
   // ---------------------------------------------------------------- word checks
   logic [31:0] word;
@@ -109,15 +125,28 @@ module bm_frontend #(
   assign low  = s_tdata_i[15:0];
   assign fire = s_tvalid_i && s_tready_o;
 
-  // sweeps * thin < 2^32 (spec §3.4): spike counts are one 32-bit word each.
-  // Only the high half of the product matters; the low half is unused by design.
-  logic [31:0] sweeps_thin_hi;
-  logic        too_many_sweeps;
-  /* verilator lint_off UNUSEDSIGNAL */
-  logic [31:0] sweeps_thin_lo;
-  /* verilator lint_on UNUSEDSIGNAL */
-  assign {sweeps_thin_hi, sweeps_thin_lo} = 64'(sweeps_q) * 64'(word);
-  assign too_many_sweeps = sweeps_thin_hi != '0;
+  // sweeps * thin < 2^32 (spec §3.4): spike counts are one 32-bit word each. The THIN
+  // word waits on the bus (tready low) for THIN_WAIT cycles while a pipelined multiply
+  // checks it: the word; its 16 x 16 partial products; their sum; the test. With
+  // S * T = hh 2^32 + (hl + lh) 2^16 + ll and ll < 2^32:
+  //   S * T >= 2^32  iff  hh != 0  or  hl + lh + (ll >> 16) >= 2^16
+  localparam int unsigned THIN_WAIT = 4;
+  logic [2:0]  thin_wait_q;     // cycles the THIN word has been on the bus
+  logic [31:0] thin_word_q;
+  logic [31:0] p_lh_q, p_hl_q, p_hh_q;
+  logic [15:0] p_ll_hi_q;
+  logic [17:0] p_mid_hi_q;
+  logic        hh_nz_q, too_many_sweeps_q;
+  always_ff @(posedge clk_i) begin
+    thin_word_q       <= word;
+    p_ll_hi_q         <= 16'((32'(sweeps_q[15:0]) * 32'(thin_word_q[15:0])) >> 16);
+    p_lh_q            <= 32'(sweeps_q[15:0])  * 32'(thin_word_q[31:16]);
+    p_hl_q            <= 32'(sweeps_q[31:16]) * 32'(thin_word_q[15:0]);
+    p_hh_q            <= 32'(sweeps_q[31:16]) * 32'(thin_word_q[31:16]);
+    p_mid_hi_q        <= 18'((34'(p_lh_q) + 34'(p_hl_q) + 34'(p_ll_hi_q)) >> 16);
+    hh_nz_q           <= p_hh_q != '0;
+    too_many_sweeps_q <= hh_nz_q || p_mid_hi_q != '0;
+  end
 
   // the bits of a clamp mask/value word that name neurons below N
   logic [31:0] word_keep;
@@ -164,7 +193,7 @@ module bm_frontend #(
       F_N:       if (word == 0 || word > 32'(N_MAX)) check = STATUS_LIMIT;
       F_C:       if (word == 0 || word > 32'(n_q)) check = STATUS_LIMIT;
       F_BIAS:    last_of_field = count_q == 32'(n_q) - 1;
-      F_W:       last_of_field = count_q == w_words - 1;
+      F_W:       last_of_field = count_q == w_last_q;
       F_ORDER: begin
         if (32'(low) >= 32'(n_q) || seen_q[low[KW-1:0]]) check = STATUS_BAD_MODEL;
         last_of_field = count_q == 32'(n_q) - 1;
@@ -176,14 +205,14 @@ module bm_frontend #(
       end
       F_CMASK, F_CVAL: last_of_field = count_q == state_words - 1;
       F_SWEEPS:  if (word == 0) check = STATUS_BAD_PARAMS;
-      F_THIN:    if (word == 0 || too_many_sweeps) check = STATUS_BAD_PARAMS;
+      F_THIN:    if (word == 0 || too_many_sweeps_q) check = STATUS_BAD_PARAMS;
       F_TAU:     if (word == 0 || word > 32'(TAU_MAX)) check = STATUS_BAD_PARAMS;
       F_SEED: begin
         // three words: seed low, seed high, flags
         last_of_field = count_q == 2;
         if (count_q == 2) begin
           final_word = !word[1];
-          if (word[0] && 64'(sweeps_q) * 64'(state_words) >= 64'h8000_0000) check = STATUS_BAD_PARAMS;
+          if (word[0] && rec_words_q >= 64'h8000_0000) check = STATUS_BAD_PARAMS;
         end
       end
       F_INIT: begin
@@ -219,14 +248,17 @@ module bm_frontend #(
   endfunction
 
   // The weight memory takes one weight per cycle: a word is held for a second cycle.
-  assign s_tready_o = (state_q == S_READ && !w_high_q) || state_q == S_DISCARD;
+  // The THIN word is held until its check is through.
+  assign s_tready_o = (state_q == S_READ && !w_high_q &&
+                       (field_q != F_THIN || thin_wait_q == 3'(THIN_WAIT)))
+                    || state_q == S_DISCARD;
 
   // ---------------------------------------------------------------- output words
   logic [2:0]  out_idx_q;
   logic [2:0]  out_len;          // words of the frame this block writes
   logic [31:0] out_word;
   logic [31:0] payload_len;
-  assign payload_len = (record_q ? sweeps_q * state_words : 32'd0) + 32'(2 * n_q) + zeta_words;
+  assign payload_len = (record_q ? rec_words_q[31:0] : 32'd0) + 32'(2 * n_q) + zeta_words;
   always_comb begin
     out_len = (status_q != STATUS_OK) ? 3'd3 : (info_q ? 3'd7 : 3'd3);
     unique case (out_idx_q)
@@ -300,6 +332,7 @@ module bm_frontend #(
       w_high_q       <= 1'b0;
       w_high_data_q  <= '0;
       out_idx_q      <= '0;
+      thin_wait_q    <= '0;
       o_valid_o      <= 1'b0;
       o_data_o       <= '0;
       o_last_o       <= 1'b0;
@@ -328,6 +361,8 @@ module bm_frontend #(
       b_we_o         <= 1'b0;
       s_we_o         <= 1'b0;
       iw_we_o        <= 1'b0;
+      thin_wait_q    <= (state_q == S_READ && field_q == F_THIN && s_tvalid_i && !fire)
+                        ? thin_wait_q + 1 : '0;
 
       // second half of a weight word
       if (w_high_q) begin
