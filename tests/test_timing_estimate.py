@@ -208,3 +208,13 @@ def test_doc_lists_results_proxy_sizes_and_what_was_not_run():
     assert "Not in this generation: bn_sampler pynq-z2" in doc
     assert "bm_sampler zcu104: N_MAX 512 -> 256: too big" in doc
     assert te.format_line(_result("N_MAX 512 -> 256: too big")) in doc
+
+
+def test_doc_shows_a_shared_placement_once():
+    import dataclasses
+    first = dataclasses.replace(_result(), board="pynq-z2", placement="bm-P16-abc")
+    second = dataclasses.replace(_result(), board="kv260", placement="bm-P16-abc")
+    other = dataclasses.replace(_result(), board="zcu104", placement="bm-P16-def")
+    doc = te.render_doc([first, second, other], "v", [])
+    assert doc.count("  critical path 7.85 ns") == 2
+    assert "Same placement as pynq-z2 (P=16, N_MAX=256)." in doc

@@ -282,6 +282,7 @@ class Result:
     ecp5: Ecp5Cells
     xilinx: se.Resources
     problems: tuple[str, ...]
+    placement: str = ""     # the cached run (build/timing/<placement>)
 
     @property
     def met(self) -> bool:
@@ -421,7 +422,7 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
     if took > 1:
         log(f"  {kernel} {build.board}: {proxy} placed and routed in {took:.0f} s ({work.name})")
     return Result(kernel, build.board, params, proxy, note, build.clock_mhz, timing, cells,
-                  xilinx, tuple(consistency_problems(kernel, proxy, cells, xilinx)))
+                  xilinx, tuple(consistency_problems(kernel, proxy, cells, xilinx)), work.name)
 
 
 # ---------------------------------------------------------------- doc
@@ -492,7 +493,7 @@ def render_doc(results: list[Result], versions: str, missing: list[str] = ()) ->
               "which yosys names after the nearest named signal (so only nearby).", ""]
     seen = {}
     for r in results:
-        key = (r.kernel, json.dumps(r.proxy_params))
+        key = r.placement or (r.kernel, r.board)
         if key in seen:
             lines += [f"### `{r.kernel}` {r.board}", "",
                       f"Same placement as {seen[key]} ({_params(r.proxy_params)}).", ""]
