@@ -9,6 +9,9 @@ import argparse
 import csv
 import io
 import json
+import os
+import select
+import signal
 import sys
 import warnings
 from pathlib import Path
@@ -19,6 +22,7 @@ from . import __version__, progress, resources
 from .errors import EvidenceError, ModelError, NeuropynqError, quote
 
 EXIT_BAD_INPUT = 2
+EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE   # what a shell reports for a tool SIGPIPE killed
 EVIDENCE_FILE_MAX = 64 << 20   # bytes of an --evidence-file (some 500 000 rows of ALARM)
 MESSAGE_MAX = 400   # characters of an error line; a hostile value may be megabytes
 
@@ -96,13 +100,41 @@ def main(argv: list[str] | None = None) -> int:
         try:
             with progress.quiet(args.quiet or getattr(args, "json", False)):
                 args.run(args)
+            sys.stdout.flush()   # a closed stdout must raise here, not at interpreter exit
+        except BrokenPipeError as exc:
+            if not _stdout_reader_gone():
+                _fail(_os_error_line(exc))
+            # The reader quit early (`neuropynq ... | head -1`): not an error of the input.
+            # Leave as cat or seq do when SIGPIPE kills them: no message, and the status
+            # the shell shows for them (128 + SIGPIPE = 141), so `set -o pipefail` still
+            # knows the output was cut. Not the signal itself: main() also runs in-process.
+            # stdout now points at devnull, else Python's final flush reports the pipe again.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            raise SystemExit(EXIT_STDOUT_CLOSED)
         except OSError as exc:
-            _fail(f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc))
+            _fail(_os_error_line(exc))
         except (NeuropynqError, ValueError) as exc:
             _fail(str(exc))
         except MemoryError:
             _fail("out of memory (the input is larger than this machine can handle)")
     return 0
+
+
+def _os_error_line(exc: OSError) -> str:
+    return f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc)
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe or socket whose reader has closed it: a broken pipe
+    elsewhere (a file or connection of the command's own) stays an error."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
+    except (AttributeError, OSError, ValueError):   # no poll(), or stdout has no descriptor
+        return False
 
 
 def _one_line(message: str) -> str:
