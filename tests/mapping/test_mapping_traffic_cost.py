@@ -1,8 +1,10 @@
 """Traffic between slices, XY routing and the cost model, on hand-computed examples."""
+import json
+
 import numpy as np
 import pytest
 
-from neuropynq.mapping import ConvLayer, DenseLayer, Network
+from neuropynq.mapping import TIANJICX, ConvLayer, DenseLayer, Network, map_network, network_from_dict
 from neuropynq.mapping.chip import Chip
 from neuropynq.mapping.cost import evaluate
 from neuropynq.mapping.partition import partition_network
@@ -86,6 +88,45 @@ def test_xy_routing_hops_and_link_loads():
     assert loads.north.tolist() == [[2.0, 0.0, 0.0]]
     assert loads.max() == 2.0
 
+
+
+def test_a_link_every_flow_has_left_carries_exactly_zero():
+    # 1 x 5 row: 0 -> 2 at 0.7 and 1 -> 3 at 0.1. A float prefix sum of the +rate/-rate
+    # pairs gives ((0.7 + 0.1) - 0.7) - 0.1 = -2.8e-17 on the last link.
+    loads = link_loads(1, 5, np.array([0, 1]), np.array([2, 3]), np.array([0.7, 0.1]))
+    assert loads.east[0, :3] == pytest.approx([0.7, 0.8, 0.1], abs=1e-15)
+    assert loads.east[0, 3] == 0.0
+
+
+def xy_route_loads(rows, cols, src, dst, rate):
+    """Link loads by walking every flow's XY route hop by hop, adding positive rates only."""
+    east, west = np.zeros((rows, cols - 1)), np.zeros((rows, cols - 1))
+    south, north = np.zeros((rows - 1, cols)), np.zeros((rows - 1, cols))
+    for s, d, r in zip(src, dst, rate):
+        (r0, c0), (r1, c1) = divmod(int(s), cols), divmod(int(d), cols)
+        for c in range(min(c0, c1), max(c0, c1)):
+            (east if c1 > c0 else west)[r0, c] += r
+        for row in range(min(r0, r1), max(r0, r1)):
+            (south if r1 > r0 else north)[row, c1] += r
+    return {"east": east, "west": west, "south": south, "north": north}
+
+
+def test_mapped_link_loads_are_never_negative():
+    # Row-major placement of a 784-300-10 MLP on TIANJI-CX: the float difference array
+    # left east loads down to -2.1e-14 packets per step, printed by `neuropynq map --json`.
+    net = network_from_dict({"input_rate": 0.2, "layers": [
+        {"kind": "dense", "n_in": 784, "n_out": 300, "rate": 0.05}, {"kind": "dense", "n_in": 300, "n_out": 10}]})
+    mapping = map_network(net, TIANJICX, "rowmajor")
+    traffic = slice_traffic(net, partition_network(net, TIANJICX))
+    cores = mapping.cores
+    walked = xy_route_loads(TIANJICX.rows, TIANJICX.cols, cores[traffic.src], cores[traffic.dst], traffic.rate)
+    printed = json.loads(mapping.to_json())["links"]
+    for name, expected in walked.items():
+        loads = np.array(printed[name])
+        assert (loads >= 0).all(), name
+        assert ((loads == 0) == (expected == 0)).all(), f"{name}: a link no flow crosses must read 0"
+        assert loads == pytest.approx(expected, rel=1e-12, abs=1e-12), name
+    assert (walked["east"] == 0).any() and (walked["east"] > 0).any()
 
 def test_cost_model_by_hand():
     net = chain()
