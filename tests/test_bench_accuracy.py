@@ -52,7 +52,8 @@ def test_network_row_matches_exact_inference_on_asia():
     samples = 16384
     row = bench_accuracy.network_row(ASIA, "asia", {2: CpuBackend(2), 1: CpuBackend(1)}, samples=samples)
     assert (row["V"], row["states"], row["parameters"], row["observed"]) == (8, 2, 18, 2)
-    assert len(row["maes"]) == bench_accuracy.EVIDENCE_SETS and set(row["seconds"]) == {1, 2}
+    assert len(row["maes"]) == len(row["ess"]) == bench_accuracy.EVIDENCE_SETS and set(row["seconds"]) == {1, 2}
+    assert all(0 < ess <= samples for ess in row["ess"])
     for seed, mae in zip(range(1, bench_accuracy.EVIDENCE_SETS + 1), row["maes"]):
         # the mean |error| of the free states is about 0.8 of their mean standard error
         # (spec §2.3, from the same draws); asia has few, correlated free states, so the
@@ -68,11 +69,11 @@ def test_network_row_matches_exact_inference_on_asia():
 
 def test_tables_render_one_row_per_entry_and_replace_only_their_markers():
     row = dict(network="asia", V=8, states=2, parameters=18, words=18, observed=2,
-               seconds={2: 0.0123, 1: 0.02}, maes=[0.001, 0.003], exact_seconds=0.5)
+               seconds={2: 0.0123, 1: 0.02}, maes=[0.001, 0.003], ess=[812.4, 90.6], exact_seconds=0.5)
     table = bench_accuracy.networks_table([row, row], threads=2)
     lines = table.splitlines()
-    assert len(lines) == 4 and lines[0].count("|") == lines[1].count("|") == lines[2].count("|") == 12
-    assert "2 threads" in lines[0] and "| 0.012 | 0.020 | 0.0020 | 0.0030 | 0.50 |" in lines[2]
+    assert len(lines) == 4 and lines[0].count("|") == lines[1].count("|") == lines[2].count("|") == 13
+    assert "2 threads" in lines[0] and "| 0.012 | 0.020 | 0.0020 | 0.0030 | 91 | 0.50 |" in lines[2]
     rare = bench_accuracy.rare_table([dict(network="alarm", evidence={"BP": "LOW", "CVP": "HIGH"}, p=2.5e-5,
                                            ess=812.4, proposal="prior", mae=0.004)])
     assert "| alarm | BP=LOW, CVP=HIGH | 2.50e-05 | prior | 812 | 0.0040 |" in rare
