@@ -156,7 +156,8 @@ def networks_table(rows: list[dict], threads: int) -> str:
     for r in rows:
         lines.append(f"| {r['network']} | {r['V']} | {r['states']} | {r['parameters']} | {r['words']} | "
                      f"{r['observed']} | {r['seconds'][threads]:.3f} | {r['seconds'][1]:.3f} | "
-                     f"{np.mean(r['maes']):.4f} | {max(r['maes']):.4f} | {min(r['ess']):.0f} | {r['exact_seconds']:.2f} |")
+                     f"{np.mean(r['maes']):.4f} | {max(r['maes']):.4f} | {min(r['ess']):.0f} | "
+                     f"{r['exact_seconds']:.2f} |")
     return "\n".join(lines)
 
 
