@@ -6,7 +6,7 @@ package bn_base_pkg;
 
   // Samples per lane per round. Consecutive cycles of a lane belong to different
   // samples of the batch, so the batch must outlast the deepest pipeline hazard
-  // (a lane's 8 stages, A to W) and the count flush of one variable (CARD_MAX cycles, one per
+  // (a lane's 9 stages, A to W) and the count flush of one variable (CARD_MAX cycles, one per
   // state), which runs while the next variable takes its BATCH cycles.
   localparam int unsigned BATCH = 16;
   localparam int unsigned BW    = 4;      // $clog2(BATCH)

@@ -11,7 +11,7 @@
 // readout pass (for i < V: for b < BATCH) closes the run. The stream states of
 // round j + 1 are seeded while round j runs (two buffers per lane), by one
 // seeder shared by all lanes: P * BATCH requests, one per cycle, ready after
-// P * BATCH + SEED_LATENCY + 1 cycles. That hides behind the BATCH * (V + T) + 1
+// P * BATCH + SEED_LATENCY + 2 cycles. That hides behind the BATCH * (V + T) + 1
 // cycles of a round when V + T > P; otherwise the next round waits for its
 // seeds (S_ROUND), and round 0 waits for whatever of them the OFFSET pass does
 // not cover. The schedule, and so every output, stays the same.
@@ -19,7 +19,8 @@ module bn_ctrl
   import bn_base_pkg::*;
 #(
   parameter int unsigned P     = 4,
-  parameter int unsigned V_MAX = 128
+  parameter int unsigned V_MAX = 128,
+  parameter int unsigned SLW   = BW + ((P > 1) ? $clog2(P) : 1)   // bits of a seed slot
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
@@ -46,8 +47,8 @@ module bn_ctrl
   output logic [LW-1:0]      offset_o,
   output logic               seed_valid_o,
   output logic               seed_half_o,
-  output logic [31:0]        seed_base_o,       // stream id of lane 0, sample 0 of the seeded round
-  output logic [31:0]        seed_id_o,         // stream id of the request: lane l, sample b at l * BATCH + b
+  output logic [31:0]        seed_id_o,         // stream id of the request
+  output logic [SLW-1:0]     seed_slot_o,       // its lane l and sample b: l * BATCH + b
   output logic               tbl_ext_o,
   output logic [TAW-1:0]     tbl_ext_addr_o,
   input  logic [15:0]        tbl_rdata_i,     // NL bits of lane 0's table read
@@ -59,13 +60,13 @@ module bn_ctrl
   import npq_pkg::*;
 
   localparam int unsigned ROUND     = P * BATCH;      // samples per round
-  localparam int unsigned SEED_END  = ROUND + SEED_LATENCY + 1;
+  localparam int unsigned SEED_END  = ROUND + SEED_LATENCY + 2;   // + the request register
   localparam int unsigned SKW       = $clog2(SEED_END + 1);   // seed request counter
   localparam int unsigned DRAIN_LAT = 4;              // issue to the lanes' flush_busy
-  // Cycles from tbl_ext_addr_o to the word on tbl_rdata_i (bn_lane: the address
-  // enters at its stage S, the banks are read in R, their words registered in D,
-  // the row's first word in G).
-  localparam int unsigned TBL_LAT   = 4;
+  // Cycles from an OFFSET-pass read (o_issue) to its word on tbl_rdata_i: the
+  // address is registered here, enters bn_lane at its stage S, the banks are read
+  // in R, their words registered in D, the row's first word in G.
+  localparam int unsigned TBL_LAT   = 5;
   localparam int unsigned VIW       = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // variable index bits used
 
   typedef enum logic [3:0] {
@@ -116,11 +117,20 @@ module bn_ctrl
   logic        seeds_ready;
 
   assign seeds_ready    = seed_k_q == SKW'(SEED_END);
-  assign seed_valid_o   = seed_k_q < SKW'(ROUND);
-  assign seed_id_o      = seed_base_q[31:0] + 32'(seed_k_q);
   assign seed_half_o    = seed_half_q;
-  assign seed_base_o    = seed_base_q[31:0];
   assign seed_next_base = seed_base_q + 33'(ROUND);
+
+  // Requests leave through registers: the id's add stays off the seeder's first
+  // multiply, and the slot (the id's offset from the round's first) travels
+  // beside the seeder in bn_sampler, so that no subtraction picks the lane.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) seed_valid_o <= 1'b0;
+    else         seed_valid_o <= seed_k_q < SKW'(ROUND);
+  end
+  always_ff @(posedge clk_i) begin
+    seed_id_o   <= seed_base_q[31:0] + 32'(seed_k_q);
+    seed_slot_o <= SLW'(seed_k_q);
+  end
 
   // ---------------------------------------------------------------- OFFSET pass
   // OFFSET = Σ_evidence min_r NL[r], read from lane 0's table copy.
@@ -137,8 +147,9 @@ module bn_ctrl
   assign omin_next  = (o_first_q[TBL_LAT-1] || nl_rd < omin_q) ? nl_rd : omin_q;
 
   assign tbl_ext_o      = state_q == S_OFFSET || state_q == S_OFFSET_TAIL;
-  assign tbl_ext_addr_o = d_cur.base + orow_q[TAW-1:0];
   assign offset_o       = offset_q;
+
+  always_ff @(posedge clk_i) tbl_ext_addr_o <= d_cur.base + orow_q[TAW-1:0];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin

@@ -2,12 +2,11 @@
 // follow the lockstep schedule of bn_ctrl, one issue slot per cycle.
 //
 // Variable loop, per (variable i, sample b), stage by stage (one cycle each):
-//   A  draw r from the stream of sample b (sampled variables), read the parents'
-//      values x[b][parent] and, for the readout, the previous round's x[b][i]
-//      and spike count n[b]
-//   B, P  x[parent] * stride (after the RAM's word is registered); readout
-//      accumulation
-//   S  row address a0 = base + sum of those products
+//   A  read the stream state of sample b, the parents' values x[b][parent] and,
+//      for the readout, the previous round's x[b][i] and spike count n[b]
+//   B  draw r (sampled variables); P  x[parent] * stride (after the RAM's word is
+//      registered); readout accumulation
+//   Q, S  row address a0 = base + sum of those products
 //   R, D, G  read the row's card - 1 thresholds at once, register them, u >= C[k]
 //   W  x = #{k : u >= C[k]} (or the observed state), write x[b][i] and the
 //      log-weight
@@ -15,11 +14,11 @@
 // most 15 consecutive words of a row sit in distinct banks: one variable of one
 // sample per cycle, whatever its cardinality.
 // Spike loop, per (step t, sample b):
-//   A  draw r; B  d = NLW - OFFSET, EXP2_LUT read; P, S  R_MAX * 2^frac;
-//   R  firing threshold F; D  spike = (r >> 8) < F, n[b] += spike
+//   A  read the stream state; B  draw r, d = NLW - OFFSET; P, Q  EXP2_LUT;
+//   S  R_MAX * 2^frac; R  firing threshold F; D  spike = (r >> 8) < F, n[b] += spike
 //
 // Samples of a batch take consecutive slots, so a value written in stage W or
-// earlier for sample b is read again BATCH (> 7) cycles later: no forwarding is
+// earlier for sample b is read again BATCH (> 8) cycles later: no forwarding is
 // needed.
 //
 // Readout: while round j samples variable i, the x[b][i] it is about to
@@ -78,25 +77,26 @@ module bn_lane
   logic [23:0]    f_mem   [BATCH];
   logic [CW-1:0]  count_mem [1 << (VIW + KW)];
 
-  // ---------------------------------------------------------------- stage A
-  logic [127:0] st_cur;
-  logic [31:0]  r_a;
-  logic         draw_a;
+  // ---------------------------------------------------------------- stages A, B
+  // The stream state of sample b is read in A and registered; B draws from it and
+  // writes the next state back (sample b's next slot is BATCH cycles later).
+  cmd_t         cmd_b;
+  logic [127:0] st_b;
+  logic [31:0]  r_draw;
+  logic         draw_b;
 
-  assign st_cur = cmd_i.half ? st_mem1[cmd_i.b] : st_mem0[cmd_i.b];
-  assign r_a    = npq_pkg::xoshiro_draw(st_cur[63:32]);
-  assign draw_a = cmd_i.valid && (cmd_i.spike || (cmd_i.sample && !cmd_i.d.ev));
+  assign r_draw = npq_pkg::xoshiro_draw(st_b[63:32]);
+  assign draw_b = cmd_b.valid && (cmd_b.spike || (cmd_b.sample && !cmd_b.d.ev));
 
   // The seeder fills the half that the current round does not use.
   always_ff @(posedge clk_i) begin
+    st_b <= cmd_i.half ? st_mem1[cmd_i.b] : st_mem0[cmd_i.b];
     if (seed_we_i && !seed_half_i)     st_mem0[seed_b_i] <= seed_state_i;
-    else if (draw_a && !cmd_i.half)    st_mem0[cmd_i.b] <= npq_pkg::xoshiro_next(st_cur);
+    else if (draw_b && !cmd_b.half)    st_mem0[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
     if (seed_we_i && seed_half_i)      st_mem1[seed_b_i] <= seed_state_i;
-    else if (draw_a && cmd_i.half)     st_mem1[cmd_i.b] <= npq_pkg::xoshiro_next(st_cur);
+    else if (draw_b && cmd_b.half)     st_mem1[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
   end
 
-  cmd_t                    cmd_b;
-  logic [23:0]             r_b;       // r >> 8: the spike uniform, u16 in its top bits
   logic [PMAX-1:0][KW-1:0] xp_b;
   logic [KW-1:0]           xold_b;
   logic [NW-1:0]           nold_b;
@@ -109,7 +109,6 @@ module bn_lane
   end
 
   always_ff @(posedge clk_i) begin
-    r_b    <= r_a[31:8];
     for (int j = 0; j < PMAX; j++) xp_b[j] <= x_mem[{cmd_i.b, cmd_i.d.parent[j][VIW-1:0]}];
     xold_b <= x_mem[{cmd_i.b, cmd_i.i[VIW-1:0]}];
     nold_b <= n_mem[cmd_i.b];
@@ -121,18 +120,20 @@ module bn_lane
   // A register after every memory read (a block RAM's output is slow) and after
   // every multiply or adder tree:
   //       variable loop                               spike loop
-  //   B   parents' x from the RAM, registered         d = NLW - OFFSET, EXP2_LUT read
-  //   P   x[p_j] * stride_j; readout accumulation     EXP2_LUT word registered
-  //   S   a0 = base + sum of the products             R_MAX * 2^frac
+  //   B   parents' x from the RAM, registered; draw   draw; d = NLW - OFFSET
+  //   P   x[p_j] * stride_j; readout accumulation     EXP2_LUT read
+  //   Q   sums of pairs of products                   EXP2_LUT word registered
+  //   S   a0 = base + sum of the pairs                R_MAX * 2^frac
   //   R   bank rows, table read                       F (at t = 0, kept per sample)
   //   D   the banks' words registered                 spike = (r >> 8) < F, n[b] += spike
   //   G   u >= C[k] per bank; the row's first word
   //   W   x = #{k : u >= C[k]}, write x, log-weight
-  cmd_t cmd_p, cmd_s, cmd_r, cmd_d, cmd_g, cmd_w;
+  cmd_t cmd_p, cmd_q, cmd_s, cmd_r, cmd_d, cmd_g, cmd_w;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       cmd_p <= '0;
+      cmd_q <= '0;
       cmd_s <= '0;
       cmd_r <= '0;
       cmd_d <= '0;
@@ -140,7 +141,8 @@ module bn_lane
       cmd_w <= '0;
     end else begin
       cmd_p <= cmd_b;
-      cmd_s <= cmd_p;
+      cmd_q <= cmd_p;
+      cmd_s <= cmd_q;
       cmd_r <= cmd_s;
       cmd_d <= cmd_r;
       cmd_g <= cmd_d;
@@ -148,14 +150,15 @@ module bn_lane
     end
   end
 
-  logic [23:0] r_p, r_s, r_r, r_d, r_g;
+  logic [23:0] r_p, r_q, r_s, r_r, r_d, r_g;   // r >> 8: the spike uniform, u16 in its top bits
   logic [PMAX-1:0][KW-1:0] xp_p;
   logic [KW-1:0]           xold_p;
   logic [NW-1:0]           nold_p;
 
   always_ff @(posedge clk_i) begin
-    r_p    <= r_b;
-    r_s    <= r_p;
+    r_p    <= r_draw[31:8];
+    r_q    <= r_p;
+    r_s    <= r_q;
     r_r    <= r_s;
     r_d    <= r_r;
     r_g    <= r_d;
@@ -164,16 +167,18 @@ module bn_lane
     nold_p <= nold_b;
   end
 
-  // Row address: base + sum_j x[p_j] * stride_j (the OFFSET pass of bn_ctrl puts
-  // its own address in at S).
-  logic [PMAX-1:0][TAW-1:0] prod_s;
-  logic [TAW-1:0]           a0_r;
+  // Row address: base + sum_j x[p_j] * stride_j, in pairs (Q) then in total (S);
+  // the OFFSET pass of bn_ctrl puts its own address in at S.
+  logic [PMAX-1:0][TAW-1:0]   prod_q;
+  logic [PMAX/2-1:0][TAW-1:0] pair_s;
+  logic [TAW-1:0]             a0_r;
 
   always_ff @(posedge clk_i) begin
     logic [TAW-1:0] row_off;
-    for (int j = 0; j < PMAX; j++) prod_s[j] <= TAW'(xp_p[j] * cmd_p.d.stride[j]);
+    for (int j = 0; j < PMAX; j++) prod_q[j] <= TAW'(xp_p[j] * cmd_p.d.stride[j]);
+    for (int j = 0; j < PMAX / 2; j++) pair_s[j] <= prod_q[2*j] + prod_q[2*j+1];
     row_off = '0;
-    for (int j = 0; j < PMAX; j++) row_off += prod_s[j];
+    for (int j = 0; j < PMAX / 2; j++) row_off += pair_s[j];
     a0_r <= tbl_ext_i ? tbl_ext_addr_i : cmd_s.d.base + row_off;
   end
 
@@ -278,20 +283,21 @@ module bn_lane
   end
 
   // ---------------------------------------------------------------- spike loop
-  logic [23:0] exp2_p, exp2_s;
-  logic [4:0]  shift_p, shift_s, shift_r;   // d >> 10, meaningful while live (< 24)
-  logic        live_p, live_s, live_r;
-  logic [39:0] fprod_r;
+  logic [LW-1:0] d_p;
+  logic [23:0]   exp2_q, exp2_s;
+  logic [4:0]    shift_q, shift_s, shift_r;   // d >> 10, meaningful while live (< 24)
+  logic          live_p, live_q, live_s, live_r;
+  logic [39:0]   fprod_r;
 
   always_ff @(posedge clk_i) begin
-    logic [LW-1:0] d;
-    d        = nlw_b - offset_i;
-    exp2_p   <= npq_pkg::exp2_lut(d[9:0]);
-    shift_p  <= d[14:10];
-    live_p   <= !dead_b && d[LW-1:10] < 13'd24 && {1'b0, cmd_b.b} < n_active_i;
-    exp2_s   <= exp2_p;
-    shift_s  <= shift_p;
-    live_s   <= live_p;
+    d_p      <= nlw_b - offset_i;
+    live_p   <= !dead_b && {1'b0, cmd_b.b} < n_active_i;
+    exp2_q   <= npq_pkg::exp2_lut(d_p[9:0]);
+    shift_q  <= d_p[14:10];
+    live_q   <= live_p && d_p[LW-1:10] < 13'd24;
+    exp2_s   <= exp2_q;
+    shift_s  <= shift_q;
+    live_s   <= live_q;
     fprod_r  <= {24'd0, rmax_i} * {16'd0, exp2_s};
     shift_r  <= shift_s;
     live_r   <= live_s;
@@ -353,7 +359,7 @@ module bn_lane
   // TABLE_MAX and V_MAX (the loader keeps them below), the low bits of r, the
   // readout's and the word's 17th bit, and command fields of stages that do not look at them.
   logic unused_ok;
-  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_r[TAW-1:TIW], r_a[7:0], r_g[7:0],
+  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_r[TAW-1:TIW], r_draw[7:0], r_g[7:0],
                        cmd_i.i, cmd_i.d.parent, cnt_raddr_i, cmd_b.i,
                        cmd_w.half, cmd_w.readout, cmd_w.rfirst};
 

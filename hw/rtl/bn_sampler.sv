@@ -80,9 +80,12 @@ module bn_sampler
   logic [P-1:0][BW:0]   n_active;
   logic [LW-1:0]        offset;
   logic                 seed_valid, seed_half;
-  logic [31:0]          seed_base, seed_id;
+  localparam int unsigned SLW = BW + ((P > 1) ? $clog2(P) : 1);   // a seed slot: l * BATCH + b
+  logic [31:0]          seed_id;
+  logic [SLW-1:0]       seed_slot;
   logic                 seeded_valid;
-  logic [31:0]          seeded_id, seeded_rel;
+  logic [31:0]          seeded_id;
+  logic [SLW-1:0]       seeded_slot;
   logic [127:0]         seeded_state;
   logic                 tbl_ext;
   logic [TAW-1:0]       tbl_ext_addr;
@@ -135,7 +138,7 @@ module bn_sampler
     .rmax_o          (rmax)
   );
 
-  bn_ctrl #(.P(P), .V_MAX(V_MAX)) u_ctrl (
+  bn_ctrl #(.P(P), .V_MAX(V_MAX), .SLW(SLW)) u_ctrl (
     .clk_i, .rst_ni,
     .ap_start_i      (ap_start),
     .ap_ready_o      (ap_ready),
@@ -157,8 +160,8 @@ module bn_sampler
     .offset_o        (offset),
     .seed_valid_o    (seed_valid),
     .seed_half_o     (seed_half),
-    .seed_base_o     (seed_base),
     .seed_id_o       (seed_id),
+    .seed_slot_o     (seed_slot),
     .tbl_ext_o       (tbl_ext),
     .tbl_ext_addr_o  (tbl_ext_addr),
     .tbl_rdata_i     (tbl_rdata[0][15:0]),
@@ -178,9 +181,14 @@ module bn_sampler
     .state_o (seeded_state)
   );
 
-  // seed_base holds while the seeds of a round are in flight; the id's offset
-  // from it is l * BATCH + b.
-  assign seeded_rel = seeded_id - seed_base;
+  // The slot of each request, delayed as long as its state (lane l takes the
+  // states of slots l * BATCH + b).
+  logic [SLW-1:0] slot_q [SEED_LATENCY];
+  always_ff @(posedge clk_i) begin
+    slot_q[0] <= seed_slot;
+    for (int unsigned i = 1; i < SEED_LATENCY; i++) slot_q[i] <= slot_q[i-1];
+  end
+  assign seeded_slot = slot_q[SEED_LATENCY-1];
 
   for (genvar l = 0; l < P; l++) begin : g_lane
     bn_lane #(.TABLE_MAX(TABLE_MAX), .V_MAX(V_MAX)) u_lane (
@@ -191,9 +199,9 @@ module bn_sampler
       .tbl_ext_i      (tbl_ext),
       .tbl_ext_addr_i (tbl_ext_addr),
       .tbl_rdata_o    (tbl_rdata[l]),
-      .seed_we_i      (seeded_valid && seeded_rel[31:BW] == (32 - BW)'(l)),
+      .seed_we_i      (seeded_valid && seeded_slot[SLW-1:BW] == (SLW - BW)'(l)),
       .seed_half_i    (seed_half),
-      .seed_b_i       (seeded_rel[BW-1:0]),
+      .seed_b_i       (seeded_slot[BW-1:0]),
       .seed_state_i   (seeded_state),
       .cmd_i          (cmd),
       .n_active_i     (n_active[l]),
@@ -205,12 +213,13 @@ module bn_sampler
     );
   end
 
-  // Only lane 0's table read port serves the OFFSET pass (NL values are 16 bits).
+  // Only lane 0's table read port serves the OFFSET pass (NL values are 16 bits);
+  // the lanes take the seeder's states by slot, not by id.
   logic unused_ok;
   if (P > 1) begin : g_unused_rdata
-    assign unused_ok = ^{tbl_rdata[0][16], tbl_rdata[P-1:1]};
+    assign unused_ok = ^{tbl_rdata[0][16], tbl_rdata[P-1:1], seeded_id};
   end else begin : g_unused_rdata
-    assign unused_ok = tbl_rdata[0][16];
+    assign unused_ok = ^{tbl_rdata[0][16], seeded_id};
   end
 
   bn_drain #(
