@@ -29,6 +29,7 @@ from neuropynq.boards import board_builds  # noqa: E402
     ("u_front.p_mid_MULT18X18D_P21_CCU2C_B1$CCU2_COMB0", "u_front.p_mid", False),  # autoname chain
     ("ap_idle\\TRELLIS_FF_Q_PFUMX_Z_ALUT_LUT4_Z", "ap_idle", False),
     ("interrupt_o_LUT4_Z", "interrupt_o", True),
+    ("u_front.order_mem.0.26$DPRAM_COMB0", "u_front.order_mem", True),  # LUT-RAM part
 ])
 def test_signal_root(cell, root, exact):
     assert te.signal_root(cell) == (root, exact)

@@ -183,6 +183,9 @@ class Timing:
     path: tuple[Stretch, ...]
 
 
+# nextpnr splits a carry cell or a LUT-RAM into parts named <cell>$CCU2_COMB0,
+# <cell>$DPRAM_COMB1, <cell>$DPRAM_RAMW: the part belongs to the yosys cell
+_PACKED_PART = re.compile(r"\$(CCU2|DPRAM)_\w+$")
 _CELL_TYPES = ("TRELLIS_FF", "TRELLIS_COMB", "TRELLIS_RAMW", "TRELLIS_DPR16X4", "LUT4",
                "CCU2C", "PFUMX", "L6MUX21", "MULT18X18D", "ALU54B", "DP16KD")
 _TYPE_TOKEN = re.compile(r"(?:\\|_)(?:" + "|".join(_CELL_TYPES) + r")(?=_|$|\$)")
@@ -196,7 +199,7 @@ def signal_root(cell: str) -> tuple[str, bool]:
     of their memory or product (`u.mem.0.1`, `u.p_MULT18X18D_P9`); LUTs and carry
     cells get yosys `autoname` chains (`u.p_MULT18X18D_P9_P21_CCU2C_B1`), named
     after the nearest signal with a name, which is then only nearby."""
-    name = re.sub(r"\$CCU2_COMB\d$", "", cell)
+    name = re.sub(_PACKED_PART, "", cell)
     tokens = list(_TYPE_TOKEN.finditer(name))
     root = name[:tokens[0].start()] if tokens else name
     root = re.sub(r"(\.\d+)+(_[A-Z]+\d*)?$", "", root)   # memory block and its port
@@ -230,7 +233,7 @@ def _stretches(path: list[dict], cell_types: dict[str, str], top: str,
     for step in path:
         # a routing or setup step belongs to the cell it reaches; clk-to-q and
         # logic steps to their own cell (from == to)
-        cell = re.sub(r"\$CCU2_COMB\d$", "", step["to"]["cell"])   # one CCU2C, two halves
+        cell = re.sub(_PACKED_PART, "", step["to"]["cell"])   # e.g. one CCU2C, two halves
         root, exact = signal_root(cell)
         kind = cell_types.get(cell, "?")
         if groups and groups[-1][:2] == [root, exact]:
