@@ -11,7 +11,7 @@
 // Per descriptor it computes the table-address strides (docs: bn_base_pkg::var_desc_t)
 // over n_parents + 2 cycles with the stream held off (one to read the first
 // parent's cardinality, one per parent, one for the registered slice check), then
-// writes the descriptor. The window word's S * T < 2^48 check likewise takes 3 cycles with the
+// writes the descriptor. The window word's S * T < 2^48 check likewise takes 4 cycles with the
 // stream held off: the frame checks are off the sampling path, so their arithmetic
 // gets registers between its steps instead of deciding within the cycle.
 module bn_loader
@@ -86,7 +86,11 @@ module bn_loader
   logic             d3_last_q;      // the descriptor's last word carried TLAST
   logic             wlast_q;        // the window word carried TLAST
   logic [1:0]       wcheck_q;       // cycles of the window check so far
-  logic [36:0]      st_hi_q, st_lo_q;   // S * T in two halves of S
+  logic [31:0]      st_hl_q, st_ll_q;   // S * T from 16-bit digits of S and T
+  logic [20:0]      st_hh_q, st_lh_q;
+  logic [32:0]      st_mid_q;
+  logic [20:0]      st_top_q;
+  logic [31:0]      st_low_q;
   logic             st_over_q;      // S * T >= 2^48
   logic [11:0]      sum_card_q;
   localparam int unsigned VIW = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // index bits the build needs
@@ -119,12 +123,18 @@ module bn_loader
   logic unused_ok;
   assign unused_ok = ^card_raddr_i;
 
-  // S * T (samples_o and window_o are registers by S_WCHECK): two 16 x 21-bit
-  // products, then their sum's bits from 48 up, a register after each step.
+  // S * T (samples_o and window_o are registers by S_WCHECK): the products of
+  // 16-bit digits (T < 2^21: its high digit has 5 bits), the middle weight's sum,
+  // then the total's bits from 48 up, a register after each step.
   always_ff @(posedge clk_i) begin
-    st_hi_q   <= 37'(samples_o[31:16] * window_o);
-    st_lo_q   <= 37'(samples_o[15:0] * window_o);
-    st_over_q <= {1'b0, st_hi_q, 16'd0} + 54'(st_lo_q) >= 54'(1) << 48;
+    st_hh_q   <= samples_o[31:16] * window_o[20:16];
+    st_hl_q   <= samples_o[31:16] * window_o[15:0];
+    st_lh_q   <= samples_o[15:0]  * window_o[20:16];
+    st_ll_q   <= samples_o[15:0]  * window_o[15:0];
+    st_mid_q  <= 33'(st_hl_q) + 33'(st_lh_q);
+    st_top_q  <= st_hh_q;
+    st_low_q  <= st_ll_q;
+    st_over_q <= {st_top_q, 32'd0} + {4'd0, st_mid_q, 16'd0} + 53'(st_low_q) >= 53'(1) << 48;
   end
 
   assign parents_bad = w >= 32'(var_q);
@@ -220,7 +230,7 @@ module bn_loader
         fail        = 1'b1;
         fail_status = STATUS_SHORT_FRAME;
       end
-    end else if (state_q == S_WCHECK && wcheck_q == 2'd2) begin   // the window word's
+    end else if (state_q == S_WCHECK && wcheck_q == 2'd3) begin   // the window word's
       fail_had_last = wlast_q;
       if (st_over_q) begin
         fail        = 1'b1;
@@ -282,7 +292,7 @@ module bn_loader
         end
         S_WCHECK: begin
           wcheck_q <= wcheck_q + 2'd1;
-          if (wcheck_q == 2'd2) state_q <= S_SEED_LO;
+          if (wcheck_q == 2'd3) state_q <= S_SEED_LO;
         end
         default: if (fire) begin   // a word that passed its checks
           state_q <= next_state(state_q, w == OP_INFO, tbl_idx_q + 1'b1 == tw_q, desc_last);
