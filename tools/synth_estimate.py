@@ -484,7 +484,19 @@ def render_doc(rows: list[Row], builds: dict[str, BoardBuild], version: str,
     timing = ", ".join(f"{k}: {v:.0f} s" for k, v in seconds.items() if v > 0)
     tail = f"\nSynthesis time of this run: {timing}.\n" if timing else ""
     return (DOC_HEAD.format(version=version, headroom=HEADROOM, bn_v=BN_V, bn_t=BN_T)
-            + "## Results\n\n" + render_tables(rows, builds) + tail)
+            + f"## Results\n\nRTL of {rtl_revision()}.\n\n" + render_tables(rows, builds) + tail)
+
+
+def rtl_revision() -> str:
+    """Which hw/rtl the figures are of: the commit, and whether hw/rtl had changes on top."""
+    def git(*args: str) -> str:
+        run = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return run.stdout.strip() if run.returncode == 0 else ""
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "a checkout without git history"
+    dirty = git("status", "--porcelain", "--", "hw/rtl")
+    return f"commit {commit}" + (" with uncommitted changes in hw/rtl" if dirty else "")
 
 
 def yosys_version() -> str:
