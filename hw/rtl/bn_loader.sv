@@ -9,8 +9,8 @@
 // TLAST is discarded and done_o reports the status.
 //
 // Per descriptor it computes the table-address strides (docs: bn_base_pkg::var_desc_t)
-// over n_parents + 2 cycles with the stream held off (one to read the first
-// parent's cardinality, one per parent, one for the registered slice check), then
+// over 2 n_parents + 2 cycles with the stream held off (one to read the first
+// parent's cardinality, two per parent, one for the registered slice check), then
 // writes the descriptor. The window word's S * T < 2^48 check likewise takes 4 cycles with the
 // stream held off: the frame checks are off the sampling path, so their arithmetic
 // gets registers between its steps instead of deciding within the cycle.
@@ -197,19 +197,19 @@ module bn_loader
     endcase
   endfunction
 
-  // Folding parent j = stride_j_q - 1 uses its cardinality, read the cycle before
-  // (the first in the priming cycle, each next one while the previous folds).
+  // Folding parent j = stride_j_q - 1 takes two cycles: the product of the size so
+  // far and its cardinality (read the cycle before: the first in the priming cycle,
+  // each next one while the previous folds) is registered, then saturated and
+  // committed (`folding`).
   logic [TAW+1:0] size_next;
+  logic [TAW+6:0] fold_prod_q;
+  logic           fold_half_q;    // the product of this parent is in fold_prod_q
   logic [2:0]     fold_j, fetch_j;
   logic           folding;
-  assign folding = state_q == S_STRIDE && fold_primed_q && stride_j_q != 0;
-  assign fold_j  = 3'(stride_j_q - 4'd1);
-  assign fetch_j = 3'(stride_j_q - (fold_primed_q ? 4'd2 : 4'd1));
-  always_comb begin
-    logic [TAW+6:0] prod;
-    prod      = size_q * fold_card_q;
-    size_next = (prod > (TAW+7)'(SIZE_SAT)) ? SIZE_SAT : prod[TAW+1:0];
-  end
+  assign folding   = state_q == S_STRIDE && fold_primed_q && stride_j_q != 0 && fold_half_q;
+  assign fold_j    = 3'(stride_j_q - 4'd1);
+  assign fetch_j   = 3'(stride_j_q - (folding ? 4'd2 : 4'd1));
+  assign size_next = (fold_prod_q > (TAW+7)'(SIZE_SAT)) ? SIZE_SAT : fold_prod_q[TAW+1:0];
 
   // The first failure of the frame: its status, and whether TLAST has been seen
   // (else the rest of the frame is discarded).
@@ -266,6 +266,7 @@ module bn_loader
       wlast_q    <= 1'b0;
       wcheck_q   <= '0;
       fold_primed_q <= 1'b0;
+      fold_half_q   <= 1'b0;
     end else begin
       if (fail) begin
         status_q <= fail_status;
@@ -283,8 +284,9 @@ module bn_loader
         S_DISCARD: if (fire && s_axis_tlast_i) state_q <= S_DONE;
         S_STRIDE: begin
           fold_primed_q <= 1'b1;
-          if (folding)         stride_j_q <= stride_j_q - 4'd1;
-          else if (fold_primed_q) state_q <= S_DESC;   // slice_bad_q is final next cycle
+          if (fold_primed_q && stride_j_q != 0) fold_half_q <= !fold_half_q;
+          if (folding) stride_j_q <= stride_j_q - 4'd1;
+          else if (fold_primed_q && stride_j_q == 0) state_q <= S_DESC;   // slice_bad_q is final next cycle
         end
         S_DESC: begin
           var_q   <= var_q + 1'b1;
@@ -305,6 +307,7 @@ module bn_loader
             d3_last_q     <= s_axis_tlast_i;
             stride_j_q    <= n_par_q;
             fold_primed_q <= 1'b0;
+            fold_half_q   <= 1'b0;
           end
           if (state_q == S_WINDOW) begin
             wlast_q  <= s_axis_tlast_i;
@@ -349,6 +352,7 @@ module bn_loader
     end
     // Fold the parents in from the last one: stride[j] = words per row * Π_{l>j} card[p_l].
     fold_card_q <= card_mem[parent_q[fetch_j][VIW-1:0]];
+    fold_prod_q <= size_q * fold_card_q;
     if (folding) begin
       stride_q[fold_j] <= size_q[TAW-1:0];
       size_q <= size_next;
