@@ -157,13 +157,15 @@ LARGE = ["alarm", "hailfinder", "hepar2", "insurance", "water", "win95pts"]
 
 
 @pytest.mark.parametrize("network", LARGE)
-def test_large_networks_are_fast_and_consistent(network, shared_bn_dir):
+def test_large_networks_are_tractable_and_consistent(network, shared_bn_dir):
     bn = BayesNet.from_bif(shared_bn_dir / f"{network}.bif")
     evidence = evidence_sets(bn, seed=7, sizes=(4,))[1]
     start = time.perf_counter()
     marginals = posterior_marginals(bn, evidence)
     elapsed = time.perf_counter() - start
-    assert elapsed < 1.0, f"{network}: all marginals took {elapsed:.2f} s"
+    # A guard against an exponential elimination order (these take ~0.1 s), with room
+    # for a loaded CI machine; speed itself is measured in bench/, not here.
+    assert elapsed < 20.0, f"{network}: all marginals took {elapsed:.2f} s"
     assert len(marginals) == len(bn.variables) - 4
     for v, p in marginals.items():
         assert p.shape == (bn.card(v),) and p.sum() == pytest.approx(1.0, abs=1e-12)
