@@ -50,6 +50,7 @@ sys.path[:0] = [str(ROOT / "host"), str(Path(__file__).resolve().parent)]
 
 import synth_estimate as se  # noqa: E402
 from neuropynq.boards import BoardBuild, board_builds  # noqa: E402
+from neuropynq.progress import Progress  # noqa: E402
 
 BUILD_DIR = ROOT / "build" / "timing"
 DOC_PATH = ROOT / "docs" / "timing_estimate.md"
@@ -524,21 +525,21 @@ def main(argv: list[str] | None = None) -> int:
     doc = args.doc if args.doc is not None else (DOC_PATH if full else Path("-"))
     versions = tool_versions()
     results, failed = [], []
-    for kernel in args.kernels:
-        for board in args.boards:
+    jobs = [(kernel, board) for kernel in args.kernels for board in args.boards]
+    with Progress(len(jobs), "place-and-route runs") as progress:
+        for kernel, board in jobs:
             try:
                 r = time_build(kernel, builds[board], versions,
-                               log=lambda m: print(m, file=sys.stderr, flush=True))
+                               log=lambda m: progress.echo(m, file=sys.stderr))
             except (RuntimeError, ValueError, OSError) as exc:
-                print(f"timing {kernel} {board} failed: {exc}", flush=True)
+                progress.echo(f"timing {kernel} {board} failed: {exc}")
                 failed.append((kernel, board))
+                progress.advance()
                 continue
-            print(format_line(r))
-            print("\n".join(format_path(r.timing)))
-            for p in r.problems:
-                print(f"  INCONSISTENT: {p}")
-            sys.stdout.flush()
+            progress.echo("\n".join([format_line(r), *format_path(r.timing),
+                                     *(f"  INCONSISTENT: {p}" for p in r.problems)]))
             results.append(r)
+            progress.advance()
     if str(doc) != "-" and results:
         done = {(r.kernel, r.board) for r in results}
         missing = [f"{k} {b}" for k in KERNELS for b in builds if (k, b) not in done]
