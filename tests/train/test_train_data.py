@@ -56,6 +56,18 @@ def test_poisson_patterns_are_jittered_templates():
     assert jittered.shape == x.shape and not np.array_equal(jittered, x)
 
 
+def test_poisson_patterns_held_out_share_templates_not_samples():
+    data = dict(classes=2, channels=5, steps=50, samples=4, rate=0.1, template_seed=7)
+    train, _ = poisson_patterns(jitter=0, seed=1, **data)
+    held_out, _ = poisson_patterns(jitter=0, seed=2, **data)
+    assert np.array_equal(train, held_out)              # no jitter: the same templates
+    train, _ = poisson_patterns(jitter=1, seed=1, **data)
+    held_out, _ = poisson_patterns(jitter=1, seed=2, **data)
+    assert not np.array_equal(train, held_out)          # fresh jitter
+    other, _ = poisson_patterns(jitter=0, seed=1, **{**data, "template_seed": 8})
+    assert not np.array_equal(other[:, :2], poisson_patterns(jitter=0, seed=1, **data)[0][:, :2])
+
+
 def test_prototype_patterns():
     values, labels = prototype_patterns(np.array([[0.0, 1.0], [0.5, 0.5]]), 6, noise=0.0)
     assert labels.tolist() == [0, 1, 0, 1, 0, 1]

@@ -38,7 +38,8 @@ def test_learnable_delays_solve_delayed_coincidence(seed):
     net = _fit(_coincidence_net(seed, True), x, y, epochs=30)
     with_delays = accuracy(net, x_test, y_test)
     assert without <= 0.6                      # chance: the order is invisible without delays
-    assert with_delays >= without + 0.15
+    # docs/train.md: 96.9 % (seed 0) and 89.5 % (seed 1) held out, 256 test samples.
+    assert with_delays >= 0.89
     delays = net.layers[0].delay.delay.value
     assert np.all((delays >= 0) & (delays <= 2 * GAP + 2))
     # The learned delays bring at least two channels into coincidence for one class:
@@ -51,8 +52,9 @@ def test_learnable_delays_solve_delayed_coincidence(seed):
 @pytest.mark.parametrize("neuron", [LIF(beta=0.9, reset="subtract"), LIF(beta=0.9, reset="zero"),
                                     AdaptiveLIF(beta=0.9, rho=0.9, kappa=0.2)], ids=["lif-sub", "lif-zero", "alif"])
 def test_dense_network_learns_poisson_patterns(neuron):
-    x, y = poisson_patterns(classes=4, channels=20, steps=30, samples=128, rate=0.1, jitter=1, seed=3)
-    x_test, y_test = poisson_patterns(classes=4, channels=20, steps=30, samples=128, rate=0.1, jitter=1, seed=3)
+    data = dict(classes=4, channels=20, steps=30, samples=128, rate=0.1, jitter=1, template_seed=3)
+    x, y = poisson_patterns(seed=0, **data)
+    x_test, y_test = poisson_patterns(seed=1, **data)            # held out: same templates, fresh jitter
     net = Network([Dense(20, 16, neuron, seed=1, weight_scale=2.0), Dense(16, 4, neuron, seed=2, weight_scale=2.0)])
     before = accuracy(net, x_test, y_test)
     _fit(net, x, y, epochs=8)
@@ -61,13 +63,15 @@ def test_dense_network_learns_poisson_patterns(neuron):
 
 
 def test_recurrent_network_learns_with_sgd():
-    x, y = poisson_patterns(classes=3, channels=12, steps=25, samples=96, rate=0.1, jitter=1, seed=5)
+    data = dict(classes=3, channels=12, steps=25, samples=96, rate=0.1, jitter=1, template_seed=5)
+    x, y = poisson_patterns(seed=0, **data)
+    x_test, y_test = poisson_patterns(seed=1, **data)            # held out: same templates, fresh jitter
     neuron = LIF(beta=0.85, surrogate=make_surrogate("triangle", 0.5))   # wide: no dead start
     net = Network([Recurrent(12, 12, neuron, seed=4, weight_scale=2.0), Dense(12, 3, neuron, seed=5, weight_scale=2.0)])
     optimiser = SGD(net.parameters(), lr=0.5, momentum=0.9)
     losses = [train_epoch(net, x, y, RateCrossEntropy(5.0), optimiser, batch_size=16, seed=e) for e in range(10)]
     assert losses[-1] < 0.1 * losses[0]
-    assert accuracy(net, x, y) >= 0.9
+    assert accuracy(net, x_test, y_test) >= 0.9
 
 
 def test_rate_cross_entropy_value_and_gradient():

@@ -55,14 +55,19 @@ def latency_encode(values, steps: int) -> np.ndarray:
 
 
 def poisson_patterns(classes: int, channels: int, steps: int, samples: int, rate: float = 0.05,
-                     jitter: int = 1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                     jitter: int = 1, seed: int = 0,
+                     template_seed: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each class is a frozen Poisson spike pattern (per-step probability `rate`);
     a sample is its class's pattern with every spike moved by a uniform whole
-    number of steps in [−jitter, jitter] (clipped to the window). Classes cycle."""
+    number of steps in [−jitter, jitter] (clipped to the window). Classes cycle.
+    The templates come from `template_seed`, the jitter from `seed`: held-out
+    data = the same `template_seed`, another `seed`. Without `template_seed` both
+    come from `seed` (one stream: one set of samples to split, not two sets)."""
     classes, channels = _require_positive("classes", classes), _require_positive("channels", channels)
     steps, samples = _require_positive("steps", steps), _require_positive("samples", samples)
     rng = np.random.default_rng(seed)
-    templates = rng.random((classes, steps, channels)) < rate
+    template_rng = rng if template_seed is None else np.random.default_rng(template_seed)
+    templates = template_rng.random((classes, steps, channels)) < rate
     labels = np.arange(samples) % classes
     x = np.zeros((steps, samples, channels))
     for s, label in enumerate(labels):
