@@ -12,7 +12,8 @@ backend's word for word.
 
 The clock: the board's clock where the timing proxy (`make timing-estimate`, its
 results in docs/timing_estimate.md) puts the twin at the build's exact sizes at or
-above it, else the proxy's fmax; without such a result the board clock, printed as
+above it, else the proxy's fmax; without such a result, or with one measured at
+other RTL sources than hw/rtl/'s now (stale), the board clock, printed as
 `clock=<MHz>(untimed)`.
 
 cpu_core: `CpuBackend(threads=1)` on the full frame (S samples, every sweep), CPU
@@ -29,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import tempfile
 import time
@@ -40,10 +40,11 @@ import numpy as np
 
 BENCH_DIR = Path(__file__).resolve().parent
 REPO_ROOT = BENCH_DIR.parent
-for _path in (REPO_ROOT / "host", REPO_ROOT, BENCH_DIR):
+for _path in (REPO_ROOT / "host", REPO_ROOT, BENCH_DIR, REPO_ROOT / "tools"):
     if str(_path) not in sys.path:
         sys.path.insert(0, str(_path))
 
+import timing_estimate  # noqa: E402  (its doc's format and the RTL source digest: one source)
 from bench_cpu import BN_CASES  # noqa: E402  (the bn workloads: one source)
 from neuropynq.backends.cpu import CpuBackend  # noqa: E402
 from neuropynq.boards import BoardBuild, BoardTableError, board_build, board_builds  # noqa: E402
@@ -154,34 +155,25 @@ class ClockChoice:
 
 
 TIMING_DOC = REPO_ROOT / "docs" / "timing_estimate.md"
-# A results row of `make timing-estimate`'s doc: | `kernel` | board | build sizes | proxy sizes | fmax | ...
-_TIMING_ROW = re.compile(r"\|\s*`(?P<kernel>\w+)`\s*\|\s*(?P<board>[\w.-]+)\s*\|(?P<params>[^|]*)\|[^|]*\|"
-                         r"\s*(?P<fmax>[0-9.]+)\s*\|")
-
-
-def _sizes(text: str) -> dict[str, int] | None:
-    """{"P": 4, ...} from "P=4, V_MAX=128"; None if the text is not such a list."""
-    sizes = {}
-    for item in text.split(","):
-        name, sep, value = item.strip().partition("=")
-        if not sep or not value.strip().isdigit():
-            return None
-        sizes[name.strip()] = int(value)
-    return sizes
 
 
 def proxy_fmax(kernel: str, build: BoardBuild, doc: Path = TIMING_DOC) -> float | None:
     """The fmax (MHz) the timing proxy's results (docs/timing_estimate.md, written by
     `make timing-estimate`) give `kernel` at `build`'s exact twin parameters; None
-    without such a row (a row for other sizes is another build, not this one)."""
+    without such a row (a row for other sizes is another build, not this one) and
+    for a row measured at other RTL sources than hw/rtl/'s now (stale: said on stderr)."""
     if not doc.is_file():
         return None
     want = build.twin_parameters(kernel)
-    for line in doc.read_text(encoding="utf-8").splitlines():
-        row = _TIMING_ROW.match(line.strip())
-        if row and (row["kernel"], row["board"]) == (kernel, build.board) \
-                and _sizes(row["params"]) == want:
-            return float(row["fmax"])
+    for row in timing_estimate.parse_doc(doc.read_text(encoding="utf-8")):
+        if (row.kernel, row.board) == (kernel, build.board) and row.params == want:
+            now = timing_estimate.source_digest(timing_estimate.read_sources(kernel))
+            if row.sources != now:
+                print(f"bench_hw: {doc.name}: the {kernel} {build.board} row was measured at RTL "
+                      f"sources {row.sources or '(not recorded)'}, hw/rtl/ is at {now} now: "
+                      "not taken (re-run make timing-estimate)", file=sys.stderr)
+                return None
+            return row.fmax_mhz
     return None
 
 

@@ -1,7 +1,6 @@
 """bench/bench_hw.py: the row format, the bm workload graphs, bad arguments, and (rtl)
 one quick bn and bm row at the PYNQ-Z2 build whose Verilator-measured cycles match the
 loop-structure estimates of docs/rtl.md within 10 %."""
-import importlib.util
 import re
 import sys
 from pathlib import Path
@@ -62,25 +61,18 @@ def test_clock_is_the_board_clock_when_met_else_the_proxy_fmax(monkeypatch):
     assert str(bench_hw.clock_for("bn_sampler", build)) == f"{build.clock_mhz}(untimed)"
 
 
-def _timing_estimate():
-    """tools/timing_estimate.py, whose doc bench_hw reads the proxy's fmax from."""
-    if "timing_estimate" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("timing_estimate", ROOT / "tools" / "timing_estimate.py")
-        sys.modules["timing_estimate"] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(sys.modules["timing_estimate"])
-    return sys.modules["timing_estimate"]
-
-
-def test_proxy_fmax_is_read_from_the_timing_doc_for_the_builds_exact_sizes(tmp_path):
-    te = _timing_estimate()
+def test_proxy_fmax_is_read_from_the_timing_doc_for_the_builds_exact_sizes(tmp_path, capsys):
+    te = bench_hw.timing_estimate
     build = board_build("pynq-z2")
     sizes = build.twin_parameters("bn_sampler")
+    now = te.source_digest(te.read_sources("bn_sampler"))
 
-    def result(board, params, fmax, proxy_note=""):
+    def result(board, params, fmax, proxy_note="", sources=now):
         proxy = {**params, "TABLE_MAX": params["TABLE_MAX"] // 2} if proxy_note else params
         timing = te.Timing("clk_i", fmax, 9000, 1000 / fmax, ())
         return te.Result("bn_sampler", board, params, proxy, proxy_note, 100, timing,
-                         te.Ecp5Cells(9000, 5000, 60, 100, 10), te.se.Resources(11000, 5000, 56, 52), ())
+                         te.Ecp5Cells(9000, 5000, 60, 100, 10), te.se.Resources(11000, 5000, 56, 52), (),
+                         sources=sources)
 
     doc = tmp_path / "timing_estimate.md"
     doc.write_text(te.render_doc([result("zcu104", sizes, 71.0),
@@ -90,6 +82,13 @@ def test_proxy_fmax_is_read_from_the_timing_doc_for_the_builds_exact_sizes(tmp_p
     assert bench_hw.proxy_fmax("bn_sampler", build, doc) == pytest.approx(63.2, abs=0.05)
     assert bench_hw.proxy_fmax("bm_sampler", build, doc) is None
     assert bench_hw.proxy_fmax("bn_sampler", build, tmp_path / "absent.md") is None
+    assert capsys.readouterr().err == ""
+
+    # a row measured at other sources than hw/rtl/'s now is refused, and said so
+    doc.write_text(te.render_doc([result("pynq-z2", sizes, 63.25, sources="0123456789ab")], "v"))
+    assert bench_hw.proxy_fmax("bn_sampler", build, doc) is None
+    err = capsys.readouterr().err
+    assert "bn_sampler pynq-z2 row was measured at RTL sources 0123456789ab" in err and now in err
 
 
 def test_steady_state_is_the_difference_over_the_extra_units():

@@ -219,3 +219,70 @@ def test_doc_shows_a_shared_placement_once():
     doc = te.render_doc([first, second, other], "v", [])
     assert doc.count("  critical path 7.85 ns") == 2
     assert "Same placement as pynq-z2 (P=16, N_MAX=256)." in doc
+
+
+# ---------------------------------------------------------------- subset runs merge
+def _timed(kernel, board, fmax, sources, placement="", note=""):
+    import dataclasses
+    build = board_builds()[board]
+    params = build.twin_parameters(kernel)
+    timing = dataclasses.replace(te.parse_report(REPORT, NETLIST, "bm_sampler", INSTANCES),
+                                 fmax_mhz=fmax)
+    return te.Result(kernel, board, params, params, note, build.clock_mhz, timing,
+                     te.Ecp5Cells(15000, 4300, 52, 73, 208), se.Resources(7839, 3794, 56, 36), (),
+                     placement, sources)
+
+
+def _rows(doc_text):
+    return {(r.kernel, r.board): r for r in te.parse_doc(doc_text)}
+
+
+def test_doc_rows_read_back_with_sources_notes_and_sections():
+    results = [_timed("bm_sampler", "pynq-z2", 57.9, "aaaaaaaaaaaa", "bm-1", "too big"),
+               _timed("bm_sampler", "kv260", 57.9, "aaaaaaaaaaaa", "bm-1"),
+               _timed("bn_sampler", "pynq-z2", 103.3, "bbbbbbbbbbbb", "bn-1")]
+    rows = _rows(te.render_doc(results, "v"))
+    first, shared = rows["bm_sampler", "pynq-z2"], rows["bm_sampler", "kv260"]
+    assert (first.sources, first.fmax_mhz, first.proxy_note) == ("aaaaaaaaaaaa", 57.9, "too big")
+    assert first.params == board_builds()["pynq-z2"].twin_parameters("bm_sampler")
+    assert first.section[0].startswith("### `bm_sampler` pynq-z2 (")
+    assert "timing bm_sampler pynq-z2 fmax=57.9 target=100 luts=15485 (proxy sizes: too big)" \
+        in first.section
+    # "Same placement as pynq-z2" is written out for kv260 with its own board and target
+    kv260 = board_builds()["kv260"].clock_mhz
+    assert shared.section[0].startswith("### `bm_sampler` kv260 (")
+    assert f"timing bm_sampler kv260 fmax=57.9 target={kv260} luts=15485" in shared.section
+    assert shared.section[4:] == first.section[4:]         # the same path lines
+
+
+def test_a_subset_run_keeps_the_other_rows_and_marks_changed_sources_stale(tmp_path, monkeypatch):
+    bm_now = te.source_digest(te.read_sources("bm_sampler"))
+    bn_now = te.source_digest(te.read_sources("bn_sampler"))
+    doc = tmp_path / "timing_estimate.md"
+    doc.write_text(te.render_doc(
+        [_timed("bm_sampler", "pynq-z2", 57.9, "0123456789ab", "bm-old"),
+         _timed("bm_sampler", "kv260", 57.9, "0123456789ab", "bm-old"),
+         _timed("bn_sampler", "pynq-z2", 103.3, bn_now, "bn-1")], "v0"))
+    monkeypatch.setattr(te, "tool_versions", lambda: "v1")
+    monkeypatch.setattr(te, "time_build", lambda kernel, build, versions, log=None:
+                        _timed(kernel, build.board, 101.5, bm_now, "bm-new"))
+    assert te.main(["--kernels", "bm_sampler", "--boards", "pynq-z2", "--doc", str(doc)]) == 0
+    text = doc.read_text()
+    rows = _rows(text)
+    assert set(rows) == {("bm_sampler", "pynq-z2"), ("bm_sampler", "kv260"), ("bn_sampler", "pynq-z2")}
+    assert (rows["bm_sampler", "pynq-z2"].fmax_mhz, rows["bm_sampler", "pynq-z2"].sources) == (101.5, bm_now)
+    assert "timing bm_sampler pynq-z2 fmax=101.5" in text
+    # kept: bn as current, bm kv260 (measured at other sources) as stale, paths and all
+    line = {k: next(x for x in text.splitlines() if x.startswith(f"| `{k[0]}` | {k[1]} |"))
+            for k in rows}
+    assert line["bn_sampler", "pynq-z2"].endswith(f"| `{bn_now}` |")
+    assert line["bm_sampler", "kv260"].endswith("| `0123456789ab` **stale** |")
+    assert "**stale** (measured at RTL `0123456789ab`)" in text
+    assert f"bm_sampler kv260 (measured at `0123456789ab`, now `{bm_now}`)" in text
+    assert "timing bn_sampler pynq-z2 fmax=103.3" in text
+    assert "timing bm_sampler kv260 fmax=57.9" in text
+    assert "Not in this generation: bm_sampler zcu104, bn_sampler zcu104, bn_sampler kv260" in text
+
+    # a second run re-reads its own output: nothing changes but the re-timed row
+    assert te.main(["--kernels", "bm_sampler", "--boards", "pynq-z2", "--doc", str(doc)]) == 0
+    assert doc.read_text() == text

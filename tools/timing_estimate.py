@@ -25,7 +25,13 @@ parameters imply; an ECP5 netlist that lost flip-flops, LUTs, multipliers or mem
 
 The sources go through synth_estimate's yosys-subset rewrite first. Results are
 cached under build/timing/ by a hash of the rewritten sources, the sizes, the tool
-versions and the options. Usage:
+versions and the options.
+
+The doc (docs/timing_estimate.md) records with each row the digest of the kernel's
+RTL sources it was measured at. A run on a subset of twins and boards, given the doc
+with --doc, rewrites only its own rows: the others are carried over from the doc as
+written, and one whose kernel's sources have changed since is marked stale.
+bench/bench_hw.py takes its clock from these rows and refuses stale ones. Usage:
 
     python tools/timing_estimate.py [--kernels bm_sampler bn_sampler]
         [--boards pynq-z2 zcu104 kv260] [--doc docs/timing_estimate.md]
@@ -107,6 +113,20 @@ def proxy_start(kernel: str, params: dict[str, int]) -> tuple[dict[str, int], st
 def halve_memory(kernel: str, params: dict[str, int]) -> dict[str, int]:
     name = SIZING[kernel].memory_parameter
     return {**params, name: params[name] // 2}
+
+
+def read_sources(kernel: str) -> dict[str, str]:
+    """{file name: text} of `kernel`'s RTL sources in compile order."""
+    return {p.name: p.read_text() for p in se.kernel_sources(se.KERNELS[kernel])}
+
+
+def source_digest(sources: dict[str, str]) -> str:
+    """The state of a kernel's RTL sources (names and text, read_sources) that a
+    timing row is measured at: 12 hex digits of their sha256."""
+    h = hashlib.sha256()
+    for name, text in sources.items():
+        h.update(name.encode() + b"\0" + text.encode() + b"\0")
+    return h.hexdigest()[:12]
 
 
 # ---------------------------------------------------------------- cell counts
@@ -289,6 +309,7 @@ class Result:
     xilinx: se.Resources
     problems: tuple[str, ...]
     placement: str = ""     # the cached run (build/timing/<placement>)
+    sources: str = ""       # source_digest(kernel) of the sources placed
 
     @property
     def met(self) -> bool:
@@ -398,8 +419,8 @@ def placement_freq() -> int:
 
 def time_build(kernel: str, build: BoardBuild, versions: str,
                build_dir: Path = BUILD_DIR, log=print) -> Result:
-    files = se.kernel_sources(se.KERNELS[kernel])
-    rewritten = se.yosys_subset({p.name: p.read_text() for p in files})
+    original = read_sources(kernel)
+    rewritten = se.yosys_subset(original)
     instances = parse_instances(rewritten)
     params = build.twin_parameters(kernel)
     proxy, note = proxy_start(kernel, params)
@@ -428,7 +449,8 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
     if took > 1:
         log(f"  {kernel} {build.board}: {proxy} placed and routed in {took:.0f} s ({work.name})")
     return Result(kernel, build.board, params, proxy, note, build.clock_mhz, timing, cells,
-                  xilinx, tuple(consistency_problems(kernel, proxy, cells, xilinx)), work.name)
+                  xilinx, tuple(consistency_problems(kernel, proxy, cells, xilinx)), work.name,
+                  source_digest(original))
 
 
 # ---------------------------------------------------------------- doc
@@ -436,7 +458,110 @@ def _params(p: dict) -> str:
     return ", ".join(f"{k}={v}" for k, v in p.items())
 
 
-def render_doc(results: list[Result], versions: str, missing: list[str] = ()) -> str:
+def parse_sizes(text: str) -> dict[str, int] | None:
+    """{"P": 4, ...} from "P=4, V_MAX=128"; None if the text is not such a list."""
+    sizes = {}
+    for item in text.split(","):
+        name, sep, value = item.strip().partition("=")
+        if not sep or not value.strip().isdigit():
+            return None
+        sizes[name.strip()] = int(value)
+    return sizes
+
+
+@dataclass(frozen=True)
+class DocRow:
+    """A results row of the doc as written, with its critical-path section."""
+    kernel: str
+    board: str
+    cells: tuple[str, ...]     # the table cells before the RTL-sources cell
+    sources: str               # the source_digest it was measured at ("" if not recorded)
+    proxy_note: str = ""
+    section: tuple[str, ...] = ()   # "### ..." heading first, blank lines trimmed
+
+    @property
+    def params(self) -> dict[str, int] | None:
+        return parse_sizes(self.cells[2])
+
+    @property
+    def fmax_mhz(self) -> float:
+        return float(self.cells[4])
+
+
+_ROW = re.compile(r"\|\s*`(?P<kernel>\w+)`\s*\|\s*(?P<board>[\w.-]+)\s*\|")
+_HEADING = re.compile(r"### `(?P<kernel>\w+)` (?P<board>[\w.-]+)\b")
+_STALE_SUFFIX = re.compile(r", \*\*stale\*\*.*$")
+_SAME_PLACEMENT = re.compile(r"Same placement as (?P<board>[\w.-]+) ")
+_RESULT_CELLS = 13             # the columns before the RTL-sources column
+
+
+def _row_cells(r: Result) -> list[str]:
+    proxy = _params(r.proxy_params) if r.proxy_note else "same"
+    x = r.xilinx
+    return [f"`{r.kernel}`", r.board, _params(r.params), proxy, f"{r.timing.fmax_mhz:.1f}",
+            str(r.target_mhz), "yes" if r.met else "**no**", f"{r.timing.luts:,}",
+            f"{r.ecp5.ff:,}", str(r.ecp5.mult18), str(r.ecp5.dp16kd),
+            f"{x.lut:,} / {x.ff:,} / {x.dsp} / {x.bram36:g}",
+            "yes" if not r.problems else "**no**: " + "; ".join(r.problems)]
+
+
+def parse_doc(text: str) -> list[DocRow]:
+    """The results rows of a doc render_doc wrote, each with its proxy note and its
+    critical-path section; a section that refers to another board's placement
+    ("Same placement as ...") is written out in full, so that it stands alone."""
+    rows, notes, sections = [], {}, {}
+    heading = None
+    in_paths = False
+    for line in text.splitlines():
+        if line.startswith("## "):
+            in_paths = line.strip() == "## Critical paths"
+            continue
+        row = _ROW.match(line)
+        if row and not in_paths:
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            digest = re.search(r"`([0-9a-f]+)`", cells[_RESULT_CELLS]) \
+                if len(cells) > _RESULT_CELLS else None
+            rows.append((row["kernel"], row["board"], tuple(cells[:_RESULT_CELLS]),
+                         digest.group(1) if digest else ""))
+        elif line.startswith("Proxy sizes: ") and not in_paths:
+            for item in line[len("Proxy sizes: "):].rstrip(".").split("; "):
+                kernel, board, note = re.match(r"(\w+) ([\w.-]+): (.*)", item).groups()
+                notes[kernel, board] = note
+        elif in_paths and _HEADING.match(line):
+            h = _HEADING.match(line)
+            heading = (h["kernel"], h["board"])
+            sections[heading] = [re.sub(_STALE_SUFFIX, "", line)]
+        elif in_paths and heading:
+            sections[heading].append(line)
+    out = []
+    for kernel, board, cells, digest in rows:
+        lines = sections.get((kernel, board), [])
+        same = next((_SAME_PLACEMENT.match(x) for x in lines if _SAME_PLACEMENT.match(x)), None)
+        note = notes.get((kernel, board), "")
+        if same and (kernel, same["board"]) in sections:
+            other = sections[kernel, same["board"]]
+            suffix = f" (proxy sizes: {note})" if note else ""
+            own_line = lambda m: (f"timing {kernel} {board} {m[1]} target={cells[5]} "  # noqa: E731
+                                  f"{m[2]}{suffix}")
+            lines = [other[0].replace(f"` {same['board']} ", f"` {board} ", 1)] + [
+                re.sub(rf"^timing {kernel} {same['board']} (fmax=\S+) target=\d+ (luts=\d+).*$",
+                       own_line, x) for x in other[1:]]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        out.append(DocRow(kernel, board, cells, digest, note, tuple(lines)))
+    return out
+
+
+def render_doc(results: list[Result], versions: str, missing: list[str] = (),
+               carried: list[DocRow] = (), current: dict[str, str] | None = None) -> str:
+    """The doc of `results`, with `carried` rows of an earlier doc beside them (in
+    kernel, board order); a carried row whose recorded sources differ from
+    `current[kernel]` (source_digest now) is marked stale."""
+    current = current or {}
+    entries = sorted([*results, *carried],
+                     key=lambda e: (KERNELS.index(e.kernel) if e.kernel in KERNELS else len(KERNELS),
+                                    _board_order(e.board)))
+    stale = [c for c in carried if c.sources != current.get(c.kernel)]
     lines = [
         "# Timing estimates of the SystemVerilog twins (`make timing-estimate`)",
         "",
@@ -470,45 +595,69 @@ def render_doc(results: list[Result], versions: str, missing: list[str] = ()) ->
         "DSP48E1), or if either flow keeps fewer block-RAM bits than the parameters",
         "imply (bm: N_MAX² 16-bit weights; bn: P·TABLE_MAX 17-bit table words).",
         "",
+        "**RTL sources.** Each row names the state of the twin's sources it was measured",
+        "at (`source_digest`: sha256 of its hw/rtl/ files, 12 digits). A run on some twins",
+        "and boards only (`--kernels`, `--boards` with `--doc`) keeps the other rows as",
+        "they were; a kept row whose twin's sources have changed since is marked",
+        "**stale**, and bench/bench_hw.py does not take its clock from it.",
+        "",
         "## Results",
         "",
         "| twin | board | build | proxy sizes | fmax (MHz) | target (MHz) | met | LUT4 placed | "
-        "FF | MULT18 | DP16KD | synth_xilinx LUT / FF / DSP / BRAM36 | consistent |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "FF | MULT18 | DP16KD | synth_xilinx LUT / FF / DSP / BRAM36 | consistent | RTL sources |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in results:
-        proxy = _params(r.proxy_params) if r.proxy_note else "same"
-        x = r.xilinx
-        lines.append(
-            f"| `{r.kernel}` | {r.board} | {_params(r.params)} | {proxy} | "
-            f"{r.timing.fmax_mhz:.1f} | {r.target_mhz} | {'yes' if r.met else '**no**'} | "
-            f"{r.timing.luts:,} | {r.ecp5.ff:,} | {r.ecp5.mult18} | {r.ecp5.dp16kd} | "
-            f"{x.lut:,} / {x.ff:,} / {x.dsp} / {x.bram36:g} | "
-            f"{'yes' if not r.problems else '**no**: ' + '; '.join(r.problems)} |")
+    for e in entries:
+        if isinstance(e, Result):
+            cells, sources = _row_cells(e), f"`{e.sources}`"
+        else:
+            cells = list(e.cells)
+            sources = (f"`{e.sources}`" if e.sources else "not recorded") + \
+                (" **stale**" if e in stale else "")
+        lines.append("| " + " | ".join([*cells, sources]) + " |")
+    if stale:
+        lines += ["", "**Stale** (kept from an earlier run; the twin's RTL has changed since, "
+                  "so these figures are not those of hw/rtl/ now): "
+                  + "; ".join(f"{c.kernel} {c.board} (measured at "
+                              f"{'`' + c.sources + '`' if c.sources else 'unrecorded sources'}, "
+                              f"now `{current.get(c.kernel, '?')}`)" for c in stale)
+                  + ". Re-run them with `python tools/timing_estimate.py --kernels ... "
+                  "--boards ... --doc docs/timing_estimate.md`."]
     if missing:
         lines += ["", f"Not in this generation: {', '.join(missing)} (a partial run; "
                   "`make timing-estimate` times every twin at every board)."]
-    notes = [r for r in results if r.proxy_note]
+    notes = [e for e in entries if e.proxy_note]
     if notes:
-        lines += ["", "Proxy sizes: " + "; ".join(f"{r.kernel} {r.board}: {r.proxy_note}"
-                                                  for r in notes) + "."]
+        lines += ["", "Proxy sizes: " + "; ".join(f"{e.kernel} {e.board}: {e.proxy_note}"
+                                                  for e in notes) + "."]
     lines += ["", "## Critical paths", "",
               "Launch register to capture register, one row per source signal; the delay",
               "is that of its cells plus the routing into them. Flip-flops and memories",
               "carry the name of their register or memory; `~` marks LUT and carry logic,",
               "which yosys names after the nearest named signal (so only nearby).", ""]
     seen = {}
-    for r in results:
-        key = r.placement or (r.kernel, r.board)
-        if key in seen:
-            lines += [f"### `{r.kernel}` {r.board}", "",
-                      f"Same placement as {seen[key]} ({_params(r.proxy_params)}).", ""]
+    for e in entries:
+        if isinstance(e, DocRow):
+            if e.section:
+                head = e.section[0] + (f", **stale** (measured at RTL `{e.sources or '?'}`)"
+                                       if e in stale else "")
+                lines += [head, *e.section[1:], ""]
             continue
-        seen[key] = r.board
-        lines += [f"### `{r.kernel}` {r.board} ({_params(r.proxy_params)}): "
-                  f"{r.timing.fmax_mhz:.1f} MHz", "", "```", format_line(r),
-                  *format_path(r.timing), "```", ""]
+        key = e.placement or (e.kernel, e.board)
+        if key in seen:
+            lines += [f"### `{e.kernel}` {e.board}", "",
+                      f"Same placement as {seen[key]} ({_params(e.proxy_params)}).", ""]
+            continue
+        seen[key] = e.board
+        lines += [f"### `{e.kernel}` {e.board} ({_params(e.proxy_params)}): "
+                  f"{e.timing.fmax_mhz:.1f} MHz", "", "```", format_line(e),
+                  *format_path(e.timing), "```", ""]
     return "\n".join(lines)
+
+
+def _board_order(board: str) -> int:
+    boards = list(board_builds())
+    return boards.index(board) if board in boards else len(boards)
 
 
 # ---------------------------------------------------------------- main
@@ -519,7 +668,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--boards", nargs="+", default=list(builds), choices=list(builds))
     ap.add_argument("--doc", type=Path, default=None,
                     help=f"markdown output (default {DOC_PATH.relative_to(ROOT)} when every "
-                         "twin and board ran; '-': none)")
+                         "twin and board ran; '-': none); an existing doc keeps the rows this "
+                         "run does not time")
     args = ap.parse_args(argv)
     full = set(args.kernels) == set(KERNELS) and set(args.boards) == set(builds)
     doc = args.doc if args.doc is not None else (DOC_PATH if full else Path("-"))
@@ -542,8 +692,14 @@ def main(argv: list[str] | None = None) -> int:
             progress.advance()
     if str(doc) != "-" and results:
         done = {(r.kernel, r.board) for r in results}
-        missing = [f"{k} {b}" for k in KERNELS for b in builds if (k, b) not in done]
-        doc.write_text(render_doc(results, versions, missing))
+        # the rows this run did not time, as the doc has them
+        carried = [row for row in (parse_doc(doc.read_text()) if doc.is_file() else [])
+                   if (row.kernel, row.board) not in done and row.kernel in KERNELS
+                   and row.board in builds]
+        have = done | {(c.kernel, c.board) for c in carried}
+        missing = [f"{k} {b}" for k in KERNELS for b in builds if (k, b) not in have]
+        current = {k: source_digest(read_sources(k)) for k in KERNELS}
+        doc.write_text(render_doc(results, versions, missing, carried, current))
         print(f"wrote {doc}")
     bad = [r for r in results if r.problems]
     if failed or bad:
