@@ -45,7 +45,7 @@ from neuropynq.exact.variable_elimination import posterior_marginals
 from neuropynq.kernels.bn_model import BNKernelModel, rate_to_rmax
 from neuropynq.limits import HW_BN_LIMITS
 from neuropynq.reference import bn_sampler as bn_ref
-from neuropynq.luts import EXP2_LUT, LNTAU_LUT, SIGMOID_LUT
+from neuropynq.luts import EXP2_LUT, LNTAU_LUT, LOG2M_LUT, SIGMOID_LUT
 from neuropynq.reference.bn_sampler import _model_tables, _offset
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -90,7 +90,8 @@ static inline uint32_t next(Rng& s) {
 }
 extern "C" void plain_bn(int V, const int* card, const int* npar, const int* parents, const int* evidence,
                          const int* base, const uint32_t* table, uint32_t S, uint32_t T, uint64_t seed,
-                         uint32_t rmax, uint32_t offset, const uint32_t* exp2, uint64_t* counts) {
+                         uint32_t rmax, uint32_t offset, const uint32_t* exp2, const uint32_t* log2m,
+                         uint64_t* counts) {
     int x[128], first[128], n = 0;
     for (int i = 0; i < V; ++i) { first[i] = n; n += card[i]; }
     for (uint32_t s = 0; s < S; ++s) {
@@ -110,8 +111,14 @@ extern "C" void plain_bn(int V, const int* card, const int* npar, const int* par
         }
         uint32_t d = nlw - offset, f = 0;
         if (!dead && (d >> 10) < 24) f = (uint32_t)(((uint64_t)rmax * exp2[d & 1023]) >> (15 + (d >> 10)));
-        uint64_t spikes = 0;
-        if (f) for (uint32_t t = 0; t < T; ++t) spikes += (next(g) >> 8) < f;
+        // Poisson window: Σ -log2(r / 2^32) (Q16) against T·f·log2(e).
+        uint64_t spikes = 0, acc = 0, lambda = ((uint64_t)f * T * 94548u) >> 24;
+        if (f) while (spikes < T) {
+            uint32_t r = next(g), lz = r ? __builtin_clz(r) : 32, m = lz >= 31 ? 0 : (r << (lz + 1)) >> 24;
+            acc += ((lz + 1) << 16) - log2m[m];
+            if (acc >= lambda) break;
+            ++spikes;
+        }
         for (int i = 0; i < V; ++i) counts[first[i] + x[i]] += spikes;
         counts[n] += spikes;
     }
@@ -177,7 +184,7 @@ def plain_bn_counts(lib, model: BNKernelModel, samples: int, window: int, seed: 
                   npar=np.array([len(p) for p in model.parents], dtype=np.int32),
                   parents=parents.ravel(), evidence=model.evidence_state.astype(np.int32),
                   base=model.base.astype(np.int32), table=model.table.astype(np.uint32),
-                  exp2=EXP2_LUT.astype(np.uint32),
+                  exp2=EXP2_LUT.astype(np.uint32), log2m=LOG2M_LUT.astype(np.uint32),
                   counts=np.zeros(int(model.cards.sum()) + 1, dtype=np.uint64))
     offset = _offset(_model_tables(model))
 
@@ -187,7 +194,7 @@ def plain_bn_counts(lib, model: BNKernelModel, samples: int, window: int, seed: 
                                                    ("card", "npar", "parents", "evidence", "base", "table")),
                      ctypes.c_uint32(samples), ctypes.c_uint32(window), ctypes.c_uint64(seed),
                      ctypes.c_uint32(rmax), ctypes.c_uint32(offset), ctypes.c_void_p(_ptr(arrays["exp2"])),
-                     ctypes.c_void_p(_ptr(arrays["counts"])))
+                     ctypes.c_void_p(_ptr(arrays["log2m"])), ctypes.c_void_p(_ptr(arrays["counts"])))
         return arrays["counts"]
     return run
 
@@ -244,13 +251,14 @@ def bm_rows(cpu, ref, plain) -> list[tuple]:
     return rows
 
 
-def bn_cycles_per_sample(n_vars: int, window: int, lanes: int, batch: int = BN_BATCH_HW,
+def bn_cycles_per_sample(n_vars: int, window_cost: float, lanes: int, batch: int = BN_BATCH_HW,
                          card_max: int = 16) -> float:
     """Cycles per sample of bn_sampler: per group of P·B samples, the pipelined loops
-    seed (B), variables (V·B), thresholds (B, per lane in turn: P·B), window (T·B when
-    every sample is live) and readout (V·(B + CARD_MAX)), each plus a pipeline fill."""
-    group = (batch + n_vars * (batch + PIPELINE_DEPTH) + lanes * batch
-             + window * (batch + PIPELINE_DEPTH) + n_vars * (batch + card_max + 2 * PIPELINE_DEPTH))
+    seed (B), variables (V·B), thresholds (B), the Poisson units' window (B samples in
+    turn, `window_cost` cycles each on average: a live sample's draws and a load) and
+    readout (V·(B + CARD_MAX)), each plus a pipeline fill."""
+    group = (batch + n_vars * (batch + PIPELINE_DEPTH) + batch + PIPELINE_DEPTH
+             + batch * window_cost + PIPELINE_DEPTH + n_vars * (batch + card_max + 2 * PIPELINE_DEPTH))
     return group / (lanes * batch)
 
 
@@ -276,9 +284,11 @@ def print_throughput(rows) -> None:
 def print_cycles() -> None:
     print(f"\nestimated cycles (trip counts x II=1, pipeline fill {PIPELINE_DEPTH}, bn batch {BN_BATCH_HW})")
     print(f"{'workload':<40}" + "".join(f"{'P=' + str(p):>12}" for p in LANES))
-    for name, n_vars, window in (("bn alarm (V=37) T=256", 37, 256), ("bn hailfinder (V=56) T=256", 56, 256)):
+    # Window cost per sample: mean draws + 1 (the load) of bench_hw's cases at rate 1/2
+    # (docs/design/bn_throughput.md §3.2: 7.1 and 8.0 draws per sample).
+    for name, n_vars, cost in (("bn alarm (V=37) T=256", 37, 8.1), ("bn hailfinder (V=56) T=256", 56, 9.0)):
         print(f"{name + ', cycles/sample':<40}" + "".join(
-            f"{bn_cycles_per_sample(n_vars, window, p):12.1f}" for p in LANES))
+            f"{bn_cycles_per_sample(n_vars, cost, p):12.1f}" for p in LANES))
     for n, density, _ in BM_CASES:
         degree = None if density == 1 else round(density * (n - 1))
         label = "dense" if degree is None else f"degree {degree}"

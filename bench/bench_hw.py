@@ -304,8 +304,8 @@ def bn_rows(workload: BNWorkload, boards: list[str], quick: bool) -> list[Row]:
         key = tuple(sorted(build.twin_parameters("bn_sampler").items()))
         if key not in measured:
             frames = [workload.frame(model, s) for s in counts]
-            # Generous: every sample through one lane, twice over.
-            timeouts = [4 * f.size + 2 * s * (model.n_vars + workload.window) + 100_000
+            # Generous: every sample through one lane, each drawing its whole window, twice over.
+            timeouts = [4 * f.size + 2 * s * (model.n_vars + workload.window + 8) + 100_000
                         for f, s in zip(frames, counts)]
             measured[key] = steady_state(counts, simulate("bn_sampler", board, frames, timeouts))
         rows.append(Row("bn", workload.name, board, cpu_rate, clock, measured[key], 1))

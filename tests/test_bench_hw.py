@@ -13,9 +13,12 @@ BENCH_DIR = ROOT / "bench"
 sys.path.insert(0, str(BENCH_DIR))
 
 import bench_hw  # noqa: E402
+from neuropynq.board.frames import bn_round_cycles  # noqa: E402
 from neuropynq.boards import board_build  # noqa: E402
+from neuropynq.kernels.bn_model import rate_to_rmax  # noqa: E402
 from neuropynq.models.bayesnet import BayesNet  # noqa: E402
 from neuropynq.projection import posterior_seconds  # noqa: E402
+from neuropynq.reference.bn_sampler import window_draws  # noqa: E402
 
 LINE = re.compile(bench_hw.LINE_PATTERN)
 
@@ -126,7 +129,8 @@ def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
 
 @pytest.mark.rtl
 def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
-    """bn: 16·(V+T)+1 cycles per round of 16·P samples; bm: N·⌈N/P⌉+4 per sweep (docs/rtl.md)."""
+    """bn: the twin's rounds over the reference's window draws (board.frames.bn_round_cycles);
+    bm: N·⌈N/P⌉+4 per sweep (docs/rtl.md)."""
     board = "pynq-z2"
     build = board_build(board)
     assert bench_hw.main(["--quick", "--boards", board, "--workloads", "alarm", "dense256"]) == 0
@@ -136,8 +140,11 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
     assert (bm["kernel"], bm["workload"], bm["board"]) == ("bm", "dense256", board)
 
     workload = bench_hw.BN_WORKLOADS["alarm"]
-    v, t, p = workload.model().n_vars, workload.window, build.bn_lanes
-    bn_estimate = (16 * (v + t) + 1) / (16 * p)
+    counts = bench_hw.BN_QUICK_SAMPLES
+    model = workload.model(build.bn_limits)
+    draws = window_draws(model, counts[1], workload.window, bench_hw.BN_SEED, rate_to_rmax(bench_hw.BN_RATE))
+    rounds = [bn_round_cycles(draws[:c], build.bn_lanes, model.n_vars).sum() for c in counts]
+    bn_estimate = (rounds[1] - rounds[0]) / (counts[1] - counts[0])
     n, p_bm = 256, build.bm_lanes
     bm_estimate = n * -(-n // p_bm) + 4
     for fields, estimate, units in ((bn, bn_estimate, 1), (bm, bm_estimate, n)):
@@ -152,9 +159,8 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
 
     # The cycle model behind neuropynq.projection (the notebooks' board projections)
     # against the same measurement: the difference of its seconds at the two counts.
-    counts = bench_hw.BN_QUICK_SAMPLES
     alarm = BayesNet.from_bif(bench_hw.EXAMPLES / "alarm.bif")
-    seconds = [posterior_seconds(build, alarm, workload.evidence, s, workload.window, bench_hw.BN_RATE)
-               for s in counts]
+    seconds = [posterior_seconds(build, alarm, workload.evidence, s, workload.window, bench_hw.BN_RATE,
+                                 bench_hw.BN_SEED) for s in counts]
     model_cycles = (seconds[1] - seconds[0]) * build.clock_mhz * 1e6 / (counts[1] - counts[0])
     assert abs(model_cycles - float(bn["cycles"])) <= 0.05 * float(bn["cycles"]), (model_cycles, bn)

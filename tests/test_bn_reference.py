@@ -15,6 +15,26 @@ from neuropynq.rng import next_scalar, seed_state
 from test_bn_model import three_variable_net
 
 
+LOG2M = [round(2 ** 16 * math.log2(1 + (m + 0.5) / 256)) for m in range(256)]
+
+
+def scalar_window(state, fire, window):
+    """Spec §2.2 step 4 read literally: the Poisson window of one sample neuron."""
+    if fire == 0:
+        return 0
+    lam = (fire * window * 94548) >> 24
+    acc = n = 0
+    while n < window:
+        r = next_scalar(state)
+        lz = 32 - r.bit_length()
+        m = ((r << (lz + 1)) % 2 ** 32) >> 24
+        acc += ((lz + 1) << 16) - LOG2M[m]
+        if acc >= lam:
+            break
+        n += 1
+    return n
+
+
 def scalar_kernel(bn, evidence, samples, window, seed, rmax):
     """Spec §2.1-§2.3 one sample neuron at a time, in plain Python integers.
 
@@ -57,7 +77,7 @@ def scalar_kernel(bn, evidence, samples, window, seed, rmax):
             fire = 0
         else:
             fire = (rmax * exp2[d & 1023]) >> (15 + (d >> 10))
-        n = sum((next_scalar(state) >> 8) < fire for _ in range(window))
+        n = scalar_window(state, fire, window)
         for v in order:
             counts[v][x[v]] += n
         per_sample.append(([x[v] for v in order], fire))
@@ -72,13 +92,14 @@ def coin() -> BayesNet:
 
 def test_a_fair_coin_by_hand():
     # Threshold 32768: x = top bit of the first draw. RMAX = 32768 and no evidence give
-    # F = 32768·2^23 >> 15 = 2^23, so a step spikes iff (r >> 8) < 2^23, i.e. r < 2^31.
+    # F = 32768·2^23 >> 15 = 2^23 (f = 1/2), so the window is Poisson of mean 6: it sums
+    # -log2 of the draws until Λ = (2^23·12·94548) >> 24 = 6·94548.
     seed, samples, window = 2024, 5, 12
     expected = [0, 0]
     for s in range(samples):
         state = list(seed_state(seed, s))
         x = next_scalar(state) >> 31
-        expected[x] += sum(next_scalar(state) < 1 << 31 for _ in range(window))
+        expected[x] += scalar_window(state, 1 << 23, window)
     counts, total = bn_sampler.sample(BNKernelModel.build(coin()), samples, window, seed, rmax=32768)
     assert counts.tolist() == expected
     assert total == sum(expected)
@@ -278,10 +299,10 @@ def test_info_frame_reports_the_build():
 def test_standard_error_by_hand():
     states = np.array([[0], [1], [1]])
     fire = np.array([0.5, 0.25, 0.5])
-    # window 2: E[n] = 1, 0.5, 1; E[n²] = 2f(1-f) + E[n]² = 1.5, 0.625, 1.5.
-    # Σ E[n²](a - p)² = 1.5·0.36 + 0.625·0.16 + 1.5·0.16 = 0.88 for both states; one
-    # maximal sample adds 1.5.
-    expected = math.sqrt(0.88 + 1.5) / 2.5
+    # window 2: E[n] = 1, 0.5, 1; Poisson: E[n²] = E[n] + E[n]² = 2, 0.75, 2.
+    # Σ E[n²](a - p)² = 2·0.36 + 0.75·0.16 + 2·0.16 = 1.16 for both states; one
+    # maximal sample adds 2.
+    expected = math.sqrt(1.16 + 2) / 2.5
     se = bn_sampler.standard_error(states, fire, [2], 2, p=[0.4, 0.6])
     assert se == pytest.approx([expected, expected], rel=1e-12)
     # The default p is the weighted estimate Σ f·a / Σ f = 0.4, 0.6.

@@ -18,10 +18,15 @@ import pytest
 from neuropynq.exact.variable_elimination import posterior_marginals
 from neuropynq.kernels.bn_model import BNKernelModel, rate_to_rmax
 from neuropynq.models.bayesnet import BayesNet
+from neuropynq.fixedpoint import FIRE_BITS
 from neuropynq.reference import bn_float, bn_sampler
+from neuropynq.rng import Streams
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-SAMPLES, WINDOW, SEED, RATE = 65536, 1024, 2024, 1.0
+# Rate 1/2, as the Sampler's default: the Poisson window (§2.2 step 4) is truncated at T,
+# which at f <= 1/2 happens with negligible probability; the window is doubled to keep
+# the spikes of the earlier rate 1.
+SAMPLES, WINDOW, SEED, RATE = 65536, 2048, 2024, 0.5
 K = 5.0
 MAE_MAX = 0.01
 
@@ -92,3 +97,26 @@ def test_marginals_match_exact_inference(net, evidence, table):
     quantisation = float(np.abs(estimate - twin_estimate)[free].mean())
     table.append((net, ", ".join(f"{v}={s}" for v, s in evidence.items()), ess, mae, twin_mae, z, twin_z,
                   quantisation))
+
+
+# ---------------------------------------------------------------- the Poisson window
+POISSON_STREAMS = 40000
+
+
+@pytest.mark.parametrize("fire, window", [(1 << 23, 64), (1 << 20, 256), (167772, 256), (3, 1 << 20)])
+def test_spike_counts_are_poisson(fire, window):
+    """n of §2.2 step 4 has the mean and variance of Poisson(T·f), f = F / 2^24, and the
+    window draws min(n + 1, T) times. Bounds: 5 standard errors of the sample mean
+    (sqrt(λ/N)) and of the sample variance (sqrt((λ + 2λ²)/N), Poisson's fourth moment)."""
+    lam = window * fire / (1 << FIRE_BITS)
+    n, draws = bn_sampler.spike_counts(Streams(7, np.arange(POISSON_STREAMS)),
+                                        np.full(POISSON_STREAMS, fire, dtype=np.int64), window)
+    assert abs(n.mean() - lam) <= 5 * np.sqrt(lam / POISSON_STREAMS)
+    assert abs(n.var(ddof=1) - lam) <= 5 * np.sqrt((lam + 2 * lam ** 2) / POISSON_STREAMS)
+    assert np.array_equal(draws, np.minimum(n + 1, window))
+
+
+def test_a_silent_sample_never_draws():
+    n, draws = bn_sampler.spike_counts(Streams(7, np.arange(4)), np.array([0, 5, 0, 1 << 23]), 16)
+    assert n[[0, 2]].tolist() == [0, 0] and draws[[0, 2]].tolist() == [0, 0]
+    assert draws[[1, 3]].min() >= 1

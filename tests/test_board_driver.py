@@ -168,10 +168,12 @@ def test_a_slave_error_on_one_kernel_leaves_the_other_untouched(asia_frame, bm_f
 def test_the_deadline_follows_the_frames_cycle_estimate_at_the_boards_clock(asia_frame, bm_frame):
     backend, _ = make_backend(board="pynq-z2")
     lanes_bn, lanes_bm = backend.bn_lanes(), backend.bm_lanes()
-    # bn: ceil(S / P) samples per lane, each V draws and T steps and one to switch, plus the words
+    # bn, at most: rounds of 16 samples per lane, each 16 (V + 1) issue slots, 16 whole
+    # windows of T draws and 6 cycles each, and 4 to switch, plus the words
     v, samples, window = 8, 300, 16
     words = asia_frame.size + output_capacity(asia_frame)
-    assert frame_cycles(asia_frame, lanes_bn) == words + math.ceil(samples / lanes_bn) * (v + window + 1)
+    rounds = math.ceil(samples / (16 * lanes_bn))
+    assert frame_cycles(asia_frame, lanes_bn) == words + rounds * (16 * (v + 1 + window + 6) + 4)
     # bm: burn_in + sweeps * thin sweeps of N * (ceil(N / P) + 1) + 4 cycles
     n, sweeps, burn_in = 6, 50, 5
     words = bm_frame.size + output_capacity(bm_frame)

@@ -61,14 +61,14 @@ class Kernel:
     workload: str               # what the throughput projection assumes
 
 
-# bn workload: alarm (V = 37 variables) with the default spike window T = 256.
-BN_V, BN_T = 37, 256
+# bn workload: bench_hw's alarm case (V = 37, evidence BP=LOW, CVP=LOW, HRBP=HIGH),
+# S = 65536, window T = 256, rate 1/2, seed 1.
+BN_V, BN_T, BN_S, BN_RATE, BN_SEED = 37, 256, 65536, 0.5, 1
+BN_EVIDENCE = {"BP": "LOW", "CVP": "LOW", "HRBP": "HIGH"}
 KERNELS = {
     "bm_sampler": Kernel("bm_sampler", "bm", "dense Boltzmann machine, N = N_MAX (one colour per neuron)"),
-    "bn_sampler": Kernel("bn_sampler", "bn", f"alarm, V = {BN_V}, window T = {BN_T}"),
+    "bn_sampler": Kernel("bn_sampler", "bn", f"alarm (3 evidence), V = {BN_V}, window T = {BN_T}, rate 1/2"),
 }
-
-BN_BATCH = 16   # bn_base_pkg::BATCH, sample neurons per lane per round
 
 
 # ---------------------------------------------------------------- throughput model
@@ -79,10 +79,25 @@ def bm_cycles_per_sweep(n: int, lanes: int) -> int:
     return n * (beats + (beats == 1)) + 4
 
 
-def bn_cycles_per_round(n_vars: int, window: int) -> int:
-    """bn_ctrl.sv: a round of P * BATCH sample neurons takes BATCH * (V + T) issue
-    slots plus one to switch rounds."""
-    return BN_BATCH * (n_vars + window) + 1
+_BN_DRAWS: list = []
+
+
+def bn_window_draws():
+    """Window draws of every sample of the bn workload (the reference's, computed once)."""
+    if not _BN_DRAWS:
+        from neuropynq import BayesNet, resources
+        from neuropynq.kernels.bn_model import BNKernelModel, rate_to_rmax
+        from neuropynq.reference.bn_sampler import window_draws
+        model = BNKernelModel.build(BayesNet.from_bif(resources.example("alarm")), BN_EVIDENCE)
+        _BN_DRAWS.append(window_draws(model, BN_S, BN_T, BN_SEED, rate_to_rmax(BN_RATE)))
+    return _BN_DRAWS[0]
+
+
+def bn_cycles_per_sample(lanes: int) -> float:
+    """bn twin (board.frames.bn_round_cycles): rounds of 16 (V + 1) issue slots and
+    the slowest lane's Poisson unit, over the workload's window draws."""
+    from neuropynq.board.frames import bn_round_cycles
+    return float(bn_round_cycles(bn_window_draws(), lanes, BN_V).sum()) / BN_S
 
 
 @dataclass(frozen=True)
@@ -96,13 +111,13 @@ def throughput(kernel: str, lanes: int, f_mhz: float, n_max: int) -> Throughput:
 
     bm: one sample is one sweep; a neuron update is one neuron's step in a sweep
     (N per sweep). bn: one sample is one sample neuron; its updates are its V
-    variable draws and T spike steps (V + T per sample)."""
+    variable draws and its window's draws."""
     f = f_mhz * 1e6
     if kernel == "bm_sampler":
         per_sample, updates = bm_cycles_per_sweep(n_max, lanes), n_max
     elif kernel == "bn_sampler":
-        per_sample = bn_cycles_per_round(BN_V, BN_T) / (lanes * BN_BATCH)
-        updates = BN_V + BN_T
+        per_sample = bn_cycles_per_sample(lanes)
+        updates = BN_V + float(bn_window_draws().mean())
     else:
         raise ValueError(f"unknown kernel {kernel!r}; known: {', '.join(KERNELS)}")
     samples = f / per_sample
@@ -467,10 +482,12 @@ simulation, docs/rtl.md and bn_ctrl.sv):
 * `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 4 for N = the build's N_MAX neurons, dense
   or sparse (colours follow each other without bubbles while ⌈N/P⌉ ≥ 2). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
-* `bn_sampler`: a round of 16·P sample neurons takes 16·(V + T) + 1 cycles; the
-  projection uses alarm (V = {bn_v}) and the default window T = {bn_t}. One sample = one
-  sample neuron; its V variable draws and T spike steps count as V + T neuron
-  updates.
+* `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) issue slots, then the
+  slowest lane's Poisson unit (each live sample's window draws + 6 cycles, 1 per silent
+  one), and 4 cycles to switch (`neuropynq.board.frames.bn_round_cycles`); the
+  projection uses bench_hw's alarm case (V = {bn_v}, 3 evidence, T = {bn_t}, rate 1/2,
+  the reference's window draws of S = 65536 samples). One sample = one sample neuron;
+  its V variable draws and its window's draws count as neuron updates.
 
 The clocks are the board builds' targets, not timing results: yosys does no timing
 analysis (`make timing-estimate` places and routes the twins, docs/timing_estimate.md).

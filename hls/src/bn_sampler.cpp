@@ -103,7 +103,8 @@ static uint32_t bn_s0[BN_P][BN_B], bn_s1[BN_P][BN_B], bn_s2[BN_P][BN_B], bn_s3[B
 static uint64_t bn_x[BN_P][BN_B][BN_XWORDS];
 static uint32_t bn_nlw[BN_P][BN_B];            // negative log-weight
 static bool bn_dead[BN_P][BN_B];               // some evidence has probability 0
-static uint32_t bn_fire[BN_P][BN_B];           // firing threshold F
+static uint64_t bn_lambda[BN_P][BN_B];         // Poisson window bound Λ (§2.2 step 4), < 2^37
+static bool bn_live[BN_P][BN_B];               // F > 0: the sample's window draws
 static uint32_t bn_spikes[BN_P][BN_B];         // n_s of the round (read by the next round's readout)
 
 // Word a of a lane's table (one bank read per bank, then a 16:1 select).
@@ -441,35 +442,85 @@ flush_last:
     }
 }
 
-// Spike loop of one round (bn_lane.sv stages A-D): F of every sample (the twin
-// computes it in the slots of step 0), then slot (t, b) draws for sample b of every
-// lane. Samples past S have F = 0. The (t, b) nest is perfect: HLS flattens it into
-// one pipeline of T*B slots at II = 1, and g++ vectorises the inner loop over b
-// (independent streams).
+// NEGLOG2(r) of §2.2 step 4: -log2(r / 2^32) in Q16 from the leading zeros of r and
+// the LOG2M_LUT entry of the 8 bits after its leading one (bn_lane.sv stages Q, S, R).
+static inline uint32_t bn_neglog2(uint32_t r) {
+    const uint32_t lz = r == 0 ? 32 : (uint32_t)__builtin_clz(r);
+    const uint32_t m = lz >= 31 ? 0 : (uint32_t)(r << (lz + 1)) >> 24;
+    return ((lz + 1) << 16) - NPQ_LOG2M_LUT[m];
+}
+
+// Spike window of one round. The threshold step (bn_lane.sv, stages B-G) computes
+// every sample's Λ and whether it is live (F > 0); then each lane's Poisson unit
+// (bn_poisson.sv) takes the lane's samples in turn: a live sample draws r, adds
+// NEGLOG2(r) and stops when the sum reaches Λ, else counts a spike (up to T); a
+// silent one (dead, F = 0 or past S) gets n = 0 and never draws. One iteration of
+// `windows` is one cycle of every unit: it loads a sample or makes one draw. The
+// round ends with its slowest lane.
 static void bn_window(uint64_t first, const BnRun& run) {
+    const uint64_t tk = (uint64_t)run.window * NPQ_LOG2E_Q16;   // T * log2(e), Q16: < 2^37
 thresholds:
     for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
         for (uint32_t p = 0; p < BN_P; ++p) {
             const bool in_run = first + (uint64_t)p * BN_B + b < run.samples;
-            bn_fire[p][b] = in_run ? bn_firing_threshold(bn_nlw[p][b], bn_dead[p][b], run) : 0;
-            bn_spikes[p][b] = 0;
+            const uint32_t fire = in_run ? bn_firing_threshold(bn_nlw[p][b], bn_dead[p][b], run) : 0;
+            bn_lambda[p][b] = ((uint64_t)fire * tk) >> NPQ_FIRE_BITS;   // F < 2^24: < 2^61 before the shift
+            bn_live[p][b] = fire != 0;
         }
     }
-spikes:
-    for (uint32_t t = 0; t < run.window; ++t) {
+    // Per unit: the sample it works on, whether that one's window is open, its stream,
+    // sum and count.
+    uint32_t ub[BN_P], un[BN_P];
+    bool uopen[BN_P];
+    uint64_t uacc[BN_P];
+    NpqRng ust[BN_P];
+#pragma HLS ARRAY_PARTITION variable = ub complete
+#pragma HLS ARRAY_PARTITION variable = un complete
+#pragma HLS ARRAY_PARTITION variable = uopen complete
+#pragma HLS ARRAY_PARTITION variable = uacc complete
+#pragma HLS ARRAY_PARTITION variable = ust complete
+    for (uint32_t p = 0; p < BN_P; ++p) {
+        ub[p] = 0;
+        uopen[p] = false;
+    }
+    bool busy = true;
+windows:
+    while (busy) {
 #pragma HLS LOOP_TRIPCOUNT max = 1048576
-    spike_slots:
-      for (uint32_t b = 0; b < BN_B; ++b) {
 #pragma HLS PIPELINE II = 1
-        // Sample b's stream and count are touched again B slots later (the next step).
-#pragma HLS DEPENDENCE variable = bn_s0 type = inter direction = RAW distance = BN_B true
-#pragma HLS DEPENDENCE variable = bn_s1 type = inter direction = RAW distance = BN_B true
-#pragma HLS DEPENDENCE variable = bn_s2 type = inter direction = RAW distance = BN_B true
-#pragma HLS DEPENDENCE variable = bn_s3 type = inter direction = RAW distance = BN_B true
-#pragma HLS DEPENDENCE variable = bn_spikes type = inter direction = RAW distance = BN_B true
-        for (uint32_t p = 0; p < BN_P; ++p) bn_spikes[p][b] += (bn_draw(p, b) >> 8) < bn_fire[p][b];
-      }
+        busy = false;
+        for (uint32_t p = 0; p < BN_P; ++p) {
+            const uint32_t b = ub[p];
+            if (b == BN_B) continue;
+            busy = true;
+            if (!uopen[p]) {
+                // Load: a silent sample is done at once, a live one opens its window.
+                if (!bn_live[p][b]) {
+                    bn_spikes[p][b] = 0;
+                    ub[p] = b + 1;
+                } else {
+                    ust[p].s0 = bn_s0[p][b];
+                    ust[p].s1 = bn_s1[p][b];
+                    ust[p].s2 = bn_s2[p][b];
+                    ust[p].s3 = bn_s3[p][b];
+                    uacc[p] = 0;
+                    un[p] = 0;
+                    uopen[p] = true;
+                }
+                continue;
+            }
+            const uint64_t acc = uacc[p] + bn_neglog2(npq_next(ust[p]));
+            const bool spike = acc < bn_lambda[p][b];
+            const uint32_t n = un[p] + spike;
+            uacc[p] = acc;
+            un[p] = n;
+            if (!spike || n == run.window) {
+                bn_spikes[p][b] = n;
+                ub[p] = b + 1;
+                uopen[p] = false;
+            }
+        }
     }
 }
 
@@ -537,8 +588,15 @@ static void bn_general(const BnRun& run, hls::stream<axis32_t>& out) {
         }
         const uint32_t fire = bn_firing_threshold(nlw, dead, run);
         if (fire == 0) continue;   // no spikes: its remaining draws change nothing
+        // The Poisson window (§2.2 step 4).
+        const uint64_t lambda = ((uint64_t)fire * run.window * NPQ_LOG2E_Q16) >> NPQ_FIRE_BITS;
+        uint64_t acc = 0;
         uint32_t spikes = 0;
-        for (uint32_t t = 0; t < run.window; ++t) spikes += (npq_next(rng) >> 8) < fire;
+        while (spikes < run.window) {
+            acc += bn_neglog2(npq_next(rng));
+            if (acc >= lambda) break;
+            ++spikes;
+        }
         if (spikes == 0) continue;
         for (uint32_t i = 0; i < n; ++i) counts[count_at[i] + x[i]] += spikes;
         total += spikes;
@@ -572,7 +630,8 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #pragma HLS ARRAY_PARTITION variable = bn_s3 complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bn_nlw complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bn_dead complete dim = 1
-#pragma HLS ARRAY_PARTITION variable = bn_fire complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_lambda complete dim = 1
+#pragma HLS ARRAY_PARTITION variable = bn_live complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bn_spikes complete dim = 1
     // A sample's x is one row-wide word (BN_XWORDS banks read at the same address).
 #pragma HLS ARRAY_PARTITION variable = bn_x complete dim = 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .luts import EXP2_LUT, SIGMOID_LUT, LNTAU_LUT
+from .luts import EXP2_LUT, LNTAU_LUT, LOG2M_LUT, SIGMOID_LUT
 
 CDF_ONE = 1 << 16          # thresholds are UQ0.16 with 65536 representable (17 bits)
 NL_FRAC_BITS = 10          # negative log2-weights: UQ6.10
@@ -15,6 +15,7 @@ NL_MAX = 0xFFFE
 WEIGHT_FRAC_BITS = 10      # Boltzmann weights and biases: signed Q5.10 in 16 bits
 WEIGHT_MIN, WEIGHT_MAX = -(1 << 15), (1 << 15) - 1
 FIRE_BITS = 24             # firing thresholds and sigmoid values: UQ0.24
+LOG2E_Q16 = 94548          # round(2^16 * log2(e)): the Poisson window's Λ is T*f in log2 units, Q16
 
 
 def cdf_thresholds(probs: np.ndarray) -> np.ndarray:
@@ -47,6 +48,26 @@ def firing_threshold(d: np.ndarray, rmax: int) -> np.ndarray:
     prod = np.int64(rmax) * EXP2_LUT[frac]
     f = prod >> (15 + np.minimum(shift, FIRE_BITS))
     return np.where(live, f, 0).astype(np.int64)
+
+
+def poisson_bound(fire: np.ndarray, window: int) -> np.ndarray:
+    """Λ = (F * T * LOG2E_Q16) >> 24, the Q16 log2-unit mean spike count T*f*log2(e) (§2.2 step 4)."""
+    f = np.asarray(fire, dtype=np.int64)
+    # F < 2^24 and T * LOG2E_Q16 < 2^37: split F so every product stays within int64.
+    tk = np.int64(window) * LOG2E_Q16
+    return ((f >> 12) * tk + (((f & 0xFFF) * tk) >> 12)) >> 12
+
+
+def neg_log2(r: np.ndarray) -> np.ndarray:
+    """NEGLOG2(r) = ((lz + 1) << 16) - LOG2M_LUT[m], Q16 of -log2(r / 2^32) (§2.2 step 4):
+    lz the leading zeros of the 32-bit r (32 for r = 0), m bits [31:24] of
+    (r << (lz + 1)) mod 2^32 (0 when lz >= 31)."""
+    r = np.asarray(r, dtype=np.uint64)
+    # frexp's exponent is the bit length, exactly: float64 holds every 32-bit integer.
+    lz = 32 - np.frexp(r.astype(np.float64))[1].astype(np.int64)
+    shifted = (r << (lz + 1).astype(np.uint64)) & np.uint64(0xFFFFFFFF)
+    m = (shifted >> np.uint64(24)).astype(np.int64)
+    return ((lz + 1) << 16) - LOG2M_LUT[m]
 
 
 def quantise_weights(x: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ EXP2_LUT_SIZE = 1024     # 2^(-i/1024), i = 0..1023, UQ1.23
 SIGMOID_LUT_SIZE = 1024  # sigma over [-8, 8) in 1/64 steps, UQ0.24
 SIGMOID_STEPS_PER_UNIT = 64
 TAU_MAX = 255
+LOG2M_LUT_SIZE = 256     # log2 of a mantissa 1 + (m + 0.5)/256, m = 0..255, UQ0.16
 
 
 def _exp2_lut() -> np.ndarray:
@@ -31,8 +32,14 @@ def _lntau_lut() -> np.ndarray:
     return out
 
 
+def _log2m_lut() -> np.ndarray:
+    m = np.arange(LOG2M_LUT_SIZE, dtype=np.float64)
+    return np.rint((1 << 16) * np.log2(1.0 + (m + 0.5) / LOG2M_LUT_SIZE)).astype(np.int64)
+
+
 EXP2_LUT = _exp2_lut()
 SIGMOID_LUT = _sigmoid_lut()
 LNTAU_LUT = _lntau_lut()
-for _lut in (EXP2_LUT, SIGMOID_LUT, LNTAU_LUT):
+LOG2M_LUT = _log2m_lut()
+for _lut in (EXP2_LUT, SIGMOID_LUT, LNTAU_LUT, LOG2M_LUT):
     _lut.setflags(write=False)

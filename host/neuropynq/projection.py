@@ -13,14 +13,19 @@ from __future__ import annotations
 from .board.frames import frame_cycles
 from .boards import BoardBuild
 from .kernels.bn_model import BNKernelModel, rate_to_rmax
+from .reference.bn_sampler import window_draws
 
 
 def posterior_seconds(build: BoardBuild, bn, evidence=None, samples: int = 16384, window: int = 256,
-                      rate: float = 0.5) -> float:
+                      rate: float = 0.5, seed: int = 0) -> float:
     """Projected kernel seconds of `Sampler("fpga").posterior(bn, evidence, samples=...,
-    window=..., rate=...)` on `build`: cycles of the run's frame / the build's clock.
-    LimitError when the network and evidence do not fit the build's bn limits."""
+    window=..., rate=..., seed=...)` on `build`: cycles of the run's frame / the build's
+    clock. The spike windows' draws (which set the cycles of the Poisson units) are the
+    reference's for that seed. LimitError when the network and evidence do not fit the
+    build's bn limits."""
     model = BNKernelModel.build(bn, evidence, limits=build.bn_limits)
-    BNKernelModel.check_run(samples, window, rate_to_rmax(rate), build.bn_limits)
-    frame = model.run_frame(samples, window, 0, rate_to_rmax(rate))   # the seed does not change the cycles
-    return frame_cycles(frame, build.bn_lanes) / (build.clock_mhz * 1e6)
+    rmax = rate_to_rmax(rate)
+    BNKernelModel.check_run(samples, window, rmax, build.bn_limits)
+    frame = model.run_frame(samples, window, seed, rmax)
+    draws = window_draws(model, samples, window, seed, rmax)
+    return frame_cycles(frame, build.bn_lanes, draws) / (build.clock_mhz * 1e6)

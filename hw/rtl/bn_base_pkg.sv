@@ -19,6 +19,9 @@ package bn_base_pkg;
   localparam int unsigned LW    = 23;     // summed negative log-weights, <= 128 * 65535
   localparam int unsigned CW    = 48;     // spike-weighted counts (spec: 48-bit in hardware)
   localparam int unsigned CAW   = VW + KW;  // count memory address {variable, state}
+  localparam int unsigned TKW   = 37;     // T * LOG2E_Q16 < 2^37
+  localparam int unsigned LAMW  = 37;     // Poisson window bound Λ = (F * T * LOG2E_Q16) >> 24 < 2^37
+  localparam int unsigned ACCW  = 38;     // the window's sum of NEGLOG2, < Λ + 2^22
 
   // What a lane needs to know about the variable being sampled.
   typedef struct packed {
@@ -36,10 +39,10 @@ package bn_base_pkg;
   // One issue slot of the lockstep schedule, broadcast to every lane.
   typedef struct packed {
     logic           valid;
-    logic           spike;     // spike loop (else variable loop)
+    logic           spike;     // threshold step of the spike window (else variable loop)
     logic           sample;    // variable loop of a live round (else the final readout pass)
     logic           half;      // stream-state buffer of this round
-    logic           first;     // variable 0 (variable loop) or step 0 (spike loop)
+    logic           first;     // variable 0 (variable loop)
     logic           readout;   // fold the previous round's spikes into the counts
     logic           rfirst;    // first readout pass of the run: counts start from 0
     logic [BW-1:0]  b;

@@ -4,9 +4,11 @@
 // A run is cut into rounds of P * BATCH sample neurons; lane l takes samples
 // round_base + l * BATCH + b, b < BATCH. One issue slot per cycle:
 //   for i < V: for b < BATCH      (variable loop)
-//   for t < T: for b < BATCH      (spike loop)
-// so a round of P * BATCH samples takes BATCH * (V + T) cycles, plus one to
-// switch rounds.
+//   for b < BATCH                 (threshold step: Λ of every sample)
+// then every lane's Poisson unit runs the windows of its samples one after the
+// other (bn_poisson), and the round ends when the slowest lane's unit is done:
+// BATCH * (V + 1) + WIN_GAP cycles plus that unit's, one per draw and 6 per live
+// sample, 1 per silent one (docs/rtl.md).
 // The readout of round j rides on the variable loop of round j + 1; a final
 // readout pass (for i < V: for b < BATCH) closes the run. The stream states of
 // round j + 1 are seeded while round j runs (two buffers per lane), by one
@@ -41,10 +43,13 @@ module bn_ctrl
   input  logic [TAW:0]       desc_size_i,
   input  logic [31:0]        samples_i,
   input  logic [NW-1:0]      window_i,
+  input  logic               win_busy_i,        // some lane's Poisson unit runs (registered)
   // lanes
   output cmd_t               cmd_o,
   output logic [P-1:0][BW:0] n_active_o,
   output logic [LW-1:0]      offset_o,
+  output logic [TKW-1:0]     tk_o,              // T * LOG2E_Q16
+  output logic               win_start_o,
   output logic               seed_valid_o,
   output logic               seed_half_o,
   output logic [31:0]        seed_id_o,         // stream id of the request
@@ -69,9 +74,16 @@ module bn_ctrl
   localparam int unsigned TBL_LAT   = 5;
   localparam int unsigned VIW       = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // variable index bits used
 
+  // The window starts as the threshold step's last slot leaves: a unit reads sample
+  // b's Λ at least b + 2 cycles later, and the slot of b wrote it 8 cycles after
+  // its issue (lane stages A B P Q S R D G), 7 - b cycles before that.
+  // BUSY_LAT: cycles from win_start_o to the lanes' busy flags seen here (the
+  // unit's state, then the OR's register in bn_sampler).
+  localparam int unsigned BUSY_LAT  = 2;
+
   typedef enum logic [3:0] {
-    S_IDLE, S_LOAD, S_OFFSET, S_OFFSET_TAIL, S_ROUND, S_VAR, S_SPIKE, S_FINAL, S_SETTLE,
-    S_OUT
+    S_IDLE, S_LOAD, S_OFFSET, S_OFFSET_TAIL, S_ROUND, S_VAR, S_THRESH, S_WINDOW,
+    S_FINAL, S_SETTLE, S_OUT
   } state_e;
 
   state_e        state_q;
@@ -93,7 +105,7 @@ module bn_ctrl
 
   logic [BW-1:0] b_q;
   logic [VW-1:0] i_q;
-  logic [NW-1:0] t_q;
+  logic [1:0]    wait_q;           // S_WINDOW: cycles left before the busy flags count
   logic [32:0]   round_base_q;     // first sample of the current round
   logic          half_q;
   logic          readout_q;        // a previous round awaits its readout
@@ -101,12 +113,11 @@ module bn_ctrl
   logic [2:0]    settle_q;
 
   var_desc_t     d_cur;
-  logic          last_b, last_var, last_t, last_round;
+  logic          last_b, last_var, last_round;
 
   assign d_cur        = desc_mem[i_q[VIW-1:0]];
   assign last_b       = b_q == BW'(BATCH - 1);
   assign last_var     = {1'b0, i_q} == n_vars_i - 1'b1;
-  assign last_t       = t_q == window_i - 1'b1;
   assign last_round   = round_base_q + 33'(ROUND) >= {1'b0, samples_i};
 
   // ---------------------------------------------------------------- seeding
@@ -178,7 +189,7 @@ module bn_ctrl
       seed_base_q  <= '0;
       b_q          <= '0;
       i_q          <= '0;
-      t_q          <= '0;
+      wait_q       <= '0;
       orow_q       <= '0;
       round_base_q <= '0;
       half_q       <= 1'b0;
@@ -230,20 +241,23 @@ module bn_ctrl
           if (last_b) begin
             i_q <= last_var ? '0 : i_q + 1'b1;
             if (last_var) begin
-              state_q <= S_SPIKE;
-              t_q     <= '0;
+              state_q <= S_THRESH;
               if (readout_q) rfirst_q <= 1'b0;
             end
           end
         end
-        S_SPIKE: begin
+        S_THRESH: begin
           b_q <= b_q + 1'b1;
           if (last_b) begin
-            t_q <= t_q + 1'b1;
-            if (last_t) begin
-              readout_q <= 1'b1;
-              state_q   <= last_round ? S_FINAL : S_ROUND;
-            end
+            state_q <= S_WINDOW;
+            wait_q  <= 2'(BUSY_LAT);
+          end
+        end
+        S_WINDOW: begin
+          if (wait_q != '0) wait_q <= wait_q - 1'b1;
+          else if (!win_busy_i) begin
+            readout_q <= 1'b1;
+            state_q   <= last_round ? S_FINAL : S_ROUND;
           end
         end
         S_FINAL: begin
@@ -275,11 +289,11 @@ module bn_ctrl
   cmd_t cmd_next;
   always_comb begin
     cmd_next         = '0;
-    cmd_next.valid   = state_q == S_VAR || state_q == S_SPIKE || state_q == S_FINAL;
-    cmd_next.spike   = state_q == S_SPIKE;
+    cmd_next.valid   = state_q == S_VAR || state_q == S_THRESH || state_q == S_FINAL;
+    cmd_next.spike   = state_q == S_THRESH;
     cmd_next.sample  = state_q == S_VAR;
     cmd_next.half    = half_q;
-    cmd_next.first   = (state_q == S_SPIKE) ? t_q == '0 : i_q == '0;
+    cmd_next.first   = i_q == '0;
     cmd_next.readout = (state_q == S_VAR && readout_q) || state_q == S_FINAL;
     cmd_next.rfirst  = rfirst_q;
     cmd_next.b       = b_q;
@@ -288,9 +302,18 @@ module bn_ctrl
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) cmd_o <= '0;
-    else         cmd_o <= cmd_next;
+    if (!rst_ni) begin
+      cmd_o       <= '0;
+      win_start_o <= 1'b0;
+    end else begin
+      cmd_o       <= cmd_next;
+      win_start_o <= state_q == S_THRESH && last_b;
+    end
   end
+
+  // T * LOG2E_Q16 for the lanes' Λ: a constant product, registered (T is fixed
+  // long before the first threshold step).
+  always_ff @(posedge clk_i) tk_o <= TKW'(window_i) * TKW'(LOG2E_Q16);
 
   // Samples of each lane that exist (s < S) in the current round; registered (the
   // lanes look at them in the spike loop, long after the round starts).

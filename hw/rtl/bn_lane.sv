@@ -13,9 +13,11 @@
 // The table is interleaved over 16 banks (word a in bank a mod 16), so the at
 // most 15 consecutive words of a row sit in distinct banks: one variable of one
 // sample per cycle, whatever its cardinality.
-// Spike loop, per (step t, sample b):
-//   A  read the stream state; B  draw r, d = NLW - OFFSET; P, Q  EXP2_LUT;
-//   S  R_MAX * 2^frac; R  firing threshold F; D  spike = (r >> 8) < F, n[b] += spike
+// Threshold step, per sample b (after the variable loop):
+//   A  read NLW; B  d = NLW - OFFSET; P, Q  EXP2_LUT; S  R_MAX * 2^frac;
+//   R  firing threshold F; D  F * T * LOG2E_Q16; G  write Λ and live = F > 0
+// Then the Poisson window (bn_poisson): the lane's samples one after the other,
+// one draw per cycle, each writing its spike count n[b].
 //
 // Samples of a batch take consecutive slots, so a value written in stage W or
 // earlier for sample b is read again BATCH (> 8) cycles later: no forwarding is
@@ -52,6 +54,10 @@ module bn_lane
   input  logic [BW:0]        n_active_i,   // samples b < n_active_i exist in this round
   input  logic [LW-1:0]      offset_i,
   input  logic [15:0]        rmax_i,
+  input  logic [TKW-1:0]     tk_i,          // T * LOG2E_Q16
+  input  logic [NW-1:0]      window_i,      // T
+  input  logic               win_start_i,   // the round's Λ are written: run the window
+  output logic               win_busy_o,
   // counts (bn_drain)
   input  logic [CAW-1:0]     cnt_raddr_i,
   output logic [CW-1:0]      cnt_rdata_o,
@@ -74,7 +80,8 @@ module bn_lane
   logic [NW-1:0]  n_mem   [BATCH];
   logic [LW-1:0]  nlw_mem [BATCH];
   logic           dead_mem[BATCH];
-  logic [23:0]    f_mem   [BATCH];
+  logic [LAMW-1:0] lambda_mem [BATCH];
+  logic           live_mem [BATCH];
   logic [CW-1:0]  count_mem [1 << (VIW + KW)];
 
   // ---------------------------------------------------------------- stages A, B
@@ -86,11 +93,17 @@ module bn_lane
   logic         draw_b;
 
   assign r_draw = npq_pkg::xoshiro_draw(st_b[63:32]);
-  assign draw_b = cmd_b.valid && (cmd_b.spike || (cmd_b.sample && !cmd_b.d.ev));
+  assign draw_b = cmd_b.valid && !cmd_b.spike && cmd_b.sample && !cmd_b.d.ev;
 
-  // The seeder fills the half that the current round does not use.
+  // The stream state is read for the issue slot, or for the Poisson unit while the
+  // window runs (no slots are issued then). The seeder fills the half that the
+  // current round does not use.
+  logic          pu_busy;
+  logic [BW-1:0] pu_b, st_rb;
+  assign st_rb = pu_busy ? pu_b : cmd_i.b;
+
   always_ff @(posedge clk_i) begin
-    st_b <= cmd_i.half ? st_mem1[cmd_i.b] : st_mem0[cmd_i.b];
+    st_b <= cmd_i.half ? st_mem1[st_rb] : st_mem0[st_rb];
     if (seed_we_i && !seed_half_i)     st_mem0[seed_b_i] <= seed_state_i;
     else if (draw_b && !cmd_b.half)    st_mem0[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
     if (seed_we_i && seed_half_i)      st_mem1[seed_b_i] <= seed_state_i;
@@ -119,14 +132,14 @@ module bn_lane
   // ---------------------------------------------------------------- stages B ... W
   // A register after every memory read (a block RAM's output is slow) and after
   // every multiply or adder tree:
-  //       variable loop                               spike loop
-  //   B   parents' x from the RAM, registered; draw   draw; d = NLW - OFFSET
+  //       variable loop                               threshold step
+  //   B   parents' x from the RAM, registered; draw   d = NLW - OFFSET
   //   P   x[p_j] * stride_j; readout accumulation     EXP2_LUT read
   //   Q   sums of pairs of products                   EXP2_LUT word registered
   //   S   a0 = base + sum of the pairs                R_MAX * 2^frac
-  //   R   bank rows, table read                       F (at t = 0, kept per sample)
-  //   D   the banks' words registered                 spike = (r >> 8) < F, n[b] += spike
-  //   G   u >= C[k] per bank; the row's first word
+  //   R   bank rows, table read                       F
+  //   D   the banks' words registered                 F * T * LOG2E_Q16
+  //   G   u >= C[k] per bank; the row's first word    write Λ = that >> 24 and live = F > 0
   //   W   x = #{k : u >= C[k]}, write x, log-weight
   cmd_t cmd_p, cmd_q, cmd_s, cmd_r, cmd_d, cmd_g, cmd_w;
 
@@ -150,13 +163,13 @@ module bn_lane
     end
   end
 
-  logic [23:0] r_p, r_q, r_s, r_r, r_d, r_g;   // r >> 8: the spike uniform, u16 in its top bits
+  logic [15:0] r_p, r_q, r_s, r_r, r_d, r_g;   // u = r >> 16
   logic [PMAX-1:0][KW-1:0] xp_p;
   logic [KW-1:0]           xold_p;
   logic [NW-1:0]           nold_p;
 
   always_ff @(posedge clk_i) begin
-    r_p    <= r_draw[31:8];
+    r_p    <= r_draw[31:16];
     r_q    <= r_p;
     r_s    <= r_q;
     r_r    <= r_s;
@@ -282,7 +295,7 @@ module bn_lane
     if (fw2_valid) count_mem[fw2_addr] <= (fw2_rfirst ? '0 : count_r) + CW'(fw2_add);
   end
 
-  // ---------------------------------------------------------------- spike loop
+  // ---------------------------------------------------------------- threshold step
   logic [LW-1:0] d_p;
   logic [23:0]   exp2_q, exp2_s;
   logic [4:0]    shift_q, shift_s, shift_r;   // d >> 10, meaningful while live (< 24)
@@ -303,17 +316,43 @@ module bn_lane
     live_r   <= live_s;
   end
 
-  logic [23:0] f_calc_r, f_r, f_d;
-  always_comb begin
-    f_calc_r = live_r ? 24'(fprod_r >> (6'd15 + 6'(shift_r))) : '0;
-    f_r      = cmd_r.first ? f_calc_r : f_mem[cmd_r.b];
-  end
+  logic [23:0]          f_calc_r, f_d;
+  logic [24+TKW-1:0]    lprod_g;
+  logic                 live_g;
+  always_comb f_calc_r = live_r ? 24'(fprod_r >> (6'd15 + 6'(shift_r))) : '0;
 
   always_ff @(posedge clk_i) begin
-    if (cmd_r.valid && cmd_r.spike && cmd_r.first) f_mem[cmd_r.b] <= f_calc_r;
-    f_d <= f_r;
-    if (cmd_d.valid && cmd_d.spike)
-      n_mem[cmd_d.b] <= (cmd_d.first ? '0 : n_mem[cmd_d.b]) + NW'(r_d < f_d);
+    f_d     <= f_calc_r;
+    lprod_g <= {{TKW{1'b0}}, f_d} * {24'd0, tk_i};
+    live_g  <= f_d != '0;
+    if (cmd_g.valid && cmd_g.spike) begin
+      lambda_mem[cmd_g.b] <= LAMW'(lprod_g >> npq_pkg::FIRE_BITS);
+      live_mem[cmd_g.b]   <= live_g;
+    end
+  end
+
+  // The Poisson window: one unit per lane, its samples in turn.
+  logic          n_we;
+  logic [BW-1:0] n_b;
+  logic [NW-1:0] n_new;
+
+  bn_poisson u_poisson (
+    .clk_i, .rst_ni,
+    .start_i  (win_start_i),
+    .window_i (window_i),
+    .busy_o   (pu_busy),
+    .b_o      (pu_b),
+    .lambda_i (lambda_mem[pu_b]),
+    .live_i   (live_mem[pu_b]),
+    .state_i  (st_b),
+    .n_we_o   (n_we),
+    .n_b_o    (n_b),
+    .n_o      (n_new)
+  );
+  assign win_busy_o = pu_busy;
+
+  always_ff @(posedge clk_i) begin
+    if (n_we) n_mem[n_b] <= n_new;
   end
 
   // ---------------------------------------------------------------- variable loop
@@ -326,7 +365,7 @@ module bn_lane
     for (int j = 0; j < NBANK; j++) begin
       logic [KW-1:0] k;
       k = KW'(j) - a0_g;
-      ge_w[j] <= {1'b0, k} < cmd_g.d.card - 5'd1 && {1'b0, r_g[23:8]} >= rd_g[j];
+      ge_w[j] <= {1'b0, k} < cmd_g.d.card - 5'd1 && {1'b0, r_g} >= rd_g[j];
     end
     nl_w <= rd_g[a0_g];
   end
@@ -359,7 +398,7 @@ module bn_lane
   // TABLE_MAX and V_MAX (the loader keeps them below), the low bits of r, the
   // readout's and the word's 17th bit, and command fields of stages that do not look at them.
   logic unused_ok;
-  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_r[TAW-1:TIW], r_draw[7:0], r_g[7:0],
+  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_r[TAW-1:TIW], r_draw[15:0],
                        cmd_i.i, cmd_i.d.parent, cnt_raddr_i, cmd_b.i,
                        cmd_w.half, cmd_w.readout, cmd_w.rfirst};
 

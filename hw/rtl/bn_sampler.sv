@@ -79,6 +79,9 @@ module bn_sampler
   cmd_t                 cmd;
   logic [P-1:0][BW:0]   n_active;
   logic [LW-1:0]        offset;
+  logic [TKW-1:0]       tk;
+  logic                 win_start, win_busy_q;
+  logic [P-1:0]         win_busy;
   logic                 seed_valid, seed_half;
   localparam int unsigned SLW = BW + ((P > 1) ? $clog2(P) : 1);   // a seed slot: l * BATCH + b
   logic [31:0]          seed_id;
@@ -155,9 +158,12 @@ module bn_sampler
     .desc_size_i     (desc_size),
     .samples_i       (samples),
     .window_i        (window),
+    .win_busy_i      (win_busy_q),
     .cmd_o           (cmd),
     .n_active_o      (n_active),
     .offset_o        (offset),
+    .tk_o            (tk),
+    .win_start_o     (win_start),
     .seed_valid_o    (seed_valid),
     .seed_half_o     (seed_half),
     .seed_id_o       (seed_id),
@@ -207,10 +213,20 @@ module bn_sampler
       .n_active_i     (n_active[l]),
       .offset_i       (offset),
       .rmax_i         (rmax),
+      .tk_i           (tk),
+      .window_i       (window),
+      .win_start_i    (win_start),
+      .win_busy_o     (win_busy[l]),
       .cnt_raddr_i    (cnt_raddr),
       .cnt_rdata_o    (cnt_rdata[l]),
       .flush_busy_o   (flush_busy[l])
     );
+  end
+
+  // Whether some lane's Poisson unit still runs, registered (the OR spans the lanes).
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) win_busy_q <= 1'b0;
+    else         win_busy_q <= |win_busy;
   end
 
   // Only lane 0's table read port serves the OFFSET pass (NL values are 16 bits);

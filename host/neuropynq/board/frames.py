@@ -58,11 +58,31 @@ def output_capacity(frame: np.ndarray) -> int:
     return OUT_HEAD_WORDS
 
 
-def frame_cycles(frame: np.ndarray, lanes: int) -> int:
+BN_BATCH = 16             # bn twin: samples per lane and round (hw/rtl/bn_base_pkg.sv BATCH)
+BN_LIVE_CYCLES = 6        # bn_poisson: cycles per live sample besides its draws
+BN_ROUND_CYCLES = 4       # bn_ctrl: switching rounds, starting and ending the window
+
+
+def bn_round_cycles(draws: np.ndarray, lanes: int, n_vars: int) -> np.ndarray:
+    """Cycles of each round of the bn twin (docs/rtl.md), from every sample's window
+    draws (min(n + 1, T), 0 for a silent sample; `neuropynq.reference.bn_sampler.window_draws`):
+    BATCH·(V + 1) issue slots (the variable loop and the threshold step), then the
+    slowest lane's Poisson unit, which takes its samples in turn: draws + 6 cycles for
+    a live one, 1 for a silent one (also the empty slots of the last round)."""
+    draws = np.asarray(draws, dtype=np.int64)
+    per_round = lanes * BN_BATCH
+    rounds = -(-draws.size // per_round)
+    padded = np.zeros(rounds * per_round, dtype=np.int64)
+    padded[:draws.size] = draws
+    unit = np.where(padded > 0, padded + BN_LIVE_CYCLES, 1).reshape(rounds, lanes, BN_BATCH).sum(axis=2)
+    return BN_BATCH * (n_vars + 1) + BN_ROUND_CYCLES + unit.max(axis=1)
+
+
+def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None) -> int:
     """Clock cycles a kernel with `lanes` lanes takes over `frame`, from the twins'
     schedules: one cycle per streamed word in and out, plus
-    * bn RUN: each lane draws V variables and T spike steps per sample, its samples
-      in batches, one cycle between rounds: ceil(S/P) * (V + T + 1);
+    * bn RUN: the rounds of `bn_round_cycles` for the samples' window `draws`; without
+      them, the most a run can take, every sample drawing all T steps of its window;
     * bm RUN: burn_in + sweeps * thin sweeps of N * (ceil(N/P) + 1) + 4 cycles each
       (docs/rtl.md: N * B + 4, one bubble per colour when B = 1).
     A malformed frame is answered at once, so only its words count."""
@@ -75,7 +95,10 @@ def frame_cycles(frame: np.ndarray, lanes: int) -> int:
         if run_params_at(frame) != frame.size - BN_RUN_PARAMS:
             return words
         samples, window = (int(w) for w in frame[-BN_RUN_PARAMS:][:2])
-        return words + math.ceil(samples / lanes) * (size + window + 1)
+        if draws is None:
+            rounds = math.ceil(samples / (lanes * BN_BATCH))
+            return words + rounds * (BN_BATCH * (size + 1 + window + BN_LIVE_CYCLES) + BN_ROUND_CYCLES)
+        return words + int(bn_round_cycles(draws, lanes, size).sum())
     params = _bm_run_params(frame) if magic == MAGIC_BM else None
     if params is not None:
         sweeps, burn_in, thin = (int(w) for w in params[:3])

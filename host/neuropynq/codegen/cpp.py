@@ -41,6 +41,8 @@ def render_luts() -> str:
         + _array("NPQ_SIGMOID_LUT", "uint32_t", luts.SIGMOID_LUT)
         + "\n// LNTAU_LUT[tau] = round(1024 * ln tau), Q.10; entry 0 unused\n"
         + _array("NPQ_LNTAU_LUT", "uint32_t", luts.LNTAU_LUT)
+        + "\n// LOG2M_LUT[m] = round(2^16 * log2(1 + (m + 0.5) / 256)), UQ0.16 (Poisson window)\n"
+        + _array("NPQ_LOG2M_LUT", "uint32_t", luts.LOG2M_LUT)
         + "\n#endif\n"
     )
 
@@ -63,9 +65,11 @@ def render_constants() -> str:
         ("NPQ_NL_IMPOSSIBLE", fixedpoint.NL_IMPOSSIBLE, "u"),
         ("NPQ_NL_MAX", fixedpoint.NL_MAX, "u"),
         ("NPQ_FIRE_BITS", fixedpoint.FIRE_BITS, "u"),
+        ("NPQ_LOG2E_Q16", fixedpoint.LOG2E_Q16, "u"),
         ("NPQ_WEIGHT_FRAC_BITS", fixedpoint.WEIGHT_FRAC_BITS, "u"),
         ("NPQ_EXP2_LUT_SIZE", luts.EXP2_LUT_SIZE, "u"),
         ("NPQ_SIGMOID_LUT_SIZE", luts.SIGMOID_LUT_SIZE, "u"),
+        ("NPQ_LOG2M_LUT_SIZE", luts.LOG2M_LUT_SIZE, "u"),
     ]
     rng_defs = [
         ("NPQ_SPLITMIX_GAMMA", f"0x{rng.GAMMA:016X}", "ull"),

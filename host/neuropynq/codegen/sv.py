@@ -104,6 +104,7 @@ def render_pkg() -> str:
             _param("NL_IMPOSSIBLE", 16, fixedpoint.NL_IMPOSSIBLE),
             _int_param("WEIGHT_FRAC_BITS", fixedpoint.WEIGHT_FRAC_BITS),
             _int_param("FIRE_BITS", fixedpoint.FIRE_BITS),
+            _int_param("LOG2E_Q16", fixedpoint.LOG2E_Q16),
             _int_param("SIGMOID_STEPS_PER_UNIT", luts.SIGMOID_STEPS_PER_UNIT),
             "\n  // Limits (§2.4, §3.4): the bn twin's micro-architecture ceiling (limits.HW_BN_LIMITS) and\n"
             "  // the spec's; a build may lower them with its own parameters\n",
@@ -127,6 +128,8 @@ def render_pkg() -> str:
                           "SIGMOID_LUT[i] = round(2^24 * sigma((i - 512 + 0.5) / 64)), UQ0.24 (spec §3.2)"),
             _lut_function("lntau_lut", 8, 16, luts.LNTAU_LUT,
                           "LNTAU_LUT[tau] = round(1024 * ln tau), Q.10; entry 0 unused (spec §3.2)"),
+            _lut_function("log2m_lut", 8, 16, luts.LOG2M_LUT,
+                          "LOG2M_LUT[m] = round(2^16 * log2(1 + (m + 0.5) / 256)), UQ0.16 (spec §2.2)"),
             "  /* verilator lint_on UNUSEDPARAM */\n",
             "endpackage\n"]
     return "".join(out)

@@ -2,8 +2,8 @@
 
 Same kernel order, same streams and the same draws as the bit-exact kernel, but
 no quantisation: inverse CDF of r / 2^32 against float cumulative sums, exact
-likelihood weights, and per-step firing probability rate · w / w_max compared
-with r / 2^32. It measures what the fixed-point formats cost; it is not
+likelihood weights, and a Poisson window of mean T · f with f = rate · w / w_max
+(exponential intervals: Σ −ln(r / 2^32) against T · f). It measures what the fixed-point formats cost; it is not
 bit-exact to anything.
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import EvidenceError
 from ..kernels.bn_model import BNCounts
-from ..reference.bn_sampler import spike_counts, tally
+from ..reference.bn_sampler import poisson_window, tally
 from ..rng import Streams
 
 CHUNK = 1 << 16
@@ -60,6 +60,11 @@ class _FloatModel:
         return x, rate * w / self.w_max
 
 
+def _neg_ln(r: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return -np.log(r / TWO32)
+
+
 def _check(samples: int, window: int, rate: float) -> None:
     for name, value in (("samples", samples), ("window", window)):
         if int(value) != value or value < 1:
@@ -82,8 +87,8 @@ def run(bn, evidence, samples: int, window: int, seed: int, rate: float) -> BNCo
     for ids in _chunks(samples):
         streams = Streams(seed, ids)
         x, fire = model.ancestral(streams, rate)
-        # r / 2^32 < f  <=>  r < ceil(f · 2^32) for integer r; 2^32 itself needs 64 bits.
-        n = spike_counts(streams, np.ceil(fire * TWO32).astype(np.uint64), window)
+        # Exponential intervals: Σ -ln(r / 2^32) against T·f (r = 0 ends the window).
+        n, _ = poisson_window(streams, fire > 0, window * fire, window, _neg_ln)
         counts += tally(x, n, model.cards)
         total += int(n.sum())
     ends = np.cumsum(model.cards)

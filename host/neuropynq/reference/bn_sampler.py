@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..fixedpoint import FIRE_BITS, NL_IMPOSSIBLE, firing_threshold
+from ..fixedpoint import FIRE_BITS, NL_IMPOSSIBLE, firing_threshold, neg_log2, poisson_bound
 from ..framing import MAGIC_BN, SPEC_VERSION, Op, Status, output_frame
 from ..kernels.bn_model import (CARD_FIELD_MAX, EVIDENCE_FLAG, RMAX_MAX, BNKernelModel, info_payload,
                                 run_payload, table_rows, table_size)
@@ -82,22 +82,40 @@ def _ancestral(tables, offset: int, rmax: int, streams: Streams) -> tuple[np.nda
     return x, fire
 
 
-def spike_counts(streams: Streams, bound: np.ndarray, window: int) -> np.ndarray:
-    """n_s = #{t < window : r_t < bound_s}, drawing only from streams with bound > 0.
+def poisson_window(streams: Streams, live: np.ndarray, lam: np.ndarray, window: int,
+                   neglog) -> tuple[np.ndarray, np.ndarray]:
+    """The event-driven spike window (§2.2 step 4) of every `live` stream: it draws,
+    adds neglog(r) to its sum and stops when the sum reaches lam, else counts a spike,
+    up to `window` spikes. Returns the spike counts n and the draws made, min(n + 1, T)
+    (0 for a stream that is not live: it never draws).
 
-    Streams are per sample neuron, so leaving the silent ones undrawn changes nothing.
+    Streams are per sample neuron, so leaving the stopped ones undrawn changes nothing.
     """
     counts = np.zeros(len(streams), dtype=np.int64)
-    live = bound > 0
-    if not live.any():
-        return counts
-    sub = streams.select(live) if not live.all() else streams
-    b = bound[live]
-    n = np.zeros(b.size, dtype=np.int64)
-    for _ in range(window):
-        n += sub.next() < b
-    counts[live] = n
-    return counts
+    draws = np.zeros(len(streams), dtype=np.int64)
+    idx = np.flatnonzero(live)
+    sub = streams.select(live)
+    lam = lam[idx]
+    acc = np.zeros(idx.size, dtype=lam.dtype)
+    n = np.zeros(idx.size, dtype=np.int64)
+    while idx.size:
+        acc = acc + neglog(sub.next())
+        draws[idx] += 1
+        stop = acc >= lam
+        n += ~stop
+        stop |= n == window
+        counts[idx] = n
+        if stop.any():
+            keep = ~stop
+            idx, lam, acc, n = idx[keep], lam[keep], acc[keep], n[keep]
+            sub = sub.select(keep)
+    return counts, draws
+
+
+def spike_counts(streams: Streams, fire: np.ndarray, window: int) -> tuple[np.ndarray, np.ndarray]:
+    """n_s of §2.2 step 4 for firing thresholds F (and the draws each window made):
+    Λ = (F·T·LOG2E_Q16) >> 24, acc += NEGLOG2(r) until acc ≥ Λ."""
+    return poisson_window(streams, fire > 0, poisson_bound(fire, window), window, neg_log2)
 
 
 def tally(x: np.ndarray, n: np.ndarray, cards: np.ndarray) -> np.ndarray:
@@ -123,8 +141,7 @@ def _run(tables, cards, samples: int, window: int, seed: int, rmax: int) -> tupl
     for ids in _chunks(samples, len(tables)):
         streams = Streams(seed, ids)
         x, fire = _ancestral(tables, offset, rmax, streams)
-        # (r >> 8) < F  <=>  r < F << 8
-        n = spike_counts(streams, (fire << 8).astype(np.uint32), window)
+        n, _ = spike_counts(streams, fire, window)
         counts += tally(x, n, cards)
         total += int(n.sum())
     return counts, total
@@ -154,12 +171,26 @@ def draws(model: BNKernelModel, samples: int, seed: int, rmax: int) -> tuple[np.
     return np.concatenate(xs), np.concatenate(fs)
 
 
+def window_draws(model: BNKernelModel, samples: int, window: int, seed: int, rmax: int) -> np.ndarray:
+    """Draws of every sample's spike window, min(n + 1, T) (0 for a silent one): what
+    the hardware's Poisson units spend per sample (`board.frames.bn_round_cycles`)."""
+    model.check_run(samples, window, rmax)
+    tables = _model_tables(model)
+    offset = _offset(tables)
+    out = []
+    for ids in _chunks(samples, len(tables)):
+        streams = Streams(seed, ids)
+        _, fire = _ancestral(tables, offset, rmax, streams)
+        out.append(spike_counts(streams, fire, window)[1])
+    return np.concatenate(out)
+
+
 def standard_error(states: np.ndarray, fire: np.ndarray, cards, window: int, p=None) -> np.ndarray:
     """Standard error of every P̂(X_i = k | e), flat over (i, k), from the drawn samples (§2.3).
 
     `states` (S, V) and `fire` (S,) are the samples' values and per-step firing
     probabilities f_s (from `draws`, or the float twin's). With E[n_s] = T·f_s and
-    E[n_s²] = T·f_s·(1 − f_s) + (T·f_s)², the ratio estimate's delta-method error is
+    E[n_s²] = T·f_s + (T·f_s)² (n_s is Poisson(T·f_s), §2.2 step 4), the ratio estimate's delta-method error is
 
         SE_ik = sqrt(Σ_s E[n_s²]·(1[x_s[i] = k] − p_ik)² + max_s E[n_s²]) / Σ_s E[n_s]
 
@@ -171,7 +202,7 @@ def standard_error(states: np.ndarray, fire: np.ndarray, cards, window: int, p=N
     cards = np.asarray(cards, dtype=np.int64)
     f = np.asarray(fire, dtype=np.float64)
     m1 = window * f
-    m2 = window * f * (1 - f) + m1 ** 2
+    m2 = m1 + m1 ** 2
     if m1.sum() == 0:
         raise ValueError("no sample can fire: the standard error is undefined")
     onehot = _onehot(np.asarray(states), cards)       # (S, Σcard)
