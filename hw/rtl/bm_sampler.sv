@@ -3,10 +3,12 @@
 // frame per start on s_axis, one output frame on m_axis (spec §4, §5).
 //   P      lanes: each neuron's potential is summed over P columns per cycle
 //   N_MAX  largest N of this build (weight memory N_MAX^2 words), reported by INFO
+//   ENGINE 0 lanes (bm_core), 1 fields (bm_field_core: one neuron update per cycle)
 module bm_sampler #(
   parameter int unsigned P       = 4,
   parameter int unsigned N_MAX   = 256,
-  parameter int unsigned TAU_MAX = npq_pkg::BM_TAU_MAX
+  parameter int unsigned TAU_MAX = npq_pkg::BM_TAU_MAX,
+  parameter int unsigned ENGINE  = 0
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
@@ -94,17 +96,33 @@ module bm_sampler #(
     .core_start_o(core_start), .core_done_i(core_done)
   );
 
-  bm_core #(.P(P), .N_MAX(N_MAX)) u_core (
-    .clk_i, .rst_ni,
-    .n_i(n), .free_i(free), .tau_i(tau), .seed_i(seed), .sweeps_i(sweeps),
-    .burn_in_i(burn_in), .thin_i(thin), .record_i(record), .z_init_i(z_init),
-    .init_i(init), .iw_we_i(iw_we), .iw_addr_i(iw_addr), .iw_data_i(iw_data),
-    .w_we_i(w_we), .w_row_i(w_row), .w_col_i(w_col), .w_data_i(w_data),
-    .b_we_i(b_we), .b_addr_i(b_addr), .b_data_i(b_data),
-    .s_we_i(s_we), .s_addr_i(s_addr), .s_cs_i(s_cs), .s_k_i(s_k),
-    .start_i(core_start), .done_o(core_done), .sweep_end_o(sweep_end),
-    .o_valid_o(c_valid), .o_data_o(c_data), .o_last_o(c_last), .o_ready_i(m_axis_tready_i)
-  );
+  // ENGINE 0: the lane engine (row k over P lanes, ~N*N/P cycles per sweep); 1: the
+  // field engine (one neuron per cycle, docs/design/bm_throughput.md). Same ports.
+  if (ENGINE == 0) begin : g_lanes
+    bm_core #(.P(P), .N_MAX(N_MAX)) u_core (
+      .clk_i, .rst_ni,
+      .n_i(n), .free_i(free), .tau_i(tau), .seed_i(seed), .sweeps_i(sweeps),
+      .burn_in_i(burn_in), .thin_i(thin), .record_i(record), .z_init_i(z_init),
+      .init_i(init), .iw_we_i(iw_we), .iw_addr_i(iw_addr), .iw_data_i(iw_data),
+      .w_we_i(w_we), .w_row_i(w_row), .w_col_i(w_col), .w_data_i(w_data),
+      .b_we_i(b_we), .b_addr_i(b_addr), .b_data_i(b_data),
+      .s_we_i(s_we), .s_addr_i(s_addr), .s_cs_i(s_cs), .s_k_i(s_k),
+      .start_i(core_start), .done_o(core_done), .sweep_end_o(sweep_end),
+      .o_valid_o(c_valid), .o_data_o(c_data), .o_last_o(c_last), .o_ready_i(m_axis_tready_i)
+    );
+  end else begin : g_fields
+    bm_field_core #(.N_MAX(N_MAX)) u_core (
+      .clk_i, .rst_ni,
+      .n_i(n), .free_i(free), .tau_i(tau), .seed_i(seed), .sweeps_i(sweeps),
+      .burn_in_i(burn_in), .thin_i(thin), .record_i(record), .z_init_i(z_init),
+      .init_i(init), .iw_we_i(iw_we), .iw_addr_i(iw_addr), .iw_data_i(iw_data),
+      .w_we_i(w_we), .w_row_i(w_row), .w_col_i(w_col), .w_data_i(w_data),
+      .b_we_i(b_we), .b_addr_i(b_addr), .b_data_i(b_data),
+      .s_we_i(s_we), .s_addr_i(s_addr), .s_cs_i(s_cs), .s_k_i(s_k),
+      .start_i(core_start), .done_o(core_done), .sweep_end_o(sweep_end),
+      .o_valid_o(c_valid), .o_data_o(c_data), .o_last_o(c_last), .o_ready_i(m_axis_tready_i)
+    );
+  end
 
   // The front end writes the head (or a whole error/INFO frame), the core the payload.
   assign m_axis_tvalid_o = core_owns_out ? c_valid : f_valid;

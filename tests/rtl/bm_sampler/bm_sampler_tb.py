@@ -248,7 +248,7 @@ async def sweep_cycles(dut):
             async def watch():
                 while True:
                     await RisingEdge(tb.clk)
-                    if int(dut.u_core.sweep_end_o.value):
+                    if int(dut.sweep_end.value):
                         ends.append(tb.cycle)
 
             watcher = cocotb.start_soon(watch())

@@ -1,0 +1,577 @@
+// The field engine of bm_sampler (spec §3.2, §3.3): one neuron update per cycle
+// (docs/design/bm_throughput.md §2). Same ports as bm_core, so the top picks either.
+//
+// Every neuron's field u_i = b_i + sum_j W_ij z_j lives in a register (exact integer
+// sums). When neuron j is decided, Δ_j = z_new - z_old in {-1, 0, 1} times column j
+// (W_ij for every i, one wide read of the column memory) is added to all fields, so
+// the next neuron needs only its own field. The spike rule is taken in its threshold
+// form: SIGMOID_LUT is non-decreasing, so with m = #{i : SIGMOID[i] <= r >> 8},
+// fire <=> m = 0, or m < 1024 and u >= LNTAU[tau] + 16 (m - 512). m depends on the
+// draw only and is found by a pipelined binary search long before u is needed.
+//
+// Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
+// s2 draw, s3..s12 search, s13 last probe, s14 threshold and column read, R = s15
+// field read, D = s16 decision, A = s17 column added, zeta and counts written. The
+// field read in R lacks the adds of the two ops ahead (in D and A); each is corrected
+// with W[k][j] selected from that op's column bus. Kinds of op: DECIDE (a neuron
+// update; it adds its own column only when it is alone in its colour), APPLY (the
+// deferred add of a neuron of a colour of several, after all of them were decided:
+// the simultaneous rule of spec §3.1 for any order), INIT (a neuron's column if it is
+// on at the start) and BIAS (the bias column, kept at column address N_MAX).
+module bm_field_core #(
+  parameter int unsigned N_MAX = 256
+) (
+  input  logic                       clk_i,
+  input  logic                       rst_ni,
+  input  logic [$clog2(N_MAX):0]     n_i,
+  input  logic [$clog2(N_MAX):0]     free_i,
+  input  logic [7:0]                 tau_i,
+  input  logic [63:0]                seed_i,
+  input  logic [31:0]                sweeps_i,
+  input  logic [31:0]                burn_in_i,
+  input  logic [31:0]                thin_i,
+  input  logic                       record_i,
+  input  logic [N_MAX-1:0]           z_init_i,
+  input  logic                       init_i,
+  input  logic                       iw_we_i,
+  /* verilator lint_off UNUSEDSIGNAL */
+  input  logic [$clog2(N_MAX)-1:0]   iw_addr_i,
+  /* verilator lint_on UNUSEDSIGNAL */
+  input  logic [31:0]                iw_data_i,
+  input  logic                       w_we_i,
+  input  logic [$clog2(N_MAX)-1:0]   w_row_i,
+  input  logic [$clog2(N_MAX)-1:0]   w_col_i,
+  input  logic [15:0]                w_data_i,
+  input  logic                       b_we_i,
+  input  logic [$clog2(N_MAX)-1:0]   b_addr_i,
+  input  logic [15:0]                b_data_i,
+  input  logic                       s_we_i,
+  input  logic [$clog2(N_MAX)-1:0]   s_addr_i,
+  input  logic                       s_cs_i,
+  input  logic [$clog2(N_MAX)-1:0]   s_k_i,
+  input  logic                       start_i,
+  output logic                       done_o,
+  output logic                       sweep_end_o,
+  output logic                       o_valid_o,
+  output logic [31:0]                o_data_o,
+  output logic                       o_last_o,
+  input  logic                       o_ready_i
+);
+  import npq_pkg::*;
+
+  localparam int unsigned KW     = $clog2(N_MAX);
+  localparam int unsigned UW     = 16 + KW + 1;     // |u| <= (N + 1) * 2^15
+  localparam int unsigned GROUPS = N_MAX / 4;       // column banks of 4 rows (64 bits)
+  localparam int unsigned S_SRCH = 3;               // s3..s12: bits 9..0 of the search
+  localparam int unsigned S_LAST = 13;              // probe of the final position
+  localparam int unsigned S_TH   = 14;              // threshold; column read issued
+  localparam int unsigned S_R    = 15;              // field read, correction of op c-2
+  localparam int unsigned S_D    = 16;              // correction of op c-1, decision
+  localparam int unsigned S_A    = 17;              // column add, writes
+  localparam int unsigned SIG_N  = 1024;
+
+  typedef enum logic [1:0] {K_DECIDE, K_APPLY, K_INIT, K_BIAS} kind_e;
+  typedef enum logic [2:0] {C_IDLE, C_INIT, C_RUN, C_RECWAIT, C_RECOUT, C_DRAIN, C_OUT,
+    C_FINAL} state_e;
+  typedef enum logic [1:0] {P_BIAS, P_INIT, P_SWEEP} phase_e;
+  state_e state_q;
+  phase_e phase_q;
+
+  // ---------------------------------------------------------------- per-neuron memories
+  logic [7:0]         zeta_mem  [N_MAX];
+  logic [127:0]       rng_mem   [N_MAX];
+  logic [31:0]        spike_mem [N_MAX];
+  logic [31:0]        on_mem    [N_MAX];
+  logic [31:0]        init_mem  [N_MAX / 4];
+  logic               sched_cs  [N_MAX];
+  logic [KW-1:0]      sched_k   [N_MAX];
+  logic [N_MAX-1:0]   free_mask_q;       // scheduled (free) neurons of this run
+  logic [N_MAX-1:0]   z_live_q;          // z as decided so far
+  logic [N_MAX-1:0]   changed_q;         // a deferred neuron's z changed in its colour
+
+  logic [KW:0]  state_words;
+  assign state_words = (n_i + (KW+1)'(31)) >> 5;
+  logic [15:0] lntau;
+  assign lntau = lntau_lut(tau_i);
+
+  // ---------------------------------------------------------------- seeding
+  logic         seed_valid, seeded_valid;
+  logic [31:0]  seed_id;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [31:0]  seeded_id;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [127:0] seeded_state;
+
+  npq_stream_seed u_seed (
+    .clk_i, .rst_ni,
+    .valid_i(seed_valid), .seed_i(seed_i), .id_i(seed_id),
+    .valid_o(seeded_valid), .id_o(seeded_id), .state_o(seeded_state)
+  );
+
+  // ---------------------------------------------------------------- pipeline registers
+  // Stage s of an op is index s (1..S_A); stage 0 is the issue.
+  logic [S_A:1]            v_p;
+  logic [S_A:1][1:0]       kind_p;
+  logic [S_A:1][KW-1:0]    k_p;
+  logic [S_A:1]            own_p;      // a DECIDE that adds its own column (colour of one)
+  logic [S_A:1]            cnt_p;      // after burn-in: spikes count
+  logic [S_A:1]            rec_p;      // a recorded sweep: the on count takes z_new
+  logic [S_LAST:S_SRCH][23:0] x_p;     // r >> 8
+  logic [S_LAST:S_SRCH][9:0]  pos_p;   // binary search position
+  logic [S_D:3][7:0]          zeta_p;  // ζ as read (zeta_rd_q is stage 2's)
+  logic [10:0]             m_q;        // #{i : SIGMOID[i] <= x}, in S_TH
+  logic                    always_q, never_q;
+  logic signed [UW-1:0]    theta_q, theta_d_q;
+  logic                    always_d_q, never_d_q;
+  logic [127:0]            rng2_q;
+  logic [7:0]              zeta_rd_q;
+  logic signed [UW-1:0]    a_q;        // field of the op in D, corrected for op c-2
+  logic signed [15:0]      c1_q, c2_q; // W[k][j] of the ops one and two ahead
+  logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
+  logic [7:0]              zeta_a_q;
+  logic                    spike_a_q, znew_a_q;
+  logic [31:0]             spike_rd_q, on_rd_q;
+
+  // ---------------------------------------------------------------- column memory
+  // Bank g holds rows 4g..4g+3 of every column, 16 bits each, at address j (column j)
+  // or N_MAX (the biases). A read returns the whole column: N_MAX weights.
+  logic [N_MAX-1:0][15:0]  col_rd, colA_q, colB_q;
+  logic                    cw_we;
+  logic [KW:0]             cw_addr, cr_addr;
+  logic [KW-1:0]           cw_row;
+  logic [15:0]             cw_data;
+  assign cw_we   = w_we_i || b_we_i;
+  assign cw_addr = b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i};
+  assign cw_row  = b_we_i ? b_addr_i : w_row_i;
+  assign cw_data = b_we_i ? b_data_i : w_data_i;
+  assign cr_addr = kind_p[S_TH] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_TH]};
+
+  for (genvar g = 0; g < GROUPS; g++) begin : g_bank
+    logic [63:0] mem [2 * N_MAX];
+    logic [63:0] rd_q;
+    always_ff @(posedge clk_i) begin
+      for (int s = 0; s < 4; s++) begin
+        if (cw_we && cw_row == KW'(4 * g + s)) mem[cw_addr][16 * s +: 16] <= cw_data;
+      end
+      rd_q <= mem[cr_addr];
+    end
+    assign col_rd[4 * g +: 4] = rd_q;
+  end
+
+  // ---------------------------------------------------------------- fields
+  logic [N_MAX-1:0][UW-1:0] u_q;
+  logic                     u_clear;
+
+  function automatic logic signed [UW-1:0] signed_w(input logic en, input logic neg,
+                                                    input logic signed [15:0] w);
+    logic signed [UW-1:0] x;
+    x = UW'(w);
+    return en ? (neg ? -x : x) : '0;
+  endfunction
+
+  always_ff @(posedge clk_i) begin
+    for (int i = 0; i < N_MAX; i++) begin
+      if (u_clear) u_q[i] <= '0;
+      else u_q[i] <= u_q[i] + signed_w(dA_en_q, dA_neg_q, colB_q[i]);
+    end
+  end
+
+  // ---------------------------------------------------------------- issue (stage 0)
+  logic [KW:0]   m_pos_q, cstart_q;    // schedule position, start of the colour
+  logic [KW:0]   init_j_q;
+  logic          apply_q;              // issuing a deferred colour's APPLY ops
+  logic          sw_cnt_q, sw_rec_q;   // flags of the sweep being issued
+  logic [31:0]   burn_left_q, thin_cnt_q, sweeps_left_q;
+
+  logic          cur_cs, next_cs, last_entry;
+  logic [KW-1:0] cur_k;
+  assign cur_k      = sched_k[m_pos_q[KW-1:0]];
+  assign cur_cs     = sched_cs[m_pos_q[KW-1:0]];
+  assign last_entry = m_pos_q + 1 == free_i;
+  assign next_cs    = last_entry || sched_cs[KW'(m_pos_q + 1)];
+
+  // A neuron may issue only after its previous update wrote ζ (in A).
+  logic hazard;
+  always_comb begin
+    hazard = 1'b0;
+    for (int s = 1; s < S_A; s++) begin
+      if (v_p[s] && kind_p[s] == K_DECIDE && k_p[s] == cur_k) hazard = 1'b1;
+    end
+  end
+
+  logic          issue, sweep_end;
+  logic [1:0]    issue_kind;
+  logic [KW-1:0] issue_k;
+  logic          issue_own;
+  always_comb begin
+    issue      = 1'b0;
+    sweep_end  = 1'b0;
+    issue_kind = K_DECIDE;
+    issue_k    = cur_k;
+    issue_own  = 1'b0;
+    if (state_q == C_RUN) begin
+      unique case (phase_q)
+        P_BIAS: begin
+          issue      = 1'b1;
+          issue_kind = K_BIAS;
+        end
+        P_INIT: begin
+          issue      = init_j_q < n_i;
+          issue_kind = K_INIT;
+          issue_k    = init_j_q[KW-1:0];
+        end
+        default: begin
+          if (free_i == 0) begin
+            sweep_end = 1'b1;
+          end else if (apply_q) begin
+            issue      = 1'b1;
+            issue_kind = K_APPLY;
+            sweep_end  = next_cs && last_entry;
+          end else if (!hazard) begin
+            issue     = 1'b1;
+            issue_own = cur_cs && next_cs;
+            // the last decide of a colour of several is followed by its APPLY ops
+            sweep_end = next_cs && last_entry && issue_own;
+          end
+        end
+      endcase
+    end
+  end
+
+  // Sweep bookkeeping at a sweep's end: the flags of the next sweep.
+  logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n;
+  logic        next_cnt, next_rec;
+  always_comb begin
+    burn_left_n   = burn_left_q;
+    thin_cnt_n    = thin_cnt_q;
+    sweeps_left_n = sweeps_left_q;
+    if (burn_left_q != 0) burn_left_n = burn_left_q - 1;
+    else if (sw_rec_q) begin
+      thin_cnt_n    = '0;
+      sweeps_left_n = sweeps_left_q - 1;
+    end else thin_cnt_n = thin_cnt_q + 1;
+    next_cnt = burn_left_n == 0;
+    next_rec = next_cnt && thin_cnt_n + 1 == thin_i;
+  end
+
+  // ---------------------------------------------------------------- stage 2: the draw
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [31:0] draw;
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign draw = xoshiro_draw(rng2_q[63:32]);
+
+  // ---------------------------------------------------------------- stages 3..13: m
+  logic [S_LAST:S_SRCH] probe_le;
+  always_comb begin
+    for (int s = S_SRCH; s < S_LAST; s++) begin
+      // stage s decides bit b = 12 - s: is SIGMOID[pos + 2^b - 1] <= x?
+      probe_le[s] = sigmoid_lut(pos_p[s] | 10'((1 << (12 - s)) - 1)) <= x_p[s];
+    end
+    probe_le[S_LAST] = sigmoid_lut(pos_p[S_LAST]) <= x_p[S_LAST];
+  end
+
+  // ---------------------------------------------------------------- R and D
+  logic signed [UW-1:0] b_d;
+  logic                 fire, may_fire, z_old, z_new, spike;
+  logic [7:0]           zeta_new;
+  logic                 d_en, d_neg;     // Δ of the op in D, for the add in A
+  always_comb begin
+    b_d      = a_q + signed_w(dA_en_q, dA_neg_q, c1_q);
+    fire     = always_d_q || (!never_d_q && b_d >= theta_d_q);
+    may_fire = zeta_p[S_D] <= 8'd1;
+    z_old    = zeta_p[S_D] != 8'd0;
+    zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta_p[S_D] - 8'd1;
+    z_new    = zeta_new != 8'd0;
+    spike    = may_fire && fire;
+    d_en     = 1'b0;
+    d_neg    = 1'b0;
+    if (v_p[S_D]) begin
+      unique case (kind_p[S_D])
+        K_DECIDE: begin
+          d_en  = own_p[S_D] && z_new != z_old;
+          d_neg = z_old;
+        end
+        K_APPLY: begin
+          d_en  = changed_q[k_p[S_D]];
+          d_neg = !z_live_q[k_p[S_D]];
+        end
+        K_INIT:  d_en = z_live_q[k_p[S_D]];
+        default: d_en = 1'b1;
+      endcase
+    end
+  end
+
+  // ---------------------------------------------------------------- memories
+  logic                neuron_we;
+  logic [KW-1:0]       neuron_addr;
+  logic [7:0]          zeta_wdata;
+  logic [31:0]         spike_wdata, on_wdata;
+  logic                a_decide;
+  logic [31:0]         init_word;
+  logic [7:0]          zeta_init;
+  logic [KW+1:0]       out_idx_q;
+  logic [1:0]          out_phase_q;
+  logic [KW:0]         idx_q;
+  logic [KW-1:0]       out_k;
+  logic [31:0]         final_word_q;
+
+  assign a_decide    = v_p[S_A] && kind_p[S_A] == K_DECIDE;
+  assign init_word   = init_mem[idx_q[KW-1:2]];
+  assign zeta_init   = init_i ? init_word[8 * idx_q[1:0] +: 8] : {7'd0, z_init_i[idx_q[KW-1:0]]};
+  assign neuron_we   = a_decide || (state_q == C_INIT && idx_q < (KW+1)'(n_i));
+  assign neuron_addr = a_decide ? k_p[S_A] : idx_q[KW-1:0];
+  assign zeta_wdata  = a_decide ? zeta_a_q : zeta_init;
+  assign spike_wdata = a_decide ? spike_rd_q + {31'd0, spike_a_q && cnt_p[S_A]} : 32'd0;
+  assign on_wdata    = a_decide ? on_rd_q + {31'd0, znew_a_q && rec_p[S_A]} : 32'd0;
+  assign out_k       = KW'(out_idx_q >= (KW+2)'(n_i) ? out_idx_q - (KW+2)'(n_i) : out_idx_q);
+
+  assign seed_valid = state_q == C_INIT && idx_q < (KW+1)'(n_i);
+  assign seed_id    = 32'(idx_q);
+
+  always_ff @(posedge clk_i) begin
+    if (iw_we_i) init_mem[iw_addr_i[KW-3:0]] <= iw_data_i;
+    if (s_we_i) begin
+      sched_cs[s_addr_i] <= s_cs_i;
+      sched_k[s_addr_i]  <= s_k_i;
+    end
+    // s1: ζ and RNG state (ζ also for the final state)
+    zeta_rd_q <= zeta_mem[state_q == C_FINAL ? idx_q[KW-1:0] : k_p[1]];
+    rng2_q    <= rng_mem[k_p[1]];
+    // s2: the next state goes back at once (the neuron's next read is >= S_A later)
+    if (seeded_valid) rng_mem[seeded_id[KW-1:0]] <= seeded_state;
+    else if (v_p[2] && kind_p[2] == K_DECIDE) rng_mem[k_p[2]] <= xoshiro_next(rng2_q);
+    // D: counts read (also for the output)
+    spike_rd_q <= spike_mem[state_q == C_OUT ? out_k : k_p[S_D]];
+    on_rd_q    <= on_mem[state_q == C_OUT ? out_k : k_p[S_D]];
+    if (neuron_we) begin
+      zeta_mem[neuron_addr]  <= zeta_wdata;
+      spike_mem[neuron_addr] <= spike_wdata;
+      on_mem[neuron_addr]    <= on_wdata;
+    end
+    // datapath registers (no reset: qualified by the valid bits)
+    x_p[S_SRCH]   <= draw[31:8];
+    pos_p[S_SRCH] <= '0;
+    zeta_p[3]     <= zeta_rd_q;
+    for (int s = 4; s <= S_D; s++) zeta_p[s] <= zeta_p[s-1];
+    for (int s = S_SRCH; s < S_LAST; s++) begin
+      x_p[s+1]   <= x_p[s];
+      pos_p[s+1] <= pos_p[s] | (probe_le[s] ? 10'(1 << (12 - s)) : 10'd0);
+    end
+    m_q        <= {1'b0, pos_p[S_LAST]} + {10'd0, probe_le[S_LAST]};
+    // S_TH: θ = LNTAU[τ] + 16 (m - 512)
+    always_q   <= m_q == 11'd0;
+    never_q    <= m_q == 11'(SIG_N);
+    theta_q    <= UW'(signed'({1'b0, lntau})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
+    // R: the field, and the op in A (c - 2) added
+    a_q        <= UW'(signed'(u_q[k_p[S_R]])) + signed_w(dA_en_q, dA_neg_q, c2_q);
+    theta_d_q  <= theta_q;
+    always_d_q <= always_q;
+    never_d_q  <= never_q;
+    // the corrections: from the column of the op in D, the rows of the ops one and two behind
+    colA_q     <= col_rd;
+    colB_q     <= colA_q;
+    c1_q       <= colA_q[k_p[S_R]];
+    c2_q       <= colA_q[k_p[S_TH]];
+    // D -> A
+    dA_en_q    <= d_en;
+    dA_neg_q   <= d_neg;
+    zeta_a_q   <= zeta_new;
+    spike_a_q  <= spike;
+    znew_a_q   <= z_new;
+  end
+
+  // ---------------------------------------------------------------- control
+  logic [31:0] record_word;
+  assign record_word = z_live_q[idx_q[KW-1:0] * 32 +: 32];
+  assign u_clear     = state_q == C_IDLE && start_i;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q       <= C_IDLE;
+      phase_q       <= P_BIAS;
+      done_o        <= 1'b0;
+      sweep_end_o   <= 1'b0;
+      v_p           <= '0;
+      kind_p        <= '0;
+      k_p           <= '0;
+      own_p         <= '0;
+      cnt_p         <= '0;
+      rec_p         <= '0;
+      o_valid_o     <= 1'b0;
+      o_last_o      <= 1'b0;
+      o_data_o      <= '0;
+      idx_q         <= '0;
+      m_pos_q       <= '0;
+      cstart_q      <= '0;
+      init_j_q      <= '0;
+      apply_q       <= 1'b0;
+      sw_cnt_q      <= 1'b0;
+      sw_rec_q      <= 1'b0;
+      burn_left_q   <= '0;
+      thin_cnt_q    <= '0;
+      sweeps_left_q <= '0;
+      out_idx_q     <= '0;
+      out_phase_q   <= '0;
+      final_word_q  <= '0;
+      z_live_q      <= '0;
+      changed_q     <= '0;
+      free_mask_q   <= '0;
+    end else begin
+      done_o      <= 1'b0;
+      sweep_end_o <= sweep_end;
+
+      // pipeline advance (no stalls inside: an op's latency is fixed)
+      v_p[1]    <= issue;
+      kind_p[1] <= issue_kind;
+      k_p[1]    <= issue_k;
+      own_p[1]  <= issue_own;
+      cnt_p[1]  <= sw_cnt_q;
+      rec_p[1]  <= sw_rec_q;
+      for (int s = 2; s <= S_A; s++) begin
+        v_p[s]    <= v_p[s-1];
+        kind_p[s] <= kind_p[s-1];
+        k_p[s]    <= k_p[s-1];
+        own_p[s]  <= own_p[s-1];
+        cnt_p[s]  <= cnt_p[s-1];
+        rec_p[s]  <= rec_p[s-1];
+      end
+      if (v_p[S_D] && kind_p[S_D] == K_DECIDE) begin
+        z_live_q[k_p[S_D]]  <= z_new;
+        changed_q[k_p[S_D]] <= z_new != z_old;
+      end
+      if (s_we_i) free_mask_q[s_k_i] <= 1'b1;
+
+      unique case (state_q)
+        C_IDLE: if (start_i) begin
+          state_q <= C_INIT;
+          idx_q   <= '0;
+        end
+        C_INIT: begin
+          // seed every stream, set ζ, clear the counts; wait out the seeder
+          idx_q <= idx_q + 1;
+          if (idx_q == (KW+1)'(n_i) + (KW+1)'(SEED_LATENCY + 1)) begin
+            z_live_q      <= z_init_i;
+            burn_left_q   <= burn_in_i;
+            thin_cnt_q    <= '0;
+            sweeps_left_q <= sweeps_i;
+            sw_cnt_q      <= burn_in_i == 0;
+            sw_rec_q      <= burn_in_i == 0 && thin_i == 1;
+            m_pos_q       <= '0;
+            init_j_q      <= '0;
+            apply_q       <= 1'b0;
+            phase_q       <= P_BIAS;
+            state_q       <= C_RUN;
+          end
+        end
+        C_RUN: begin
+          unique case (phase_q)
+            P_BIAS: phase_q <= P_INIT;
+            P_INIT: begin
+              init_j_q <= init_j_q + 1;
+              if (init_j_q + 1 >= (KW+1)'(n_i)) phase_q <= P_SWEEP;
+            end
+            default: begin
+              if (issue) begin
+                if (!apply_q && cur_cs) cstart_q <= m_pos_q;
+                if (!apply_q && next_cs && !issue_own) begin
+                  apply_q <= 1'b1;                      // the colour's deferred adds
+                  m_pos_q <= cur_cs ? m_pos_q : cstart_q;
+                end else begin
+                  if (apply_q && next_cs) apply_q <= 1'b0;
+                  m_pos_q <= last_entry ? '0 : m_pos_q + 1;
+                end
+              end
+              if (sweep_end) begin
+                burn_left_q   <= burn_left_n;
+                thin_cnt_q    <= thin_cnt_n;
+                sweeps_left_q <= sweeps_left_n;
+                sw_cnt_q      <= next_cnt;
+                sw_rec_q      <= next_rec;
+                if (sw_rec_q && record_i) state_q <= C_RECWAIT;
+                else if (sweeps_left_n == 0) state_q <= C_DRAIN;
+              end
+            end
+          endcase
+        end
+        C_RECWAIT: if (v_p == '0) begin
+          idx_q   <= '0;
+          state_q <= C_RECOUT;
+        end
+        C_RECOUT: begin
+          if (!o_valid_o || o_ready_i) begin
+            if (idx_q < state_words) begin
+              o_valid_o <= 1'b1;
+              o_data_o  <= record_word;
+              o_last_o  <= 1'b0;
+              idx_q     <= idx_q + 1;
+            end else begin
+              o_valid_o <= 1'b0;
+              state_q   <= sweeps_left_q == 0 ? C_DRAIN : C_RUN;
+            end
+          end
+        end
+        C_DRAIN: if (v_p == '0) begin
+          state_q     <= C_OUT;
+          out_idx_q   <= '0;
+          out_phase_q <= '0;
+        end
+        C_OUT: begin
+          // phase 0: address out_k; 1: memory output ready; 2: hold until taken
+          unique case (out_phase_q)
+            2'd0: out_phase_q <= 2'd1;
+            2'd1: begin
+              o_valid_o   <= 1'b1;
+              if (out_idx_q >= (KW+2)'(n_i)) o_data_o <= spike_rd_q;
+              else if (free_mask_q[out_k]) o_data_o <= on_rd_q;
+              else o_data_o <= z_live_q[out_k] ? sweeps_i : 32'd0;   // clamped
+              o_last_o    <= 1'b0;
+              out_phase_q <= 2'd2;
+            end
+            default: if (o_ready_i) begin
+              o_valid_o   <= 1'b0;
+              out_phase_q <= 2'd0;
+              out_idx_q   <= out_idx_q + 1;
+              if (out_idx_q == (KW+2)'(2 * n_i - 1)) begin
+                state_q <= C_FINAL;
+                idx_q   <= '0;
+              end
+            end
+          endcase
+        end
+        C_FINAL: begin
+          // the final state, ⌈N/4⌉ words, as bm_core
+          unique case (out_phase_q)
+            2'd0: out_phase_q <= 2'd1;
+            2'd1: begin
+              final_word_q[8 * idx_q[1:0] +: 8] <= idx_q < n_i ? zeta_rd_q : 8'd0;
+              if (idx_q[1:0] == 2'd3) begin
+                out_phase_q <= 2'd2;
+              end else begin
+                idx_q       <= idx_q + 1;
+                out_phase_q <= 2'd0;
+              end
+            end
+            2'd2: begin
+              o_valid_o   <= 1'b1;
+              o_data_o    <= final_word_q;
+              o_last_o    <= idx_q + 1 >= n_i;
+              out_phase_q <= 2'd3;
+            end
+            default: if (o_ready_i) begin
+              o_valid_o   <= 1'b0;
+              o_last_o    <= 1'b0;
+              out_phase_q <= 2'd0;
+              idx_q       <= idx_q + 1;
+              if (o_last_o) begin
+                state_q     <= C_IDLE;
+                done_o      <= 1'b1;
+                free_mask_q <= '0;
+              end
+            end
+          endcase
+        end
+        default: state_q <= C_IDLE;
+      endcase
+    end
+  end
+endmodule
