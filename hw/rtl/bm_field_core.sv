@@ -17,7 +17,10 @@
 // update; it adds its own column only when it is alone in its colour), APPLY (the
 // deferred add of a neuron of a colour of several, after all of them were decided:
 // the simultaneous rule of spec §3.1 for any order), INIT (a neuron's column if it is
-// on at the start) and BIAS (the bias column, kept at column address N_MAX).
+// on at the start) and BIAS (the bias column, kept at column address N_MAX). Before
+// the sweeps, C_CHECK reads the columns of every colour of several neurons: when no
+// weight joins two of them (a proper colouring, what the host sends) sequential adds
+// equal the simultaneous rule and the colour needs no APPLY ops.
 module bm_field_core #(
   parameter int unsigned N_MAX = 256
 ) (
@@ -71,8 +74,8 @@ module bm_field_core #(
   localparam int unsigned SIG_N  = 1024;
 
   typedef enum logic [1:0] {K_DECIDE, K_APPLY, K_INIT, K_BIAS} kind_e;
-  typedef enum logic [2:0] {C_IDLE, C_INIT, C_RUN, C_RECWAIT, C_RECOUT, C_DRAIN, C_OUT,
-    C_FINAL} state_e;
+  typedef enum logic [3:0] {C_IDLE, C_INIT, C_CHECK, C_RUN, C_RECWAIT, C_RECOUT, C_DRAIN,
+    C_OUT, C_FINAL} state_e;
   typedef enum logic [1:0] {P_BIAS, P_INIT, P_SWEEP} phase_e;
   state_e state_q;
   phase_e phase_q;
@@ -88,6 +91,8 @@ module bm_field_core #(
   logic [N_MAX-1:0]   free_mask_q;       // scheduled (free) neurons of this run
   logic [N_MAX-1:0]   z_live_q;          // z as decided so far
   logic [N_MAX-1:0]   changed_q;         // a deferred neuron's z changed in its colour
+  logic [N_MAX-1:0]   seq_ok_q;          // at a colour's start position: no weight between
+                                         // two of its neurons, so sequential adds are exact
 
   logic [KW:0]  state_words;
   assign state_words = (n_i + (KW+1)'(31)) >> 5;
@@ -144,7 +149,9 @@ module bm_field_core #(
   assign cw_addr = b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i};
   assign cw_row  = b_we_i ? b_addr_i : w_row_i;
   assign cw_data = b_we_i ? b_data_i : w_data_i;
-  assign cr_addr = kind_p[S_TH] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_TH]};
+  logic [KW-1:0]           chk_k;     // C_CHECK: the column being tested
+  assign cr_addr = state_q == C_CHECK ? {1'b0, chk_k}
+                 : kind_p[S_TH] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_TH]};
 
   for (genvar g = 0; g < GROUPS; g++) begin : g_bank
     logic [63:0] mem [2 * N_MAX];
@@ -180,6 +187,7 @@ module bm_field_core #(
   logic [KW:0]   m_pos_q, cstart_q;    // schedule position, start of the colour
   logic [KW:0]   init_j_q;
   logic          apply_q;              // issuing a deferred colour's APPLY ops
+  logic          colour_seq_q;         // the colour being issued adds sequentially
   logic          sw_cnt_q, sw_rec_q;   // flags of the sweep being issued
   logic [31:0]   burn_left_q, thin_cnt_q, sweeps_left_q;
 
@@ -229,7 +237,7 @@ module bm_field_core #(
             sweep_end  = next_cs && last_entry;
           end else if (!hazard) begin
             issue     = 1'b1;
-            issue_own = cur_cs && next_cs;
+            issue_own = cur_cs ? next_cs || seq_ok_q[m_pos_q[KW-1:0]] : colour_seq_q;
             // the last decide of a colour of several is followed by its APPLY ops
             sweep_end = next_cs && last_entry && issue_own;
           end
@@ -380,6 +388,32 @@ module bm_field_core #(
     znew_a_q   <= z_new;
   end
 
+  // ---------------------------------------------------------------- colour check
+  // The column of neuron j, read in C_CHECK, against the colour's other neurons: a
+  // non-zero W[i][j] between them makes the colour deferred (APPLY ops), else its
+  // neurons add their columns as they are decided. Three cycles from the address to
+  // the verdict: the read, the non-zero bits, the masked OR.
+  logic [KW:0]        chk_pos_q, chk_start_q, chk_end_q;
+  logic               chk_test_q, chk_bad_q, chk_cs, chk_next_cs, chk_viol;
+  logic [N_MAX-1:0]   chk_mask_q, chk_nz_q, chk_other_q;
+  logic [KW-1:0]      chk_k1_q;
+  logic [1:0]         chk_live_q;     // a tested column in the read / in the non-zero bits
+  logic [1:0]         chk_wait_q;
+  assign chk_k       = sched_k[chk_pos_q[KW-1:0]];
+  assign chk_cs      = sched_cs[chk_pos_q[KW-1:0]];
+  assign chk_next_cs = chk_pos_q + 1 == free_i || sched_cs[KW'(chk_pos_q + 1)];
+  assign chk_viol    = chk_live_q[1] && |(chk_nz_q & chk_other_q);
+  always_ff @(posedge clk_i) begin
+    chk_live_q[0] <= state_q == C_CHECK && chk_test_q && chk_pos_q < chk_end_q;
+    chk_live_q[1] <= chk_live_q[0];
+    chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 2'd1 : 2'd0;
+    chk_k1_q      <= chk_k;
+    for (int i = 0; i < N_MAX; i++) begin
+      chk_nz_q[i]    <= col_rd[i] != 16'd0;
+      chk_other_q[i] <= chk_mask_q[i] && KW'(i) != chk_k1_q;
+    end
+  end
+
   // ---------------------------------------------------------------- control
   logic [31:0] record_word;
   assign record_word = z_live_q[idx_q[KW-1:0] * 32 +: 32];
@@ -405,6 +439,14 @@ module bm_field_core #(
       cstart_q      <= '0;
       init_j_q      <= '0;
       apply_q       <= 1'b0;
+      colour_seq_q  <= 1'b0;
+      seq_ok_q      <= '0;
+      chk_pos_q     <= '0;
+      chk_start_q   <= '0;
+      chk_end_q     <= '0;
+      chk_test_q    <= 1'b0;
+      chk_mask_q    <= '0;
+      chk_bad_q     <= 1'b0;
       sw_cnt_q      <= 1'b0;
       sw_rec_q      <= 1'b0;
       burn_left_q   <= '0;
@@ -460,8 +502,42 @@ module bm_field_core #(
             init_j_q      <= '0;
             apply_q       <= 1'b0;
             phase_q       <= P_BIAS;
-            state_q       <= C_RUN;
+            state_q       <= C_CHECK;
+            chk_pos_q     <= '0;
+            chk_test_q    <= 1'b0;
           end
+        end
+        C_CHECK: begin
+          // Each colour of several neurons: collect its neurons (one a cycle), then read
+          // their columns (one a cycle) and look for a weight between two of them.
+          if (chk_pos_q == free_i && !chk_test_q) begin
+            state_q <= C_RUN;
+          end else if (!chk_test_q) begin
+            chk_mask_q[chk_k] <= 1'b1;
+            if (chk_cs) chk_start_q <= chk_pos_q;
+            if (chk_next_cs) begin
+              if (chk_cs) begin                     // a colour of one neuron
+                chk_pos_q  <= chk_pos_q + 1;
+                chk_mask_q <= '0;
+              end else begin
+                chk_end_q  <= chk_pos_q + 1;
+                chk_pos_q  <= chk_start_q;
+                chk_test_q <= 1'b1;
+              end
+            end else begin
+              chk_pos_q <= chk_pos_q + 1;
+            end
+          end else if (chk_pos_q < chk_end_q) begin
+            chk_pos_q <= chk_pos_q + 1;
+          end else if (chk_wait_q == 2'd2) begin
+            // the last column's test is through: the colour's verdict
+            seq_ok_q[chk_start_q[KW-1:0]] <= !chk_bad_q;
+            chk_bad_q  <= 1'b0;
+            chk_mask_q <= '0;
+            chk_test_q <= 1'b0;
+            chk_start_q <= chk_end_q;
+          end
+          if (chk_viol) chk_bad_q <= 1'b1;
         end
         C_RUN: begin
           unique case (phase_q)
@@ -472,7 +548,10 @@ module bm_field_core #(
             end
             default: begin
               if (issue) begin
-                if (!apply_q && cur_cs) cstart_q <= m_pos_q;
+                if (!apply_q && cur_cs) begin
+                  cstart_q     <= m_pos_q;
+                  colour_seq_q <= issue_own;
+                end
                 if (!apply_q && next_cs && !issue_own) begin
                   apply_q <= 1'b1;                      // the colour's deferred adds
                   m_pos_q <= cur_cs ? m_pos_q : cstart_q;
