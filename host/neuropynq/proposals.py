@@ -40,6 +40,7 @@ DEFAULT_PROPOSAL = "epis"
 LBP_ITERATIONS = 50        # sweeps at most (one λ sweep up, one π sweep down)
 LBP_TOLERANCE = 1e-7       # ... stopping when no λ message moves more than this
 MESSAGE_FLOOR = 1e-9       # messages (max 1) are kept above this: their logs enter the weights
+CONDITIONED_TABLE_MAX = 1 << 16   # entries of a proposal table conditioned on co-parents, at most
 DIFFUSION_SWEEPS = 10      # max-sum diffusion sweeps that tighten the weight bound
 WEIGHT_SUFFIX = "#weight"  # name of a weight node: the variable's name + this
 
@@ -213,6 +214,92 @@ def _hint(proposal: str) -> str:
             "use --backend cpu, or --proposal prior")
 
 
+def _expand(scope: list[str], tensor: np.ndarray, axes: list[str]) -> np.ndarray:
+    """`tensor` (one axis per variable of `scope`) arranged to broadcast over `axes`."""
+    order = sorted(range(len(scope)), key=lambda k: axes.index(scope[k]))
+    shape = [1] * len(axes)
+    for k in order:
+        shape[axes.index(scope[k])] = tensor.shape[k]
+    return np.transpose(tensor, order).reshape(shape)
+
+
+class _Message:
+    """log2 of an evidence message from a family to one of its sampled parents, over
+    `scope` (that parent's earlier sampled co-parents, then the parent)."""
+
+    def __init__(self, scope: list[str], log2: np.ndarray):
+        self.scope, self.log2 = scope, log2
+
+
+class _Family:
+    """The evidence messages of one family (child C and its sampled parents s_1..s_k in
+    kernel order). Let Z(s) = Σ_c p(c | pa)·λ_C(c), evidence parents at their states.
+    Plain: μ_j(s_j) is LBP's λ_{C→s_j}. Conditioned: M_k = Z, M_{j-1} = Σ_{s_j} M_j·π_j(s_j),
+    μ_j(s_1..s_j) = M_j / M_{j-1}: s_j is drawn knowing its earlier co-parents, so
+    explaining away between causes of the same evidence is in the proposal, and
+    Π_j μ_j = Z / M_0 leaves the family's own weight factor constant."""
+
+    def __init__(self, lbp, child: str, observed: dict[str, int], position: dict[str, int]):
+        bn = lbp.bn
+        self.child = child
+        pars = list(bn.parents[child])
+        sampled = [j for j, u in enumerate(pars) if u not in observed]
+        self.sampled = [pars[j] for j in sorted(sampled, key=lambda j: position[pars[j]])]
+        self._bif_index = {pars[j]: j for j in sampled}
+        self._lbp = lbp
+        toward = bn.cpt[child] @ lbp.lam_of(child)
+        index = tuple(observed[u] if u in observed else slice(None) for u in pars)
+        z = toward[index]                           # sampled parents' axes, BIF order
+        bif_order = [pars[j] for j in sampled]
+        self._z = np.transpose(z, [bif_order.index(u) for u in self.sampled]) if z.ndim else z
+        self.conditioned = False
+
+    def condition(self) -> None:
+        self.conditioned = True
+
+    def extras(self) -> dict[str, list[str]]:
+        """Per sampled parent, the co-parents its message is conditioned on."""
+        if not self.conditioned:
+            return {u: [] for u in self.sampled}
+        return {u: self.sampled[:j] for j, u in enumerate(self.sampled)}
+
+    def messages(self) -> dict[str, _Message]:
+        lbp, child = self._lbp, self.child
+        if not self.conditioned:
+            return {u: _Message([u], _log2(lbp.lam[child][self._bif_index[u]])) for u in self.sampled}
+        m = self._z / self._z.max() if self._z.max() > 0 else np.ones_like(self._z)
+        m = np.maximum(m, MESSAGE_FLOOR)
+        out = {}
+        for j in range(len(self.sampled) - 1, -1, -1):
+            u = self.sampled[j]
+            pi = lbp.pi_in[child][self._bif_index[u]]
+            below = np.tensordot(m, pi / pi.sum(), axes=([j], [0]))
+            out[u] = _Message(self.sampled[:j + 1], _log2(m) - _log2(below)[..., None])
+            m = below
+        return out
+
+
+def _choose_conditioned(families: list[_Family], bn, tables_rows_max: int, parents_max: int) -> None:
+    """Condition families, in kernel order, while every parent's proposal table stays
+    within `tables_rows_max` entries and `parents_max` parents (weight node included)."""
+    extras: dict[str, set[str]] = {}
+    for family in families:
+        if len(family.sampled) < 2:
+            continue
+        family.conditioned = True
+        trial = {u: extras.get(u, set()) | set(e) for u, e in family.extras().items()}
+        family.conditioned = False
+        ok = True
+        for u, e in trial.items():
+            scope = set(bn.parents[u]) | e
+            size = int(np.prod([bn.card(w) for w in scope], dtype=np.float64)) * bn.card(u)
+            if size > tables_rows_max or len(scope) + 1 > parents_max:
+                ok = False
+        if ok:
+            family.condition()
+            extras.update(trial)
+
+
 def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PROPOSAL):
     """The kernel model of `tables`' network with evidence `observed` ({variable:
     state index}) whose samples are drawn from `proposal`: the plain model for
@@ -226,48 +313,69 @@ def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PRO
     bn, limits = tables.bn, tables.limits
     plain = tables.model(observed)          # the checks of the plain model (impossible evidence, sizes)
     lbp = LoopyBeliefPropagation(bn, observed)
+    position = {v: i for i, v in enumerate(tables.order)}
+    families = [_Family(lbp, c, observed, position) for c in lbp.order
+                if any(u not in observed for u in bn.parents[c])]
+    _choose_conditioned(families, bn, CONDITIONED_TABLE_MAX, min(limits.parents_max, 1 << 16))
+    incoming: dict[str, list[_Message]] = {}    # messages into each sampled variable
+    outgoing: dict[str, list[_Message]] = {}    # messages out of each family
+    extras: dict[str, set[str]] = {}
+    for family in families:
+        messages = family.messages()
+        outgoing[family.child] = list(messages.values())
+        for u, message in messages.items():
+            incoming.setdefault(u, []).append(message)
+            extras.setdefault(u, set()).update(w for w in message.scope if w != u)
     relevant = set(lbp.order)
     taken = set(bn.variables)
     order, states, cards, parents, evidence_state, chunks = [], [], [], [], [], []
     weights: dict[int, _WeightTable] = {}   # chunk index -> weight factor, NL computed at the end
-    new_index: dict[int, int] = {}
+    placed: dict[str, int] = {}              # variable -> index in the rewritten model
     ends = np.append(plain.base[1:], plain.table.size)
     for i, v in enumerate(tables.order):
-        new_index[i] = len(order)
-        pars = [new_index[j] for j in tables.parents[i]]
+        pa = list(bn.parents[v])
+        extra = sorted(extras.get(v, set()) - set(pa), key=position.get)
         e = int(plain.evidence_state[i])
         order.append(v), states.append(plain.states[i]), cards.append(int(plain.cards[i]))
-        parents.append(pars), evidence_state.append(e)
+        placed[v] = len(order) - 1
+        parents.append([placed[u] for u in pa + extra]), evidence_state.append(e)
         if v not in relevant:
             chunks.append(plain.table[plain.base[i]:ends[i]])
             continue
-        p = np.asarray(bn.cpt[v], dtype=np.float64)
-        # Σ over the sampled parents of log2 λ_{v→parent}, broadcast over the table's
-        # axes; -inf on rows where an observed parent is not in its observed state.
-        divide = np.zeros(p.shape[:-1] + (1,))
-        for j, u in enumerate(bn.parents[v]):
-            shape = [1] * p.ndim
-            shape[j] = -1
+        axes = pa + extra + [v]
+        # log2 of the weight factor over `axes`: -inf where an observed parent is not
+        # in its observed state (those rows never occur), minus every outgoing message.
+        log_weight = np.zeros([1] * len(axes))
+        for j, u in enumerate(pa):
             if u in observed:
-                divide = divide + np.where(np.arange(bn.card(u)) == observed[u], 0, np.inf).reshape(shape)
-            else:
-                divide = divide + _log2(lbp.lam[v][j]).reshape(shape)
-        scope = list(bn.parents[v])
+                mask = np.where(np.arange(bn.card(u)) == observed[u], 0, -np.inf)
+                log_weight = log_weight + _expand([u], mask, axes)
+        for message in outgoing.get(v, []):
+            log_weight = log_weight - _expand(message.scope, message.log2, axes)
+        p = _expand(pa + [v], np.asarray(bn.cpt[v], dtype=np.float64), axes)
         if e >= 0:
-            weights[len(chunks)] = _WeightTable(scope, (_log2(p[..., e:e + 1]) - divide)[..., 0])
+            log_pe = np.take(_log2(p), [e], axis=-1)
+            scope = pa + extra
+            weights[len(chunks)] = _WeightTable(scope, np.broadcast_to(log_pe + log_weight,
+                                                [bn.card(u) for u in scope] + [1])[..., 0].copy())
             chunks.append(None)
             continue
-        lam = lbp.lam_of(v)
+        log_lam = np.zeros([1] * len(axes))
+        for message in incoming.get(v, []):
+            log_lam = log_lam + _expand(message.scope, message.log2, axes)
+        full = [bn.card(u) for u in axes]
+        p = np.broadcast_to(p, full)
+        lam = np.broadcast_to(np.exp2(log_lam - log_lam.max(axis=-1, keepdims=True)), full)
         masses = quantised_masses(epis_cpt(p, lam), p)
         chunks.append(np.cumsum(masses, axis=-1)[..., :-1].reshape(-1))
         with np.errstate(invalid="ignore"):   # p = q̂ = 0: never drawn
-            log_weight = _log2(p) - _log2(masses / CDF_ONE) + _log2(lam) - divide
-        weights[len(chunks)] = _WeightTable(scope + [v], np.where(masses > 0, log_weight, -np.inf))
+            log_weight = _log2(p) - _log2(masses / CDF_ONE) + log_lam + log_weight
+        weights[len(chunks)] = _WeightTable(axes, np.where(masses > 0, log_weight, -np.inf))
         chunks.append(None)
         name = weight_name(v, taken)
         taken.add(name)
         order.append(name), states.append(["weight"]), cards.append(1)
-        parents.append(pars + [new_index[i]]), evidence_state.append(0)
+        parents.append([placed[u] for u in axes]), evidence_state.append(0)
     tighten(list(weights.values()))
     for at, table in weights.items():
         chunks[at] = table.nl()
