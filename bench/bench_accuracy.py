@@ -51,7 +51,7 @@ RARE_SETS = 4                     # per network, evidence seeds 1..4
 RARE_TRIES = 200                  # draws per set before giving up
 RARE_TARGET = 0.0025
 SECTIONS = ("networks", "rare")
-PROPOSAL_NAMES = {"prior": "prior (likelihood weighting)", "epis": "epis (EPIS-BN)"}
+PROPOSAL_NAMES = {"auto": "auto (default)", "prior": "prior (likelihood weighting)", "epis": "epis (EPIS-BN)"}
 
 
 def n_observed(n_vars: int) -> int:
@@ -118,27 +118,45 @@ def run(backend: CpuBackend, model: BNKernelModel, samples: int) -> tuple[np.nda
 
 
 def network_row(bn: BayesNet, name: str, backends: dict[int, CpuBackend], samples: int = SAMPLES) -> dict:
-    """Size, median wall seconds per thread count, MAE per evidence set and exact seconds."""
+    """Size, median wall seconds of the prior proposal per thread count, and per
+    proposal: MAE and ESS per evidence set and median wall seconds on every core
+    (proposal built + run); exact seconds."""
     seconds = {n: [] for n in backends}
-    maes, ess, exact_seconds = [], [], 0.0
+    threads = max(backends)
+    maes, ess, proposal_seconds = ({p: [] for p in PROPOSALS} for _ in range(3))
+    exact_seconds = 0.0
+    tables = BNTables(bn)
     for seed in range(1, EVIDENCE_SETS + 1):
         evidence = random_evidence(bn, seed)
-        model = BNKernelModel.build(bn, evidence)
-        outputs = []
-        for n, backend in backends.items():
-            out, wall = run(backend, model, samples)
-            seconds[n].append(wall)
-            outputs.append(out)
-        assert all(np.array_equal(o, outputs[0]) for o in outputs), "counts depend on the thread count"
-        estimate = model.unpack(parse_output(outputs[0])).posterior()
-        exact, exact_wall = timed(lambda: posterior_marginals(bn, evidence, query=model.order))
+        exact, exact_wall = timed(lambda: posterior_marginals(bn, evidence, query=bn.variables))
         exact_seconds += exact_wall
-        maes.append(mean_absolute_error(model, estimate, exact))
-        ess.append(effective_samples(model, samples))
-    return dict(network=name, V=model.n_vars, states=int(model.cards.max()), parameters=bn.n_parameters(),
-                words=int(model.table.size), observed=n_observed(model.n_vars),
+        for proposal in PROPOSALS:
+            model, build_seconds = timed(lambda: proposal_model(tables, evidence, proposal, WINDOW, RMAX,
+                                                                RUN_SEED)[0])
+            runs = backends if proposal == "prior" else {threads: backends[threads]}
+            outputs = []
+            for n, backend in runs.items():
+                out, wall = run(backend, model, samples)
+                if proposal == "prior":
+                    seconds[n].append(wall)
+                if n == threads:
+                    proposal_seconds[proposal].append(build_seconds + wall)
+                outputs.append(out)
+            assert all(np.array_equal(o, outputs[0]) for o in outputs), "counts depend on the thread count"
+            maes[proposal].append(run_error(model, outputs[0], exact))
+            ess[proposal].append(effective_samples(model, samples))
+    prior = tables.model()
+    return dict(network=name, V=prior.n_vars, states=int(prior.cards.max()), parameters=bn.n_parameters(),
+                words=int(prior.table.size), observed=n_observed(prior.n_vars),
                 seconds={n: float(np.median(s)) for n, s in seconds.items()}, maes=maes, ess=ess,
+                proposal_seconds={p: float(np.median(s)) for p, s in proposal_seconds.items()},
                 exact_seconds=exact_seconds / EVIDENCE_SETS)
+
+
+def run_error(model: BNKernelModel, out: np.ndarray, exact: dict) -> float:
+    """MAE of a run's posterior, nan if no sample neuron spiked."""
+    counts = model.unpack(parse_output(out))
+    return mean_absolute_error(model, counts.posterior(), exact) if counts.total else float("nan")
 
 
 def rare_row(bn: BayesNet, name: str, seed: int, backend: CpuBackend, samples: int = SAMPLES) -> list[dict]:
@@ -148,25 +166,38 @@ def rare_row(bn: BayesNet, name: str, seed: int, backend: CpuBackend, samples: i
     tables = BNTables(bn)
     rows = []
     for proposal in PROPOSALS:
-        model, build_seconds = timed(lambda: proposal_model(tables, evidence, proposal))
+        model, build_seconds = timed(lambda: proposal_model(tables, evidence, proposal, WINDOW, RMAX, RUN_SEED)[0])
         out, run_seconds = run(backend, model, samples)
-        estimate = model.unpack(parse_output(out)).posterior()
         rows.append(dict(network=name, evidence={v: bn.states[v][k] for v, k in evidence.items()}, p=p,
                          proposal=PROPOSAL_NAMES[proposal], ess=effective_samples(model, samples),
-                         mae=mean_absolute_error(model, estimate, exact), seconds=build_seconds + run_seconds))
+                         mae=run_error(model, out, exact), seconds=build_seconds + run_seconds))
     return rows
 
 
 def networks_table(rows: list[dict], threads: int) -> str:
+    others = [p for p in PROPOSALS if p != "prior"]
     lines = ["| network | V | max states | parameters | table words | observed | "
-             f"cpu s ({threads} threads) | cpu s (1 thread) | MAE mean | MAE worst | ESS min | exact s |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             f"cpu s ({threads} threads) | cpu s (1 thread) | MAE mean | MAE worst | ESS min | "
+             + "".join(f"{p} s | {p} MAE mean | {p} MAE worst | " for p in others) + "exact s |",
+             "|---" * (12 + 3 * len(others)) + "|"]
     for r in rows:
+        maes = r["maes"]
         lines.append(f"| {r['network']} | {r['V']} | {r['states']} | {r['parameters']} | {r['words']} | "
                      f"{r['observed']} | {r['seconds'][threads]:.3f} | {r['seconds'][1]:.3f} | "
-                     f"{np.mean(r['maes']):.4f} | {max(r['maes']):.4f} | {min(r['ess']):.0f} | "
-                     f"{r['exact_seconds']:.2f} |")
+                     f"{mean(maes['prior'])} | {worst(maes['prior'])} | {min(r['ess']['prior']):.0f} | "
+                     + "".join(f"{r['proposal_seconds'][p]:.3f} | {mean(maes[p])} | {worst(maes[p])} | "
+                               for p in others) + f"{r['exact_seconds']:.2f} |")
     return "\n".join(lines)
+
+
+def mean(maes: list[float]) -> str:
+    """Mean MAE, or how many sets had no spikes."""
+    dead = sum(np.isnan(m) for m in maes)
+    return f"no spikes ({dead} of {len(maes)})" if dead else f"{np.mean(maes):.4f}"
+
+
+def worst(maes: list[float]) -> str:
+    return "-" if any(np.isnan(m) for m in maes) else f"{max(maes):.4f}"
 
 
 def rare_table(rows: list[dict]) -> str:
@@ -177,8 +208,8 @@ def rare_table(rows: list[dict]) -> str:
                      f"{r['mae']:.4f} | {r['seconds']:.3f} |")
     for proposal in dict.fromkeys(r["proposal"] for r in rows):
         maes = [r["mae"] for r in rows if r["proposal"] == proposal]
-        lines.append(f"| **mean** ({len(maes)} sets) | | | {proposal} | | **{np.mean(maes):.4f}** "
-                     f"(worst {max(maes):.4f}; target <= {RARE_TARGET}) | |")
+        lines.append(f"| **mean** ({len(maes)} sets) | | | {proposal} | | **{mean(maes)}** "
+                     f"(worst {worst(maes)}; target <= {RARE_TARGET}) | |")
     return "\n".join(lines)
 
 

@@ -31,12 +31,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import EvidenceError, ParameterError
+from .errors import LimitError, ParameterError
 from .fixedpoint import CDF_ONE, NL_FRAC_BITS, NL_IMPOSSIBLE, NL_MAX
 from .limits import require
+from .rng import shifted_seed
 
-PROPOSALS = ("prior", "epis")
-DEFAULT_PROPOSAL = "epis"
+PROPOSALS = ("auto", "prior", "epis")
+DEFAULT_PROPOSAL = "auto"
+PILOT_SAMPLES = 2048       # host draws per candidate when "auto" chooses
+PILOT_FIRST_STREAM = 1 << 32   # the pilot's streams: past every run's (S < 2^32)
 LBP_ITERATIONS = 50        # sweeps at most (one λ sweep up, one π sweep down)
 LBP_TOLERANCE = 1e-7       # ... stopping when no λ message moves more than this
 MESSAGE_FLOOR = 1e-9       # messages (max 1) are kept above this: their logs enter the weights
@@ -186,27 +189,50 @@ class _WeightTable:
 
 
 def tighten(weight_tables: list[_WeightTable], sweeps: int = DIFFUSION_SWEEPS) -> None:
-    """Max-sum diffusion: move functions of one variable between the tables that share
-    it so that they agree on its max-marginals. Each move adds g(x) to one table and
-    subtracts it from others, so every sample's total weight is unchanged, while the
-    sum of the tables' maxima — the log of the kernel's weight bound, whose distance
-    from a typical sample's weight sets how seldom it fires — only falls."""
-    sharing: dict[str, list[tuple[_WeightTable, int]]] = {}
-    for t in weight_tables:
-        for axis, v in enumerate(t.scope):
-            sharing.setdefault(v, []).append((t, axis))
-    shared = {v: ts for v, ts in sharing.items() if len(ts) > 1}
+    """Max-sum diffusion over the variables two tables share: move a function of those
+    variables between the tables that contain them so that they agree on its
+    max-marginals. Each move adds g to one table and subtracts it from others, so
+    every sample's total weight is unchanged, while the sum of the tables' maxima —
+    the log of the kernel's weight bound, whose distance from a typical sample's weight
+    sets how seldom it fires — only falls."""
+    regions: dict[tuple[str, ...], list[_WeightTable]] = {}
+    for a, t in enumerate(weight_tables):
+        for u in weight_tables[a + 1:]:
+            shared = tuple(sorted(set(t.scope) & set(u.scope)))
+            if shared:
+                regions.setdefault(shared, [])
+    for region, members in regions.items():
+        members.extend(t for t in weight_tables if set(region) <= set(t.scope))
     for _ in range(sweeps):
-        for v, ts in shared.items():
-            marginals = [t.max_marginal(axis) for t, axis in ts]
-            stacked = np.stack(marginals)
-            finite = np.isfinite(stacked).all(axis=0)      # an impossible state stays as it is
-            mean = np.where(finite, stacked.mean(axis=0, where=np.isfinite(stacked)), 0.0)
-            for (t, axis), m in zip(ts, marginals):
-                shift = np.where(finite, mean - np.where(finite, m, 0.0), 0.0)
-                shape = [1] * t.log_weight.ndim
-                shape[axis] = -1
-                t.log_weight = t.log_weight + shift.reshape(shape)
+        for region, members in regions.items():
+            views = [_RegionView(t, region) for t in members]
+            stacked = np.stack([view.max_marginal() for view in views])
+            finite = np.isfinite(stacked).all(axis=0)      # an impossible entry stays as it is
+            mean = np.where(finite, stacked, 0.0).mean(axis=0)
+            for view, m in zip(views, stacked):
+                view.add(np.where(finite, mean - np.where(finite, m, 0.0), 0.0))
+
+
+class _RegionView:
+    """A table seen through a region (some of its variables, in the region's order)."""
+
+    def __init__(self, table: _WeightTable, region: tuple[str, ...]):
+        self.table = table
+        self.axes = [table.scope.index(v) for v in region]
+        self.others = tuple(a for a in range(len(table.scope)) if a not in self.axes)
+        # max over `others` leaves the region's axes in the table's order; this puts them in the region's
+        self.to_region = list(np.argsort(np.argsort(self.axes)))
+
+    def max_marginal(self) -> np.ndarray:
+        m = self.table.log_weight.max(axis=self.others) if self.others else self.table.log_weight
+        return np.transpose(m, self.to_region)
+
+    def add(self, g: np.ndarray) -> None:
+        shape = [1] * len(self.table.scope)
+        for k, a in enumerate(self.axes):
+            shape[a] = g.shape[k]
+        order = np.argsort(self.axes)   # region axes sorted by table axis
+        self.table.log_weight = self.table.log_weight + np.transpose(g, order).reshape(shape)
 
 
 def _hint(proposal: str) -> str:
@@ -300,16 +326,52 @@ def _choose_conditioned(families: list[_Family], bn, tables_rows_max: int, paren
             extras.update(trial)
 
 
-def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PROPOSAL):
-    """The kernel model of `tables`' network with evidence `observed` ({variable:
-    state index}) whose samples are drawn from `proposal`: the plain model for
-    "prior" (likelihood weighting) or no evidence; otherwise the model rewritten as
-    the module docstring says, its weight nodes named `weight_name(variable)`."""
-    from .kernels.bn_model import BNKernelModel
+def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PROPOSAL,
+                   window: int = 256, rmax: int = 0xFFFF, seed: int = 0):
+    """(kernel model, proposal used) for `tables`' network with evidence `observed`
+    ({variable: state index}), its samples drawn from `proposal`:
 
+    * "prior": likelihood weighting, the plain model;
+    * "epis": the model rewritten as the module docstring says, its weight nodes
+      named `weight_name(variable)`;
+    * "auto": whichever of the two a pilot run predicts the smaller error for
+      (`predicted_count`), epis only where it fits the build's limits.
+
+    Without evidence every proposal is the prior. `window`, `rmax` and `seed` are
+    the run's; only "auto" uses them."""
     check_proposal(proposal)
     if proposal == "prior" or not observed:
-        return tables.model(observed)
+        return tables.model(observed), "prior"
+    if proposal == "epis":
+        return _epis_model(tables, observed, proposal), "epis"
+    prior = tables.model(observed)
+    try:
+        epis = _epis_model(tables, observed, proposal)
+    except LimitError:
+        return prior, "prior"
+    pilot_seed = shifted_seed(seed, PILOT_FIRST_STREAM)
+    if predicted_count(epis, window, rmax, pilot_seed) > predicted_count(prior, window, rmax, pilot_seed):
+        return epis, "epis"
+    return prior, "prior"
+
+
+def predicted_count(model, window: int, rmax: int, seed: int) -> float:
+    """The effective number of samples of a run, per PILOT_SAMPLES samples, predicted
+    from PILOT_SAMPLES host draws (the reference's ancestral half, no spikes):
+    (Σ E[n_s])² / Σ E[n_s²], with n_s ~ Binomial(T, f_s) the spikes of sample s. It
+    falls with the spread of the importance weights and with the spike noise of
+    samples that fire seldom (spec §2.3's standard error, the p-terms left out)."""
+    from .reference.bn_sampler import draws
+
+    _, fire = draws(model, PILOT_SAMPLES, seed, rmax)
+    m1 = window * fire
+    m2 = window * fire * (1 - fire) + m1 ** 2
+    return float(m1.sum() ** 2 / m2.sum()) if m2.sum() > 0 else 0.0
+
+
+def _epis_model(tables, observed: dict[str, int], proposal: str):
+    from .kernels.bn_model import BNKernelModel
+
     bn, limits = tables.bn, tables.limits
     plain = tables.model(observed)          # the checks of the plain model (impossible evidence, sizes)
     lbp = LoopyBeliefPropagation(bn, observed)
