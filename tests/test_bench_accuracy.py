@@ -13,8 +13,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 import bench_accuracy  # noqa: E402
 from neuropynq.backends.cpu import CpuBackend  # noqa: E402
 from neuropynq.exact.variable_elimination import posterior_marginals, probability_of_evidence  # noqa: E402
-from neuropynq.kernels.bn_model import BNKernelModel  # noqa: E402
+from neuropynq.kernels.bn_model import BNTables  # noqa: E402
 from neuropynq.models.bayesnet import BayesNet  # noqa: E402
+from neuropynq.proposals import PROPOSALS, proposal_model  # noqa: E402
 from neuropynq.reference import bn_sampler  # noqa: E402
 
 ALARM = BayesNet.from_bif(ROOT / "examples" / "alarm.bif")
@@ -52,31 +53,39 @@ def test_network_row_matches_exact_inference_on_asia():
     samples = 16384
     row = bench_accuracy.network_row(ASIA, "asia", {2: CpuBackend(2), 1: CpuBackend(1)}, samples=samples)
     assert (row["V"], row["states"], row["parameters"], row["observed"]) == (8, 2, 18, 2)
-    assert len(row["maes"]) == len(row["ess"]) == bench_accuracy.EVIDENCE_SETS and set(row["seconds"]) == {1, 2}
-    assert all(0 < ess <= samples for ess in row["ess"])
-    for seed, mae in zip(range(1, bench_accuracy.EVIDENCE_SETS + 1), row["maes"]):
-        # the mean |error| of the free states is about 0.8 of their mean standard error
-        # (spec §2.3, from the same draws); asia has few, correlated free states, so the
-        # bound is 4 mean SE (measured: 0.6 to 1.7 on the three sets)
-        model = BNKernelModel.build(ASIA, bench_accuracy.random_evidence(ASIA, seed))
-        states, fire = bn_sampler.draws(model, samples, bench_accuracy.RUN_SEED, bench_accuracy.RMAX)
-        exact = posterior_marginals(ASIA, bench_accuracy.random_evidence(ASIA, seed), query=model.order)
-        se = bn_sampler.standard_error(states, fire, model.cards, bench_accuracy.WINDOW,
-                                       np.concatenate([exact[v] for v in model.order]))
-        free = np.repeat(model.evidence_state < 0, model.cards)
-        assert 0 < mae <= 4 * se[free].mean()
+    assert set(row["seconds"]) == {1, 2} and set(row["maes"]) == set(row["ess"]) == set(PROPOSALS)
+    tables = BNTables(ASIA)
+    for proposal in PROPOSALS:
+        assert len(row["maes"][proposal]) == len(row["ess"][proposal]) == bench_accuracy.EVIDENCE_SETS
+        assert all(0 < ess <= samples for ess in row["ess"][proposal])
+        for seed, mae in zip(range(1, bench_accuracy.EVIDENCE_SETS + 1), row["maes"][proposal]):
+            # the mean |error| of the free states is about 0.8 of their mean standard error
+            # (spec §2.3, from the same draws); asia has few, correlated free states, so the
+            # bound is 4 mean SE (measured: 0.6 to 1.7 on the three sets)
+            evidence = bench_accuracy.random_evidence(ASIA, seed)
+            model, _ = proposal_model(tables, ASIA.parse_evidence(evidence), proposal, bench_accuracy.WINDOW,
+                                      bench_accuracy.RMAX, bench_accuracy.RUN_SEED)
+            states, fire = bn_sampler.draws(model, samples, bench_accuracy.RUN_SEED, bench_accuracy.RMAX)
+            exact = posterior_marginals(ASIA, evidence, query=ASIA.variables)
+            p = np.concatenate([exact[v] if v in exact else np.ones(1) for v in model.order])
+            se = bn_sampler.standard_error(states, fire, model.cards, bench_accuracy.WINDOW, p)
+            free = np.repeat(model.evidence_state < 0, model.cards)
+            assert 0 < mae <= 4 * se[free].mean()
 
 
 def test_tables_render_one_row_per_entry_and_replace_only_their_markers():
+    maes = {"auto": [0.001, 0.002], "prior": [0.001, 0.003], "epis": [0.001, float("nan")]}
     row = dict(network="asia", V=8, states=2, parameters=18, words=18, observed=2,
-               seconds={2: 0.0123, 1: 0.02}, maes=[0.001, 0.003], ess=[812.4, 90.6], exact_seconds=0.5)
+               seconds={2: 0.0123, 1: 0.02}, maes=maes, ess={"prior": [812.4, 90.6]},
+               proposal_seconds={"auto": 0.03, "epis": 0.04}, exact_seconds=0.5)
     table = bench_accuracy.networks_table([row, row], threads=2)
     lines = table.splitlines()
-    assert len(lines) == 4 and lines[0].count("|") == lines[1].count("|") == lines[2].count("|") == 13
-    assert "2 threads" in lines[0] and "| 0.012 | 0.020 | 0.0020 | 0.0030 | 91 | 0.50 |" in lines[2]
+    assert len(lines) == 4 and lines[0].count("|") == lines[1].count("|") == lines[2].count("|") == 19
+    assert "2 threads" in lines[0] and "| 0.012 | 0.020 | 0.0020 | 0.0030 | 91 | " in lines[2]
+    assert "| 0.030 | 0.0015 | 0.0020 | 0.040 | no spikes (1 of 2) | - | 0.50 |" in lines[2]
     rare = bench_accuracy.rare_table([dict(network="alarm", evidence={"BP": "LOW", "CVP": "HIGH"}, p=2.5e-5,
-                                           ess=812.4, proposal="prior", mae=0.004)])
-    assert "| alarm | BP=LOW, CVP=HIGH | 2.50e-05 | prior | 812 | 0.0040 |" in rare
+                                           ess=812.4, proposal="prior", mae=0.004, seconds=0.01)])
+    assert "| alarm | BP=LOW, CVP=HIGH | 2.50e-05 | prior | 812 | 0.0040 | 0.010 |" in rare
     assert "**0.0040**" in rare.splitlines()[-1]
 
     text = ("prose\n<!-- bench_accuracy rare -->\nold\n<!-- /bench_accuracy rare -->\nmore prose\n"

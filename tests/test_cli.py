@@ -40,7 +40,7 @@ def test_version():
 def test_infer_json_is_the_samplers_posterior():
     out = run_json("infer", ASIA, "--query", "lung,smoke", "--evidence", "smoke=yes,xray=yes",
                    "--samples", 4096, "--window", 32, "--seed", 5, "--rate", 0.75, "--backend", "ref")
-    assert set(out) == {"backend", "samples", "window", "seed", "seconds", "posterior"}
+    assert set(out) == {"backend", "samples", "window", "seed", "proposal", "seconds", "posterior"}
     assert (out["backend"], out["samples"], out["window"], out["seed"]) == ("ref", 4096, 32, 5)
     assert out["seconds"] > 0
     bn = BayesNet.from_bif(ASIA)

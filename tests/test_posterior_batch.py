@@ -123,7 +123,7 @@ def test_evidence_file_prints_a_json_line_per_good_row(tmp_path, capsys, asia):
                       f"neuropynq: error: {rows} line 6: 2 cells; the header has 3",
                       f"neuropynq: error: {rows} line 8: 4 cells; the header has 3"]
     for d in lines:
-        assert set(d) == {"line", "evidence", "backend", "samples", "window", "seed", "seconds", "posterior"}
+        assert set(d) == {"line", "evidence", "backend", "samples", "window", "seed", "proposal", "seconds", "posterior"}
         assert (d["backend"], d["samples"], d["window"], d["seed"]) == ("ref", 3000, 16, 7)
         assert list(d["posterior"]) == ["lung", "bronc"]
     single = Sampler("ref").posterior(asia, {"xray": "no", "smoke": "no", "dysp": "yes"},

@@ -20,6 +20,7 @@ import numpy as np
 
 from . import __version__, progress, resources
 from .errors import EvidenceError, ModelError, NeuropynqError, quote
+from .proposals import DEFAULT_PROPOSAL, PROPOSALS
 
 EXIT_BAD_INPUT = 2
 EXIT_STDOUT_CLOSED = 128 + signal.SIGPIPE   # what a shell reports for a tool SIGPIPE killed
@@ -54,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument("--seed", type=int, default=0)
     infer.add_argument("--rate", type=float, default=0.5, help="maximum firing probability per step")
     infer.add_argument("--backend", default="auto", help="auto, ref, cpu or fpga")
+    infer.add_argument("--proposal", choices=PROPOSALS, default=DEFAULT_PROPOSAL, metavar="NAME",
+                       help="where samples come from (default auto): prior (likelihood weighting), epis (EPIS-BN: the "
+                            "evidence propagated into the tables by loopy belief propagation) or auto "
+                            "(whichever a short pilot on the host predicts the smaller error for)")
     infer.add_argument("--threads", type=int, metavar="N",
                        help="cpu backend: threads sharing the samples (default: every core)")
     infer.add_argument("--evidence-file", type=Path, metavar="ROWS.csv",
@@ -201,13 +206,14 @@ def _infer(args) -> None:
     evidence = parse_assignments(args.evidence, "evidence")
     sampler = Sampler(args.backend, threads=args.threads)
     post = sampler.posterior(bn, evidence, _names(args.query), samples=args.samples,
-                             window=args.window, seed=args.seed, rate=args.rate)
+                             window=args.window, seed=args.seed, rate=args.rate, proposal=args.proposal)
     if args.json:
         _print_json({"backend": post.backend, "samples": post.samples, "window": post.window,
-                     "seed": post.seed, "seconds": post.seconds, "posterior": post.to_dict()})
+                     "seed": post.seed, "proposal": post.proposal, "seconds": post.seconds,
+                     "posterior": post.to_dict()})
     else:
         print(f"SNN posterior: {post.backend} backend, S={post.samples}, T={post.window}, "
-              f"seed {post.seed}, {post.total} spikes, {post.seconds:.3f} s")
+              f"seed {post.seed}, proposal {post.proposal}, {post.total} spikes, {post.seconds:.3f} s")
         _print_table(post.to_dict())
 
 
@@ -254,7 +260,7 @@ def _infer_rows(args) -> None:
     sampler = Sampler(args.backend, threads=args.threads)
     answers = sampler.iter_posteriors(bn, [evidence for _, evidence in good], _names(args.query),
                                       samples=args.samples, window=args.window, seed=args.seed,
-                                      rate=args.rate, errors="return")
+                                      rate=args.rate, errors="return", proposal=args.proposal)
     answered = iter(zip(good, answers))
     for line, _ in rows:
         if line in bad:
@@ -267,7 +273,8 @@ def _infer_rows(args) -> None:
             continue
         print(json.dumps({"line": line, "evidence": post.evidence, "backend": post.backend,
                           "samples": post.samples, "window": post.window, "seed": post.seed,
-                          "seconds": post.seconds, "posterior": post.to_dict()}), flush=True)
+                          "proposal": post.proposal, "seconds": post.seconds, "posterior": post.to_dict()}),
+              flush=True)
     if bad:
         raise SystemExit(EXIT_BAD_INPUT)
 

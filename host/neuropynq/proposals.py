@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import LimitError, ParameterError
+from .errors import EvidenceError, LimitError, ParameterError
 from .fixedpoint import CDF_ONE, NL_FRAC_BITS, NL_IMPOSSIBLE, NL_MAX
 from .limits import require
 from .rng import shifted_seed
@@ -438,6 +438,10 @@ def _epis_model(tables, observed: dict[str, int], proposal: str):
         taken.add(name)
         order.append(name), states.append(["weight"]), cards.append(1)
         parents.append([placed[u] for u in axes]), evidence_state.append(0)
+    for table in weights.values():
+        if not np.isfinite(table.log_weight).any():   # P(e | pa) = 0 on every row that can occur
+            given = ", ".join(f"{u}={bn.states[u][k]}" for u, k in observed.items())
+            raise EvidenceError(f"evidence has probability zero: {given}")
     tighten(list(weights.values()))
     for at, table in weights.items():
         chunks[at] = table.nl()

@@ -29,6 +29,7 @@ class Posterior:
     backend: str
     seconds: float
     evidence: dict[str, str] = field(default_factory=dict)
+    proposal: str = "prior"   # where the samples came from (neuropynq.proposals)
 
     def __getitem__(self, var: str) -> dict[str, float]:
         if var not in self.marginals:

@@ -8,6 +8,7 @@ from .backends.base import Backend
 from .backends.registry import AUTO_ORDER, auto_backend, get_backend
 from .errors import BackendUnavailable, EvidenceError, NeuropynqError, ParameterError
 from .framing import parse_output
+from .proposals import DEFAULT_PROPOSAL, check_proposal, proposal_model
 from .progress import RATES, Progress, timed, visible as progress_visible
 from .results import BMSamples, Posterior
 
@@ -45,12 +46,18 @@ class Sampler:
         return "\n".join(lines)
 
     def posterior(self, bn, evidence=None, query=None, samples: int = 16384, window: int = 256,
-                  seed: int = 0, rate: float = 0.5) -> Posterior:
+                  seed: int = 0, rate: float = 0.5, proposal: str = DEFAULT_PROPOSAL) -> Posterior:
         """P̂(query | evidence) by importance sampling with Poisson-spiking sample neurons.
 
         `evidence` maps variables to state names or indices; `query` is a variable
         name or a list of them (default: every non-evidence variable). A query on an
         evidence variable gives the point mass on its observed state.
+
+        `proposal` is where the samples come from (neuropynq.proposals): "prior"
+        (likelihood weighting), "epis" (EPIS-BN: loopy belief propagation of the
+        evidence into the sampled variables' tables) or "auto" (whichever of the two
+        a short host pilot predicts the smaller error for). The result's `proposal`
+        says which ran.
         """
         from .kernels.bn_model import BNKernelModel, BNTables, rate_to_rmax
 
@@ -60,11 +67,13 @@ class Sampler:
         query = _query_list(bn, observed, query)
         rmax = rate_to_rmax(rate)
         BNKernelModel.check_run(samples, window, rmax, limits)
-        return self._posterior(BNTables(bn, limits), observed, query, samples, window, seed, rmax, start,
-                               watch=True)
+        check_proposal(proposal)
+        return self._posterior(BNTables(bn, limits), observed, query, samples, window, seed, rmax, proposal,
+                               start, watch=True)
 
     def posterior_batch(self, bn, evidence_rows, query=None, samples: int = 16384, window: int = 256,
-                        seed: int = 0, rate: float = 0.5, errors: str = "raise") -> list:
+                        seed: int = 0, rate: float = 0.5, errors: str = "raise",
+                        proposal: str = DEFAULT_PROPOSAL) -> list:
         """`posterior` for each evidence set of `evidence_rows` (dicts as `posterior`
         takes), with the same query and run parameters: row i's answer equals
         `posterior(bn, evidence_rows[i], ...)` count for count. The work that does not
@@ -75,10 +84,12 @@ class Sampler:
         `errors="raise"`; with `errors="return"` its place in the list holds the error
         (a NeuropynqError) and the other rows are still answered.
         """
-        return list(self.iter_posteriors(bn, evidence_rows, query, samples, window, seed, rate, errors))
+        return list(self.iter_posteriors(bn, evidence_rows, query, samples, window, seed, rate, errors,
+                                         proposal))
 
     def iter_posteriors(self, bn, evidence_rows, query=None, samples: int = 16384, window: int = 256,
-                        seed: int = 0, rate: float = 0.5, errors: str = "raise"):
+                        seed: int = 0, rate: float = 0.5, errors: str = "raise",
+                        proposal: str = DEFAULT_PROPOSAL):
         """`posterior_batch` one row at a time: a generator, returned once the run
         parameters and the query have been checked (those fail the whole batch here)."""
         from .kernels.bn_model import BNKernelModel, BNTables, rate_to_rmax
@@ -91,9 +102,11 @@ class Sampler:
         rmax = rate_to_rmax(rate)
         BNKernelModel.check_run(samples, window, rmax, limits)
         BNKernelModel.check_seed(seed)
-        return self._rows(BNTables(bn, limits), evidence_rows, query, samples, window, seed, rmax, errors)
+        check_proposal(proposal)
+        return self._rows(BNTables(bn, limits), evidence_rows, query, samples, window, seed, rmax, proposal,
+                          errors)
 
-    def _rows(self, tables, evidence_rows, query, samples, window, seed, rmax, errors):
+    def _rows(self, tables, evidence_rows, query, samples, window, seed, rmax, proposal, errors):
         bn = tables.bn
         total = len(evidence_rows) if hasattr(evidence_rows, "__len__") else None
         with Progress(total, f"evidence rows on {self.backend.name}") as progress:
@@ -102,7 +115,7 @@ class Sampler:
                 try:
                     observed = bn.parse_evidence(evidence)
                     answer = self._posterior(tables, observed, _query_list(bn, observed, query),
-                                             samples, window, seed, rmax, start)
+                                             samples, window, seed, rmax, proposal, start)
                 except (ParameterError, BackendUnavailable):
                     raise   # the same for every row
                 except NeuropynqError as exc:
@@ -113,15 +126,15 @@ class Sampler:
                 yield answer
 
     def _posterior(self, tables, observed: dict[str, int], query: list[str], samples: int, window: int,
-                   seed: int, rmax: int, start: float, watch: bool = False) -> Posterior:
+                   seed: int, rmax: int, proposal: str, start: float, watch: bool = False) -> Posterior:
         bn = tables.bn
-        model = tables.model(observed)
+        model, used = proposal_model(tables, observed, proposal, window, rmax, seed)
         frame = model.run_frame(samples, window, seed, rmax)
         # Work units for the time estimate: every sample neuron draws V variables, then steps T times.
-        units = samples * (len(bn.variables) + window)
+        units = samples * (model.n_vars + window)
         def short_run(share: int):
             part = max(1, samples // share)
-            return model.run_frame(part, window, seed, rmax), part * (len(bn.variables) + window)
+            return model.run_frame(part, window, seed, rmax), part * (model.n_vars + window)
 
         result = model.unpack(parse_output(self._execute(frame, "bn_sampler", units, watch, short_run)))
         if result.total == 0:
@@ -129,10 +142,10 @@ class Sampler:
         return Posterior(
             marginals={v: result.counts[v] / result.total for v in query},
             states={v: list(bn.states[v]) for v in query},
-            counts=result.counts, total=int(result.total),
+            counts={v: result.counts[v] for v in bn.variables}, total=int(result.total),
             samples=samples, window=window, seed=seed, backend=self.backend.name,
             seconds=time.perf_counter() - start,
-            evidence={v: bn.states[v][k] for v, k in observed.items()})
+            evidence={v: bn.states[v][k] for v, k in observed.items()}, proposal=used)
 
     def sample(self, bm, sweeps: int, burn_in: int = 100, tau: int = 1, clamp=None, seed: int = 0,
                thin: int = 1, record: bool = True, init=None) -> BMSamples:
