@@ -3,7 +3,8 @@
 Likelihood weighting ("prior") draws every sampled variable from its CPT. EPIS-BN
 (Yuan & Druzdzel 2003) draws it from an importance CPT q(x | pa) ∝ p(x | pa)·λ(x),
 with λ the evidence messages of loopy belief propagation and an ε-cutoff that keeps
-q's tails heavy, and weights each sample by p(x)/q(x)·P(e | x).
+q's tails heavy, and weights each sample by p(x)/q(x)·P(e | x). "auto" runs whichever
+of the two a short pilot on the host predicts the smaller error for.
 
 The kernel is not changed (so ref, cpu, twin and FPGA stay bit-exact): the host
 rewrites the kernel model.
@@ -11,18 +12,26 @@ rewrites the kernel model.
 * A variable whose proposal differs from its CPT gets the proposal's thresholds;
   q̂(x | pa) is the mass those integer thresholds realise (every entry with p > 0
   keeps at least one LSB of 2^-16, p = 0 stays 0).
-* A weight node right after it (one state, observed, parents pa + [x]) carries the
-  factor p(x | pa)/q̂(x | pa) as NL values, so the sample's weight is exactly
-  p/q̂·P(e | x) up to the NL quantisation.
+* A weight node right after it (one state, observed, parents = the proposal table's
+  parents + [x]) carries the factor p(x | pa)/q̂(x | ...) as NL values, so the sample's
+  weight is exactly p/q̂·P(e | x) up to the NL quantisation.
 
-The kernel's firing rate is relative to the product of each table's largest factor
-(spec §2.2 OFFSET), so a table whose factor ranges widely starves every sample of
-spikes. The factors are therefore regrouped with the LBP messages: variable C's
-weight node carries p/q̂·λ_C(c) / Π_parents λ_{C→X}(x), and an evidence variable's
-own NL table carries P(e | pa) / Π_parents λ_{C→X}(x). Every λ_{C→X} enters once
-multiplied (in λ_X, in X's node) and once divided (in C's), so the product over all
-tables is exactly Π p/q̂ · Π P(e | pa) whatever the messages are; where the messages
-are exact each regrouped factor is constant.
+The kernel fires a sample at a rate relative to the product of every table's largest
+factor (spec §2.2 OFFSET), so tables whose factors range widely starve every sample of
+spikes (and past 2^-24 kill it). Three things keep that bound near a typical sample's
+weight; none changes any sample's total weight:
+
+* The factors are regrouped with the messages: C's weight node carries
+  p/q̂·λ_C(c) / Π_parents μ_{C→X}, an evidence variable's own NL table
+  P(e | pa) / Π_parents μ_{C→X}. Each message μ enters once multiplied (in λ_X, in X's
+  node) and once divided (in C's), so the product over all tables is unchanged
+  whatever the messages are; where they are exact each regrouped factor is constant.
+* A family's messages to its sampled parents are conditioned on the earlier of them
+  (`_Family`), so the proposal draws a parent knowing its co-parents (explaining away)
+  and the family's factor stays near constant; the extra proposal-table parents are
+  bounded by CONDITIONED_TABLE_MAX and the build's PARENTS_MAX.
+* Max-sum diffusion (`tighten`) moves functions of shared variables between tables
+  to lower the sum of their maxima.
 
 Only the evidence's ancestors (and the evidence) can have a proposal other than the
 prior: for every other variable the evidence messages are uniform.
@@ -161,7 +170,8 @@ def quantised_masses(q: np.ndarray, p: np.ndarray) -> np.ndarray:
 def epis_cpt(p: np.ndarray, lam: np.ndarray) -> np.ndarray:
     """q(x | pa) ∝ p(x | pa)·λ(x), entries with p > 0 raised to ε(card), rows renormalised."""
     q = p * lam
-    q = q / q.sum(axis=-1, keepdims=True)
+    total = q.sum(axis=-1, keepdims=True)
+    q = np.where(total > 0, q / np.where(total > 0, total, 1), p)   # λ underflowed on the row: the prior
     q = np.where(p > 0, np.maximum(q, epsilon_cutoff(p.shape[-1])), 0.0)
     return q / q.sum(axis=-1, keepdims=True)
 
@@ -233,11 +243,6 @@ class _RegionView:
             shape[a] = g.shape[k]
         order = np.argsort(self.axes)   # region axes sorted by table axis
         self.table.log_weight = self.table.log_weight + np.transpose(g, order).reshape(shape)
-
-
-def _hint(proposal: str) -> str:
-    return (f" with --proposal {proposal} (one weight node per variable the proposal changes); "
-            "use --backend cpu, or --proposal prior")
 
 
 def _expand(scope: list[str], tensor: np.ndarray, axes: list[str]) -> np.ndarray:
@@ -447,14 +452,15 @@ def _epis_model(tables, observed: dict[str, int], proposal: str):
         chunks[at] = table.nl()
     sizes = np.array([c.size for c in chunks], dtype=np.int64)
     used = int(sizes.sum())
-    hint = _hint(proposal)
-    require(len(order) <= limits.v_max,
-            f"the kernel model has {len(order)} variables{hint}; this kernel build allows at most {limits.v_max}")
+    what = f" with --proposal {proposal} (it adds a weight node per variable whose proposal differs)"
+    way_round = "; use --backend cpu (any size) or --proposal prior"
+    require(len(order) <= limits.v_max, f"the kernel model has {len(order)} variables{what}; "
+                                        f"this kernel build allows at most {limits.v_max}{way_round}")
     widest = max(len(ps) for ps in parents)
-    require(widest <= limits.parents_max,
-            f"a weight node has {widest} parents{hint}; this kernel build allows at most {limits.parents_max}")
-    require(used <= limits.table_max,
-            f"the quantised tables need {used} words{hint}; this kernel build allows at most {limits.table_max}")
+    require(widest <= limits.parents_max, f"a weight node has {widest} parents{what}; "
+                                          f"this kernel build allows at most {limits.parents_max}{way_round}")
+    require(used <= limits.table_max, f"the quantised tables need {used} words{what}; "
+                                      f"this kernel build allows at most {limits.table_max}{way_round}")
     return BNKernelModel(order, states, cards, parents, evidence_state,
                          np.concatenate([[0], np.cumsum(sizes)[:-1]]),
                          np.concatenate(chunks).astype(np.uint32))
