@@ -363,14 +363,15 @@ def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PRO
 def predicted_count(model, window: int, rmax: int, seed: int) -> float:
     """The effective number of samples of a run, per PILOT_SAMPLES samples, predicted
     from PILOT_SAMPLES host draws (the reference's ancestral half, no spikes):
-    (Σ E[n_s])² / Σ E[n_s²], with n_s ~ Binomial(T, f_s) the spikes of sample s. It
-    falls with the spread of the importance weights and with the spike noise of
-    samples that fire seldom (spec §2.3's standard error, the p-terms left out)."""
+    (Σ E[n_s])² / Σ E[n_s²], with n_s ~ Poisson(T·f_s) the spikes of sample s (spec
+    §2.2 step 4). It falls with the spread of the importance weights and with the
+    spike noise of samples that fire seldom (spec §2.3's standard error, the p-terms
+    left out)."""
     from .reference.bn_sampler import draws
 
     _, fire = draws(model, PILOT_SAMPLES, seed, rmax)
     m1 = window * fire
-    m2 = window * fire * (1 - fire) + m1 ** 2
+    m2 = m1 + m1 ** 2
     return float(m1.sum() ** 2 / m2.sum()) if m2.sum() > 0 else 0.0
 
 
