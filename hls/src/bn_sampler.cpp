@@ -93,7 +93,16 @@ static uint16_t bn_rows[NPQ_BN_V_MAX];                        // rows of evidenc
 // Word a of the table is bank a % 16, row a / 16 of each lane's copy: the <= 15
 // thresholds of a row are consecutive words, so in distinct banks (bn_lane.sv).
 static uint32_t bn_table[BN_P][BN_TROWS][BN_BANKS];
-static uint64_t bn_counts[BN_P][NPQ_BN_V_MAX][BN_BANKS];     // per lane, at {variable, state}
+// One count memory for all lanes (bn_counts.sv): the lanes' per-state sums of a
+// variable are added (a tree over P) before the word is read, added to and written.
+static uint64_t bn_counts[NPQ_BN_V_MAX][BN_BANKS];            // at {variable, state}
+
+// The lanes' held sums of state k: the adder tree of bn_counts.sv.
+static inline uint64_t bn_lane_sum(const uint32_t held[BN_P][BN_BANKS], uint32_t k) {
+    uint64_t sum = 0;
+    for (uint32_t p = 0; p < BN_P; ++p) sum += held[p][k];
+    return sum;
+}
 
 // Per-lane state of one round of sample neurons.
 static uint32_t bn_s0[BN_P][BN_B], bn_s1[BN_P][BN_B], bn_s2[BN_P][BN_B], bn_s3[BN_P][BN_B];  // RNG per sample
@@ -393,13 +402,13 @@ variables:
 #pragma HLS DEPENDENCE variable = bn_counts type = inter false
         const BnVar& v = bn_vars[i];
         const bool first = i == 0, last_slot = b == BN_B - 1;
+        if (readout && !first && b < BN_BANKS)
+            bn_counts[i - 1][b] = (rfirst ? 0 : bn_counts[i - 1][b]) + bn_lane_sum(held, b);
         for (uint32_t p = 0; p < BN_P; ++p) {
             uint64_t xw[BN_XWORDS];   // the sample's states: one read of a row-wide word
 #pragma HLS ARRAY_PARTITION variable = xw complete
             for (uint32_t q = 0; q < BN_XWORDS; ++q) xw[q] = bn_x[p][b][q];
             if (readout) {
-                if (!first && b < BN_BANKS)
-                    bn_counts[p][i - 1][b] = (rfirst ? 0 : bn_counts[p][i - 1][b]) + held[p][b];
                 // One adder per state (bn_lane.sv's acc); the sums move to held at the last slot.
                 const uint32_t previous = bn_x_of(xw, i), spikes = bn_spikes[p][b];
                 for (uint32_t k = 0; k < BN_BANKS; ++k) {
@@ -436,9 +445,8 @@ variables:
 flush_last:
     for (uint32_t k = 0; k < BN_BANKS; ++k) {
 #pragma HLS PIPELINE II = 1
-        // The last variable's sums, one state per cycle (bn_lane.sv's flush).
-        for (uint32_t p = 0; p < BN_P; ++p)
-            bn_counts[p][run.n_vars - 1][k] = (rfirst ? 0 : bn_counts[p][run.n_vars - 1][k]) + held[p][k];
+        // The last variable's sums, one state per cycle (bn_lane.sv's flush, bn_counts.sv).
+        bn_counts[run.n_vars - 1][k] = (rfirst ? 0 : bn_counts[run.n_vars - 1][k]) + bn_lane_sum(held, k);
     }
 }
 
@@ -621,8 +629,6 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #if NPQ_BN_TABLE_URAM
 #pragma HLS BIND_STORAGE variable = bn_table type = ram_1p impl = uram
 #endif
-    // Per-lane counts: one memory per lane, one word flushed per cycle.
-#pragma HLS ARRAY_PARTITION variable = bn_counts complete dim = 1
     // Per-lane sample state: every lane touches its own entry in the same cycle.
 #pragma HLS ARRAY_PARTITION variable = bn_s0 complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bn_s1 complete dim = 1
@@ -696,8 +702,7 @@ drain:
 #pragma HLS LOOP_TRIPCOUNT max = 2048
 #pragma HLS PIPELINE II = 2
         // Two output words per count: the stream port takes one per cycle.
-        uint64_t sum = 0;
-        for (uint32_t p = 0; p < BN_P; ++p) sum += bn_counts[p][i][k];
+        const uint64_t sum = bn_counts[i][k];
         if (i == 0) total += sum;
         npq_write_u64(out, sum, false);
         if (++k == bn_card[i]) {

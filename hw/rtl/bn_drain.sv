@@ -1,6 +1,6 @@
 // Output-frame writer of bn_sampler (docs/spec.md §4.4): the head (magic,
-// status, L), then the INFO payload, or the RUN payload read from the lanes'
-// count memories: count[i][k] summed over the lanes, low word then high word,
+// status, L), then the INFO payload, or the RUN payload read from the count
+// memory (bn_counts): count[i][k], low word then high word,
 // for every state of every variable, then the total. The total equals the sum of
 // variable 0's counts (every sample neuron has exactly one state of variable 0).
 module bn_drain
@@ -24,7 +24,7 @@ module bn_drain
   output logic [VW-1:0]          card_raddr_o,
   input  logic [4:0]             card_rdata_i,
   output logic [CAW-1:0]         cnt_raddr_o,
-  input  logic [P-1:0][CW-1:0]   cnt_rdata_i,
+  input  logic [CW-1:0]          cnt_rdata_i,
   output logic [31:0]            m_axis_tdata_o,
   output logic                   m_axis_tvalid_o,
   input  logic                   m_axis_tready_i,
@@ -43,7 +43,7 @@ module bn_drain
   logic [2:0]    info_idx_q;
   logic [VW-1:0] i_q;
   logic [KW-1:0] k_q;
-  logic [CW-1:0] count_q, total_q, lane_sum, lane_sum_q;
+  logic [CW-1:0] count_q, total_q, word_q;
   logic          fire, ok_run, last_state, last_var;
 
   assign fire       = m_axis_tvalid_o && m_axis_tready_i;
@@ -51,10 +51,6 @@ module bn_drain
   assign last_state = {1'b0, k_q} == card_rdata_i - 5'd1;
   assign last_var   = {1'b0, i_q} == n_vars_i - 1'b1;
 
-  always_comb begin
-    lane_sum = '0;
-    for (int l = 0; l < P; l++) lane_sum += cnt_rdata_i[l];
-  end
 
   always_comb begin
     logic [31:0] info_word;
@@ -117,14 +113,14 @@ module bn_drain
           info_idx_q <= info_idx_q + 1'b1;
           if (m_axis_tlast_o) state_q <= S_IDLE;
         end
-        // The count memories read in S_ADDR, the lanes register the word in S_READ,
-        // their sum goes to lane_sum_q in S_WORD.
+        // The count memory is read in S_ADDR, registers its word in S_READ, and
+        // the word is registered here in S_WORD.
         S_ADDR:   state_q <= S_READ;
         S_READ:   state_q <= S_WORD;
         S_WORD:   state_q <= S_SUM;
         S_SUM: begin
-          count_q <= lane_sum_q;
-          if (i_q == '0) total_q <= total_q + lane_sum_q;
+          count_q <= word_q;
+          if (i_q == '0) total_q <= total_q + word_q;
           state_q <= S_LO;
         end
         S_LO:     if (fire) state_q <= S_HI;
@@ -140,7 +136,7 @@ module bn_drain
     end
   end
 
-  always_ff @(posedge clk_i) lane_sum_q <= lane_sum;
+  always_ff @(posedge clk_i) word_q <= cnt_rdata_i;
 
   assign done_o       = fire && m_axis_tlast_o;
   assign card_raddr_o = i_q;

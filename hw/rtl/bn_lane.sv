@@ -58,10 +58,11 @@ module bn_lane
   input  logic [NW-1:0]      window_i,      // T
   input  logic               win_start_i,   // the round's Λ are written: run the window
   output logic               win_busy_o,
-  // counts (bn_drain)
-  input  logic [CAW-1:0]     cnt_raddr_i,
-  output logic [CW-1:0]      cnt_rdata_o,
-  output logic               flush_busy_o
+  // the per-state sums of one variable, one state per cycle, to bn_counts
+  output logic               flush_valid_o,
+  output logic [CAW-1:0]     flush_addr_o,
+  output logic               flush_rfirst_o,
+  output logic [NW+BW-1:0]   flush_add_o
 );
 
   // Memories indexed by variable hold 2^VIW entries: the build's V_MAX, rounded up.
@@ -82,7 +83,6 @@ module bn_lane
   logic           dead_mem[BATCH];
   logic [LAMW-1:0] lambda_mem [BATCH];
   logic           live_mem [BATCH];
-  logic [CW-1:0]  count_mem [1 << (VIW + KW)];
 
   // ---------------------------------------------------------------- stages A, B
   // The stream state of sample b is read in A and registered; B draws from it and
@@ -259,41 +259,12 @@ module bn_lane
     end
   end
 
-  // Count memory: read in one cycle, the word registered in the next, written
-  // back with the state's sum in the third (the states of a flush are distinct
-  // words, so nothing is read before its previous write lands). bn_drain reads
-  // the registered word.
-  logic [VIW+KW-1:0] cnt_raddr, fw_addr, fw2_addr;
-  logic [AW-1:0]  fw_add, fw2_add;
-  logic           fw_valid, fw_rfirst, fw2_valid, fw2_rfirst;
-  logic [CW-1:0]  count_q, count_r;
-
-  assign cnt_raddr    = flush_active ? {flush_i, flush_k[KW-1:0]}
-                                      : {cnt_raddr_i[KW +: VIW], cnt_raddr_i[KW-1:0]};
-  assign cnt_rdata_o  = count_r;
-  assign flush_busy_o = flush_active || fw_valid || fw2_valid;
-
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      fw_valid  <= 1'b0;
-      fw2_valid <= 1'b0;
-    end else begin
-      fw_valid  <= flush_active;
-      fw2_valid <= fw_valid;
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    count_q    <= count_mem[cnt_raddr];
-    fw_addr    <= {flush_i, flush_k[KW-1:0]};
-    fw_add     <= fbuf[flush_k[KW-1:0]];
-    fw_rfirst  <= flush_rfirst;
-    count_r    <= count_q;
-    fw2_addr   <= fw_addr;
-    fw2_add    <= fw_add;
-    fw2_rfirst <= fw_rfirst;
-    if (fw2_valid) count_mem[fw2_addr] <= (fw2_rfirst ? '0 : count_r) + CW'(fw2_add);
-  end
+  // The sums go to the count memory shared by the lanes (bn_counts), which adds
+  // the lanes' values of each state.
+  assign flush_valid_o  = flush_active;
+  assign flush_addr_o   = {VW'(flush_i), flush_k[KW-1:0]};
+  assign flush_rfirst_o = flush_rfirst;
+  assign flush_add_o    = fbuf[flush_k[KW-1:0]];
 
   // ---------------------------------------------------------------- threshold step
   logic [LW-1:0] d_p;
@@ -399,7 +370,7 @@ module bn_lane
   // readout's and the word's 17th bit, and command fields of stages that do not look at them.
   logic unused_ok;
   assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_r[TAW-1:TIW], r_draw[15:0],
-                       cmd_i.i, cmd_i.d.parent, cnt_raddr_i, cmd_b.i,
+                       cmd_i.i, cmd_i.d.parent, cmd_b.i,
                        cmd_w.half, cmd_w.readout, cmd_w.rfirst};
 
 endmodule

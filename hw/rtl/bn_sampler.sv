@@ -6,8 +6,8 @@
 // bn_loader reads and checks the input frame and fills the descriptors and the
 // lanes' table copies; bn_ctrl runs the OFFSET pass and the lockstep schedule;
 // one npq_stream_seed, shared by the lanes, seeds the streams of the next round;
-// each bn_lane samples its batch and keeps its own counts; bn_drain sums the
-// lanes' counts into the output frame.
+// each bn_lane samples its batch; bn_counts adds the lanes' per-state sums into
+// one count memory, which bn_drain writes out as the output frame.
 module bn_sampler
   import bn_base_pkg::*;
 #(
@@ -93,10 +93,13 @@ module bn_sampler
   logic                 tbl_ext;
   logic [TAW-1:0]       tbl_ext_addr;
   logic [P-1:0][16:0]   tbl_rdata;
-  logic [P-1:0]         flush_busy;
+  logic                 flush_busy;
+  logic [P-1:0]         flush_valid, flush_rfirst;
+  logic [P-1:0][CAW-1:0] flush_addr;
+  logic [P-1:0][NW+BW-1:0] flush_add;
   logic                 drain_start, drain_done;
   logic [CAW-1:0]       cnt_raddr;
-  logic [P-1:0][CW-1:0] cnt_rdata;
+  logic [CW-1:0]        cnt_rdata;
 
   npq_axil_ctrl u_axil (
     .clk_i, .rst_ni,
@@ -171,7 +174,7 @@ module bn_sampler
     .tbl_ext_o       (tbl_ext),
     .tbl_ext_addr_o  (tbl_ext_addr),
     .tbl_rdata_i     (tbl_rdata[0][15:0]),
-    .flush_busy_i    (|flush_busy),
+    .flush_busy_i    (flush_busy),
     .drain_start_o   (drain_start),
     .drain_done_i    (drain_done)
   );
@@ -217,11 +220,24 @@ module bn_sampler
       .window_i       (window),
       .win_start_i    (win_start),
       .win_busy_o     (win_busy[l]),
-      .cnt_raddr_i    (cnt_raddr),
-      .cnt_rdata_o    (cnt_rdata[l]),
-      .flush_busy_o   (flush_busy[l])
+      .flush_valid_o  (flush_valid[l]),
+      .flush_addr_o   (flush_addr[l]),
+      .flush_rfirst_o (flush_rfirst[l]),
+      .flush_add_o    (flush_add[l])
     );
   end
+
+  // One count memory: the lanes flush in lockstep, so lane 0's control serves all.
+  bn_counts #(.P(P), .V_MAX(V_MAX)) u_counts (
+    .clk_i, .rst_ni,
+    .flush_valid_i  (flush_valid[0]),
+    .flush_addr_i   (flush_addr[0]),
+    .flush_rfirst_i (flush_rfirst[0]),
+    .flush_add_i    (flush_add),
+    .busy_o         (flush_busy),
+    .raddr_i        (cnt_raddr),
+    .rdata_o        (cnt_rdata)
+  );
 
   // Whether some lane's Poisson unit still runs, registered (the OR spans the lanes).
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -233,7 +249,8 @@ module bn_sampler
   // the lanes take the seeder's states by slot, not by id.
   logic unused_ok;
   if (P > 1) begin : g_unused_rdata
-    assign unused_ok = ^{tbl_rdata[0][16], tbl_rdata[P-1:1], seeded_id};
+    assign unused_ok = ^{tbl_rdata[0][16], tbl_rdata[P-1:1], seeded_id, flush_valid[P-1:1],
+                         flush_addr[P-1:1], flush_rfirst[P-1:1]};
   end else begin : g_unused_rdata
     assign unused_ok = ^{tbl_rdata[0][16], seeded_id};
   end
