@@ -3,7 +3,7 @@
 //
 // The micro-architecture is the twin's (hw/rtl/bn_*.sv, docs/rtl.md; loop by loop
 // in docs/hls.md). Load (frame -> descriptors with table-address strides, and a
-// 16-bank table copy per lane), then rounds of P lanes x B samples, then the drain.
+// 16-bank table copy per lane pair), then rounds of P lanes x B samples, then the drain.
 // Per round, one shared splitmix64 seeder fills the P*B streams (one per cycle);
 // the variable loop issues one (variable, sample) slot per cycle in every lane and
 // folds the previous round's spikes into the counts on the way (the readout rides
@@ -90,9 +90,11 @@ struct BnRun {
 static BnVar bn_vars[NPQ_BN_V_MAX];
 static uint8_t bn_card[NPQ_BN_V_MAX];
 static uint16_t bn_rows[NPQ_BN_V_MAX];                        // rows of evidence variables (OFFSET pass)
-// Word a of the table is bank a % 16, row a / 16 of each lane's copy: the <= 15
+// Word a of the table is bank a % 16, row a / 16 of each copy: the <= 15
 // thresholds of a row are consecutive words, so in distinct banks (bn_lane.sv).
-static uint32_t bn_table[BN_P][BN_TROWS][BN_BANKS];
+// Lanes 2m and 2m + 1 share copy m through the two ports of each bank (bn_table_pair.sv).
+#define BN_COPIES ((BN_P + 1) / 2)
+static uint32_t bn_table[BN_COPIES][BN_TROWS][BN_BANKS];
 // One count memory for all lanes (bn_counts.sv): the lanes' per-state sums of a
 // variable are added (a tree over P) before the word is read, added to and written.
 static uint64_t bn_counts[NPQ_BN_V_MAX][BN_BANKS];            // at {variable, state}
@@ -262,7 +264,7 @@ table:
 #if NPQ_BN_DYNAMIC
         bn_model.table.push_back(value);
 #else
-        for (uint32_t p = 0; p < BN_P; ++p) bn_table[p][w / BN_BANKS][w % BN_BANKS] = value;
+        for (uint32_t m = 0; m < BN_COPIES; ++m) bn_table[m][w / BN_BANKS][w % BN_BANKS] = value;
 #endif
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
@@ -424,7 +426,7 @@ variables:
             // Sampled variables draw u; both kinds read the row in the same single access.
             const uint32_t u = v.evidence ? 0 : bn_draw(p, b) >> 16;
             uint32_t word0;
-            const uint32_t passed = bn_row_access(bn_table[p], a0, v.width, u, word0);
+            const uint32_t passed = bn_row_access(bn_table[p / 2], a0, v.width, u, word0);
             uint32_t x = passed;
             if (v.evidence) {
                 // Evidence adds its NL to the log-weight (write enable of nlw and dead).
@@ -559,7 +561,7 @@ static void bn_stage(const BnRun& run) {
         bn_rows[i] = (uint16_t)bn_model.size[i];
     }
     for (uint32_t w = 0; w < run.table_words; ++w)
-        for (uint32_t p = 0; p < BN_P; ++p) bn_table[p][w / BN_BANKS][w % BN_BANKS] = bn_model.table[w];
+        for (uint32_t m = 0; m < BN_COPIES; ++m) bn_table[m][w / BN_BANKS][w % BN_BANKS] = bn_model.table[w];
 }
 
 // The general path: §2.2 and §2.3 sample by sample, for any model. Counts of
@@ -623,11 +625,14 @@ void bn_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #pragma HLS INTERFACE s_axilite port = return
     // A descriptor is one wide word, read once per slot.
 #pragma HLS AGGREGATE variable = bn_vars
-    // Each lane reads its own table copy every cycle, one read per bank.
+    // Each lane reads its pair's table copy every cycle, one read per bank and lane:
+    // a bank's two ports serve the pair's two lanes (the writes are in the `table` loop).
 #pragma HLS ARRAY_PARTITION variable = bn_table complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bn_table complete dim = 3
 #if NPQ_BN_TABLE_URAM
-#pragma HLS BIND_STORAGE variable = bn_table type = ram_1p impl = uram
+#pragma HLS BIND_STORAGE variable = bn_table type = ram_t2p impl = uram
+#else
+#pragma HLS BIND_STORAGE variable = bn_table type = ram_t2p impl = bram
 #endif
     // Per-lane sample state: every lane touches its own entry in the same cycle.
 #pragma HLS ARRAY_PARTITION variable = bn_s0 complete dim = 1

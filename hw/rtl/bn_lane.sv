@@ -35,10 +35,9 @@ module bn_lane
 ) (
   input  logic               clk_i,
   input  logic               rst_ni,
-  // table load (bn_loader)
-  input  logic               tbl_we_i,
-  input  logic [TAW-1:0]     tbl_waddr_i,
-  input  logic [16:0]        tbl_wdata_i,
+  // the lane's port of its table pair (bn_table_pair): a row per bank, the word registered
+  output logic [(1<<KW)-1:0][TAW-KW-1:0] bank_row_o,
+  input  logic [(1<<KW)-1:0][16:0]       bank_word_i,
   // table read for the OFFSET pass of bn_ctrl (takes the port while the lanes idle)
   input  logic               tbl_ext_i,
   input  logic [TAW-1:0]     tbl_ext_addr_i,
@@ -72,7 +71,6 @@ module bn_lane
   localparam int unsigned CARD_N = 1 << KW;
   localparam int unsigned TIW    = $clog2(TABLE_MAX);   // table index; addresses stay below TW
   localparam int unsigned NBANK  = 1 << KW;              // >= CARD_MAX - 1 thresholds per row
-  localparam int unsigned BDEPTH = 1 << (TIW - KW);
 
   // ---------------------------------------------------------------- memories
   logic [127:0]   st_mem0 [BATCH];
@@ -202,20 +200,15 @@ module bn_lane
   logic [KW-1:0] a0_d, a0_g;
 
   for (genvar j = 0; j < NBANK; j++) begin : g_bank
-    logic [16:0]       mem [BDEPTH];
-    logic [KW-1:0]     k;
-    logic [KW:0]       low;      // a0 mod 16 + k: its carry is the next bank row
-    logic [TIW-KW-1:0] row;
-    logic              unused_low;
-    assign k          = KW'(j) - a0_r[KW-1:0];
-    assign low        = {1'b0, a0_r[KW-1:0]} + {1'b0, k};
-    assign row        = a0_r[TIW-1:KW] + (TIW-KW)'(low[KW]);
-    assign unused_low = ^low[KW-1:0];
-    always_ff @(posedge clk_i) begin
-      if (tbl_we_i && tbl_waddr_i[KW-1:0] == KW'(j)) mem[tbl_waddr_i[TIW-1:KW]] <= tbl_wdata_i;
-      rd_d[j] <= mem[row];
-      rd_g[j] <= rd_d[j];
-    end
+    logic [KW-1:0] k;
+    logic [KW:0]   low;      // a0 mod 16 + k: its carry is the next bank row
+    logic          unused_low;
+    assign k             = KW'(j) - a0_r[KW-1:0];
+    assign low           = {1'b0, a0_r[KW-1:0]} + {1'b0, k};
+    assign unused_low    = ^low[KW-1:0];
+    assign bank_row_o[j] = (TAW-KW)'(a0_r[TIW-1:KW]) + (TAW-KW)'(low[KW]);
+    assign rd_d[j]       = bank_word_i[j];
+    always_ff @(posedge clk_i) rd_g[j] <= rd_d[j];
   end
 
   always_ff @(posedge clk_i) begin
@@ -369,7 +362,7 @@ module bn_lane
   // TABLE_MAX and V_MAX (the loader keeps them below), the low bits of r, the
   // readout's and the word's 17th bit, and command fields of stages that do not look at them.
   logic unused_ok;
-  assign unused_ok = ^{tbl_waddr_i[TAW-1:TIW], a0_r[TAW-1:TIW], r_draw[15:0],
+  assign unused_ok = ^{a0_r[TAW-1:TIW], r_draw[15:0],
                        cmd_i.i, cmd_i.d.parent, cmd_b.i,
                        cmd_w.half, cmd_w.readout, cmd_w.rfirst};
 

@@ -199,12 +199,35 @@ module bn_sampler
   end
   assign seeded_slot = slot_q[SEED_LATENCY-1];
 
+  // Lanes 2m and 2m + 1 share table copy m through its two ports (an odd P leaves
+  // the last copy's port B unused).
+  localparam int unsigned PAIRS = (P + 1) / 2;
+  logic [2*PAIRS-1:0][(1<<KW)-1:0][TAW-KW-1:0] bank_row;
+  logic [2*PAIRS-1:0][(1<<KW)-1:0][16:0]       bank_word;
+
+  for (genvar m = 0; m < PAIRS; m++) begin : g_pair
+    bn_table_pair #(.TABLE_MAX(TABLE_MAX)) u_table (
+      .clk_i,
+      .we_i     (tbl_we),
+      .waddr_i  (tbl_waddr),
+      .wdata_i  (tbl_wdata),
+      .row_a_i  (bank_row[2*m]),
+      .row_b_i  (bank_row[2*m+1]),
+      .word_a_o (bank_word[2*m]),
+      .word_b_o (bank_word[2*m+1])
+    );
+  end
+  if (P % 2 == 1) begin : g_odd
+    logic unused_port_b;
+    assign bank_row[P]   = '0;
+    assign unused_port_b = ^bank_word[P];
+  end
+
   for (genvar l = 0; l < P; l++) begin : g_lane
     bn_lane #(.TABLE_MAX(TABLE_MAX), .V_MAX(V_MAX)) u_lane (
       .clk_i, .rst_ni,
-      .tbl_we_i       (tbl_we),
-      .tbl_waddr_i    (tbl_waddr),
-      .tbl_wdata_i    (tbl_wdata),
+      .bank_row_o     (bank_row[l]),
+      .bank_word_i    (bank_word[l]),
       .tbl_ext_i      (tbl_ext),
       .tbl_ext_addr_i (tbl_ext_addr),
       .tbl_rdata_o    (tbl_rdata[l]),

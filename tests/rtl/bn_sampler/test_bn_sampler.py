@@ -15,7 +15,7 @@ TB_MODULE = "tests.rtl.bn_sampler.bn_sampler_tb"
 # a V_MAX that is not the spec's, so the variable-indexed memories shrink.
 V_MAX, TABLE_MAX = 64, 4096
 TWIN_SOURCES = ("bn_base_pkg.sv", "npq_stream_seed.sv", "npq_axil_ctrl.sv", "bn_loader.sv",
-                "bn_ctrl.sv", "bn_poisson.sv", "bn_lane.sv", "bn_counts.sv", "bn_drain.sv", "bn_sampler.sv")
+                "bn_ctrl.sv", "bn_poisson.sv", "bn_table_pair.sv", "bn_lane.sv", "bn_counts.sv", "bn_drain.sv", "bn_sampler.sv")
 
 
 def _run(lanes: int, testcase: str, extra_env: dict | None = None) -> None:
