@@ -3,10 +3,11 @@ held-out data (generated with another seed than the training data) with and
 without each mechanism, and the time per training epoch.
 
     python bench/bench_learning_rules.py [stca|ib|ib-instant|ib-reservoir|ib-backprop|snnwm ...]
-                                                   (stca, ib, snnwm by default)
+                                                   (stca, ib, ib-reservoir, snnwm by default)
 
-ib uses the authors' leaky-integrator presentation; ib-instant the instantaneous
-tanh network; ib-reservoir only the reservoir rows of ib; ib-backprop the same
+ib: exact memories, the authors' leaky-integrator presentation; ib-instant the
+same with the instantaneous tanh network; ib-reservoir: reservoir memories
+trained by the reward-modulated rule, both neuron kinds; ib-backprop the same
 layers trained end to end by backpropagation (the paper's reference).
 
 Figures go to docs/train.md. One BLAS thread (see bench_train.py)."""
@@ -92,33 +93,50 @@ def _ib_run(memory, seed: int, x, y, x_test, y_test, epochs: int, **neurons) -> 
     return net.accuracy(x_test, y_test), (time.perf_counter() - start) / epochs
 
 
-def ib(samples=512, epochs=6, batches=(2, 4, 8, 16, 32), reservoir_batch=16, reservoir_sizes=(128, 256, 512, 1024),
-       exact=True, presentation_steps=IB_PRESENTATION_STEPS, leak=IB_LEAK) -> None:
-    """Default neurons: the paper's leaky integrators (see IB_LEAK); `presentation_steps=1,
-    leak=1` is the instantaneous tanh network."""
+def ib(samples=512, epochs=6, batches=(2, 4, 8, 16, 32), presentation_steps=IB_PRESENTATION_STEPS,
+       leak=IB_LEAK) -> None:
+    """Exact memories. Default neurons: the paper's leaky integrators (see IB_LEAK);
+    `presentation_steps=1, leak=1` is the instantaneous tanh network."""
     x, y = antipodal_clusters(samples, seed=0)
     x_test, y_test = antipodal_clusters(samples, seed=1)
     neurons = dict(presentation_steps=presentation_steps, leak=leak)
     print(f"IB Hebbian: antipodal clusters (4 classes, chance 0.25), {samples} train / {samples} test, "
           f"{'-'.join(map(str, IB_SIZES))} tanh rate neurons, membrane leak {leak}, {presentation_steps} steps "
           f"per sample, {epochs} epochs, one sample at a time")
-    for n in batches if exact else ():
+    for n in batches:
         runs = [_ib_run(ExactMemory(IB_MEMORY_DIM, n - 1), seed, x, y, x_test, y_test, epochs, **neurons)
                 for seed in SEEDS]
         scores = [r[0] for r in runs]
         print(f"  exact memory, batch N = {n:>2}: held-out {' '.join(f'{s:.3f}' for s in scores)}  "
               f"mean {np.mean(scores):.3f}  epoch {np.median([r[1] for r in runs]):.2f} s", flush=True)
-    for size in reservoir_sizes:
-        scores, seconds, errors = [], [], []
+
+
+def ib_reservoir(samples=512, epochs=6, batch=16, sizes=(128, 256, 512, 1024), global_reward_size=1024) -> None:
+    """Reservoir memories whose readouts the reward-modulated rule trains beforehand on
+    random inputs (ReservoirMemory.train defaults), seeds 0–2; each trained memory serves
+    both the leaky and the instantaneous network. Last row: the authors' single scalar
+    reward instead of one per readout."""
+    x, y = antipodal_clusters(samples, seed=0)
+    x_test, y_test = antipodal_clusters(samples, seed=1)
+    kinds = {"leaky": dict(presentation_steps=IB_PRESENTATION_STEPS, leak=IB_LEAK),
+             "instantaneous": dict(presentation_steps=1, leak=1.0)}
+    print(f"IB Hebbian with reservoir memories (batch N = {batch}), {samples} train / {samples} test, {epochs} epochs")
+    rows = [(size, "per_readout") for size in sizes] + [(global_reward_size, "global")]
+    for size, reward in rows:
+        errors, train_seconds, results = [], [], {kind: [] for kind in kinds}
         for seed in SEEDS[:3]:
-            memory = ReservoirMemory(IB_MEMORY_DIM, reservoir_batch - 1, size, seed=seed)
-            errors.append(memory.train(length=3000, seed=seed))
-            score, second = _ib_run(memory, seed, x, y, x_test, y_test, epochs, **neurons)
-            scores.append(score)
-            seconds.append(second)
-        print(f"  reservoir of {size:>3} units, batch N = {reservoir_batch}: recall error {np.mean(errors):.2f}  "
-              f"held-out {' '.join(f'{s:.3f}' for s in scores)}  mean {np.mean(scores):.3f}  "
-              f"epoch {np.median(seconds):.2f} s", flush=True)
+            memory = ReservoirMemory(IB_MEMORY_DIM, batch - 1, size, seed=seed)
+            start = time.perf_counter()
+            errors.append(memory.train(seed=seed, reward=reward))
+            train_seconds.append(time.perf_counter() - start)
+            for kind, neurons in kinds.items():
+                results[kind].append(_ib_run(memory, seed, x, y, x_test, y_test, epochs, **neurons))
+        print(f"  {size:>4} units, {reward} reward: recall error {' '.join(f'{e:.2f}' for e in errors)}, "
+              f"readout training {np.median(train_seconds):.0f} s", flush=True)
+        for kind, runs in results.items():
+            scores = [r[0] for r in runs]
+            print(f"      {kind:<13} held-out {' '.join(f'{s:.3f}' for s in scores)}  mean {np.mean(scores):.3f}  "
+                  f"epoch {np.median([r[1] for r in runs]):.2f} s", flush=True)
 
 
 def ib_backprop(samples=512, epochs=6, lr=0.05) -> None:
@@ -203,9 +221,9 @@ def snnwm(samples=512, epochs=20, segments=2, segment_lengths=(8, 12)) -> None:
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or ["stca", "ib", "snnwm"]:
+    for name in sys.argv[1:] or ["stca", "ib", "ib-reservoir", "snnwm"]:
         if name == "ib-reservoir":
-            ib(exact=False)
+            ib_reservoir()
         elif name == "ib-instant":
             ib(presentation_steps=1, leak=1.0)
         elif name == "ib-backprop":

@@ -19,8 +19,9 @@ samples of the batch: the brain sees one sample at a time, so those must come
 from a memory. `ExactMemory` holds them perfectly (the upper bound), a batch of
 N = 2 is the prior two-sample rule (Pogodin & Latham 2020), and
 `ReservoirMemory` is a fixed random recurrent network whose linear readouts are
-trained beforehand — on random inputs, independently of any data set — to recall
-the last N − 1 inputs it was fed; its size bounds the batch it can represent.
+trained beforehand by a reward-modulated Hebbian rule — on random inputs,
+independently of any data set — to recall the last N − 1 inputs it was fed; its
+size bounds the batch it can represent.
 
 The neurons are the authors' leaky-integrator rate neurons (membrane u relaxing
 towards W x + b, rate tanh(u), no spikes; see `IBHebbianNetwork`); the rule is
@@ -76,6 +77,10 @@ def last_modulator(c_last: np.ndarray, z: np.ndarray, sigma_z: float) -> np.ndar
     return -2.0 * np.dot(ck, d) / ((n - 1) ** 2 * sigma_z ** 2 * dim)
 
 
+# Inputs per block of the reward-modulated readout training (see ReservoirMemory.train).
+_REWARD_BLOCK = 64
+
+
 class ExactMemory:
     """Holds the last `capacity` samples exactly (the rule with a perfect working memory)."""
 
@@ -98,9 +103,12 @@ class ExactMemory:
 class ReservoirMemory:
     """A linear echo-state working memory of `size` units: h ← ρ·Q h + U v with Q
     a random orthogonal matrix; readout k (k = 0 … capacity − 1) estimates the
-    input written k writes before the last one. `train` fits the readouts by ridge regression on a stream of
-    uniform random vectors in [`low`, `high`]^dim (no data set is involved).
-    Recall is good while capacity·dim stays below about `size`."""
+    input written k writes before the last one. `train` learns the readouts
+    beforehand, on a stream of uniform random vectors (no data set is involved),
+    by the authors' reward-modulated Hebbian rule. Recall is good while
+    capacity·dim stays below about `size`."""
+
+    REWARDS = ("per_readout", "global")
 
     def __init__(self, dim: int, capacity: int, size: int, rho: float = 0.9, seed: int = 0):
         self.dim = _require_size("dim", dim)
@@ -119,18 +127,63 @@ class ReservoirMemory:
         self.state = np.zeros(self.size)
         self._writes = 0
 
-    def train(self, length: int = 4000, low: float = -1.0, high: float = 1.0, ridge: float = 1e-6,
-              seed: int = 0) -> float:
-        """Fit the recall readouts; returns the relative recall error on a fresh random stream."""
-        inputs = np.random.default_rng(seed).uniform(low, high, (length, self.dim))
+    def train(self, length: int = 60000, low: float = -1.0, high: float = 1.0, seed: int = 0,
+              trials: int = 20, noise: float = 0.5, step: float = 0.1, filter_rate: float = 0.2,
+              reward: str = "per_readout") -> float:
+        """Learn the recall readouts W (z = Wᵀh) on `length` uniform random inputs by the
+        reward-modulated Hebbian rule of the authors' code (Hoerzer et al. 2012;
+        biological-hsic src/learning/rmhebb.jl): each written input is held for
+        `trials` exploration steps, the readout adds uniform noise in ±`noise`,
+        z = Wᵀh + ξ, and after each step
+
+            P = −(z − target)²,   P̄ ← P̄ + r·(P − P̄),   z̄ ← z̄ + r·(z − z̄),
+            M = [P > P̄],          ΔW = η · h ⊗ (M · (z − z̄))
+
+        with r = `filter_rate` (Δt/τ of the low-pass filters) and η = `step` / E|h|²
+        (the step relative to the states' size). `reward="global"` is the authors'
+        form: one scalar P summed over all readouts; "per_readout" (the default)
+        compares each readout unit's own error with its own filtered error — a
+        single scalar cannot credit the capacity·dim readouts here (docs/train.md).
+        The filters start each input at its first step's values. Returns the
+        relative recall error on a fresh random stream."""
+        if reward not in self.REWARDS:
+            raise ModelError(f"reward must be one of {self.REWARDS}, got {reward!r}")
+        length, trials = _require_size("length", length), _require_size("trials", trials)
+        if length <= self.capacity:
+            raise ModelError(f"length must exceed the capacity ({self.capacity}), got {length}")
+        rng = np.random.default_rng(seed)
+        inputs = rng.uniform(low, high, (length, self.dim))
         states = self._run(inputs)
+        eta = step / np.mean(np.sum(states * states, axis=1))
+        readout = np.zeros((self.size, self.capacity * self.dim))
+        lags = np.arange(self.capacity)
+        for first in range(self.capacity, length, _REWARD_BLOCK):
+            # Exactly the online rule, a block of inputs at a time: within the block
+            # W = W_block + η Σ_j h_j ⊗ d_j, so sample i reads h_i W_block (one matrix
+            # product for the block) plus η Σ_j (h_i·h_j) d_j over the block's earlier samples.
+            block = states[first:first + _REWARD_BLOCK]
+            outputs, gram = np.dot(block, readout), eta * np.dot(block, block.T)
+            changes = np.zeros_like(outputs)
+            for i, h_output in enumerate(outputs):
+                target = inputs[first + i - lags].ravel()
+                output = h_output + np.dot(gram[i, :i], changes[:i])
+                # The input is held for all trials: each trial moves the readout by η|h|²·d.
+                for trial, noise_draw in enumerate(rng.uniform(-noise, noise, (trials, output.size))):
+                    z = output + noise_draw
+                    error = (z - target) ** 2
+                    performance = -(error if reward == "per_readout" else np.sum(error, keepdims=True))
+                    if trial == 0:
+                        mean_z, mean_performance = z.copy(), performance.copy()
+                    mean_performance += filter_rate * (performance - mean_performance)
+                    mean_z += filter_rate * (z - mean_z)
+                    change = (performance > mean_performance) * (z - mean_z)
+                    changes[i] += change
+                    output += gram[i, i] * change
+            readout += eta * np.dot(block.T, changes)
+        self.readout = readout
+        test = rng.uniform(low, high, (max(4 * self.capacity, 1000), self.dim))
         warm = self.capacity
-        # The state after writing input i recalls inputs i, i − 1, …, i − capacity + 1.
-        targets = np.hstack([inputs[warm - k:length - k] for k in range(self.capacity)])
-        s = states[warm:]
-        self.readout = np.linalg.solve(np.dot(s.T, s) + ridge * length * np.eye(self.size), np.dot(s.T, targets))
-        test = np.random.default_rng(seed + 1).uniform(low, high, (length // 4, self.dim))
-        recalled = np.dot(self._run(test)[warm:], self.readout)
+        recalled = np.dot(self._run(test)[warm:], readout)
         truth = np.hstack([test[warm - k:len(test) - k] for k in range(self.capacity)])
         return float(np.linalg.norm(recalled - truth) / np.linalg.norm(truth - truth.mean(axis=0)))
 
