@@ -51,16 +51,25 @@ def stca_network(mode: str | None, size: int, steps: int, channels: int, seed: i
     return Network(layers)
 
 
+def dense_network(size: int, hidden: int, seed: int) -> Network:
+    """The convolution's baseline: the events flattened into a dense layer of `hidden`
+    LIF neurons (as many as the pooled maps' outputs) and the same readout."""
+    lif = LIF(beta=0.8)
+    return Network([Flatten((2, size, size)), Dense(2 * size * size, hidden, lif, seed=seed, weight_scale=2.0),
+                    Dense(hidden, 4, lif, seed=seed + 10, weight_scale=2.0)])
+
+
 def stca(samples=192, size=12, steps=8, channels=4, epochs=10, bursts=3, burst_noise=0.3) -> None:
     data = dict(size=size, steps=steps, noise=0.02, bursts=bursts, burst_noise=burst_noise)
     x, y = moving_objects_events(samples, seed=0, **data)
     x_test, y_test = moving_objects_events(samples, seed=1, **data)
     print(f"STCA: moving square, {size}×{size}, T = {steps}, {bursts} flicker frames (p = {burst_noise}) per sample, "
           f"{samples} train / {samples} test, {epochs} epochs")
-    for mode in (None, "temporal", "channel", "joint"):
+    for mode in ("dense", None, "temporal", "channel", "joint"):
         scores, seconds = [], []
         for seed in SEEDS:
-            net = stca_network(mode, size, steps, channels, seed)
+            net = (dense_network(size, channels * (size // 4) ** 2, seed) if mode == "dense"
+                   else stca_network(mode, size, steps, channels, seed))
             optimiser = Adam(net.parameters(), lr=0.03)
             for epoch in range(epochs):
                 start = time.perf_counter()

@@ -1,6 +1,8 @@
 """SNN training cost on the CPU: a 100-100-10 LIF network, T = 50 steps, trained by
 surrogate-gradient BPTT (neuropynq.train) on 1024 Poisson spike patterns in
-batches of 64. Reports per epoch: wall time, peak traced memory (tracemalloc
+batches of 64, then the time per training epoch of each model of issue 14 at
+the size docs/train.md measures it (conv, STCA attention, SNNWM, IB Hebbian rule).
+Reports per epoch: wall time, peak traced memory (tracemalloc
 sees numpy's buffers), synaptic events per second (every input spike of a layer
 times its fan-out, forward pass only, divided by the training epoch's time), and
 the share of an epoch spent in the BLAS-backed `np.dot` products, in wall-clock
@@ -101,5 +103,56 @@ def main() -> None:
         print(f"{name:<{width}}  {value:>10}  {unit}")
 
 
+def _epoch_seconds(run_epoch, epochs: int = 3) -> float:
+    """Median wall time of `epochs` calls of run_epoch(epoch)."""
+    seconds = []
+    for epoch in range(epochs):
+        start = time.perf_counter()
+        run_epoch(epoch)
+        seconds.append(time.perf_counter() - start)
+    return float(np.median(seconds))
+
+
+def learning_rules() -> None:
+    """Time per epoch of the issue-14 models, as bench_learning_rules.py trains them."""
+    import bench_learning_rules as rules
+    from neuropynq.train.data import antipodal_clusters, moving_objects_events, symbol_count_band
+    from neuropynq.train.ib_hebbian import ExactMemory, ReservoirMemory
+    from neuropynq.train.working_memory import LastSegmentLoss
+
+    rows = []
+    events, labels = moving_objects_events(192, size=12, steps=8, noise=0.02, bursts=3, seed=0)
+    for mode, name in ((None, "conv 3x3 -> pool -> dense, 192 event streams 12x12, T = 8, batch 16"),
+                       ("joint", "  + STCA joint attention on the input")):
+        net = rules.stca_network(mode, 12, 8, 4, seed=0)
+        optimiser = Adam(net.parameters(), lr=0.03)
+        rows.append((name, _epoch_seconds(lambda e: train_epoch(net, events, labels, RateCrossEntropy(5.0),
+                                                                optimiser, batch_size=16, seed=e))))
+    segment = 12
+    x, y = symbol_count_band(512, segments=2, segment_steps=segment, channels=rules.WM_CHANNELS,
+                             symbol_steps=rules.WM_SYMBOL_STEPS, seed=0)
+    net = rules.snnwm_network(True, segment, seed=0)
+    optimiser = Adam(net.parameters(), lr=0.01)
+    loss = LastSegmentLoss(RateCrossEntropy(5.0), segment)
+    rows.append(("SNNWM (delay taps, working memory), 512 trains, T = 24, batch 32",
+                 _epoch_seconds(lambda e: train_epoch(net, x, y, loss, optimiser, batch_size=32, seed=e))))
+    x, y = antipodal_clusters(512, seed=0)
+    leaky = dict(presentation_steps=rules.IB_PRESENTATION_STEPS, leak=rules.IB_LEAK)
+    net = rules.ib_network(ExactMemory(rules.IB_MEMORY_DIM, 15), seed=0, **leaky)
+    rows.append(("IB Hebbian, exact memory N = 16, 512 samples x 20 steps",
+                 _epoch_seconds(lambda e: net.train_epoch(x, y, seed=e))))
+    memory = ReservoirMemory(rules.IB_MEMORY_DIM, 15, 1024, seed=0)
+    start = time.perf_counter()
+    memory.train(seed=0)
+    rows.append(("  reservoir memory of 1024 units: training its readout (once)", time.perf_counter() - start))
+    net = rules.ib_network(memory, seed=0, **leaky)
+    rows.append(("  reservoir memory of 1024 units: one epoch", _epoch_seconds(lambda e: net.train_epoch(x, y, seed=e))))
+    print("\nissue-14 models, wall time per training epoch (median of 3; the reservoir's training once)")
+    width = max(len(r[0]) for r in rows)
+    for name, value in rows:
+        print(f"{name:<{width}}  {value:>8.2f}  s")
+
+
 if __name__ == "__main__":
     main()
+    learning_rules()
