@@ -86,6 +86,10 @@ def test_reservoir_recall_learned_by_the_reward_modulated_rule_depends_on_its_si
         ReservoirMemory(5, 3, 8).recall()
     with pytest.raises(ModelError, match="reward"):
         large.train(reward="local")
+    with pytest.raises(ModelError, match="filter_rate"):
+        large.train(filter_rate=0.0)
+    with pytest.raises(ModelError, match="step and noise"):
+        large.train(noise=0.0)
 
 
 def test_batch_of_sixteen_learns_far_above_chance_and_beats_the_two_sample_rule():

@@ -149,6 +149,10 @@ class ReservoirMemory:
         if reward not in self.REWARDS:
             raise ModelError(f"reward must be one of {self.REWARDS}, got {reward!r}")
         length, trials = _require_size("length", length), _require_size("trials", trials)
+        if not 0 < filter_rate <= 1:
+            raise ModelError(f"filter_rate (Δt/τ of the low-pass filters) must be in (0, 1], got {filter_rate!r}")
+        if not (step > 0 and noise > 0):
+            raise ModelError(f"step and noise must be positive, got step={step!r}, noise={noise!r}")
         if length <= self.capacity:
             raise ModelError(f"length must exceed the capacity ({self.capacity}), got {length}")
         rng = np.random.default_rng(seed)
