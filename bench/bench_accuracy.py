@@ -2,18 +2,18 @@
 tables of docs/bn_accuracy.md.
 
 networks: per network its size, the cpu backend's wall seconds on every core and on one
-thread (S = 65536, T = 256, rate 1), and the mean absolute error of the posterior
-marginals against exact inference (variable elimination) over the unobserved states, and
-the effective sample size, on EVIDENCE_SETS evidence sets per network: `n_observed(V)`
-variables chosen at random, observed at their states in one forward sample (the
-kernel's own ancestral draw).
+thread (S = 65536, T = 256, rate 1, the prior proposal), and per proposal
+(neuropynq.proposals: auto, prior, epis) the mean absolute error of the posterior
+marginals against exact inference (variable elimination) over the unobserved states
+and the effective sample size, on EVIDENCE_SETS evidence sets per network:
+`n_observed(V)` variables chosen at random, observed at their states in one forward
+sample (the kernel's own ancestral draw).
 
 rare: evidence with P(e) in RARE_BAND on RARE_NETWORKS, drawn by observing variables one
 at a time, in random order and at uniformly random states, until P(e) (variable
 elimination) falls below the band's top; the set is kept if it is still above the
-bottom, otherwise the draw starts again. MAE at S = 65536 per proposal: today only the
-prior (likelihood weighting); the evidence-aware proposals of issue 13 item 4 aim at a
-mean MAE <= RARE_TARGET.
+bottom, otherwise the draw starts again. MAE at S = 65536 per proposal (issue 13 item 4
+aims at a mean MAE <= RARE_TARGET).
 
 Every draw and run has a fixed seed, so the tables are reproducible.
 
