@@ -47,13 +47,17 @@ from .rng import shifted_seed
 
 PROPOSALS = ("auto", "prior", "epis")
 DEFAULT_PROPOSAL = "auto"
-PILOT_SAMPLES = 2048       # host draws per candidate when "auto" chooses
+PILOT_SAMPLES = 1024       # host draws per candidate when "auto" chooses
 PILOT_FIRST_STREAM = 1 << 32   # the pilot's streams: past every run's (S < 2^32)
+# "auto" keeps the prior without building EPIS when the prior's pilot already predicts
+# this share of its samples effective: EPIS could at best halve the variance.
+PRIOR_ENOUGH = 0.5
 LBP_ITERATIONS = 50        # sweeps at most (one λ sweep up, one π sweep down)
 LBP_TOLERANCE = 1e-7       # ... stopping when no λ message moves more than this
 MESSAGE_FLOOR = 1e-9       # messages (max 1) are kept above this: their logs enter the weights
 CONDITIONED_TABLE_MAX = 1 << 16   # entries of a proposal table conditioned on co-parents, at most
-DIFFUSION_SWEEPS = 10      # max-sum diffusion sweeps that tighten the weight bound
+DIFFUSION_SWEEPS = 4       # max-sum diffusion sweeps that tighten the weight bound, at most
+DIFFUSION_TOLERANCE = 0.01 # ... stopping when no table moves by more than this (log2 units)
 WEIGHT_SUFFIX = "#weight"  # name of a weight node: the variable's name + this
 
 
@@ -205,22 +209,32 @@ def tighten(weight_tables: list[_WeightTable], sweeps: int = DIFFUSION_SWEEPS) -
     every sample's total weight is unchanged, while the sum of the tables' maxima —
     the log of the kernel's weight bound, whose distance from a typical sample's weight
     sets how seldom it fires — only falls."""
-    regions: dict[tuple[str, ...], list[_WeightTable]] = {}
-    for a, t in enumerate(weight_tables):
-        for u in weight_tables[a + 1:]:
-            shared = tuple(sorted(set(t.scope) & set(u.scope)))
-            if shared:
-                regions.setdefault(shared, [])
-    for region, members in regions.items():
-        members.extend(t for t in weight_tables if set(region) <= set(t.scope))
+    holding: dict[str, set[int]] = {}          # variable -> the tables whose scope has it
+    scopes = [set(t.scope) for t in weight_tables]
+    for a, scope in enumerate(scopes):
+        for v in scope:
+            holding.setdefault(v, set()).add(a)
+    regions: set[tuple[str, ...]] = set()
+    for a, scope in enumerate(scopes):
+        for b in set().union(*(holding[v] for v in scope)):
+            if b > a:
+                regions.add(tuple(sorted(scope & scopes[b])))
+    views = []
+    for region in sorted(regions):
+        members = set.intersection(*(holding[v] for v in region))
+        views.append([_RegionView(weight_tables[a], region) for a in sorted(members)])
     for _ in range(sweeps):
-        for region, members in regions.items():
-            views = [_RegionView(t, region) for t in members]
-            stacked = np.stack([view.max_marginal() for view in views])
+        moved = 0.0
+        for group in views:
+            stacked = np.stack([view.max_marginal() for view in group])
             finite = np.isfinite(stacked).all(axis=0)      # an impossible entry stays as it is
             mean = np.where(finite, stacked, 0.0).mean(axis=0)
-            for view, m in zip(views, stacked):
-                view.add(np.where(finite, mean - np.where(finite, m, 0.0), 0.0))
+            for view, m in zip(group, stacked):
+                shift = np.where(finite, mean - np.where(finite, m, 0.0), 0.0)
+                moved = max(moved, float(np.abs(shift).max()))
+                view.add(shift)
+        if moved < DIFFUSION_TOLERANCE:
+            break
 
 
 class _RegionView:
@@ -228,21 +242,19 @@ class _RegionView:
 
     def __init__(self, table: _WeightTable, region: tuple[str, ...]):
         self.table = table
-        self.axes = [table.scope.index(v) for v in region]
-        self.others = tuple(a for a in range(len(table.scope)) if a not in self.axes)
-        # max over `others` leaves the region's axes in the table's order; this puts them in the region's
-        self.to_region = list(np.argsort(np.argsort(self.axes)))
+        axes = [table.scope.index(v) for v in region]
+        self.others = tuple(a for a in range(len(table.scope)) if a not in axes)
+        # max over `others` leaves the region's axes in the table's order: to the region's and back
+        self.to_region = list(np.argsort(np.argsort(axes)))
+        self.to_table = list(np.argsort(axes))
+        self.shape = [table.log_weight.shape[a] if a in axes else 1 for a in range(len(table.scope))]
 
     def max_marginal(self) -> np.ndarray:
         m = self.table.log_weight.max(axis=self.others) if self.others else self.table.log_weight
         return np.transpose(m, self.to_region)
 
     def add(self, g: np.ndarray) -> None:
-        shape = [1] * len(self.table.scope)
-        for k, a in enumerate(self.axes):
-            shape[a] = g.shape[k]
-        order = np.argsort(self.axes)   # region axes sorted by table axis
-        self.table.log_weight = self.table.log_weight + np.transpose(g, order).reshape(shape)
+        self.table.log_weight = self.table.log_weight + np.transpose(g, self.to_table).reshape(self.shape)
 
 
 def _expand(scope: list[str], tensor: np.ndarray, axes: list[str]) -> np.ndarray:
@@ -340,7 +352,8 @@ def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PRO
     * "epis": the model rewritten as the module docstring says, its weight nodes
       named `weight_name(variable)`;
     * "auto": whichever of the two a pilot run predicts the smaller error for
-      (`predicted_count`), epis only where it fits the build's limits.
+      (`predicted_count`; the prior alone if its pilot predicts PRIOR_ENOUGH of its
+      samples effective), epis only where it fits the build's limits.
 
     Without evidence every proposal is the prior. `window`, `rmax` and `seed` are
     the run's; only "auto" uses them."""
@@ -350,12 +363,15 @@ def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PRO
     if proposal == "epis":
         return _epis_model(tables, observed, proposal), "epis"
     prior = tables.model(observed)
+    pilot_seed = shifted_seed(seed, PILOT_FIRST_STREAM)
+    prior_count = predicted_count(prior, window, rmax, pilot_seed)
+    if prior_count >= PRIOR_ENOUGH * PILOT_SAMPLES:
+        return prior, "prior"
     try:
         epis = _epis_model(tables, observed, proposal)
     except LimitError:
         return prior, "prior"
-    pilot_seed = shifted_seed(seed, PILOT_FIRST_STREAM)
-    if predicted_count(epis, window, rmax, pilot_seed) > predicted_count(prior, window, rmax, pilot_seed):
+    if predicted_count(epis, window, rmax, pilot_seed) > prior_count:
         return epis, "epis"
     return prior, "prior"
 
