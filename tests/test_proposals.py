@@ -15,7 +15,7 @@ from neuropynq.fixedpoint import CDF_ONE, NL_FRAC_BITS, NL_IMPOSSIBLE
 from neuropynq.kernels.bn_model import BNTables, rate_to_rmax
 from neuropynq.limits import BNLimits
 from neuropynq.models.bayesnet import BayesNet
-from neuropynq.proposals import proposal_model, weight_name
+from neuropynq.proposals import PILOT_SAMPLES, predicted_count, proposal_model, weight_name
 from neuropynq.reference import bn_sampler
 from neuropynq.sampler import Sampler
 
@@ -114,10 +114,13 @@ def test_epis_beats_likelihood_weighting_on_unlikely_evidence(alarm_rare):
     assert maes["epis"] < 0.0025 and maes["prior"] > 2 * maes["epis"], maes
 
 
-def test_auto_takes_epis_on_unlikely_evidence_and_prior_without_evidence():
+def test_auto_takes_epis_on_unlikely_evidence_and_prior_where_it_is_enough():
     assert model_of(ALARM, ALARM_RARE, "auto", window=256, rmax=RMAX, seed=1)[1] == "epis"
     model, used = model_of(ALARM, {}, "auto")
     assert used == "prior" and model.n_vars == len(ALARM.variables)
+    # smoke is a root: likelihood weighting draws the rest exactly, every sample effective
+    model, used = model_of(ASIA, {"smoke": "yes"}, "auto", window=256, rmax=RMAX, seed=1)
+    assert used == "prior" and predicted_count(model, 256, RMAX, 5) > 0.99 * PILOT_SAMPLES
 
 
 def test_ref_and_cpu_agree_word_for_word_on_a_proposal_model():
