@@ -34,7 +34,10 @@ weight; none changes any sample's total weight:
   to lower the sum of their maxima.
 
 Only the evidence's ancestors (and the evidence) can have a proposal other than the
-prior: for every other variable the evidence messages are uniform.
+prior: for every other variable the evidence messages are uniform. A state that a
+message rules out exactly (0) is never drawn, and table entries only such states reach
+leave the bound: zeros of belief propagation are sound (the evidence is impossible
+with that state), so no sample of positive weight is lost.
 """
 from __future__ import annotations
 
@@ -82,11 +85,14 @@ def weight_name(variable: str, taken) -> str:
 
 
 def _normalised(m: np.ndarray) -> np.ndarray:
-    """m / max m, floored at MESSAGE_FLOOR; all ones if m is all zero (impossible evidence)."""
+    """m / max m with positive entries floored at MESSAGE_FLOOR and zeros kept; all
+    ones if m is all zero (impossible evidence). A zero of belief propagation is sound
+    (that state cannot go with the evidence), so the proposal never draws it."""
     top = m.max()
     if not top > 0:
         return np.ones_like(m)
-    return np.maximum(m / top, MESSAGE_FLOOR)
+    m = m / top
+    return np.where(m > 0, np.maximum(m, MESSAGE_FLOOR), 0.0)
 
 
 def _contract(tensor: np.ndarray, vectors: list[np.ndarray], keep: int) -> np.ndarray:
@@ -158,13 +164,12 @@ def _log2(x: np.ndarray) -> np.ndarray:
         return np.log2(x)
 
 
-def quantised_masses(q: np.ndarray, p: np.ndarray) -> np.ndarray:
+def quantised_masses(q: np.ndarray) -> np.ndarray:
     """Integer masses m (summing to 2^16 per row, last axis = states) that the kernel's
-    thresholds realise for proposal q: at least one LSB wherever p > 0 (so q̂ > 0 and
-    p/q̂ is finite), 0 where p = 0 (never drawn)."""
+    thresholds realise for proposal q: at least one LSB wherever q > 0 (so q̂ > 0 and
+    p/q̂ is finite), 0 where q = 0 (never drawn)."""
     m = np.floor(q * CDF_ONE).astype(np.int64)
-    m[(p > 0) & (m == 0)] = 1
-    m[p == 0] = 0
+    m[(q > 0) & (m == 0)] = 1
     top = np.argmax(m, axis=-1)[..., None]
     fix = CDF_ONE - m.sum(axis=-1, keepdims=True)
     np.put_along_axis(m, top, np.take_along_axis(m, top, axis=-1) + fix, axis=-1)
@@ -172,11 +177,11 @@ def quantised_masses(q: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def epis_cpt(p: np.ndarray, lam: np.ndarray) -> np.ndarray:
-    """q(x | pa) ∝ p(x | pa)·λ(x), entries with p > 0 raised to ε(card), rows renormalised."""
+    """q(x | pa) ∝ p(x | pa)·λ(x), its non-zero entries raised to ε(card), rows renormalised."""
     q = p * lam
     total = q.sum(axis=-1, keepdims=True)
-    q = np.where(total > 0, q / np.where(total > 0, total, 1), p)   # λ underflowed on the row: the prior
-    q = np.where(p > 0, np.maximum(q, epsilon_cutoff(p.shape[-1])), 0.0)
+    q = np.where(total > 0, q / np.where(total > 0, total, 1), p)   # no state left on the row: the prior
+    q = np.where(q > 0, np.maximum(q, epsilon_cutoff(p.shape[-1])), 0.0)
     return q / q.sum(axis=-1, keepdims=True)
 
 
@@ -310,14 +315,17 @@ class _Family:
         lbp, child = self._lbp, self.child
         if not self.conditioned:
             return {u: _Message([u], _log2(lbp.lam[child][self._bif_index[u]])) for u in self.sampled}
-        m = self._z / self._z.max() if self._z.max() > 0 else np.ones_like(self._z)
-        m = np.maximum(m, MESSAGE_FLOOR)
+        m = _normalised(self._z)
         out = {}
         for j in range(len(self.sampled) - 1, -1, -1):
             u = self.sampled[j]
             pi = lbp.pi_in[child][self._bif_index[u]]
             below = np.tensordot(m, pi / pi.sum(), axes=([j], [0]))
-            out[u] = _Message(self.sampled[:j + 1], _log2(m) - _log2(below)[..., None])
+            # 0 where M_j = 0 (or M_(j-1) = 0: that prefix is never drawn either)
+            possible = (m > 0) & (below[..., None] > 0)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out[u] = _Message(self.sampled[:j + 1], np.where(possible, _log2(m) - _log2(below)[..., None],
+                                                                 -np.inf))
             m = below
         return out
 
@@ -427,34 +435,39 @@ def _epis_model(tables, observed: dict[str, int], proposal: str):
             chunks.append(plain.table[plain.base[i]:ends[i]])
             continue
         axes = pa + extra + [v]
-        # log2 of the weight factor over `axes`: -inf where an observed parent is not
-        # in its observed state (those rows never occur), minus every outgoing message.
+        # log2 of the weight factor over `axes`, minus every outgoing message. Entries
+        # never occur where an observed parent is not in its observed state, or where an
+        # outgoing message is 0 (that parent state is never drawn).
         log_weight = np.zeros([1] * len(axes))
+        occurs = np.ones([1] * len(axes), dtype=bool)
         for j, u in enumerate(pa):
             if u in observed:
-                mask = np.where(np.arange(bn.card(u)) == observed[u], 0, -np.inf)
-                log_weight = log_weight + _expand([u], mask, axes)
+                occurs = occurs & _expand([u], np.arange(bn.card(u)) == observed[u], axes)
         for message in outgoing.get(v, []):
-            log_weight = log_weight - _expand(message.scope, message.log2, axes)
-        p = _expand(pa + [v], np.asarray(bn.cpt[v], dtype=np.float64), axes)
+            log_message = _expand(message.scope, message.log2, axes)
+            occurs = occurs & np.isfinite(log_message)
+            log_weight = log_weight - np.where(np.isfinite(log_message), log_message, 0.0)
+        full = [bn.card(u) for u in axes]
+        p = np.broadcast_to(_expand(pa + [v], np.asarray(bn.cpt[v], dtype=np.float64), axes), full)
         if e >= 0:
-            log_pe = np.take(_log2(p), [e], axis=-1)
-            scope = pa + extra
-            weights[len(chunks)] = _WeightTable(scope, np.broadcast_to(log_pe + log_weight,
-                                                [bn.card(u) for u in scope] + [1])[..., 0].copy())
+            log_pe = _log2(p[..., e]) + log_weight[..., 0]
+            weights[len(chunks)] = _WeightTable(pa + extra, np.where(occurs[..., 0] & (p[..., e] > 0), log_pe,
+                                                                     -np.inf))
             chunks.append(None)
             continue
         log_lam = np.zeros([1] * len(axes))
         for message in incoming.get(v, []):
             log_lam = log_lam + _expand(message.scope, message.log2, axes)
-        full = [bn.card(u) for u in axes]
-        p = np.broadcast_to(p, full)
-        lam = np.broadcast_to(np.exp2(log_lam - log_lam.max(axis=-1, keepdims=True)), full)
-        masses = quantised_masses(epis_cpt(p, lam), p)
+        log_lam = np.broadcast_to(log_lam, full)
+        top = log_lam.max(axis=-1, keepdims=True)
+        lam = np.exp2(log_lam - np.where(np.isfinite(top), top, 0.0))   # 0 where a message is
+        masses = quantised_masses(epis_cpt(p, lam))
         chunks.append(np.cumsum(masses, axis=-1)[..., :-1].reshape(-1))
-        with np.errstate(invalid="ignore"):   # p = q̂ = 0: never drawn
+        with np.errstate(divide="ignore", invalid="ignore"):   # q̂ = 0: never drawn
             log_weight = _log2(p) - _log2(masses / CDF_ONE) + log_lam + log_weight
-        weights[len(chunks)] = _WeightTable(axes, np.where(masses > 0, log_weight, -np.inf))
+        # a row with λ = 0 everywhere draws from the prior, its weight 0 (the evidence rules it out)
+        weights[len(chunks)] = _WeightTable(axes, np.where((masses > 0) & occurs & np.isfinite(log_lam),
+                                                           log_weight, -np.inf))
         chunks.append(None)
         name = weight_name(v, taken)
         taken.add(name)
