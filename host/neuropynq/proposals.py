@@ -41,6 +41,8 @@ with that state), so no sample of positive weight is lost.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .errors import EvidenceError, LimitError, ParameterError
@@ -302,15 +304,6 @@ class _Family:
         self._z = np.transpose(z, [bif_order.index(u) for u in self.sampled]) if z.ndim else z
         self.conditioned = False
 
-    def condition(self) -> None:
-        self.conditioned = True
-
-    def extras(self) -> dict[str, list[str]]:
-        """Per sampled parent, the co-parents its message is conditioned on."""
-        if not self.conditioned:
-            return {u: [] for u in self.sampled}
-        return {u: self.sampled[:j] for j, u in enumerate(self.sampled)}
-
     def messages(self) -> dict[str, _Message]:
         lbp, child = self._lbp, self.child
         if not self.conditioned:
@@ -337,17 +330,11 @@ def _choose_conditioned(families: list[_Family], bn, tables_rows_max: int, paren
     for family in families:
         if len(family.sampled) < 2:
             continue
-        family.conditioned = True
-        trial = {u: extras.get(u, set()) | set(e) for u, e in family.extras().items()}
-        family.conditioned = False
-        ok = True
-        for u, e in trial.items():
-            scope = set(bn.parents[u]) | e
-            size = int(np.prod([bn.card(w) for w in scope], dtype=np.float64)) * bn.card(u)
-            if size > tables_rows_max or len(scope) + 1 > parents_max:
-                ok = False
-        if ok:
-            family.condition()
+        trial = {u: extras.get(u, set()) | set(family.sampled[:j]) for j, u in enumerate(family.sampled)}
+        scopes = {u: set(bn.parents[u]) | e for u, e in trial.items()}
+        if all(math.prod(bn.card(w) for w in scope) * bn.card(u) <= tables_rows_max
+               and len(scope) + 1 <= parents_max for u, scope in scopes.items()):
+            family.conditioned = True
             extras.update(trial)
 
 
