@@ -13,9 +13,11 @@ BENCH_DIR = ROOT / "bench"
 sys.path.insert(0, str(BENCH_DIR))
 
 import bench_hw  # noqa: E402
-from neuropynq.board.frames import bn_round_cycles  # noqa: E402
+from neuropynq.board.frames import bm_sweep_cycles, bn_round_cycles, frame_cycles  # noqa: E402
 from neuropynq.boards import board_build  # noqa: E402
+from neuropynq.kernels.bm_model import BMKernelModel  # noqa: E402
 from neuropynq.kernels.bn_model import rate_to_rmax  # noqa: E402
+from neuropynq.models.boltzmann import BoltzmannMachine  # noqa: E402
 from neuropynq.models.bayesnet import BayesNet  # noqa: E402
 from neuropynq.projection import posterior_seconds  # noqa: E402
 from neuropynq.reference.bn_sampler import window_draws  # noqa: E402
@@ -130,7 +132,7 @@ def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
 @pytest.mark.rtl
 def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
     """bn: the twin's rounds over the reference's window draws (board.frames.bn_round_cycles);
-    bm: N·⌈N/P⌉+4 per sweep (docs/rtl.md)."""
+    bm: N·⌈N/P⌉+6 per sweep (docs/rtl.md)."""
     board = "pynq-z2"
     build = board_build(board)
     assert bench_hw.main(["--quick", "--boards", board, "--workloads", "alarm", "dense256"]) == 0
@@ -146,7 +148,7 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
     rounds = [bn_round_cycles(draws[:c], build.bn_lanes, model.n_vars).sum() for c in counts]
     bn_estimate = (rounds[1] - rounds[0]) / (counts[1] - counts[0])
     n, p_bm = 256, build.bm_lanes
-    bm_estimate = n * -(-n // p_bm) + 4
+    bm_estimate = bm_sweep_cycles(n, n, n, p_bm)      # dense: one colour per neuron
     for fields, estimate, units in ((bn, bn_estimate, 1), (bm, bm_estimate, n)):
         assert fields["reason"] is None, f"{fields['workload']} not measured: {fields['reason']}"
         cycles, clock = float(fields["cycles"]), float(fields["clock"])
@@ -164,3 +166,32 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
                                  bench_hw.BN_SEED) for s in counts]
     model_cycles = (seconds[1] - seconds[0]) * build.clock_mhz * 1e6 / (counts[1] - counts[0])
     assert abs(model_cycles - float(bn["cycles"])) <= 0.05 * float(bn["cycles"]), (model_cycles, bn)
+
+
+def _bm_model(n, seed, density, clamp=None, order=None, colour_end=None):
+    import dataclasses
+    bm = BoltzmannMachine.random(n, seed=seed, density=density, bias_scale=0.5)
+    model = BMKernelModel.build(bm, clamp, limits=board_build("pynq-z2").bm_limits)
+    if order is not None:
+        model = dataclasses.replace(model, order=np.asarray(order), colour_end=np.asarray(colour_end))
+    return model
+
+
+@pytest.mark.rtl
+def test_bm_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out():
+    """neuropynq.board.frames.frame_cycles (the board deadlines, the notebooks'
+    projections) against the twin at the PYNQ-Z2 build, cycle for cycle: B = 1, 2, 3
+    and >= 4, odd and even N², clamps (all neurons clamped too), several colours,
+    thinning, recording, an initial state."""
+    lanes = board_build("pynq-z2").bm_lanes
+    everything = {k: k % 2 for k in range(9)}
+    frames = [
+        _bm_model(20, 1, 1.0).run_frame(3, 1, 1, 1, 5, True),
+        _bm_model(50, 2, 1.0, {3: 1}).run_frame(2, 0, 2, 2, 6, False),
+        _bm_model(33, 3, 0.2).run_frame(2, 2, 1, 3, 7, True, init=np.arange(33) % 4),
+        _bm_model(7, 4, 1.0).run_frame(2, 1, 1, 1, 8, True),
+        _bm_model(9, 5, 1.0, everything).run_frame(2, 1, 1, 1, 9, True),
+        _bm_model(40, 7, 0.3, {5: 1}, np.arange(40), [10, 20, 30, 40]).run_frame(2, 1, 1, 1, 11, True),
+    ]
+    measured = bench_hw.simulate("bm_sampler", "pynq-z2", frames, [1_000_000] * len(frames))
+    assert measured == [frame_cycles(f, lanes) for f in frames]

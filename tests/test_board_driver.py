@@ -18,7 +18,7 @@ from neuropynq.backends.fpga import FpgaBackend, board_clock_mhz
 from neuropynq.backends.registry import get_backend
 from neuropynq.board import registers as r
 from neuropynq.board.bitstreams import board_name, find_bitstream
-from neuropynq.board.frames import FLOOR_S, MARGIN, frame_cycles, frame_seconds, output_capacity
+from neuropynq.board.frames import FLOOR_S, MARGIN, bm_sweep_cycles, frame_cycles, frame_seconds, output_capacity
 from neuropynq.board.runner import FrameRunner
 from neuropynq.boards import board_build, board_builds
 from neuropynq.errors import BackendUnavailable, KernelError, LimitError
@@ -174,10 +174,13 @@ def test_the_deadline_follows_the_frames_cycle_estimate_at_the_boards_clock(asia
     words = asia_frame.size + output_capacity(asia_frame)
     rounds = math.ceil(samples / (16 * lanes_bn))
     assert frame_cycles(asia_frame, lanes_bn) == words + rounds * (16 * (v + 1 + window + 6) + 4)
-    # bm: burn_in + sweeps * thin sweeps of N * (ceil(N / P) + 1) + 4 cycles
-    n, sweeps, burn_in = 6, 50, 5
-    words = bm_frame.size + output_capacity(bm_frame)
-    assert frame_cycles(bm_frame, lanes_bm) == words + (burn_in + sweeps) * (n * (math.ceil(n / lanes_bm) + 1) + 4)
+    # bm: the twin's schedule (checked cycle for cycle against it in test_bench_hw.py);
+    # ten sweeps more cost ten sweeps and ten recorded sweeps (on counts, one state word)
+    model = BMKernelModel.build(BoltzmannMachine.random(6, seed=2))
+    longer = model.run_frame(sweeps=60, burn_in=5, thin=1, tau=3, seed=4, record=True)
+    recorded = math.ceil(6 / lanes_bm) + 1 + 1 + 1
+    assert frame_cycles(longer, lanes_bm) - frame_cycles(bm_frame, lanes_bm) == \
+        10 * (bm_sweep_cycles(6, 6, model.colours, lanes_bm) + recorded)
     clock = board_build("pynq-z2").clock_mhz
     assert backend.seconds(asia_frame) == FLOOR_S + MARGIN * frame_cycles(asia_frame, lanes_bn) / (clock * 1e6)
     # a faster board waits less for the same cycles, a longer run longer; a frame the

@@ -38,8 +38,12 @@ def test_signal_root(cell, root, exact):
 def test_instances_resolve_modules_through_generate_blocks():
     files = se.kernel_sources(se.KERNELS["bm_sampler"])
     inst = te.parse_instances(se.yosys_subset({p.name: p.read_text() for p in files}))
+    # the engines are two generate branches with one instance name
     assert inst["bm_sampler"] == {"u_ctrl": "npq_axil_ctrl", "u_front": "bm_frontend",
+                                  "g_lanes.u_core": "bm_core", "g_fields.u_core": "bm_field_core",
                                   "u_core": "bm_core"}
+    assert te.module_of("g_lanes.u_core.g_lane[7].u_lane.acc_o", "bm_sampler", inst) == "bm_lane"
+    assert te.module_of("g_fields.u_core.w_q", "bm_sampler", inst) == "bm_field_core"
     assert te.module_of("u_core.g_lane[7].u_lane.acc_o", "bm_sampler", inst) == "bm_lane"
     assert te.module_of("u_core.u_seed.a1_q", "bm_sampler", inst) == "npq_stream_seed"
     assert te.module_of("u_front.count_q", "bm_sampler", inst) == "bm_frontend"

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import re
 import shutil
 import subprocess
@@ -48,9 +47,11 @@ BUILD_DIR = ROOT / "build" / "synth"
 DOC_PATH = ROOT / "docs" / "synth_estimate.md"
 
 try:
+    from neuropynq.board.frames import bm_sweep_cycles
     from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
 except ImportError:   # run from a checkout without the package installed
     sys.path.insert(0, str(ROOT / "host"))
+    from neuropynq.board.frames import bm_sweep_cycles
     from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
 
 
@@ -73,10 +74,9 @@ KERNELS = {
 
 # ---------------------------------------------------------------- throughput model
 def bm_cycles_per_sweep(n: int, lanes: int) -> int:
-    """docs/rtl.md: N free neurons x B = ceil(N/P) beats, back to back across colour
-    boundaries (one bubble per colour only when B = 1), and 4 cycles of drain per sweep."""
-    beats = math.ceil(n / lanes)
-    return n * (beats + (beats == 1)) + 4
+    """A dense machine's sweep (every neuron free, one colour each): the twin's
+    schedule, neuropynq.board.frames.bm_sweep_cycles (docs/rtl.md)."""
+    return bm_sweep_cycles(n, n, n, lanes)
 
 
 _BN_DRAWS: list = []
@@ -479,8 +479,8 @@ yosys reads a subset of SystemVerilog; the tool rewrites copies of the sources
 
 **Throughput projection** (steady state, from the loop structure measured in
 simulation, docs/rtl.md and bn_ctrl.sv):
-* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 4 for N = the build's N_MAX neurons, dense
-  or sparse (colours follow each other without bubbles while ⌈N/P⌉ ≥ 2). One
+* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 6 for N = the build's N_MAX neurons, dense
+  or sparse (colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
 * `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) issue slots, then the
   slowest lane's Poisson unit (each live sample's window draws + 6 cycles, 1 per silent

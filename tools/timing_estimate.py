@@ -234,19 +234,51 @@ def signal_root(cell: str) -> tuple[str, bool]:
 
 
 def parse_instances(sources: dict[str, str]) -> dict[str, dict[str, str]]:
-    """module -> {instance name -> module} of the sources' own modules."""
+    """module -> {instance name -> module} of the sources' own modules. An instance
+    inside a labelled generate block is also listed as `label.instance`, so that two
+    branches may use one instance name for different modules (bm_sampler's engines)."""
     bodies = {m.group(1): m.group(2) for text in sources.values()
               for m in re.finditer(r"^\s*module\s+(\w+)(.*?)^\s*endmodule", text, re.M | re.S)}
     inst = re.compile(r"^\s*(\w+)\s*(?:#\s*\((?:[^()]|\([^()]*\))*\))?\s*(\w+)\s*\(", re.M)
-    return {name: {m.group(2): m.group(1) for m in inst.finditer(body) if m.group(1) in bodies}
-            for name, body in bodies.items()}
+    block = re.compile(r"\bbegin\b(?:\s*:\s*(\w+))?|\bend\b")
+
+    def open_label(text: str) -> str | None:
+        """The innermost labelled begin-end block still open at the end of `text`."""
+        stack: list[str | None] = []
+        for m in block.finditer(text):
+            if m.group(0) == "end":
+                if stack:
+                    stack.pop()
+            else:
+                stack.append(m.group(1))
+        return next((b for b in reversed(stack) if b), None)
+
+    out = {}
+    for name, body in bodies.items():
+        found: dict[str, str] = {}
+        for m in inst.finditer(body):
+            if m.group(1) not in bodies:
+                continue
+            label = open_label(body[:m.start()])
+            if label:
+                found.setdefault(f"{label}.{m.group(2)}", m.group(1))
+            found.setdefault(m.group(2), m.group(1))
+        out[name] = found
+    return out
 
 
 def module_of(signal: str, top: str, instances: dict[str, dict[str, str]]) -> str:
-    """The module that declares `signal` (`u_core.g_lane[3].u_lane.w_q` -> bm_lane)."""
-    module = top
+    """The module that declares `signal` (`u_core.g_lane[3].u_lane.w_q` -> bm_lane);
+    a generate block's label qualifies the instance that follows it."""
+    module, block = top, None
     for part in signal.split(".")[:-1]:
-        module = instances.get(module, {}).get(re.sub(r"\[\d+\]$", "", part), module)
+        part = re.sub(r"\[\d+\]$", "", part)
+        table = instances.get(module, {})
+        found = (table.get(f"{block}.{part}") if block else None) or table.get(part)
+        if found:
+            module, block = found, None
+        else:
+            block = part
     return module
 
 

@@ -196,9 +196,12 @@ initial_state:
     return NPQ_STATUS_OK;
 }
 
-// u_k = b_k + sum_j W_kj z_j as P partial sums (exact, signed 32-bit): over the
+#define BM_GROUP 8                                     // lanes per adder group (bm_core.sv T1)
+#define BM_GROUPS ((BM_P + BM_GROUP - 1) / BM_GROUP)
+
+// v = b_k - ln tau + sum_j W_kj z_j as P partial sums (exact, signed 32-bit): over the
 // whole row (dense), or over the row's non-zero entries only (sparse, same sum).
-static int32_t bm_potential(uint32_t k, uint32_t n, bool sparse) {
+static int32_t bm_potential(uint32_t k, uint32_t n, bool sparse, int32_t lntau) {
     int32_t acc[BM_P];
 #pragma HLS ARRAY_PARTITION variable = acc complete
     // One accumulator per lane: each has a one-cycle add, so the loops run at II=1.
@@ -224,9 +227,15 @@ static int32_t bm_potential(uint32_t k, uint32_t n, bool sparse) {
                 acc[p] += (int32_t)bm_w[p][k][g] & -(int32_t)bm_z[g * BM_P + p];   // z binary: an AND, no multiply
         }
     }
-    int32_t u = bm_b[k];
-    for (uint32_t p = 0; p < BM_P; ++p) u += acc[p];
-    return u;
+    // The twin's adder tree over two stages (bm_core.sv T1, T2): the lanes in groups
+    // of 8, then the groups and the bias less ln tau. Exact, so the grouping is free.
+    int32_t v = (int32_t)bm_b[k] - lntau;
+    for (uint32_t g = 0; g < BM_GROUPS; ++g) {
+        int32_t group = 0;
+        for (uint32_t p = g * BM_GROUP; p < (g + 1) * BM_GROUP && p < BM_P; ++p) group += acc[p];
+        v += group;
+    }
+    return v;
 }
 
 // One update of free neuron k (§3.2); returns its new z.
@@ -243,10 +252,16 @@ static bool bm_update(uint32_t k, const BmRun& run, bool counting) {
         bm_zeta[k] = (uint8_t)(zeta - 1);
         return true;
     }
-    const int32_t v = bm_potential(k, run.n, run.sparse) - (int32_t)NPQ_LNTAU_LUT[run.tau];
-    int32_t idx = (v >> 4) + (int32_t)(NPQ_SIGMOID_LUT_SIZE / 2);
-    idx = idx < 0 ? 0 : (idx > (int32_t)NPQ_SIGMOID_LUT_SIZE - 1 ? (int32_t)NPQ_SIGMOID_LUT_SIZE - 1 : idx);
-    const bool fire = (r >> 8) < NPQ_SIGMOID_LUT[idx];
+    const int32_t v = bm_potential(k, run.n, run.sparse, (int32_t)NPQ_LNTAU_LUT[run.tau]);
+    // Index clamp((v >> 4) + 512, 0, 1023) as the twin forms it (bm_core.sv T2, R): the
+    // table is read at the index bits of v whatever the range, and the read replaced by
+    // an end of the table when v >> 4 does not fit 10 signed bits.
+    const int32_t high = v >> 13;
+    const bool in_range = high == 0 || high == -1;
+    const uint32_t bits = (((uint32_t)v >> 4) & (NPQ_SIGMOID_LUT_SIZE - 1)) ^ (NPQ_SIGMOID_LUT_SIZE / 2);
+    const uint32_t p = in_range ? NPQ_SIGMOID_LUT[bits]
+                                : NPQ_SIGMOID_LUT[v < 0 ? 0 : NPQ_SIGMOID_LUT_SIZE - 1];
+    const bool fire = (r >> 8) < p;
     bm_zeta[k] = fire ? (uint8_t)run.tau : 0;
     if (fire && counting) ++bm_spikes[k];
     return fire;

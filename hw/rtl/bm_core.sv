@@ -2,17 +2,21 @@
 // pipeline over P lanes, recording and the count read-out.
 //
 // A free neuron k is issued for B = ceil(N/P) beats; beat b makes lane p read
-// W[k][bP+p]. Pipeline: I (lane read) -> A (lane partial sums, bias and RNG state
-// read) -> T (adder tree, bias, -ln tau, sigmoid index; sigmoid ROM, zeta and spike
-// count read; the draw) -> U (spike decision, writes). Neurons issue back to back
-// and read z from `z_snap`, the state as their colour started (spec §3.1: the
-// update within a colour is simultaneous). A colour may start while one neuron of
-// an earlier colour (the "late" neuron) is still before U: the snapshot then lacks
-// that neuron's new z, so every neuron of the colour leaves the late column out of
-// its lane sums, keeps W[k][late] from the lane that read it, and adds it in T from
-// z_live, where the late neuron's write has landed by then. With B = 1 that holds
-// only if the late neuron is already in T, which costs one bubble per colour. A
-// sweep drains before the recording decision. ζ starts from the frame's initial
+// W[k][bP+p]. Pipeline (docs/rtl.md): I (lane read, bias read) -> A (lane partial
+// sums, bias - ln tau) -> T1 (lane sums in groups of 8; bias plus the late weight;
+// RNG state read) -> T2 (the rest of the tree; sigmoid ROM read at the potential's
+// index bits, range and sign registered; ζ and spike count read) -> R (sigmoid
+// value clamped and registered; ζ > 1, ζ - 1, count + 1; the draw) -> U (spike
+// decision: one compare and selects; writes). Neurons
+// issue back to back and read z from `z_snap`, the state as their colour started
+// (spec §3.1: the update within a colour is simultaneous). A colour may start while
+// one neuron of an earlier colour (the "late" neuron) is still before U: the
+// snapshot then lacks that neuron's new z, so every neuron of the colour leaves the
+// late column out of its lane sums, keeps W[k][late] from the lane that read it, and
+// adds it in T1 from z_live, where the late neuron's write has landed by then. A
+// colour therefore starts only when at most one neuron is in flight (A to R) and
+// that one is far enough on: for B >= 4 always, else after 4 - B bubbles. A sweep
+// drains before the recording decision. ζ starts from the frame's initial
 // state (or 0; a clamped neuron's is its value) and ends the payload as the final
 // state (spec v2).
 module bm_core #(
@@ -90,8 +94,8 @@ module bm_core #(
   end
   assign state_words = (n_i + (KW+1)'(31)) >> 5;
 
-  logic [15:0] lntau;
-  assign lntau = lntau_lut(tau_i);
+  // τ is stable through the run: its ln τ is a register, not a ROM in front of A
+  always_ff @(posedge clk_i) lntau_q <= lntau_lut(tau_i);
 
   // ---------------------------------------------------------------- seeding
   logic         seed_valid, seeded_valid;
@@ -113,28 +117,34 @@ module bm_core #(
   logic [KW:0]   m_q;         // schedule position
   logic [KW:0]   beat_q;
   logic [31:0]   burn_left_q, thin_cnt_q, sweeps_left_q;
-  logic [KW+1:0] out_idx_q;
+  logic [KW-1:0] out_k_q;     // read-out: the neuron of the count word
+  logic          out_on_q;    // its on count (else its spike count)
   logic [1:0]    out_phase_q;
 
   // ---------------------------------------------------------------- pipeline registers
   logic              a_valid_q, a_first_q, a_last_q;
   logic [KW-1:0]     a_k_q;
   logic [KW:0]       a_beat_q;
-  logic              t_valid_q;
-  logic [KW-1:0]     t_k_q;
-  // the late neuron of the colour being summed (A) and of the neuron in T
-  logic              late_en_q, t_late_en_q;
-  logic [KW-1:0]     late_k_q, t_late_k_q;
-  logic signed [15:0] late_w_q, t_late_w_q;
+  logic              t1_valid_q, t2_valid_q, r_valid_q, u_valid_q;
+  logic [KW-1:0]     t1_k_q, t2_k_q, r_k_q, u_k_q;
+  // the late neuron of the colour being summed (A) and of the neuron in T1
+  logic              late_en_q, t1_late_en_q;
+  logic [KW-1:0]     late_k_q, t1_late_k_q;
+  logic signed [15:0] late_w_q, t1_late_w_q;
   logic signed [15:0] bias_i_q;          // bias of the neuron issued (read in I)
   logic signed [31:0] bias_lnt_q;        // its bias - ln tau, formed in A
-  logic              u_valid_q;
-  logic [KW-1:0]     u_k_q;
-  logic [23:0]       p_q;
-  logic [7:0]        zeta_q;
-  logic [127:0]      rng_a_q, rng_q;   // RNG state read in A, kept through T
-  logic [23:0]       draw_q;           // its draw >> 8 (spec §3.2), computed in T
-  logic [31:0]       spike_q;
+  logic [15:0]       lntau_q;
+  localparam int unsigned G = (P + 7) / 8;   // lane groups summed in T1
+  logic signed [31:0] grp_q [G];         // T1: sums of 8 lanes
+  logic signed [31:0] bl_q;              // T1: bias - ln tau + the late weight if z = 1
+  logic [23:0]       p_rom;              // sigmoid ROM output (read in T2)
+  logic              idx_in_range_q, v_neg_q;
+  logic [23:0]       p_q;                // the sigmoid value, clamped, registered in R
+  logic [7:0]        zeta_rd, zeta_dec_q;  // ζ read in T2 (also the read-out); ζ - 1 in R
+  logic              refractory_q;         // ζ > 1, formed in R
+  logic [127:0]      rng_rd, rng_r_q, rng_q;   // RNG state: read in T1, registered in T2
+  logic [23:0]       draw_q;           // its draw >> 8 (spec §3.2), computed in R
+  logic [31:0]       spike_rd, spike_q, spike_inc_q;   // spike count read in T2; +1 in R
 
   // ---------------------------------------------------------------- lanes
   logic signed [31:0] acc [P];
@@ -143,7 +153,6 @@ module bm_core #(
   logic               issue;
   logic               on_clear, on_add;
   logic [BW-1:0]      on_addr;
-  logic [KW-1:0]      out_k;
 
   logic              cur_cs;
   logic [KW-1:0]     cur_k;
@@ -179,15 +188,27 @@ module bm_core #(
 
   // ---------------------------------------------------------------- issue (stage I)
   // A colour's first neuron snapshots z_live_next, which holds every write up to U.
-  // At most one earlier neuron may still be in A or T (it becomes the late neuron);
-  // one in A reaches U two cycles later, in time for the new neuron's T only if
-  // B >= 2. Beats are contiguous, so at a colour start a neuron in A is on its last
-  // beat.
+  // At most one earlier neuron may still be in A, T1, T2 or R (it becomes the late
+  // neuron); one d stages past A (d = 0..3) has its z in z_live_q 5 - d cycles
+  // later, and the new neuron reads it in T1, B + 1 cycles after its first beat:
+  // in time iff d >= 4 - B. Beats are contiguous, so at a colour start a neuron in
+  // A is on its last beat.
   logic colour_ok, late_in_flight;
   logic [KW-1:0] late_k;
-  assign colour_ok      = !a_valid_q || (!t_valid_q && beats != 1);
-  assign late_in_flight = a_valid_q || t_valid_q;
-  assign late_k         = a_valid_q ? a_k_q : t_k_q;
+  logic          b_ge2_q, b_ge3_q, b_ge4_q;    // B >= 2, 3, 4
+  always_ff @(posedge clk_i) begin
+    b_ge2_q <= beats >= (KW+1)'(2);
+    b_ge3_q <= beats >= (KW+1)'(3);
+    b_ge4_q <= beats >= (KW+1)'(4);
+  end
+  always_comb begin
+    if (a_valid_q)       colour_ok = !t1_valid_q && !t2_valid_q && !r_valid_q && b_ge4_q;
+    else if (t1_valid_q) colour_ok = !t2_valid_q && !r_valid_q && b_ge3_q;
+    else if (t2_valid_q) colour_ok = !r_valid_q && b_ge2_q;
+    else                 colour_ok = 1'b1;
+  end
+  assign late_in_flight = a_valid_q || t1_valid_q || t2_valid_q || r_valid_q;
+  assign late_k         = a_valid_q ? a_k_q : t1_valid_q ? t1_k_q : t2_valid_q ? t2_k_q : r_k_q;
   assign issue = state_q == C_SWEEP && free_i != 0 &&
                  (beat_q != 0 || !cur_cs || colour_ok);
 
@@ -200,23 +221,28 @@ module bm_core #(
   assign late_w = a_beat_q == (KW+1)'(32'(late_k_q) / P) ? lane_w[32'(late_k_q) % P]
                                                           : late_w_q;
 
-  // ---------------------------------------------------------------- stage T
-  // sigmoid index clamp((v >> 4) + 512, 0, 1023) without a 32-bit add and compares:
-  // (v >> 4) + 512 is in range iff v >> 4 fits 10 signed bits, i.e. v[31:13] is all
-  // sign, and then adding 512 flips its top bit.
+  // ---------------------------------------------------------------- stages T1, T2
+  // T1 adds the lane sums in groups of 8 (three levels of adders) and the late
+  // weight to the bias; T2 adds the groups. The potential is exact in 32 bits, so
+  // the split does not change it.
+  logic signed [31:0] grp [G];
+  always_comb begin
+    for (int unsigned g = 0; g < G; g++) begin
+      grp[g] = '0;
+      for (int unsigned p = 8 * g; p < 8 * g + 8 && p < P; p++) grp[g] = grp[g] + acc[p];
+    end
+  end
+  // sigmoid index clamp((v >> 4) + 512, 0, 1023): (v >> 4) + 512 is in range iff
+  // v >> 4 fits 10 signed bits, i.e. v[31:13] is all sign, and then adding 512 flips
+  // its top bit. The ROM is read at {~v[13], v[12:4]} whatever the range (those bits
+  // of a sum settle first); R replaces the value by the end of the table outside it.
   // the index takes v >> 4: the low four bits of the potential are unused
   /* verilator lint_off UNUSEDSIGNAL */
   logic signed [31:0] v;              // potential - ln tau
   /* verilator lint_on UNUSEDSIGNAL */
-  logic               idx_in_range;
-  logic [9:0]         sig_idx;
   always_comb begin
-    v = bias_lnt_q;
-    for (int unsigned p = 0; p < P; p++) v = v + acc[p];
-    if (t_late_en_q && z_live_q[t_late_k_q]) v = v + 32'(t_late_w_q);
-    idx_in_range = v[31:13] == '0 || v[31:13] == '1;
-    if (idx_in_range) sig_idx = {~v[13], v[12:4]};
-    else sig_idx = v[31] ? 10'd0 : 10'd1023;
+    v = bl_q;
+    for (int unsigned g = 0; g < G; g++) v = v + grp_q[g];
   end
 
   // ---------------------------------------------------------------- stage U
@@ -228,15 +254,16 @@ module bm_core #(
   logic [7:0]   zeta_new;
   logic         counting;
   assign counting = burn_left_q == 0;
-  assign draw     = xoshiro_draw(rng_a_q[63:32]);
-  assign may_fire = zeta_q <= 8'd1;
+  assign draw     = xoshiro_draw(rng_r_q[63:32]);
+  assign may_fire = !refractory_q;
   assign fire     = draw_q < p_q;
   assign spike    = may_fire && fire;
-  assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta_q - 8'd1;
+  assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta_dec_q;
 
   always_comb begin
     z_live_next = z_live_q;
-    if (u_valid_q) z_live_next[u_k_q] = zeta_new != 8'd0;
+    // ζ' != 0: still refractory (ζ - 1 >= 1), or fired (τ >= 1)
+    if (u_valid_q) z_live_next[u_k_q] = refractory_q || fire;
   end
 
   // ---------------------------------------------------------------- memories
@@ -257,12 +284,11 @@ module bm_core #(
   assign init_word   = init_mem[idx_q[KW-1:2]];
   assign zeta_init   = init_i ? init_word[8 * idx_q[1:0] +: 8] : {7'd0, z_init_i[idx_q[KW-1:0]]};
   assign zeta_wdata  = u_valid_q ? zeta_new : zeta_init;
-  assign spike_wdata = u_valid_q ? spike_q + {31'd0, spike && counting} : 32'd0;
+  assign spike_wdata = u_valid_q ? (spike && counting ? spike_inc_q : spike_q) : 32'd0;
   assign rng_we      = u_valid_q || seeded_valid;
   assign rng_addr    = u_valid_q ? u_k_q : seeded_id[KW-1:0];
   assign rng_wdata   = u_valid_q ? xoshiro_next(rng_q) : seeded_state;
 
-  assign out_k = KW'(out_idx_q >= (KW+2)'(n_i) ? out_idx_q - (KW+2)'(n_i) : out_idx_q);
 
   always_ff @(posedge clk_i) begin
     if (b_we_i) bias_mem[b_addr_i] <= b_data_i;
@@ -271,19 +297,33 @@ module bm_core #(
       sched_cs[s_addr_i] <= s_cs_i;
       sched_k[s_addr_i]  <= s_k_i;
     end
-    // the bias is read in I and ln tau subtracted in A: T sees a register, not the
-    // block RAM's slow output, and one operand fewer
+    // the bias is read in I and ln tau subtracted in A: T1 sees a register, not the
+    // block RAM's slow output
     bias_i_q   <= bias_mem[cur_k];
-    bias_lnt_q <= 32'(bias_i_q) - 32'(lntau);
-    // T-stage reads (also the spike-count read-out)
-    p_q     <= sigmoid_lut(sig_idx);
-    zeta_q  <= zeta_mem[state_q == C_FINAL ? idx_q[KW-1:0] : t_k_q];
-    // the RNG state is read in A (the neuron's last beat leaves it for T) so that
-    // the draw's two multiplies happen in T, not in front of the spike test in U
-    rng_a_q <= rng_mem[a_k_q];
-    rng_q   <= rng_a_q;
+    bias_lnt_q <= 32'(bias_i_q) - 32'(lntau_q);
+    // T1: the lane groups; the late weight joins the bias
+    for (int unsigned g = 0; g < G; g++) grp_q[g] <= grp[g];
+    bl_q <= bias_lnt_q + (t1_late_en_q && z_live_q[t1_late_k_q] ? 32'(t1_late_w_q) : 32'sd0);
+    // T2: the sigmoid ROM at the index bits, its range and the sign beside it
+    p_rom          <= sigmoid_lut({~v[13], v[12:4]});
+    idx_in_range_q <= v[31:13] == '0 || v[31:13] == '1;
+    v_neg_q        <= v[31];
+    // R: the clamped sigmoid value, registered before the spike test in U
+    p_q <= idx_in_range_q ? p_rom : (v_neg_q ? sigmoid_lut(10'd0) : sigmoid_lut(10'd1023));
+    // the RNG state is read in T1 and registered in T2, so that the draw's two
+    // multiplies in R start from a flip-flop, and U only compares
+    rng_rd  <= rng_mem[t1_k_q];
+    rng_r_q <= rng_rd;
+    rng_q   <= rng_r_q;
     draw_q  <= draw[31:8];
-    spike_q <= spike_mem[state_q == C_OUT ? out_k : t_k_q];
+    // ζ and the spike count are read in T2 (also the read-outs); R forms what U needs
+    // from them, so that U starts from flip-flops, not from the memories' outputs
+    zeta_rd      <= zeta_mem[state_q == C_FINAL ? idx_q[KW-1:0] : t2_k_q];
+    refractory_q <= zeta_rd > 8'd1;
+    zeta_dec_q   <= zeta_rd - 8'd1;
+    spike_rd    <= spike_mem[state_q == C_OUT ? out_k_q : t2_k_q];
+    spike_q     <= spike_rd;
+    spike_inc_q <= spike_rd + 32'd1;
     if (neuron_we) begin
       zeta_mem[neuron_addr]  <= zeta_wdata;
       spike_mem[neuron_addr] <= spike_wdata;
@@ -294,7 +334,7 @@ module bm_core #(
   // Lanes' on-count port: cleared in C_INIT, accumulated in C_REC_ON, read in C_OUT.
   assign on_clear = state_q == C_INIT && idx_q < beats;
   assign on_add   = state_q == C_REC_ON && idx_q < beats;
-  assign on_addr  = state_q == C_OUT ? BW'(32'(out_k) / P) : idx_q[BW-1:0];
+  assign on_addr  = state_q == C_OUT ? BW'(32'(out_k_q) / P) : idx_q[BW-1:0];
 
   assign seed_valid = state_q == C_INIT && idx_q < (KW+1)'(n_i);
   assign seed_id    = 32'(idx_q);
@@ -310,7 +350,9 @@ module bm_core #(
       done_o        <= 1'b0;
       sweep_end_o   <= 1'b0;
       a_valid_q     <= 1'b0;
-      t_valid_q     <= 1'b0;
+      t1_valid_q    <= 1'b0;
+      t2_valid_q    <= 1'b0;
+      r_valid_q     <= 1'b0;
       u_valid_q     <= 1'b0;
       o_valid_o     <= 1'b0;
       o_last_o      <= 1'b0;
@@ -321,7 +363,8 @@ module bm_core #(
       burn_left_q   <= '0;
       thin_cnt_q    <= '0;
       sweeps_left_q <= '0;
-      out_idx_q     <= '0;
+      out_k_q       <= '0;
+      out_on_q      <= 1'b0;
       out_phase_q   <= '0;
       final_word_q  <= '0;
       z_live_q      <= '0;
@@ -330,14 +373,16 @@ module bm_core #(
       a_last_q      <= 1'b0;
       a_k_q         <= '0;
       a_beat_q      <= '0;
-      t_k_q         <= '0;
+      t1_k_q        <= '0;
+      t2_k_q        <= '0;
+      r_k_q         <= '0;
       u_k_q         <= '0;
       late_en_q     <= 1'b0;
       late_k_q      <= '0;
       late_w_q      <= '0;
-      t_late_en_q   <= 1'b0;
-      t_late_k_q    <= '0;
-      t_late_w_q    <= '0;
+      t1_late_en_q  <= 1'b0;
+      t1_late_k_q   <= '0;
+      t1_late_w_q   <= '0;
     end else begin
       done_o      <= 1'b0;
       sweep_end_o <= 1'b0;
@@ -348,16 +393,20 @@ module bm_core #(
       a_last_q  <= last_beat;
       a_k_q     <= cur_k;
       a_beat_q  <= beat_q;
-      t_valid_q <= a_valid_q && a_last_q;
-      t_k_q     <= a_k_q;
+      t1_valid_q <= a_valid_q && a_last_q;
+      t1_k_q     <= a_k_q;
       if (a_valid_q) late_w_q <= late_w;
       if (a_valid_q && a_last_q) begin
-        t_late_en_q <= late_en_q;
-        t_late_k_q  <= late_k_q;
-        t_late_w_q  <= late_w;
+        t1_late_en_q <= late_en_q;
+        t1_late_k_q  <= late_k_q;
+        t1_late_w_q  <= late_w;
       end
-      u_valid_q <= t_valid_q;
-      u_k_q     <= t_k_q;
+      t2_valid_q <= t1_valid_q;
+      t2_k_q     <= t1_k_q;
+      r_valid_q  <= t2_valid_q;
+      r_k_q      <= t2_k_q;
+      u_valid_q  <= r_valid_q;
+      u_k_q      <= r_k_q;
       z_live_q  <= z_live_next;
       if (issue && beat_q == 0 && cur_cs) begin
         z_snap_q  <= z_live_next;
@@ -396,7 +445,7 @@ module bm_core #(
             end
           end
         end
-        C_DRAIN: if (!a_valid_q && !t_valid_q && !u_valid_q) begin
+        C_DRAIN: if (!late_in_flight && !u_valid_q) begin
           sweep_end_o <= 1'b1;
           m_q         <= '0;
           idx_q       <= '0;
@@ -421,7 +470,8 @@ module bm_core #(
               sweeps_left_q <= sweeps_left_q - 1;
               if (sweeps_left_q == 1) begin
                 state_q     <= C_OUT;
-                out_idx_q   <= '0;
+                out_k_q     <= '0;
+                out_on_q    <= 1'b1;
                 out_phase_q <= '0;
               end
             end
@@ -440,29 +490,35 @@ module bm_core #(
               state_q       <= C_SWEEP;
               if (sweeps_left_q == 1) begin
                 state_q     <= C_OUT;
-                out_idx_q   <= '0;
+                out_k_q     <= '0;
+                out_on_q    <= 1'b1;
                 out_phase_q <= '0;
               end
             end
           end
         end
         C_OUT: begin
-          // phase 0: address out_k; 1: memory output ready; 2: hold until taken
+          // N on counts, then N spike counts; phase 0: address neuron out_k; 1: memory
+          // output ready; 2: hold until taken
           unique case (out_phase_q)
             2'd0: out_phase_q <= 2'd1;
             2'd1: begin
               o_valid_o   <= 1'b1;
-              o_data_o    <= out_idx_q < (KW+2)'(n_i) ? on_rd[32'(out_k) % P] : spike_q;
+              o_data_o    <= out_on_q ? on_rd[32'(out_k_q) % P] : spike_rd;
               o_last_o    <= 1'b0;
               out_phase_q <= 2'd2;
             end
             default: if (o_ready_i) begin
               o_valid_o   <= 1'b0;
               out_phase_q <= 2'd0;
-              out_idx_q   <= out_idx_q + 1;
-              if (out_idx_q == (KW+2)'(2 * n_i - 1)) begin
-                state_q <= C_FINAL;
-                idx_q   <= '0;
+              out_k_q     <= out_k_q + 1;
+              if ((KW+1)'(out_k_q) == n_i - 1) begin
+                out_k_q  <= '0;
+                out_on_q <= 1'b0;
+                if (!out_on_q) begin
+                  state_q <= C_FINAL;
+                  idx_q   <= '0;
+                end
               end
             end
           endcase
@@ -473,7 +529,7 @@ module bm_core #(
           unique case (out_phase_q)
             2'd0: out_phase_q <= 2'd1;
             2'd1: begin
-              final_word_q[8 * idx_q[1:0] +: 8] <= idx_q < n_i ? zeta_q : 8'd0;
+              final_word_q[8 * idx_q[1:0] +: 8] <= idx_q < n_i ? zeta_rd : 8'd0;
               if (idx_q[1:0] == 2'd3) begin
                 out_phase_q <= 2'd2;
               end else begin

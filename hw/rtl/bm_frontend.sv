@@ -273,10 +273,17 @@ module bm_frontend #(
   end
 
   // ---------------------------------------------------------------- schedule
-  logic [KW:0] pos_q;
-  logic        cs_pending_q;
-  logic [KW-1:0] pos_k;
-  assign pos_k = order_mem[pos_q[KW-1:0]];
+  // Built after the frame, one position per cycle in three steps: read order[pos]
+  // and whether pos starts a colour; look up whether that neuron is clamped; write
+  // the entry (a free neuron) or carry the colour start over (a clamped one). Each
+  // step ends in a register: the LUT-RAM read and the N_MAX-way clamp-bit select
+  // would not fit one cycle together.
+  logic [KW:0]   pos_q;
+  logic          cs_pending_q;
+  logic          sc1_valid_q, sc2_valid_q;   // step 1 and 2 hold a position
+  logic [KW-1:0] sc1_k_q, sc2_k_q;           // its neuron
+  logic          sc1_cs_q, sc2_cs_q;         // it starts a colour
+  logic          sc2_clamped_q;
 
   // ---------------------------------------------------------------- state machine
   assign ap_idle_o      = state_q == S_IDLE;
@@ -341,6 +348,13 @@ module bm_frontend #(
       status_valid_o <= 1'b0;
       pos_q          <= '0;
       cs_pending_q   <= 1'b0;
+      sc1_valid_q    <= 1'b0;
+      sc2_valid_q    <= 1'b0;
+      sc1_k_q        <= '0;
+      sc2_k_q        <= '0;
+      sc1_cs_q       <= 1'b0;
+      sc2_cs_q       <= 1'b0;
+      sc2_clamped_q  <= 1'b0;
       core_start_o   <= 1'b0;
       w_we_o         <= 1'b0;
       w_row_o        <= '0;
@@ -394,6 +408,12 @@ module bm_frontend #(
           znz_q      <= '0;
           cmask_q    <= '0;
           cval_q     <= '0;
+          // the schedule builder's start (S_SCHED follows the frame)
+          pos_q        <= '0;
+          free_q       <= '0;
+          cs_pending_q <= 1'b0;
+          sc1_valid_q  <= 1'b0;
+          sc2_valid_q  <= 1'b0;
         end
 
         S_READ: if (fire) begin
@@ -459,12 +479,7 @@ module bm_frontend #(
                   init_q       <= word[1];
                   init_cmask_q <= cmask_q;
                   init_cval_q  <= cval_q;
-                  if (!word[1]) begin
-                    state_q      <= S_SCHED;
-                    pos_q        <= '0;
-                    free_q       <= '0;
-                    cs_pending_q <= 1'b0;
-                  end
+                  if (!word[1]) state_q <= S_SCHED;
                 end
               end
               F_INIT: begin
@@ -475,12 +490,7 @@ module bm_frontend #(
                 init_cval_q  <= init_cval_q >> 4;
                 for (int unsigned w = 0; w < N_MAX / 4; w++)
                   if (count_q == w) znz_q[w * 4 +: 4] <= init_nz;
-                if (last_of_field) begin
-                  state_q      <= S_SCHED;
-                  pos_q        <= '0;
-                  free_q       <= '0;
-                  cs_pending_q <= 1'b0;
-                end
+                if (last_of_field) state_q <= S_SCHED;
               end
               default: ;
             endcase
@@ -491,21 +501,28 @@ module bm_frontend #(
 
         S_SCHED: begin
           // free neurons in order; a colour start carries over clamped neurons
-          if (pos_q == n_q) begin
-            state_q      <= S_FRAME;
-            out_idx_q    <= '0;
-          end else begin
-            pos_q <= pos_q + 1;
-            if (cmask_q[pos_k]) begin
-              cs_pending_q <= cs_pending_q || cstart_q[pos_q[KW-1:0]];
+          sc1_valid_q   <= pos_q != n_q;
+          sc1_k_q       <= order_mem[pos_q[KW-1:0]];
+          sc1_cs_q      <= cstart_q[pos_q[KW-1:0]];
+          sc2_valid_q   <= sc1_valid_q;
+          sc2_k_q       <= sc1_k_q;
+          sc2_cs_q      <= sc1_cs_q;
+          sc2_clamped_q <= cmask_q[sc1_k_q];
+          if (pos_q != n_q) pos_q <= pos_q + 1;
+          if (sc2_valid_q) begin
+            if (sc2_clamped_q) begin
+              cs_pending_q <= cs_pending_q || sc2_cs_q;
             end else begin
               s_we_o       <= 1'b1;
               s_addr_o     <= free_q[KW-1:0];
-              s_cs_o       <= cs_pending_q || cstart_q[pos_q[KW-1:0]];
-              s_k_o        <= pos_k;
+              s_cs_o       <= cs_pending_q || sc2_cs_q;
+              s_k_o        <= sc2_k_q;
               free_q       <= free_q + 1;
               cs_pending_q <= 1'b0;
             end
+          end else if (pos_q == n_q && !sc1_valid_q) begin
+            state_q   <= S_FRAME;
+            out_idx_q <= '0;
           end
         end
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..framing import HEAD_WORDS, MAGIC_BM, MAGIC_BN, OUT_HEAD_WORDS, Op
+from ..codegen.sv import SEED_LATENCY
 from ..kernels.bm_model import FLAG_RECORD, zeta_words
 from ..kernels.bn_model import RUN_PARAM_WORDS as BN_RUN_PARAMS, frame_layout, run_params_at
 
@@ -78,14 +79,79 @@ def bn_round_cycles(draws: np.ndarray, lanes: int, n_vars: int) -> np.ndarray:
     return BN_BATCH * (n_vars + 1) + BN_ROUND_CYCLES + unit.max(axis=1)
 
 
+# ---------------------------------------------------------------- bm_sampler's schedule
+# Cycle by cycle from hw/rtl/bm_frontend.sv and bm_core.sv (docs/rtl.md), with the
+# stream at full rate both ways; tests/rtl/bm_sampler checks it against the twin.
+BM_THIN_WAIT = 4       # the THIN word waits while sweeps * thin < 2^32 is checked
+BM_SCHED_EXTRA = 3     # the schedule builder: N positions through three steps, then done
+BM_START = 5           # the output head (3 words), the core's start, its first state
+BM_INIT_EXTRA = SEED_LATENCY + 2    # seeding: N requests, the seeder's latency, the turn
+BM_LATE_REACH = 4      # a colour start waits until its late neuron is 4 - B stages past A
+BM_SWEEP_DRAIN = 6     # a sweep's drain (A, T1, T2, R, U) and its bookkeeping
+BM_EMPTY_SWEEP = 2     # a sweep without free neurons
+BM_RECORD_EXTRA = 1    # a recorded sweep: ceil(N/P) + 1 cycles of on counts, then its words
+BM_COUNT_WORD = 3      # an on or spike count out: address, memory read, hand-over
+BM_FINAL_WORD = 10     # a final-state word: two cycles per ζ byte, then hand-over
+
+
+def bm_sweep_cycles(n: int, free: int, colours: int, lanes: int) -> int:
+    """Cycles of one sweep of bm_sampler: `free` neurons of B = ceil(n/lanes) beats
+    each, issued back to back; each of the `colours` colour starts after the first waits
+    max(0, 4 - B) cycles for the neuron still in flight; then the drain."""
+    if free == 0:
+        return BM_EMPTY_SWEEP
+    beats = math.ceil(n / lanes)
+    return free * beats + (colours - 1) * max(0, BM_LATE_REACH - beats) + BM_SWEEP_DRAIN
+
+
+def _bm_schedule(frame: np.ndarray, n: int, colours: int) -> tuple[int, int] | None:
+    """(free neurons, colours with a free neuron) of a bm RUN frame; None if its order
+    is not made of neurons below N (the kernel refuses the frame)."""
+    order_at = HEAD_WORDS + 2 + n + (n * n + 1) // 2
+    order = frame[order_at:order_at + n].astype(np.int64)
+    if np.any(order >= n):
+        return None
+    ends = frame[order_at + n:order_at + n + colours].astype(np.int64)
+    mask_words = frame[order_at + n + colours:order_at + n + colours + (n + 31) // 32]
+    k = np.arange(n)
+    clamped = ((mask_words[k // 32].astype(np.int64) >> (k % 32)) & 1).astype(bool)
+    free = ~clamped[order]
+    starts = np.concatenate([[0], ends[:-1]])
+    return int(free.sum()), sum(bool(free[a:b].any()) for a, b in zip(starts, ends))
+
+
+def _bm_run_cycles(frame: np.ndarray, params: np.ndarray, lanes: int) -> int | None:
+    """From the first input word of a bm RUN frame to its last output word; None for a
+    frame the kernel refuses before it runs."""
+    n, colours = int(frame[HEAD_WORDS]), int(frame[HEAD_WORDS + 1])
+    schedule = _bm_schedule(frame, n, colours)
+    if schedule is None:
+        return None
+    free, live_colours = schedule
+    sweeps, burn_in, thin = (int(w) for w in params[:3])
+    record = int(params[-1]) & FLAG_RECORD
+    weight_words = (n * n + 1) // 2
+    # a weight word takes two cycles, one per weight (the padding of an odd N^2 none)
+    read = int(frame.size) + weight_words - (n * n) % 2 + BM_THIN_WAIT
+    recorded = (math.ceil(n / lanes) + BM_RECORD_EXTRA
+                + ((n + 31) // 32 + 1 if record else 0))
+    return (read + n + BM_SCHED_EXTRA + BM_START + n + BM_INIT_EXTRA
+            + (burn_in + sweeps * thin) * bm_sweep_cycles(n, free, live_colours, lanes)
+            + sweeps * recorded
+            + 2 * n * BM_COUNT_WORD + zeta_words(n) * BM_FINAL_WORD)
+
+
 def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None) -> int:
     """Clock cycles a kernel with `lanes` lanes takes over `frame`, from the twins'
-    schedules: one cycle per streamed word in and out, plus
-    * bn RUN: the rounds of `bn_round_cycles` for the samples' window `draws`; without
-      them, the most a run can take, every sample drawing all T steps of its window;
-    * bm RUN: burn_in + sweeps * thin sweeps of N * (ceil(N/P) + 1) + 4 cycles each
-      (docs/rtl.md: N * B + 4, one bubble per colour when B = 1).
-    A malformed frame is answered at once, so only its words count."""
+    schedules:
+    * bm RUN: cycle by cycle (`_bm_run_cycles`): the frame read (weight words two
+      cycles), the schedule, seeding, burn_in + sweeps * thin sweeps of
+      `bm_sweep_cycles`, the recorded sweeps' on counts and words, three cycles per
+      count word and ten per final-state word out;
+    * bn RUN: one cycle per streamed word in and out, plus the rounds of
+      `bn_round_cycles` for the samples' window `draws`; without them, the most a run
+      can take, every sample drawing all T steps of its window.
+    Any other frame (INFO, a malformed one, answered at once): one cycle per word."""
     frame = np.asarray(frame, dtype=np.uint32)
     words = int(frame.size) + output_capacity(frame)
     if frame.size < HEAD_WORDS + 2 or int(frame[2]) != Op.RUN:
@@ -100,11 +166,8 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None)
             return words + rounds * (BN_BATCH * (size + 1 + window + BN_LIVE_CYCLES) + BN_ROUND_CYCLES)
         return words + int(bn_round_cycles(draws, lanes, size).sum())
     params = _bm_run_params(frame) if magic == MAGIC_BM else None
-    if params is not None:
-        sweeps, burn_in, thin = (int(w) for w in params[:3])
-        per_sweep = size * (math.ceil(size / lanes) + 1) + 4
-        return words + (burn_in + sweeps * thin) * per_sweep
-    return words
+    cycles = _bm_run_cycles(frame, params, lanes) if params is not None else None
+    return words if cycles is None else cycles
 
 
 def frame_seconds(frame: np.ndarray, lanes: int, clock_mhz: float) -> float:

@@ -58,15 +58,18 @@ MACHINES = [
     (64, 5, 1.0, None, dict(sweeps=2, burn_in=0, thin=1, tau=2, run_seed=5, weight_scale=3.0)),
 ]
 
-# (n, machine seed, order, colour_end, clamp, τ). Beats B = ceil(n/P) of 1 and 2 (n = 2
-# at P = 1, n = 4 and 7 at P = 4) are where a colour starts with a neuron of the
-# previous one still in flight; colour [4] of the n = 7 schedule is all clamped.
+# (n, machine seed, order, colour_end, clamp, τ). Beats B = ceil(n/P) below 4 (n = 2, 3
+# at P = 1; n = 2, 3, 4 (B = 1), 7 (B = 2) and 10 (B = 3) at P = 4) are where a colour
+# starts with neurons of the previous one still in flight (docs/rtl.md: bubbles);
+# colour [4] of the n = 7 schedule is all clamped.
 SCHEDULES = [
     (2, 6, [1, 0], [1, 2], None, 1),
+    (3, 10, [2, 0, 1], [1, 2, 3], None, 1),
     (4, 7, [2, 0, 3, 1], [1, 3, 4], None, 1),
     (7, 8, [6, 2, 4, 0, 5, 1, 3], [2, 3, 5, 7], {4: 1}, 2),
     (20, 9, [7, 3, 15, 0, 11, 19, 2, 5, 8, 13, 1, 17, 4, 9, 6, 12, 10, 14, 16, 18],
      [1, 2, 5, 6, 10, 11, 12, 17, 20], {5: 0, 9: 1}, 3),
+    (10, 11, [4, 9, 0, 7, 2, 5, 8, 1, 6, 3], [1, 2, 4, 5, 7, 8, 10], {3: 1}, 2),
 ]
 
 
@@ -235,14 +238,15 @@ async def reset_during_run(dut):
 @cocotb.test()
 async def sweep_cycles(dut):
     """Cycles per sweep (steady state, no back-pressure) for the env's N list; written
-    to NPQ_CYCLES_FILE as 'P N density cycles' lines."""
+    to NPQ_CYCLES_FILE as 'P N density colours cycles' lines."""
     tb = TB(dut, seed=11, idle=0.0, backpressure=0.0)
     await tb.reset()
     lines = []
     for n in [int(x) for x in os.environ.get("NPQ_CYCLE_NS", "").split()]:
         for density in (1.0, 0.05):
             # burn-in sweeps record nothing: their spacing is the pure sweep cost
-            words = machine_frame(n, 1, density, sweeps=1, burn_in=4, thin=1, record=False)
+            model = machine_model(n, 1, density)
+            words = model.run_frame(1, 4, 1, 1, 7, False)
             ends = []
 
             async def watch():
@@ -257,7 +261,7 @@ async def sweep_cycles(dut):
             assert got == expected(words)
             assert len(ends) == 5
             per_sweep = (ends[3] - ends[0]) / 3
-            lines.append(f"{P} {n} {density} {per_sweep:.1f}")
+            lines.append(f"{P} {n} {density} {model.colours} {per_sweep:.1f}")
     with open(os.environ["NPQ_CYCLES_FILE"], "w") as f:
         f.write("\n".join(lines) + "\n")
     await Timer(1, unit="ns")

@@ -6,6 +6,7 @@ under build/rtl/ across sessions.
 """
 import pytest
 
+from neuropynq.board.frames import bm_sweep_cycles
 from tests.rtl.common.build import BUILD_ROOT, build_and_run, hls_sources, rtl_sources, rtl_target
 
 pytestmark = pytest.mark.rtl
@@ -65,21 +66,22 @@ def test_reset_during_run():
     run("reset_during_run", 1)
 
 
+# N per P: B = ceil(N/P) below 4 (a colour start waits 4 - B cycles) and N = 64
+SWEEP_CYCLE_NS = {1: "3 64", 4: "4 8 12 64"}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("lanes", [1, 4])
 def test_sweep_cycles(lanes):
-    """Steady-state cycles per sweep, dense and sparse, N = 64 (docs/rtl.md)."""
+    """Steady-state cycles per sweep, dense and sparse, are the schedule's
+    (neuropynq.board.frames.bm_sweep_cycles, docs/rtl.md) exactly."""
     out = BUILD_ROOT / f"bm_sweep_cycles_P{lanes}.txt"
-    run("sweep_cycles", lanes, NPQ_CYCLE_NS="64", NPQ_CYCLES_FILE=str(out))
-    for line in out.read_text().split("\n"):
-        if not line:
-            continue
-        p, n, density, cycles = line.split()
-        n, cycles = int(n), float(cycles)
-        beats = -(-n // lanes)
-        # every neuron takes ceil(N/P) beats, colour boundaries cost nothing (one
-        # bubble only at B = 1), a sweep a few cycles of drain and bookkeeping
-        bubble = 1 if beats == 1 else 0
-        assert n * beats <= cycles <= n * (beats + bubble) + 8, line
-        if density == "1.0":
+    run("sweep_cycles", lanes, NPQ_CYCLE_NS=SWEEP_CYCLE_NS[lanes], NPQ_CYCLES_FILE=str(out))
+    lines = [line for line in out.read_text().split("\n") if line]
+    assert len(lines) == 2 * len(SWEEP_CYCLE_NS[lanes].split())
+    for line in lines:
+        p, n, density, colours, cycles = line.split()
+        n, colours, cycles = int(n), int(colours), float(cycles)
+        assert cycles == bm_sweep_cycles(n, n, colours, lanes), line
+        if density == "1.0" and n >= 4 * lanes:
             assert cycles <= 1.1 * n * n / lanes, line
