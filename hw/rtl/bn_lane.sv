@@ -178,6 +178,15 @@ module bn_lane
     nold_p <= nold_b;
   end
 
+  // x * m for a 4-bit state: four shifted copies of m added in LUTs. Written out so
+  // that synthesis does not spend a DSP block on each of the 8 products of a lane.
+  function automatic logic [TAW-1:0] state_times(input logic [KW-1:0] x, input logic [TAW-1:0] m);
+    logic [TAW-1:0] lo, hi;
+    lo = (x[0] ? m : '0) + (x[1] ? m << 1 : '0);
+    hi = (x[2] ? m << 2 : '0) + (x[3] ? m << 3 : '0);
+    return lo + hi;
+  endfunction
+
   // Row address: base + sum_j x[p_j] * stride_j, in pairs (Q) then in total (S);
   // the OFFSET pass of bn_ctrl puts its own address in at S.
   logic [PMAX-1:0][TAW-1:0]   prod_q;
@@ -186,7 +195,7 @@ module bn_lane
 
   always_ff @(posedge clk_i) begin
     logic [TAW-1:0] row_off;
-    for (int j = 0; j < PMAX; j++) prod_q[j] <= TAW'(xp_p[j] * cmd_p.d.stride[j]);
+    for (int j = 0; j < PMAX; j++) prod_q[j] <= state_times(xp_p[j], cmd_p.d.stride[j]);
     for (int j = 0; j < PMAX / 2; j++) pair_s[j] <= prod_q[2*j] + prod_q[2*j+1];
     row_off = '0;
     for (int j = 0; j < PMAX / 2; j++) row_off += pair_s[j];
