@@ -58,6 +58,14 @@ PILOT_FIRST_STREAM = 1 << 32   # the pilot's streams: past every run's (S < 2^32
 # "auto" keeps the prior without building EPIS when the prior's pilot already predicts
 # this share of its samples effective: EPIS could at best halve the variance.
 PRIOR_ENOUGH = 0.5
+# EPIS over every ancestor of the evidence predicting less than this share effective
+# also tries rewriting only the nearest generations (`epis_model`). Below it the full
+# rewrite is clearly failing; above it the shallower ones seldom win by more than the
+# pilot's noise, and trying them would slow batches of ordinary queries.
+SHALLOW_TRY = 1 / 8
+# ... and runs one only if its pilot predicts this many times the count: closer, the
+# pilots' noise would decide.
+SHALLOW_GAIN = 2.0
 LBP_ITERATIONS = 50        # sweeps at most (one λ sweep up, one π sweep down)
 LBP_TOLERANCE = 1e-7       # ... stopping when no λ message moves more than this
 MESSAGE_FLOOR = 1e-9       # messages (max 1) are kept above this: their logs enter the weights
@@ -375,9 +383,10 @@ def proposal_model(tables, observed: dict[str, int], proposal: str = DEFAULT_PRO
 
 def epis_model(tables, observed: dict[str, int], proposal: str, window: int, rmax: int, pilot_seed: int):
     """(EPIS model, its pilot's predicted count). Over every ancestor of the evidence
-    first; if its pilot predicts fewer than PRIOR_ENOUGH of its samples effective, also
-    over the ancestors at most 1, 2, 4, ... generations above the evidence (the rest
-    drawn from the prior), deeper while the count rises, and the best of them.
+    first; while the best pilot predicts fewer than SHALLOW_TRY of its samples
+    effective, also over the ancestors at most 1, 2, 4, ... generations above the
+    evidence (the rest drawn from the prior), deeper while the count rises; the best
+    (a shallower one by SHALLOW_GAIN).
 
     Why: on near-deterministic networks (diabetes) loopy BP's product messages let a
     distant ancestor be drawn in a state its deterministic descendants cannot follow,
@@ -385,15 +394,16 @@ def epis_model(tables, observed: dict[str, int], proposal: str, window: int, rma
     bound (Σ of the tables' maxima), so the whole rewrite leaves the samples 20-35 bits
     below it; the evidence's parents alone keep the bound within a few bits and still
     avoid what the evidence rules out directly."""
-    model = _epis_model(tables, observed, proposal)
+    lbp = LoopyBeliefPropagation(tables.bn, observed)
+    model = _epis_model(tables, observed, proposal, lbp=lbp)
     count = predicted_count(model, window, rmax, pilot_seed)
     depth, previous = 1, -1.0
-    while count < PRIOR_ENOUGH * PILOT_SAMPLES:
-        shallow = _epis_model(tables, observed, proposal, depth)
+    while count < SHALLOW_TRY * PILOT_SAMPLES:
+        shallow = _epis_model(tables, observed, proposal, depth, lbp)
         if shallow is None:                     # as deep as the whole rewrite
             break
         shallow_count = predicted_count(shallow, window, rmax, pilot_seed)
-        if shallow_count > count:
+        if shallow_count > SHALLOW_GAIN * count:
             model, count = shallow, shallow_count
         if shallow_count <= previous:
             break
@@ -431,14 +441,15 @@ def _within(bn, observed, order, depth):
     return found
 
 
-def _epis_model(tables, observed: dict[str, int], proposal: str, depth: int | None = None):
+def _epis_model(tables, observed: dict[str, int], proposal: str, depth: int | None = None, lbp=None):
     """The rewritten model over the evidence's ancestors at most `depth` generations
-    above it (None: all of them), or None if that is all of them anyway."""
+    above it (None: all of them), or None if that is all of them anyway. `lbp`: the
+    evidence's LoopyBeliefPropagation if already run."""
     from .kernels.bn_model import BNKernelModel
 
     bn, limits = tables.bn, tables.limits
     plain = tables.model(observed)          # the checks of the plain model (impossible evidence, sizes)
-    lbp = LoopyBeliefPropagation(bn, observed)
+    lbp = lbp if lbp is not None else LoopyBeliefPropagation(bn, observed)
     position = {v: i for i, v in enumerate(tables.order)}
     relevant = _within(bn, observed, lbp.order, depth)
     if depth is not None and len(relevant) == len(lbp.order):
