@@ -388,12 +388,13 @@ def epis_model(tables, observed: dict[str, int], proposal: str, window: int, rma
     evidence (the rest drawn from the prior), deeper while the count rises; the best
     (a shallower one by SHALLOW_GAIN).
 
-    Why: on near-deterministic networks (diabetes) loopy BP's product messages let a
-    distant ancestor be drawn in a state its deterministic descendants cannot follow,
-    and each of hundreds of weight tables adds its own slack to the kernel's weight
-    bound (Σ of the tables' maxima), so the whole rewrite leaves the samples 20-35 bits
-    below it; the evidence's parents alone keep the bound within a few bits and still
-    avoid what the evidence rules out directly."""
+    Why (measured on diabetes, docs/bn_accuracy.md): on a loopy near-deterministic
+    network the messages' zeros are sound but incomplete, like arc consistency, so
+    many draws reach a weight node whose messages rule out every state (weight 0), and
+    each of hundreds of weight tables adds its own slack to the kernel's weight bound
+    (Σ of the tables' maxima): the whole rewrite left its best pilot draws 16-27 bits
+    below the bound. The evidence's parents alone keep it within a bit or two and
+    still avoid what the evidence rules out directly."""
     lbp = LoopyBeliefPropagation(tables.bn, observed)
     model = _epis_model(tables, observed, proposal, lbp=lbp)
     count = predicted_count(model, window, rmax, pilot_seed)
