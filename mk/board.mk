@@ -1,6 +1,7 @@
-# Bitstreams (hw/bd/): the kernels' IP (Vitis HLS export, or the SystemVerilog twin
-# packaged as IP with IMPL=rtl) -> Vivado block design -> implementation ->
-# bitstreams/<board>/neuropynq.bit + .hwh and the timing and utilisation reports.
+# Bitstreams (hw/bd/): one overlay per kernel. The kernel's IP (Vitis HLS export, or
+# the SystemVerilog twin packaged as IP with IMPL=rtl) -> Vivado block design (PS,
+# kernel, DMA) -> implementation -> bitstreams/<board>/<overlay>.bit + .hwh and its
+# timing and utilisation reports (overlay names: host/neuropynq/data/overlays.txt).
 # Each board's part, clock, lanes and limits come from the board table
 # (host/neuropynq/data/boards.txt): make asks neuropynq.boards, the Tcl reads it itself.
 
@@ -12,25 +13,31 @@ BD_ARGS      = -board $(BOARD) -out bitstreams -build build/vivado
 # One field of $(BOARD)'s row of the board table (empty, with the reason on stderr, if
 # BOARD is unknown). Expanded in recipes only, once $(VENV) exists.
 board_field  = $(shell PYTHONPATH=$(CURDIR)/host $(PY) -m neuropynq.boards $(BOARD) $(1))
+# KERNEL=bn|bm (or bn_sampler|bm_sampler) builds that kernel's overlay only; without
+# KERNEL on the command line or in the environment, both (hls.mk's default is not asked for).
+BITSTREAM_KERNELS = $(if $(filter command line environment,$(origin KERNEL)),$(patsubst %,%_sampler,$(patsubst %_sampler,%,$(KERNEL))),bn_sampler bm_sampler)
+
+# One kernel's overlay: HLS export (csynth fails beyond the device) then Vivado.
+define bitstream_hls
+	+$(MAKE) --no-print-directory hls KERNEL=$(1) BOARD=$(BOARD) STEPS="csynth export"
+	$(VIVADO_RUN) hw/bd/build_bitstream.tcl -tclargs $(BD_ARGS) -kernel $(1) -impl hls -ip_repo build/hls/ip/$(BOARD)
+
+endef
+define bitstream_rtl
+	$(VIVADO_RUN) hw/bd/package_rtl_ip.tcl -tclargs -kernel $(1) -board $(BOARD) $(if $(P),-lanes $(P)) -out build/ip-rtl/$(BOARD)
+	$(VIVADO_RUN) hw/bd/build_bitstream.tcl -tclargs $(BD_ARGS) -kernel $(1) -impl rtl -ip_repo build/ip-rtl/$(BOARD)
+
+endef
 
 .PHONY: bitstream bitstream-tools
 
 # Arguments and tools first, so that a machine without Vivado is told so at once.
 bitstream-tools:
 	@case "$(IMPL)" in hls|rtl) ;; *) echo "make bitstream: IMPL must be hls or rtl, not '$(IMPL)'"; exit 1;; esac
+	@case "$(BITSTREAM_KERNELS)" in bn_sampler|bm_sampler|"bn_sampler bm_sampler") ;; *) echo "make bitstream: KERNEL must be bn or bm (or unset: both), not '$(KERNEL)'"; exit 1;; esac
 	@test -n "$(VIVADO_TOOL)" || { echo "make bitstream: vivado is not on PATH; source <Xilinx>/Vivado/<version>/settings64.sh first"; exit 1; }
 	@test "$(IMPL)" = rtl || test -n "$(HLS_TOOL)" || { echo "make bitstream: neither vitis_hls nor vitis-run is on PATH; source <Xilinx>/Vitis/<version>/settings64.sh first"; exit 1; }
 
-bitstream: bitstream-tools $(VENV)/.runtime  ## build bitstreams/$(BOARD)/neuropynq.bit + .hwh (BOARD=pynq-z2|zcu104|kv260 IMPL=hls|rtl; P=<lanes> overrides the board's P of both kernels; needs Vivado, and Vitis HLS for IMPL=hls)
+bitstream: bitstream-tools $(VENV)/.runtime  ## build one overlay per kernel, bitstreams/$(BOARD)/<overlay>.bit + .hwh (names: host/neuropynq/data/overlays.txt; BOARD=pynq-z2|zcu104|kv260 [KERNEL=bn|bm: one of them] IMPL=hls|rtl; P=<lanes> overrides the board's P; needs Vivado, and Vitis HLS for IMPL=hls)
 	@test -n "$(call board_field,part)" || { echo "make bitstream: no build for BOARD '$(BOARD)' (see above)"; exit 1; }
-ifeq ($(IMPL),rtl)
-	for k in bn_sampler bm_sampler; do \
-	  $(VIVADO_RUN) hw/bd/package_rtl_ip.tcl -tclargs -kernel $$k -board $(BOARD) $(if $(P),-lanes $(P)) \
-	    -out build/ip-rtl/$(BOARD) || exit 1; \
-	done
-	$(VIVADO_RUN) hw/bd/build_bitstream.tcl -tclargs $(BD_ARGS) -impl rtl -ip_repo build/ip-rtl/$(BOARD)
-else
-	$(MAKE) --no-print-directory hls KERNEL=bn_sampler BOARD=$(BOARD) STEPS="csynth export"
-	$(MAKE) --no-print-directory hls KERNEL=bm_sampler BOARD=$(BOARD) STEPS="csynth export"
-	$(VIVADO_RUN) hw/bd/build_bitstream.tcl -tclargs $(BD_ARGS) -impl hls -ip_repo build/hls/ip/$(BOARD)
-endif
+	$(foreach k,$(BITSTREAM_KERNELS),$(call bitstream_$(IMPL),$(k)))

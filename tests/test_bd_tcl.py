@@ -1,10 +1,12 @@
 """The Vivado block-design flow (hw/bd/) run under tclsh with stub Vivado commands:
-what it asks Vivado for, what it copies, and how it fails."""
+what it asks Vivado for, what it copies, and how it fails. One overlay per kernel:
+each design holds the PS, one kernel and its DMA."""
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from neuropynq.board.bitstreams import overlay_names
 from neuropynq.boards import board_build, board_builds
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +32,7 @@ def run_flow(tmp_path, *tclargs, **env_flags):
 @pytest.mark.parametrize("board", list(board_builds()))
 def test_each_board_gets_its_part_ps_clock_and_dma_width_from_the_table(tmp_path, board):
     build = board_build(board)
-    proc, calls = run_flow(tmp_path, "-board", board)
+    proc, calls = run_flow(tmp_path, "-board", board, "-kernel", "bm_sampler")
     assert proc.returncode == 0, proc.stderr
     assert any(c.startswith("create_project") and f"-part {build.part}" in c for c in calls)
     ps = {"ps7": "processing_system7", "zynqmp": "zynq_ultra_ps_e"}[build.ps]
@@ -40,9 +42,27 @@ def test_each_board_gets_its_part_ps_clock_and_dma_width_from_the_table(tmp_path
     assert any(c.startswith("set_property") and f"{clock} {build.clock_mhz}" in c for c in calls)
     assert any(f"CONFIG.c_m_axis_mm2s_tdata_width {build.dma_bits}" in c for c in calls)
     out = tmp_path / "bitstreams" / board
-    assert (out / "neuropynq.bit").read_text() == "bitstream\n"
-    assert (out / "neuropynq.hwh").exists()
-    assert (out / "timing.rpt").exists() and (out / "utilization.rpt").exists()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "neuropynq_bm.bit", "neuropynq_bm.hwh", "neuropynq_bm_timing.rpt", "neuropynq_bm_utilization.rpt"]
+    assert (out / "neuropynq_bm.bit").read_text() == "bitstream\n"
+
+
+@pytest.mark.parametrize("kernel", ["bn_sampler", "bm_sampler"])
+def test_each_kernel_gets_a_design_project_and_overlay_of_its_own(tmp_path, kernel):
+    other = {"bn_sampler": "bm_sampler", "bm_sampler": "bn_sampler"}[kernel]
+    overlay = overlay_names()[kernel]        # the name the host looks for
+    proc, calls = run_flow(tmp_path, "-board", "pynq-z2", "-kernel", kernel)
+    assert proc.returncode == 0, proc.stderr
+    assert f"create_bd_design {overlay}" in calls
+    assert any(c.startswith(f"create_project -force {overlay} {tmp_path / 'viv' / 'pynq-z2' / overlay} ")
+               for c in calls)
+    assert f"set_property top {overlay}_wrapper sources_1" in calls
+    cells = [c.split()[-1] for c in calls if c.startswith("create_bd_cell")]
+    assert cells == ["ps", kernel, f"{kernel}_dma"]
+    assert not any(other in c for c in calls)
+    out = tmp_path / "bitstreams" / "pynq-z2"
+    assert (out / f"{overlay}.bit").exists() and (out / f"{overlay}.hwh").exists()
+    assert f"neuropynq: wrote {out}/{overlay}.bit and .hwh" in proc.stdout
 
 
 @pytest.mark.parametrize("board, rule, board_part", [
@@ -51,7 +71,7 @@ def test_each_board_gets_its_part_ps_clock_and_dma_width_from_the_table(tmp_path
     ("kv260", "zynq_ultra_ps_e", "xilinx.com:kv260_som:part0"),
 ])
 def test_ps_automation_and_board_files(tmp_path, board, rule, board_part):
-    proc, calls = run_flow(tmp_path, "-board", board)
+    proc, calls = run_flow(tmp_path, "-board", board, "-kernel", "bn_sampler")
     assert proc.returncode == 0, proc.stderr
     assert f"get_board_parts -quiet -latest_file_version {board_part}:*" in calls
     assert f"set_property board_part {board_part}:1.4 proj" in calls
@@ -65,34 +85,32 @@ def test_ps_automation_and_board_files(tmp_path, board, rule, board_part):
 
 
 def test_axi_automation_names_master_slave_and_the_three_clocks(tmp_path):
-    proc, calls = run_flow(tmp_path, "-board", "zcu104", NPQ_STUB_FREQ_HZ=187498125)
+    proc, calls = run_flow(tmp_path, "-board", "zcu104", "-kernel", "bn_sampler", NPQ_STUB_FREQ_HZ=187498125)
     assert proc.returncode == 0, proc.stderr
     axi = [c for c in calls if "bd_rule:axi4" in c]
-    assert len(axi) == 8                     # per kernel: 2 AXI4-Lite slaves, 2 DMA masters
+    assert len(axi) == 4                     # 2 AXI4-Lite slaves, 2 DMA masters
     clock = "{/ps/pl_clk0 (187 MHz)}"        # the frequency the PS really makes
     for c in axi:
         assert f"Clk_master {clock} Clk_slave {clock} Clk_xbar {clock}" in c
         assert " Clk " not in c and "intc_ip Auto" in c
     lite = [c for c in axi if "Master /ps/M_AXI_HPM0_FPD" in c]
-    assert {c.split()[-1] for c in lite} == {"bn_sampler_dma/S_AXI_LITE", "bn_sampler/s_axi_control",
-                                             "bm_sampler_dma/S_AXI_LITE", "bm_sampler/s_axi_control"}
+    assert {c.split()[-1] for c in lite} == {"bn_sampler_dma/S_AXI_LITE", "bn_sampler/s_axi_control"}
     masters = [c for c in axi if "Slave /ps/S_AXI_HP0_FPD" in c]
-    # the first DMA master is connected from the PS slave pin, the others from their own
-    assert [c.split()[-1] for c in masters] == ["/ps/S_AXI_HP0_FPD", "bn_sampler_dma/M_AXI_S2MM",
-                                                "bm_sampler_dma/M_AXI_MM2S", "bm_sampler_dma/M_AXI_S2MM"]
+    # the first DMA master is connected from the PS slave pin, the other from its own
+    assert [c.split()[-1] for c in masters] == ["/ps/S_AXI_HP0_FPD", "bn_sampler_dma/M_AXI_S2MM"]
     assert "Master /bn_sampler_dma/M_AXI_MM2S" in masters[0]
 
 
-def test_both_kernels_are_instantiated_with_the_spec_vlnv_and_a_dma_each(tmp_path):
-    proc, calls = run_flow(tmp_path, "-board", "pynq-z2")
+@pytest.mark.parametrize("kernel", ["bn_sampler", "bm_sampler"])
+def test_the_kernel_is_instantiated_with_the_spec_vlnv_and_its_dma(tmp_path, kernel):
+    proc, calls = run_flow(tmp_path, "-board", "pynq-z2", "-kernel", kernel)
     assert proc.returncode == 0, proc.stderr
-    for kernel in ("bn_sampler", "bm_sampler"):
-        assert f"create_bd_cell -type ip -vlnv neuropynq:hls:{kernel}:1.0 {kernel}" in calls
-        assert f"create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:3.10 {kernel}_dma" in calls
-        assert f"connect_bd_intf_net {kernel}_dma/M_AXIS_MM2S {kernel}/in_r" in calls
-        assert f"connect_bd_intf_net {kernel}/out_r {kernel}_dma/S_AXIS_S2MM" in calls
-        control = [c for c in calls if c.endswith(f"{kernel}/s_axi_control")]
-        assert control and "/ps/M_AXI_GP0" in control[0]
+    assert f"create_bd_cell -type ip -vlnv neuropynq:hls:{kernel}:1.0 {kernel}" in calls
+    assert f"create_bd_cell -type ip -vlnv xilinx.com:ip:axi_dma:3.10 {kernel}_dma" in calls
+    assert f"connect_bd_intf_net {kernel}_dma/M_AXIS_MM2S {kernel}/in_r" in calls
+    assert f"connect_bd_intf_net {kernel}/out_r {kernel}_dma/S_AXIS_S2MM" in calls
+    control = [c for c in calls if c.endswith(f"{kernel}/s_axi_control")]
+    assert control and "/ps/M_AXI_GP0" in control[0]
     # simple-mode DMA: the driver programs MM2S/S2MM registers directly
     assert any("CONFIG.c_include_sg 0" in c for c in calls)
     assert calls.index("validate_bd_design") < next(
@@ -100,7 +118,7 @@ def test_both_kernels_are_instantiated_with_the_spec_vlnv_and_a_dma_each(tmp_pat
 
 
 def test_rtl_twin_uses_its_own_interface_names(tmp_path):
-    proc, calls = run_flow(tmp_path, "-board", "zcu104", "-impl", "rtl")
+    proc, calls = run_flow(tmp_path, "-board", "zcu104", "-kernel", "bn_sampler", "-impl", "rtl")
     assert proc.returncode == 0, proc.stderr
     assert "connect_bd_intf_net bn_sampler_dma/M_AXIS_MM2S bn_sampler/s_axis" in calls
     assert any(c.endswith("bn_sampler/s_axil") and "/ps/M_AXI_HPM0_FPD" in c for c in calls)
@@ -110,14 +128,19 @@ def test_rtl_twin_uses_its_own_interface_names(tmp_path):
     (("-board", "zedboard"), {}, "unknown board 'zedboard'; the board builds are pynq-z2, zcu104, kv260"),
     (("-board", "pynq-z2", "-impl", "vhdl"), {}, "unknown IMPL 'vhdl'"),
     (("-bord", "pynq-z2"), {}, "unknown argument -bord"),
+    (("-board", "pynq-z2", "-kernel", "{}"), {}, "-kernel must be one of bn_sampler, bm_sampler, not ''"),
+    (("-board", "pynq-z2", "-kernel", "bn"), {}, "-kernel must be one of bn_sampler, bm_sampler, not 'bn'"),
     (("-board", "kv260"), {"NPQ_STUB_NO_BOARD_FILES": 1},
      "board files for kv260 (xilinx.com:kv260_som:part0:*) are not installed"),
     (("-board", "zcu104"), {"NPQ_STUB_NO_XILINX_IP": 1},
      "IP xilinx.com:ip:zynq_ultra_ps_e is not in this Vivado's IP catalog"),
     (("-board", "pynq-z2"), {"NPQ_STUB_NO_IP": 1}, "run 'make hls KERNEL=bn_sampler' first"),
-    (("-board", "pynq-z2"), {"NPQ_STUB_SLACK": -0.3}, "timing not met on pynq-z2: WNS -0.3 ns"),
+    (("-board", "pynq-z2", "-kernel", "bm_sampler"), {"NPQ_STUB_NO_IP": 1}, "run 'make hls KERNEL=bm_sampler' first"),
+    (("-board", "pynq-z2"), {"NPQ_STUB_SLACK": -0.3}, "timing not met on pynq-z2 (neuropynq_bn): WNS -0.3 ns"),
 ])
 def test_failures_are_named(tmp_path, args, flags, message):
+    if "-kernel" not in args:
+        args = (*args, "-kernel", "bn_sampler")
     proc, _ = run_flow(tmp_path, *args, **flags)
     assert proc.returncode == 1
     assert message in proc.stderr

@@ -1,5 +1,6 @@
 """`make bitstream` without the Xilinx tools fails within seconds naming the settings
-script to source; with (stand-in) tools it runs HLS export then the Vivado flow."""
+script to source; with (stand-in) tools it runs, per kernel (one overlay each), HLS
+export then the Vivado flow."""
 import os
 import subprocess
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from neuropynq.board.bitstreams import overlay_names
 from neuropynq.boards import board_build
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +26,7 @@ def make(*args, path="/usr/bin:/bin"):
 @pytest.mark.parametrize("args, message", [
     ((), "vivado is not on PATH; source <Xilinx>/Vivado/<version>/settings64.sh"),
     (("IMPL=vhdl",), "IMPL must be hls or rtl"),
+    (("KERNEL=bx",), "KERNEL must be bn or bm (or unset: both), not 'bx'"),
 ])
 def test_without_tools_it_fails_fast_and_says_why(args, message):
     proc, seconds = make("bitstream", *args)
@@ -55,16 +58,25 @@ def test_an_unknown_board_is_named_before_any_tool_runs(fake_tools):
     assert "vivado:" not in proc.stdout and "vitis_hls:" not in proc.stdout
 
 
-def test_hls_flow_exports_both_kernels_at_the_boards_lanes_then_builds_the_board(fake_tools):
+def test_hls_flow_builds_each_kernels_overlay_at_the_boards_lanes(fake_tools):
     build = board_build("zcu104")
     proc, _ = make("-n", "bitstream", "BOARD=zcu104", *fake_tools["args"], path=fake_tools["path"])
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     bn = out.index(f"NPQ_KERNEL=bn_sampler NPQ_BOARD=zcu104 NPQ_LANES={build.bn_lanes} NPQ_STEPS=\"csynth export\"")
     bm = out.index(f"NPQ_KERNEL=bm_sampler NPQ_BOARD=zcu104 NPQ_LANES={build.bm_lanes} NPQ_STEPS=\"csynth export\"")
-    vivado = out.index("/vivado -mode batch -nojournal -nolog -source hw/bd/build_bitstream.tcl")
-    assert bn < bm < vivado
-    assert "-board zcu104 -out bitstreams -build build/vivado -impl hls -ip_repo build/hls/ip/zcu104" in out
+    vivado = "/vivado -mode batch -nojournal -nolog -source hw/bd/build_bitstream.tcl -tclargs " \
+             "-board zcu104 -out bitstreams -build build/vivado -kernel {} -impl hls -ip_repo build/hls/ip/zcu104"
+    assert bn < out.index(vivado.format("bn_sampler")) < bm < out.index(vivado.format("bm_sampler"))
+
+
+@pytest.mark.parametrize("kernel, name", [("bn", "bn_sampler"), ("bm_sampler", "bm_sampler")])
+def test_kernel_builds_one_overlay_only(fake_tools, kernel, name):
+    other = {"bn_sampler": "bm_sampler", "bm_sampler": "bn_sampler"}[name]
+    proc, _ = make("-n", "bitstream", "BOARD=pynq-z2", f"KERNEL={kernel}", *fake_tools["args"], path=fake_tools["path"])
+    assert proc.returncode == 0, proc.stderr
+    assert f"NPQ_KERNEL={name} " in proc.stdout and f"-kernel {name} -impl hls" in proc.stdout
+    assert f"NPQ_KERNEL={other}" not in proc.stdout and f"-kernel {other}" not in proc.stdout
 
 
 def test_rtl_flow_packages_the_twins_for_the_board_and_p_overrides_the_lanes(fake_tools):
@@ -72,19 +84,21 @@ def test_rtl_flow_packages_the_twins_for_the_board_and_p_overrides_the_lanes(fak
     assert proc.returncode == 0, proc.stderr
     for kernel in ("bn_sampler", "bm_sampler"):
         assert f"package_rtl_ip.tcl -tclargs -kernel {kernel} -board pynq-z2 -out build/ip-rtl/pynq-z2" in proc.stdout
-    assert "-impl rtl -ip_repo build/ip-rtl/pynq-z2" in proc.stdout
+        assert f"-kernel {kernel} -impl rtl -ip_repo build/ip-rtl/pynq-z2" in proc.stdout
     assert "vitis" not in proc.stdout.lower()
     proc, _ = make("-n", "bitstream", "BOARD=pynq-z2", "IMPL=rtl", "P=2", *fake_tools["args"],
                    path=fake_tools["path"])
-    assert "package_rtl_ip.tcl -tclargs -kernel $k -board pynq-z2 -lanes 2" in proc.stdout
+    for kernel in ("bn_sampler", "bm_sampler"):
+        assert f"package_rtl_ip.tcl -tclargs -kernel {kernel} -board pynq-z2 -lanes 2" in proc.stdout
 
 
 @pytest.mark.vivado
 @pytest.mark.slow
 def test_real_bitstream_for_pynq_z2():
-    """Where Vivado and Vitis HLS are installed: the whole flow leaves .bit + .hwh."""
+    """Where Vivado and Vitis HLS are installed: the whole flow leaves each kernel's .bit + .hwh."""
     proc = subprocess.run(["make", "--no-print-directory", "bitstream", "BOARD=pynq-z2"], cwd=ROOT,
                           capture_output=True, text=True, timeout=6 * 3600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = ROOT / "bitstreams" / "pynq-z2"
-    assert (out / "neuropynq.bit").stat().st_size > 0 and (out / "neuropynq.hwh").stat().st_size > 0
+    for name in overlay_names().values():
+        assert (out / f"{name}.bit").stat().st_size > 0 and (out / f"{name}.hwh").stat().st_size > 0

@@ -6,12 +6,13 @@
 # adds what only the block design needs (the board files' name), and the table's
 # `ps` column picks the processing system's settings (ps7.tcl or zynqmp_ps.tcl).
 # Vivado IP and board-file versions are resolved at run time: the latest installed.
+# One block design per kernel (its overlay, named in host/neuropynq/data/overlays.txt),
+# so that each kernel may use most of the device on its own.
 
 set npq_bd_dir [file dirname [file normalize [info script]]]
 set npq_root [file normalize [file join $npq_bd_dir .. ..]]
 source [file join $npq_root hw board_table.tcl]
 set npq_kernels {bn_sampler bm_sampler}
-set npq_design neuropynq
 
 proc npq_fail {msg} {
     puts stderr "neuropynq: $msg"
@@ -65,6 +66,15 @@ proc npq_kernel_ports {impl} {
 
 proc npq_kernel_vlnv {kernel} { return "neuropynq:hls:${kernel}:1.0" }
 
+# The kernel's overlay name (the design's and the .bit's basename); a named error for
+# anything but a kernel.
+proc npq_overlay {kernel} {
+    global npq_root npq_kernels
+    if {$kernel ni $npq_kernels} { npq_fail "-kernel must be one of [join $npq_kernels {, }], not '$kernel'" }
+    if {[catch {npq_overlay_name $npq_root $kernel} name]} { npq_fail $name }
+    return $name
+}
+
 # The latest installed version of a Xilinx IP (vendor:library:name), as a full VLNV.
 proc npq_latest_ipdef {vln} {
     set found [get_ipdefs -all -quiet $vln:*]
@@ -90,9 +100,8 @@ with Vivado's XHub store (Tools > Vivado Store > Boards) or the board vendor's p
     return [lindex [lsort -command npq_vlnv_compare $found] end]
 }
 
-proc npq_create_project {board build_dir ip_repo} {
-    global npq_design
-    create_project -force $npq_design [file join $build_dir [dict get $board name]] \
+proc npq_create_project {board design build_dir ip_repo} {
+    create_project -force $design [file join $build_dir [dict get $board name] $design] \
         -part [dict get $board part]
     set_property board_part [npq_latest_board_part $board] [current_project]
     set_property ip_repo_paths [list [file normalize $ip_repo]] [current_project]
@@ -114,10 +123,10 @@ proc npq_connect_axi {master slave clock on} {
         ddr_seg Auto intc_ip Auto master_apm 0] [get_bd_intf_pins $on]
 }
 
-proc npq_create_bd {board impl} {
-    global npq_design npq_kernels
+# The PS, `kernel` and its DMA.
+proc npq_create_bd {board kernel design impl} {
     set ports [npq_kernel_ports $impl]
-    create_bd_design $npq_design
+    create_bd_design $design
 
     set ps [create_bd_cell -type ip -vlnv [npq_latest_ipdef [dict get $board ps_ip]] ps]
     apply_bd_automation -rule [dict get $board ps_rule] -config [dict get $board ps_automation] $ps
@@ -127,46 +136,40 @@ proc npq_create_bd {board impl} {
     set clock [npq_clock_label "/ps/[dict get $board ps_clock]"]
     set dma_vlnv [npq_latest_ipdef xilinx.com:ip:axi_dma]
     set width [dict get $board dma_bits]
-    set slave_connected 0
 
-    foreach kernel $npq_kernels {
-        set vlnv [npq_kernel_vlnv $kernel]
-        if {[llength [get_ipdefs -quiet $vlnv]] == 0} {
-            npq_fail "IP $vlnv is not in the IP repository: run 'make hls KERNEL=$kernel' first"
-        }
-        set k [create_bd_cell -type ip -vlnv $vlnv $kernel]
-        set dma [create_bd_cell -type ip -vlnv $dma_vlnv ${kernel}_dma]
-        # Simple (register) mode, 26-bit length: a frame of up to 64 MiB (board/runner.py).
-        set_property -dict [list CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
-                            CONFIG.c_include_mm2s 1 CONFIG.c_include_s2mm 1 \
-                            CONFIG.c_m_axi_mm2s_data_width $width CONFIG.c_m_axis_mm2s_tdata_width $width \
-                            CONFIG.c_m_axi_s2mm_data_width $width CONFIG.c_s_axis_s2mm_tdata_width $width \
-                            CONFIG.c_mm2s_burst_size 64 CONFIG.c_s2mm_burst_size 64] $dma
-        connect_bd_intf_net [get_bd_intf_pins $dma/M_AXIS_MM2S] \
-                            [get_bd_intf_pins $k/[dict get $ports in]]
-        connect_bd_intf_net [get_bd_intf_pins $k/[dict get $ports out]] \
-                            [get_bd_intf_pins $dma/S_AXIS_S2MM]
-        foreach lite [list $dma/S_AXI_LITE $k/[dict get $ports ctrl]] {
-            npq_connect_axi $master /$lite $clock $lite
-        }
-        # As Vivado's own scripts do: the first master is connected from the PS slave
-        # pin (which creates the interconnect), later ones from their own pin.
-        foreach mm {M_AXI_MM2S M_AXI_S2MM} {
-            npq_connect_axi /$dma/$mm $slave $clock [expr {$slave_connected ? "$dma/$mm" : $slave}]
-            set slave_connected 1
-        }
+    set vlnv [npq_kernel_vlnv $kernel]
+    if {[llength [get_ipdefs -quiet $vlnv]] == 0} {
+        npq_fail "IP $vlnv is not in the IP repository: run 'make hls KERNEL=$kernel' first"
     }
+    set k [create_bd_cell -type ip -vlnv $vlnv $kernel]
+    set dma [create_bd_cell -type ip -vlnv $dma_vlnv ${kernel}_dma]
+    # Simple (register) mode, 26-bit length: a frame of up to 64 MiB (board/runner.py).
+    set_property -dict [list CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
+                        CONFIG.c_include_mm2s 1 CONFIG.c_include_s2mm 1 \
+                        CONFIG.c_m_axi_mm2s_data_width $width CONFIG.c_m_axis_mm2s_tdata_width $width \
+                        CONFIG.c_m_axi_s2mm_data_width $width CONFIG.c_s_axis_s2mm_tdata_width $width \
+                        CONFIG.c_mm2s_burst_size 64 CONFIG.c_s2mm_burst_size 64] $dma
+    connect_bd_intf_net [get_bd_intf_pins $dma/M_AXIS_MM2S] \
+                        [get_bd_intf_pins $k/[dict get $ports in]]
+    connect_bd_intf_net [get_bd_intf_pins $k/[dict get $ports out]] \
+                        [get_bd_intf_pins $dma/S_AXIS_S2MM]
+    foreach lite [list $dma/S_AXI_LITE $k/[dict get $ports ctrl]] {
+        npq_connect_axi $master /$lite $clock $lite
+    }
+    # As Vivado's own scripts do: the first master is connected from the PS slave pin
+    # (which creates the interconnect), the second from its own pin.
+    npq_connect_axi /$dma/M_AXI_MM2S $slave $clock $slave
+    npq_connect_axi /$dma/M_AXI_S2MM $slave $clock $dma/M_AXI_S2MM
     assign_bd_address
     validate_bd_design
     save_bd_design
 }
 
-proc npq_implement {board jobs} {
-    global npq_design
-    set bd [get_files $npq_design.bd]
+proc npq_implement {board design jobs} {
+    set bd [get_files $design.bd]
     generate_target all $bd
     add_files -norecurse [make_wrapper -files $bd -top]
-    set_property top ${npq_design}_wrapper [current_fileset]
+    set_property top ${design}_wrapper [current_fileset]
     launch_runs impl_1 -to_step write_bitstream -jobs $jobs
     wait_on_run impl_1
     if {[get_property PROGRESS [get_runs impl_1]] ne "100%"} {
@@ -175,32 +178,34 @@ proc npq_implement {board jobs} {
     open_run impl_1
 }
 
-# Copy .bit + .hwh (same basename) and the reports; fail on negative slack.
-proc npq_collect {board out_dir} {
-    global npq_design
+# Copy <design>.bit + .hwh (same basename) and its reports; fail on negative slack.
+proc npq_collect {board design out_dir} {
     set dest [file join $out_dir [dict get $board name]]
     file mkdir $dest
     set run_dir [get_property DIRECTORY [get_runs impl_1]]
-    set bit [file join $run_dir ${npq_design}_wrapper.bit]
-    set hwh [lindex [get_files -all -quiet */hw_handoff/$npq_design.hwh] 0]
+    set bit [file join $run_dir ${design}_wrapper.bit]
+    set hwh [lindex [get_files -all -quiet */hw_handoff/$design.hwh] 0]
     foreach f [list $bit $hwh] {
         if {$f eq "" || ![file exists $f]} { npq_fail "expected output is missing: '$f'" }
     }
-    file copy -force $bit [file join $dest $npq_design.bit]
-    file copy -force $hwh [file join $dest $npq_design.hwh]
-    report_utilization -file [file join $dest utilization.rpt]
-    report_timing_summary -file [file join $dest timing.rpt]
+    file copy -force $bit [file join $dest $design.bit]
+    file copy -force $hwh [file join $dest $design.hwh]
+    report_utilization -file [file join $dest ${design}_utilization.rpt]
+    report_timing_summary -file [file join $dest ${design}_timing.rpt]
     set wns [get_property SLACK [get_timing_paths -max_paths 1 -setup]]
-    if {$wns < 0} { npq_fail "timing not met on [dict get $board name]: WNS $wns ns" }
-    puts "neuropynq: wrote $dest/$npq_design.bit and .hwh (WNS $wns ns)"
+    if {$wns < 0} { npq_fail "timing not met on [dict get $board name] ($design): WNS $wns ns" }
+    puts "neuropynq: wrote $dest/$design.bit and .hwh (WNS $wns ns)"
     return $dest
 }
 
+# One overlay: the board's PS and -kernel with its DMA.
 proc npq_build_bitstream {opts} {
     set board [npq_load_board [dict get $opts -board]]
+    set kernel [dict get $opts -kernel]
+    set design [npq_overlay $kernel]
     npq_kernel_ports [dict get $opts -impl]
-    npq_create_project $board [dict get $opts -build] [dict get $opts -ip_repo]
-    npq_create_bd $board [dict get $opts -impl]
-    npq_implement $board [dict get $opts -jobs]
-    npq_collect $board [dict get $opts -out]
+    npq_create_project $board $design [dict get $opts -build] [dict get $opts -ip_repo]
+    npq_create_bd $board $kernel $design [dict get $opts -impl]
+    npq_implement $board $design [dict get $opts -jobs]
+    npq_collect $board $design [dict get $opts -out]
 }

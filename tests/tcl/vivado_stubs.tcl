@@ -18,11 +18,13 @@ proc stub_env {name default} {
     return $default
 }
 
-foreach cmd {create_project set_property update_ip_catalog create_bd_design apply_bd_automation
+foreach cmd {create_project set_property update_ip_catalog apply_bd_automation
              connect_bd_intf_net assign_bd_address validate_bd_design save_bd_design
              generate_target add_files launch_runs wait_on_run open_run} {
     proc $cmd {args} { stub_log [info level 0] }
 }
+# The design's name names the wrapper's .bit and the .hwh.
+proc create_bd_design {name} { stub_log [info level 0]; set ::stub_design $name }
 proc current_project {} { return proj }
 proc current_fileset {} { return sources_1 }
 proc get_runs {name} { return $name }
@@ -45,11 +47,11 @@ proc get_ipdefs {args} {
     if {[stub_env NPQ_STUB_NO_IP 0]} { return {} }
     return $pattern
 }
-proc make_wrapper {args} { stub_log [info level 0]; return neuropynq_wrapper.v }
+proc make_wrapper {args} { stub_log [info level 0]; return ${::stub_design}_wrapper.v }
 proc get_files {args} {
     set pattern [lindex $args end]
     if {[string match *hwh $pattern]} {
-        set hwh [file join $::env(NPQ_STUB_RUN_DIR) hw_handoff neuropynq.hwh]
+        set hwh [file join $::env(NPQ_STUB_RUN_DIR) hw_handoff [file tail $pattern]]
         file mkdir [file dirname $hwh]
         set f [open $hwh w]; puts $f "<MODULES/>"; close $f
         return [list $hwh]
@@ -61,7 +63,7 @@ proc get_property {name object} {
         CONFIG.FREQ_HZ { return [stub_env NPQ_STUB_FREQ_HZ 100000000] }
         PROGRESS  { return 100% }
         DIRECTORY {
-            set bit [file join $::env(NPQ_STUB_RUN_DIR) neuropynq_wrapper.bit]
+            set bit [file join $::env(NPQ_STUB_RUN_DIR) ${::stub_design}_wrapper.bit]
             set f [open $bit w]; puts $f "bitstream"; close $f
             return $::env(NPQ_STUB_RUN_DIR)
         }
