@@ -60,10 +60,11 @@ def _vivado_missing() -> str | None:
 def _board_missing() -> str | None:
     if importlib.util.find_spec("pynq") is None:
         return "not on a PYNQ board (the pynq package is not installed)"
-    from neuropynq.board.bitstreams import find_bitstream
+    from neuropynq.board.bitstreams import find_bitstream, overlay_names
     from neuropynq.errors import BackendUnavailable
     try:
-        find_bitstream()
+        for kernel in overlay_names():
+            find_bitstream(kernel)
     except BackendUnavailable as exc:
         return str(exc)
     return None

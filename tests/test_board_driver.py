@@ -3,7 +3,7 @@ whose kernel is the Python reference: the fpga backend must return exactly what 
 reference returns, arm the DMA in a deadlock-free order, reuse buffers, keep caches
 coherent, turn every stall or fault into a named error within a deadline derived
 from the frame, recover so that the next frame runs, load the overlay once per
-process, and let `auto` fall back on any failure of the board path."""
+process (one overlay per kernel, switched on demand), and let `auto` fall back on any failure of the board path."""
 import importlib.util
 import math
 import sys
@@ -17,7 +17,7 @@ from neuropynq.backends import registry
 from neuropynq.backends.fpga import FpgaBackend, board_clock_mhz
 from neuropynq.backends.registry import get_backend
 from neuropynq.board import registers as r
-from neuropynq.board.bitstreams import board_name, find_bitstream
+from neuropynq.board.bitstreams import board_name, find_bitstream, overlay_names
 from neuropynq.board.frames import FLOOR_S, MARGIN, bm_sweep_cycles, frame_cycles, frame_seconds, output_capacity
 from neuropynq.board.runner import FrameRunner
 from neuropynq.boards import board_build, board_builds
@@ -241,12 +241,13 @@ def test_without_pynq_the_backend_says_what_is_missing():
 
 
 def test_bitstream_lookup(tmp_path, monkeypatch):
-    bit = tmp_path / "neuropynq.bit"
+    assert overlay_names() == {"bn_sampler": "neuropynq_bn", "bm_sampler": "neuropynq_bm"}
+    bit = tmp_path / "mine.bit"
     bit.write_bytes(b"bit")
-    with pytest.raises(BackendUnavailable, match="no neuropynq.hwh beside it"):
-        find_bitstream(bitfile=bit)
+    with pytest.raises(BackendUnavailable, match="no mine.hwh beside it"):
+        find_bitstream("bn_sampler", bitfile=bit)
     bit.with_suffix(".hwh").write_text("<hwh/>")
-    assert find_bitstream(bitfile=bit) == bit
+    assert find_bitstream("bn_sampler", bitfile=bit) == bit
     monkeypatch.setenv("BOARD", "Pynq-Z2")
     assert board_name() == "pynq-z2"
     monkeypatch.setenv("BOARD", "ZedBoard")
@@ -254,62 +255,96 @@ def test_bitstream_lookup(tmp_path, monkeypatch):
         board_name()
     monkeypatch.delenv("BOARD")
     with pytest.raises(BackendUnavailable, match=r"\$BOARD is not set"):
-        find_bitstream()
+        find_bitstream("bn_sampler")
     monkeypatch.setattr(resources, "root", lambda: tmp_path)
-    with pytest.raises(BackendUnavailable, match="build one with 'make bitstream BOARD=<board>'"):
-        find_bitstream(board="kv260")
     installed = tmp_path / "bitstreams" / "kv260"
     installed.mkdir(parents=True)
-    (installed / "neuropynq.bit").write_bytes(b"bit")
-    (installed / "neuropynq.hwh").write_text("<hwh/>")
-    assert find_bitstream(board="KV260") == installed / "neuropynq.bit"
+    (installed / "neuropynq_bn.bit").write_bytes(b"bit")
+    (installed / "neuropynq_bn.hwh").write_text("<hwh/>")
+    assert find_bitstream("bn_sampler", board="KV260") == installed / "neuropynq_bn.bit"
+    # each kernel has its own overlay: bn's is not bm's
+    with pytest.raises(BackendUnavailable, match="no bm_sampler overlay found .*neuropynq_bm.bit.*"
+                                                 "'make bitstream BOARD=<board> KERNEL=bm'"):
+        find_bitstream("bm_sampler", board="kv260")
 
 
-# ---------------------------------------------------------------- the overlay, via a stand-in pynq
+# ---------------------------------------------------------------- the overlays, via a stand-in pynq
 @pytest.fixture
 def pynq_on_mock_boards(tmp_path, monkeypatch):
     """A stand-in `pynq` over two mock boards; neuropynq.board.overlay imported against it
-    (and forgotten afterwards), with a .bit + .hwh to find."""
+    (and forgotten afterwards), with both overlays' .bit + .hwh in bitstreams/pynq-z2/."""
     memory = MockMemory()
     boards = {"bn_sampler": MockBoard(bn_sampler.run_frame, memory=memory),
               "bm_sampler": MockBoard(bm_sampler.run_frame, memory=memory)}
-    bit = tmp_path / "pynq-z2" / "neuropynq.bit"
-    bit.parent.mkdir()
-    bit.write_bytes(b"bit")
-    bit.with_suffix(".hwh").write_text("<hwh/>")
+    folder = tmp_path / "bitstreams" / "pynq-z2"
+    folder.mkdir(parents=True)
+    for name in overlay_names().values():
+        (folder / f"{name}.bit").write_bytes(b"bit")
+        (folder / f"{name}.hwh").write_text("<hwh/>")
+    monkeypatch.setattr(resources, "root", lambda: tmp_path)
 
     def install(missing=()):
         pynq = fake_pynq(boards, memory, missing)
         monkeypatch.setitem(sys.modules, "pynq", pynq)
         sys.modules.pop("neuropynq.board.overlay", None)
-        from neuropynq.board import overlay
-        monkeypatch.setattr(overlay, "find_bitstream", lambda board=None, bitfile=None: Path(bitfile or bit))
         monkeypatch.setenv("BOARD", "Pynq-Z2")
         return pynq
 
-    yield install, boards
+    yield install, boards, folder
     sys.modules.pop("neuropynq.board.overlay", None)
     import neuropynq.board
     if hasattr(neuropynq.board, "overlay"):
         delattr(neuropynq.board, "overlay")
 
 
-def test_one_overlay_per_process(pynq_on_mock_boards, asia_frame):
-    install, boards = pynq_on_mock_boards
+def test_each_kernel_runs_in_its_own_overlay_loaded_on_demand_and_shared(pynq_on_mock_boards, asia_frame, bm_frame):
+    install, boards, folder = pynq_on_mock_boards
     pynq = install()
-    first, second = Sampler("fpga"), Sampler("fpga")
-    assert len(pynq.downloads) == 1
-    assert first.backend.overlay is second.backend.overlay
+    bn_bit, bm_bit = (str((folder / f"{overlay_names()[k]}.bit").resolve()) for k in ("bn_sampler", "bm_sampler"))
+    first = Sampler("fpga")
+    # both overlays checked (INFO) when the backend is made; bn's is left loaded
+    assert pynq.downloads == [bm_bit, bn_bit]
     assert first.backend.clock_mhz == board_build("pynq-z2").clock_mhz     # from $BOARD
+    ref = get_backend("ref")
+    assert (first.backend.bn_lanes(), first.backend.bn_limits()) == (ref.bn_lanes(), ref.bn_limits())
+    second = Sampler("fpga")
+    assert len(pynq.downloads) == 2          # a second backend neither downloads nor asks again
     assert np.array_equal(second.backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+    assert len(pynq.downloads) == 2          # bn's overlay is the loaded one
+    assert first.backend.bm_limits() == ref.bm_limits() and len(pynq.downloads) == 2   # kept from the check
+    assert np.array_equal(first.backend.execute(bm_frame), bm_sampler.run_frame(bm_frame))
+    assert pynq.downloads[2:] == [bm_bit]    # switched to bm's overlay
+    assert np.array_equal(first.backend.execute(bm_frame), bm_sampler.run_frame(bm_frame))
+    assert np.array_equal(second.backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+    assert pynq.downloads[3:] == [bn_bit]    # and back, once each way
+    from neuropynq.board import overlay
+    loaded = overlay._loaded[0][1]
+    assert not hasattr(loaded, "bm_sampler") and hasattr(loaded, "bn_sampler")   # one kernel per design
     reloaded = FpgaBackend(reload=True)
-    assert len(pynq.downloads) == 2 and reloaded.overlay is not first.backend.overlay
+    assert pynq.downloads[4:] == [bn_bit, bm_bit]     # the loaded one first: both downloaded again
     assert np.array_equal(reloaded.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+    assert np.array_equal(second.backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
+
+
+def test_the_fpga_backend_needs_both_overlays(pynq_on_mock_boards, tmp_path):
+    install, _, folder = pynq_on_mock_boards
+    install()
+    (folder / "neuropynq_bm.bit").unlink()
+    with pytest.raises(BackendUnavailable, match="no bm_sampler overlay found"):
+        FpgaBackend()
+    mine = tmp_path / "elsewhere" / "neuropynq_bm.bit"
+    mine.parent.mkdir()
+    mine.write_bytes(b"bit")
+    mine.with_suffix(".hwh").write_text("<hwh/>")
+    backend = FpgaBackend(bitfiles={"bm_sampler": mine})
+    assert backend.overlay.bitstreams["bm_sampler"] == mine.resolve()
+    with pytest.raises(BackendUnavailable, match="bitfiles names no kernel: bx_sampler"):
+        FpgaBackend(bitfiles={"bx_sampler": mine})
 
 
 def test_auto_falls_back_on_any_board_path_failure_and_says_why(pynq_on_mock_boards, monkeypatch):
-    install, _ = pynq_on_mock_boards
-    install(missing=("bm_sampler",))      # a bitstream whose design lacks a kernel
+    install, _, _ = pynq_on_mock_boards
+    install(missing=("bm_sampler",))      # bm's bitstream lacks its kernel
     with pytest.raises(AttributeError):
         FpgaBackend()
     # the next backend of AUTO_ORDER (ref stands in for cpu, which would compile here)

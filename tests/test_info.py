@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from neuropynq import __version__, cli, info
+from neuropynq import __version__, cli, info, resources
 from neuropynq.backends import cpu
+from neuropynq.board.bitstreams import overlay_names
 from neuropynq.boards import board_build, board_builds
-from neuropynq.errors import BackendUnavailable
 from neuropynq.framing import SPEC_VERSION, Status, output_frame
 from neuropynq.limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS
 from neuropynq.reference import bm_sampler, bn_sampler
@@ -43,7 +43,7 @@ def test_off_a_board_ref_and_cpu_run_and_fpga_says_what_it_lacks(monkeypatch):
     assert not backends["fpga"].runs and backends["fpga"].limits is None
     assert "pynq" in backends["fpga"].detail or "board" in backends["fpga"].detail
     assert machine.board is None and "$BOARD" in machine.board_detail
-    assert machine.bitstream is None
+    assert machine.bitstreams == {"bn_sampler": None, "bm_sampler": None}
     # every board build of the table, with the table's own figures
     assert list(machine.builds) == list(board_builds())
     for name, limits in machine.builds.items():
@@ -82,34 +82,27 @@ def test_version(capsys):
 @pytest.fixture
 def mock_pynq_z2(tmp_path, monkeypatch):
     """A stand-in `pynq` over mock kernels built at the PYNQ-Z2 board's sizes, $BOARD set
-    as a PYNQ image sets it, and a .bit + .hwh for it."""
+    as a PYNQ image sets it, and each kernel's overlay (.bit + .hwh) in bitstreams/pynq-z2/."""
     build = board_build("pynq-z2")
     memory = MockMemory()
     boards = {"bn_sampler": MockBoard(functools.partial(bn_sampler.run_frame, lanes=build.bn_lanes,
                                                         limits=build.bn_limits), memory=memory),
               "bm_sampler": MockBoard(functools.partial(bm_sampler.run_frame, lanes=build.bm_lanes,
                                                         limits=build.bm_limits), memory=memory)}
-    bit = tmp_path / "pynq-z2" / "neuropynq.bit"
-    bit.parent.mkdir()
-    bit.write_bytes(b"bit")
-    bit.with_suffix(".hwh").write_text("<hwh/>")
+    folder = tmp_path / "bitstreams" / "pynq-z2"
+    folder.mkdir(parents=True)
+    bits = {kernel: folder / f"{name}.bit" for kernel, name in overlay_names().items()}
+    for bit in bits.values():
+        bit.write_bytes(b"bit")
+        bit.with_suffix(".hwh").write_text("<hwh/>")
+    monkeypatch.setattr(resources, "root", lambda: tmp_path)
     pynq = fake_pynq(boards, memory)
     monkeypatch.setitem(sys.modules, "pynq", pynq)
     monkeypatch.setattr(info.importlib.util, "find_spec",
                         lambda name, *a: object() if name == "pynq" else None)
     sys.modules.pop("neuropynq.board.overlay", None)
-    from neuropynq.board import bitstreams, overlay
-
-    def find(board=None, bitfile=None):
-        if board not in (None, "pynq-z2"):
-            raise BackendUnavailable(f"no bitstream for {board}")
-        return Path(bitfile or bit)
-
-    monkeypatch.setattr(bitstreams, "find_bitstream", find)
-    monkeypatch.setattr(overlay, "find_bitstream", find)
-    monkeypatch.setattr(overlay, "_loaded", [])
     monkeypatch.setenv("BOARD", "Pynq-Z2")
-    yield build, bit, pynq, boards
+    yield build, bits, pynq, boards
     sys.modules.pop("neuropynq.board.overlay", None)
     import neuropynq.board
     if hasattr(neuropynq.board, "overlay"):
@@ -117,12 +110,13 @@ def mock_pynq_z2(tmp_path, monkeypatch):
 
 
 def test_on_a_board_the_fpga_limits_come_from_its_info_frames(mock_pynq_z2, capsys):
-    build, bit, pynq, _ = mock_pynq_z2
+    build, bits, pynq, _ = mock_pynq_z2
     machine = info.gather()
     fpga = by_name(machine)["fpga"]
-    assert machine.board == "pynq-z2" and machine.bitstream == str(bit)
+    paths = {kernel: str(bit) for kernel, bit in bits.items()}
+    assert machine.board == "pynq-z2" and machine.bitstreams == paths
     assert fpga.runs, fpga.detail
-    assert len(pynq.downloads) == 1
+    assert len(pynq.downloads) == 2          # each kernel's overlay, to ask it for INFO
     limits = fpga.limits
     assert limits.source == "INFO frame" and limits.clock_mhz == build.clock_mhz
     assert (limits.bn_lanes, limits.bn_table_max, limits.bm_lanes, limits.bm_n_max) == \
@@ -132,20 +126,21 @@ def test_on_a_board_the_fpga_limits_come_from_its_info_frames(mock_pynq_z2, caps
     code, out, _ = run_cli(capsys, "info", "--json")
     data = json.loads(out)
     assert code == 0 and "fpga" in data["runnable"]
-    assert data["board"] == "pynq-z2" and data["bitstream"] == str(bit)
+    assert data["board"] == "pynq-z2" and data["bitstreams"] == paths
+    code, text, _ = run_cli(capsys, "info")
+    for kernel, bit in paths.items():
+        assert f"{kernel}  {bit}  with {Path(bit).with_suffix('.hwh').name} beside it" in text
 
 
-def test_on_a_board_without_a_bitstream_fpga_names_what_is_missing(mock_pynq_z2, monkeypatch):
-    from neuropynq.board import bitstreams
-
-    def nothing(board=None, bitfile=None):
-        raise BackendUnavailable("no bitstream found (looked for /nowhere/pynq-z2/neuropynq.bit)")
-
-    monkeypatch.setattr(bitstreams, "find_bitstream", nothing)
+def test_on_a_board_without_one_overlay_fpga_names_what_is_missing(mock_pynq_z2):
+    _, bits, _, _ = mock_pynq_z2
+    bits["bm_sampler"].unlink()
     machine = info.gather()
     fpga = by_name(machine)["fpga"]
-    assert machine.board == "pynq-z2" and machine.bitstream is None
-    assert not fpga.runs and "no bitstream found" in fpga.detail
+    assert machine.board == "pynq-z2" and machine.bitstreams == {"bn_sampler": str(bits["bn_sampler"]),
+                                                                 "bm_sampler": None}
+    assert not fpga.runs and "no bm_sampler overlay found" in fpga.detail
+    assert "KERNEL=bm" in machine.bitstream_details["bm_sampler"]
 
 
 def test_an_overlay_that_fails_to_start_is_reported_not_raised(mock_pynq_z2):
@@ -162,7 +157,9 @@ def test_info_shows_as_html_in_a_notebook(monkeypatch):
     monkeypatch.delenv("BOARD", raising=False)
     machine = info.gather()
     page = machine._repr_html_()
-    assert page.count("<table") == 2 and f"neuropynq {__version__}" in page
+    assert page.count("<table") == 3 and f"neuropynq {__version__}" in page      # backends, overlays, builds
+    for kernel in overlay_names():
+        assert f"<td style=\"text-align:left\">{kernel}</td>" in page
     for b in machine.backends:
         assert f"<td style=\"text-align:left\">{b.name}</td>" in page
     for name in board_builds():

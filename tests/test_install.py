@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from neuropynq import BayesNet, Sampler, resources
+from neuropynq.board.bitstreams import overlay_names
 
 pytestmark = pytest.mark.slow
 
@@ -54,8 +55,9 @@ def site(tmp_path_factory):
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     board, bit, hwh = FAKE_BITSTREAM
     _mkdir(source / "bitstreams" / board)
-    (source / "bitstreams" / board / "neuropynq.bit").write_bytes(bit)
-    (source / "bitstreams" / board / "neuropynq.hwh").write_text(hwh)
+    for name in overlay_names().values():
+        (source / "bitstreams" / board / f"{name}.bit").write_bytes(bit + name.encode())
+        (source / "bitstreams" / board / f"{name}.hwh").write_text(hwh)
 
     pip_env = {k: v for k, v in os.environ.items()
                if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "NEUROPYNQ_CACHE",
@@ -88,11 +90,12 @@ def test_the_wheel_carries_the_bundle_and_package_data(site):
                 for folder, patterns in resources.BUNDLE.items()
                 for pattern in patterns for path in (ROOT / folder).glob(pattern)}
     board = FAKE_BITSTREAM[0]
-    expected |= {f"{bundle}/bitstreams/{board}/neuropynq.bit", f"{bundle}/bitstreams/{board}/neuropynq.hwh"}
+    expected |= {f"{bundle}/bitstreams/{board}/{name}.{suffix}"
+                 for name in overlay_names().values() for suffix in ("bit", "hwh")}
     assert {n for n in names if n.startswith(bundle + "/")} == expected
     assert {f"{bundle}/examples/{name}.bif" for name in NETWORKS} <= expected
     assert {f"{bundle}/hls/src/bn_sampler.cpp", f"{bundle}/hls/include/shim/hls_stream.h"} <= expected
-    assert "neuropynq/data/boards.txt" in names
+    assert {"neuropynq/data/boards.txt", "neuropynq/data/overlays.txt"} <= names
     assert "neuropynq/notebooks/01_getting_started.ipynb" in names
     metadata = zipfile.ZipFile(site["wheel"]).read(
         next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
@@ -119,10 +122,12 @@ def test_examples_and_bitstreams_come_from_the_installed_package(site):
     lines = out.splitlines()
     assert [line.split()[0] for line in lines[1:]] == NETWORKS
     assert str(site["venv"]) in lines[0] and str(ROOT) not in out
-    found = _run([site["python"], "-c", "from neuropynq.board.bitstreams import find_bitstream; "
-                  f"print(find_bitstream({FAKE_BITSTREAM[0]!r}))"], site["cwd"], site["env"]).stdout
-    assert Path(found.strip()).read_bytes() == FAKE_BITSTREAM[1]
-    assert Path(found.strip()).is_relative_to(site["venv"])
+    found = _run([site["python"], "-c", "from neuropynq.board.bitstreams import find_bitstream, overlay_names; "
+                  f"print(*(find_bitstream(k, {FAKE_BITSTREAM[0]!r}) for k in overlay_names()))"],
+                 site["cwd"], site["env"]).stdout.split()
+    assert [Path(path).read_bytes() for path in found] == [FAKE_BITSTREAM[1] + name.encode()
+                                                           for name in overlay_names().values()]
+    assert all(Path(path).is_relative_to(site["venv"]) for path in found)
 
 
 def test_unknown_network_name_is_one_line(site):

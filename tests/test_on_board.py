@@ -1,5 +1,5 @@
-"""On a PYNQ board with the neuropynq overlay (bitstreams/$BOARD/): the fpga backend
-returns exactly what the cpu backend returns. Skipped elsewhere (marker `board`)."""
+"""On a PYNQ board with both kernels' overlays (bitstreams/$BOARD/): each overlay holds
+its kernel, and the fpga backend returns exactly what the cpu backend returns. Skipped elsewhere (marker `board`)."""
 import numpy as np
 import pytest
 
@@ -8,12 +8,15 @@ from neuropynq import BayesNet, BoltzmannMachine, Sampler
 pytestmark = pytest.mark.board
 
 
-def test_overlay_exposes_both_kernels_and_their_dmas():
-    from neuropynq.board.overlay import BmSamplerIP, BnSamplerIP, NeuropynqOverlay
-    overlay = NeuropynqOverlay()
-    assert isinstance(overlay.bn_sampler, BnSamplerIP) and isinstance(overlay.bm_sampler, BmSamplerIP)
-    assert overlay.bn_sampler.is_idle() and overlay.bm_sampler.is_idle()
-    assert overlay.bn_sampler_dma is not None and overlay.bm_sampler_dma is not None
+@pytest.mark.parametrize("kernel, driver", [("bn_sampler", "BnSamplerIP"), ("bm_sampler", "BmSamplerIP")])
+def test_each_overlay_exposes_its_kernel_and_dma_only(kernel, driver):
+    from neuropynq.board import overlay as board_overlay
+    loaded = board_overlay.load_overlay(kernel)
+    other = {"bn_sampler": "bm_sampler", "bm_sampler": "bn_sampler"}[kernel]
+    ip = getattr(loaded, kernel)
+    assert isinstance(ip, getattr(board_overlay, driver)) and ip.is_idle()
+    assert getattr(loaded, f"{kernel}_dma") is not None
+    assert other not in loaded.ip_dict
 
 
 def test_fpga_posterior_equals_cpu(examples_dir):

@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_map_command(commands)
 
     info = commands.add_parser("info", help="version, the backends that run here, the board, "
-                                            "the bitstream and each kernel build's limits")
+                                            "each kernel's overlay and each kernel build's limits")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(run=_info)
     for sub in commands.choices.values():

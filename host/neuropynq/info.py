@@ -2,7 +2,8 @@
 
 For each backend, whether it runs here and, if not, the first thing it lacks: `ref`
 always runs; `cpu` needs a C++ compiler and a successful build of the kernels; `fpga`
-needs the `pynq` package, a board ($BOARD on PYNQ images) and a bitstream for it.
+needs the `pynq` package, a board ($BOARD on PYNQ images) and both kernels' overlays
+for it (one bitstream per kernel).
 The limits of each kernel build come from the kernels themselves (their INFO frames)
 on every backend that runs, and from the board table (neuropynq.boards) for the board
 builds this machine does not have.
@@ -51,8 +52,8 @@ class MachineInfo:
     backends: list[BackendStatus]
     board: str | None
     board_detail: str
-    bitstream: str | None
-    bitstream_detail: str
+    bitstreams: dict[str, str | None]      # kernel -> its overlay's .bit (None: not found)
+    bitstream_details: dict[str, str]      # kernel -> where it was found, or why not
     builds: dict[str, KernelLimits] = field(default_factory=dict)   # the board table
 
     @property
@@ -70,6 +71,9 @@ class MachineInfo:
                          for v in (getattr(limits, attr) for _, attr in LIMIT_COLUMNS))]
                 for name, limits in rows]
 
+    def _overlay_rows(self) -> list[list]:
+        return [[kernel, bit or "none", self.bitstream_details[kernel]] for kernel, bit in self.bitstreams.items()]
+
     def _backend_rows(self) -> list[list]:
         return [[b.name, "runs" if b.runs else "no", b.detail] for b in self.backends]
 
@@ -78,14 +82,15 @@ class MachineInfo:
             f"neuropynq {self.version}", "backends:",
             text_table(None, self._backend_rows(), limit=None, indent="  "),
             f"board:     {self.board or 'none'} ({self.board_detail})",
-            f"bitstream: {self.bitstream or 'none'} ({self.bitstream_detail})",
+            "overlays (one bitstream per kernel):",
+            text_table(None, self._overlay_rows(), limit=None, indent="  "),
             "kernel builds:",
             text_table(["", *(title for title, _ in LIMIT_COLUMNS)], self._limits_rows(), limit=None, indent="  ")])
 
     def _repr_html_(self) -> str:
-        caption = (f"neuropynq {self.version}; board: {self.board or 'none'} ({self.board_detail}); "
-                   f"bitstream: {self.bitstream or 'none'} ({self.bitstream_detail})")
+        caption = f"neuropynq {self.version}; board: {self.board or 'none'} ({self.board_detail})"
         return (html_table(["backend", "runs here", "how, or why not"], self._backend_rows(), caption)
+                + html_table(["kernel", "overlay", "where, or why not"], self._overlay_rows(), "overlays")
                 + html_table(["", *(title for title, _ in LIMIT_COLUMNS)], self._limits_rows(), "kernel builds"))
 
 
@@ -139,42 +144,46 @@ def _board() -> tuple[str | None, str]:
         return None, str(exc)
 
 
-def _bitstream(board: str | None) -> tuple[str | None, str]:
+def _bitstream(kernel: str, board: str | None) -> tuple[str | None, str]:
     from .board import bitstreams
     if board is None:
         return None, "no board to look for"
     try:
-        bit = bitstreams.find_bitstream(board)
+        bit = bitstreams.find_bitstream(kernel, board)
     except BackendUnavailable as exc:
         return None, str(exc)
     return str(bit), f"with {bit.with_suffix('.hwh').name} beside it"
 
 
-def _fpga(board: str | None, bitstream: str | None, board_detail: str,
-          bitstream_detail: str) -> BackendStatus:
+def _fpga(board: str | None, bitstreams: dict[str, str | None], board_detail: str,
+          bitstream_details: dict[str, str]) -> BackendStatus:
     if importlib.util.find_spec("pynq") is None:
         return BackendStatus("fpga", False, "the 'pynq' package is not installed "
                                             "(on a PYNQ board: pip install 'neuropynq[pynq]')")
     if board is None:
         return BackendStatus("fpga", False, f"no board detected: {board_detail}")
-    if bitstream is None:
-        return BackendStatus("fpga", False, bitstream_detail)
+    missing = [kernel for kernel, bit in bitstreams.items() if bit is None]
+    if missing:
+        return BackendStatus("fpga", False, bitstream_details[missing[0]])
     from .backends.fpga import FpgaBackend
     try:
-        backend = FpgaBackend(board=board)     # loads the overlay, asks each kernel for INFO
+        backend = FpgaBackend(board=board)     # loads each overlay, asks its kernel for INFO
         limits = backend_limits(backend, backend.clock_mhz)
     except Exception as exc:    # noqa: BLE001 - any failure of the board path means "cannot run"
         return BackendStatus("fpga", False, f"the overlay did not start: {type(exc).__name__}: {exc}")
-    return BackendStatus("fpga", True, f"{board} overlay loaded", limits)
+    return BackendStatus("fpga", True, f"{board} overlays loaded and checked", limits)
 
 
 def gather() -> MachineInfo:
     """Probe this machine (builds the cpu backend if it is not cached yet; loads the
-    overlay on a board)."""
+    overlays on a board)."""
+    from .board.bitstreams import overlay_names
     from .boards import board_builds
     board, board_detail = _board()
-    bitstream, bitstream_detail = _bitstream(board)
-    backends = [_ref(), _cpu(), _fpga(board, bitstream, board_detail, bitstream_detail)]
+    found = {kernel: _bitstream(kernel, board) for kernel in overlay_names()}
+    bitstreams = {kernel: bit for kernel, (bit, _) in found.items()}
+    details = {kernel: detail for kernel, (_, detail) in found.items()}
+    backends = [_ref(), _cpu(), _fpga(board, bitstreams, board_detail, details)]
     return MachineInfo(version=__version__, backends=backends, board=board, board_detail=board_detail,
-                       bitstream=bitstream, bitstream_detail=bitstream_detail,
+                       bitstreams=bitstreams, bitstream_details=details,
                        builds={name: table_limits(build) for name, build in board_builds().items()})

@@ -64,7 +64,8 @@ def hls_dir() -> Path:
 
 
 def bitstreams_dir() -> Path:
-    """Holds one folder per board with neuropynq.bit and neuropynq.hwh."""
+    """Holds one folder per board with each kernel's overlay, <overlay>.bit + .hwh
+    (names: data/overlays.txt)."""
     return root() / "bitstreams"
 
 

@@ -170,25 +170,39 @@ class MockBoard:
 
 
 class MockOverlay:
-    """What FpgaBackend needs of an overlay: a runner per kernel, on mock boards."""
+    """What FpgaBackend needs of the overlays: a runner per kernel, on mock boards
+    (both kernels at once, as if the fabric held both), never a download."""
 
     def __init__(self, boards: dict[str, MockBoard], clock=None, sleep=None, board=None):
         self.boards, self.clock, self.sleep, self.board = boards, clock, sleep, board
+        self.runners = {}
 
     def runner(self, kernel):
         from neuropynq.board.axi_dma import AxiDma
         from neuropynq.board.kernel_control import KernelControl
         from neuropynq.board.runner import FrameRunner
-        board = self.boards[kernel]
-        timing = {"clock": self.clock, "sleep": self.sleep} if self.clock else {}
-        return FrameRunner(KernelControl(board.kernel, kernel, **timing), AxiDma(board.dma, **timing),
-                           board.allocate, **timing)
+        if kernel not in self.runners:
+            board = self.boards[kernel]
+            timing = {"clock": self.clock, "sleep": self.sleep} if self.clock else {}
+            self.runners[kernel] = FrameRunner(KernelControl(board.kernel, kernel, **timing),
+                                               AxiDma(board.dma, **timing), board.allocate, **timing)
+        return self.runners[kernel]
+
+    def loaded(self, kernel):
+        return True
+
+    def info(self, kernel, ask):
+        return ask()
 
 
 def fake_pynq(boards: dict[str, MockBoard], memory: MockMemory, missing=()) -> types.ModuleType:
-    """A stand-in `pynq` module over mock boards sharing `memory`: Overlay binds each
-    kernel's DefaultIP subclass by VLNV (as PYNQ does from the .hwh) and counts its
-    downloads in `module.downloads`; a kernel in `missing` is absent from the design."""
+    """A stand-in `pynq` module over mock boards sharing `memory`: Overlay binds the
+    DefaultIP subclass of the kernel its .bit is named after (data/overlays.txt) by
+    VLNV, as PYNQ does from the .hwh, and counts its downloads in `module.downloads`;
+    a kernel in `missing` is absent from its design."""
+    from pathlib import Path
+
+    from neuropynq.board.bitstreams import overlay_names
     pynq = types.ModuleType("pynq")
     pynq.downloads = []
 
@@ -210,7 +224,7 @@ def fake_pynq(boards: dict[str, MockBoard], memory: MockMemory, missing=()) -> t
             if download:
                 pynq.downloads.append(bitfile)
             for kernel, board in boards.items():
-                if kernel in missing:
+                if kernel in missing or Path(bitfile).stem != overlay_names()[kernel]:
                     continue
                 vlnv = f"neuropynq:hls:{kernel}:1.0"
                 driver = next(c for c in drivers() if vlnv in getattr(c, "bindto", ()))

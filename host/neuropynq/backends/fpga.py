@@ -1,5 +1,5 @@
-"""The `fpga` backend: frames through the kernels of the neuropynq overlay on a
-PYNQ board, by DMA, with a deadline on every wait derived from the frame's cycle
+"""The `fpga` backend: frames through the kernels' overlays (one bitstream per
+kernel) on a PYNQ board, by DMA, with a deadline on every wait derived from the frame's cycle
 estimate at the board's clock."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from ..boards import board_builds
 from ..errors import BackendUnavailable, KernelError
 from ..framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, Status, head, output_frame, parse_output
 from ..board.frames import frame_seconds, output_capacity
+from ..kernels import bm_model, bn_model
 from .base import Backend
 
 KERNELS = {MAGIC_BN: "bn_sampler", MAGIC_BM: "bm_sampler"}
@@ -24,36 +25,54 @@ def board_clock_mhz(board: str | None) -> int:
 
 
 class FpgaBackend(Backend):
-    """`overlay`: the loaded neuropynq overlay (default: the process's one, downloaded
-    on first use; `reload=True` downloads it again). `timeout`: a fixed wait in
-    seconds instead of the one derived from each frame."""
+    """Frames through the kernels' overlays, one bitstream per kernel: a frame for the
+    kernel the fabric does not hold loads that kernel's overlay first (and it stays
+    loaded until the other kernel is asked for).
+
+    `overlay`: what gives a kernel's frame runner (`runner(kernel)`), whether the
+    fabric holds it (`loaded(kernel)`) and its INFO answer (`info(kernel, ask)`);
+    default: the board's overlays (board.overlay.BoardOverlays, both bitstreams in
+    bitstreams/<board>/ unless `bitfiles` maps a kernel to a .bit; `reload=True`
+    downloads each again). `timeout`: a fixed wait in seconds instead of the one
+    derived from each frame.
+
+    Each kernel's overlay is checked when the backend is made (its INFO answer: the
+    spec version, lanes and limits), so `auto` falls back on any failure of it; the
+    overlay the fabric already holds is asked first, which saves a download."""
 
     name = "fpga"
 
-    def __init__(self, overlay=None, board: str | None = None, bitfile=None,
+    def __init__(self, overlay=None, board: str | None = None, bitfiles: dict | None = None,
                  timeout: float | None = None, reload: bool = False):
         if overlay is None:
             try:
-                from ..board.overlay import load_overlay
+                from ..board.overlay import BoardOverlays
             except ImportError as exc:
                 raise BackendUnavailable(
                     "the fpga backend runs on a PYNQ board and needs the 'pynq' package "
                     f"(pip install 'neuropynq[pynq]'): {exc}") from None
-            overlay = load_overlay(board=board, bitfile=bitfile, reload=reload)
+            overlay = BoardOverlays(board=board, bitfiles=bitfiles, reload=reload)
         self.overlay = overlay
         self.clock_mhz = board_clock_mhz(getattr(overlay, "board", None) or board)
         self.timeout = timeout
-        self.runners = {magic: overlay.runner(kernel) for magic, kernel in KERNELS.items()}
-        for magic, kernel in KERNELS.items():
+        # The loaded overlay first (one download fewer); else bn's last, so that it stays
+        # loaded for what most sessions run first.
+        order = sorted(KERNELS.items(), key=lambda item: (not overlay.loaded(item[1]), item[0] == MAGIC_BN))
+        for magic, kernel in order:
+            frame = np.array(head(magic, Op.INFO), np.uint32)
             try:
-                info = parse_output(self.execute(np.array(head(magic, Op.INFO), np.uint32)))
-                version = int(info[0]) if info.size else None
+                answer = parse_output(overlay.info(kernel, lambda: self.execute(frame)))
+                version = int(answer[0]) if answer.size else None
             except KernelError as exc:
-                version = f"unknown ({exc})"
+                answer, version = None, f"unknown ({exc})"
             if version != SPEC_VERSION:
                 raise BackendUnavailable(
-                    f"the bitstream's {kernel} implements spec version {version}, this host "
+                    f"the {kernel} overlay implements spec version {version}, this host "
                     f"speaks version {SPEC_VERSION}: rebuild it with 'make bitstream'")
+            # The limits and lanes come from this answer: asking again later would load
+            # the kernel's overlay just to read them.
+            model = bn_model if magic == MAGIC_BN else bm_model
+            self.__dict__["_bn_info" if magic == MAGIC_BN else "_bm_info"] = model.parse_info(answer)
 
     def seconds(self, frame: np.ndarray) -> float:
         """How long `frame` may take: the fixed timeout, else from its cycle estimate."""
@@ -67,8 +86,8 @@ class FpgaBackend(Backend):
 
     def execute(self, frame: np.ndarray) -> np.ndarray:
         frame = np.asarray(frame, dtype=np.uint32)
-        runner = self.runners.get(int(frame[0])) if frame.size else None
-        if runner is None:
+        kernel = KERNELS.get(int(frame[0])) if frame.size else None
+        if kernel is None:
             # As the ref backend does: a frame for no kernel gets the kernels' BAD_MAGIC answer.
             return output_frame(Status.BAD_MAGIC)
-        return runner.run(frame, output_capacity(frame), self.seconds(frame))
+        return self.overlay.runner(kernel).run(frame, output_capacity(frame), self.seconds(frame))

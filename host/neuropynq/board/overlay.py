@@ -1,13 +1,13 @@
-"""PYNQ glue: DefaultIP drivers bound to the kernels' VLNVs, the neuropynq Overlay,
-and the process's one loaded overlay. Importing this module needs the `pynq`
-package (on a board)."""
+"""PYNQ glue: DefaultIP drivers bound to the kernels' VLNVs, the neuropynq overlays
+(one per kernel) and the process's one loaded overlay. Importing this module needs
+the `pynq` package (on a board)."""
 from __future__ import annotations
 
 import pynq
 
 from ..errors import BackendUnavailable
 from .axi_dma import AxiDma
-from .bitstreams import board_name, find_bitstream
+from .bitstreams import board_name, find_bitstream, overlay_names
 from .kernel_control import KernelControl
 from .runner import FrameRunner
 
@@ -36,40 +36,98 @@ class BmSamplerIP(_SamplerIP):
 
 
 class NeuropynqOverlay(pynq.Overlay):
-    """The neuropynq bitstream: `bn_sampler`, `bm_sampler` and a DMA per kernel
-    (`bn_sampler_dma`, `bm_sampler_dma`). `board` names its build in the board
-    table (None when neither given nor in $BOARD)."""
+    """One kernel's overlay: the kernel (`bn_sampler` or `bm_sampler`) and its DMA
+    (`<kernel>_dma`). `board` names its build in the board table (None when neither
+    given nor in $BOARD)."""
 
-    def __init__(self, bitfile=None, board=None, download=True, **kwargs):
-        super().__init__(str(find_bitstream(board, bitfile)), download=download, **kwargs)
+    def __init__(self, kernel, bitfile=None, board=None, download=True, **kwargs):
+        super().__init__(str(find_bitstream(kernel, board, bitfile)), download=download, **kwargs)
+        self.kernel = kernel
         try:
             self.board = board_name(board)
         except BackendUnavailable:
             self.board = None
-        self._runners: dict[str, FrameRunner] = {}
+        self._runner: FrameRunner | None = None
 
     def runner(self, kernel: str) -> FrameRunner:
-        """The frame runner of `kernel`, one per kernel (it owns the DMA's buffers)."""
-        if kernel not in self._runners:
+        """The frame runner of the overlay's kernel (it owns the DMA's buffers)."""
+        if kernel != self.kernel:
+            raise BackendUnavailable(f"the {self.kernel} overlay has no {kernel}")
+        if self._runner is None:
             ip = getattr(self, kernel)
             dma = getattr(self, f"{kernel}_dma")
             # The DMA is driven through its registers (with deadlines), not PYNQ's DMA driver.
-            self._runners[kernel] = FrameRunner(
+            self._runner = FrameRunner(
                 ip.control, AxiDma(dma.mmio), lambda words: pynq.allocate(shape=(words,), dtype="u4"))
-        return self._runners[kernel]
+        return self._runner
+
+    def close(self) -> None:
+        """Free the DMA buffers (the fabric is about to hold another overlay)."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
 
 
-_loaded: list = []     # [(bitstream path, overlay)]: at most one per process
+_loaded: list = []     # [(bitstream path, overlay)]: the fabric holds one at a time
 
 
-def load_overlay(board=None, bitfile=None, reload: bool = False) -> NeuropynqOverlay:
-    """The process's neuropynq overlay. The bitstream is downloaded on the first call
-    only: downloading it again reconfigures the fabric under every backend still using
-    it, so later calls (a second Sampler("fpga")) share the loaded one. `reload`
-    downloads it again (after a kernel that no recovery could bring back to idle);
-    another bitstream replaces the loaded one."""
-    bit = find_bitstream(board, bitfile).resolve()
+def load_overlay(kernel: str, board=None, bitfile=None, reload: bool = False) -> NeuropynqOverlay:
+    """The loaded overlay of `kernel`, downloading it when the fabric holds another
+    one (or none). A loaded overlay is shared: downloading it again would reconfigure
+    the fabric under every backend using it. `reload` downloads it again (after a
+    kernel that no recovery could bring back to idle)."""
+    bit = find_bitstream(kernel, board, bitfile).resolve()
     if reload or not _loaded or _loaded[0][0] != bit:
-        overlay = NeuropynqOverlay(bitfile=bit, board=board)
-        _loaded[:] = [(bit, overlay)]
+        if _loaded:
+            _loaded[0][1].close()
+            _loaded.clear()
+        _loaded[:] = [(bit, NeuropynqOverlay(kernel, bitfile=bit, board=board))]
     return _loaded[0][1]
+
+
+# Bitstream path -> its kernel's INFO answer. The answer is a property of the
+# bitstream, so it is asked once per process: a second backend does not switch the
+# fabric back and forth to ask again.
+_info_answers: dict = {}
+
+
+class BoardOverlays:
+    """Both kernels' overlays of a board, as FpgaBackend sees them: `runner(kernel)`
+    loads the kernel's overlay when the fabric holds the other one. Both bitstreams
+    must be present (BackendUnavailable naming the missing one); `bitfiles` maps a
+    kernel to a .bit path of its own; `reload` downloads each overlay again the
+    first time it is used here."""
+
+    def __init__(self, board=None, bitfiles: dict | None = None, reload: bool = False):
+        bitfiles = bitfiles or {}
+        unknown = sorted(set(bitfiles) - set(overlay_names()))
+        if unknown:
+            raise BackendUnavailable(f"bitfiles names no kernel: {', '.join(unknown)} "
+                                     f"(kernels: {', '.join(overlay_names())})")
+        self.bitstreams = {kernel: find_bitstream(kernel, board, bitfiles.get(kernel)).resolve()
+                           for kernel in overlay_names()}
+        self._board = board
+        self._reload = set(self.bitstreams) if reload else set()
+        try:
+            self.board = board_name(board)
+        except BackendUnavailable:
+            self.board = None
+
+    def loaded(self, kernel: str) -> bool:
+        """True if the fabric holds `kernel`'s overlay."""
+        return bool(_loaded) and _loaded[0][0] == self.bitstreams[kernel]
+
+    def runner(self, kernel: str) -> FrameRunner:
+        reload = kernel in self._reload
+        self._reload.discard(kernel)
+        if reload:
+            _info_answers.pop(self.bitstreams[kernel], None)
+        return load_overlay(kernel, self._board, self.bitstreams[kernel], reload=reload).runner(kernel)
+
+    def info(self, kernel: str, ask):
+        """`kernel`'s INFO answer: `ask()` the first time its bitstream is asked in
+        this process (or after a reload), the kept answer afterwards."""
+        bit = self.bitstreams[kernel]
+        if kernel in self._reload or bit not in _info_answers:
+            _info_answers[bit] = ask()
+        return _info_answers[bit]
