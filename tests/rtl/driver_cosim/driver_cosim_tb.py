@@ -111,7 +111,7 @@ async def driver_frames_equal_reference(dut):
         got = await bridge(backend.execute)(frame)
         want = reference(frame)
         assert np.array_equal(got, want), f"frame {i}: {first_difference(got, want)}"
-        status = await bridge(backend.runners[MAGIC].control.status)()
+        status = await bridge(overlay.runner(KERNEL).control.status)()
         assert status == want[1], f"frame {i}: STATUS register {status}, output frame {want[1]}"
     info = np.array(head(MAGIC, Op.INFO), dtype=np.uint32)
     inputs = [info] + frames
@@ -161,7 +161,7 @@ async def driver_names_an_output_longer_than_its_buffer(dut):
     # DMASR bits 4 and 0: DMAIntErr, and the channel halted
     with pytest.raises(KernelError, match=r"S2MM .*DMA internal error \(DMASR 0x[0-9a-f]{6}[13579bdf][13579bdf]\).*"
                                           r"the kernel is idle again"):
-        await bridge(backend.runners[MAGIC].run)(frame, output_capacity(frame) - 1, TIMEOUT)
+        await bridge(overlay.runner(KERNEL).run)(frame, output_capacity(frame) - 1, TIMEOUT)
     got = await bridge(backend.execute)(frame)
     assert np.array_equal(got, reference(frame)), first_difference(got, reference(frame))
 
