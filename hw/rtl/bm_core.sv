@@ -3,8 +3,8 @@
 //
 // A free neuron k is issued for B = ceil(N/P) beats; beat b makes lane p read
 // W[k][bP+p]. Pipeline (docs/rtl.md): I (lane read, bias read) -> A (lane partial
-// sums, bias - ln tau) -> T1 (lane sums in groups of 8; bias plus the late weight;
-// RNG state read) -> T2 (the rest of the tree; sigmoid ROM read at the potential's
+// sums, bias - ln tau) -> T1 (lane sums in groups of 8; the late weight if its z is
+// 1; RNG state read) -> T2 (the rest of the tree; sigmoid ROM read at the potential's
 // index bits, range and sign registered; ζ and spike count read) -> R (sigmoid
 // value clamped and registered; ζ > 1, ζ - 1, count + 1; the draw) -> U (spike
 // decision: one compare and selects; writes). Neurons
@@ -12,8 +12,8 @@
 // (spec §3.1: the update within a colour is simultaneous). A colour may start while
 // one neuron of an earlier colour (the "late" neuron) is still before U: the
 // snapshot then lacks that neuron's new z, so every neuron of the colour leaves the
-// late column out of its lane sums, keeps W[k][late] from the lane that read it, and
-// adds it in T1 from z_live, where the late neuron's write has landed by then. A
+// late column out of its lane sums, keeps W[k][late] in the lane that read it, and
+// picks it in T1 by z_live, where the late neuron's write has landed by then. A
 // colour therefore starts only when at most one neuron is in flight (A to R) and
 // that one is far enough on: for B >= 4 always, else after 4 - B bubbles. A sweep
 // drains before the recording decision. ζ starts from the frame's initial
@@ -130,13 +130,13 @@ module bm_core #(
   // the late neuron of the colour being summed (A) and of the neuron in T1
   logic              late_en_q, t1_late_en_q;
   logic [KW-1:0]     late_k_q, t1_late_k_q;
-  logic signed [15:0] late_w_q, t1_late_w_q;
   logic signed [15:0] bias_i_q;          // bias of the neuron issued (read in I)
   logic signed [31:0] bias_lnt_q;        // its bias - ln tau, formed in A
   logic [15:0]       lntau_q;
   localparam int unsigned G = (P + 7) / 8;   // lane groups summed in T1
   logic signed [31:0] grp_q [G];         // T1: sums of 8 lanes
-  logic signed [31:0] bl_q;              // T1: bias - ln tau + the late weight if z = 1
+  logic signed [31:0] bias_t2_q;         // T1: bias - ln tau, for T2
+  logic signed [15:0] late_add_q;        // T1: the late weight if its z is 1, else 0
   logic [23:0]       p_rom;              // sigmoid ROM output (read in T2)
   logic              idx_in_range_q, v_neg_q;
   logic [23:0]       p_q;                // the sigmoid value, clamped, registered in R
@@ -148,21 +148,28 @@ module bm_core #(
 
   // ---------------------------------------------------------------- lanes
   logic signed [31:0] acc [P];
-  logic signed [15:0] lane_w [P];
+  logic signed [15:0] lane_late_w [P];
   logic [31:0]        on_rd [P];
   logic               issue;
   logic               on_clear, on_add;
   logic [BW-1:0]      on_addr;
 
-  logic              cur_cs;
-  logic [KW-1:0]     cur_k;
-  assign cur_cs = sched_cs[m_q[KW-1:0]];
-  assign cur_k  = sched_k[m_q[KW-1:0]];
+  // The schedule entry at m (cur) and the one after it (nxt) are registers, read a
+  // position ahead: the LUT-RAM read does not sit in front of the lanes' addresses and
+  // the issue decision. The positions wrap at the free neurons, as the sweeps do;
+  // C_INIT loads the first two.
+  logic              cur_cs, nxt_cs;
+  logic [KW-1:0]     cur_k, nxt_k;
+  logic [KW-1:0]     sched_ptr_q;     // the position nxt is read from next
+  logic              sched_adv;       // cur <= nxt, nxt <= the next position
 
   for (genvar p = 0; p < P; p++) begin : g_lane
-    logic [KW:0] col, on_col;
-    assign col    = a_beat_q * (KW+1)'(P) + (KW+1)'(p);
+    logic [KW-1:0] col;      // the column of the beat in A: below N_MAX
+    logic [KW:0]   on_col;
+    logic          in_n_q;   // and below N (from I)
+    assign col    = KW'(a_beat_q * (KW+1)'(P) + (KW+1)'(p));
     assign on_col = idx_q * (KW+1)'(P) + (KW+1)'(p);
+    always_ff @(posedge clk_i) in_n_q <= beat_q * (KW+1)'(P) + (KW+1)'(p) < n_i;
     bm_lane #(.P(P), .LANE(p), .N_MAX(N_MAX)) u_lane (
       .clk_i,
       .w_we_i     (w_we_i && (32'(w_col_i) % P) == p),
@@ -174,10 +181,10 @@ module bm_core #(
       .rd_beat_i  (beat_q[BW-1:0]),
       .acc_en_i   (a_valid_q),
       .acc_first_i(a_first_q),
-      .acc_use_i  (col < n_i && z_snap_q[col[KW-1:0]] &&
-                   !(late_en_q && col[KW-1:0] == late_k_q)),
+      .acc_use_i  (in_n_q && z_snap_q[col] && !(late_en_q && col == late_k_q)),
+      .late_hit_i (col == late_k_q),
       .acc_o      (acc[p]),
-      .w_o        (lane_w[p]),
+      .late_w_o   (lane_late_w[p]),
       .on_clear_i (on_clear),
       .on_add_i   (on_add),
       .on_addr_i  (on_addr),
@@ -215,16 +222,24 @@ module bm_core #(
   logic last_beat;
   assign last_beat = beat_q == last_beat_idx;
 
-  // ---------------------------------------------------------------- stage A
-  // W[k][late] is read by lane late % P on beat late / P; it is kept from then on.
-  logic signed [15:0] late_w;
-  assign late_w = a_beat_q == (KW+1)'(32'(late_k_q) / P) ? lane_w[32'(late_k_q) % P]
-                                                          : late_w_q;
+  assign sched_adv = issue && last_beat;
+  always_ff @(posedge clk_i) begin
+    if (state_q == C_IDLE) begin
+      sched_ptr_q <= '0;
+    end else if (sched_adv || (state_q == C_INIT && idx_q < (KW+1)'(2))) begin
+      cur_cs      <= nxt_cs;
+      cur_k       <= nxt_k;
+      nxt_cs      <= sched_cs[sched_ptr_q];
+      nxt_k       <= sched_k[sched_ptr_q];
+      sched_ptr_q <= (KW+1)'(sched_ptr_q) + (KW+1)'(1) == free_i ? '0 : sched_ptr_q + 1;
+    end
+  end
 
   // ---------------------------------------------------------------- stages T1, T2
-  // T1 adds the lane sums in groups of 8 (three levels of adders) and the late
-  // weight to the bias; T2 adds the groups. The potential is exact in 32 bits, so
-  // the split does not change it.
+  // T1 adds the lane sums in groups of 8 (three levels of adders) and picks the late
+  // weight (lane late % P kept it, W[k][late], on beat late / P) if the late
+  // neuron's new z is 1; T2 adds the groups, the bias and that weight. The potential
+  // is exact in 32 bits, so the split does not change it.
   logic signed [31:0] grp [G];
   always_comb begin
     for (int unsigned g = 0; g < G; g++) begin
@@ -241,7 +256,7 @@ module bm_core #(
   logic signed [31:0] v;              // potential - ln tau
   /* verilator lint_on UNUSEDSIGNAL */
   always_comb begin
-    v = bl_q;
+    v = bias_t2_q + 32'(late_add_q);
     for (int unsigned g = 0; g < G; g++) v = v + grp_q[g];
   end
 
@@ -303,7 +318,8 @@ module bm_core #(
     bias_lnt_q <= 32'(bias_i_q) - 32'(lntau_q);
     // T1: the lane groups; the late weight joins the bias
     for (int unsigned g = 0; g < G; g++) grp_q[g] <= grp[g];
-    bl_q <= bias_lnt_q + (t1_late_en_q && z_live_q[t1_late_k_q] ? 32'(t1_late_w_q) : 32'sd0);
+    bias_t2_q  <= bias_lnt_q;
+    late_add_q <= t1_late_en_q && z_live_q[t1_late_k_q] ? lane_late_w[32'(t1_late_k_q) % P] : 16'sd0;
     // T2: the sigmoid ROM at the index bits, its range and the sign beside it
     p_rom          <= sigmoid_lut({~v[13], v[12:4]});
     idx_in_range_q <= v[31:13] == '0 || v[31:13] == '1;
@@ -379,10 +395,8 @@ module bm_core #(
       u_k_q         <= '0;
       late_en_q     <= 1'b0;
       late_k_q      <= '0;
-      late_w_q      <= '0;
       t1_late_en_q  <= 1'b0;
       t1_late_k_q   <= '0;
-      t1_late_w_q   <= '0;
     end else begin
       done_o      <= 1'b0;
       sweep_end_o <= 1'b0;
@@ -395,11 +409,9 @@ module bm_core #(
       a_beat_q  <= beat_q;
       t1_valid_q <= a_valid_q && a_last_q;
       t1_k_q     <= a_k_q;
-      if (a_valid_q) late_w_q <= late_w;
       if (a_valid_q && a_last_q) begin
         t1_late_en_q <= late_en_q;
         t1_late_k_q  <= late_k_q;
-        t1_late_w_q  <= late_w;
       end
       t2_valid_q <= t1_valid_q;
       t2_k_q     <= t1_k_q;

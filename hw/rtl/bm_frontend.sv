@@ -104,8 +104,8 @@ module bm_frontend #(
   // Products of the frame's sizes, registered so that no multiplier sits in front of
   // the word checks (they are off the sampling path; docs/rtl.md, timing).
   //   w_last_q: index of the last weight word, (N^2 + 1) / 2 - 1. N is written at F_N
-  //     and first needed at F_W, three words later at the earliest (F_C, one bias):
-  //     the two stages are ready by then.
+  //     and first needed with the last bias word, three words later at the earliest
+  //     (F_C, two biases; N = 1 does without it): the two stages are ready by then.
   //   rec_words_q: sweeps * state words, the recorded payload. SWEEPS is written six
   //     words before the flags word that checks it.
   logic [2*KW+1:0]    nn_q;
@@ -160,12 +160,13 @@ module bm_frontend #(
   logic [3:0]  init_keep, init_cmask, init_cval, init_nz;
   logic [31:0] init_word;
   logic        init_bad;
+  logic [KW:0] init_left_q;     // neurons from this initial-state word on: N - 4w
   assign init_cmask = init_cmask_q[3:0];
   assign init_cval  = init_cval_q[3:0];
   always_comb begin
     init_bad = 1'b0;
     for (int unsigned j = 0; j < 4; j++) begin
-      init_keep[j] = count_q * 4 + j < 32'(n_q);
+      init_keep[j] = init_left_q > (KW+1)'(j);
       if (!init_keep[j]) init_word[j * 8 +: 8] = 8'd0;
       else if (init_cmask[j]) init_word[j * 8 +: 8] = {7'd0, init_cval[j]};
       else begin
@@ -176,13 +177,17 @@ module bm_frontend #(
     end
   end
 
+  // last_q: the word on the bus is the last of its field. It is set a word ahead from
+  // the field's last index (`field_last`), so that no count comparison sits in front
+  // of the word check and the frame state.
+  logic    last_q;
   logic    last_of_field;
   status_e check;
   logic    final_word;
+  assign last_of_field = last_q;
   always_comb begin
     check         = STATUS_OK;
     final_word    = 1'b0;
-    last_of_field = 1'b1;
     unique case (field_q)
       F_MAGIC:   if (word != MAGIC_BM) check = STATUS_BAD_MAGIC;
       F_VERSION: if (word != 32'(SPEC_VERSION)) check = STATUS_BAD_VERSION;
@@ -192,32 +197,22 @@ module bm_frontend #(
       end
       F_N:       if (word == 0 || word > 32'(N_MAX)) check = STATUS_LIMIT;
       F_C:       if (word == 0 || word > 32'(n_q)) check = STATUS_LIMIT;
-      F_BIAS:    last_of_field = count_q == 32'(n_q) - 1;
-      F_W:       last_of_field = count_q == w_last_q;
-      F_ORDER: begin
-        if (32'(low) >= 32'(n_q) || seen_q[low[KW-1:0]]) check = STATUS_BAD_MODEL;
-        last_of_field = count_q == 32'(n_q) - 1;
-      end
-      F_CEND: begin
-        last_of_field = count_q == 32'(c_q) - 1;
+      F_ORDER:   if (32'(low) >= 32'(n_q) || seen_q[low[KW-1:0]]) check = STATUS_BAD_MODEL;
+      F_CEND:
         if (low <= prev_end_q || 32'(low) > 32'(n_q) || (last_of_field && 32'(low) != 32'(n_q)))
           check = STATUS_BAD_MODEL;
-      end
-      F_CMASK, F_CVAL: last_of_field = count_q == state_words - 1;
       F_SWEEPS:  if (word == 0) check = STATUS_BAD_PARAMS;
       F_THIN:    if (word == 0 || too_many_sweeps_q) check = STATUS_BAD_PARAMS;
       F_TAU:     if (word == 0 || word > 32'(TAU_MAX)) check = STATUS_BAD_PARAMS;
       F_SEED: begin
         // three words: seed low, seed high, flags
-        last_of_field = count_q == 2;
-        if (count_q == 2) begin
+        if (last_of_field) begin
           final_word = !word[1];
           if (word[0] && rec_words_q >= 64'h8000_0000) check = STATUS_BAD_PARAMS;
         end
       end
       F_INIT: begin
-        last_of_field = count_q == zeta_words - 1;
-        final_word    = last_of_field;
+        final_word = last_of_field;
         if (init_bad) check = STATUS_BAD_PARAMS;
       end
       default: ;
@@ -247,6 +242,21 @@ module bm_frontend #(
     endcase
   endfunction
 
+  // The index of a field's last word (its length less one), for a field about to
+  // start. The weight count w_last_q is ready from two cycles after N: a weight field
+  // starts after C and N biases, except for N = 1, whose one weight word is its last.
+  function automatic logic [31:0] field_last(input field_e f);
+    unique case (f)
+      F_BIAS, F_ORDER: return 32'(n_q) - 1;
+      F_W:             return n_q == (KW+1)'(1) ? 32'd0 : w_last_q;
+      F_CEND:          return 32'(c_q) - 1;
+      F_CMASK, F_CVAL: return state_words - 1;
+      F_SEED:          return 32'd2;
+      F_INIT:          return zeta_words - 1;
+      default:         return 32'd0;
+    endcase
+  endfunction
+
   // The weight memory takes one weight per cycle: a word is held for a second cycle.
   // The THIN word is held until its check is through.
   assign s_tready_o = (state_q == S_READ && !w_high_q &&
@@ -273,17 +283,18 @@ module bm_frontend #(
   end
 
   // ---------------------------------------------------------------- schedule
-  // Built after the frame, one position per cycle in three steps: read order[pos]
-  // and whether pos starts a colour; look up whether that neuron is clamped; write
-  // the entry (a free neuron) or carry the colour start over (a clamped one). Each
-  // step ends in a register: the LUT-RAM read and the N_MAX-way clamp-bit select
-  // would not fit one cycle together.
+  // Built after the frame, one position per cycle in four steps: read order[pos] and
+  // whether pos starts a colour; hold them in flip-flops; look up whether that neuron
+  // is clamped; write the entry (a free neuron) or carry the colour start over (a
+  // clamped one). The LUT-RAM read and the N_MAX-way clamp-bit select would not fit
+  // one cycle together, and yosys moves the first register in front of the LUT-RAM
+  // (its read port is asynchronous): the second one is the one between them.
   logic [KW:0]   pos_q;
   logic          cs_pending_q;
-  logic          sc1_valid_q, sc2_valid_q;   // step 1 and 2 hold a position
-  logic [KW-1:0] sc1_k_q, sc2_k_q;           // its neuron
-  logic          sc1_cs_q, sc2_cs_q;         // it starts a colour
-  logic          sc2_clamped_q;
+  logic          sc1_valid_q, sc2_valid_q, sc3_valid_q;   // steps 1 to 3 hold a position
+  logic [KW-1:0] sc1_k_q, sc2_k_q, sc3_k_q;               // its neuron
+  logic          sc1_cs_q, sc2_cs_q, sc3_cs_q;            // it starts a colour
+  logic          sc3_clamped_q;
 
   // ---------------------------------------------------------------- state machine
   assign ap_idle_o      = state_q == S_IDLE;
@@ -310,6 +321,8 @@ module bm_frontend #(
       state_q        <= S_IDLE;
       field_q        <= F_MAGIC;
       count_q        <= '0;
+      last_q         <= 1'b1;
+      init_left_q    <= '0;
       status_q       <= STATUS_OK;
       info_q         <= 1'b0;
       n_q            <= '0;
@@ -350,11 +363,14 @@ module bm_frontend #(
       cs_pending_q   <= 1'b0;
       sc1_valid_q    <= 1'b0;
       sc2_valid_q    <= 1'b0;
+      sc3_valid_q    <= 1'b0;
       sc1_k_q        <= '0;
       sc2_k_q        <= '0;
+      sc3_k_q        <= '0;
       sc1_cs_q       <= 1'b0;
       sc2_cs_q       <= 1'b0;
-      sc2_clamped_q  <= 1'b0;
+      sc3_cs_q       <= 1'b0;
+      sc3_clamped_q  <= 1'b0;
       core_start_o   <= 1'b0;
       w_we_o         <= 1'b0;
       w_row_o        <= '0;
@@ -398,6 +414,7 @@ module bm_frontend #(
           state_q    <= S_READ;
           field_q    <= F_MAGIC;
           count_q    <= '0;
+          last_q     <= 1'b1;
           status_q   <= STATUS_OK;
           info_q     <= 1'b0;
           prev_end_q <= '0;
@@ -414,6 +431,7 @@ module bm_frontend #(
           cs_pending_q <= 1'b0;
           sc1_valid_q  <= 1'b0;
           sc2_valid_q  <= 1'b0;
+          sc3_valid_q  <= 1'b0;
         end
 
         S_READ: if (fire) begin
@@ -425,6 +443,8 @@ module bm_frontend #(
           end else begin
             count_q <= last_of_field ? 32'd0 : count_q + 1;
             if (last_of_field) field_q <= next_field(field_q);
+            last_q  <= last_of_field ? field_last(next_field(field_q)) == 32'd0
+                                     : count_q + 1 == field_last(field_q);
             unique case (field_q)
               F_OPCODE: if (final_word) begin
                 info_q    <= 1'b1;
@@ -474,7 +494,8 @@ module bm_frontend #(
               F_SEED: begin
                 if (count_q == 0) seed_lo_q <= word;
                 if (count_q == 1) seed_q    <= {word, seed_lo_q};
-                if (count_q == 2) begin
+                if (last_of_field) begin
+                  init_left_q  <= n_q;
                   record_q     <= word[0];
                   init_q       <= word[1];
                   init_cmask_q <= cmask_q;
@@ -488,6 +509,7 @@ module bm_frontend #(
                 iw_data_o <= init_word;
                 init_cmask_q <= init_cmask_q >> 4;
                 init_cval_q  <= init_cval_q >> 4;
+                init_left_q  <= init_left_q - (KW+1)'(4);
                 for (int unsigned w = 0; w < N_MAX / 4; w++)
                   if (count_q == w) znz_q[w * 4 +: 4] <= init_nz;
                 if (last_of_field) state_q <= S_SCHED;
@@ -507,20 +529,23 @@ module bm_frontend #(
           sc2_valid_q   <= sc1_valid_q;
           sc2_k_q       <= sc1_k_q;
           sc2_cs_q      <= sc1_cs_q;
-          sc2_clamped_q <= cmask_q[sc1_k_q];
+          sc3_valid_q   <= sc2_valid_q;
+          sc3_k_q       <= sc2_k_q;
+          sc3_cs_q      <= sc2_cs_q;
+          sc3_clamped_q <= cmask_q[sc2_k_q];
           if (pos_q != n_q) pos_q <= pos_q + 1;
-          if (sc2_valid_q) begin
-            if (sc2_clamped_q) begin
-              cs_pending_q <= cs_pending_q || sc2_cs_q;
+          if (sc3_valid_q) begin
+            if (sc3_clamped_q) begin
+              cs_pending_q <= cs_pending_q || sc3_cs_q;
             end else begin
               s_we_o       <= 1'b1;
               s_addr_o     <= free_q[KW-1:0];
-              s_cs_o       <= cs_pending_q || sc2_cs_q;
-              s_k_o        <= sc2_k_q;
+              s_cs_o       <= cs_pending_q || sc3_cs_q;
+              s_k_o        <= sc3_k_q;
               free_q       <= free_q + 1;
               cs_pending_q <= 1'b0;
             end
-          end else if (pos_q == n_q && !sc1_valid_q) begin
+          end else if (pos_q == n_q && !sc1_valid_q && !sc2_valid_q) begin
             state_q   <= S_FRAME;
             out_idx_q <= '0;
           end

@@ -3,10 +3,10 @@
 // on-count bank of neurons k = i*P + LANE.
 //
 // Potential: the beat b of neuron k reads W[k][b*P + LANE] (address {k, b}); the next
-// cycle adds it when z_j = 1 (z from the colour's snapshot) and shows it on w_o, so
-// the core can take the one weight whose z is added later instead. After the last
-// beat acc_o holds sum_b W[k][bP+LANE] z_j for one cycle before the next neuron
-// restarts it.
+// cycle adds it when z_j = 1 (z from the colour's snapshot), and keeps it on late_w_o
+// when j is the late column, whose z the core adds later instead. After the last beat
+// acc_o holds sum_b W[k][bP+LANE] z_j for one cycle before the next neuron restarts
+// it; late_w_o holds the neuron's late weight until the next neuron's late beat.
 module bm_lane #(
   parameter int unsigned P     = 4,
   parameter int unsigned LANE  = 0,
@@ -25,8 +25,9 @@ module bm_lane #(
   input  logic                          acc_en_i,
   input  logic                          acc_first_i,
   input  logic                          acc_use_i,    // z_j = 1 and j < N
+  input  logic                          late_hit_i,   // j is the late column
   output logic signed [31:0]            acc_o,
-  output logic signed [15:0]            w_o,          // the weight of the beat in A
+  output logic signed [15:0]            late_w_o,     // the late column's weight
   // on counts: clear, add z (read-modify-write over two cycles), read out
   input  logic                          on_clear_i,
   input  logic                          on_add_i,
@@ -45,11 +46,16 @@ module bm_lane #(
     if (rd_en_i) w_q <= w_mem[{rd_row_i, rd_beat_i}];
   end
 
-  assign w_o = w_q;
+  // The sum of at most N_MAX/P 16-bit weights: AW bits hold it exactly, and the
+  // shorter carry chain follows the block RAM's slow output.
+  localparam int unsigned AW = 17 + $clog2(N_MAX / P);
+  logic signed [AW-1:0] acc_q;
+  assign acc_o = 32'(acc_q);
 
   always_ff @(posedge clk_i) begin
     if (acc_en_i) begin
-      acc_o <= (acc_first_i ? 32'sd0 : acc_o) + (acc_use_i ? 32'(w_q) : 32'sd0);
+      acc_q <= (acc_first_i ? AW'(0) : acc_q) + (acc_use_i ? AW'(w_q) : AW'(0));
+      if (late_hit_i) late_w_o <= w_q;
     end
   end
 

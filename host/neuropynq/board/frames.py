@@ -83,7 +83,7 @@ def bn_round_cycles(draws: np.ndarray, lanes: int, n_vars: int) -> np.ndarray:
 # Cycle by cycle from hw/rtl/bm_frontend.sv and bm_core.sv (docs/rtl.md), with the
 # stream at full rate both ways; tests/rtl/bm_sampler checks it against the twin.
 BM_THIN_WAIT = 4       # the THIN word waits while sweeps * thin < 2^32 is checked
-BM_SCHED_EXTRA = 3     # the schedule builder: N positions through three steps, then done
+BM_SCHED_EXTRA = 4     # the schedule builder: N positions through four steps, then done
 BM_START = 5           # the output head (3 words), the core's start, its first state
 BM_INIT_EXTRA = SEED_LATENCY + 2    # seeding: N requests, the seeder's latency, the turn
 BM_LATE_REACH = 4      # a colour start waits until its late neuron is 4 - B stages past A
