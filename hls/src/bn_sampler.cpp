@@ -7,9 +7,10 @@
 // Per round, one shared splitmix64 seeder fills the P*B streams (one per cycle);
 // the variable loop issues one (variable, sample) slot per cycle in every lane and
 // folds the previous round's spikes into the counts on the way (the readout rides
-// on it, as in bn_lane.sv); the spike loop issues one (step, sample) slot per
-// cycle. A sample comes back B slots later, so every loop-carried dependence has
-// distance B and nothing needs forwarding. Every sample owns its RNG stream
+// on it, as in bn_lane.sv); the threshold loop computes every sample's Poisson
+// bound and each lane's Poisson unit then runs its samples' windows in turn
+// (bn_poisson.sv). In the issue loops a sample comes back B slots later, so every
+// loop-carried dependence has distance B and nothing needs forwarding. Every sample owns its RNG stream
 // (§1.2), so lanes and rounds never share state and the counts do not depend on P.
 // DATAFLOW is not used: each phase needs the complete result of the one before.
 //
