@@ -43,4 +43,4 @@ def test_field_engine_sweep_cycles():
     out = BUILD_ROOT / "bm_field_sweep_cycles.txt"
     run("sweep_cycles", NPQ_CYCLE_NS="64", NPQ_CYCLES_FILE=str(out))
     rows = [line.split() for line in out.read_text().split("\n") if line]
-    assert {density: float(c) for _, n, density, c in rows} == {"1.0": 64, "0.05": 64}, rows
+    assert {density: float(c) for _, n, density, _colours, c in rows} == {"1.0": 64, "0.05": 64}, rows
