@@ -12,8 +12,9 @@
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
 // s2 draw, s3..s12 search, s13 last probe, s14 threshold and column read, R = s15
 // field read, D = s16 decision, A = s17 column added, zeta and counts written. The
-// field read in R lacks the adds of the two ops ahead (in D and A); each is corrected
-// with W[k][j] selected from that op's column bus. Kinds of op: DECIDE (a neuron
+// field read in R is taken after the add of the op in A (the adder outputs); the add
+// of the op then in D is missing, and D adds it: W[k][j] selected from that op's
+// column bus, times its Δ, one cycle later. Kinds of op: DECIDE (a neuron
 // update; it adds its own column only when it is alone in its colour), APPLY (the
 // deferred add of a neuron of a colour of several, after all of them were decided:
 // the simultaneous rule of spec §3.1 for any order), INIT (a neuron's column if it is
@@ -68,7 +69,7 @@ module bm_field_core #(
   localparam int unsigned S_SRCH = 3;               // s3..s12: bits 9..0 of the search
   localparam int unsigned S_LAST = 13;              // probe of the final position
   localparam int unsigned S_TH   = 14;              // threshold; column read issued
-  localparam int unsigned S_R    = 15;              // field read, correction of op c-2
+  localparam int unsigned S_R    = 15;              // field read (with the add of op c-2)
   localparam int unsigned S_D    = 16;              // correction of op c-1, decision
   localparam int unsigned S_A    = 17;              // column add, writes
   localparam int unsigned SIG_N  = 1024;
@@ -131,7 +132,7 @@ module bm_field_core #(
   logic [127:0]            rng2_q;
   logic [7:0]              zeta_rd_q;
   logic signed [UW-1:0]    a_q;        // field of the op in D, corrected for op c-2
-  logic signed [15:0]      c1_q, c2_q; // W[k][j] of the ops one and two ahead
+  logic signed [15:0]      c1_q;       // W[k][j] of the op one ahead
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
   logic [7:0]              zeta_a_q;
   logic                    spike_a_q, znew_a_q;
@@ -169,18 +170,27 @@ module bm_field_core #(
   logic [N_MAX-1:0][UW-1:0] u_q;
   logic                     u_clear;
 
-  function automatic logic signed [UW-1:0] signed_w(input logic en, input logic neg,
-                                                    input logic signed [15:0] w);
-    logic signed [UW-1:0] x;
-    x = UW'(w);
-    return en ? (neg ? -x : x) : '0;
+  // u + Δ·w in one carry chain: w inverted when Δ = -1, the +1 of the negation entering
+  // as the carry in below bit 0 ({u, 1} + {±w, neg}, then the low bit dropped).
+  function automatic logic [UW-1:0] add_delta(input logic [UW-1:0] u, input logic en,
+                                              input logic neg, input logic signed [15:0] w);
+    logic [UW-1:0] x;
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [UW:0]   sum;    // bit 0 only carries the +1 in
+    /* verilator lint_on UNUSEDSIGNAL */
+    x   = en ? UW'(w) ^ {UW{neg}} : '0;
+    sum = {u, 1'b1} + {x, en && neg};
+    return sum[UW:1];
   endfunction
 
+  // u_next: the fields with the add of the op in A; the op in R reads its field from it.
+  logic [N_MAX-1:0][UW-1:0] u_next;
+  always_comb begin
+    for (int i = 0; i < N_MAX; i++) u_next[i] = add_delta(u_q[i], dA_en_q, dA_neg_q, colB_q[i]);
+  end
   always_ff @(posedge clk_i) begin
-    for (int i = 0; i < N_MAX; i++) begin
-      if (u_clear) u_q[i] <= '0;
-      else u_q[i] <= u_q[i] + signed_w(dA_en_q, dA_neg_q, colB_q[i]);
-    end
+    if (u_clear) u_q <= '0;
+    else u_q <= u_next;
   end
 
   // ---------------------------------------------------------------- issue (stage 0)
@@ -284,7 +294,7 @@ module bm_field_core #(
   logic [7:0]           zeta_new;
   logic                 d_en, d_neg;     // Δ of the op in D, for the add in A
   always_comb begin
-    b_d      = a_q + signed_w(dA_en_q, dA_neg_q, c1_q);
+    b_d      = signed'(add_delta(a_q, dA_en_q, dA_neg_q, c1_q));
     fire     = always_d_q || (!never_d_q && b_d >= theta_d_q);
     may_fire = zeta_p[S_D] <= 8'd1;
     z_old    = zeta_p[S_D] != 8'd0;
@@ -370,16 +380,15 @@ module bm_field_core #(
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
     theta_q    <= UW'(signed'({1'b0, lntau})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
-    // R: the field, and the op in A (c - 2) added
-    a_q        <= UW'(signed'(u_q[k_p[S_R]])) + signed_w(dA_en_q, dA_neg_q, c2_q);
+    // R: the field with the add of the op in A (c - 2)
+    a_q        <= signed'(u_next[k_p[S_R]]);
     theta_d_q  <= theta_q;
     always_d_q <= always_q;
     never_d_q  <= never_q;
-    // the corrections: from the column of the op in D, the rows of the ops one and two behind
+    // the correction: from the column of the op in D, the row of the op behind it
     colA_q     <= col_rd;
     colB_q     <= colA_q;
     c1_q       <= colA_q[k_p[S_R]];
-    c2_q       <= colA_q[k_p[S_TH]];
     // D -> A
     dA_en_q    <= d_en;
     dA_neg_q   <= d_neg;
@@ -403,6 +412,15 @@ module bm_field_core #(
   assign chk_cs      = sched_cs[chk_pos_q[KW-1:0]];
   assign chk_next_cs = chk_pos_q + 1 == free_i || sched_cs[KW'(chk_pos_q + 1)];
   assign chk_viol    = chk_live_q[1] && |(chk_nz_q & chk_other_q);
+  // i = chk_k1 from two one-hot halves of its bits: a LUT3 per neuron, not a comparator
+  logic [(1 << (KW - KW / 2))-1:0] chk_hi;
+  logic [(1 << (KW / 2))-1:0]      chk_lo;
+  always_comb begin
+    chk_hi = '0;
+    chk_lo = '0;
+    chk_hi[chk_k1_q[KW-1:KW/2]] = 1'b1;
+    chk_lo[chk_k1_q[KW/2-1:0]]  = 1'b1;
+  end
   always_ff @(posedge clk_i) begin
     chk_live_q[0] <= state_q == C_CHECK && chk_test_q && chk_pos_q < chk_end_q;
     chk_live_q[1] <= chk_live_q[0];
@@ -410,7 +428,7 @@ module bm_field_core #(
     chk_k1_q      <= chk_k;
     for (int i = 0; i < N_MAX; i++) begin
       chk_nz_q[i]    <= col_rd[i] != 16'd0;
-      chk_other_q[i] <= chk_mask_q[i] && KW'(i) != chk_k1_q;
+      chk_other_q[i] <= chk_mask_q[i] && !(chk_hi[i >> (KW / 2)] && chk_lo[i % (1 << (KW / 2))]);
     end
   end
 
