@@ -10,7 +10,7 @@ from neuropynq.limits import HW_BN_LIMITS, SPEC_BM_LIMITS
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = " ".join(boards._COLUMNS)
-ROW = "b1 xc7z020clg400-1 xc7 ps7 100 32 4 128 16 8 8192 bram 16 256 bram 53200 106400 220 140 0"
+ROW = "b1 xc7z020clg400-1 xc7 ps7 100 32 4 128 16 8 8192 bram 16 fields 256 bram 53200 106400 220 140 0"
 
 
 def test_every_board_has_a_build_within_the_spec():
@@ -21,6 +21,7 @@ def test_every_board_has_a_build_within_the_spec():
         assert b.bm_limits.n_max <= SPEC_BM_LIMITS.n_max
         assert b.twin_parameters("bn_sampler")["P"] == b.bn_lanes
         assert b.twin_parameters("bm_sampler")["N_MAX"] == b.bm_limits.n_max
+        assert b.twin_parameters("bm_sampler")["ENGINE"] == boards.BM_ENGINES[b.bm_engine]
     assert boards.board_build("pynq-z2").part == "xc7z020clg400-1"
     assert boards.board_build("pynq-z2").clock_ns == pytest.approx(10.0)
 
@@ -36,7 +37,8 @@ def test_unknown_board_names_the_known_ones():
     (f"{HEADER}\n{ROW} extra\n", "fields, the header has"),
     (f"{HEADER}\n{ROW.replace(' 100 ', ' fast ')}\n", "clock_mhz must be an integer"),
     (f"{HEADER}\n{ROW.replace(' 4 128 ', ' 0 128 ')}\n", "bn_lanes must be positive"),
-    (f"{HEADER}\n{ROW.replace(' 16 256 bram', ' 16 256 ddr')}\n", "bm_memory must be one of"),
+    (f"{HEADER}\n{ROW.replace(' 256 bram', ' 256 ddr')}\n", "bm_memory must be one of"),
+    (f"{HEADER}\n{ROW.replace(' fields ', ' wide ')}\n", "bm_engine must be one of"),
     (f"{HEADER}\n{ROW.replace(' 256 ', ' 2048 ')}\n", "above the hardware kernel's limit"),
     (f"{HEADER}\n{ROW.replace(' 256 bram', ' 256 uram')}\n", "URAM but its device has none"),
     (f"{HEADER}\n{ROW}\n{ROW}\n", "appears twice"),

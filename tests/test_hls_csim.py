@@ -25,7 +25,8 @@ SOURCES = [HLS / "src" / "bn_sampler.cpp", HLS / "src" / "bm_sampler.cpp", HLS /
 FLAGS = ["-std=c++14", "-O2", "-Wno-unknown-pragmas", f"-I{HLS / 'include'}", f"-I{HLS / 'include' / 'shim'}"]
 LANES = (1, 4, 16)
 # Builds beside the P = LANES ones: name -> extra flags.
-VARIANTS = {"bn-p4-b16": ["-DNPQ_LANES=4", "-DNPQ_BN_BATCH=16", "-DNPQ_TB_ONLY_BN"]}
+VARIANTS = {"bn-p4-b16": ["-DNPQ_LANES=4", "-DNPQ_BN_BATCH=16", "-DNPQ_TB_ONLY_BN"],
+            "bm-fields": ["-DNPQ_LANES=4", "-DNPQ_BM_ENGINE=1", "-DNPQ_TB_ONLY_BM"]}
 
 
 
@@ -102,6 +103,17 @@ def test_csim_bn_with_the_twins_round_of_16(testbenches, golden_dir):
     assert result.returncode == 0
     passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
     assert passed == expected and len(passed) > 40
+
+
+def test_csim_bm_field_engine(testbenches, golden_dir):
+    """bm's field engine (NPQ_BM_ENGINE=1, the twin's bm_field_core.sv): every bm golden
+    vector, schedules of mutually connected colours (deferred adds) among them."""
+    result = _run(testbenches["bm-fields"], golden_dir)
+    expected = [name for name in _cases_for(golden_dir, 4) if name.startswith("bm_")]
+    assert [line for line in result.stdout.splitlines() if line.startswith("FAIL")] == []
+    assert result.returncode == 0
+    passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
+    assert passed == expected and len(passed) > 30
 
 
 def _statuses(golden_dir: Path) -> set[int]:

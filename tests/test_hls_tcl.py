@@ -111,6 +111,7 @@ def test_part_clock_lanes_limits_and_memory_come_from_the_board_table(tmp_path, 
         assert define in design.replace("{", " ").replace("}", " ").split()
     assert ("-DNPQ_BN_TABLE_URAM=1" in design) == (build.bn_memory == "uram")
     assert ("-DNPQ_BM_W_URAM=1" in design) == (build.bm_memory == "uram")
+    assert ("-DNPQ_BM_ENGINE=1" in design) == (build.bm_engine == "fields")
 
 
 @pytest.mark.parametrize("kernel, only", [("bn_sampler", "BN"), ("bm_sampler", "BM")])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from neuropynq.boards import board_build, board_builds
+from neuropynq.boards import BM_ENGINES, board_build, board_builds
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("synth_estimate", ROOT / "tools" / "synth_estimate.py")
@@ -84,6 +84,9 @@ def test_bm_cycles_match_the_estimates_of_docs_rtl():
     assert se.bm_cycles_per_sweep(256, 16) == 4102
     assert se.bm_cycles_per_sweep(12, 4) == 12 * 3 + 11 * 1 + 6     # B = 3
     assert se.bm_cycles_per_sweep(16, 16) == 16 * 1 + 15 * 3 + 6    # B = 1
+    # the field engine: one neuron per cycle (tests/rtl/bm_field measures N = 64)
+    assert se.bm_cycles_per_sweep(64, 4, "fields") == 64
+    assert se.throughput("bm_sampler", 16, 100.0, 256, "fields").updates_per_ns == pytest.approx(0.1)
 
 
 def test_bm_throughput_at_100_mhz():
@@ -113,8 +116,8 @@ def test_synthesis_uses_the_board_builds_sizes_and_memory(tmp_path, monkeypatch)
     zcu = board_build("zcu104")
     for kernel in se.KERNELS.values():
         se.synthesise(kernel, zcu, build_dir=tmp_path)
-    assert seen["bm_sampler"] == ({"P": zcu.bm_lanes, "N_MAX": zcu.bm_limits.n_max}, "xcup",
-                                  zcu.bm_memory == "uram")
+    assert seen["bm_sampler"] == ({"P": zcu.bm_lanes, "N_MAX": zcu.bm_limits.n_max,
+                                   "ENGINE": BM_ENGINES[zcu.bm_engine]}, "xcup", zcu.bm_memory == "uram")
     assert seen["bn_sampler"][0]["TABLE_MAX"] == zcu.bn_limits.table_max
     se.synthesise(se.KERNELS["bm_sampler"], zcu, lanes=2, build_dir=tmp_path)
     assert seen["bm_sampler"][0]["P"] == 2

@@ -73,9 +73,13 @@ KERNELS = {
 
 
 # ---------------------------------------------------------------- throughput model
-def bm_cycles_per_sweep(n: int, lanes: int) -> int:
-    """A dense machine's sweep (every neuron free, one colour each): the twin's
-    schedule, neuropynq.board.frames.bm_sweep_cycles (docs/rtl.md)."""
+def bm_cycles_per_sweep(n: int, lanes: int, engine: str = "lanes") -> int:
+    """A dense machine's sweep (every neuron free, one colour each). Lane engine: the
+    twin's schedule, neuropynq.board.frames.bm_sweep_cycles (docs/rtl.md). Field engine:
+    one neuron per cycle, sweeps back to back (N >= 17: no neuron waits for its own
+    previous update; tests/rtl/bm_field)."""
+    if engine == "fields":
+        return n
     return bm_sweep_cycles(n, n, n, lanes)
 
 
@@ -106,7 +110,7 @@ class Throughput:
     updates_per_ns: float
 
 
-def throughput(kernel: str, lanes: int, f_mhz: float, n_max: int) -> Throughput:
+def throughput(kernel: str, lanes: int, f_mhz: float, n_max: int, engine: str = "lanes") -> Throughput:
     """Samples/s and neuron-updates/ns at f_mhz (bm machines of N = n_max neurons).
 
     bm: one sample is one sweep; a neuron update is one neuron's step in a sweep
@@ -114,7 +118,7 @@ def throughput(kernel: str, lanes: int, f_mhz: float, n_max: int) -> Throughput:
     variable draws and its window's draws."""
     f = f_mhz * 1e6
     if kernel == "bm_sampler":
-        per_sample, updates = bm_cycles_per_sweep(n_max, lanes), n_max
+        per_sample, updates = bm_cycles_per_sweep(n_max, lanes, engine), n_max
     elif kernel == "bn_sampler":
         per_sample = bn_cycles_per_sample(lanes)
         updates = BN_V + float(bn_window_draws().mean())
@@ -430,7 +434,7 @@ def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
                   "| kernel | P | build sizes | LUT | FF | DSP | BRAM36 | URAM | samples/s | neuron-updates/ns |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for r in sorted((r for r in rows if r.board == board), key=lambda r: (r.kernel, r.lanes)):
-            tp = throughput(r.kernel, r.lanes, build.clock_mhz, build.bm_limits.n_max)
+            tp = throughput(r.kernel, r.lanes, build.clock_mhz, build.bm_limits.n_max, build.bm_engine)
             mark = " (build)" if r.lanes == build.lanes(r.kernel) else ""
             lines.append(f"| {r.kernel} | {r.lanes}{mark} | {_limits(r.kernel, build)} | "
                          f"{_cells(r.res)} | {_fmt_rate(tp.samples_per_s)} | {tp.updates_per_ns:.3g} |")

@@ -22,6 +22,13 @@
 #define NPQ_BM_DEGREE_MAX 32
 #endif
 
+// bm_sampler's sweep engine (the board table's bm_engine column; run_hls.tcl passes it):
+// 0 the lane engine (row k over P lanes), 1 the field engine (hw/rtl/bm_field_core.sv:
+// every field u_i in a register, a decided neuron's column added to all of them).
+#ifndef NPQ_BM_ENGINE
+#define NPQ_BM_ENGINE 0
+#endif
+
 // Memory binding of the largest arrays, from the board table's bn_memory and
 // bm_memory columns (host/neuropynq/data/boards.txt; run_hls.tcl passes them):
 // 1 binds the bn table banks / the bm weight lanes to UltraRAM (ZU+ parts only),

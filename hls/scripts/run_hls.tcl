@@ -42,6 +42,7 @@ proc npq_defines {build lanes} {
         -DNPQ_BN_TABLE_MAX=[dict get $build bn_table_max] -DNPQ_BM_N_MAX=[dict get $build bm_n_max]]
     if {[dict get $build bn_memory] eq "uram"} { lappend defines -DNPQ_BN_TABLE_URAM=1 }
     if {[dict get $build bm_memory] eq "uram"} { lappend defines -DNPQ_BM_W_URAM=1 }
+    if {[dict get $build bm_engine] eq "fields"} { lappend defines -DNPQ_BM_ENGINE=1 }
     return [join $defines]
 }
 

@@ -50,6 +50,14 @@ static bool bm_next_z[BM_N];             // z of the colour being updated, commi
 static uint8_t bm_zeta[BM_N];            // refractory counters (a clamped neuron: its value)
 static uint32_t bm_s0[BM_N], bm_s1[BM_N], bm_s2[BM_N], bm_s3[BM_N];  // RNG, one per neuron
 static uint32_t bm_on[BM_N], bm_spikes[BM_N];
+#if NPQ_BM_ENGINE
+// The field engine (bm_field_core.sv): column j of W (W[i][j] for every row i) in one
+// wide word, and every neuron's field u_i = b_i + sum_j W_ij z_j, kept exact.
+static int16_t bm_col[BM_N][BM_N];       // bm_col[j][i] = W[i][j]
+static int32_t bm_u[BM_N];
+static bool bm_seq_ok[BM_N];             // colour c: no weight between two of its neurons
+static bool bm_changed[BM_N];            // a deferred neuron's z changed in its colour
+#endif
 
 // Reads N, C, b, W, order, colour_end, clamps, run parameters and the initial state;
 // returns the first error.
@@ -86,7 +94,11 @@ weights:
             if (last) return NPQ_STATUS_SHORT_FRAME;
         }
         const int16_t weight = (int16_t)((word >> (16 * (e % 2))) & 0xFFFF);
+#if NPQ_BM_ENGINE
+        bm_col[j][k] = weight;   // the field engine reads columns
+#else
         bm_w[j % BM_P][k][j / BM_P] = weight;
+#endif
         if (weight != 0) {
             if (degree < NPQ_BM_DEGREE_MAX) {
                 bm_nbr[degree % BM_P][k][degree / BM_P] = (uint16_t)j;
@@ -196,6 +208,7 @@ initial_state:
     return NPQ_STATUS_OK;
 }
 
+#if !NPQ_BM_ENGINE
 #define BM_GROUP 8                                     // lanes per adder group (bm_core.sv T1)
 #define BM_GROUPS ((BM_P + BM_GROUP - 1) / BM_GROUP)
 
@@ -320,6 +333,155 @@ sweeps:
     }
 }
 
+#else
+// ---------------------------------------------------------------- the field engine
+// m = #{i : SIGMOID[i] <= x}. SIGMOID_LUT is non-decreasing, so the spike rule of §3.2
+// is: fire iff m = 0, or m < 1024 and u >= LNTAU[tau] + 16 (m - 512) (bm_field_core.sv:
+// a binary search over the table, one probe per pipeline stage, then the last entry).
+static uint32_t bm_fire_count(uint32_t x) {
+    uint32_t pos = 0;
+search:
+    for (int b = 9; b >= 0; --b) {
+#pragma HLS UNROLL
+        if (NPQ_SIGMOID_LUT[pos | ((1u << b) - 1)] <= x) pos |= 1u << b;
+    }
+    return pos + (NPQ_SIGMOID_LUT[pos] <= x ? 1 : 0);
+}
+
+// u_i += ±W[i][j] for every i (twin: the whole column in one cycle, one adder per field).
+static void bm_add_column(uint32_t j, bool negative, uint32_t n) {
+add_column:
+    for (uint32_t i = 0; i < n; ++i) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        const int32_t w = bm_col[j][i];
+        bm_u[i] += negative ? -w : w;
+    }
+}
+
+// One update of free neuron k from its field; returns whether its z changed.
+static bool bm_field_update(uint32_t k, const BmRun& run, bool counting, bool recorded) {
+    NpqRng s = {bm_s0[k], bm_s1[k], bm_s2[k], bm_s3[k]};
+    const uint32_t r = npq_next(s);   // drawn always, also when refractory
+    bm_s0[k] = s.s0;
+    bm_s1[k] = s.s1;
+    bm_s2[k] = s.s2;
+    bm_s3[k] = s.s3;
+    const uint32_t zeta = bm_zeta[k];
+    bool z_new = true;
+    if (zeta > 1) {
+        bm_zeta[k] = (uint8_t)(zeta - 1);   // refractory: the draw is discarded
+    } else {
+        const uint32_t m = bm_fire_count(r >> 8);
+        const int32_t theta = (int32_t)NPQ_LNTAU_LUT[run.tau] + 16 * ((int32_t)m - (int32_t)(NPQ_SIGMOID_LUT_SIZE / 2));
+        z_new = m == 0 || (m < NPQ_SIGMOID_LUT_SIZE && bm_u[k] >= theta);
+        bm_zeta[k] = z_new ? (uint8_t)run.tau : 0;
+        if (z_new && counting) ++bm_spikes[k];
+    }
+    if (z_new && recorded) ++bm_on[k];   // its last update of the sweep: z as recorded
+    const bool changed = z_new != bm_z[k];
+    bm_z[k] = z_new;
+    return changed;
+}
+
+// Before the sweeps: a colour of several free neurons with no weight between two of
+// them may add each column as its neuron is decided (the same as the simultaneous
+// rule); otherwise its adds wait for the colour's end (bm_field_core.sv C_CHECK).
+static void bm_colour_check(const BmRun& run) {
+    uint32_t start = 0;
+colour_check:
+    for (uint32_t c = 0; c < run.colours; ++c) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+        const uint32_t end = bm_colour_end[c];
+        bool ok = true;
+        for (uint32_t a = start; a < end; ++a) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+            const uint32_t j = bm_order[a];
+            if (bm_clamped[j]) continue;
+            for (uint32_t b = start; b < end; ++b) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+                const uint32_t i = bm_order[b];
+                if (i != j && !bm_clamped[i] && bm_col[j][i] != 0) ok = false;
+            }
+        }
+        bm_seq_ok[c] = ok;
+        start = end;
+    }
+}
+
+static void bm_field_sweeps(hls::stream<axis32_t>& out, const BmRun& run) {
+    // The fields at the start: the biases, then the column of every neuron that is on.
+init_fields:
+    for (uint32_t i = 0; i < run.n; ++i) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+        bm_u[i] = bm_b[i];
+    }
+init_columns:
+    for (uint32_t j = 0; j < run.n; ++j) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+        if (bm_z[j]) bm_add_column(j, false, run.n);
+    }
+    bm_colour_check(run);
+    const uint64_t total = run.burn_in + (uint64_t)run.sweeps * run.thin;
+    uint32_t countdown = run.thin;
+sweeps:
+    for (uint64_t sweep = 0; sweep < total; ++sweep) {
+#pragma HLS LOOP_TRIPCOUNT max = 1000
+        const bool counting = sweep >= run.burn_in;
+        const bool recorded = counting && countdown == 1;
+        uint32_t start = 0;
+    colours:
+        for (uint32_t c = 0; c < run.colours; ++c) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+            const uint32_t end = bm_colour_end[c];
+        decide:
+            for (uint32_t m = start; m < end; ++m) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+                const uint32_t k = bm_order[m];
+                if (bm_clamped[k]) continue;
+                const bool changed = bm_field_update(k, run, counting, recorded);
+                if (bm_seq_ok[c]) {
+                    if (changed) bm_add_column(k, !bm_z[k], run.n);
+                } else {
+                    bm_changed[k] = changed;
+                }
+            }
+            if (!bm_seq_ok[c]) {
+            apply:
+                for (uint32_t m = start; m < end; ++m) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+                    const uint32_t k = bm_order[m];
+                    if (!bm_clamped[k] && bm_changed[k]) bm_add_column(k, !bm_z[k], run.n);
+                }
+            }
+            start = end;
+        }
+        if (counting && --countdown == 0) {
+            countdown = run.thin;
+            if (run.record) {
+                uint32_t word = 0;
+            record_words:
+                for (uint32_t k = 0; k < run.n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+                    word |= (uint32_t)bm_z[k] << (k & 31);
+                    if ((k & 31) == 31 || k == run.n - 1) {
+                        npq_write(out, word, false);
+                        word = 0;
+                    }
+                }
+            }
+        }
+    }
+    // A clamped neuron is in every recorded state with its value.
+clamped_on:
+    for (uint32_t k = 0; k < run.n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+        if (bm_clamped[k] && bm_z[k]) bm_on[k] = run.sweeps;
+    }
+}
+#endif
+
 void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t* status) {
     // Frames on AXI4-Stream; STATUS (0x10) and ap_ctrl_hs on AXI4-Lite (spec §5).
 #pragma HLS INTERFACE axis port = in
@@ -335,6 +497,11 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
 #pragma HLS ARRAY_PARTITION variable = bm_nbr complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bm_nbr_w complete dim = 1
 #pragma HLS ARRAY_PARTITION variable = bm_z complete
+#if NPQ_BM_ENGINE
+    // a column is one wide word; every field is a register with its own adder
+#pragma HLS ARRAY_PARTITION variable = bm_col complete dim = 2
+#pragma HLS ARRAY_PARTITION variable = bm_u complete
+#endif
 
     bool last = false;
     uint32_t op = 0;
@@ -384,7 +551,11 @@ init:
     const uint32_t zeta_words = (run.n + NPQ_BM_ZETAS_PER_WORD - 1) / NPQ_BM_ZETAS_PER_WORD;
     const uint32_t recorded = run.record ? run.sweeps * words : 0;
     npq_write_head(out, NPQ_STATUS_OK, recorded + 2 * run.n + zeta_words);
+#if NPQ_BM_ENGINE
+    bm_field_sweeps(out, run);
+#else
     bm_sweeps(out, run);
+#endif
 drain_on:
     for (uint32_t k = 0; k < run.n; ++k) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024

@@ -24,11 +24,14 @@ TABLE_RESOURCE = "boards.txt"
 _COLUMNS = {
     "board": str, "part": str, "family": str, "ps": str, "clock_mhz": int, "dma_bits": int,
     "bn_lanes": int, "bn_v_max": int, "bn_card_max": int, "bn_parents_max": int,
-    "bn_table_max": int, "bn_memory": str, "bm_lanes": int, "bm_n_max": int,
+    "bn_table_max": int, "bn_memory": str, "bm_lanes": int, "bm_engine": str, "bm_n_max": int,
     "bm_memory": str, "lut": int, "ff": int, "dsp": int, "bram36": int, "uram": int,
 }
 _CHOICES = {"family": ("xc7", "xcup"), "ps": ("ps7", "zynqmp"),
-            "bn_memory": ("bram", "uram"), "bm_memory": ("bram", "uram")}
+            "bn_memory": ("bram", "uram"), "bm_memory": ("bram", "uram"),
+            "bm_engine": ("lanes", "fields")}
+# bm_sampler's top parameter ENGINE for each engine (hw/rtl/bm_sampler.sv)
+BM_ENGINES = {"lanes": 0, "fields": 1}
 
 
 class BoardTableError(NeuropynqError, ValueError):
@@ -60,6 +63,7 @@ class BoardBuild:
     bn_limits: BNLimits
     bn_memory: str
     bm_lanes: int
+    bm_engine: str
     bm_limits: BMLimits
     bm_memory: str
     device: Device
@@ -78,7 +82,8 @@ class BoardBuild:
             return {"P": self.bn_lanes, "V_MAX": lim.v_max, "CARD_MAX": lim.card_max,
                     "PARENTS_MAX": lim.parents_max, "TABLE_MAX": lim.table_max}
         if kernel == "bm_sampler":
-            return {"P": self.bm_lanes, "N_MAX": self.bm_limits.n_max}
+            return {"P": self.bm_lanes, "N_MAX": self.bm_limits.n_max,
+                    "ENGINE": BM_ENGINES[self.bm_engine]}
         raise ValueError(f"unknown kernel {kernel!r} (bn_sampler, bm_sampler)")
 
 
@@ -140,7 +145,8 @@ def _build(row: dict, where: str) -> BoardBuild:
     return BoardBuild(board=row["board"], part=row["part"], family=row["family"], ps=row["ps"],
                       clock_mhz=row["clock_mhz"], dma_bits=row["dma_bits"],
                       bn_lanes=row["bn_lanes"], bn_limits=bn, bn_memory=row["bn_memory"],
-                      bm_lanes=row["bm_lanes"], bm_limits=bm, bm_memory=row["bm_memory"],
+                      bm_lanes=row["bm_lanes"], bm_engine=row["bm_engine"], bm_limits=bm,
+                      bm_memory=row["bm_memory"],
                       device=Device(lut=row["lut"], ff=row["ff"], dsp=row["dsp"],
                                     bram36=row["bram36"], uram=row["uram"]))
 
