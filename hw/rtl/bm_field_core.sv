@@ -279,14 +279,28 @@ module bm_field_core #(
   assign draw = xoshiro_draw(rng2_q[63:32]);
 
   // ---------------------------------------------------------------- stages 3..13: m
+  // Stage s decides bit b = 12 - s: is SIGMOID[pos + 2^b - 1] <= x? pos has only bits
+  // above b set, so the stage's table has 2^(9-b) entries (a ROM of its own size: one
+  // shared 1024-entry ROM would need a read port per stage); s13 probes SIGMOID[pos].
   logic [S_LAST:S_SRCH] probe_le;
-  always_comb begin
-    for (int s = S_SRCH; s < S_LAST; s++) begin
-      // stage s decides bit b = 12 - s: is SIGMOID[pos + 2^b - 1] <= x?
-      probe_le[s] = sigmoid_lut(pos_p[s] | 10'((1 << (12 - s)) - 1)) <= x_p[s];
+  for (genvar s = S_SRCH; s < S_LAST; s++) begin : g_probe
+    localparam int unsigned B = 12 - s;
+    localparam int unsigned W = 9 - B;
+    logic [23:0] rom [2 ** W];
+    initial begin
+      for (int i = 0; i < 2 ** W; i++) rom[i] = sigmoid_lut(10'((i << (B + 1)) | ((1 << B) - 1)));
     end
-    probe_le[S_LAST] = sigmoid_lut(pos_p[S_LAST]) <= x_p[S_LAST];
+    if (W == 0) begin : g_const
+      assign probe_le[s] = rom[0] <= x_p[s];
+    end else begin : g_rom
+      assign probe_le[s] = rom[pos_p[s][9 -: W]] <= x_p[s];
+    end
   end
+  logic [23:0] sig_rom [SIG_N];
+  initial begin
+    for (int i = 0; i < SIG_N; i++) sig_rom[i] = sigmoid_lut(10'(i));
+  end
+  assign probe_le[S_LAST] = sig_rom[pos_p[S_LAST]] <= x_p[S_LAST];
 
   // ---------------------------------------------------------------- R and D
   logic signed [UW-1:0] b_d;
