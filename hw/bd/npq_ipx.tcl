@@ -40,7 +40,11 @@ proc npq_twin_generics {build kernel lanes} {
             return [list P=$lanes V_MAX=[dict get $build bn_v_max] CARD_MAX=[dict get $build bn_card_max] \
                          PARENTS_MAX=[dict get $build bn_parents_max] TABLE_MAX=[dict get $build bn_table_max]]
         }
-        bm_sampler { return [list P=$lanes N_MAX=[dict get $build bm_n_max]] }
+        bm_sampler {
+            # ENGINE as neuropynq.boards.BM_ENGINES: 0 lanes, 1 fields
+            set engine [expr {[dict get $build bm_engine] eq "fields" ? 1 : 0}]
+            return [list P=$lanes N_MAX=[dict get $build bm_n_max] ENGINE=$engine]
+        }
     }
     npq_fail "unknown kernel '$kernel' (bn_sampler or bm_sampler)"
 }
