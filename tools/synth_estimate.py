@@ -483,8 +483,9 @@ yosys reads a subset of SystemVerilog; the tool rewrites copies of the sources
 
 **Throughput projection** (steady state, from the loop structure measured in
 simulation, docs/rtl.md and bn_ctrl.sv):
-* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 6 for N = the build's N_MAX neurons, dense
-  or sparse (colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
+* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 6 (ENGINE=0, lanes) or N (ENGINE=1, the
+  field engine: one neuron per cycle) for N = the build's N_MAX neurons, dense or sparse
+  (the lane engine's colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
 * `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) issue slots, then the
   slowest lane's Poisson unit (each live sample's window draws + 6 cycles, 1 per silent
