@@ -67,7 +67,7 @@ class FpgaBackend(Backend):
                 answer, version = None, f"unknown ({exc})"
             if version != SPEC_VERSION:
                 raise BackendUnavailable(
-                    f"the {kernel} overlay implements spec version {version}, this host "
+                    f"the overlay's {kernel} implements spec version {version}, this host "
                     f"speaks version {SPEC_VERSION}: rebuild it with 'make bitstream'")
             # The limits and lanes come from this answer: asking again later would load
             # the kernel's overlay just to read them.
