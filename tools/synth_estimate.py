@@ -448,7 +448,6 @@ def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
                 best = largest_fitting(rows, build, kernel)
                 lines += [f"Largest P of {kernel} whose overlay still fits: "
                           f"{best if best is not None else 'none of those tried'}.", ""]
-        lines.append("")
     return "\n".join(lines)
 
 
