@@ -132,7 +132,7 @@ def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
 @pytest.mark.rtl
 def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
     """bn: the twin's rounds over the reference's window draws (board.frames.bn_round_cycles);
-    bm: N·⌈N/P⌉+6 per sweep (docs/rtl.md)."""
+    bm: N·⌈N/P⌉+7 per sweep (docs/rtl.md)."""
     board = "pynq-z2"
     build = board_build(board)
     assert bench_hw.main(["--quick", "--boards", board, "--workloads", "alarm", "dense256"]) == 0

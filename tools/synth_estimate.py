@@ -483,7 +483,7 @@ yosys reads a subset of SystemVerilog; the tool rewrites copies of the sources
 
 **Throughput projection** (steady state, from the loop structure measured in
 simulation, docs/rtl.md and bn_ctrl.sv):
-* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 6 (ENGINE=0, lanes) or N (ENGINE=1, the
+* `bm_sampler`: cycles per sweep = N·⌈N/P⌉ + 7 (ENGINE=0, lanes) or N (ENGINE=1, the
   field engine: one neuron per cycle) for N = the build's N_MAX neurons, dense or sparse
   (the lane engine's colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.

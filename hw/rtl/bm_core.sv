@@ -2,7 +2,8 @@
 // pipeline over P lanes, recording and the count read-out.
 //
 // A free neuron k is issued for B = ceil(N/P) beats; beat b makes lane p read
-// W[k][bP+p]. Pipeline (docs/rtl.md): I (lane read, bias read) -> A (lane partial
+// W[k][bP+p]. Pipeline (docs/rtl.md): I (lane read, bias read) -> W (lane weights
+// registered; the colour's snapshot) -> A (lane partial
 // sums, bias - ln tau) -> T1 (lane sums in groups of 8; the late weight if its z is
 // 1; RNG state read) -> T2 (the rest of the tree; sigmoid ROM read at the potential's
 // index bits, range and sign registered; ζ and spike count read) -> R (sigmoid
@@ -79,9 +80,11 @@ module bm_core #(
   logic [7:0]         zeta_mem  [N_MAX];
   logic [127:0]       rng_mem   [N_MAX];
   logic [31:0]        spike_mem [N_MAX];
-  logic               sched_cs  [N_MAX];
+  // the schedule in LUT-RAM: read into registers a position ahead (cur, nxt), where
+  // a block RAM's read enable would put the issue decision in front of its setup
+  (* ram_style = "distributed" *) logic sched_cs [N_MAX];
   logic [31:0]        init_mem  [N_MAX / 4];   // the initial state, as the frame sends it
-  logic [KW-1:0]      sched_k   [N_MAX];
+  (* ram_style = "distributed" *) logic [KW-1:0] sched_k [N_MAX];
 
   logic [N_MAX-1:0]   z_live_q, z_live_next, z_snap_q;
 
@@ -122,6 +125,9 @@ module bm_core #(
   logic [1:0]    out_phase_q;
 
   // ---------------------------------------------------------------- pipeline registers
+  logic              x_valid_q, x_first_q, x_last_q, x_cs_q;   // stage W: lane weights registered
+  logic [KW-1:0]     x_k_q;
+  logic [KW:0]       x_beat_q;
   logic              a_valid_q, a_first_q, a_last_q;
   logic [KW-1:0]     a_k_q;
   logic [KW:0]       a_beat_q;
@@ -130,7 +136,7 @@ module bm_core #(
   // the late neuron of the colour being summed (A) and of the neuron in T1
   logic              late_en_q, t1_late_en_q;
   logic [KW-1:0]     late_k_q, t1_late_k_q;
-  logic signed [15:0] bias_i_q;          // bias of the neuron issued (read in I)
+  logic signed [15:0] bias_i_q, bias_x_q; // bias of the neuron issued (read in I), in A
   logic signed [31:0] bias_lnt_q;        // its bias - ln tau, formed in A
   logic [15:0]       lntau_q;
   localparam int unsigned G = (P + 7) / 8;   // lane groups summed in T1
@@ -144,7 +150,8 @@ module bm_core #(
   logic              refractory_q;         // ζ > 1, formed in R
   logic [127:0]      rng_rd, rng_r_q, rng_q;   // RNG state: read in T1, registered in T2
   logic [23:0]       draw_q;           // its draw >> 8 (spec §3.2), computed in R
-  logic [31:0]       spike_rd, spike_q, spike_inc_q;   // spike count read in T2; +1 in R
+  logic [31:0]       spike_rd, spike_r_q, spike_q, spike_inc_q;  // spike count read in T1,
+                                                            // registered in T2, +1 in R
 
   // ---------------------------------------------------------------- lanes
   logic signed [31:0] acc [P];
@@ -166,17 +173,17 @@ module bm_core #(
   for (genvar p = 0; p < P; p++) begin : g_lane
     logic [KW-1:0] col;      // the column of the beat in A: below N_MAX
     logic [KW:0]   on_col;
-    logic          in_n_q;   // and below N (from I)
+    logic          in_n_q;   // and below N (from W)
     assign col    = KW'(a_beat_q * (KW+1)'(P) + (KW+1)'(p));
     assign on_col = idx_q * (KW+1)'(P) + (KW+1)'(p);
-    always_ff @(posedge clk_i) in_n_q <= beat_q * (KW+1)'(P) + (KW+1)'(p) < n_i;
+    always_ff @(posedge clk_i) in_n_q <= x_beat_q * (KW+1)'(P) + (KW+1)'(p) < n_i;
     bm_lane #(.P(P), .LANE(p), .N_MAX(N_MAX)) u_lane (
       .clk_i,
       .w_we_i     (w_we_i && (32'(w_col_i) % P) == p),
       .w_row_i    (w_row_i),
       .w_beat_i   (BW'(32'(w_col_i) / P)),
       .w_data_i   (w_data_i),
-      .rd_en_i    (issue),
+      .rd_en_i    (1'b1),            // every cycle: no issue decision before the RAM
       .rd_row_i   (cur_k),
       .rd_beat_i  (beat_q[BW-1:0]),
       .acc_en_i   (a_valid_q),
@@ -194,12 +201,13 @@ module bm_core #(
   end
 
   // ---------------------------------------------------------------- issue (stage I)
-  // A colour's first neuron snapshots z_live_next, which holds every write up to U.
-  // At most one earlier neuron may still be in A, T1, T2 or R (it becomes the late
-  // neuron); one d stages past A (d = 0..3) has its z in z_live_q 5 - d cycles
-  // later, and the new neuron reads it in T1, B + 1 cycles after its first beat:
-  // in time iff d >= 4 - B. Beats are contiguous, so at a colour start a neuron in
-  // A is on its last beat.
+  // A colour's first neuron snapshots z_live_next, which holds every write up to U,
+  // when its first beat is in W. At most one earlier neuron may then be in A, T1, T2
+  // or R (it becomes the late neuron); one d stages past A (d = 0..3) has its z in
+  // z_live_q 5 - d cycles later, and the new neuron reads it in T1, B + 1 cycles
+  // after the snapshot: in time iff d >= 4 - B. The issue decision looks one stage
+  // earlier (W, A, T1, T2 now are A, T1, T2, R at the snapshot); beats are
+  // contiguous, so only last beats count as neurons in flight.
   logic colour_ok, late_in_flight;
   logic [KW-1:0] late_k;
   logic          b_ge2_q, b_ge3_q, b_ge4_q;    // B >= 2, 3, 4
@@ -209,10 +217,11 @@ module bm_core #(
     b_ge4_q <= beats >= (KW+1)'(4);
   end
   always_comb begin
-    if (a_valid_q)       colour_ok = !t1_valid_q && !t2_valid_q && !r_valid_q && b_ge4_q;
-    else if (t1_valid_q) colour_ok = !t2_valid_q && !r_valid_q && b_ge3_q;
-    else if (t2_valid_q) colour_ok = !r_valid_q && b_ge2_q;
-    else                 colour_ok = 1'b1;
+    if (x_valid_q && x_last_q)      colour_ok = !(a_valid_q && a_last_q) && !t1_valid_q &&
+                                                !t2_valid_q && b_ge4_q;
+    else if (a_valid_q && a_last_q) colour_ok = !t1_valid_q && !t2_valid_q && b_ge3_q;
+    else if (t1_valid_q)            colour_ok = !t2_valid_q && b_ge2_q;
+    else                            colour_ok = 1'b1;
   end
   assign late_in_flight = a_valid_q || t1_valid_q || t2_valid_q || r_valid_q;
   assign late_k         = a_valid_q ? a_k_q : t1_valid_q ? t1_k_q : t2_valid_q ? t2_k_q : r_k_q;
@@ -291,14 +300,24 @@ module bm_core #(
   logic [7:0]          zeta_wdata;
   logic [31:0]         spike_wdata;
   logic [127:0]        rng_wdata;
-  assign neuron_we   = u_valid_q || (state_q == C_INIT && idx_q < (KW+1)'(n_i));
-  assign neuron_addr = u_valid_q ? u_k_q : idx_q[KW-1:0];
+  // C_INIT's writes are registered (ζ from the LUT-RAM's byte select): one cycle
+  // later, still inside C_INIT
+  logic                init_we_q;
+  logic [KW-1:0]       init_addr_q;
+  logic [7:0]          zeta_init_q;
+  assign neuron_we   = u_valid_q || init_we_q;
+  assign neuron_addr = u_valid_q ? u_k_q : init_addr_q;
   // C_INIT: ζ from the initial state, else z_init (0 or a clamped neuron's value)
   logic [31:0]         init_word;
   logic [7:0]          zeta_init;
   assign init_word   = init_mem[idx_q[KW-1:2]];
   assign zeta_init   = init_i ? init_word[8 * idx_q[1:0] +: 8] : {7'd0, z_init_i[idx_q[KW-1:0]]};
-  assign zeta_wdata  = u_valid_q ? zeta_new : zeta_init;
+  assign zeta_wdata  = u_valid_q ? zeta_new : zeta_init_q;
+  always_ff @(posedge clk_i) begin
+    init_we_q   <= state_q == C_INIT && idx_q < (KW+1)'(n_i);
+    init_addr_q <= idx_q[KW-1:0];
+    zeta_init_q <= zeta_init;
+  end
   assign spike_wdata = u_valid_q ? (spike && counting ? spike_inc_q : spike_q) : 32'd0;
   assign rng_we      = u_valid_q || seeded_valid;
   assign rng_addr    = u_valid_q ? u_k_q : seeded_id[KW-1:0];
@@ -315,7 +334,8 @@ module bm_core #(
     // the bias is read in I and ln tau subtracted in A: T1 sees a register, not the
     // block RAM's slow output
     bias_i_q   <= bias_mem[cur_k];
-    bias_lnt_q <= 32'(bias_i_q) - 32'(lntau_q);
+    bias_x_q   <= bias_i_q;
+    bias_lnt_q <= 32'(bias_x_q) - 32'(lntau_q);
     // T1: the lane groups; the late weight joins the bias
     for (int unsigned g = 0; g < G; g++) grp_q[g] <= grp[g];
     bias_t2_q  <= bias_lnt_q;
@@ -332,14 +352,15 @@ module bm_core #(
     rng_r_q <= rng_rd;
     rng_q   <= rng_r_q;
     draw_q  <= draw[31:8];
-    // ζ and the spike count are read in T2 (also the read-outs); R forms what U needs
-    // from them, so that U starts from flip-flops, not from the memories' outputs
+    // ζ is read in T2, the spike count in T1 (also the read-outs); R forms what U
+    // needs from them, so that U starts from flip-flops, not from memory outputs
     zeta_rd      <= zeta_mem[state_q == C_FINAL ? idx_q[KW-1:0] : t2_k_q];
     refractory_q <= zeta_rd > 8'd1;
     zeta_dec_q   <= zeta_rd - 8'd1;
-    spike_rd    <= spike_mem[state_q == C_OUT ? out_k_q : t2_k_q];
-    spike_q     <= spike_rd;
-    spike_inc_q <= spike_rd + 32'd1;
+    spike_rd    <= spike_mem[state_q == C_OUT ? out_k_q : t1_k_q];
+    spike_r_q   <= spike_rd;
+    spike_q     <= spike_r_q;
+    spike_inc_q <= spike_r_q + 32'd1;
     if (neuron_we) begin
       zeta_mem[neuron_addr]  <= zeta_wdata;
       spike_mem[neuron_addr] <= spike_wdata;
@@ -365,6 +386,7 @@ module bm_core #(
       state_q       <= C_IDLE;
       done_o        <= 1'b0;
       sweep_end_o   <= 1'b0;
+      x_valid_q     <= 1'b0;
       a_valid_q     <= 1'b0;
       t1_valid_q    <= 1'b0;
       t2_valid_q    <= 1'b0;
@@ -385,6 +407,11 @@ module bm_core #(
       final_word_q  <= '0;
       z_live_q      <= '0;
       z_snap_q      <= '0;
+      x_first_q     <= 1'b0;
+      x_last_q      <= 1'b0;
+      x_cs_q        <= 1'b0;
+      x_k_q         <= '0;
+      x_beat_q      <= '0;
       a_first_q     <= 1'b0;
       a_last_q      <= 1'b0;
       a_k_q         <= '0;
@@ -402,11 +429,17 @@ module bm_core #(
       sweep_end_o <= 1'b0;
 
       // pipeline advance (no stalls inside: latency is fixed)
-      a_valid_q <= issue;
-      a_first_q <= beat_q == 0;
-      a_last_q  <= last_beat;
-      a_k_q     <= cur_k;
-      a_beat_q  <= beat_q;
+      x_valid_q <= issue;
+      x_first_q <= beat_q == 0;
+      x_last_q  <= last_beat;
+      x_cs_q    <= cur_cs;
+      x_k_q     <= cur_k;
+      x_beat_q  <= beat_q;
+      a_valid_q <= x_valid_q;
+      a_first_q <= x_first_q;
+      a_last_q  <= x_last_q;
+      a_k_q     <= x_k_q;
+      a_beat_q  <= x_beat_q;
       t1_valid_q <= a_valid_q && a_last_q;
       t1_k_q     <= a_k_q;
       if (a_valid_q && a_last_q) begin
@@ -420,7 +453,7 @@ module bm_core #(
       u_valid_q  <= r_valid_q;
       u_k_q      <= r_k_q;
       z_live_q  <= z_live_next;
-      if (issue && beat_q == 0 && cur_cs) begin
+      if (x_valid_q && x_first_q && x_cs_q) begin
         z_snap_q  <= z_live_next;
         late_en_q <= late_in_flight;
         late_k_q  <= late_k;
@@ -457,7 +490,7 @@ module bm_core #(
             end
           end
         end
-        C_DRAIN: if (!late_in_flight && !u_valid_q) begin
+        C_DRAIN: if (!x_valid_q && !late_in_flight && !u_valid_q) begin
           sweep_end_o <= 1'b1;
           m_q         <= '0;
           idx_q       <= '0;
@@ -511,14 +544,15 @@ module bm_core #(
         end
         C_OUT: begin
           // N on counts, then N spike counts; phase 0: address neuron out_k; 1: memory
-          // output ready; 2: hold until taken
+          // output ready; 2: the word from registers; 3: hold until taken
           unique case (out_phase_q)
             2'd0: out_phase_q <= 2'd1;
-            2'd1: begin
+            2'd1: out_phase_q <= 2'd2;
+            2'd2: begin
               o_valid_o   <= 1'b1;
-              o_data_o    <= out_on_q ? on_rd[32'(out_k_q) % P] : spike_rd;
+              o_data_o    <= out_on_q ? on_rd[32'(out_k_q) % P] : spike_r_q;
               o_last_o    <= 1'b0;
-              out_phase_q <= 2'd2;
+              out_phase_q <= 2'd3;
             end
             default: if (o_ready_i) begin
               o_valid_o   <= 1'b0;

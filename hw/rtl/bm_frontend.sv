@@ -111,10 +111,12 @@ module bm_frontend #(
   logic [2*KW+1:0]    nn_q;
   logic [31:0]        w_last_q;
   logic [63:0]        rec_words_q;
+  logic [KW-4:0]      sw_q;           // state words, registered in front of the product
   always_ff @(posedge clk_i) begin
     nn_q        <= (2*KW+2)'(n_q) * (2*KW+2)'(n_q);
     w_last_q    <= ((32'(nn_q) + 32'd1) >> 1) - 32'd1;
-    rec_words_q <= 64'(sweeps_q) * 64'(state_words[KW-4:0]);
+    sw_q        <= state_words[KW-4:0];
+    rec_words_q <= 64'(sweeps_q) * 64'(sw_q);
   end
 
   // ---------------------------------------------------------------- word checks
@@ -312,7 +314,8 @@ module bm_frontend #(
   assign core_owns_out_o = state_q == S_RUN;
 
   always_ff @(posedge clk_i) begin
-    if (state_q == S_READ && fire && field_q == F_ORDER && check == STATUS_OK)
+    // written whatever the check says, as the other field registers
+    if (state_q == S_READ && fire && field_q == F_ORDER)
       order_mem[count_q[KW-1:0]] <= low[KW-1:0];
   end
 
@@ -435,22 +438,15 @@ module bm_frontend #(
         end
 
         S_READ: if (fire) begin
-          if (check != STATUS_OK || (s_tlast_i && !final_word) || (final_word && !s_tlast_i)) begin
-            status_q  <= check != STATUS_OK ? check
-                       : (s_tlast_i ? STATUS_SHORT_FRAME : STATUS_LONG_FRAME);
-            state_q   <= s_tlast_i ? S_FRAME : S_DISCARD;
-            out_idx_q <= '0;
-          end else begin
+          // The word's registers are written whatever its check says (a bad frame is
+          // discarded, and the next one starts from reset values): only the state and
+          // the status wait for the check, which keeps its fan-out small.
+          begin
             count_q <= last_of_field ? 32'd0 : count_q + 1;
             if (last_of_field) field_q <= next_field(field_q);
             last_q  <= last_of_field ? field_last(next_field(field_q)) == 32'd0
                                      : count_q + 1 == field_last(field_q);
             unique case (field_q)
-              F_OPCODE: if (final_word) begin
-                info_q    <= 1'b1;
-                state_q   <= S_FRAME;
-                out_idx_q <= '0;
-              end
               F_N: n_q <= (KW+1)'(word);
               F_C: c_q <= (KW+1)'(word);
               F_BIAS: begin
@@ -500,7 +496,6 @@ module bm_frontend #(
                   init_q       <= word[1];
                   init_cmask_q <= cmask_q;
                   init_cval_q  <= cval_q;
-                  if (!word[1]) state_q <= S_SCHED;
                 end
               end
               F_INIT: begin
@@ -512,10 +507,21 @@ module bm_frontend #(
                 init_left_q  <= init_left_q - (KW+1)'(4);
                 for (int unsigned w = 0; w < N_MAX / 4; w++)
                   if (count_q == w) znz_q[w * 4 +: 4] <= init_nz;
-                if (last_of_field) state_q <= S_SCHED;
               end
               default: ;
             endcase
+          end
+          if (check != STATUS_OK || (s_tlast_i && !final_word) || (final_word && !s_tlast_i)) begin
+            status_q  <= check != STATUS_OK ? check
+                       : (s_tlast_i ? STATUS_SHORT_FRAME : STATUS_LONG_FRAME);
+            state_q   <= s_tlast_i ? S_FRAME : S_DISCARD;
+            out_idx_q <= '0;
+          end else if (field_q == F_OPCODE && final_word) begin
+            info_q    <= 1'b1;
+            state_q   <= S_FRAME;
+            out_idx_q <= '0;
+          end else if (last_of_field && ((field_q == F_SEED && !word[1]) || field_q == F_INIT)) begin
+            state_q <= S_SCHED;
           end
         end
 

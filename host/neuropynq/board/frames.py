@@ -87,10 +87,10 @@ BM_SCHED_EXTRA = 4     # the schedule builder: N positions through four steps, t
 BM_START = 5           # the output head (3 words), the core's start, its first state
 BM_INIT_EXTRA = SEED_LATENCY + 2    # seeding: N requests, the seeder's latency, the turn
 BM_LATE_REACH = 4      # a colour start waits until its late neuron is 4 - B stages past A
-BM_SWEEP_DRAIN = 6     # a sweep's drain (A, T1, T2, R, U) and its bookkeeping
+BM_SWEEP_DRAIN = 7     # a sweep's drain (W, A, T1, T2, R, U) and its bookkeeping
 BM_EMPTY_SWEEP = 2     # a sweep without free neurons
 BM_RECORD_EXTRA = 1    # a recorded sweep: ceil(N/P) + 1 cycles of on counts, then its words
-BM_COUNT_WORD = 3      # an on or spike count out: address, memory read, hand-over
+BM_COUNT_WORD = 4      # an on or spike count out: address, memory read, register, hand-over
 BM_FINAL_WORD = 10     # a final-state word: two cycles per ζ byte, then hand-over
 
 
