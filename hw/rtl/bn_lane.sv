@@ -15,7 +15,8 @@
 // sample per cycle, whatever its cardinality.
 // Threshold step, per sample b (after the variable loop):
 //   A  read NLW; B  d = NLW - OFFSET; P, Q  EXP2_LUT; S  R_MAX * 2^frac;
-//   R  firing threshold F; D  F * T * LOG2E_Q16; G  write Λ and live = F > 0
+//   R  firing threshold F; D  F registered; G  F * T * LOG2E_Q16 as two partial
+//   products, written with live = F > 0 (the window sums them: Λ = that >> 24)
 // Then the Poisson window (bn_poisson): the lane's samples one after the other,
 // one draw per cycle, each writing its spike count n[b].
 //
@@ -79,7 +80,10 @@ module bn_lane
   logic [NW-1:0]  n_mem   [BATCH];
   logic [LW-1:0]  nlw_mem [BATCH];
   logic           dead_mem[BATCH];
-  logic [LAMW-1:0] lambda_mem [BATCH];
+  // Λ kept as its two partial products (below); summed when the window reads it.
+  localparam int unsigned TKLO = 18;
+  logic [24+TKLO-1:0]     lam_lo_mem [BATCH];
+  logic [24+TKW-TKLO-1:0] lam_hi_mem [BATCH];
   logic           live_mem [BATCH];
 
   // ---------------------------------------------------------------- stages A, B
@@ -136,8 +140,8 @@ module bn_lane
   //   Q   sums of pairs of products                   EXP2_LUT word registered
   //   S   a0 = base + sum of the pairs                R_MAX * 2^frac
   //   R   bank rows, table read                       F
-  //   D   the banks' words registered                 F * T * LOG2E_Q16
-  //   G   u >= C[k] per bank; the row's first word    write Λ = that >> 24 and live = F > 0
+  //   D   the banks' words registered                 F registered
+  //   G   u >= C[k] per bank; the row's first word    F * T * LOG2E_Q16 as two partial products, written with live = F > 0
   //   W   x = #{k : u >= C[k]}, write x, log-weight
   cmd_t cmd_p, cmd_q, cmd_s, cmd_r, cmd_d, cmd_g, cmd_w;
 
@@ -289,20 +293,30 @@ module bn_lane
     live_r   <= live_s;
   end
 
-  logic [23:0]          f_calc_r, f_d;
-  logic [24+TKW-1:0]    lprod_g;
-  logic                 live_g;
+  // F * (T * LOG2E_Q16) is 24 x 37 bits. As one product in one cycle it was the
+  // critical path (11.65 ns on the proxy); G registers two partial products over the
+  // low 18 and high TKW - 18 bits of T * LOG2E_Q16 instead, written as G ends as
+  // before, and their sum >> 24 (= Λ) is formed where the Poisson unit loads it.
+  logic [23:0]              f_calc_r, f_d;
+  logic [24+TKLO-1:0]       lprod_lo_g;
+  logic [24+TKW-TKLO-1:0]   lprod_hi_g;
+  logic                     live_g;
   always_comb f_calc_r = live_r ? 24'(fprod_r >> (6'd15 + 6'(shift_r))) : '0;
 
   always_ff @(posedge clk_i) begin
-    f_d     <= f_calc_r;
-    lprod_g <= {{TKW{1'b0}}, f_d} * {24'd0, tk_i};
-    live_g  <= f_d != '0;
+    f_d        <= f_calc_r;
+    lprod_lo_g <= {{TKLO{1'b0}}, f_d} * {24'd0, tk_i[TKLO-1:0]};
+    lprod_hi_g <= {{(TKW-TKLO){1'b0}}, f_d} * {24'd0, tk_i[TKW-1:TKLO]};
+    live_g     <= f_d != '0;
     if (cmd_g.valid && cmd_g.spike) begin
-      lambda_mem[cmd_g.b] <= LAMW'(lprod_g >> npq_pkg::FIRE_BITS);
+      lam_lo_mem[cmd_g.b] <= lprod_lo_g;
+      lam_hi_mem[cmd_g.b] <= lprod_hi_g;
       live_mem[cmd_g.b]   <= live_g;
     end
   end
+
+  logic [24+TKW-1:0] lprod_pu;
+  always_comb lprod_pu = {lam_hi_mem[pu_b], TKLO'(0)} + (24+TKW)'(lam_lo_mem[pu_b]);
 
   // The Poisson window: one unit per lane, its samples in turn.
   logic          n_we;
@@ -315,7 +329,7 @@ module bn_lane
     .window_i (window_i),
     .busy_o   (pu_busy),
     .b_o      (pu_b),
-    .lambda_i (lambda_mem[pu_b]),
+    .lambda_i (LAMW'(lprod_pu >> npq_pkg::FIRE_BITS)),
     .live_i   (live_mem[pu_b]),
     .state_i  (st_b),
     .n_we_o   (n_we),
