@@ -66,8 +66,7 @@ module bm_field_core #(
   localparam int unsigned KW     = $clog2(N_MAX);
   localparam int unsigned UW     = 16 + KW + 1;     // |u| <= (N + 1) * 2^15
   localparam int unsigned GROUPS = N_MAX / 4;       // column banks of 4 rows (64 bits)
-  localparam int unsigned S_SRCH = 3;               // s3..s12: bits 9..0 of the search
-  localparam int unsigned S_LAST = 13;              // probe of the final position
+  // s3..s13: the threshold search (bm_threshold_search, 12 cycles from the draw to m)
   localparam int unsigned S_TH   = 14;              // threshold; column read issued
   localparam int unsigned S_R    = 15;              // field read (with the add of op c-2)
   localparam int unsigned S_D    = 16;              // correction of op c-1, decision
@@ -122,10 +121,7 @@ module bm_field_core #(
   logic [S_A:1]            own_p;      // a DECIDE that adds its own column (colour of one)
   logic [S_A:1]            cnt_p;      // after burn-in: spikes count
   logic [S_A:1]            rec_p;      // a recorded sweep: the on count takes z_new
-  logic [S_LAST:S_SRCH][23:0] x_p;     // r >> 8
-  logic [S_LAST:S_SRCH][9:0]  pos_p;   // binary search position
   logic [S_D:3][7:0]          zeta_p;  // ζ as read (zeta_rd_q is stage 2's)
-  logic [10:0]             m_q;        // #{i : SIGMOID[i] <= x}, in S_TH
   logic                    always_q, never_q;
   logic signed [UW-1:0]    theta_q, theta_d_q;
   logic                    always_d_q, never_d_q;
@@ -279,28 +275,10 @@ module bm_field_core #(
   assign draw = xoshiro_draw(rng2_q[63:32]);
 
   // ---------------------------------------------------------------- stages 3..13: m
-  // Stage s decides bit b = 12 - s: is SIGMOID[pos + 2^b - 1] <= x? pos has only bits
-  // above b set, so the stage's table has 2^(9-b) entries (a ROM of its own size: one
-  // shared 1024-entry ROM would need a read port per stage); s13 probes SIGMOID[pos].
-  logic [S_LAST:S_SRCH] probe_le;
-  for (genvar s = S_SRCH; s < S_LAST; s++) begin : g_probe
-    localparam int unsigned B = 12 - s;
-    localparam int unsigned W = 9 - B;
-    logic [23:0] rom [2 ** W];
-    initial begin
-      for (int i = 0; i < 2 ** W; i++) rom[i] = sigmoid_lut(10'((i << (B + 1)) | ((1 << B) - 1)));
-    end
-    if (W == 0) begin : g_const
-      assign probe_le[s] = rom[0] <= x_p[s];
-    end else begin : g_rom
-      assign probe_le[s] = rom[pos_p[s][9 -: W]] <= x_p[s];
-    end
-  end
-  logic [23:0] sig_rom [SIG_N];
-  initial begin
-    for (int i = 0; i < SIG_N; i++) sig_rom[i] = sigmoid_lut(10'(i));
-  end
-  assign probe_le[S_LAST] = sig_rom[pos_p[S_LAST]] <= x_p[S_LAST];
+  // m = #{i : SIGMOID[i] <= x} by the pipelined binary search (bm_threshold_search),
+  // x entering in s2, m in S_TH.
+  logic [10:0] m_q;
+  bm_threshold_search u_search (.clk_i, .x_i(draw[31:8]), .m_o(m_q));
 
   // ---------------------------------------------------------------- R and D
   logic signed [UW-1:0] b_d;
@@ -381,15 +359,8 @@ module bm_field_core #(
       on_mem[neuron_addr]    <= on_wdata;
     end
     // datapath registers (no reset: qualified by the valid bits)
-    x_p[S_SRCH]   <= draw[31:8];
-    pos_p[S_SRCH] <= '0;
     zeta_p[3]     <= zeta_rd_q;
     for (int s = 4; s <= S_D; s++) zeta_p[s] <= zeta_p[s-1];
-    for (int s = S_SRCH; s < S_LAST; s++) begin
-      x_p[s+1]   <= x_p[s];
-      pos_p[s+1] <= pos_p[s] | (probe_le[s] ? 10'(1 << (12 - s)) : 10'd0);
-    end
-    m_q        <= {1'b0, pos_p[S_LAST]} + {10'd0, probe_le[S_LAST]};
     // S_TH: θ = LNTAU[τ] + 16 (m - 512)
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
