@@ -82,8 +82,9 @@ def test_bad_clamps_are_evidence_errors(clamp, message):
 
 def test_machine_larger_than_the_build_is_a_limit_error():
     bm = BoltzmannMachine(np.zeros((5, 5)), np.zeros(5))
-    with pytest.raises(LimitError, match="N = 5.*N_MAX = 4"):
-        BMKernelModel.build(bm, limits=BMLimits(n_max=4))
+    dense_only = BMLimits(n_max=4, sparse_n_max=0, d_max=0)
+    with pytest.raises(LimitError, match="N = 5.*N_MAX = 4.*no sparse engine"):
+        BMKernelModel.build(bm, limits=dense_only)
     assert BMKernelModel.build(bm, limits=BMLimits(n_max=5)).n == 5
 
 
@@ -146,10 +147,14 @@ def test_pack_bits_round_trip(n):
 def test_info_frame_and_payload():
     assert info_frame().tolist() == [MAGIC_BM, SPEC_VERSION, 2]
     v = SPEC_VERSION
-    assert parse_info([v, 4, 256, 255]) == (BMLimits(n_max=256, tau_max=255), 4)
+    assert parse_info([v, 4, 256, 255, 0, 0]) == (BMLimits(n_max=256, tau_max=255, sparse_n_max=0, d_max=0), 4)
+    # a sparse-only build (no dense engine: N_MAX = 0)
+    assert parse_info([v, 16, 0, 255, 1024, 8]) == (BMLimits(n_max=0, sparse_n_max=1024, d_max=8), 16)
     with pytest.raises(KernelError, match=f"version {v - 1}"):
-        parse_info([v - 1, 4, 256, 255])
-    with pytest.raises(KernelError, match="3 words"):
-        parse_info([v, 4, 256])
-    with pytest.raises(KernelError, match="impossible"):
-        parse_info([v, 0, 256, 255])
+        parse_info([v - 1, 4, 256, 255, 0, 0])
+    with pytest.raises(KernelError, match="4 words"):
+        parse_info([v, 4, 256, 255])
+    for impossible in ([v, 0, 256, 255, 0, 0], [v, 4, 0, 255, 0, 0], [v, 4, 256, 255, 1024, 0],
+                       [v, 4, 256, 255, 0, 8]):
+        with pytest.raises(KernelError, match="impossible"):
+            parse_info(impossible)

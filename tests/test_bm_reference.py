@@ -240,10 +240,12 @@ def test_run_frame_matches_sample_word_for_word():
 
 
 def test_info_reports_the_builds_lanes_and_limits():
-    out = bm_sampler.run_frame(info_frame(), lanes=4, limits=BMLimits(n_max=256, tau_max=64))
-    assert out.tolist() == [MAGIC_OUT, 0, 4, SPEC_VERSION, 4, 256, 64]
-    assert parse_info(parse_output(out)) == (BMLimits(256, 64), 4)
-    assert bm_sampler.run_frame(info_frame()).tolist() == [MAGIC_OUT, 0, 4, SPEC_VERSION, 1, 1024, 255]
+    limits = BMLimits(n_max=256, tau_max=64, sparse_n_max=512, d_max=8)
+    out = bm_sampler.run_frame(info_frame(), lanes=4, limits=limits)
+    assert out.tolist() == [MAGIC_OUT, 0, 6, SPEC_VERSION, 4, 256, 64, 512, 8]
+    assert parse_info(parse_output(out)) == (limits, 4)
+    # the ref build: the spec's limits, dense and sparse (§3.4)
+    assert bm_sampler.run_frame(info_frame()).tolist() == [MAGIC_OUT, 0, 6, SPEC_VERSION, 1, 1024, 255, 1024, 16]
 
 
 # --- malformed frames (spec §4.5) ---------------------------------------------------------
@@ -279,7 +281,7 @@ def test_well_formed_frame_is_ok():
     (0, 0x4E50424E, Status.BAD_MAGIC),         # a bn_sampler frame
     (1, 1, Status.BAD_VERSION),                # spec version 1: no INIT, no final state
     (2, 0, Status.BAD_OPCODE),
-    (2, 3, Status.BAD_OPCODE),
+    (2, 4, Status.BAD_OPCODE),                 # 3 is RUN_SPARSE (§4.3.1)
     (3, 0, Status.LIMIT),                      # N = 0
     (3, 1025, Status.LIMIT),                   # N > N_MAX
     (4, 0, Status.LIMIT),                      # C = 0

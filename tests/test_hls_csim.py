@@ -26,7 +26,8 @@ FLAGS = ["-std=c++14", "-O2", "-Wno-unknown-pragmas", f"-I{HLS / 'include'}", f"
 LANES = (1, 4, 16)
 # Builds beside the P = LANES ones: name -> extra flags.
 VARIANTS = {"bn-p4-b16": ["-DNPQ_LANES=4", "-DNPQ_BN_BATCH=16", "-DNPQ_TB_ONLY_BN"],
-            "bm-fields": ["-DNPQ_LANES=4", "-DNPQ_BM_ENGINE=1", "-DNPQ_TB_ONLY_BM"]}
+            "bm-fields": ["-DNPQ_LANES=4", "-DNPQ_BM_ENGINE=1", "-DNPQ_BM_SPARSE_N_MAX=0", "-DNPQ_BM_D_MAX=0",
+                          "-DNPQ_TB_ONLY_BM"]}
 
 
 
@@ -66,12 +67,13 @@ def golden_dir(tmp_path_factory) -> Path:
     return out
 
 
-def _cases_for(golden_dir: Path, lanes: int) -> list[str]:
-    """Golden files a P-lane build with the spec's N_MAX runs (INFO files name their build)."""
+def _cases_for(golden_dir: Path, lanes: int, sparse_n_max: int = 1024) -> list[str]:
+    """Golden files a P-lane build with the spec's N_MAX and `sparse_n_max` runs (INFO
+    and RUN_SPARSE files name their build)."""
     names = []
     for path in sorted(golden_dir.glob("*.golden")):
         tokens = path.name.split(".")[1:-1]
-        if all(t in (f"p{lanes}", "n1024", "t32768") for t in tokens):
+        if all(t in (f"p{lanes}", "n1024", "t32768", f"s{sparse_n_max}") for t in tokens):
             names.append(path.name)
     return names
 
@@ -91,8 +93,9 @@ def test_csim_matches_reference_word_for_word(testbenches, golden_dir, lanes):
     assert passed == expected
     # every status code of spec §4.5 and both kernels' INFO answers are among the cases
     assert {"bn_err_short_at3.golden", "bn_err_long1.golden", "bm_err_order_repeat.golden",
-            f"bn_info.p{lanes}.t32768.golden", f"bm_info.p{lanes}.n1024.golden",
-            "bm_n40_clamped_continued.golden", "bm_err_init_above_tau.golden"} <= set(passed)
+            f"bn_info.p{lanes}.t32768.golden", f"bm_info.p{lanes}.n1024.s1024.golden",
+            "bm_n40_clamped_continued.golden", "bm_err_init_above_tau.golden",
+            "bm_sparse_king6.s1024.golden", "bm_sparse_err_index_big.s1024.golden"} <= set(passed)
     assert len(passed) > 90
 
 
@@ -107,9 +110,11 @@ def test_csim_bn_with_the_twins_round_of_16(testbenches, golden_dir):
 
 def test_csim_bm_field_engine(testbenches, golden_dir):
     """bm's field engine (NPQ_BM_ENGINE=1, the twin's bm_field_core.sv): every bm golden
-    vector, schedules of mutually connected colours (deferred adds) among them."""
+    vector, schedules of mutually connected colours (deferred adds) among them; a dense
+    build, so RUN_SPARSE frames are LIMIT errors."""
     result = _run(testbenches["bm-fields"], golden_dir)
-    expected = [name for name in _cases_for(golden_dir, 4) if name.startswith("bm_")]
+    expected = [name for name in _cases_for(golden_dir, 4, sparse_n_max=0) if name.startswith("bm_")]
+    assert "bm_sparse_err_no_engine.s0.golden" in expected
     assert [line for line in result.stdout.splitlines() if line.startswith("FAIL")] == []
     assert result.returncode == 0
     passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))

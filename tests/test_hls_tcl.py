@@ -112,6 +112,7 @@ def test_part_clock_lanes_limits_and_memory_come_from_the_board_table(tmp_path, 
     assert ("-DNPQ_BN_TABLE_URAM=1" in design) == (build.bn_memory == "uram")
     assert ("-DNPQ_BM_W_URAM=1" in design) == (build.bm_memory == "uram")
     assert ("-DNPQ_BM_ENGINE=1" in design) == (build.bm_engine == "fields")
+    assert f"-DNPQ_BM_SPARSE_N_MAX={bm.sparse_n_max}" in design and f"-DNPQ_BM_D_MAX={bm.d_max}" in design
 
 
 @pytest.mark.parametrize("kernel, only", [("bn_sampler", "BN"), ("bm_sampler", "BM")])
@@ -249,7 +250,8 @@ def test_make_hls_hands_the_board_build_to_vitis(tmp_path):
         assert setting in lines
     # the golden vectors include the INFO answers of exactly this build
     n_max, table_max = build.bm_limits.n_max, build.bn_limits.table_max
-    assert (golden / f"bm_info.p{build.bm_lanes}.n{n_max}.golden").exists()
+    sparse_n_max = build.bm_limits.sparse_n_max
+    assert (golden / f"bm_info.p{build.bm_lanes}.n{n_max}.s{sparse_n_max}.golden").exists()
     assert (golden / f"bn_info.p{build.bm_lanes}.t{table_max}.golden").exists()
 
 

@@ -69,12 +69,30 @@
 #ifndef NPQ_BM_TAU_MAX
 #define NPQ_BM_TAU_MAX NPQ_SPEC_BM_TAU_MAX
 #endif
+// RUN_SPARSE frames (spec §4.3.1): the largest N and list slots D. 0 and 0: the build
+// takes no sparse frame (answered LIMIT at their N word), as the dense board builds.
+#ifndef NPQ_BM_SPARSE_N_MAX
+#define NPQ_BM_SPARSE_N_MAX NPQ_SPEC_BM_SPARSE_N_MAX
+#endif
+#ifndef NPQ_BM_D_MAX
+#define NPQ_BM_D_MAX NPQ_SPEC_BM_D_MAX
+#endif
 
 #if NPQ_BN_CARD_MAX > NPQ_HW_BN_CARD_MAX || NPQ_BN_PARENTS_MAX > NPQ_HW_BN_PARENTS_MAX \
     || NPQ_BN_V_MAX > NPQ_HW_BN_V_MAX || NPQ_BN_TABLE_MAX > NPQ_HW_BN_TABLE_MAX \
     || NPQ_BN_T_MAX > NPQ_SPEC_BN_T_MAX || NPQ_BM_N_MAX > NPQ_SPEC_BM_N_MAX \
-    || NPQ_BM_TAU_MAX > NPQ_SPEC_BM_TAU_MAX
+    || NPQ_BM_TAU_MAX > NPQ_SPEC_BM_TAU_MAX || NPQ_BM_SPARSE_N_MAX > NPQ_SPEC_BM_SPARSE_N_MAX \
+    || NPQ_BM_D_MAX > NPQ_SPEC_BM_D_MAX
 #error "a build may lower the limits of the spec and of the bn micro-architecture, never raise them"
+#endif
+#if (NPQ_BM_SPARSE_N_MAX == 0) != (NPQ_BM_D_MAX == 0)
+#error "a sparse build needs both NPQ_BM_SPARSE_N_MAX and NPQ_BM_D_MAX (a dense one neither)"
+#endif
+#if NPQ_BM_D_MAX > NPQ_BM_DEGREE_MAX
+#error "RUN_SPARSE lists go to the neighbour-list memories: NPQ_BM_D_MAX <= NPQ_BM_DEGREE_MAX"
+#endif
+#if NPQ_BM_ENGINE == 1 && NPQ_BM_SPARSE_N_MAX > 0
+#error "the field engine reads dense frames only: build it with NPQ_BM_SPARSE_N_MAX=0 NPQ_BM_D_MAX=0"
 #endif
 
 #endif

@@ -12,6 +12,7 @@
 #define NPQ_OUT_HEAD_WORDS 3u
 #define NPQ_OP_RUN 1u
 #define NPQ_OP_INFO 2u
+#define NPQ_OP_RUN_SPARSE 3u
 #define NPQ_STATUS_OK 0u
 #define NPQ_STATUS_BAD_MAGIC 1u
 #define NPQ_STATUS_BAD_VERSION 2u
@@ -50,12 +51,14 @@
 #define NPQ_SPEC_BN_ST_MAX 0xFFFFFFFFFFFFull
 #define NPQ_SPEC_BM_N_MAX 1024u
 #define NPQ_SPEC_BM_TAU_MAX 255u
+#define NPQ_SPEC_BM_SPARSE_N_MAX 1024u
+#define NPQ_SPEC_BM_D_MAX 16u
 
 // Run parameters and INFO payloads (§3.4, §4.2-§4.4)
 #define NPQ_BN_RMAX_MAX 0xFFFFu
 #define NPQ_BN_EVIDENCE_FLAG 0x80000000u
 #define NPQ_BN_INFO_WORDS 7u
-#define NPQ_BM_INFO_WORDS 4u
+#define NPQ_BM_INFO_WORDS 6u
 #define NPQ_BM_FLAG_RECORD 1u
 #define NPQ_BM_FLAG_INIT 2u
 #define NPQ_BM_ZETAS_PER_WORD 4u

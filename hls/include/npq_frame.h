@@ -61,7 +61,7 @@ static inline void npq_write_head(hls::stream<axis32_t>& out, uint32_t status, u
 }
 
 // Common head (§4.1): magic, version, opcode. Returns the status so far and the
-// opcode; an INFO frame must end on its opcode word.
+// opcode; an INFO frame must end on its opcode word. RUN_SPARSE is bm's only.
 static inline uint32_t npq_read_head(hls::stream<axis32_t>& in, bool& last, uint32_t magic,
                                      uint32_t& op) {
     const uint32_t w0 = npq_read(in, last);
@@ -71,7 +71,7 @@ static inline uint32_t npq_read_head(hls::stream<axis32_t>& in, bool& last, uint
     st = npq_word_status(w1 == NPQ_SPEC_VERSION ? NPQ_STATUS_OK : NPQ_STATUS_BAD_VERSION, last, false);
     if (st != NPQ_STATUS_OK) return st;
     op = npq_read(in, last);
-    const bool known = op == NPQ_OP_RUN || op == NPQ_OP_INFO;
+    const bool known = op == NPQ_OP_RUN || op == NPQ_OP_INFO || (magic == NPQ_MAGIC_BM && op == NPQ_OP_RUN_SPARSE);
     return npq_word_status(known ? NPQ_STATUS_OK : NPQ_STATUS_BAD_OPCODE, last, op == NPQ_OP_INFO);
 }
 

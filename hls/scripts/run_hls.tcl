@@ -43,6 +43,8 @@ proc npq_defines {build lanes} {
     if {[dict get $build bn_memory] eq "uram"} { lappend defines -DNPQ_BN_TABLE_URAM=1 }
     if {[dict get $build bm_memory] eq "uram"} { lappend defines -DNPQ_BM_W_URAM=1 }
     if {[dict get $build bm_engine] eq "fields"} { lappend defines -DNPQ_BM_ENGINE=1 }
+    # The board table's bm engines are dense: no RUN_SPARSE frames (INFO reports 0, 0).
+    lappend defines -DNPQ_BM_SPARSE_N_MAX=0 -DNPQ_BM_D_MAX=0
     return [join $defines]
 }
 

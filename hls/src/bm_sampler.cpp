@@ -9,7 +9,9 @@
 // is the weight ANDed with z_j (adds only, no multipliers). Unlike the twin, when
 // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights (a bounded-degree
 // graph) the sum runs over neighbour lists built while W is loaded: deg/P beats
-// instead of N/P, the same sum, so the same result. Every neuron owns its RNG
+// instead of N/P, the same sum, so the same result. A RUN_SPARSE frame (§4.3.1)
+// fills those lists directly, D slots per neuron, padding slots (weight 0) included.
+// Every neuron owns its RNG
 // stream (§1.2), so P changes only the speed. The output head is written once the
 // frame is validated, and recorded states stream out as they are taken, so no
 // state buffer and no DATAFLOW stage is needed between sampling and the drain.
@@ -21,7 +23,8 @@
 #include "npq_rng.h"
 
 #define BM_P NPQ_LANES
-#define BM_N NPQ_BM_N_MAX
+// neurons of the largest machine either frame may carry
+#define BM_N (NPQ_BM_N_MAX > NPQ_BM_SPARSE_N_MAX ? NPQ_BM_N_MAX : NPQ_BM_SPARSE_N_MAX)
 #define BM_BEATS ((BM_N + BM_P - 1) / BM_P)   // beats of a dense row: one weight per lane per beat
 #define BM_ROW (BM_BEATS * BM_P)                // a row padded to whole lane groups
 #define BM_DEG_BEATS ((NPQ_BM_DEGREE_MAX + BM_P - 1) / BM_P)   // beats of a neighbour list
@@ -29,7 +32,7 @@
 struct BmRun {
     uint32_t n, colours, sweeps, burn_in, thin, tau, record, init;
     uint64_t seed;
-    bool sparse;   // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights
+    bool sparse;   // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights, or RUN_SPARSE
 };
 
 // Model and state: file scope, so on chip in hardware and off the stack natively.
@@ -59,12 +62,15 @@ static bool bm_seq_ok[BM_N];             // colour c: no weight between two of i
 static bool bm_changed[BM_N];            // a deferred neuron's z changed in its colour
 #endif
 
-// Reads N, C, b, W, order, colour_end, clamps, run parameters and the initial state;
-// returns the first error.
+static uint32_t bm_load_schedule(hls::stream<axis32_t>& in, bool& last, const BmRun& run);
+static uint32_t bm_load_tail(hls::stream<axis32_t>& in, bool& last, BmRun& run);
+
+// A RUN frame (§4.3): N, C, b, W, order, colour_end, then clamps, run parameters and
+// the initial state; returns the first error.
 static uint32_t bm_load(hls::stream<axis32_t>& in, bool& last, BmRun& run) {
     uint32_t st;
     run.n = npq_read(in, last);
-    if ((st = npq_check(run.n == 0 || run.n > BM_N, NPQ_STATUS_LIMIT, last, false))) return st;
+    if ((st = npq_check(run.n == 0 || run.n > NPQ_BM_N_MAX, NPQ_STATUS_LIMIT, last, false))) return st;
     run.colours = npq_read(in, last);
     if ((st = npq_check(run.colours == 0 || run.colours > run.n, NPQ_STATUS_LIMIT, last, false))) return st;
     const uint32_t n = run.n;
@@ -116,6 +122,55 @@ weights:
         }
     }
 
+    if ((st = bm_load_schedule(in, last, run))) return st;
+    return bm_load_tail(in, last, run);
+}
+
+// A RUN_SPARSE frame (§4.3.1): N, C, D, order, colour_end, b, the lists, then as RUN.
+// Slot s of neuron k goes where the dense frame's s-th non-zero of row k goes.
+static uint32_t bm_load_sparse(hls::stream<axis32_t>& in, bool& last, BmRun& run) {
+    uint32_t st;
+    run.n = npq_read(in, last);
+    // A build without a sparse engine (NPQ_BM_SPARSE_N_MAX = 0) stops here.
+    if ((st = npq_check(run.n == 0 || run.n > NPQ_BM_SPARSE_N_MAX, NPQ_STATUS_LIMIT, last, false))) return st;
+    run.colours = npq_read(in, last);
+    if ((st = npq_check(run.colours == 0 || run.colours > run.n, NPQ_STATUS_LIMIT, last, false))) return st;
+    const uint32_t slots = npq_read(in, last);
+    if ((st = npq_check(slots == 0 || slots > NPQ_BM_D_MAX, NPQ_STATUS_LIMIT, last, false))) return st;
+    if ((st = bm_load_schedule(in, last, run))) return st;
+    const uint32_t n = run.n;
+sparse_biases:
+    for (uint32_t k = 0; k < n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        bm_b[k] = (int16_t)(npq_read(in, last) & 0xFFFF);
+        if (last) return NPQ_STATUS_SHORT_FRAME;
+    }
+    uint32_t k = 0, slot = 0;
+lists:
+    for (uint32_t e = 0; e < n * slots; ++e) {
+#pragma HLS LOOP_TRIPCOUNT max = 16384
+#pragma HLS PIPELINE II = 1
+        // One slot per word and cycle: the index checked below N, both halves stored.
+        const uint32_t word = npq_read(in, last);
+        const uint32_t j = word & 0xFFFF;
+        if ((st = npq_check(j >= n, NPQ_STATUS_BAD_MODEL, last, false))) return st;
+        bm_nbr[slot % BM_P][k][slot / BM_P] = (uint16_t)j;
+        bm_nbr_w[slot % BM_P][k][slot / BM_P] = (int16_t)(word >> 16);
+        if (++slot == slots) {
+            bm_degree[k] = (uint16_t)slots;
+            slot = 0;
+            ++k;
+        }
+    }
+    run.sparse = true;
+    return bm_load_tail(in, last, run);
+}
+
+// order (a permutation of 0..N-1) and colour_end (increasing, ending at N).
+static uint32_t bm_load_schedule(hls::stream<axis32_t>& in, bool& last, const BmRun& run) {
+    uint32_t st;
+    const uint32_t n = run.n;
 clear_seen:
     for (uint32_t m = 0; m < n; ++m) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
@@ -146,7 +201,13 @@ colour_ends:
         bm_colour_end[c] = (uint16_t)e;
         previous = e;
     }
+    return NPQ_STATUS_OK;
+}
 
+// Clamp mask and values, the run parameters and the initial state (RUN and RUN_SPARSE).
+static uint32_t bm_load_tail(hls::stream<axis32_t>& in, bool& last, BmRun& run) {
+    uint32_t st;
+    const uint32_t n = run.n;
     const uint32_t words = (n + 31) / 32;
 clamp_mask:
     for (uint32_t w = 0; w < words; ++w) {
@@ -508,6 +569,7 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
     BmRun run;
     uint32_t st = npq_read_head(in, last, NPQ_MAGIC_BM, op);
     if (st == NPQ_STATUS_OK && op == NPQ_OP_RUN) st = bm_load(in, last, run);
+    if (st == NPQ_STATUS_OK && op == NPQ_OP_RUN_SPARSE) st = bm_load_sparse(in, last, run);
     if (st != NPQ_STATUS_OK) {
         npq_discard_rest(in, last);
         npq_write_head(out, st, 0);
@@ -515,7 +577,8 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
         return;
     }
     if (op == NPQ_OP_INFO) {
-        const uint32_t info[NPQ_BM_INFO_WORDS] = {NPQ_SPEC_VERSION, BM_P, NPQ_BM_N_MAX, NPQ_BM_TAU_MAX};
+        const uint32_t info[NPQ_BM_INFO_WORDS] = {NPQ_SPEC_VERSION, BM_P, NPQ_BM_N_MAX, NPQ_BM_TAU_MAX,
+                                                  NPQ_BM_SPARSE_N_MAX, NPQ_BM_D_MAX};
         npq_write_head(out, NPQ_STATUS_OK, NPQ_BM_INFO_WORDS);
         for (uint32_t w = 0; w < NPQ_BM_INFO_WORDS; ++w) npq_write(out, info[w], w == NPQ_BM_INFO_WORDS - 1);
         *status = NPQ_STATUS_OK;

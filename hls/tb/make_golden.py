@@ -8,7 +8,9 @@ hand-made Boltzmann machines (clamps, refractory τ, thinning, recording, a
 schedule that is not a proper colouring), and one malformed frame for every
 status code of docs/spec.md §4.5, TLAST early and late included. INFO answers
 depend on the build's lane count P and limits, so they are written once per
-build as `bn_info.p<P>.t<TABLE_MAX>.golden` and `bm_info.p<P>.n<N_MAX>.golden`. The format is read by hls/tb/tb_kernels.cpp.
+build as `bn_info.p<P>.t<TABLE_MAX>.golden` and `bm_info.p<P>.n<N_MAX>.s<SPARSE_N_MAX>.golden`.
+RUN_SPARSE cases (§4.3.1) carry `.s1024` (a build with the spec's sparse limits) or
+`.s0` (a build without a sparse engine). The format is read by hls/tb/tb_kernels.cpp.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 BN_RUN_HEAD = 5        # magic, version, opcode, V, TW
 BM_RUN_HEAD = 5        # magic, version, opcode, N, C
+BM_SPARSE_HEAD = 6     # magic, version, opcode, N, C, D
+NO_SPARSE_ENGINE = BMLimits(sparse_n_max=0, d_max=0)
 
 
 def _tlast_at_end(n: int) -> np.ndarray:
@@ -279,14 +283,80 @@ def add_bm_errors(cases: Cases) -> None:
     cases.bm("bm_err_init_long", np.append(init, np.uint32(0)))
 
 
+def king_graph(side: int, seed: int) -> BoltzmannMachine:
+    """A side x side king's graph (degree <= 8) with random weights and biases."""
+    rng = np.random.default_rng(seed)
+    n = side * side
+    W = np.zeros((n, n))
+    for r in range(side):
+        for c in range(side):
+            for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):
+                if 0 <= r + dr < side and 0 <= c + dc < side:
+                    W[r * side + c, (r + dr) * side + c + dc] = rng.normal(0, 0.6)
+    return BoltzmannMachine(W + W.T, rng.normal(0, 0.5, n))
+
+
+def sparse_models() -> list[tuple[str, BMKernelModel]]:
+    """Machines of degree <= D_MAX = 16 (the dense ones of `bm_models` that qualify, and a king's graph)."""
+    models = [(name, m) for name, m in bm_models() if m.degree <= SPEC_BM_LIMITS.d_max]
+    models.append(("king6", BMKernelModel.build(king_graph(6, 7), {4: 1, 20: 0})))
+    return models
+
+
+def add_bm_sparse(cases: Cases) -> None:
+    """RUN_SPARSE frames: the same machines and runs as RUN frames (the outputs are the same
+    words), with the lists at the degree and padded to D_MAX, duplicates, and every error."""
+    for i, (name, model) in enumerate(sparse_models()):
+        tau = 1 + 4 * (i % 2)
+        init = np.random.default_rng(i).integers(0, tau + 1, model.n) if i % 2 else None
+        cases.bm(f"bm_sparse_{name}.s1024", model.run_sparse_frame(sweeps=30, burn_in=3, thin=1 + i % 2, tau=tau,
+                                                                   seed=400 + i, record=True, init=init))
+        cases.bm(f"bm_sparse_{name}_padded.s1024",
+                 model.run_sparse_frame(sweeps=10, burn_in=0, thin=1, tau=2, seed=500 + i, record=i % 2 == 0,
+                                        slots=SPEC_BM_LIMITS.d_max))
+    name, model = sparse_models()[-1]
+    good = model.run_sparse_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True)
+    n, colours, d = model.n, model.colours, model.degree
+    order_at = BM_SPARSE_HEAD
+    ends_at = order_at + n
+    lists_at = ends_at + colours + n
+
+    def edit(label: str, index: int, value: int, limits: BMLimits = SPEC_BM_LIMITS) -> None:
+        words = good.copy()
+        words[index] = value
+        cases.bm(f"bm_sparse_err_{label}.s{limits.sparse_n_max}", words, limits=limits)
+
+    # Duplicate indices add up: slot 1 of neuron 0 repeats slot 0's neighbour.
+    words = good.copy()
+    words[lists_at + 1] = (words[lists_at] & 0xFFFF) | (0x0123 << 16)
+    cases.bm(f"bm_sparse_{name}_duplicates.s1024", words)
+    edit("no_engine", 3, n, NO_SPARSE_ENGINE)
+    edit("n_zero", 3, 0)
+    edit("n_big", 3, SPEC_BM_LIMITS.sparse_n_max + 1)
+    edit("c_zero", 4, 0)
+    edit("c_big", 4, n + 1)
+    edit("d_zero", 5, 0)
+    edit("d_big", 5, SPEC_BM_LIMITS.d_max + 1)
+    edit("order_big", order_at + 2, n)
+    edit("order_repeat", order_at + 3, int(good[order_at]))
+    edit("colour_end_last", ends_at + colours - 1, n - 1)
+    edit("index_big", lists_at + d * 5 + 1, n | (7 << 16))
+    edit("padding_index_big", lists_at + d * n - 1, 0xFFFF)     # weight 0, index still checked
+    for at in (4, 5, order_at + 1, ends_at, lists_at - 1, lists_at + 3, good.size - 2):
+        cases.bm(f"bm_sparse_err_short_at{at}.s1024", good[:at + 1])
+    cases.bm("bm_sparse_err_long.s1024", np.append(good, np.uint32(1)))
+
+
 def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> None:
     for p in lanes:
         for table_max in bn_table_max:
             limits = dataclasses.replace(HW_BN_LIMITS, table_max=table_max)
             cases.bn(f"bn_info.p{p}.t{table_max}", [MAGIC_BN, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
         for n_max in bm_n_max:
-            limits = BMLimits(n_max=n_max)
-            cases.bm(f"bm_info.p{p}.n{n_max}", [MAGIC_BM, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
+            for sparse in (SPEC_BM_LIMITS, NO_SPARSE_ENGINE):
+                limits = dataclasses.replace(sparse, n_max=n_max)
+                cases.bm(f"bm_info.p{p}.n{n_max}.s{limits.sparse_n_max}", [MAGIC_BM, SPEC_VERSION, Op.INFO],
+                         lanes=p, limits=limits)
 
 
 def build_cases(lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> Cases:
@@ -296,6 +366,7 @@ def build_cases(lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) 
     add_bn_errors(cases)
     add_bm_runs(cases)
     add_bm_errors(cases)
+    add_bm_sparse(cases)
     add_info(cases, lanes, bm_n_max, bn_table_max)
     return cases
 

@@ -7,7 +7,9 @@
 //   in      <n>  then n pairs "<word> <tlast>"
 //   out     <m>  then m words
 // Files named *.p<P>.*.golden are only for the build with NPQ_LANES = P, and so on for
-// .n<N> (NPQ_BM_N_MAX) and .t<T> (NPQ_BN_TABLE_MAX): INFO answers.
+// .n<N> (NPQ_BM_N_MAX), .t<T> (NPQ_BN_TABLE_MAX) and .s<S> (NPQ_BM_SPARSE_N_MAX): INFO
+// answers, and RUN_SPARSE frames (.s1024, the spec's sparse limits; .s0, a build
+// without a sparse engine).
 // With -DNPQ_TB_ONLY_BN or -DNPQ_TB_ONLY_BM only that kernel's cases run.
 #include <dirent.h>
 
@@ -44,7 +46,8 @@ static bool read_golden(const std::string& path, Golden& g) {
     return true;
 }
 
-// Name tokens ".p<P>", ".n<N_MAX>" and ".t<TABLE_MAX>" mark cases for one build only (INFO answers).
+// Name tokens ".p<P>", ".n<N_MAX>", ".t<TABLE_MAX>" and ".s<SPARSE_N_MAX>" mark cases for
+// one build only.
 static bool for_this_build(const std::string& name) {
     size_t at = 0;
     while ((at = name.find('.', at)) != std::string::npos) {
@@ -55,6 +58,7 @@ static bool for_this_build(const std::string& name) {
         if (token.size() > 1 && token[0] == 'p' && token.substr(1) != std::to_string(NPQ_LANES)) return false;
         if (token.size() > 1 && token[0] == 'n' && token.substr(1) != std::to_string(NPQ_BM_N_MAX)) return false;
         if (token.size() > 1 && token[0] == 't' && token.substr(1) != std::to_string(NPQ_BN_TABLE_MAX)) return false;
+        if (token.size() > 1 && token[0] == 's' && token.substr(1) != std::to_string(NPQ_BM_SPARSE_N_MAX)) return false;
     }
     return true;
 }

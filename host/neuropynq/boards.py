@@ -131,7 +131,8 @@ def _build(row: dict, where: str) -> BoardBuild:
     spec_bn, spec_bm = HW_BN_LIMITS, SPEC_BM_LIMITS   # the ceilings of the hardware kernels
     bn = BNLimits(v_max=row["bn_v_max"], card_max=row["bn_card_max"],
                   parents_max=row["bn_parents_max"], table_max=row["bn_table_max"])
-    bm = BMLimits(n_max=row["bm_n_max"])
+    # The board builds' bm engines are dense (lanes, fields): no RUN_SPARSE frames.
+    bm = BMLimits(n_max=row["bm_n_max"], sparse_n_max=0, d_max=0)
     for name, value, spec in (("bn_v_max", bn.v_max, spec_bn.v_max),
                               ("bn_card_max", bn.card_max, spec_bn.card_max),
                               ("bn_parents_max", bn.parents_max, spec_bn.parents_max),

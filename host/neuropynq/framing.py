@@ -20,6 +20,7 @@ OUT_HEAD_WORDS = 3      # magic, status, payload length
 class Op(IntEnum):
     RUN = 1
     INFO = 2
+    RUN_SPARSE = 3      # bm only (§4.3.1): W as neighbour lists; bn answers BAD_OPCODE
 
 
 class Status(IntEnum):

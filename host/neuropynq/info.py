@@ -36,6 +36,8 @@ class KernelLimits:
     bm_lanes: int
     bm_n_max: int
     bm_tau_max: int
+    bm_sparse_n_max: int         # RUN_SPARSE frames (0: no sparse engine)
+    bm_d_max: int
 
 
 @dataclass
@@ -96,7 +98,8 @@ class MachineInfo:
 
 LIMIT_COLUMNS = (("source", "source"), ("MHz", "clock_mhz"), ("bn P", "bn_lanes"), ("V_MAX", "bn_v_max"),
                  ("CARD", "bn_card_max"), ("PARENTS", "bn_parents_max"), ("TABLE_MAX", "bn_table_max"),
-                 ("T_MAX", "bn_t_max"), ("bm P", "bm_lanes"), ("N_MAX", "bm_n_max"), ("TAU_MAX", "bm_tau_max"))
+                 ("T_MAX", "bn_t_max"), ("bm P", "bm_lanes"), ("N_MAX", "bm_n_max"), ("TAU_MAX", "bm_tau_max"),
+                 ("SPARSE_N", "bm_sparse_n_max"), ("D_MAX", "bm_d_max"))
 
 
 def backend_limits(backend, clock_mhz: int | None = None) -> KernelLimits:
@@ -105,7 +108,8 @@ def backend_limits(backend, clock_mhz: int | None = None) -> KernelLimits:
     return KernelLimits(source="INFO frame", clock_mhz=clock_mhz,
                         bn_lanes=backend.bn_lanes(), bn_v_max=bn.v_max, bn_card_max=bn.card_max,
                         bn_parents_max=bn.parents_max, bn_table_max=bn.table_max, bn_t_max=bn.t_max,
-                        bm_lanes=backend.bm_lanes(), bm_n_max=bm.n_max, bm_tau_max=bm.tau_max)
+                        bm_lanes=backend.bm_lanes(), bm_n_max=bm.n_max, bm_tau_max=bm.tau_max,
+                        bm_sparse_n_max=bm.sparse_n_max, bm_d_max=bm.d_max)
 
 
 def table_limits(build) -> KernelLimits:
@@ -114,7 +118,8 @@ def table_limits(build) -> KernelLimits:
     return KernelLimits(source="board table", clock_mhz=build.clock_mhz,
                         bn_lanes=build.bn_lanes, bn_v_max=bn.v_max, bn_card_max=bn.card_max,
                         bn_parents_max=bn.parents_max, bn_table_max=bn.table_max, bn_t_max=bn.t_max,
-                        bm_lanes=build.bm_lanes, bm_n_max=bm.n_max, bm_tau_max=bm.tau_max)
+                        bm_lanes=build.bm_lanes, bm_n_max=bm.n_max, bm_tau_max=bm.tau_max,
+                        bm_sparse_n_max=bm.sparse_n_max, bm_d_max=bm.d_max)
 
 
 def _ref() -> BackendStatus:

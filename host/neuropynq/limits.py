@@ -28,8 +28,10 @@ class BNLimits:
 
 @dataclass(frozen=True)
 class BMLimits:
-    n_max: int = 1024
+    n_max: int = 1024           # RUN frames (0: the build has no dense engine)
     tau_max: int = TAU_MAX
+    sparse_n_max: int = 1024    # RUN_SPARSE frames (0: the build has no sparse engine)
+    d_max: int = 16             # list slots per neuron of a RUN_SPARSE frame
 
 
 # What the spec's frames allow: the limits of the ref and cpu builds.

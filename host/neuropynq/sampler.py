@@ -163,11 +163,12 @@ class Sampler:
         limits = self.backend.bm_limits()
         model = BMKernelModel.build(bm, clamp, limits)
         model.check_run(sweeps, burn_in, thin, tau, record, limits)
-        frame = model.run_frame(sweeps, burn_in, thin, tau, seed, record, init)
+        # RUN, or RUN_SPARSE for a machine of bounded degree the build takes only so
+        frame = model.frame(limits, sweeps, burn_in, thin, tau, seed, record, init)
         units = bm.n * (burn_in + sweeps * thin)     # neuron updates, for the time estimate
         def short_run(share: int):
             part, warm = max(1, sweeps // share), burn_in // share
-            return model.run_frame(part, warm, thin, tau, seed, record, init), bm.n * (warm + part * thin)
+            return model.frame(limits, part, warm, thin, tau, seed, record, init), bm.n * (warm + part * thin)
 
         counts = model.unpack(parse_output(self._execute(frame, "bm_sampler", units, short_run=short_run)),
                               sweeps, record)

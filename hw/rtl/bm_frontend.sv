@@ -6,10 +6,16 @@
 // reports its own status; TLAST on an earlier word is SHORT_FRAME; no TLAST on the
 // last word is LONG_FRAME. After an error the rest of the frame up to TLAST is
 // discarded, then the error frame goes out.
+//
+// RUN_SPARSE frames (opcode 3, spec §4.3.1) are read up to their N word: a build
+// without a sparse engine (SPARSE_N_MAX = D_MAX = 0, reported by INFO) answers LIMIT
+// there, as the spec asks.
 module bm_frontend #(
-  parameter int unsigned P       = 4,
-  parameter int unsigned N_MAX   = 256,
-  parameter int unsigned TAU_MAX = 255
+  parameter int unsigned P            = 4,
+  parameter int unsigned N_MAX        = 256,
+  parameter int unsigned TAU_MAX      = 255,
+  parameter int unsigned SPARSE_N_MAX = 0,
+  parameter int unsigned D_MAX        = 0
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -65,6 +71,11 @@ module bm_frontend #(
 
   localparam int unsigned KW = $clog2(N_MAX);
 
+  // The fields of a RUN_SPARSE frame past N are not read here.
+  if (SPARSE_N_MAX != 0 || D_MAX != 0) begin : g_no_sparse_fields
+    $error("bm_frontend: RUN_SPARSE frames are read up to N only; SPARSE_N_MAX and D_MAX must be 0");
+  end
+
   typedef enum logic [4:0] {
     F_MAGIC, F_VERSION, F_OPCODE, F_N, F_C, F_BIAS, F_W, F_ORDER, F_CEND, F_CMASK,
     F_CVAL, F_SWEEPS, F_BURN, F_THIN, F_TAU, F_SEED, F_INIT
@@ -77,6 +88,7 @@ module bm_frontend #(
   logic [31:0] count_q;        // words read in the current field
   status_e     status_q;
   logic        info_q;
+  logic        sparse_q;       // the opcode was RUN_SPARSE
 
   // model fields
   logic [KW:0]        n_q, c_q, free_q;
@@ -194,10 +206,10 @@ module bm_frontend #(
       F_MAGIC:   if (word != MAGIC_BM) check = STATUS_BAD_MAGIC;
       F_VERSION: if (word != 32'(SPEC_VERSION)) check = STATUS_BAD_VERSION;
       F_OPCODE: begin
-        if (word != OP_RUN && word != OP_INFO) check = STATUS_BAD_OPCODE;
+        if (word != OP_RUN && word != OP_INFO && word != OP_RUN_SPARSE) check = STATUS_BAD_OPCODE;
         final_word = word == OP_INFO;
       end
-      F_N:       if (word == 0 || word > 32'(N_MAX)) check = STATUS_LIMIT;
+      F_N:       if (word == 0 || word > 32'(sparse_q ? SPARSE_N_MAX : N_MAX)) check = STATUS_LIMIT;
       F_C:       if (word == 0 || word > 32'(n_q)) check = STATUS_LIMIT;
       F_ORDER:   if (32'(low) >= 32'(n_q) || seen_q[low[KW-1:0]]) check = STATUS_BAD_MODEL;
       F_CEND:
@@ -266,21 +278,24 @@ module bm_frontend #(
                     || state_q == S_DISCARD;
 
   // ---------------------------------------------------------------- output words
-  logic [2:0]  out_idx_q;
-  logic [2:0]  out_len;          // words of the frame this block writes
+  logic [3:0]  out_idx_q;
+  logic [3:0]  out_len;          // words of the frame this block writes
   logic [31:0] out_word;
   logic [31:0] payload_len;
   assign payload_len = (record_q ? rec_words_q[31:0] : 32'd0) + 32'(2 * n_q) + zeta_words;
   always_comb begin
-    out_len = (status_q != STATUS_OK) ? 3'd3 : (info_q ? 3'd7 : 3'd3);
+    // INFO payload (§4.4): version, P, N_MAX, TAU_MAX, SPARSE_N_MAX, D_MAX
+    out_len = (status_q != STATUS_OK) ? 4'd3 : (info_q ? 4'd9 : 4'd3);
     unique case (out_idx_q)
-      3'd0: out_word = MAGIC_OUT;
-      3'd1: out_word = 32'(status_q);
-      3'd2: out_word = (status_q != STATUS_OK) ? 32'd0 : (info_q ? 32'd4 : payload_len);
-      3'd3: out_word = 32'(SPEC_VERSION);
-      3'd4: out_word = 32'(P);
-      3'd5: out_word = 32'(N_MAX);
-      default: out_word = 32'(TAU_MAX);
+      4'd0: out_word = MAGIC_OUT;
+      4'd1: out_word = 32'(status_q);
+      4'd2: out_word = (status_q != STATUS_OK) ? 32'd0 : (info_q ? 32'd6 : payload_len);
+      4'd3: out_word = 32'(SPEC_VERSION);
+      4'd4: out_word = 32'(P);
+      4'd5: out_word = 32'(N_MAX);
+      4'd6: out_word = 32'(TAU_MAX);
+      4'd7: out_word = 32'(SPARSE_N_MAX);
+      default: out_word = 32'(D_MAX);
     endcase
   end
 
@@ -328,6 +343,7 @@ module bm_frontend #(
       init_left_q    <= '0;
       status_q       <= STATUS_OK;
       info_q         <= 1'b0;
+      sparse_q       <= 1'b0;
       n_q            <= '0;
       c_q            <= '0;
       free_q         <= '0;
@@ -420,6 +436,7 @@ module bm_frontend #(
           last_q     <= 1'b1;
           status_q   <= STATUS_OK;
           info_q     <= 1'b0;
+          sparse_q   <= 1'b0;
           prev_end_q <= '0;
           w_row_q    <= '0;
           w_col_q    <= '0;
@@ -447,6 +464,7 @@ module bm_frontend #(
             last_q  <= last_of_field ? field_last(next_field(field_q)) == 32'd0
                                      : count_q + 1 == field_last(field_q);
             unique case (field_q)
+              F_OPCODE: sparse_q <= word == OP_RUN_SPARSE;
               F_N: n_q <= (KW+1)'(word);
               F_C: c_q <= (KW+1)'(word);
               F_BIAS: begin

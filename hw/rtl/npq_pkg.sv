@@ -13,6 +13,7 @@ package npq_pkg;
   localparam int unsigned OUT_HEAD_WORDS = 3;
   localparam logic [31:0] OP_RUN = 32'h1;
   localparam logic [31:0] OP_INFO = 32'h2;
+  localparam logic [31:0] OP_RUN_SPARSE = 32'h3;
 
   // Status codes (spec §4.5)
   typedef enum logic [3:0] {
@@ -45,6 +46,8 @@ package npq_pkg;
   localparam int unsigned BN_T_MAX = 1048576;
   localparam int unsigned BM_N_MAX = 1024;
   localparam int unsigned BM_TAU_MAX = 255;
+  localparam int unsigned BM_SPARSE_N_MAX = 1024;
+  localparam int unsigned BM_D_MAX = 16;
 
   // RNG (spec §1)
   localparam logic [63:0] SPLITMIX_GAMMA = 64'h9E3779B97F4A7C15;

@@ -79,7 +79,7 @@ class FpgaBackend(Backend):
         if self.timeout is not None:
             return self.timeout
         magic = int(frame[0])
-        is_run = frame.size > 2 and int(frame[2]) == Op.RUN
+        is_run = frame.size > 2 and int(frame[2]) in (Op.RUN, Op.RUN_SPARSE)
         # The lane count comes from the kernel's INFO answer (whose own frame needs none).
         lanes = (self.bn_lanes() if magic == MAGIC_BN else self.bm_lanes()) if is_run else 1
         return frame_seconds(frame, lanes, self.clock_mhz)

@@ -9,20 +9,24 @@ import numpy as np
 
 from ..framing import HEAD_WORDS, MAGIC_BM, MAGIC_BN, OUT_HEAD_WORDS, Op
 from ..codegen.sv import SEED_LATENCY
-from ..kernels.bm_model import FLAG_RECORD, zeta_words
-from ..kernels.bn_model import RUN_PARAM_WORDS as BN_RUN_PARAMS, frame_layout, run_params_at
+from ..kernels.bm_model import FLAG_RECORD, INFO_PAYLOAD_WORDS as BM_INFO_WORDS, zeta_words
+from ..kernels.bn_model import INFO_PAYLOAD_WORDS as BN_INFO_WORDS, RUN_PARAM_WORDS as BN_RUN_PARAMS, \
+    frame_layout, run_params_at
 
-BN_INFO_WORDS = 7
-BM_INFO_WORDS = 4
 BM_RUN_PARAMS = 7
 
 
 def _bm_run_params(frame: np.ndarray) -> np.ndarray | None:
-    """The 7 run-parameter words of a bm RUN frame (they precede the optional initial
-    state, §4.3), or None if the frame is too short to hold them."""
+    """The 7 run-parameter words of a bm RUN or RUN_SPARSE frame (they precede the
+    optional initial state, §4.3, §4.3.1), or None if the frame is too short to hold them."""
     n = int(frame[HEAD_WORDS])
     colours = int(frame[HEAD_WORDS + 1]) if frame.size > HEAD_WORDS + 1 else 0
-    at = HEAD_WORDS + 2 + n + (n * n + 1) // 2 + n + colours + 2 * ((n + 31) // 32)
+    if int(frame[2]) == Op.RUN_SPARSE:
+        slots = int(frame[HEAD_WORDS + 2]) if frame.size > HEAD_WORDS + 2 else 0
+        model_words = 3 + n + colours + n + n * slots       # N, C, D, order, ends, b, lists
+    else:
+        model_words = 2 + n + (n * n + 1) // 2 + n + colours
+    at = HEAD_WORDS + model_words + 2 * ((n + 31) // 32)
     return frame[at:at + BM_RUN_PARAMS] if frame.size >= at + BM_RUN_PARAMS else None
 
 # Deadline = FLOOR_S + MARGIN x the frame's cycle estimate at the board's clock.
@@ -43,7 +47,8 @@ def output_capacity(frame: np.ndarray) -> int:
     magic, op = int(frame[0]), int(frame[2])
     if op == Op.INFO:
         return OUT_HEAD_WORDS + (BN_INFO_WORDS if magic == MAGIC_BN else BM_INFO_WORDS)
-    if op != Op.RUN or frame.size < HEAD_WORDS + 2:
+    is_run = op == Op.RUN or (magic == MAGIC_BM and op == Op.RUN_SPARSE)
+    if not is_run or frame.size < HEAD_WORDS + 2:
         return OUT_HEAD_WORDS
     if magic == MAGIC_BN:
         layout = frame_layout(frame)
@@ -148,12 +153,21 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None)
       cycles), the schedule, seeding, burn_in + sweeps * thin sweeps of
       `bm_sweep_cycles`, the recorded sweeps' on counts and words, three cycles per
       count word and ten per final-state word out;
+    * bm RUN_SPARSE: a bound until the sparse engine's schedule is modelled: every
+      sweep one cycle per list slot (N·D), as one update unit taking one slot a cycle;
     * bn RUN: one cycle per streamed word in and out, plus the rounds of
       `bn_round_cycles` for the samples' window `draws`; without them, the most a run
       can take, every sample drawing all T steps of its window.
     Any other frame (INFO, a malformed one, answered at once): one cycle per word."""
     frame = np.asarray(frame, dtype=np.uint32)
     words = int(frame.size) + output_capacity(frame)
+    if frame.size > HEAD_WORDS + 2 and int(frame[0]) == MAGIC_BM and int(frame[2]) == Op.RUN_SPARSE:
+        params = _bm_run_params(frame)
+        if params is None:
+            return words
+        sweeps, burn_in, thin = (int(w) for w in params[:3])
+        slots = int(frame[HEAD_WORDS]) * int(frame[HEAD_WORDS + 2])
+        return words + (burn_in + sweeps * thin) * slots
     if frame.size < HEAD_WORDS + 2 or int(frame[2]) != Op.RUN:
         return words
     magic, size = int(frame[0]), int(frame[HEAD_WORDS])

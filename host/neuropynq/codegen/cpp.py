@@ -86,6 +86,8 @@ def render_constants() -> str:
         ("NPQ_SPEC_BN_ST_MAX", f"0x{bn.st_max:X}", "ull"),
         ("NPQ_SPEC_BM_N_MAX", bm.n_max, "u"),
         ("NPQ_SPEC_BM_TAU_MAX", bm.tau_max, "u"),
+        ("NPQ_SPEC_BM_SPARSE_N_MAX", bm.sparse_n_max, "u"),
+        ("NPQ_SPEC_BM_D_MAX", bm.d_max, "u"),
     ]
     kernel_defs = [
         ("NPQ_BN_RMAX_MAX", f"0x{bn_model.RMAX_MAX:X}", "u"),

@@ -115,6 +115,8 @@ def render_pkg() -> str:
             _int_param("BN_T_MAX", bn.t_max),
             _int_param("BM_N_MAX", bm.n_max),
             _int_param("BM_TAU_MAX", bm.tau_max),
+            _int_param("BM_SPARSE_N_MAX", bm.sparse_n_max),
+            _int_param("BM_D_MAX", bm.d_max),
             "\n  // RNG (spec §1)\n",
             _param("SPLITMIX_GAMMA", 64, rng.GAMMA),
             _param("SPLITMIX_MIX1", 64, rng.MIX1),

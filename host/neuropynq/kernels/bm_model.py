@@ -1,6 +1,6 @@
 """A Boltzmann machine as the `bm_sampler` kernel sees it (docs/spec.md §3.1, §4.3):
 Q5.10 weights and biases, the greedy colour schedule, clamp masks, the optional
-initial state, and the RUN/INFO frames and their payloads.
+initial state, and the RUN, RUN_SPARSE (§4.3.1) and INFO frames and their payloads.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ FLAG_INIT = 2                   # the RUN frame carries an initial state (§4.3)
 RECORD_WORDS_LIMIT = 1 << 31    # sweeps·⌈N/32⌉ with RECORD (§3.4)
 COUNT_WORD_LIMIT = 1 << 32      # on/spike counts travel as one 32-bit word each (§4.4)
 SEED_LIMIT = 1 << 64
-INFO_PAYLOAD_WORDS = 4          # version, P, N_MAX, TAU_MAX
+INFO_PAYLOAD_WORDS = 6          # version, P, N_MAX, TAU_MAX, SPARSE_N_MAX, D_MAX
 
 
 def state_words(n: int) -> int:
@@ -122,18 +122,64 @@ class BMKernelModel:
     @classmethod
     def build(cls, bm, clamp: dict[int, int] | None = None,
               limits: BMLimits = SPEC_BM_LIMITS) -> "BMKernelModel":
-        n = bm.n
-        require(n <= limits.n_max, f"the machine has N = {n} neurons; this kernel build allows "
-                                   f"at most N_MAX = {limits.n_max}")
+        """The kernel model of `bm`; LimitError naming the limit when the build
+        `limits` takes it in neither frame (`frame_kind`)."""
         W_q = _quantise(bm.W, "W")
         b_q = _quantise(bm.b, "b")
         order, colour_end = greedy_colouring(W_q)
-        mask, value = clamp_arrays(n, clamp)
-        return cls(n, W_q, b_q, order, colour_end, mask, value)
+        mask, value = clamp_arrays(bm.n, clamp)
+        model = cls(bm.n, W_q, b_q, order, colour_end, mask, value)
+        model.frame_kind(limits)
+        return model
 
     @property
     def colours(self) -> int:
         return int(self.colour_end.size)
+
+    @property
+    def degree(self) -> int:
+        """The most non-zero weights in a row of W: the list slots a RUN_SPARSE frame needs."""
+        return int(np.count_nonzero(self.W_q, axis=1).max(initial=0))
+
+    def frame_kind(self, limits: BMLimits = SPEC_BM_LIMITS) -> Op:
+        """The frame this model travels in to a build with `limits` (§4.3, §4.3.1): RUN
+        when N <= N_MAX and the dense frame is not larger than the sparse one, else
+        RUN_SPARSE when N <= SPARSE_N_MAX and every row has at most D_MAX non-zeros;
+        LimitError naming the limits when neither fits."""
+        dense = self.n <= limits.n_max
+        sparse = self.n <= limits.sparse_n_max and self.degree <= limits.d_max
+        if dense and (not sparse or self.dense_words() <= self.sparse_words()):
+            return Op.RUN
+        if sparse:
+            return Op.RUN_SPARSE
+        sparse_reason = ("no sparse engine (SPARSE_N_MAX = 0)" if limits.sparse_n_max == 0 else
+                         f"SPARSE_N_MAX = {limits.sparse_n_max}" if self.n > limits.sparse_n_max else
+                         f"a row of W has {self.degree} non-zero weights, D_MAX = {limits.d_max}")
+        raise LimitError(f"the machine has N = {self.n} neurons; this kernel build runs dense machines "
+                         f"of at most N_MAX = {limits.n_max} and sparse ones within its limits "
+                         f"({sparse_reason})")
+
+    def dense_words(self) -> int:
+        """Words of W in a RUN frame: ⌈N²/2⌉."""
+        return -(-self.n * self.n // 2)
+
+    def sparse_words(self) -> int:
+        """Words of the neighbour lists (and the D word) in a RUN_SPARSE frame: N·D + 1."""
+        return self.n * max(1, self.degree) + 1
+
+    def neighbour_lists(self, slots: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(index, weight), each (N, D): row k's non-zero weights in column order, padded
+        with index k and weight 0 (§4.3.1). D = `slots`, by default the degree (at least 1)."""
+        d = max(1, self.degree) if slots is None else slots
+        require(self.degree <= d, f"a row of W has {self.degree} non-zero weights, more than "
+                                  f"D = {d} list slots")
+        index = np.repeat(np.arange(self.n, dtype=np.int64)[:, None], d, axis=1)
+        weight = np.zeros((self.n, d), dtype=np.int64)
+        rows, cols = np.nonzero(self.W_q)           # row-major: each row's columns ascending
+        slot = np.arange(rows.size) - np.searchsorted(rows, rows)
+        index[rows, slot] = cols
+        weight[rows, slot] = self.W_q[rows, cols]
+        return index, weight
 
     def check_run(self, sweeps, burn_in, thin, tau, record,
                   limits: BMLimits = SPEC_BM_LIMITS) -> None:
@@ -169,24 +215,45 @@ class BMKernelModel:
                                  f"0..tau = {tau} (1 = on, 0 = off for Gibbs sampling)")
         return np.where(self.clamp_mask, 0, values).astype(np.uint8)
 
+    def frame(self, limits: BMLimits, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
+              record: bool, init=None) -> np.ndarray:
+        """The input frame for a build with `limits`: RUN or RUN_SPARSE (`frame_kind`)."""
+        build = self.run_frame if self.frame_kind(limits) == Op.RUN else self.run_sparse_frame
+        return build(sweeps, burn_in, thin, tau, seed, record, init)
+
     def run_frame(self, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
                   record: bool, init=None) -> np.ndarray:
         """The RUN input frame of §4.3 (uint32); `init` as `check_init` takes it."""
-        self.check_run(sweeps, burn_in, thin, tau, record)
-        seed = _require_int("seed", seed, 0, SEED_LIMIT)
-        init = self.check_init(init, tau)
         flat = (self.W_q.ravel() & 0xFFFF).astype(np.uint32)
         if flat.size % 2:
             flat = np.append(flat, np.uint32(0))
         w_words = flat[0::2] | (flat[1::2] << np.uint32(16))
+        model = [[self.n, self.colours], self.b_q & 0xFFFF, w_words, self.order, self.colour_end]
+        return self._frame(Op.RUN, model, sweeps, burn_in, thin, tau, seed, record, init)
+
+    def run_sparse_frame(self, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
+                         record: bool, init=None, slots: int | None = None) -> np.ndarray:
+        """The RUN_SPARSE input frame of §4.3.1 with D = `slots` list slots per neuron
+        (default: the degree, at least 1); the same machine and run as `run_frame`."""
+        index, weight = self.neighbour_lists(slots)
+        lists = index | ((weight & 0xFFFF) << 16)
+        model = [[self.n, self.colours, index.shape[1]], self.order, self.colour_end,
+                 self.b_q & 0xFFFF, lists.ravel()]
+        return self._frame(Op.RUN_SPARSE, model, sweeps, burn_in, thin, tau, seed, record, init)
+
+    def _frame(self, op: Op, model: list, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
+               record: bool, init) -> np.ndarray:
+        """Head, the frame's model words, then what RUN and RUN_SPARSE share: clamps, run
+        parameters and the optional initial state."""
+        self.check_run(sweeps, burn_in, thin, tau, record)
+        seed = _require_int("seed", seed, 0, SEED_LIMIT)
+        init = self.check_init(init, tau)
         flags = (FLAG_RECORD if record else 0) | (FLAG_INIT if init is not None else 0)
         params = [sweeps, burn_in, thin, tau, seed & 0xFFFFFFFF, seed >> 32, flags]
-        parts = [
-            head(MAGIC_BM, Op.RUN), [self.n, self.colours],
-            self.b_q & 0xFFFF, w_words, self.order, self.colour_end,
-            pack_bits(self.clamp_mask), pack_bits(self.clamp_value & self.clamp_mask), params,
-        ] + ([pack_zeta(init)] if init is not None else [])
-        return np.concatenate([np.asarray(p, dtype=np.int64) for p in parts]).astype(np.uint32)
+        parts = [head(MAGIC_BM, op), *model,
+                 pack_bits(self.clamp_mask), pack_bits(self.clamp_value & self.clamp_mask), params,
+                 ] + ([pack_zeta(init)] if init is not None else [])
+        return np.concatenate([np.asarray(p, dtype=np.int64).ravel() for p in parts]).astype(np.uint32)
 
     def payload_words(self, sweeps: int, record: bool) -> int:
         return (sweeps * state_words(self.n) if record else 0) + 2 * self.n + zeta_words(self.n)
@@ -215,8 +282,9 @@ def info_frame() -> np.ndarray:
 
 
 def info_payload(limits: BMLimits, lanes: int) -> np.ndarray:
-    """INFO payload of §4.4: version, P, N_MAX, TAU_MAX."""
-    return np.asarray([SPEC_VERSION, lanes, limits.n_max, limits.tau_max], dtype=np.uint32)
+    """INFO payload of §4.4: version, P, N_MAX, TAU_MAX, SPARSE_N_MAX, D_MAX."""
+    return np.asarray([SPEC_VERSION, lanes, limits.n_max, limits.tau_max, limits.sparse_n_max,
+                       limits.d_max], dtype=np.uint32)
 
 
 def parse_info(payload) -> tuple[BMLimits, int]:
@@ -224,10 +292,11 @@ def parse_info(payload) -> tuple[BMLimits, int]:
     payload = np.asarray(payload, dtype=np.uint32)
     if payload.size != INFO_PAYLOAD_WORDS:
         raise KernelError(f"bm INFO payload has {payload.size} words, expected {INFO_PAYLOAD_WORDS}")
-    version, lanes, n_max, tau_max = (int(w) for w in payload)
+    version, lanes, n_max, tau_max, sparse_n_max, d_max = (int(w) for w in payload)
     if version != SPEC_VERSION:
         raise KernelError(f"the bm kernel implements spec version {version}, the host {SPEC_VERSION}")
-    if lanes < 1 or n_max < 1 or tau_max < 1:
+    # A build has a dense engine (N_MAX > 0), a sparse one (SPARSE_N_MAX and D_MAX > 0) or both.
+    if lanes < 1 or tau_max < 1 or (n_max < 1 and sparse_n_max < 1) or (sparse_n_max < 1) != (d_max < 1):
         raise KernelError(f"bm INFO reports impossible values: P = {lanes}, N_MAX = {n_max}, "
-                          f"TAU_MAX = {tau_max}")
-    return BMLimits(n_max=n_max, tau_max=tau_max), lanes
+                          f"TAU_MAX = {tau_max}, SPARSE_N_MAX = {sparse_n_max}, D_MAX = {d_max}")
+    return BMLimits(n_max=n_max, tau_max=tau_max, sparse_n_max=sparse_n_max, d_max=d_max), lanes

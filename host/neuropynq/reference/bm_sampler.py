@@ -1,8 +1,10 @@
 """The `bm_sampler` reference kernel, bit-exact to docs/spec.md §3 and §4.
 
-`run_frame` is the whole kernel: it reads and validates a frame as the hardware
-does (§4.5) and answers with the output frame, word for word what the HLS and
-SystemVerilog kernels must answer. `sample` runs a host-built model directly.
+`run_frame` is the whole kernel: it reads and validates a frame (RUN, RUN_SPARSE
+or INFO) as the hardware does (§4.5) and answers with the output frame, word for
+word what the HLS and SystemVerilog kernels must answer. `sample` runs a host-built
+model directly. A RUN_SPARSE frame's lists become the same dense W (duplicate
+indices adding up), so both frames of one machine run the same chain.
 
 Validation details the spec leaves to the implementation, fixed here so the
 other implementations can match them:
@@ -14,6 +16,8 @@ other implementations can match them:
   colour 0, so every colour is non-empty), when it exceeds N, or when it is the
   last one and not N;
 * an order word is BAD_MODEL when it is ≥ N or repeats an earlier one;
+* a RUN_SPARSE list word is BAD_MODEL when its index (bits [15:0]) is ≥ N, whatever
+  its weight;
 * sweeps·thin < 2^32 is checked at the thin word,
   the recorded-words limit at the flags word;
 * an initial-state word is BAD_PARAMS when a free neuron's byte in it exceeds τ.
@@ -350,6 +354,7 @@ def _colour_end_error(n: int, colours: int):
 
 
 def _read_run(reader: _FrameReader, limits: BMLimits):
+    """A RUN frame after its head (§4.3)."""
     n = reader.word(lambda v: v == 0 or v > limits.n_max, Status.LIMIT)
     colours = reader.word(lambda v: v == 0 or v > n, Status.LIMIT)
     b_q = _low_half_signed(reader.field(n))
@@ -358,9 +363,35 @@ def _read_run(reader: _FrameReader, limits: BMLimits):
     halves[0::2] = w_words
     halves[1::2] = w_words >> np.uint32(16)
     W_q = _low_half_signed(halves[:n * n]).reshape(n, n)
+    order, colour_end = _read_schedule(reader, n, colours)
+    return _read_tail(reader, limits, n, W_q, b_q, order, colour_end)
+
+
+def _read_run_sparse(reader: _FrameReader, limits: BMLimits):
+    """A RUN_SPARSE frame after its head (§4.3.1): the lists become a dense W."""
+    n = reader.word(lambda v: v == 0 or v > limits.sparse_n_max, Status.LIMIT)
+    colours = reader.word(lambda v: v == 0 or v > n, Status.LIMIT)
+    slots = reader.word(lambda v: v == 0 or v > limits.d_max, Status.LIMIT)
+    order, colour_end = _read_schedule(reader, n, colours)
+    b_q = _low_half_signed(reader.field(n))
+    lists = reader.field(n * slots, lambda chunk: bool(np.any((chunk & np.uint32(0xFFFF)) >= n)),
+                         Status.BAD_MODEL)
+    index = (lists & np.uint32(0xFFFF)).astype(np.int64)
+    weight = _low_half_signed(lists >> np.uint32(16))
+    W_q = np.zeros((n, n), dtype=np.int64)
+    np.add.at(W_q, (np.arange(n).repeat(slots), index), weight)
+    return _read_tail(reader, limits, n, W_q, b_q, order, colour_end)
+
+
+def _read_schedule(reader: _FrameReader, n: int, colours: int):
     order = (reader.field(n, _first_order_error(n), Status.BAD_MODEL) & 0xFFFF).astype(np.int64)
     colour_end = (reader.field(colours, _colour_end_error(n, colours), Status.BAD_MODEL)
                   & 0xFFFF).astype(np.int64)
+    return order, colour_end
+
+
+def _read_tail(reader: _FrameReader, limits: BMLimits, n: int, W_q, b_q, order, colour_end):
+    """What RUN and RUN_SPARSE share after the model: clamps, run parameters, initial state."""
     mask = unpack_bits(reader.field(state_words(n)), n).astype(bool)
     value = unpack_bits(reader.field(state_words(n)), n) & mask
     model = BMKernelModel(n, W_q, b_q, order, colour_end, mask, value)
@@ -393,11 +424,12 @@ def run_frame(words, last=None, lanes: int = 1, limits: BMLimits = SPEC_BM_LIMIT
     try:
         reader.word(lambda v: v != MAGIC_BM, Status.BAD_MAGIC)
         reader.word(lambda v: v != SPEC_VERSION, Status.BAD_VERSION)
-        op = reader.word(lambda v: v not in (Op.RUN, Op.INFO), Status.BAD_OPCODE,
+        op = reader.word(lambda v: v not in (Op.RUN, Op.INFO, Op.RUN_SPARSE), Status.BAD_OPCODE,
                          final=lambda v: v == Op.INFO)
         if op == Op.INFO:
             return output_frame(Status.OK, info_payload(limits, lanes))
-        model, sweeps, burn_in, thin, tau, seed, record, init = _read_run(reader, limits)
+        read = _read_run if op == Op.RUN else _read_run_sparse
+        model, sweeps, burn_in, thin, tau, seed, record, init = read(reader, limits)
     except _Reject as reject:
         return output_frame(reject.status)
     counts = simulate(model, sweeps, burn_in, thin, tau, seed, record, init=init)

@@ -18,7 +18,10 @@ from tests.rtl.common.tb import AP_DONE, AP_IDLE, CTRL, GIE, IER, ISR, TB
 
 P = int(os.environ["NPQ_P"])
 N_MAX = int(os.environ["NPQ_N_MAX"])
-LIMITS = BMLimits(n_max=N_MAX)
+# RUN_SPARSE limits of the build (spec §4.3.1); 0: no sparse engine, every such frame LIMIT
+SPARSE_N_MAX = int(os.environ.get("NPQ_SPARSE_N_MAX", "0"))
+D_MAX = int(os.environ.get("NPQ_D_MAX", "0"))
+LIMITS = BMLimits(n_max=N_MAX, sparse_n_max=SPARSE_N_MAX, d_max=D_MAX)
 
 
 def expected(words, last=None) -> list[int]:
@@ -116,7 +119,7 @@ async def info_frame_reports_build(dut):
     tb = TB(dut)
     await tb.reset()
     got = await run_and_check(tb, info_frame(), label="INFO")
-    assert got[3:] == [SPEC_VERSION, P, N_MAX, 255]
+    assert got[3:] == [SPEC_VERSION, P, N_MAX, 255, SPARSE_N_MAX, D_MAX]
 
 
 def _bad_frames():
@@ -136,10 +139,15 @@ def _bad_frames():
 
     c = int(good[c_pos])
     init = machine_frame(6, 9, 1.0, sweeps=2, init=np.zeros(6, int))[:-2]   # flags with INIT
+    sparse = machine_model(6, 9, 0.5).run_sparse_frame(2, 0, 1, 1, 3, True)
     return [
         ("bad magic", edit(0, 0x12345678), None),
         ("bad version", edit(1, SPEC_VERSION - 1), None),
-        ("bad opcode", edit(2, 3), None),
+        ("bad opcode", edit(2, 4), None),
+        # LIMIT at N without a sparse engine (the reference answers for the build's limits)
+        ("RUN_SPARSE", sparse, None),
+        ("RUN_SPARSE N > SPARSE_N_MAX", np.concatenate([sparse[:3], [SPARSE_N_MAX + 1], sparse[4:]]), None),
+        ("RUN_SPARSE cut at N", sparse[:4], None),
         ("N = 0", edit(n_pos, 0), None),
         ("N > N_MAX", edit(n_pos, N_MAX + 1), None),
         ("C = 0", edit(c_pos, 0), None),

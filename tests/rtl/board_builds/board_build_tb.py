@@ -95,7 +95,8 @@ async def bm_full_size_run(dut):
     tb = TB(dut, seed=22)
     await tb.reset()
     info = await run_and_check(tb, bm_info_frame(), label="INFO")
-    assert info[3:] == [SPEC_VERSION, BUILD.bm_lanes, BUILD.bm_limits.n_max, 255], info
+    lim = BUILD.bm_limits
+    assert info[3:] == [SPEC_VERSION, BUILD.bm_lanes, lim.n_max, 255, lim.sparse_n_max, lim.d_max], info
     n = BUILD.bm_limits.n_max
     words = machine_frame(n, seed=9, density=1.0, clamp={0: 1, n - 1: 0}, sweeps=2, burn_in=0,
                           thin=1, tau=2, run_seed=0xB0A2D, record=True)

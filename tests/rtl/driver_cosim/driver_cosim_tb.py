@@ -38,8 +38,8 @@ KERNEL = os.environ["NPQ_KERNEL"]
 P = int(os.environ["NPQ_P"])
 if KERNEL == "bm_sampler":
     MAGIC, REFERENCE, OTHER, OTHER_REFERENCE = MAGIC_BM, bm_sampler, "bn_sampler", bn_sampler
-    LIMITS = BMLimits(n_max=int(os.environ["NPQ_N_MAX"]))
-    INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.n_max, LIMITS.tau_max]
+    LIMITS = BMLimits(n_max=int(os.environ["NPQ_N_MAX"]), sparse_n_max=0, d_max=0)   # the dense twin
+    INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.n_max, LIMITS.tau_max, LIMITS.sparse_n_max, LIMITS.d_max]
 else:
     MAGIC, REFERENCE, OTHER, OTHER_REFERENCE = MAGIC_BN, bn_sampler, "bm_sampler", bm_sampler
     LIMITS = dataclasses.replace(HW_BN_LIMITS, v_max=int(os.environ["NPQ_V_MAX"]),
