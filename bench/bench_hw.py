@@ -51,7 +51,7 @@ from neuropynq.boards import BoardBuild, BoardTableError, board_build, board_bui
 from neuropynq.errors import LimitError  # noqa: E402
 from neuropynq.kernels.bm_model import BMKernelModel  # noqa: E402
 from neuropynq.kernels.bn_model import BNKernelModel, rate_to_rmax  # noqa: E402
-from neuropynq.limits import SPEC_BN_LIMITS, BNLimits  # noqa: E402
+from neuropynq.limits import SPEC_BN_LIMITS, BMLimits, BNLimits  # noqa: E402
 from neuropynq.models.bayesnet import BayesNet  # noqa: E402
 from neuropynq.models.boltzmann import BoltzmannMachine  # noqa: E402
 
@@ -92,32 +92,6 @@ class BNWorkload:
         return model.run_frame(samples, self.window, BN_SEED, rate_to_rmax(BN_RATE))
 
 
-def king_graph_machine(side: int, seed: int) -> BoltzmannMachine:
-    """side x side neurons on a grid, each coupled to its (up to) 8 king-move neighbours."""
-    rng = np.random.default_rng(seed)
-    n = side * side
-    W = np.zeros((n, n))
-    for r in range(side):
-        for c in range(side):
-            for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):   # each edge once
-                rr, cc = r + dr, c + dc
-                if 0 <= rr < side and 0 <= cc < side:
-                    W[r * side + c, rr * side + cc] = 0.5 * rng.standard_normal()
-    return BoltzmannMachine(W + W.T, 0.5 * rng.standard_normal(n))
-
-
-def bounded_degree_machine(n: int, degree: int, seed: int) -> BoltzmannMachine:
-    """A random graph of degree <= `degree`: `degree` stubs per neuron paired at random,
-    self-loops and repeated pairs dropped (most neurons keep all `degree`)."""
-    rng = np.random.default_rng(seed)
-    stubs = rng.permutation(np.repeat(np.arange(n), degree))
-    W = np.zeros((n, n))
-    for a, b in stubs.reshape(-1, 2):
-        if a != b and W[a, b] == 0:
-            W[a, b] = W[b, a] = 0.5 * rng.standard_normal()
-    return BoltzmannMachine(W, 0.5 * rng.standard_normal(n))
-
-
 @dataclass(frozen=True)
 class BMWorkload:
     name: str
@@ -126,14 +100,16 @@ class BMWorkload:
     def machine(self) -> BoltzmannMachine:
         if self.name == "dense256":      # bench_cpu's dense N = 256 machine
             return BoltzmannMachine.random(256, seed=1, density=1.0, weight_scale=0.1, bias_scale=0.5)
-        if self.name == "king1024":
-            return king_graph_machine(32, seed=1)
-        if self.name == "sparse1024":
-            return bounded_degree_machine(1024, 8, seed=1)
+        if self.name == "king1024":      # 32 x 32 king's graph, degree 8 (issue 12)
+            return BoltzmannMachine.king_graph(32, seed=1)
+        if self.name == "sparse1024":    # random graph of degree <= 8 (issue 12)
+            return BoltzmannMachine.bounded_degree(1024, 8, seed=1)
         raise ValueError(f"unknown bm workload {self.name!r}")
 
-    def frame(self, model: BMKernelModel, sweeps: int) -> np.ndarray:
-        return model.run_frame(sweeps, BM_BURN_IN, BM_THIN, BM_TAU, BM_SEED, False)
+    def frame(self, model: BMKernelModel, sweeps: int, limits: BMLimits) -> np.ndarray:
+        """The frame a build with `limits` takes: RUN, or RUN_SPARSE for the sparse
+        machines (at N = 1024 the dense frame would carry 524,288 words of W)."""
+        return model.frame(limits, sweeps, BM_BURN_IN, BM_THIN, BM_TAU, BM_SEED, False)
 
 
 BN_WORKLOADS = {name: BNWorkload(name, evidence, samples, window)
@@ -315,7 +291,7 @@ def bn_rows(workload: BNWorkload, boards: list[str], quick: bool) -> list[Row]:
 def bm_rows(workload: BMWorkload, boards: list[str], quick: bool) -> list[Row]:
     counts = BM_QUICK_SWEEPS if quick else BM_SIM_SWEEPS
     model = BMKernelModel.build(workload.machine())
-    full = workload.frame(model, workload.sweeps)
+    full = workload.frame(model, workload.sweeps, CpuBackend(threads=1).bm_limits())
     updates = model.n * (workload.sweeps + BM_BURN_IN)
     cpu_rate = updates / cpu_seconds(full, BM_CPU_REPEATS) / 1e9
     no_sim = _no_simulator()
@@ -324,17 +300,21 @@ def bm_rows(workload: BMWorkload, boards: list[str], quick: bool) -> list[Row]:
     for board in boards:
         build = board_build(board)
         clock = clock_for("bm_sampler", build)
-        n_max = build.bm_limits.n_max
-        if model.n > n_max:
+        limits = build.bm_limits
+        try:
+            model.frame_kind(limits)
+        except LimitError:
+            sparse = ("no sparse engine build" if limits.sparse_n_max == 0 else
+                      f"SPARSE_N_MAX={limits.sparse_n_max} D_MAX={limits.d_max} degree={model.degree}")
             rows.append(Row("bm", workload.name, board, cpu_rate, clock, None, model.n,
-                            f"N_MAX={n_max}<{model.n}"))
+                            f"N_MAX={limits.n_max}<{model.n}, {sparse}"))
             continue
         if no_sim:
             rows.append(Row("bm", workload.name, board, cpu_rate, clock, None, model.n, no_sim))
             continue
         key = tuple(sorted(build.twin_parameters("bm_sampler").items()))
         if key not in measured:
-            frames = [workload.frame(model, s) for s in counts]
+            frames = [workload.frame(model, s, limits) for s in counts]
             timeouts = [4 * f.size + 2 * (s + BM_BURN_IN) * model.n * model.n + 100_000
                         for f, s in zip(frames, counts)]
             measured[key] = steady_state(counts, simulate("bm_sampler", board, frames, timeouts))

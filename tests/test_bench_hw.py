@@ -105,7 +105,7 @@ def _degrees(machine) -> np.ndarray:
 
 
 def test_king_graph_has_degree_8_inside_3_at_corners():
-    machine = bench_hw.king_graph_machine(32, seed=1)
+    machine = BoltzmannMachine.king_graph(32, seed=1)
     degrees = _degrees(machine).reshape(32, 32)
     assert machine.n == 1024 and np.array_equal(machine.W, machine.W.T)
     assert (degrees[1:-1, 1:-1] == 8).all() and degrees[0, 0] == 3 and degrees[0, 5] == 5
@@ -113,7 +113,7 @@ def test_king_graph_has_degree_8_inside_3_at_corners():
 
 
 def test_bounded_degree_graph_stays_within_the_degree():
-    machine = bench_hw.bounded_degree_machine(1024, 8, seed=1)
+    machine = BoltzmannMachine.bounded_degree(1024, 8, seed=1)
     degrees = _degrees(machine)
     assert np.array_equal(machine.W, machine.W.T) and np.all(np.diag(machine.W) == 0)
     assert degrees.max() == 8 and np.mean(degrees == 8) > 0.95

@@ -283,23 +283,10 @@ def add_bm_errors(cases: Cases) -> None:
     cases.bm("bm_err_init_long", np.append(init, np.uint32(0)))
 
 
-def king_graph(side: int, seed: int) -> BoltzmannMachine:
-    """A side x side king's graph (degree <= 8) with random weights and biases."""
-    rng = np.random.default_rng(seed)
-    n = side * side
-    W = np.zeros((n, n))
-    for r in range(side):
-        for c in range(side):
-            for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):
-                if 0 <= r + dr < side and 0 <= c + dc < side:
-                    W[r * side + c, (r + dr) * side + c + dc] = rng.normal(0, 0.6)
-    return BoltzmannMachine(W + W.T, rng.normal(0, 0.5, n))
-
-
 def sparse_models() -> list[tuple[str, BMKernelModel]]:
     """Machines of degree <= D_MAX = 16 (the dense ones of `bm_models` that qualify, and a king's graph)."""
     models = [(name, m) for name, m in bm_models() if m.degree <= SPEC_BM_LIMITS.d_max]
-    models.append(("king6", BMKernelModel.build(king_graph(6, 7), {4: 1, 20: 0})))
+    models.append(("king6", BMKernelModel.build(BoltzmannMachine.king_graph(6, 7, weight_scale=0.6), {4: 1, 20: 0})))
     return models
 
 

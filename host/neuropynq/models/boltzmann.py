@@ -51,6 +51,11 @@ def _check_biases(b: np.ndarray, n: int) -> None:
         raise ModelError(f"b[{bad[0]}] is not finite ({b[bad[0]]})")
 
 
+def _require_count(name: str, value) -> None:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ModelError(f"{name} must be a positive integer, got {value!r}")
+
+
 class BoltzmannMachine:
     """A validated, immutable Boltzmann machine (W, b are read-only float64 copies)."""
 
@@ -99,6 +104,45 @@ class BoltzmannMachine:
         W += W.T
         b = bias_scale * rng.standard_normal(n)
         return cls(W, b)
+
+    @classmethod
+    def king_graph(cls, side: int, seed: int, weight_scale: float = 0.5,
+                   bias_scale: float = 0.5) -> "BoltzmannMachine":
+        """side x side neurons on a grid (neuron r·side + c), each coupled to its (up to)
+        8 king-move neighbours: degree 8 inside, 5 on the edges, 3 at the corners.
+        Draw order from default_rng(seed): each edge's weight ~ weight_scale·N(0,1), by
+        cell (row-major) then direction (right, down-left, down, down-right); then the
+        biases ~ bias_scale·N(0,1)."""
+        _require_count("side", side)
+        rng = np.random.default_rng(seed)
+        n = side * side
+        W = np.zeros((n, n))
+        for r in range(side):
+            for c in range(side):
+                for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):   # each edge once
+                    rr, cc = r + dr, c + dc
+                    if 0 <= rr < side and 0 <= cc < side:
+                        W[r * side + c, rr * side + cc] = weight_scale * rng.standard_normal()
+        return cls(W + W.T, bias_scale * rng.standard_normal(n))
+
+    @classmethod
+    def bounded_degree(cls, n: int, degree: int, seed: int, weight_scale: float = 0.5,
+                       bias_scale: float = 0.5) -> "BoltzmannMachine":
+        """A random graph of degree <= `degree`: `degree` stubs per neuron paired at random
+        (default_rng(seed) permutes them), self-loops and repeated pairs dropped (most
+        neurons keep all `degree`); each kept pair's weight ~ weight_scale·N(0,1) as it
+        is paired, then the biases ~ bias_scale·N(0,1)."""
+        _require_count("n", n)
+        _require_count("degree", degree)
+        rng = np.random.default_rng(seed)
+        stubs = rng.permutation(np.repeat(np.arange(n), degree))
+        if stubs.size % 2:
+            stubs = stubs[:-1]      # an odd stub count: one stub stays unpaired
+        W = np.zeros((n, n))
+        for a, b in stubs.reshape(-1, 2):
+            if a != b and W[a, b] == 0:
+                W[a, b] = W[b, a] = weight_scale * rng.standard_normal()
+        return cls(W, bias_scale * rng.standard_normal(n))
 
     def energy(self, z) -> np.ndarray:
         """−(bᵀz + ½ zᵀWz) for one state (shape (N,), returns a 0-d array) or for
