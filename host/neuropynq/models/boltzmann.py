@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import LimitError, ModelError, quote
+from ..fixedpoint import WEIGHT_FRAC_BITS
 from ..limits import SPEC_BM_LIMITS
 from ..npz import open_npz
 
@@ -49,6 +50,9 @@ def _check_biases(b: np.ndarray, n: int) -> None:
     bad = np.flatnonzero(~np.isfinite(b))
     if bad.size:
         raise ModelError(f"b[{bad[0]}] is not finite ({b[bad[0]]})")
+
+
+Q_STEP = 2.0 ** -WEIGHT_FRAC_BITS      # one Q5.10 step (spec §3.1)
 
 
 def _require_count(name: str, value) -> None:
@@ -112,7 +116,9 @@ class BoltzmannMachine:
         8 king-move neighbours: degree 8 inside, 5 on the edges, 3 at the corners.
         Draw order from default_rng(seed): each edge's weight ~ weight_scale·N(0,1), by
         cell (row-major) then direction (right, down-left, down, down-right); then the
-        biases ~ bias_scale·N(0,1)."""
+        biases ~ bias_scale·N(0,1). A weight below one Q5.10 step in magnitude is set to
+        that step (sign kept), so that no edge quantises to 0: the degrees stay the
+        graph's and the greedy colouring (colouring.py) its 4 colours of side²/4."""
         _require_count("side", side)
         rng = np.random.default_rng(seed)
         n = side * side
@@ -122,7 +128,8 @@ class BoltzmannMachine:
                 for dr, dc in ((0, 1), (1, -1), (1, 0), (1, 1)):   # each edge once
                     rr, cc = r + dr, c + dc
                     if 0 <= rr < side and 0 <= cc < side:
-                        W[r * side + c, rr * side + cc] = weight_scale * rng.standard_normal()
+                        w = weight_scale * rng.standard_normal()
+                        W[r * side + c, rr * side + cc] = w if abs(w) >= Q_STEP else np.copysign(Q_STEP, w)
         return cls(W + W.T, bias_scale * rng.standard_normal(n))
 
     @classmethod
