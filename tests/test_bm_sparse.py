@@ -56,6 +56,18 @@ def test_sparse_frame_answers_as_the_dense_frame_word_for_word(cpu, make, run):
     assert np.array_equal(cpu.execute(dense), want)
 
 
+@pytest.mark.parametrize("ends", [[16], [4, 8, 12, 16], [3, 5, 11, 16]])
+def test_schedules_with_neighbours_in_a_colour_update_simultaneously(cpu, ends):
+    """Not a proper colouring (rows of the grid, or all in one colour): each neuron of a
+    colour reads z from before the colour (§3.1), in both frames and both backends."""
+    model = king(4, 11, {6: 1})
+    model.order, model.colour_end = np.arange(16), np.array(ends)
+    want = bm_sampler.run_frame(model.run_frame(40, 2, 1, 2, 3, True))
+    sparse = model.run_sparse_frame(40, 2, 1, 2, 3, True)
+    assert np.array_equal(bm_sampler.run_frame(sparse), want)
+    assert np.array_equal(cpu.execute(sparse), want)
+
+
 def test_a_chain_continues_across_sparse_frames(cpu):
     model = king(4, 6, {5: 1})
     first = model.unpack(parse_output(cpu.execute(model.run_sparse_frame(20, 2, 1, 3, 7, True))), 20, True)

@@ -27,7 +27,8 @@ LANES = (1, 4, 16)
 # Builds beside the P = LANES ones: name -> extra flags.
 VARIANTS = {"bn-p4-b16": ["-DNPQ_LANES=4", "-DNPQ_BN_BATCH=16", "-DNPQ_TB_ONLY_BN"],
             "bm-fields": ["-DNPQ_LANES=4", "-DNPQ_BM_ENGINE=1", "-DNPQ_BM_SPARSE_N_MAX=0", "-DNPQ_BM_D_MAX=0",
-                          "-DNPQ_TB_ONLY_BM"]}
+                          "-DNPQ_TB_ONLY_BM"],
+            "bm-sparse-u4": ["-DNPQ_LANES=4", "-DNPQ_BM_UNITS=4", "-DNPQ_TB_ONLY_BM"]}
 
 
 
@@ -119,6 +120,18 @@ def test_csim_bm_field_engine(testbenches, golden_dir):
     assert result.returncode == 0
     passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
     assert passed == expected and len(passed) > 30
+
+
+def test_csim_bm_sparse_engine_with_4_units(testbenches, golden_dir):
+    """The sparse engine deciding a row of U = 4 positions per op (bm_sparse_core.sv's
+    units, the colours' first and last rows masked): every bm golden vector, the
+    RUN_SPARSE runs (deferred colours among them) the same words as with U = 1."""
+    result = _run(testbenches["bm-sparse-u4"], golden_dir)
+    expected = [name for name in _cases_for(golden_dir, 4) if name.startswith("bm_")]
+    assert [line for line in result.stdout.splitlines() if line.startswith("FAIL")] == []
+    assert result.returncode == 0
+    passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
+    assert passed == expected and sum(name.startswith("bm_sparse_") for name in passed) > 20
 
 
 def _statuses(golden_dir: Path) -> set[int]:

@@ -77,6 +77,11 @@
 #ifndef NPQ_BM_D_MAX
 #define NPQ_BM_D_MAX NPQ_SPEC_BM_D_MAX
 #endif
+// The sparse engine's update units U (hw/rtl/bm_sparse_core.sv): a colour's positions
+// r*U .. r*U + U - 1 are decided in one op. Any U gives the same answer.
+#ifndef NPQ_BM_UNITS
+#define NPQ_BM_UNITS 1
+#endif
 
 #if NPQ_BN_CARD_MAX > NPQ_HW_BN_CARD_MAX || NPQ_BN_PARENTS_MAX > NPQ_HW_BN_PARENTS_MAX \
     || NPQ_BN_V_MAX > NPQ_HW_BN_V_MAX || NPQ_BN_TABLE_MAX > NPQ_HW_BN_TABLE_MAX \
@@ -87,9 +92,6 @@
 #endif
 #if (NPQ_BM_SPARSE_N_MAX == 0) != (NPQ_BM_D_MAX == 0)
 #error "a sparse build needs both NPQ_BM_SPARSE_N_MAX and NPQ_BM_D_MAX (a dense one neither)"
-#endif
-#if NPQ_BM_D_MAX > NPQ_BM_DEGREE_MAX
-#error "RUN_SPARSE lists go to the neighbour-list memories: NPQ_BM_D_MAX <= NPQ_BM_DEGREE_MAX"
 #endif
 #if NPQ_BM_ENGINE == 1 && NPQ_BM_SPARSE_N_MAX > 0
 #error "the field engine reads dense frames only: build it with NPQ_BM_SPARSE_N_MAX=0 NPQ_BM_D_MAX=0"

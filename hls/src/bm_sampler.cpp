@@ -9,9 +9,9 @@
 // is the weight ANDed with z_j (adds only, no multipliers). Unlike the twin, when
 // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights (a bounded-degree
 // graph) the sum runs over neighbour lists built while W is loaded: deg/P beats
-// instead of N/P, the same sum, so the same result. A RUN_SPARSE frame (§4.3.1)
-// fills those lists directly, D slots per neuron, padding slots (weight 0) included.
-// Every neuron owns its RNG
+// instead of N/P, the same sum, so the same result. RUN_SPARSE frames (§4.3.1) run on
+// the sparse engine (hw/rtl/bm_sparse_*.sv; below, "the sparse engine"). Every neuron
+// owns its RNG
 // stream (§1.2), so P changes only the speed. The output head is written once the
 // frame is validated, and recorded states stream out as they are taken, so no
 // state buffer and no DATAFLOW stage is needed between sampling and the drain.
@@ -32,7 +32,8 @@
 struct BmRun {
     uint32_t n, colours, sweeps, burn_in, thin, tau, record, init;
     uint64_t seed;
-    bool sparse;   // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights, or RUN_SPARSE
+    bool sparse;   // every row of W has at most NPQ_BM_DEGREE_MAX non-zero weights
+    uint32_t slots;   // RUN_SPARSE: list slots D
 };
 
 // Model and state: file scope, so on chip in hardware and off the stack natively.
@@ -45,6 +46,7 @@ static uint16_t bm_nbr[BM_P][BM_N][BM_DEG_BEATS];   // the non-zero columns of r
 static int16_t bm_nbr_w[BM_P][BM_N][BM_DEG_BEATS];  // ... their weights
 static uint16_t bm_degree[BM_N];         // ... and how many there are
 static uint16_t bm_order[BM_N];          // update order, cut into colours by bm_colour_end
+static uint16_t bm_pos[BM_N];            // position of neuron k in it (bm_order's inverse)
 static uint16_t bm_colour_end[BM_N];
 static bool bm_clamped[BM_N];
 static bool bm_seen[BM_N];               // order words already used (permutation check)
@@ -53,6 +55,25 @@ static bool bm_next_z[BM_N];             // z of the colour being updated, commi
 static uint8_t bm_zeta[BM_N];            // refractory counters (a clamped neuron: its value)
 static uint32_t bm_s0[BM_N], bm_s1[BM_N], bm_s2[BM_N], bm_s3[BM_N];  // RNG, one per neuron
 static uint32_t bm_on[BM_N], bm_spikes[BM_N];
+#if NPQ_BM_SPARSE_N_MAX
+// The sparse engine (bm_sparse_core.sv): everything by schedule position p (order[p] =
+// neuron k), unit u of BM_U holding the positions p = r*U + u, so a row r of a colour
+// is one op of every unit. Lists name neighbour positions; z is kept by position (the
+// twin's z store, banked by writer unit).
+#define BM_U NPQ_BM_UNITS
+#define BM_SN NPQ_BM_SPARSE_N_MAX
+#define BM_D NPQ_BM_D_MAX
+static uint16_t bm_pcolour[BM_SN];       // colour of position p
+static bool bm_defer[BM_SN];             // colour c: a non-zero weight joins two of its neurons
+static int16_t bm_sb[BM_SN];             // bias
+static uint16_t bm_snb[BM_SN][BM_D];     // list slot s: the neighbour's position ...
+static int16_t bm_snw[BM_SN][BM_D];      // ... and the weight
+static bool bm_zp[BM_SN];                // z
+static bool bm_sclamped[BM_SN];
+static uint8_t bm_szeta[BM_SN];
+static uint32_t bm_p0[BM_SN], bm_p1[BM_SN], bm_p2[BM_SN], bm_p3[BM_SN];   // RNG of the position's neuron
+static uint32_t bm_son[BM_SN], bm_sspikes[BM_SN];
+#endif
 #if NPQ_BM_ENGINE
 // The field engine (bm_field_core.sv): column j of W (W[i][j] for every row i) in one
 // wide word, and every neuron's field u_i = b_i + sum_j W_ij z_j, kept exact.
@@ -138,12 +159,23 @@ static uint32_t bm_load_sparse(hls::stream<axis32_t>& in, bool& last, BmRun& run
     const uint32_t slots = npq_read(in, last);
     if ((st = npq_check(slots == 0 || slots > NPQ_BM_D_MAX, NPQ_STATUS_LIMIT, last, false))) return st;
     if ((st = bm_load_schedule(in, last, run))) return st;
+    run.slots = slots;
+#if NPQ_BM_SPARSE_N_MAX
     const uint32_t n = run.n;
+    uint32_t start = 0;
+colour_of_position:
+    for (uint32_t c = 0; c < run.colours; ++c) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+        // The front end's colour marks: colour c spans positions [start, end).
+        for (uint32_t p = start; p < bm_colour_end[c]; ++p) bm_pcolour[p] = (uint16_t)c;
+        bm_defer[c] = false;
+        start = bm_colour_end[c];
+    }
 sparse_biases:
     for (uint32_t k = 0; k < n; ++k) {
 #pragma HLS LOOP_TRIPCOUNT max = 1024
 #pragma HLS PIPELINE II = 1
-        bm_b[k] = (int16_t)(npq_read(in, last) & 0xFFFF);
+        bm_sb[bm_pos[k]] = (int16_t)(npq_read(in, last) & 0xFFFF);
         if (last) return NPQ_STATUS_SHORT_FRAME;
     }
     uint32_t k = 0, slot = 0;
@@ -151,20 +183,25 @@ lists:
     for (uint32_t e = 0; e < n * slots; ++e) {
 #pragma HLS LOOP_TRIPCOUNT max = 16384
 #pragma HLS PIPELINE II = 1
-        // One slot per word and cycle: the index checked below N, both halves stored.
+        // One slot per word and cycle: the index checked below N, stored at the neuron's
+        // position as its neighbour's position; a weight inside the colour defers it.
         const uint32_t word = npq_read(in, last);
         const uint32_t j = word & 0xFFFF;
         if ((st = npq_check(j >= n, NPQ_STATUS_BAD_MODEL, last, false))) return st;
-        bm_nbr[slot % BM_P][k][slot / BM_P] = (uint16_t)j;
-        bm_nbr_w[slot % BM_P][k][slot / BM_P] = (int16_t)(word >> 16);
+        const int16_t w = (int16_t)(word >> 16);
+        const uint32_t p = bm_pos[k], q = bm_pos[j];
+        bm_snb[p][slot] = (uint16_t)q;
+        bm_snw[p][slot] = w;
+        if (w != 0 && q != p && bm_pcolour[q] == bm_pcolour[p]) bm_defer[bm_pcolour[p]] = true;
         if (++slot == slots) {
-            bm_degree[k] = (uint16_t)slots;
             slot = 0;
             ++k;
         }
     }
-    run.sparse = true;
     return bm_load_tail(in, last, run);
+#else
+    return NPQ_STATUS_LIMIT;   // not reached: N > NPQ_BM_SPARSE_N_MAX = 0 above
+#endif
 }
 
 // order (a permutation of 0..N-1) and colour_end (increasing, ending at N).
@@ -187,6 +224,7 @@ order:
         if ((st = npq_check(o >= n || bm_seen[o], NPQ_STATUS_BAD_MODEL, last, false))) return st;
         bm_seen[o] = true;
         bm_order[m] = (uint16_t)o;
+        bm_pos[o] = (uint16_t)m;
     }
     uint32_t previous = 0;
 colour_ends:
@@ -269,6 +307,18 @@ initial_state:
     return NPQ_STATUS_OK;
 }
 
+#if !NPQ_BM_ENGINE || NPQ_BM_SPARSE_N_MAX
+// SIGMOID_LUT[clamp((v >> 4) + 512, 0, 1023)] as the twin forms it (bm_core.sv T2, R):
+// the table is read at the index bits of v whatever the range, and the read replaced
+// by an end of the table when v >> 4 does not fit 10 signed bits.
+static uint32_t bm_fire_level(int32_t v) {
+    const int32_t high = v >> 13;
+    const bool in_range = high == 0 || high == -1;
+    const uint32_t bits = (((uint32_t)v >> 4) & (NPQ_SIGMOID_LUT_SIZE - 1)) ^ (NPQ_SIGMOID_LUT_SIZE / 2);
+    return in_range ? NPQ_SIGMOID_LUT[bits] : NPQ_SIGMOID_LUT[v < 0 ? 0 : NPQ_SIGMOID_LUT_SIZE - 1];
+}
+#endif
+
 #if !NPQ_BM_ENGINE
 #define BM_GROUP 8                                     // lanes per adder group (bm_core.sv T1)
 #define BM_GROUPS ((BM_P + BM_GROUP - 1) / BM_GROUP)
@@ -327,15 +377,7 @@ static bool bm_update(uint32_t k, const BmRun& run, bool counting) {
         return true;
     }
     const int32_t v = bm_potential(k, run.n, run.sparse, (int32_t)NPQ_LNTAU_LUT[run.tau]);
-    // Index clamp((v >> 4) + 512, 0, 1023) as the twin forms it (bm_core.sv T2, R): the
-    // table is read at the index bits of v whatever the range, and the read replaced by
-    // an end of the table when v >> 4 does not fit 10 signed bits.
-    const int32_t high = v >> 13;
-    const bool in_range = high == 0 || high == -1;
-    const uint32_t bits = (((uint32_t)v >> 4) & (NPQ_SIGMOID_LUT_SIZE - 1)) ^ (NPQ_SIGMOID_LUT_SIZE / 2);
-    const uint32_t p = in_range ? NPQ_SIGMOID_LUT[bits]
-                                : NPQ_SIGMOID_LUT[v < 0 ? 0 : NPQ_SIGMOID_LUT_SIZE - 1];
-    const bool fire = (r >> 8) < p;
+    const bool fire = (r >> 8) < bm_fire_level(v);
     bm_zeta[k] = fire ? (uint8_t)run.tau : 0;
     if (fire && counting) ++bm_spikes[k];
     return fire;
@@ -543,6 +585,149 @@ clamped_on:
 }
 #endif
 
+
+#if NPQ_BM_SPARSE_N_MAX
+// ---------------------------------------------------------------- the sparse engine
+// Seeding and the start state, position by position (bm_sparse_core.sv C_INIT): the
+// stream of the position's neuron, its clamp, its ζ (a clamped neuron: its value).
+static void bm_sparse_init(const BmRun& run) {
+sparse_init:
+    for (uint32_t p = 0; p < run.n; ++p) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        const uint32_t k = bm_order[p];
+        const NpqRng s = npq_seed_stream(run.seed, k);
+        bm_p0[p] = s.s0;
+        bm_p1[p] = s.s1;
+        bm_p2[p] = s.s2;
+        bm_p3[p] = s.s3;
+        const bool clamped = bm_clamped[k];
+        const uint8_t zeta = clamped ? (uint8_t)bm_z[k] : run.init ? bm_zeta[k] : (uint8_t)0;
+        bm_sclamped[p] = clamped;
+        bm_szeta[p] = zeta;
+        bm_zp[p] = zeta != 0;
+        bm_son[p] = 0;
+        bm_sspikes[p] = 0;
+    }
+}
+
+// One unit's op on free position p (§3.2; bm_sparse_unit.sv): its draw, and unless
+// refractory the field over its D list slots (z binary: an AND, no multiply) and the
+// table's level. Returns the new z (ζ != 0).
+static bool bm_sparse_decide(uint32_t p, const BmRun& run, int32_t lntau, bool counting) {
+#pragma HLS INLINE
+    NpqRng s = {bm_p0[p], bm_p1[p], bm_p2[p], bm_p3[p]};
+    const uint32_t r = npq_next(s);   // drawn always, also when refractory
+    bm_p0[p] = s.s0;
+    bm_p1[p] = s.s1;
+    bm_p2[p] = s.s2;
+    bm_p3[p] = s.s3;
+    const uint32_t zeta = bm_szeta[p];
+    if (zeta > 1) {
+        bm_szeta[p] = (uint8_t)(zeta - 1);   // refractory: the draw is discarded
+        return true;
+    }
+    int32_t v = (int32_t)bm_sb[p] - lntau;
+slots:
+    for (uint32_t d = 0; d < BM_D; ++d) {
+#pragma HLS UNROLL
+        // every slot in the same cycle: D z reads, an adder tree (the slots past the
+        // frame's D masked off; natively the loop ends there)
+        if (d == run.slots) break;
+        v += (int32_t)bm_snw[p][d] & -(int32_t)bm_zp[bm_snb[p][d]];
+    }
+    const bool fire = (r >> 8) < bm_fire_level(v);
+    bm_szeta[p] = fire ? (uint8_t)run.tau : 0;
+    if (fire && counting) ++bm_sspikes[p];
+    return fire;
+}
+
+// The rows of colour [start, end): U positions per op, the units outside the colour or
+// clamped masked off. A colour without a weight inside writes z as it decides (its
+// neurons read no z of the colour); a deferred one decides all, then applies z from ζ.
+static void bm_sparse_colour(uint32_t start, uint32_t end, bool defer, const BmRun& run, int32_t lntau,
+                             bool counting) {
+decide:
+    for (uint32_t r = start / BM_U; r * BM_U < end; ++r) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+#pragma HLS DEPENDENCE variable = bm_zp inter false
+        // One op: a row of U positions. No z read of this colour depends on a z written
+        // in it (deferred colours write none here), as the twin's 3-cycle colour gap.
+        for (uint32_t u = 0; u < BM_U; ++u) {
+#pragma HLS UNROLL
+            const uint32_t p = r * BM_U + u;
+            if (p < start || p >= end || bm_sclamped[p]) continue;
+            const bool z = bm_sparse_decide(p, run, lntau, counting);
+            if (!defer) bm_zp[p] = z;
+        }
+    }
+    if (!defer) return;
+apply:
+    for (uint32_t r = start / BM_U; r * BM_U < end; ++r) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        for (uint32_t u = 0; u < BM_U; ++u) {
+#pragma HLS UNROLL
+            const uint32_t p = r * BM_U + u;
+            if (p >= start && p < end && !bm_sclamped[p]) bm_zp[p] = bm_szeta[p] != 0;
+        }
+    }
+}
+
+static void bm_sparse_sweeps(hls::stream<axis32_t>& out, const BmRun& run) {
+    const int32_t lntau = (int32_t)NPQ_LNTAU_LUT[run.tau];
+    const uint64_t total = run.burn_in + (uint64_t)run.sweeps * run.thin;
+    uint32_t countdown = run.thin;
+sparse_sweeps:
+    for (uint64_t sweep = 0; sweep < total; ++sweep) {
+#pragma HLS LOOP_TRIPCOUNT max = 1000
+        const bool counting = sweep >= run.burn_in;
+        uint32_t start = 0;
+    sparse_colours:
+        for (uint32_t c = 0; c < run.colours; ++c) {
+#pragma HLS LOOP_TRIPCOUNT max = 8
+            const uint32_t end = bm_colour_end[c];
+            bm_sparse_colour(start, end, bm_defer[c], run, lntau, counting);
+            start = end;
+        }
+        if (counting && --countdown == 0) {
+            countdown = run.thin;
+        sparse_on:
+            for (uint32_t p = 0; p < run.n; ++p) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS UNROLL factor = BM_U
+                bm_son[p] += bm_zp[p] ? 1 : 0;   // clamped neurons too: z is their value
+            }
+            if (run.record) {
+                uint32_t word = 0;
+            sparse_record_words:
+                for (uint32_t k = 0; k < run.n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+                    // neuron order: each neuron's z read at its position
+                    word |= (uint32_t)bm_zp[bm_pos[k]] << (k & 31);
+                    if ((k & 31) == 31 || k == run.n - 1) {
+                        npq_write(out, word, false);
+                        word = 0;
+                    }
+                }
+            }
+        }
+    }
+    // The read-out, neuron by neuron from its position, into the drains' arrays.
+sparse_readout:
+    for (uint32_t k = 0; k < run.n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        const uint32_t p = bm_pos[k];
+        bm_on[k] = bm_son[p];
+        bm_spikes[k] = bm_sspikes[p];
+        bm_zeta[k] = bm_szeta[p];
+    }
+}
+#endif
+
 void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t* status) {
     // Frames on AXI4-Stream; STATUS (0x10) and ap_ctrl_hs on AXI4-Lite (spec §5).
 #pragma HLS INTERFACE axis port = in
@@ -585,8 +770,13 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
         return;
     }
 
+    // RUN_SPARSE frames run on the sparse engine, RUN frames on the dense one.
+    const bool sparse = op == NPQ_OP_RUN_SPARSE;
+#if NPQ_BM_SPARSE_N_MAX
+    if (sparse) bm_sparse_init(run);
+#endif
 init:
-    for (uint32_t k = 0; k < BM_ROW; ++k) {
+    for (uint32_t k = 0; k < BM_ROW && !sparse; ++k) {
 #pragma HLS PIPELINE II = 1
         // One neuron per cycle: the two splitmix64 mixes are pipelined, not iterated.
         if (k >= run.n) {
@@ -614,10 +804,13 @@ init:
     const uint32_t zeta_words = (run.n + NPQ_BM_ZETAS_PER_WORD - 1) / NPQ_BM_ZETAS_PER_WORD;
     const uint32_t recorded = run.record ? run.sweeps * words : 0;
     npq_write_head(out, NPQ_STATUS_OK, recorded + 2 * run.n + zeta_words);
+#if NPQ_BM_SPARSE_N_MAX
+    if (sparse) bm_sparse_sweeps(out, run);
+#endif
 #if NPQ_BM_ENGINE
-    bm_field_sweeps(out, run);
+    if (!sparse) bm_field_sweeps(out, run);
 #else
-    bm_sweeps(out, run);
+    if (!sparse) bm_sweeps(out, run);
 #endif
 drain_on:
     for (uint32_t k = 0; k < run.n; ++k) {

@@ -301,7 +301,12 @@ def add_bm_sparse(cases: Cases) -> None:
         cases.bm(f"bm_sparse_{name}_padded.s1024",
                  model.run_sparse_frame(sweeps=10, burn_in=0, thin=1, tau=2, seed=500 + i, record=i % 2 == 0,
                                         slots=SPEC_BM_LIMITS.d_max))
+    # Schedules that are not proper colourings (a colour holding neighbours: deferred).
     name, model = sparse_models()[-1]
+    for label, ends in (("one_colour", [model.n]), ("rows", list(range(6, model.n + 1, 6)))):
+        improper = dataclasses.replace(model, order=np.arange(model.n), colour_end=np.array(ends))
+        cases.bm(f"bm_sparse_{name}_{label}.s1024", improper.run_sparse_frame(sweeps=20, burn_in=1, thin=1, tau=3,
+                                                                             seed=600, record=True))
     good = model.run_sparse_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True)
     n, colours, d = model.n, model.colours, model.degree
     order_at = BM_SPARSE_HEAD
