@@ -15,7 +15,9 @@ sys.path.insert(0, str(BENCH_DIR))
 import bench_hw  # noqa: E402
 from neuropynq.board.frames import bm_sweep_cycles, bn_round_cycles, frame_cycles  # noqa: E402
 from neuropynq.boards import board_build  # noqa: E402
+from neuropynq.framing import Op  # noqa: E402
 from neuropynq.kernels.bm_model import BMKernelModel  # noqa: E402
+from neuropynq.limits import SPEC_BM_LIMITS  # noqa: E402
 from neuropynq.kernels.bn_model import rate_to_rmax  # noqa: E402
 from neuropynq.models.boltzmann import BoltzmannMachine  # noqa: E402
 from neuropynq.models.bayesnet import BayesNet  # noqa: E402
@@ -54,6 +56,21 @@ def test_row_a_build_cannot_run_gives_the_reason_and_the_cpu_figure():
     fields = _parse(bench_hw.format_row(row))
     assert (fields["projected"], fields["ratio"], fields["cycles"]) == ("n/a", "n/a", "n/a")
     assert (fields["cpu"], fields["reason"]) == ("0.07", "N_MAX=256<1024")
+
+
+def test_sparse_workloads_run_sparse_frames_on_the_cpu_and_name_the_missing_engine(capsys, monkeypatch):
+    """king1024 and sparse1024 go to the cpu backend as RUN_SPARSE frames (their dense
+    frame would be 524,288 words of W); a board build without a sparse engine gets an
+    n/a row with the cpu figure and says so (no simulation needed for it)."""
+    workload = bench_hw.BM_WORKLOADS["king1024"]
+    model = BMKernelModel.build(workload.machine())
+    assert model.degree == 8 and model.colours == 4
+    assert int(workload.frame(model, 2, SPEC_BM_LIMITS)[2]) == Op.RUN_SPARSE
+    monkeypatch.setattr(bench_hw, "BM_CPU_REPEATS", 1)
+    assert bench_hw.main(["--boards", "pynq-z2", "--workloads", "king1024"]) == 0
+    fields = _parse(capsys.readouterr().out.strip())
+    assert (fields["workload"], fields["projected"], fields["cycles"]) == ("king1024", "n/a", "n/a")
+    assert float(fields["cpu"]) > 0.005 and "no sparse engine build" in fields["reason"]
 
 
 def test_clock_is_the_board_clock_when_met_else_the_proxy_fmax(monkeypatch):

@@ -90,6 +90,20 @@ def test_bm_frames_with_an_initial_state_give_exactly_the_reference_output():
     assert frame_cycles(frame, 4) - frame.size == frame_cycles(plain, 4) - plain.size
 
 
+def test_bm_sparse_frames_get_room_for_their_payload_and_a_deadline_of_every_slot():
+    """A RUN_SPARSE frame (spec §4.3.1) on a kernel with a sparse engine (the mock runs
+    the reference, spec limits): the payload of the equivalent RUN frame; the deadline's
+    cycle bound counts one cycle per list slot and sweep."""
+    model = BMKernelModel.build(BoltzmannMachine.king_graph(5, seed=2), clamp={3: 1})
+    frame = model.run_sparse_frame(sweeps=9, burn_in=2, thin=2, tau=3, seed=4, record=True, init=np.ones(25, int))
+    backend, _ = make_backend()
+    out = backend.execute(frame)
+    assert out.size == output_capacity(frame) == output_capacity(model.run_frame(9, 2, 2, 3, 4, True))
+    assert np.array_equal(out, bm_sampler.run_frame(frame))
+    assert frame_cycles(frame, 4) == frame.size + out.size + (2 + 9 * 2) * 25 * model.degree
+    assert output_capacity(frame[:8]) == 3    # cut before its run parameters: an error frame
+
+
 def test_receive_is_armed_before_the_kernel_starts_and_the_send_after(asia_frame):
     backend, boards = make_backend()
     board = boards["bn_sampler"]
