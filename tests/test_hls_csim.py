@@ -28,7 +28,8 @@ LANES = (1, 4, 16)
 VARIANTS = {"bn-p4-b16": ["-DNPQ_LANES=4", "-DNPQ_BN_BATCH=16", "-DNPQ_TB_ONLY_BN"],
             "bm-fields": ["-DNPQ_LANES=4", "-DNPQ_BM_ENGINE=1", "-DNPQ_BM_SPARSE_N_MAX=0", "-DNPQ_BM_D_MAX=0",
                           "-DNPQ_TB_ONLY_BM"],
-            "bm-sparse-u4": ["-DNPQ_LANES=4", "-DNPQ_BM_UNITS=4", "-DNPQ_TB_ONLY_BM"]}
+            "bm-sparse-u4": ["-DNPQ_LANES=4", "-DNPQ_BM_UNITS=4", "-DNPQ_TB_ONLY_BM"],
+            "bm-sparse-only": ["-DNPQ_LANES=2", "-DNPQ_BM_N_MAX=0", "-DNPQ_BM_UNITS=4", "-DNPQ_TB_ONLY_BM"]}
 
 
 
@@ -132,6 +133,23 @@ def test_csim_bm_sparse_engine_with_4_units(testbenches, golden_dir):
     assert result.returncode == 0
     passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
     assert passed == expected and sum(name.startswith("bm_sparse_") for name in passed) > 20
+
+
+def test_csim_bm_sparse_only_build(testbenches, golden_dir, tmp_path):
+    """A build with the sparse engine alone (N_MAX = 0, U = 4, P = 2): INFO reports U as
+    its P, every RUN_SPARSE case runs, a RUN frame is a LIMIT error at its N word."""
+    names = sorted(p.name for p in golden_dir.glob("bm_*.golden")
+                   if p.name.startswith("bm_sparse_") and ".s1024." in p.name
+                   or p.name in ("bm_info.p4.n0.s1024.golden", "bm_err_no_dense_engine.n0.golden"))
+    for name in names:
+        (tmp_path / name).write_text((golden_dir / name).read_text())
+    # the INFO case was written for P = 4: this build's P word is U = 4, not NPQ_LANES = 2
+    (tmp_path / "bm_info.p4.n0.s1024.golden").rename(tmp_path / "bm_info.n0.s1024.golden")
+    result = _run(testbenches["bm-sparse-only"], tmp_path)
+    assert [line for line in result.stdout.splitlines() if line.startswith("FAIL")] == []
+    assert result.returncode == 0
+    passed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS")]
+    assert len(passed) == len(names) > 20 and "bm_info.n0.s1024.golden" in passed
 
 
 def _statuses(golden_dir: Path) -> set[int]:

@@ -762,7 +762,13 @@ void bm_sampler(hls::stream<axis32_t>& in, hls::stream<axis32_t>& out, uint32_t*
         return;
     }
     if (op == NPQ_OP_INFO) {
-        const uint32_t info[NPQ_BM_INFO_WORDS] = {NPQ_SPEC_VERSION, BM_P, NPQ_BM_N_MAX, NPQ_BM_TAU_MAX,
+        // P: the lanes; a sparse-only build (N_MAX = 0) reports its units U, as the twin's ENGINE 2
+#if NPQ_BM_N_MAX == 0 && NPQ_BM_SPARSE_N_MAX
+        const uint32_t lanes = NPQ_BM_UNITS;
+#else
+        const uint32_t lanes = BM_P;
+#endif
+        const uint32_t info[NPQ_BM_INFO_WORDS] = {NPQ_SPEC_VERSION, lanes, NPQ_BM_N_MAX, NPQ_BM_TAU_MAX,
                                                   NPQ_BM_SPARSE_N_MAX, NPQ_BM_D_MAX};
         npq_write_head(out, NPQ_STATUS_OK, NPQ_BM_INFO_WORDS);
         for (uint32_t w = 0; w < NPQ_BM_INFO_WORDS; ++w) npq_write(out, info[w], w == NPQ_BM_INFO_WORDS - 1);

@@ -337,6 +337,9 @@ def add_bm_sparse(cases: Cases) -> None:
     for at in (4, 5, order_at + 1, ends_at, lists_at - 1, lists_at + 3, good.size - 2):
         cases.bm(f"bm_sparse_err_short_at{at}.s1024", good[:at + 1])
     cases.bm("bm_sparse_err_long.s1024", np.append(good, np.uint32(1)))
+    # A RUN frame to a sparse-only build (N_MAX = 0): LIMIT at its N word.
+    cases.bm("bm_err_no_dense_engine.n0", model.run_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True),
+             limits=BMLimits(n_max=0))
 
 
 def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> None:
@@ -344,8 +347,8 @@ def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: 
         for table_max in bn_table_max:
             limits = dataclasses.replace(HW_BN_LIMITS, table_max=table_max)
             cases.bn(f"bn_info.p{p}.t{table_max}", [MAGIC_BN, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
-        for n_max in bm_n_max:
-            for sparse in (SPEC_BM_LIMITS, NO_SPARSE_ENGINE):
+        for n_max in [0, *bm_n_max]:       # 0: a sparse-only build (its P word is its units U)
+            for sparse in (SPEC_BM_LIMITS, NO_SPARSE_ENGINE)[:1 if n_max == 0 else 2]:
                 limits = dataclasses.replace(sparse, n_max=n_max)
                 cases.bm(f"bm_info.p{p}.n{n_max}.s{limits.sparse_n_max}", [MAGIC_BM, SPEC_VERSION, Op.INFO],
                          lanes=p, limits=limits)
