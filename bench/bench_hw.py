@@ -170,9 +170,17 @@ def simulate(kernel: str, board: str, frames: list[np.ndarray], timeouts: list[i
     """Cycles (first input word .. last output word) of each frame on `kernel`'s twin at
     `board`'s build; each output frame is checked against the cpu backend."""
     from tests.rtl.board_builds.test_board_builds import twin_build
-    from tests.rtl.common.build import build_and_run
 
     sources, params, _ = twin_build(kernel, board)
+    return simulate_twin(kernel, sources, params, frames, timeouts, f"at {board}")
+
+
+def simulate_twin(kernel: str, sources: list, params: dict, frames: list[np.ndarray],
+                  timeouts: list[int], label: str = "") -> list[int]:
+    """As `simulate`, at any twin parameters `params` (`label` names them in errors)."""
+    from tests.rtl.common.build import build_and_run
+
+    where = label or f"at {params}"
     with tempfile.TemporaryDirectory(prefix="bench_hw_") as tmp:
         tmp = Path(tmp)
         frames_file, result_file = tmp / "frames.json", tmp / "result.json"
@@ -183,13 +191,13 @@ def simulate(kernel: str, board: str, frames: list[np.ndarray], timeouts: list[i
                           extra_env={"NPQ_BENCH_FRAMES": str(frames_file),
                                      "NPQ_BENCH_RESULT": str(result_file)})
         except (AssertionError, RuntimeError) as exc:   # a failed run; a failed Verilator build
-            raise SimulationError(f"{kernel} at {board}: {exc}") from None
+            raise SimulationError(f"{kernel} {where}: {exc}") from None
         results = json.loads(result_file.read_text())
     cpu = CpuBackend(threads=1)
     for i, (frame, result) in enumerate(zip(frames, results)):
         want = [int(w) for w in cpu.execute(frame)]
         if result["output"] != want:
-            raise SimulationError(f"{kernel} at {board}: frame {i}: the twin's output frame differs "
+            raise SimulationError(f"{kernel} {where}: frame {i}: the twin's output frame differs "
                                   f"from the cpu backend's (got {result['output'][:4]}..., "
                                   f"want {want[:4]}...)")
     return [int(r["cycles"]) for r in results]

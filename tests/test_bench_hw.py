@@ -13,12 +13,13 @@ BENCH_DIR = ROOT / "bench"
 sys.path.insert(0, str(BENCH_DIR))
 
 import bench_hw  # noqa: E402
-from neuropynq.board.frames import bm_sweep_cycles, bn_round_cycles, frame_cycles  # noqa: E402
+from neuropynq.board.frames import bm_field_sweep_cycles, bm_sweep_cycles, bn_round_cycles, frame_cycles  # noqa: E402
 from neuropynq.boards import board_build  # noqa: E402
 from neuropynq.framing import Op  # noqa: E402
 from neuropynq.kernels.bm_model import BMKernelModel  # noqa: E402
 from neuropynq.limits import SPEC_BM_LIMITS  # noqa: E402
 from neuropynq.kernels.bn_model import rate_to_rmax  # noqa: E402
+from neuropynq.limits import BMLimits  # noqa: E402
 from neuropynq.models.boltzmann import BoltzmannMachine  # noqa: E402
 from neuropynq.models.bayesnet import BayesNet  # noqa: E402
 from neuropynq.projection import posterior_seconds  # noqa: E402
@@ -165,7 +166,8 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
     rounds = [bn_round_cycles(draws[:c], build.bn_lanes, model.n_vars).sum() for c in counts]
     bn_estimate = (rounds[1] - rounds[0]) / (counts[1] - counts[0])
     n, p_bm = 256, build.bm_lanes
-    bm_estimate = bm_sweep_cycles(n, n, n, p_bm)      # dense: one colour per neuron
+    # dense: one colour per neuron
+    bm_estimate = bm_field_sweep_cycles(n, 0) if build.bm_engine == "fields" else bm_sweep_cycles(n, n, n, p_bm)
     for fields, estimate, units in ((bn, bn_estimate, 1), (bm, bm_estimate, n)):
         assert fields["reason"] is None, f"{fields['workload']} not measured: {fields['reason']}"
         cycles, clock = float(fields["cycles"]), float(fields["clock"])
@@ -185,33 +187,46 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
     assert abs(model_cycles - float(bn["cycles"])) <= 0.05 * float(bn["cycles"]), (model_cycles, bn)
 
 
-def _bm_model(n, seed, density, clamp=None, order=None, colour_end=None):
+def _bm_model(n, seed, density, clamp=None, order=None, colour_end=None, *, limits):
     import dataclasses
     bm = BoltzmannMachine.random(n, seed=seed, density=density, bias_scale=0.5)
-    model = BMKernelModel.build(bm, clamp, limits=board_build("pynq-z2").bm_limits)
+    model = BMKernelModel.build(bm, clamp, limits=limits)
     if order is not None:
         model = dataclasses.replace(model, order=np.asarray(order), colour_end=np.asarray(colour_end))
     return model
 
 
+# The two engines' regression builds (tests/rtl/bm_sampler at P = 4, tests/rtl/bm_field):
+# shared Verilator builds, no new one.
+ENGINE_BUILDS = {"lanes": {"P": 4, "N_MAX": 64}, "fields": {"P": 4, "N_MAX": 64, "ENGINE": 1}}
+
+
 @pytest.mark.rtl
-def test_bm_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out():
+@pytest.mark.parametrize("engine", list(ENGINE_BUILDS))
+def test_bm_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out(engine):
     """neuropynq.board.frames.frame_cycles (the board deadlines, the notebooks'
-    projections) against the twin at the PYNQ-Z2 build, cycle for cycle: B = 1, 2, 3
-    and >= 4, odd and even N², clamps (all neurons clamped too), several colours,
-    thinning, recording, an initial state."""
-    lanes = board_build("pynq-z2").bm_lanes
+    projections) against each engine's twin, cycle for cycle: B = ceil(N/P) = 1, 2, 3
+    and >= 4, odd and even N², clamps (all neurons clamped too), several colours
+    (the field engine: of connected neurons, so deferred, and of unconnected ones),
+    N < 17 (the field engine's re-issue wait), thinning, recording, an initial state."""
+    from tests.rtl.bm_sampler.test_bm_sampler import TWIN_SOURCES
+    from tests.rtl.common.build import rtl_sources
+    params = ENGINE_BUILDS[engine]
+    limits = BMLimits(n_max=params["N_MAX"])
     everything = {k: k % 2 for k in range(9)}
     frames = [
-        _bm_model(20, 1, 1.0).run_frame(3, 1, 1, 1, 5, True),
-        _bm_model(50, 2, 1.0, {3: 1}).run_frame(2, 0, 2, 2, 6, False),
-        _bm_model(33, 3, 0.2).run_frame(2, 2, 1, 3, 7, True, init=np.arange(33) % 4),
-        _bm_model(7, 4, 1.0).run_frame(2, 1, 1, 1, 8, True),
-        _bm_model(9, 5, 1.0, everything).run_frame(2, 1, 1, 1, 9, True),
-        _bm_model(40, 7, 0.3, {5: 1}, np.arange(40), [10, 20, 30, 40]).run_frame(2, 1, 1, 1, 11, True),
+        _bm_model(20, 1, 1.0, limits=limits).run_frame(3, 1, 1, 1, 5, True),
+        _bm_model(50, 2, 1.0, {3: 1}, limits=limits).run_frame(2, 0, 2, 2, 6, False),
+        _bm_model(33, 3, 0.2, limits=limits).run_frame(2, 2, 1, 3, 7, True, init=np.arange(33) % 4),
+        _bm_model(7, 4, 1.0, limits=limits).run_frame(3, 2, 1, 1, 8, False),
+        _bm_model(9, 5, 1.0, everything, limits=limits).run_frame(2, 1, 1, 1, 9, True),
+        _bm_model(40, 7, 0.3, {5: 1}, np.arange(40), [10, 20, 30, 40], limits=limits).run_frame(2, 1, 1, 1, 11, True),
+        _bm_model(12, 8, 0.3, None, np.arange(12), [6, 12], limits=limits).run_frame(3, 2, 2, 1, 8, False),
+        _bm_model(3, 10, 1.0, limits=limits).run_frame(2, 1, 1, 1, 3, True),
     ]
-    measured = bench_hw.simulate("bm_sampler", "pynq-z2", frames, [1_000_000] * len(frames))
-    assert measured == [frame_cycles(f, lanes) for f in frames]
+    measured = bench_hw.simulate_twin("bm_sampler", rtl_sources(*TWIN_SOURCES), params, frames,
+                                      [1_000_000] * len(frames), f"{engine} engine")
+    assert measured == [frame_cycles(f, params["P"], bm_engine=engine) for f in frames]
 
 
 @pytest.mark.rtl

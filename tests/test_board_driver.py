@@ -87,7 +87,9 @@ def test_bm_frames_with_an_initial_state_give_exactly_the_reference_output():
     out = backend.execute(frame)
     assert out.size == output_capacity(frame) == output_capacity(plain)
     assert np.array_equal(out, bm_sampler.run_frame(frame))
-    assert frame_cycles(frame, 4) - frame.size == frame_cycles(plain, 4) - plain.size
+    for engine in ("lanes", "fields"):
+        assert frame_cycles(frame, 4, bm_engine=engine) - frame.size == \
+            frame_cycles(plain, 4, bm_engine=engine) - plain.size
 
 
 def test_bm_sparse_frames_get_room_for_their_payload_and_a_deadline_of_every_slot():
@@ -188,13 +190,29 @@ def test_the_deadline_follows_the_frames_cycle_estimate_at_the_boards_clock(asia
     words = asia_frame.size + output_capacity(asia_frame)
     rounds = math.ceil(samples / (16 * lanes_bn))
     assert frame_cycles(asia_frame, lanes_bn) == words + rounds * (16 * (v + 1 + window + 6) + 4)
-    # bm: the twin's schedule (checked cycle for cycle against it in test_bench_hw.py);
+    # bm: the twins' schedules (checked cycle for cycle against them in test_bench_hw.py);
     # ten sweeps more cost ten sweeps and ten recorded sweeps (on counts, one state word)
     model = BMKernelModel.build(BoltzmannMachine.random(6, seed=2))
     longer = model.run_frame(sweeps=60, burn_in=5, thin=1, tau=3, seed=4, record=True)
     recorded = math.ceil(6 / lanes_bm) + 1 + 1 + 1
-    assert frame_cycles(longer, lanes_bm) - frame_cycles(bm_frame, lanes_bm) == \
+    assert frame_cycles(longer, lanes_bm, bm_engine="lanes") - frame_cycles(bm_frame, lanes_bm, bm_engine="lanes") == \
         10 * (bm_sweep_cycles(6, 6, model.colours, lanes_bm) + recorded)
+    # the field engine: each recorded sweep after an empty pipeline (6 ops), its drain
+    # (the last op 17 stages deep), the state word, back to the sweeps
+    assert frame_cycles(longer, lanes_bm, bm_engine="fields") - frame_cycles(bm_frame, lanes_bm, bm_engine="fields") == \
+        10 * (6 + 17 + 1 + 1 + 1)
+    # the board's engine; the field engine's deadline takes the HLS kernel's column
+    # loop (N cycles a column): the lane schedule at P = 1 where that is the longer
+    engine = board_build("pynq-z2").bm_engine
+    assert backend.bm_engine == engine
+    cycles = frame_cycles(bm_frame, lanes_bm, bm_engine=engine)
+    if engine == "fields":
+        cycles = max(cycles, frame_cycles(bm_frame, 1, bm_engine="lanes"))
+        assert cycles > frame_cycles(bm_frame, lanes_bm, bm_engine="fields")
+    assert backend.seconds(bm_frame) == FLOOR_S + MARGIN * cycles / (board_build("pynq-z2").clock_mhz * 1e6)
+    assert make_backend(board="no-such-board")[0].bm_engine == "fields"
+    with pytest.raises(ValueError, match="bm_engine"):
+        frame_cycles(bm_frame, lanes_bm)
     clock = board_build("pynq-z2").clock_mhz
     assert backend.seconds(asia_frame) == FLOOR_S + MARGIN * frame_cycles(asia_frame, lanes_bn) / (clock * 1e6)
     # a faster board waits less for the same cycles, a longer run longer; a frame the

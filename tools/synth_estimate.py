@@ -47,11 +47,11 @@ BUILD_DIR = ROOT / "build" / "synth"
 DOC_PATH = ROOT / "docs" / "synth_estimate.md"
 
 try:
-    from neuropynq.board.frames import bm_sweep_cycles
+    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sweep_cycles
     from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
 except ImportError:   # run from a checkout without the package installed
     sys.path.insert(0, str(ROOT / "host"))
-    from neuropynq.board.frames import bm_sweep_cycles
+    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sweep_cycles
     from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
 
 
@@ -74,12 +74,12 @@ KERNELS = {
 
 # ---------------------------------------------------------------- throughput model
 def bm_cycles_per_sweep(n: int, lanes: int, engine: str = "lanes") -> int:
-    """A dense machine's sweep (every neuron free, one colour each). Lane engine: the
-    twin's schedule, neuropynq.board.frames.bm_sweep_cycles (docs/rtl.md). Field engine:
-    one neuron per cycle, sweeps back to back (N >= 17: no neuron waits for its own
-    previous update; tests/rtl/bm_field)."""
+    """A dense machine's sweep (every neuron free, one colour each), from the twins'
+    schedules (neuropynq.board.frames, docs/rtl.md): the lane engine's
+    `bm_sweep_cycles`, the field engine's `bm_field_sweep_cycles` (one neuron per cycle,
+    sweeps back to back)."""
     if engine == "fields":
-        return n
+        return bm_field_sweep_cycles(n, 0)
     return bm_sweep_cycles(n, n, n, lanes)
 
 

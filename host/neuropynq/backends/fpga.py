@@ -24,6 +24,13 @@ def board_clock_mhz(board: str | None) -> int:
     return min(build.clock_mhz for build in builds.values())
 
 
+def board_bm_engine(board: str | None) -> str:
+    """bm_sampler's sweep engine on `board`'s build; for an unknown board the field
+    engine, whose deadlines are the longer (board.frames.frame_seconds)."""
+    builds = board_builds()
+    return builds[board].bm_engine if board in builds else "fields"
+
+
 class FpgaBackend(Backend):
     """Frames through the kernels' overlays, one bitstream per kernel: a frame for the
     kernel the fabric does not hold loads that kernel's overlay first (and it stays
@@ -54,6 +61,7 @@ class FpgaBackend(Backend):
             overlay = BoardOverlays(board=board, bitfiles=bitfiles, reload=reload)
         self.overlay = overlay
         self.clock_mhz = board_clock_mhz(getattr(overlay, "board", None) or board)
+        self.bm_engine = board_bm_engine(getattr(overlay, "board", None) or board)
         self.timeout = timeout
         # The loaded overlay first (one download fewer); else bn's last, so that it stays
         # loaded for what most sessions run first.
@@ -82,7 +90,7 @@ class FpgaBackend(Backend):
         is_run = frame.size > 2 and int(frame[2]) in (Op.RUN, Op.RUN_SPARSE)
         # The lane count comes from the kernel's INFO answer (whose own frame needs none).
         lanes = (self.bn_lanes() if magic == MAGIC_BN else self.bm_lanes()) if is_run else 1
-        return frame_seconds(frame, lanes, self.clock_mhz)
+        return frame_seconds(frame, lanes, self.clock_mhz, bm_engine=self.bm_engine)
 
     def execute(self, frame: np.ndarray) -> np.ndarray:
         frame = np.asarray(frame, dtype=np.uint32)

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..framing import HEAD_WORDS, MAGIC_BM, MAGIC_BN, OUT_HEAD_WORDS, Op
 from ..codegen.sv import SEED_LATENCY
+from ..boards import BM_ENGINES
 from ..kernels.bm_model import FLAG_RECORD, INFO_PAYLOAD_WORDS as BM_INFO_WORDS, zeta_words
 from ..kernels.bn_model import INFO_PAYLOAD_WORDS as BN_INFO_WORDS, RUN_PARAM_WORDS as BN_RUN_PARAMS, \
     frame_layout, run_params_at
@@ -109,9 +110,9 @@ def bm_sweep_cycles(n: int, free: int, colours: int, lanes: int) -> int:
     return free * beats + (colours - 1) * max(0, BM_LATE_REACH - beats) + BM_SWEEP_DRAIN
 
 
-def _bm_schedule(frame: np.ndarray, n: int, colours: int) -> tuple[int, int] | None:
-    """(free neurons, colours with a free neuron) of a bm RUN frame; None if its order
-    is not made of neurons below N (the kernel refuses the frame)."""
+def _bm_colours(frame: np.ndarray, n: int, colours: int) -> list[np.ndarray] | None:
+    """The free neurons of each colour of a bm RUN frame that has one (in order); None
+    if its order is not made of neurons below N (the kernel refuses the frame)."""
     order_at = HEAD_WORDS + 2 + n + (n * n + 1) // 2
     order = frame[order_at:order_at + n].astype(np.int64)
     if np.any(order >= n):
@@ -120,39 +121,102 @@ def _bm_schedule(frame: np.ndarray, n: int, colours: int) -> tuple[int, int] | N
     mask_words = frame[order_at + n + colours:order_at + n + colours + (n + 31) // 32]
     k = np.arange(n)
     clamped = ((mask_words[k // 32].astype(np.int64) >> (k % 32)) & 1).astype(bool)
-    free = ~clamped[order]
     starts = np.concatenate([[0], ends[:-1]])
-    return int(free.sum()), sum(bool(free[a:b].any()) for a, b in zip(starts, ends))
+    live = [order[a:b][~clamped[order[a:b]]] for a, b in zip(starts, ends)]
+    return [c for c in live if c.size]
 
 
-def _bm_run_cycles(frame: np.ndarray, params: np.ndarray, lanes: int) -> int | None:
+def _bm_weights(frame: np.ndarray, n: int) -> np.ndarray:
+    """W of a bm RUN frame as int16, row-major N x N."""
+    words = frame[HEAD_WORDS + 2 + n:HEAD_WORDS + 2 + n + (n * n + 1) // 2].astype(np.uint32)
+    halves = np.stack([words & 0xFFFF, words >> 16], axis=1).ravel()[:n * n]
+    return halves.astype(np.uint16).view(np.int16).reshape(n, n)
+
+
+# The field engine (hw/rtl/bm_field_core.sv, boards.txt bm_engine = fields), cycle by
+# cycle; tests/rtl/bm_field checks it against the twin.
+FIELD_CHECK_WAIT = 3   # C_CHECK: a colour of several neurons, read to verdict after its columns
+FIELD_REISSUE = 17     # a neuron's next decide issues >= S_A = 17 cycles after its last
+FIELD_DRAIN = 18       # from an op's issue until the pipeline is empty (v_p == 0)
+FIELD_COUNT_WORD = 3   # an on or spike count out: address, memory output, hand-over
+
+
+def bm_field_sweep_cycles(free: int, deferred: int) -> int:
+    """Cycles of one sweep of the field engine between pauses (but the first after one,
+    which takes its ops alone): one op per free neuron and one more per neuron of a
+    deferred colour, one a cycle; a neuron decided again within 17 cycles of its last
+    decision waits (N < 17)."""
+    return max(free + deferred, FIELD_REISSUE) if free else 1
+
+
+def _field_core_cycles(frame: np.ndarray, params: np.ndarray, n: int,
+                       colours: list[np.ndarray]) -> int:
+    """bm_field_core from its start to its last output word: seeding, the colour check,
+    the BIAS and INIT ops, the sweeps (one op per cycle; a colour of several connected
+    neurons defers its adds to one APPLY op per neuron), the recorded sweeps' words, the
+    counts and the final state."""
+    sweeps, burn_in, thin = (int(w) for w in params[:3])
+    record = bool(int(params[-1]) & FLAG_RECORD)
+    W = _bm_weights(frame, n)
+    check = 1 + sum(1 if c.size == 1 else 2 * c.size + FIELD_CHECK_WAIT for c in colours)
+    deferred = sum(c.size for c in colours
+                   if c.size > 1 and np.any(W[np.ix_(c, c)][~np.eye(c.size, dtype=bool)]))
+    free = sum(c.size for c in colours)
+    period = bm_field_sweep_cycles(free, deferred)
+    first = free + deferred if free else 1      # a sweep after an empty pipeline
+    # Sweeps run back to back between pauses: each recorded sweep's words (after the
+    # pipeline drains), then the counts (after it drains again).
+    total = burn_in + sweeps * thin
+    segments = [burn_in + thin] + [thin] * (sweeps - 1) if record else [total]
+    t = n + SEED_LATENCY + 2 + check + 1 + n    # seeding, check, the BIAS op, the INIT ops
+    last_op = t - 1
+    for i, s in enumerate(segments):
+        span = first + (s - 1) * period
+        if free:
+            last_op = t + span - 1
+        t = max(t + span, last_op + FIELD_DRAIN)    # the cycle the drain is seen
+        if record:
+            t += 1 + (n + 31) // 32 + 1             # the words, then back to run (or drain)
+            if i == len(segments) - 1:
+                t += 1                              # the drain finds the pipeline empty
+        else:
+            t += 1
+    return t + 2 * n * FIELD_COUNT_WORD + zeta_words(n) * BM_FINAL_WORD
+
+
+def _bm_run_cycles(frame: np.ndarray, params: np.ndarray, lanes: int, engine: str) -> int | None:
     """From the first input word of a bm RUN frame to its last output word; None for a
     frame the kernel refuses before it runs."""
-    n, colours = int(frame[HEAD_WORDS]), int(frame[HEAD_WORDS + 1])
-    schedule = _bm_schedule(frame, n, colours)
-    if schedule is None:
+    n, n_colours = int(frame[HEAD_WORDS]), int(frame[HEAD_WORDS + 1])
+    colours = _bm_colours(frame, n, n_colours)
+    if colours is None:
         return None
-    free, live_colours = schedule
-    sweeps, burn_in, thin = (int(w) for w in params[:3])
-    record = int(params[-1]) & FLAG_RECORD
     weight_words = (n * n + 1) // 2
     # a weight word takes two cycles, one per weight (the padding of an odd N^2 none)
     read = int(frame.size) + weight_words - (n * n) % 2 + BM_THIN_WAIT
+    front = read + n + BM_SCHED_EXTRA + BM_START
+    if engine == "fields":
+        return front + _field_core_cycles(frame, params, n, colours)
+    free, live_colours = sum(c.size for c in colours), len(colours)
+    sweeps, burn_in, thin = (int(w) for w in params[:3])
+    record = int(params[-1]) & FLAG_RECORD
     recorded = (math.ceil(n / lanes) + BM_RECORD_EXTRA
                 + ((n + 31) // 32 + 1 if record else 0))
-    return (read + n + BM_SCHED_EXTRA + BM_START + n + BM_INIT_EXTRA
+    return (front + n + BM_INIT_EXTRA
             + (burn_in + sweeps * thin) * bm_sweep_cycles(n, free, live_colours, lanes)
             + sweeps * recorded
             + 2 * n * BM_COUNT_WORD + zeta_words(n) * BM_FINAL_WORD)
 
 
-def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None) -> int:
+def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None, *,
+                 bm_engine: str | None = None) -> int:
     """Clock cycles a kernel with `lanes` lanes takes over `frame`, from the twins'
-    schedules:
+    schedules (`bm_engine`: bm_sampler's sweep engine, boards.txt's bm_engine):
     * bm RUN: cycle by cycle (`_bm_run_cycles`): the frame read (weight words two
-      cycles), the schedule, seeding, burn_in + sweeps * thin sweeps of
-      `bm_sweep_cycles`, the recorded sweeps' on counts and words, three cycles per
-      count word and ten per final-state word out;
+      cycles), the schedule, seeding; then the lane engine's burn_in + sweeps * thin
+      sweeps of `bm_sweep_cycles`, the recorded sweeps' on counts and words, four
+      cycles per count word and ten per final-state word out; or the field engine's
+      `_field_core_cycles`;
     * bm RUN_SPARSE: a bound until the sparse engine's schedule is modelled: every
       sweep one cycle per list slot (N·D), as one update unit taking one slot a cycle;
     * bn RUN: one cycle per streamed word in and out, plus the rounds of
@@ -180,10 +244,20 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None)
             return words + rounds * (BN_BATCH * (size + 1 + window + BN_LIVE_CYCLES) + BN_ROUND_CYCLES)
         return words + int(bn_round_cycles(draws, lanes, size).sum())
     params = _bm_run_params(frame) if magic == MAGIC_BM else None
-    cycles = _bm_run_cycles(frame, params, lanes) if params is not None else None
+    if magic == MAGIC_BM and bm_engine not in BM_ENGINES:
+        raise ValueError(f"a bm frame's cycles need bm_engine, one of {', '.join(BM_ENGINES)}; "
+                         f"got {bm_engine!r}")
+    cycles = _bm_run_cycles(frame, params, lanes, bm_engine) if params is not None else None
     return words if cycles is None else cycles
 
 
-def frame_seconds(frame: np.ndarray, lanes: int, clock_mhz: float) -> float:
-    """How long to wait for `frame` before calling the kernel stuck."""
-    return FLOOR_S + MARGIN * frame_cycles(frame, lanes) / (clock_mhz * 1e6)
+def frame_seconds(frame: np.ndarray, lanes: int, clock_mhz: float, *,
+                  bm_engine: str | None = None) -> float:
+    """How long to wait for `frame` before calling the kernel stuck. The field engine's
+    HLS kernel adds a column in a loop of N iterations (docs/hls.md), N cycles where the
+    twin takes one, so its deadline takes the longer lane schedule at P = 1 (N·N cycles
+    a sweep) until Vitis reports that loop unrolled."""
+    cycles = frame_cycles(frame, lanes, bm_engine=bm_engine)
+    if bm_engine == "fields":
+        cycles = max(cycles, frame_cycles(frame, 1, bm_engine="lanes"))
+    return FLOOR_S + MARGIN * cycles / (clock_mhz * 1e6)
