@@ -75,8 +75,9 @@ module bn_ctrl
   localparam int unsigned VIW       = (V_MAX > 1) ? $clog2(V_MAX) : 1;   // variable index bits used
 
   // The window starts as the threshold step's last slot leaves: a unit reads sample
-  // b's Λ at least b + 2 cycles later, and the slot of b wrote it 8 cycles after
-  // its issue (lane stages A B P Q S R D G), 7 - b cycles before that.
+  // b's Λ at least b + 2 cycles later, and the slot of b wrote it 10 cycles after
+  // its issue (lane stages A B P Q S R D G W X), 5 - b cycles before that: 7 cycles
+  // before the read at the latest.
   // BUSY_LAT: cycles from win_start_o to the lanes' busy flags seen here (the
   // unit's state, then the OR's register in bn_sampler).
   localparam int unsigned BUSY_LAT  = 2;

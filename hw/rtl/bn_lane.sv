@@ -15,8 +15,9 @@
 // sample per cycle, whatever its cardinality.
 // Threshold step, per sample b (after the variable loop):
 //   A  read NLW; B  d = NLW - OFFSET; P, Q  EXP2_LUT; S  R_MAX * 2^frac;
-//   R  firing threshold F; D  F registered; G  F * T * LOG2E_Q16 as two partial
-//   products, written with live = F > 0 (the window sums them: Λ = that >> 24)
+//   R  firing threshold F; D  F registered; G  F * T * LOG2E_Q16 as digit
+//   products of at most 18 x 18 bits; W  their sums per weight; X  Λ = the total
+//   >> 24, written with live = F > 0
 // Then the Poisson window (bn_poisson): the lane's samples one after the other,
 // one draw per cycle, each writing its spike count n[b].
 //
@@ -80,10 +81,7 @@ module bn_lane
   logic [NW-1:0]  n_mem   [BATCH];
   logic [LW-1:0]  nlw_mem [BATCH];
   logic           dead_mem[BATCH];
-  // Λ kept as its two partial products (below); summed when the window reads it.
-  localparam int unsigned TKLO = 18;
-  logic [24+TKLO-1:0]     lam_lo_mem [BATCH];
-  logic [24+TKW-TKLO-1:0] lam_hi_mem [BATCH];
+  logic [LAMW-1:0] lam_mem [BATCH];
   logic           live_mem [BATCH];
 
   // ---------------------------------------------------------------- stages A, B
@@ -141,8 +139,9 @@ module bn_lane
   //   S   a0 = base + sum of the pairs                R_MAX * 2^frac
   //   R   bank rows, table read                       F
   //   D   the banks' words registered                 F registered
-  //   G   u >= C[k] per bank; the row's first word    F * T * LOG2E_Q16 as two partial products, written with live = F > 0
-  //   W   x = #{k : u >= C[k]}, write x, log-weight
+  //   G   u >= C[k] per bank; the row's first word    F * T * LOG2E_Q16 as 18 x 18-bit digit products
+  //   W   x = #{k : u >= C[k]}, write x, log-weight   the products' sums per weight 2^18, 2^36
+  //   X                                               Λ = total >> 24, written with live = F > 0
   cmd_t cmd_p, cmd_q, cmd_s, cmd_r, cmd_d, cmd_g, cmd_w;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -293,30 +292,55 @@ module bn_lane
     live_r   <= live_s;
   end
 
-  // F * (T * LOG2E_Q16) is 24 x 37 bits. As one product in one cycle it was the
-  // critical path (11.65 ns on the proxy); G registers two partial products over the
-  // low 18 and high TKW - 18 bits of T * LOG2E_Q16 instead, written as G ends as
-  // before, and their sum >> 24 (= Λ) is formed where the Poisson unit loads it.
-  logic [23:0]              f_calc_r, f_d;
-  logic [24+TKLO-1:0]       lprod_lo_g;
-  logic [24+TKW-TKLO-1:0]   lprod_hi_g;
-  logic                     live_g;
+  // F * (T * LOG2E_Q16) is 24 x 37 bits. In one cycle it was the critical path
+  // (11.65 ns on the proxy), and so was a 24 x 19-bit partial product (11.35 ns): a
+  // product wider than 18 bits is a MULT18X18D with a carry chain behind it. So G
+  // forms digit products of at most 18 x 18 bits, each a bare multiplier block
+  // (F = f1 * 2^18 + f0, 18 + 6 bits; T * LOG2E_Q16 = t2 * 2^36 + t1 * 2^18 + t0,
+  // 18 + 18 + 1 bits, where f * t2 is a select), W adds those of equal weight and
+  // X the rest. Bits below 2^18 are f0 * t0's alone (no carry leaves them), so
+  //   F * tk >> 18 = mid + (high << 18),  mid = f0 t0 >> 18 + f0 t1 + f1 t0,
+  //   high = f1 t1 + F t2,  and Λ = that >> 6.
+  // Λ is written as X ends, two cycles later than a single product would be: the
+  // window reads sample b's Λ no earlier than 8 cycles after G (bn_ctrl).
+  logic [23:0]            f_calc_r, f_d;
+  logic [35:0]            p00, p01_g;        // f0 * t0, f0 * t1
+  logic [17:0]            p00_hi_g;          // f0 * t0 >> 18
+  logic [23:0]            p10_g, p11_g;      // f1 * t0, f1 * t1
+  logic [23:0]            p2_g;              // F * t2
+  logic [37:0]            mid_w;
+  logic [24:0]            high_w;
+  logic                   live_g, live_w;
+  logic [LAMW-1:0]        lam_x;
+  logic                   live_x, lam_we_x;
+  logic [BW-1:0]          lam_b_x;
+  assign p00 = f_d[17:0] * tk_i[17:0];
   always_comb f_calc_r = live_r ? 24'(fprod_r >> (6'd15 + 6'(shift_r))) : '0;
 
   always_ff @(posedge clk_i) begin
-    f_d        <= f_calc_r;
-    lprod_lo_g <= {{TKLO{1'b0}}, f_d} * {24'd0, tk_i[TKLO-1:0]};
-    lprod_hi_g <= {{(TKW-TKLO){1'b0}}, f_d} * {24'd0, tk_i[TKW-1:TKLO]};
-    live_g     <= f_d != '0;
-    if (cmd_g.valid && cmd_g.spike) begin
-      lam_lo_mem[cmd_g.b] <= lprod_lo_g;
-      lam_hi_mem[cmd_g.b] <= lprod_hi_g;
-      live_mem[cmd_g.b]   <= live_g;
+    f_d      <= f_calc_r;
+    p00_hi_g <= p00[35:18];
+    p01_g    <= f_d[17:0]  * tk_i[35:18];
+    p10_g    <= f_d[23:18] * tk_i[17:0];
+    p11_g    <= f_d[23:18] * tk_i[35:18];
+    p2_g     <= tk_i[36] ? f_d : '0;
+    live_g   <= f_d != '0;
+    mid_w    <= 38'(p00_hi_g) + 38'(p01_g) + 38'(p10_g);
+    high_w   <= 25'(p11_g) + 25'(p2_g);
+    live_w   <= live_g;
+    lam_x    <= LAMW'({26'(high_w) + 26'(mid_w[37:18]), mid_w[17:6]});
+    live_x   <= live_w;
+    lam_b_x  <= cmd_w.b;
+    if (lam_we_x) begin
+      lam_mem[lam_b_x]  <= lam_x;
+      live_mem[lam_b_x] <= live_x;
     end
   end
 
-  logic [24+TKW-1:0] lprod_pu;
-  always_comb lprod_pu = {lam_hi_mem[pu_b], TKLO'(0)} + (24+TKW)'(lam_lo_mem[pu_b]);
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) lam_we_x <= 1'b0;
+    else         lam_we_x <= cmd_w.valid && cmd_w.spike;
+  end
 
   // The Poisson window: one unit per lane, its samples in turn.
   logic          n_we;
@@ -329,7 +353,7 @@ module bn_lane
     .window_i (window_i),
     .busy_o   (pu_busy),
     .b_o      (pu_b),
-    .lambda_i (LAMW'(lprod_pu >> npq_pkg::FIRE_BITS)),
+    .lambda_i (lam_mem[pu_b]),
     .live_i   (live_mem[pu_b]),
     .state_i  (st_b),
     .n_we_o   (n_we),
@@ -383,10 +407,11 @@ module bn_lane
 
   // Bits nothing needs: table addresses and variable indices above the build's
   // TABLE_MAX and V_MAX (the loader keeps them below), the low bits of r, the
-  // readout's and the word's 17th bit, and command fields of stages that do not look at them.
+  // readout's and the word's 17th bit, the Λ product's bits below 2^24, and command
+  // fields of stages that do not look at them.
   logic unused_ok;
   assign unused_ok = ^{a0_r[TAW-1:TIW], r_draw[15:0],
-                       cmd_i.i, cmd_i.d.parent, cmd_b.i,
+                       cmd_i.i, cmd_i.d.parent, cmd_b.i, p00[17:0], mid_w[5:0],
                        cmd_w.half, cmd_w.readout, cmd_w.rfirst};
 
 endmodule
