@@ -21,7 +21,6 @@ package bn_base_pkg;
   localparam int unsigned CAW   = VW + KW;  // count memory address {variable, state}
   localparam int unsigned TKW   = 37;     // T * LOG2E_Q16 < 2^37
   localparam int unsigned LAMW  = 37;     // Poisson window bound Λ = (F * T * LOG2E_Q16) >> 24 < 2^37
-  localparam int unsigned ACCW  = 38;     // the window's sum of NEGLOG2, < Λ + 2^22
 
   // What a lane needs to know about the variable being sampled.
   typedef struct packed {
