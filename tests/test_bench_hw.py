@@ -13,7 +13,7 @@ BENCH_DIR = ROOT / "bench"
 sys.path.insert(0, str(BENCH_DIR))
 
 import bench_hw  # noqa: E402
-from neuropynq.board.frames import bm_field_sweep_cycles, bm_sweep_cycles, bn_round_cycles, frame_cycles  # noqa: E402
+from neuropynq.board.frames import bm_field_sweep_cycles, bm_sweep_cycles, bn_run_cycles, frame_cycles  # noqa: E402
 from neuropynq.boards import board_build  # noqa: E402
 from neuropynq.framing import Op  # noqa: E402
 from neuropynq.kernels.bm_model import BMKernelModel  # noqa: E402
@@ -149,7 +149,7 @@ def test_bad_arguments_exit_2_with_one_line(args, message, capsys):
 
 @pytest.mark.rtl
 def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
-    """bn: the twin's rounds over the reference's window draws (board.frames.bn_round_cycles);
+    """bn: the twin's rounds over the reference's window draws (board.frames.bn_run_cycles);
     bm: N·⌈N/P⌉+7 per sweep (docs/rtl.md)."""
     board = "pynq-z2"
     build = board_build(board)
@@ -163,7 +163,7 @@ def test_quick_rows_at_pynq_z2_match_the_loop_structure_estimates(capsys):
     counts = bench_hw.BN_QUICK_SAMPLES
     model = workload.model(build.bn_limits)
     draws = window_draws(model, counts[1], workload.window, bench_hw.BN_SEED, rate_to_rmax(bench_hw.BN_RATE))
-    rounds = [bn_round_cycles(draws[:c], build.bn_lanes, model.n_vars).sum() for c in counts]
+    rounds = [bn_run_cycles(draws[:c], build.bn_lanes, model.n_vars) for c in counts]
     bn_estimate = (rounds[1] - rounds[0]) / (counts[1] - counts[0])
     n, p_bm = 256, build.bm_lanes
     # dense: one colour per neuron

@@ -184,12 +184,15 @@ def test_a_slave_error_on_one_kernel_leaves_the_other_untouched(asia_frame, bm_f
 def test_the_deadline_follows_the_frames_cycle_estimate_at_the_boards_clock(asia_frame, bm_frame):
     backend, _ = make_backend(board="pynq-z2")
     lanes_bn, lanes_bm = backend.bn_lanes(), backend.bm_lanes()
-    # bn, at most: rounds of 16 samples per lane, each 16 (V + 1) issue slots, 16 whole
-    # windows of T draws and 6 cycles each, and 4 to switch, plus the words
+    # bn, at most: rounds of 16 samples per lane, each the longer of 16 (V + 1) + 1 issue
+    # slots and the previous round's units (16 whole windows of T draws and 6 cycles each,
+    # and 19 to hand over), the last round's units and two readout passes, plus the words
     v, samples, window = 8, 300, 16
     words = asia_frame.size + output_capacity(asia_frame)
     rounds = math.ceil(samples / (16 * lanes_bn))
-    assert frame_cycles(asia_frame, lanes_bn) == words + rounds * (16 * (v + 1 + window + 6) + 4)
+    units = 16 * (window + 6) + 19
+    assert frame_cycles(asia_frame, lanes_bn) == \
+        words + rounds * max(16 * (v + 1) + 1, units) + units + 2 * 16 * v
     # bm: the twins' schedules (checked cycle for cycle against them in test_bench_hw.py);
     # ten sweeps more cost ten sweeps and ten recorded sweeps (on counts, one state word)
     model = BMKernelModel.build(BoltzmannMachine.random(6, seed=2))

@@ -37,16 +37,18 @@ def test_twice_the_clock_halves_the_time_and_twice_the_lanes_nearly_do(alarm):
         return (posterior_seconds(build, alarm, EVIDENCE, 2 ** 17, 256)
                 - posterior_seconds(build, alarm, EVIDENCE, 2 ** 16, 256))
     assert extra(dataclasses.replace(base, clock_mhz=2 * base.clock_mhz)) == pytest.approx(extra(base) / 2, rel=1e-9)
-    # A round waits for its slowest lane's windows, so twice the lanes is a little less than twice the rate.
+    # The windows run beside the next round's issue slots; a round waits for the slowest
+    # lane's, which outlast the slots in some rounds of more lanes: twice the lanes is a
+    # little less than twice the rate.
     wider = extra(dataclasses.replace(base, bn_lanes=2 * base.bn_lanes))
     assert extra(base) / 2 <= wider <= 0.6 * extra(base)
     # Each lane spends V + 1 issue slots per sample (37 + 1 on alarm), and its Poisson
-    # unit the window's draws and 6 cycles for a live sample, at least their mean and
-    # far below a whole window of T = 256 draws.
+    # unit, beside them, the window's draws and 6 cycles for a live sample: a round
+    # takes the longer of the two (at least each one's mean), less than both in turn.
     model = BNKernelModel.build(alarm, EVIDENCE, limits=base.bn_limits)
     draws = window_draws(model, 2 ** 16, 256, 0, rate_to_rmax(0.5))
     per_sample = extra(base) * base.clock_mhz * 1e6 * base.bn_lanes / 2 ** 16
-    assert 37 + 1 + (draws + 6).mean() < per_sample < 37 + 1 + 256 / 2
+    assert max(37 + 1, (draws + 6).mean()) < per_sample < 37 + 1 + (draws + 6).mean()
 
 
 def test_more_samples_take_longer(alarm):

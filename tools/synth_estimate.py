@@ -98,10 +98,11 @@ def bn_window_draws():
 
 
 def bn_cycles_per_sample(lanes: int) -> float:
-    """bn twin (board.frames.bn_round_cycles): rounds of 16 (V + 1) issue slots and
-    the slowest lane's Poisson unit, over the workload's window draws."""
-    from neuropynq.board.frames import bn_round_cycles
-    return float(bn_round_cycles(bn_window_draws(), lanes, BN_V).sum()) / BN_S
+    """bn twin (board.frames.bn_run_cycles): rounds of 16 (V + 1) + 1 issue slots, or
+    the previous round's slowest Poisson unit where that takes longer, over the
+    workload's window draws."""
+    from neuropynq.board.frames import bn_run_cycles
+    return float(bn_run_cycles(bn_window_draws(), lanes, BN_V)) / BN_S
 
 
 @dataclass(frozen=True)
@@ -487,9 +488,10 @@ simulation, docs/rtl.md and bn_ctrl.sv):
   field engine: one neuron per cycle) for N = the build's N_MAX neurons, dense or sparse
   (the lane engine's colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
-* `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) issue slots, then the
-  slowest lane's Poisson unit (each live sample's window draws + 6 cycles, 1 per silent
-  one), and 4 cycles to switch (`neuropynq.board.frames.bn_round_cycles`); the
+* `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) + 1 issue slots, or,
+  where it takes longer, the previous round's slowest lane's Poisson unit (each live
+  sample's window draws + 6 cycles, 1 per silent one, + 19), which runs beside the
+  variable loop (`neuropynq.board.frames.bn_run_cycles`); the
   projection uses bench_hw's alarm case (V = {bn_v}, 3 evidence, T = {bn_t}, rate 1/2,
   the reference's window draws of S = 65536 samples). One sample = one sample neuron;
   its V variable draws and its window's draws count as neuron updates.

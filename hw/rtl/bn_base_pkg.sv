@@ -40,7 +40,8 @@ package bn_base_pkg;
     logic           valid;
     logic           spike;     // threshold step of the spike window (else variable loop)
     logic           sample;    // variable loop of a live round (else the final readout pass)
-    logic           half;      // stream-state buffer of this round
+    logic           half;      // round parity: the x and spike-count banks of this round
+    logic [1:0]     sbank;     // stream-state bank of this round (round index mod 3)
     logic           first;     // variable 0 (variable loop)
     logic           readout;   // fold the previous round's spikes into the counts
     logic           rfirst;    // first readout pass of the run: counts start from 0

@@ -5,18 +5,27 @@
 // round_base + l * BATCH + b, b < BATCH. One issue slot per cycle:
 //   for i < V: for b < BATCH      (variable loop)
 //   for b < BATCH                 (threshold step: Λ of every sample)
-// then every lane's Poisson unit runs the windows of its samples one after the
-// other (bn_poisson), and the round ends when the slowest lane's unit is done:
-// BATCH * (V + 1) + WIN_GAP cycles plus that unit's, one per draw and 6 per live
-// sample, 1 per silent one (docs/rtl.md).
-// The readout of round j rides on the variable loop of round j + 1; a final
-// readout pass (for i < V: for b < BATCH) closes the run. The stream states of
-// round j + 1 are seeded while round j runs (two buffers per lane), by one
-// seeder shared by all lanes: P * BATCH requests, one per cycle, ready after
-// P * BATCH + SEED_LATENCY + 2 cycles. That hides behind the BATCH * (V + T) + 1
-// cycles of a round when V + T > P; otherwise the next round waits for its
-// seeds (S_ROUND), and round 0 waits for whatever of them the OFFSET pass does
-// not cover. The schedule, and so every output, stays the same.
+// As the threshold step of round j ends, every lane's Poisson unit starts the
+// windows of round j (bn_poisson: its samples one after the other) and the issue
+// slots go on with round j + 1: the windows of a round run beside the next
+// round's variable loop. Round j + 1's threshold step waits until the units are
+// done with round j (it rewrites the Λ they read), so a round takes
+// max(BATCH * (V + 1) + 1, the previous round's slowest unit + 19) cycles
+// (docs/rtl.md, board.frames.bn_run_cycles).
+// Memories by round: x and the spike counts n in two banks (round parity, `half`),
+// the stream states in three (round index mod 3, `sbank`): the variable loop of
+// round j draws from bank j mod 3 while the units of round j - 1 read bank
+// (j - 1) mod 3 and the seeder fills bank (j + 1) mod 3.
+// The readout of round j rides on the variable loop of round j + 2 (its x bank is
+// the one that loop overwrites, its n were written by the units during round
+// j + 1); two final readout passes (for i < V: for b < BATCH) close the run: the
+// second-last round's beside the last round's windows, then the last round's.
+// The stream states of round j + 1 are seeded while round j runs, by one seeder
+// shared by all lanes: P * BATCH requests, one per cycle, ready after
+// P * BATCH + SEED_LATENCY + 2 cycles. That hides behind a round when
+// V + 1 > P; otherwise the next round waits for its seeds (S_ROUND), and round 0
+// waits for whatever of them the OFFSET pass does not cover. The schedule, and so
+// every output, stays the same.
 module bn_ctrl
   import bn_base_pkg::*;
 #(
@@ -50,8 +59,10 @@ module bn_ctrl
   output logic [LW-1:0]      offset_o,
   output logic [TKW-1:0]     tk_o,              // T * LOG2E_Q16
   output logic               win_start_o,
+  output logic               win_half_o,        // the banks of the round the units run,
+  output logic [1:0]         win_sbank_o,       // held until they start the next round
   output logic               seed_valid_o,
-  output logic               seed_half_o,
+  output logic [1:0]         seed_sbank_o,
   output logic [31:0]        seed_id_o,         // stream id of the request
   output logic [SLW-1:0]     seed_slot_o,       // its lane l and sample b: l * BATCH + b
   output logic               tbl_ext_o,
@@ -83,8 +94,8 @@ module bn_ctrl
   localparam int unsigned BUSY_LAT  = 2;
 
   typedef enum logic [3:0] {
-    S_IDLE, S_LOAD, S_OFFSET, S_OFFSET_TAIL, S_ROUND, S_VAR, S_THRESH, S_WINDOW,
-    S_FINAL, S_SETTLE, S_OUT
+    S_IDLE, S_LOAD, S_OFFSET, S_OFFSET_TAIL, S_ROUND, S_VAR, S_WAIT_UNITS, S_THRESH,
+    S_FINAL, S_FINAL_WAIT, S_SETTLE, S_OUT
   } state_e;
 
   state_e        state_q;
@@ -106,10 +117,14 @@ module bn_ctrl
 
   logic [BW-1:0] b_q;
   logic [VW-1:0] i_q;
-  logic [1:0]    wait_q;           // S_WINDOW: cycles left before the busy flags count
+  logic [1:0]    wait_q;           // S_FINAL_WAIT: cycles left before the busy flags count
   logic [32:0]   round_base_q;     // first sample of the current round
-  logic          half_q;
-  logic          readout_q;        // a previous round awaits its readout
+  logic          half_q;           // round parity (x and n banks)
+  logic [1:0]    sbank_q;          // round index mod 3 (stream-state bank)
+  logic [1:0]    rounds_q;         // variable loops done in this run, up to 2: at 2 the
+                                   // round two back awaits its readout
+  logic          fin_half_q;       // the bank a final readout pass reads
+  logic          fin_last_q;       // the final pass is the last round's
   logic          rfirst_q;         // no readout pass has completed yet
   logic [2:0]    settle_q;
 
@@ -124,12 +139,13 @@ module bn_ctrl
   // ---------------------------------------------------------------- seeding
   logic [SKW-1:0] seed_k_q;
   logic [32:0] seed_base_q;
-  logic        seed_half_q, seed_kick;
+  logic [1:0]  seed_sbank_q;
+  logic        seed_kick;
   logic [32:0] seed_next_base;
   logic        seeds_ready;
 
   assign seeds_ready    = seed_k_q == SKW'(SEED_END);
-  assign seed_half_o    = seed_half_q;
+  assign seed_sbank_o   = seed_sbank_q;
   assign seed_next_base = seed_base_q + 33'(ROUND);
 
   // Requests leave through registers: the id's add stays off the seeder's first
@@ -186,7 +202,7 @@ module bn_ctrl
     if (!rst_ni) begin
       state_q      <= S_IDLE;
       seed_k_q     <= SKW'(SEED_END);
-      seed_half_q  <= 1'b0;
+      seed_sbank_q <= '0;
       seed_base_q  <= '0;
       b_q          <= '0;
       i_q          <= '0;
@@ -194,7 +210,10 @@ module bn_ctrl
       orow_q       <= '0;
       round_base_q <= '0;
       half_q       <= 1'b0;
-      readout_q    <= 1'b0;
+      sbank_q      <= '0;
+      rounds_q     <= '0;
+      fin_half_q   <= 1'b0;
+      fin_last_q   <= 1'b0;
       rfirst_q     <= 1'b1;
       settle_q     <= '0;
     end else begin
@@ -210,10 +229,11 @@ module bn_ctrl
             state_q     <= S_OFFSET;
             i_q         <= '0;
             orow_q      <= '0;
-            seed_base_q <= '0;
-            seed_half_q <= 1'b0;
-            readout_q   <= 1'b0;
-            rfirst_q    <= 1'b1;
+            seed_base_q  <= '0;
+            seed_sbank_q <= '0;
+            half_q       <= 1'b1;      // toggled as round 0 starts
+            rounds_q     <= '0;
+            rfirst_q     <= 1'b1;
           end else begin
             state_q <= S_OUT;
           end
@@ -230,10 +250,11 @@ module bn_ctrl
         S_OFFSET_TAIL: if (o_valid_q == '0) state_q <= S_ROUND;
         S_ROUND: if (seeds_ready) begin
           round_base_q <= seed_base_q;
-          half_q       <= seed_half_q;
+          half_q       <= !half_q;
+          sbank_q      <= seed_sbank_q;
           if (seed_next_base < {1'b0, samples_i}) begin
-            seed_base_q <= seed_next_base;
-            seed_half_q <= !seed_half_q;
+            seed_base_q  <= seed_next_base;
+            seed_sbank_q <= seed_sbank_q == 2'd2 ? 2'd0 : seed_sbank_q + 2'd1;
           end
           state_q <= S_VAR;
         end
@@ -242,23 +263,30 @@ module bn_ctrl
           if (last_b) begin
             i_q <= last_var ? '0 : i_q + 1'b1;
             if (last_var) begin
-              state_q <= S_THRESH;
-              if (readout_q) rfirst_q <= 1'b0;
+              // The previous round's units started at least BATCH * V cycles ago, so
+              // their busy flags are current.
+              state_q  <= win_busy_i ? S_WAIT_UNITS : S_THRESH;
+              if (rounds_q == 2'd2) rfirst_q <= 1'b0;
+              if (rounds_q != 2'd2) rounds_q <= rounds_q + 2'd1;
             end
           end
         end
+        S_WAIT_UNITS: if (!win_busy_i) state_q <= S_THRESH;
         S_THRESH: begin
           b_q <= b_q + 1'b1;
           if (last_b) begin
-            state_q <= S_WINDOW;
-            wait_q  <= 2'(BUSY_LAT);
-          end
-        end
-        S_WINDOW: begin
-          if (wait_q != '0) wait_q <= wait_q - 1'b1;
-          else if (!win_busy_i) begin
-            readout_q <= 1'b1;
-            state_q   <= last_round ? S_FINAL : S_ROUND;
+            // The units start this round's windows (win_start_o); the slots go on
+            // with the next round or with the final readout of the round before.
+            if (!last_round) begin
+              state_q <= S_ROUND;
+            end else if (rounds_q == 2'd2) begin
+              state_q    <= S_FINAL;
+              fin_half_q <= !half_q;
+              fin_last_q <= 1'b0;
+            end else begin
+              state_q    <= S_FINAL_WAIT;
+              wait_q     <= 2'(BUSY_LAT);
+            end
           end
         end
         S_FINAL: begin
@@ -266,9 +294,24 @@ module bn_ctrl
           if (last_b) begin
             i_q <= last_var ? '0 : i_q + 1'b1;
             if (last_var) begin
-              state_q  <= S_SETTLE;
-              settle_q <= 3'(DRAIN_LAT);
+              rfirst_q <= 1'b0;
+              if (fin_last_q) begin
+                state_q  <= S_SETTLE;
+                settle_q <= 3'(DRAIN_LAT);
+              end else begin
+                state_q  <= S_FINAL_WAIT;
+                wait_q   <= 2'(BUSY_LAT);
+              end
             end
+          end
+        end
+        // The last round's windows end; then its readout.
+        S_FINAL_WAIT: begin
+          if (wait_q != '0) wait_q <= wait_q - 1'b1;
+          else if (!win_busy_i) begin
+            state_q    <= S_FINAL;
+            fin_half_q <= half_q;
+            fin_last_q <= 1'b1;
           end
         end
         S_SETTLE: begin
@@ -293,9 +336,10 @@ module bn_ctrl
     cmd_next.valid   = state_q == S_VAR || state_q == S_THRESH || state_q == S_FINAL;
     cmd_next.spike   = state_q == S_THRESH;
     cmd_next.sample  = state_q == S_VAR;
-    cmd_next.half    = half_q;
+    cmd_next.half    = state_q == S_FINAL ? fin_half_q : half_q;
+    cmd_next.sbank   = sbank_q;
     cmd_next.first   = i_q == '0;
-    cmd_next.readout = (state_q == S_VAR && readout_q) || state_q == S_FINAL;
+    cmd_next.readout = (state_q == S_VAR && rounds_q == 2'd2) || state_q == S_FINAL;
     cmd_next.rfirst  = rfirst_q;
     cmd_next.b       = b_q;
     cmd_next.i       = i_q;
@@ -306,9 +350,15 @@ module bn_ctrl
     if (!rst_ni) begin
       cmd_o       <= '0;
       win_start_o <= 1'b0;
+      win_half_o  <= 1'b0;
+      win_sbank_o <= '0;
     end else begin
       cmd_o       <= cmd_next;
       win_start_o <= state_q == S_THRESH && last_b;
+      if (state_q == S_THRESH && last_b) begin
+        win_half_o  <= half_q;
+        win_sbank_o <= sbank_q;
+      end
     end
   end
 

@@ -19,15 +19,19 @@
 //   products of at most 18 x 18 bits; W  their sums per weight; X  Λ = the total
 //   >> 24, written with live = F > 0
 // Then the Poisson window (bn_poisson): the lane's samples one after the other,
-// one draw per cycle, each writing its spike count n[b].
+// one draw per cycle, each writing its spike count n[b]. It runs while the issue
+// slots go on with the next round (bn_ctrl), so the memories the two share are
+// banked by round: x and n by round parity (cmd half), the stream states by round
+// index mod 3 (cmd sbank: the loop's round, the units' round before it, the
+// seeder's round after it).
 //
 // Samples of a batch take consecutive slots, so a value written in stage W or
 // earlier for sample b is read again BATCH (> 8) cycles later: no forwarding is
 // needed.
 //
-// Readout: while round j samples variable i, the x[b][i] it is about to
-// overwrite still holds round j-1's value, so count[i][x] += n[b] for round
-// j-1 costs no extra cycles. The per-state sums of one variable are flushed to
+// Readout: while round j samples variable i, the x[b][i] of its bank that it is
+// about to overwrite still holds round j-2's value, so count[i][x] += n[b] for
+// round j-2 (whose n the units wrote during round j-1) costs no extra cycles. The per-state sums of one variable are flushed to
 // the count memory (one state per cycle) while the next variable runs.
 module bn_lane
   import bn_base_pkg::*;
@@ -47,7 +51,7 @@ module bn_lane
   // seeding of the next round's streams (the seeder in bn_sampler): the state of
   // sample seed_b_i of this lane
   input  logic               seed_we_i,
-  input  logic               seed_half_i,   // held while the seeds arrive
+  input  logic [1:0]         seed_sbank_i,  // held while the seeds arrive
   input  logic [BW-1:0]      seed_b_i,
   input  logic [127:0]       seed_state_i,
   // schedule
@@ -58,6 +62,8 @@ module bn_lane
   input  logic [TKW-1:0]     tk_i,          // T * LOG2E_Q16
   input  logic [NW-1:0]      window_i,      // T
   input  logic               win_start_i,   // the round's Λ are written: run the window
+  input  logic               win_half_i,    // that round's n bank and stream-state bank,
+  input  logic [1:0]         win_sbank_i,   // held while the window runs
   output logic               win_busy_o,
   // the per-state sums of one variable, one state per cycle, to bn_counts
   output logic               flush_valid_o,
@@ -68,7 +74,7 @@ module bn_lane
 
   // Memories indexed by variable hold 2^VIW entries: the build's V_MAX, rounded up.
   localparam int unsigned VIW    = (V_MAX > 1) ? $clog2(V_MAX) : 1;
-  localparam int unsigned XDEPTH = BATCH << VIW;
+  localparam int unsigned XDEPTH = 2 * BATCH << VIW;   // two rounds
   localparam int unsigned AW     = NW + BW;   // per-state sum over one batch
   localparam int unsigned CARD_N = 1 << KW;
   localparam int unsigned TIW    = $clog2(TABLE_MAX);   // table index; addresses stay below TW
@@ -77,8 +83,9 @@ module bn_lane
   // ---------------------------------------------------------------- memories
   logic [127:0]   st_mem0 [BATCH];
   logic [127:0]   st_mem1 [BATCH];
+  logic [127:0]   st_mem2 [BATCH];
   logic [KW-1:0]  x_mem   [XDEPTH];     // read at PMAX + 1 addresses per cycle
-  logic [NW-1:0]  n_mem   [BATCH];
+  logic [NW-1:0]  n_mem   [2 * BATCH];
   logic [LW-1:0]  nlw_mem [BATCH];
   logic           dead_mem[BATCH];
   logic [LAMW-1:0] lam_mem [BATCH];
@@ -95,19 +102,22 @@ module bn_lane
   assign r_draw = npq_pkg::xoshiro_draw(st_b[63:32]);
   assign draw_b = cmd_b.valid && !cmd_b.spike && cmd_b.sample && !cmd_b.d.ev;
 
-  // The stream state is read for the issue slot, or for the Poisson unit while the
-  // window runs (no slots are issued then). The seeder fills the half that the
-  // current round does not use.
+  // The stream state is read for the issue slot (bank of the slot's round) and for
+  // the Poisson unit (bank of the round before). The seeder fills the bank of the
+  // round after: the three never meet in one bank.
   logic          pu_busy;
-  logic [BW-1:0] pu_b, st_rb;
-  assign st_rb = pu_busy ? pu_b : cmd_i.b;
+  logic [BW-1:0] pu_b;
+  logic [127:0]  st_u;   // the unit's sample, one cycle after pu_b
 
   always_ff @(posedge clk_i) begin
-    st_b <= cmd_i.half ? st_mem1[st_rb] : st_mem0[st_rb];
-    if (seed_we_i && !seed_half_i)     st_mem0[seed_b_i] <= seed_state_i;
-    else if (draw_b && !cmd_b.half)    st_mem0[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
-    if (seed_we_i && seed_half_i)      st_mem1[seed_b_i] <= seed_state_i;
-    else if (draw_b && cmd_b.half)     st_mem1[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
+    st_b <= cmd_i.sbank == 2'd0 ? st_mem0[cmd_i.b] : cmd_i.sbank == 2'd1 ? st_mem1[cmd_i.b] : st_mem2[cmd_i.b];
+    st_u <= win_sbank_i == 2'd0 ? st_mem0[pu_b]    : win_sbank_i == 2'd1 ? st_mem1[pu_b]    : st_mem2[pu_b];
+    if (seed_we_i && seed_sbank_i == 2'd0)    st_mem0[seed_b_i] <= seed_state_i;
+    else if (draw_b && cmd_b.sbank == 2'd0)   st_mem0[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
+    if (seed_we_i && seed_sbank_i == 2'd1)    st_mem1[seed_b_i] <= seed_state_i;
+    else if (draw_b && cmd_b.sbank == 2'd1)   st_mem1[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
+    if (seed_we_i && seed_sbank_i == 2'd2)    st_mem2[seed_b_i] <= seed_state_i;
+    else if (draw_b && cmd_b.sbank == 2'd2)   st_mem2[cmd_b.b] <= npq_pkg::xoshiro_next(st_b);
   end
 
   logic [PMAX-1:0][KW-1:0] xp_b;
@@ -122,9 +132,9 @@ module bn_lane
   end
 
   always_ff @(posedge clk_i) begin
-    for (int j = 0; j < PMAX; j++) xp_b[j] <= x_mem[{cmd_i.b, cmd_i.d.parent[j][VIW-1:0]}];
-    xold_b <= x_mem[{cmd_i.b, cmd_i.i[VIW-1:0]}];
-    nold_b <= n_mem[cmd_i.b];
+    for (int j = 0; j < PMAX; j++) xp_b[j] <= x_mem[{cmd_i.half, cmd_i.b, cmd_i.d.parent[j][VIW-1:0]}];
+    xold_b <= x_mem[{cmd_i.half, cmd_i.b, cmd_i.i[VIW-1:0]}];
+    nold_b <= n_mem[{cmd_i.half, cmd_i.b}];
     nlw_b  <= nlw_mem[cmd_i.b];
     dead_b <= dead_mem[cmd_i.b];
   end
@@ -355,7 +365,7 @@ module bn_lane
     .b_o      (pu_b),
     .lambda_i (lam_mem[pu_b]),
     .live_i   (live_mem[pu_b]),
-    .state_i  (st_b),
+    .state_i  (st_u),
     .n_we_o   (n_we),
     .n_b_o    (n_b),
     .n_o      (n_new)
@@ -363,7 +373,7 @@ module bn_lane
   assign win_busy_o = pu_busy;
 
   always_ff @(posedge clk_i) begin
-    if (n_we) n_mem[n_b] <= n_new;
+    if (n_we) n_mem[{win_half_i, n_b}] <= n_new;
   end
 
   // ---------------------------------------------------------------- variable loop
@@ -397,7 +407,7 @@ module bn_lane
 
   always_ff @(posedge clk_i) begin
     if (var_w) begin
-      x_mem[{cmd_w.b, cmd_w.i[VIW-1:0]}] <= passed_w;
+      x_mem[{cmd_w.half, cmd_w.b, cmd_w.i[VIW-1:0]}] <= passed_w;
       nlw_mem[cmd_w.b]  <= (cmd_w.first ? '0 : nlw_mem[cmd_w.b])
                            + (cmd_w.d.ev ? LW'(nl_w[15:0]) : '0);
       dead_mem[cmd_w.b] <= (cmd_w.first ? 1'b0 : dead_mem[cmd_w.b])
@@ -412,6 +422,6 @@ module bn_lane
   logic unused_ok;
   assign unused_ok = ^{a0_r[TAW-1:TIW], r_draw[15:0],
                        cmd_i.i, cmd_i.d.parent, cmd_b.i, p00[17:0], mid_w[5:0],
-                       cmd_w.half, cmd_w.readout, cmd_w.rfirst};
+                       cmd_w.sbank, cmd_w.readout, cmd_w.rfirst};
 
 endmodule

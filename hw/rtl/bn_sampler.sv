@@ -80,9 +80,11 @@ module bn_sampler
   logic [P-1:0][BW:0]   n_active;
   logic [LW-1:0]        offset;
   logic [TKW-1:0]       tk;
-  logic                 win_start, win_busy_q;
+  logic                 win_start, win_busy_q, win_half;
+  logic [1:0]           win_sbank;
   logic [P-1:0]         win_busy;
-  logic                 seed_valid, seed_half;
+  logic                 seed_valid;
+  logic [1:0]           seed_sbank;
   localparam int unsigned SLW = BW + ((P > 1) ? $clog2(P) : 1);   // a seed slot: l * BATCH + b
   logic [31:0]          seed_id;
   logic [SLW-1:0]       seed_slot;
@@ -167,8 +169,10 @@ module bn_sampler
     .offset_o        (offset),
     .tk_o            (tk),
     .win_start_o     (win_start),
+    .win_half_o      (win_half),
+    .win_sbank_o     (win_sbank),
     .seed_valid_o    (seed_valid),
-    .seed_half_o     (seed_half),
+    .seed_sbank_o    (seed_sbank),
     .seed_id_o       (seed_id),
     .seed_slot_o     (seed_slot),
     .tbl_ext_o       (tbl_ext),
@@ -232,7 +236,7 @@ module bn_sampler
       .tbl_ext_addr_i (tbl_ext_addr),
       .tbl_rdata_o    (tbl_rdata[l]),
       .seed_we_i      (seeded_valid && seeded_slot[SLW-1:BW] == (SLW - BW)'(l)),
-      .seed_half_i    (seed_half),
+      .seed_sbank_i   (seed_sbank),
       .seed_b_i       (seeded_slot[BW-1:0]),
       .seed_state_i   (seeded_state),
       .cmd_i          (cmd),
@@ -242,6 +246,8 @@ module bn_sampler
       .tk_i           (tk),
       .window_i       (window),
       .win_start_i    (win_start),
+      .win_half_i     (win_half),
+      .win_sbank_i    (win_sbank),
       .win_busy_o     (win_busy[l]),
       .flush_valid_o  (flush_valid[l]),
       .flush_addr_o   (flush_addr[l]),

@@ -67,22 +67,37 @@ def output_capacity(frame: np.ndarray) -> int:
 
 BN_BATCH = 16             # bn twin: samples per lane and round (hw/rtl/bn_base_pkg.sv BATCH)
 BN_LIVE_CYCLES = 6        # bn_poisson: cycles per live sample besides its draws
-BN_ROUND_CYCLES = 4       # bn_ctrl: switching rounds, starting and ending the window
+BN_ROUND_START = 1        # bn_ctrl: the cycle a round starts in (S_ROUND)
+BN_UNITS_LAG = 19         # bn_ctrl: a threshold step's first slot to the next one's, beyond
+                          # the units' cycles (its 16 slots, starting the units, their busy flag)
 
 
-def bn_round_cycles(draws: np.ndarray, lanes: int, n_vars: int) -> np.ndarray:
-    """Cycles of each round of the bn twin (docs/rtl.md), from every sample's window
-    draws (min(n + 1, T), 0 for a silent sample; `neuropynq.reference.bn_sampler.window_draws`):
-    BATCH·(V + 1) issue slots (the variable loop and the threshold step), then the
-    slowest lane's Poisson unit, which takes its samples in turn: draws + 6 cycles for
-    a live one, 1 for a silent one (also the empty slots of the last round)."""
+def bn_unit_cycles(draws: np.ndarray, lanes: int) -> np.ndarray:
+    """Cycles of the slowest lane's Poisson unit in each round of the bn twin: the lane's
+    samples in turn, draws + 6 cycles for a live one (window draws min(n + 1, T),
+    `neuropynq.reference.bn_sampler.window_draws`), 1 for a silent one (also the empty
+    slots of the last round)."""
     draws = np.asarray(draws, dtype=np.int64)
     per_round = lanes * BN_BATCH
     rounds = -(-draws.size // per_round)
     padded = np.zeros(rounds * per_round, dtype=np.int64)
     padded[:draws.size] = draws
     unit = np.where(padded > 0, padded + BN_LIVE_CYCLES, 1).reshape(rounds, lanes, BN_BATCH).sum(axis=2)
-    return BN_BATCH * (n_vars + 1) + BN_ROUND_CYCLES + unit.max(axis=1)
+    return unit.max(axis=1)
+
+
+def bn_run_cycles(draws: np.ndarray, lanes: int, n_vars: int) -> int:
+    """Cycles of the bn twin's rounds (docs/rtl.md), from the first round's start to
+    the start of the last readout pass. The Poisson units run round j's windows beside
+    round j + 1's variable loop, and round j + 1's threshold step waits for them: from
+    one threshold step to the next is max(BATCH·(V + 1) + 1, the previous round's
+    slowest unit + 19) cycles. After the last round: the second-last round's readout
+    pass (BATCH·V slots) beside the last round's windows, then the last round's pass."""
+    unit = bn_unit_cycles(draws, lanes)
+    loop = BN_BATCH * n_vars
+    steps = np.maximum(loop + BN_BATCH + BN_ROUND_START, unit[:-1] + BN_UNITS_LAG)
+    tail = max(loop if unit.size > 1 else 0, int(unit[-1])) + BN_UNITS_LAG
+    return int(BN_ROUND_START + loop + steps.sum() + tail)
 
 
 # ---------------------------------------------------------------- bm_sampler's schedule
@@ -220,8 +235,9 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None,
     * bm RUN_SPARSE: a bound until the sparse engine's schedule is modelled: every
       sweep one cycle per list slot (N·D), as one update unit taking one slot a cycle;
     * bn RUN: one cycle per streamed word in and out, plus the rounds of
-      `bn_round_cycles` for the samples' window `draws`; without them, the most a run
-      can take, every sample drawing all T steps of its window.
+      `bn_run_cycles` for the samples' window `draws` and the last readout pass;
+      without them, the most a run can take, every sample drawing all T steps of its
+      window.
     Any other frame (INFO, a malformed one, answered at once): one cycle per word."""
     frame = np.asarray(frame, dtype=np.uint32)
     words = int(frame.size) + output_capacity(frame)
@@ -239,10 +255,12 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None,
         if run_params_at(frame) != frame.size - BN_RUN_PARAMS:
             return words
         samples, window = (int(w) for w in frame[-BN_RUN_PARAMS:][:2])
-        if draws is None:
+        if draws is None:   # every round as long as its units when every sample draws T
             rounds = math.ceil(samples / (lanes * BN_BATCH))
-            return words + rounds * (BN_BATCH * (size + 1 + window + BN_LIVE_CYCLES) + BN_ROUND_CYCLES)
-        return words + int(bn_round_cycles(draws, lanes, size).sum())
+            unit = BN_BATCH * (window + BN_LIVE_CYCLES) + BN_UNITS_LAG
+            step = max(BN_BATCH * (size + 1) + BN_ROUND_START, unit)
+            return words + rounds * step + 2 * BN_BATCH * size + unit
+        return words + bn_run_cycles(draws, lanes, size) + BN_BATCH * size
     params = _bm_run_params(frame) if magic == MAGIC_BM else None
     if magic == MAGIC_BM and bm_engine not in BM_ENGINES:
         raise ValueError(f"a bm frame's cycles need bm_engine, one of {', '.join(BM_ENGINES)}; "

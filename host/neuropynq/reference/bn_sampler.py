@@ -173,7 +173,7 @@ def draws(model: BNKernelModel, samples: int, seed: int, rmax: int) -> tuple[np.
 
 def window_draws(model: BNKernelModel, samples: int, window: int, seed: int, rmax: int) -> np.ndarray:
     """Draws of every sample's spike window, min(n + 1, T) (0 for a silent one): what
-    the hardware's Poisson units spend per sample (`board.frames.bn_round_cycles`)."""
+    the hardware's Poisson units spend per sample (`board.frames.bn_run_cycles`)."""
     model.check_run(samples, window, rmax)
     tables = _model_tables(model)
     offset = _offset(tables)

@@ -22,7 +22,7 @@ from neuropynq.framing import MAGIC_BN, SPEC_VERSION, Op, Status, head
 from neuropynq.kernels.bn_model import BNKernelModel, info_frame, parse_info
 from neuropynq.limits import HW_BN_LIMITS, BNLimits
 from neuropynq.models.bayesnet import BayesNet
-from neuropynq.board.frames import bn_round_cycles
+from neuropynq.board.frames import bn_run_cycles
 from neuropynq.reference import bn_sampler as bn_ref
 from neuropynq.reference.bn_sampler import run_frame
 from tests.rtl.common.tb import (AP_DONE, AP_IDLE, AP_START, CTRL, GIE, IER, ISR, STATUS,
@@ -335,9 +335,9 @@ class _Timer:
 @cocotb.test()
 async def cycle_figures(dut):
     """Cycles of rounds on alarm and hailfinder: the difference of two runs of 2 and 4
-    rounds (the first two rounds are the same samples) equals the cycle model of
-    rounds 3 and 4 (board.frames.bn_round_cycles on the reference's window draws)
-    exactly; the figures per sample go to BN_CYCLES_OUT."""
+    rounds (the first two rounds are the same samples) equals the difference of the
+    cycle model of the two runs (board.frames.bn_run_cycles on the reference's window
+    draws) exactly; the figures per sample go to BN_CYCLES_OUT."""
     tb = BNTB(dut, seed=15, idle=0.0, backpressure=0.0)
     await tb.learn_build()
     timer = _Timer(tb)
@@ -355,7 +355,8 @@ async def cycle_figures(dut):
             cycles[samples] = timer.t_out - timer.t_in
         (s1, c1), (s2, c2) = sorted(cycles.items())
         draws = bn_ref.window_draws(model, s2, window, 21, 65535)
-        estimate = int(bn_round_cycles(draws, tb.lanes, model.n_vars)[2:].sum())
+        estimate = (bn_run_cycles(draws, tb.lanes, model.n_vars)
+                    - bn_run_cycles(draws[:s1], tb.lanes, model.n_vars))
         per_sample = (c2 - c1) / (s2 - s1)
         rows.append({"model": name, "P": tb.lanes, "T": window, "cycles_per_sample": per_sample,
                      "estimate": estimate / (s2 - s1), "run_cycles": {str(k): v for k, v in cycles.items()}})

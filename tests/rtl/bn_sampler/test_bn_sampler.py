@@ -54,7 +54,7 @@ def test_reset_in_the_middle():
 
 @pytest.mark.parametrize("lanes", [1, 4, pytest.param(16, marks=pytest.mark.slow)])
 def test_cycle_figures(lanes):
-    """Cycles of rounds 3 and 4 equal the cycle model (board.frames.bn_round_cycles);
+    """Cycles of rounds 3 and 4 equal the cycle model's (board.frames.bn_run_cycles);
     the figures go to build/rtl/bn_cycles_P<lanes>.json (docs/rtl.md, bn_sampler)."""
     out = BUILD_ROOT / f"bn_cycles_P{lanes}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
