@@ -10,14 +10,11 @@
 // draw only and is found by a pipelined binary search long before u is needed.
 //
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
-// s2 draw, s3..s13 search, s14 threshold, column read and field read, R = s15 field
-// completed, D = s16 decision, A = s17 column added, zeta and counts written. The
-// field is read from the field registers in s14 (every add up to op c-4) beside the
-// weights W[k][j] of the ops then in A (c-3) and D (c-2), selected from their column
-// buses; R adds those two (c-2's Δ is decided by then). The add of the op then in D
-// (c-1) is missing, and D adds it: W[k][j] selected from that op's column bus in R,
-// times its Δ, one cycle later. Reading the registers, not the adder outputs, keeps
-// the 256:1 field select off the adders (timing). Kinds of op: DECIDE (a neuron
+// s2 draw, s3..s12 search, s13 last probe, s14 threshold and column read, R = s15
+// field read, D = s16 decision, A = s17 column added, zeta and counts written. The
+// field read in R is taken after the add of the op in A (the adder outputs); the add
+// of the op then in D is missing, and D adds it: W[k][j] selected from that op's
+// column bus, times its Δ, one cycle later. Kinds of op: DECIDE (a neuron
 // update; it adds its own column only when it is alone in its colour), APPLY (the
 // deferred add of a neuron of a colour of several, after all of them were decided:
 // the simultaneous rule of spec §3.1 for any order), INIT (a neuron's column if it is
@@ -130,9 +127,6 @@ module bm_field_core #(
   logic                    always_d_q, never_d_q;
   logic [127:0]            rng2_q;
   logic [7:0]              zeta_rd_q;
-  logic [UW-1:0]           u_th_q;     // field of the op in R, every add up to op c-4
-  logic signed [15:0]      w3_q, w2_q; // W[k][j] of the ops three and two ahead
-  logic                    d3_en_q, d3_neg_q;   // Δ of the op three ahead
   logic signed [UW-1:0]    a_q;        // field of the op in D, corrected for op c-2
   logic signed [15:0]      c1_q;       // W[k][j] of the op one ahead
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
@@ -185,7 +179,7 @@ module bm_field_core #(
     return sum[UW:1];
   endfunction
 
-  // u_next: the fields with the add of the op in A.
+  // u_next: the fields with the add of the op in A; the op in R reads its field from it.
   logic [N_MAX-1:0][UW-1:0] u_next;
   always_comb begin
     for (int i = 0; i < N_MAX; i++) u_next[i] = add_delta(u_q[i], dA_en_q, dA_neg_q, colB_q[i]);
@@ -371,14 +365,8 @@ module bm_field_core #(
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
     theta_q    <= UW'(signed'({1'b0, lntau})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
-    // S_TH: the field (adds up to c - 4) and the weights of the ops in A (c - 3) and D (c - 2)
-    u_th_q     <= u_q[k_p[S_TH]];
-    w3_q       <= colB_q[k_p[S_TH]];
-    w2_q       <= colA_q[k_p[S_TH]];
-    d3_en_q    <= dA_en_q;
-    d3_neg_q   <= dA_neg_q;
-    // R: + c - 3's weight, + c - 2's (its Δ now in A)
-    a_q        <= signed'(add_delta(add_delta(u_th_q, d3_en_q, d3_neg_q, w3_q), dA_en_q, dA_neg_q, w2_q));
+    // R: the field with the add of the op in A (c - 2)
+    a_q        <= signed'(u_next[k_p[S_R]]);
     theta_d_q  <= theta_q;
     always_d_q <= always_q;
     never_d_q  <= never_q;
