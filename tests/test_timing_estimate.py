@@ -38,10 +38,16 @@ def test_signal_root(cell, root, exact):
 def test_instances_resolve_modules_through_generate_blocks():
     files = se.kernel_sources(se.KERNELS["bm_sampler"])
     inst = te.parse_instances(se.yosys_subset({p.name: p.read_text() for p in files}))
-    # the engines are two generate branches with one instance name
+    # the engines are generate branches with one instance name (the sparse engine
+    # with a front end of its own)
     assert inst["bm_sampler"] == {"u_ctrl": "npq_axil_ctrl", "u_front": "bm_frontend",
+                                  "g_dense.u_front": "bm_frontend",
                                   "g_lanes.u_core": "bm_core", "g_fields.u_core": "bm_field_core",
-                                  "u_core": "bm_core"}
+                                  "u_core": "bm_core", "g_sparse.u_front": "bm_sparse_frontend",
+                                  "g_sparse.u_core": "bm_sparse_core"}
+    assert te.module_of("g_sparse.u_core.g_unit[3].u_unit.t_q", "bm_sampler", inst) == "bm_sparse_unit"
+    assert te.module_of("g_sparse.u_front.count_q", "bm_sampler", inst) == "bm_sparse_frontend"
+    assert te.module_of("g_dense.g_fields.u_core.w_q", "bm_sampler", inst) == "bm_field_core"
     assert te.module_of("g_lanes.u_core.g_lane[7].u_lane.acc_o", "bm_sampler", inst) == "bm_lane"
     assert te.module_of("g_fields.u_core.w_q", "bm_sampler", inst) == "bm_field_core"
     assert te.module_of("u_core.g_lane[7].u_lane.acc_o", "bm_sampler", inst) == "bm_lane"

@@ -1,0 +1,519 @@
+// The sparse parallel engine of bm_sampler (ENGINE = 2; spec §3, §4.3.1;
+// docs/design/bm_throughput.md §3): U update units decide U neurons of a colour per
+// cycle. All neurons of a colour read z as it was before the colour (spec §3.1), so
+// a colour's neurons are independent: unit u takes schedule positions p = r U + u, and
+// an op is one row r for every unit, the units whose position lies outside the colour
+// masked off. The neighbours' z come from bm_sparse_zstore, written in the op's last
+// stage (s16) and read in s14: the next colour's first row issues 3 cycles after the
+// previous colour's last (2 bubbles per colour).
+//
+// Colours: the front end marks a colour *deferred* when a non-zero weight joins two of
+// its neurons (an improper colouring). Its DECIDE pass then writes no z; an APPLY pass
+// over the same rows writes z from ζ afterwards, so every neuron of the colour read the
+// z from before it, for any order the host sends.
+//
+// A run: C_INIT seeds the N streams (position order, stream id = the neuron) and sets
+// ζ, the clamp bits and the counts of every position and its z; C_RUN issues the rows
+// of every colour of every sweep; recorded sweeps (RECORD) and the payload read the
+// units back neuron by neuron (position from pos_mem).
+module bm_sparse_core #(
+  parameter int unsigned N_MAX = 1024,
+  parameter int unsigned U     = 32,
+  parameter int unsigned D_MAX = 8
+) (
+  input  logic                         clk_i,
+  input  logic                         rst_ni,
+  input  logic [$clog2(N_MAX):0]       n_i,
+  input  logic [$clog2(N_MAX):0]       c_i,
+  input  logic [$clog2(D_MAX):0]       d_i,
+  input  logic [7:0]                   tau_i,
+  input  logic [63:0]                  seed_i,
+  input  logic [31:0]                  sweeps_i,
+  input  logic [31:0]                  burn_in_i,
+  input  logic [31:0]                  thin_i,
+  input  logic                         record_i,
+  input  logic                         init_i,
+  // the frame, translated by the front end to schedule positions
+  input  logic                         ord_we_i,      // order[p] = k
+  input  logic [$clog2(N_MAX)-1:0]     ord_p_i,
+  input  logic [$clog2(N_MAX)-1:0]     ord_k_i,
+  input  logic                         ce_we_i,       // colour c: end, deferred
+  input  logic [$clog2(N_MAX)-1:0]     ce_c_i,
+  input  logic [$clog2(N_MAX):0]       ce_end_i,
+  input  logic                         ce_defer_i,
+  input  logic                         b_we_i,        // bias of position p
+  input  logic [$clog2(N_MAX)-1:0]     b_p_i,
+  input  logic [15:0]                  b_data_i,
+  input  logic                         l_we_i,        // list slot of position p
+  input  logic [$clog2(N_MAX)-1:0]     l_p_i,
+  input  logic [$clog2(D_MAX)-1:0]     l_slot_i,
+  input  logic [$clog2(N_MAX)+15:0]    l_data_i,      // {weight, neighbour position}
+  input  logic                         cm_we_i,       // clamp mask / value word w (neurons)
+  input  logic                         cv_we_i,
+  input  logic [$clog2(N_MAX)-6:0]     cw_addr_i,
+  input  logic [31:0]                  cw_data_i,
+  input  logic                         iw_we_i,       // initial-state word w (neurons)
+  input  logic [$clog2(N_MAX)-3:0]     iw_addr_i,
+  input  logic [31:0]                  iw_data_i,
+  input  logic                         start_i,
+  output logic                         done_o,
+  output logic                         sweep_end_o,
+  output logic                         o_valid_o,
+  output logic [31:0]                  o_data_o,
+  output logic                         o_last_o,
+  input  logic                         o_ready_i
+);
+  import npq_pkg::*;
+
+  localparam int unsigned KW  = $clog2(N_MAX);
+  localparam int unsigned UB  = $clog2(U);
+  localparam int unsigned R   = N_MAX / U;
+  localparam int unsigned RW  = $clog2(R);
+  localparam int unsigned S_END = 16;          // the stage that writes ζ, z and counts
+  localparam int unsigned GAP   = 3;           // cycles from a colour's last row to the next's first
+  localparam int unsigned READS = U * D_MAX + 1;
+
+  if (U < 2 || (U & (U - 1)) != 0 || (N_MAX & (N_MAX - 1)) != 0 || N_MAX < 2 * U
+      || N_MAX < 32 || D_MAX < 2 || (D_MAX & (D_MAX - 1)) != 0) begin : g_bad
+    $error("bm_sparse_core: U, N_MAX, D_MAX powers of two, U >= 2, D_MAX >= 2, N_MAX >= 2U, N_MAX >= 32");
+  end
+
+  typedef enum logic [2:0] {C_IDLE, C_INIT, C_RUN, C_RECWAIT, C_RECOUT, C_DRAIN, C_OUT, C_FINAL}
+    state_e;
+  state_e state_q;
+
+  // ---------------------------------------------------------------- run tables
+  logic [KW-1:0]  order_mem [N_MAX];
+  logic [KW-1:0]  pos_mem   [N_MAX];
+  logic [KW:0]    cend_mem  [N_MAX];
+  logic           defer_mem [N_MAX];
+  logic [31:0]    cm_mem    [N_MAX / 32];
+  logic [31:0]    cv_mem    [N_MAX / 32];
+  logic [31:0]    init_mem  [N_MAX / 4];
+  always_ff @(posedge clk_i) begin
+    if (ord_we_i) begin
+      order_mem[ord_p_i] <= ord_k_i;
+      pos_mem[ord_k_i]   <= ord_p_i;
+    end
+    if (ce_we_i) begin
+      cend_mem[ce_c_i]  <= ce_end_i;
+      defer_mem[ce_c_i] <= ce_defer_i;
+    end
+    if (cm_we_i) cm_mem[cw_addr_i] <= cw_data_i;
+    if (cv_we_i) cv_mem[cw_addr_i] <= cw_data_i;
+    if (iw_we_i) init_mem[iw_addr_i] <= iw_data_i;
+  end
+
+  logic [15:0] lntau;
+  assign lntau = lntau_lut(tau_i);
+
+  // ---------------------------------------------------------------- op pipeline
+  // Stage s of an op is index s (1..S_END); 0 is the issue.
+  logic [S_END:1]              v_p, apply_p, zw_p, cnt_p, rec_p;
+  logic [S_END:1][RW-1:0]      row_p;
+  logic [S_END:1][U-1:0]       mask_p;
+
+  // ---------------------------------------------------------------- units and z store
+  logic [U-1:0]                          u_b_we, u_l_we, u_init_we, u_seed_we;
+  logic [U-1:0][D_MAX-1:0][KW-1:0]       nb_pos;
+  logic [U-1:0][D_MAX-1:0]               nb_z;
+  logic [U-1:0]                          zw_en, zw_data, z_we, z_wdata;
+  logic [U-1:0][RW-1:0]                  zw_row, z_waddr;
+  logic [U-1:0][31:0]                    o_on, o_spike;
+  logic [U-1:0][7:0]                     o_zeta;
+  logic [READS-1:0][KW-1:0]              z_rpos;
+  logic [READS-1:0]                      z_rd;
+
+  // init pass writes (position init_p_q) and seeded states (position seed_p_q)
+  logic [KW-1:0]  init_p_q, seed_p_q;
+  logic           init_we_q, init_clamped_q;
+  logic [7:0]     init_zeta_q;
+  logic           seeded_valid;
+  logic [127:0]   seeded_state;
+  logic [RW-1:0]  o_row;
+
+  for (genvar u = 0; u < U; u++) begin : g_unit
+    assign u_b_we[u]    = b_we_i && b_p_i[UB-1:0] == UB'(u);
+    assign u_l_we[u]    = l_we_i && l_p_i[UB-1:0] == UB'(u);
+    assign u_init_we[u] = init_we_q && init_p_q[UB-1:0] == UB'(u);
+    assign u_seed_we[u] = seeded_valid && seed_p_q[UB-1:0] == UB'(u);
+    bm_sparse_unit #(.N_MAX(N_MAX), .U(U), .D_MAX(D_MAX)) u_unit (
+      .clk_i, .tau_i, .lntau_i(lntau), .d_i,
+      .b_we_i(u_b_we[u]), .b_row_i(b_p_i[KW-1:UB]), .b_data_i,
+      .l_we_i(u_l_we[u]), .l_row_i(l_p_i[KW-1:UB]), .l_slot_i, .l_data_i,
+      .init_we_i(u_init_we[u]), .init_row_i(init_p_q[KW-1:UB]), .init_zeta_i(init_zeta_q),
+      .init_clamped_i(init_clamped_q),
+      .seed_we_i(u_seed_we[u]), .seed_row_i(seed_p_q[KW-1:UB]), .seed_state_i(seeded_state),
+      .s1_row_i(row_p[1]),
+      .s2_draw_i(v_p[2] && !apply_p[2] && mask_p[2][u]), .s2_row_i(row_p[2]),
+      .s13_row_i(row_p[13]), .s14_row_i(row_p[14]), .s15_row_i(row_p[15]),
+      .s16_en_i(v_p[S_END] && mask_p[S_END][u]), .s16_apply_i(apply_p[S_END]),
+      .s16_zw_i(zw_p[S_END]), .s16_cnt_i(cnt_p[S_END]), .s16_rec_i(rec_p[S_END]),
+      .s16_row_i(row_p[S_END]),
+      .nb_pos_o(nb_pos[u]), .nb_z_i(nb_z[u]),
+      .zw_en_o(zw_en[u]), .zw_row_o(zw_row[u]), .zw_data_o(zw_data[u]),
+      .o_row_i(o_row), .o_on_o(o_on[u]), .o_spike_o(o_spike[u]), .o_zeta_o(o_zeta[u])
+    );
+    // the store's write port of bank u: the init pass, else the unit's s16
+    assign z_we[u]    = u_init_we[u] || zw_en[u];
+    assign z_waddr[u] = u_init_we[u] ? init_p_q[KW-1:UB] : zw_row[u];
+    assign z_wdata[u] = u_init_we[u] ? init_zeta_q != 8'd0 : zw_data[u];
+    for (genvar s = 0; s < D_MAX; s++) begin : g_slot
+      assign z_rpos[u * D_MAX + s] = nb_pos[u][s];
+      assign nb_z[u][s]            = z_rd[u * D_MAX + s];
+    end
+  end
+
+  bm_sparse_zstore #(.N_MAX(N_MAX), .U(U), .READS(READS)) u_zstore (
+    .clk_i, .we_i(z_we), .waddr_i(z_waddr), .wdata_i(z_wdata), .rpos_i(z_rpos), .z_o(z_rd)
+  );
+
+  // ---------------------------------------------------------------- seeding
+  logic        seed_req;
+  logic [31:0] seed_id;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [31:0] seeded_id;
+  /* verilator lint_on UNUSEDSIGNAL */
+  npq_stream_seed u_seed (
+    .clk_i, .rst_ni,
+    .valid_i(seed_req), .seed_i(seed_i), .id_i(seed_id),
+    .valid_o(seeded_valid), .id_o(seeded_id), .state_o(seeded_state)
+  );
+
+  // ---------------------------------------------------------------- issue
+  logic [KW:0]    ci_q;                 // colour
+  logic [UB-1:0]  cs_q;                 // its positions [cs, ce): the unit of cs
+  logic [KW:0]    ce_q;
+  logic [RW-1:0]  r_q, rf_q, rl_q;      // row, first and last row of the colour
+  logic           apply_q, defer_q;     // APPLY pass; the colour is deferred
+  logic [1:0]     wait_q;               // bubbles before the next pass
+  logic [KW:0]    nci, nce_q;
+  logic           ndef_q;
+  logic           sw_cnt_q, sw_rec_q;
+  logic [31:0]    burn_left_q, thin_cnt_q, sweeps_left_q;
+  assign nci = ci_q + 1 == c_i ? '0 : ci_q + 1;
+
+  // the row of the position before `pos` (a colour's last row, from its end)
+  function automatic logic [RW-1:0] last_row(input logic [KW:0] pos);
+    /* verilator lint_off UNUSEDSIGNAL */
+    logic [KW:0] p;     // its unit bits and the bit of N_MAX are not the row
+    /* verilator lint_on UNUSEDSIGNAL */
+    p = pos - (KW+1)'(1);
+    return p[KW-1:UB];
+  endfunction
+
+  logic           issue, pass_end, sweep_end;
+  logic [U-1:0]   issue_mask;
+  logic [UB-1:0]  lo, hi;
+  assign issue    = state_q == C_RUN && wait_q == '0;
+  assign pass_end = issue && r_q == rl_q;
+  assign sweep_end = pass_end && (apply_q || !defer_q) && nci == '0;
+  assign lo = r_q == rf_q ? cs_q[UB-1:0] : '0;
+  assign hi = r_q == rl_q ? ce_q[UB-1:0] - UB'(1) : UB'(U - 1);   // the unit of ce − 1
+  always_comb begin
+    for (int u = 0; u < U; u++) issue_mask[u] = UB'(u) >= lo && UB'(u) <= hi;
+  end
+
+  // Sweep bookkeeping at a sweep's end: the flags of the next sweep.
+  logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n;
+  logic        next_cnt, next_rec;
+  always_comb begin
+    burn_left_n   = burn_left_q;
+    thin_cnt_n    = thin_cnt_q;
+    sweeps_left_n = sweeps_left_q;
+    if (burn_left_q != 0) burn_left_n = burn_left_q - 1;
+    else if (sw_rec_q) begin
+      thin_cnt_n    = '0;
+      sweeps_left_n = sweeps_left_q - 1;
+    end else thin_cnt_n = thin_cnt_q + 1;
+    next_cnt = burn_left_n == 0;
+    next_rec = next_cnt && thin_cnt_n + 1 == thin_i;
+  end
+
+  // ---------------------------------------------------------------- init pass
+  // Position ip: its neuron k = order[ip] (step 1), then k's clamp bits and initial
+  // byte (step 2: written to the unit and the store). The seeder takes k in step 1;
+  // its states come back in position order.
+  logic [KW:0]    ip_q;
+  logic           i1_valid_q;
+  logic [KW-1:0]  i1_k_q, i1_p_q;
+  logic [KW:0]    seed_back_q;
+  logic [31:0]    i1_cm, i1_cv, i1_iw;
+  assign i1_cm = cm_mem[i1_k_q[KW-1:5]];
+  assign i1_cv = cv_mem[i1_k_q[KW-1:5]];
+  assign i1_iw = init_mem[i1_k_q[KW-1:2]];
+  assign seed_req = i1_valid_q;
+  assign seed_id  = 32'(i1_k_q);
+
+  // ---------------------------------------------------------------- read-out
+  // A neuron k read back: its position (pos_mem) in r1, its unit's values in r2.
+  logic [KW:0]    rk_q;               // the neuron asked for (N and above: none)
+  logic           r0_v_q, r1_v_q, r2_v_q;
+  logic [KW:0]    r1_k_q, r2_k_q;
+  logic [KW-1:0]  r1_p_q;
+  logic [31:0]    r2_on_q, r2_spike_q;
+  logic [7:0]     r2_zeta_q;
+  logic           r2_z_q, r2_clamped_q, r2_cval_q;
+  logic [4:0]     r0_i_q, r1_i_q, r2_i_q;   // item within the output word
+  assign o_row = r1_p_q[KW-1:UB];
+  assign z_rpos[READS-1] = r1_p_q;
+
+  // output word assembly: items per word (32 z bits, 4 ζ bytes, or one count)
+  typedef enum logic [1:0] {O_REC, O_ON, O_SPIKE, O_FINAL} omode_e;
+  omode_e      omode_q;
+  logic [KW:0] obase_q;              // first neuron of the word
+  logic [5:0]  oiss_q, ocol_q;       // items asked for / collected
+  logic [5:0]  oitems;
+  logic [31:0] oword_q;
+  logic        oemit_q;              // the word is complete: on the bus
+  logic [KW:0] owords_q;             // words written in this mode
+  logic [KW:0] state_words, zeta_words;
+  assign state_words = (n_i + (KW+1)'(31)) >> 5;
+  assign zeta_words  = (n_i + (KW+1)'(3)) >> 2;
+  assign oitems = omode_q == O_REC ? 6'd32 : omode_q == O_FINAL ? 6'd4 : 6'd1;
+
+  always_ff @(posedge clk_i) begin
+    // read-out pipeline (no reset: qualified by the valid bits)
+    r1_k_q       <= rk_q;
+    r1_i_q       <= r0_i_q;
+    r1_p_q       <= pos_mem[rk_q[KW-1:0]];
+    r2_k_q       <= r1_k_q;
+    r2_i_q       <= r1_i_q;
+    r2_on_q      <= o_on[r1_p_q[UB-1:0]];
+    r2_spike_q   <= o_spike[r1_p_q[UB-1:0]];
+    r2_zeta_q    <= o_zeta[r1_p_q[UB-1:0]];
+    r2_z_q       <= z_rd[READS-1];
+    r2_clamped_q <= cm_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
+    r2_cval_q    <= cv_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
+    // init pass, step 2
+    init_p_q       <= i1_p_q;
+    init_we_q      <= i1_valid_q;
+    init_clamped_q <= i1_cm[i1_k_q[4:0]];
+    init_zeta_q    <= i1_cm[i1_k_q[4:0]] ? {7'd0, i1_cv[i1_k_q[4:0]]}
+                    : init_i ? i1_iw[8 * i1_k_q[1:0] +: 8] : 8'd0;
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      state_q       <= C_IDLE;
+      done_o        <= 1'b0;
+      sweep_end_o   <= 1'b0;
+      v_p           <= '0;
+      apply_p       <= '0;
+      zw_p          <= '0;
+      cnt_p         <= '0;
+      rec_p         <= '0;
+      row_p         <= '0;
+      mask_p        <= '0;
+      ci_q          <= '0;
+      cs_q          <= '0;
+      ce_q          <= '0;
+      r_q           <= '0;
+      rf_q          <= '0;
+      rl_q          <= '0;
+      apply_q       <= 1'b0;
+      defer_q       <= 1'b0;
+      wait_q        <= '0;
+      nce_q         <= '0;
+      ndef_q        <= 1'b0;
+      sw_cnt_q      <= 1'b0;
+      sw_rec_q      <= 1'b0;
+      burn_left_q   <= '0;
+      thin_cnt_q    <= '0;
+      sweeps_left_q <= '0;
+      ip_q          <= '0;
+      i1_valid_q    <= 1'b0;
+      i1_k_q        <= '0;
+      i1_p_q        <= '0;
+      seed_back_q   <= '0;
+      seed_p_q      <= '0;
+      rk_q          <= '0;
+      r0_v_q        <= 1'b0;
+      r1_v_q        <= 1'b0;
+      r2_v_q        <= 1'b0;
+      r0_i_q        <= '0;
+      omode_q       <= O_REC;
+      obase_q       <= '0;
+      oiss_q        <= '0;
+      ocol_q        <= '0;
+      oword_q       <= '0;
+      oemit_q       <= 1'b0;
+      owords_q      <= '0;
+      o_valid_o     <= 1'b0;
+      o_data_o      <= '0;
+      o_last_o      <= 1'b0;
+    end else begin
+      done_o      <= 1'b0;
+      sweep_end_o <= sweep_end;
+
+      // op pipeline
+      v_p[1]     <= issue;
+      apply_p[1] <= apply_q;
+      zw_p[1]    <= !defer_q;
+      cnt_p[1]   <= sw_cnt_q;
+      rec_p[1]   <= sw_rec_q;
+      row_p[1]   <= r_q;
+      mask_p[1]  <= issue_mask;
+      for (int s = 2; s <= S_END; s++) begin
+        v_p[s]     <= v_p[s-1];
+        apply_p[s] <= apply_p[s-1];
+        zw_p[s]    <= zw_p[s-1];
+        cnt_p[s]   <= cnt_p[s-1];
+        rec_p[s]   <= rec_p[s-1];
+        row_p[s]   <= row_p[s-1];
+        mask_p[s]  <= mask_p[s-1];
+      end
+      nce_q  <= cend_mem[nci[KW-1:0]];
+      ndef_q <= defer_mem[nci[KW-1:0]];
+
+      // read-out pipeline valid bits
+      r1_v_q <= r0_v_q;
+      r2_v_q <= r1_v_q;
+      r0_v_q <= 1'b0;
+
+      unique case (state_q)
+        C_IDLE: if (start_i) begin
+          state_q     <= C_INIT;
+          ci_q        <= '0;       // nce_q is colour 1's end by the first pass end
+          ip_q        <= '0;
+          seed_back_q <= '0;
+          seed_p_q    <= '0;
+        end
+        C_INIT: begin
+          // step 1 at ip; seeded states counted back in position order
+          i1_valid_q <= ip_q < n_i;
+          i1_k_q     <= order_mem[ip_q[KW-1:0]];
+          i1_p_q     <= ip_q[KW-1:0];
+          if (ip_q < n_i) ip_q <= ip_q + 1;
+          if (seeded_valid) begin
+            seed_back_q <= seed_back_q + 1;
+            seed_p_q    <= seed_p_q + 1;
+          end
+          if (seed_back_q == n_i) begin
+            state_q       <= C_RUN;
+            i1_valid_q    <= 1'b0;
+            burn_left_q   <= burn_in_i;
+            thin_cnt_q    <= '0;
+            sweeps_left_q <= sweeps_i;
+            sw_cnt_q      <= burn_in_i == 0;
+            sw_rec_q      <= burn_in_i == 0 && thin_i == 1;
+            // colour 0
+            cs_q    <= '0;
+            ce_q    <= cend_mem[0];
+            rf_q    <= '0;
+            r_q     <= '0;
+            rl_q    <= last_row(cend_mem[0]);
+            defer_q <= defer_mem[0];
+            apply_q <= 1'b0;
+            wait_q  <= '0;
+          end
+        end
+        C_RUN: begin
+          if (wait_q != '0) wait_q <= wait_q - 1;
+          if (issue) begin
+            if (!pass_end) begin
+              r_q <= r_q + 1;
+            end else begin
+              wait_q <= 2'(GAP - 1);
+              if (!apply_q && defer_q) begin
+                apply_q <= 1'b1;                   // the deferred colour's z writes
+                r_q     <= rf_q;
+              end else begin
+                apply_q <= 1'b0;
+                ci_q    <= nci;
+                cs_q    <= nci == '0 ? '0 : ce_q[UB-1:0];
+                ce_q    <= nce_q;
+                rf_q    <= nci == '0 ? '0 : ce_q[KW-1:UB];
+                r_q     <= nci == '0 ? '0 : ce_q[KW-1:UB];
+                rl_q    <= last_row(nce_q);
+                defer_q <= ndef_q;
+              end
+            end
+          end
+          if (sweep_end) begin
+            burn_left_q   <= burn_left_n;
+            thin_cnt_q    <= thin_cnt_n;
+            sweeps_left_q <= sweeps_left_n;
+            sw_cnt_q      <= next_cnt;
+            sw_rec_q      <= next_rec;
+            if (sw_rec_q && record_i) begin
+              state_q  <= C_RECWAIT;
+              omode_q  <= O_REC;
+            end else if (sweeps_left_n == 0) begin
+              state_q  <= C_DRAIN;
+              omode_q  <= O_ON;
+            end
+          end
+        end
+        C_RECWAIT, C_DRAIN: if (v_p == '0) begin
+          state_q  <= state_q == C_RECWAIT ? C_RECOUT : C_OUT;
+          obase_q  <= '0;
+          oiss_q   <= '0;
+          ocol_q   <= '0;
+          oword_q  <= '0;
+          oemit_q  <= 1'b0;
+          owords_q <= '0;
+        end
+        C_RECOUT, C_OUT, C_FINAL: begin
+          if (!oemit_q) begin
+            // ask for the word's items one a cycle, collect them two cycles later
+            if (oiss_q < oitems) begin
+              r0_v_q <= 1'b1;
+              rk_q   <= obase_q + (KW+1)'(oiss_q);
+              r0_i_q <= oiss_q[4:0];
+              oiss_q <= oiss_q + 1;
+            end
+            if (r2_v_q) begin
+              ocol_q <= ocol_q + 1;
+              unique case (omode_q)
+                O_REC:   oword_q[r2_i_q] <= r2_k_q < n_i && r2_z_q;
+                O_FINAL: oword_q[8 * r2_i_q[1:0] +: 8] <= r2_k_q < n_i ? r2_zeta_q : 8'd0;
+                O_ON:    oword_q <= !r2_clamped_q ? r2_on_q : r2_cval_q ? sweeps_i : '0;
+                default: oword_q <= r2_spike_q;
+              endcase
+              if (ocol_q + 1 == oitems) oemit_q <= 1'b1;
+            end
+          end else if (!o_valid_o) begin
+            o_valid_o <= 1'b1;
+            o_data_o  <= oword_q;
+            o_last_o  <= omode_q == O_FINAL && owords_q + 1 == zeta_words;
+          end else if (o_ready_i) begin
+            o_valid_o <= 1'b0;
+            o_last_o  <= 1'b0;
+            oemit_q   <= 1'b0;
+            oiss_q    <= '0;
+            ocol_q    <= '0;
+            oword_q   <= '0;
+            obase_q   <= obase_q + (KW+1)'(oitems);
+            owords_q  <= owords_q + 1;
+            unique case (omode_q)
+              O_REC: if (owords_q + 1 == state_words) begin
+                state_q <= sweeps_left_q == 0 ? C_DRAIN : C_RUN;
+                omode_q <= O_ON;
+              end
+              O_ON: if (owords_q + 1 == (KW+1)'(n_i)) begin
+                omode_q  <= O_SPIKE;
+                obase_q  <= '0;
+                owords_q <= '0;
+              end
+              O_SPIKE: if (owords_q + 1 == (KW+1)'(n_i)) begin
+                omode_q  <= O_FINAL;
+                state_q  <= C_FINAL;
+                obase_q  <= '0;
+                owords_q <= '0;
+              end
+              default: if (o_last_o) begin
+                state_q <= C_IDLE;
+                done_o  <= 1'b1;
+              end
+            endcase
+          end
+        end
+        default: state_q <= C_IDLE;
+      endcase
+    end
+  end
+
+  logic unused;
+  assign unused = ^{seeded_id, r1_v_q, r2_k_q[KW], rk_q[KW], ce_q[KW]};
+endmodule

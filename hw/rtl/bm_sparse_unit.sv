@@ -1,0 +1,182 @@
+// One update unit of the sparse engine (bm_sparse_core; docs/design/bm_throughput.md §3).
+// Unit u owns the neurons at schedule positions p = r U + u, r < R: their stream
+// states, ζ, bias, clamp bit, on and spike counts and neighbour lists live at address
+// (row) r of its memories. Every op is one row for all units at once (the core's
+// pipeline carries the row and the op's flags; the unit takes its own bit of the
+// op's unit mask).
+//
+// Stages of a DECIDE op: s1 stream state read · s2 the draw, the next state written
+// back, x = r >> 8 into the threshold search · s3..s13 search (bm_threshold_search);
+// s13 the list read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
+// or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
+// from the z store · s15 the masked weights summed in two halves; counts read ·
+// s16 the halves summed and compared, ζ read, decided and written, z written to the
+// store (unless the colour is deferred), counts written. An APPLY op (the second pass
+// of a deferred colour) writes z = (ζ != 0) to the store in s16. A clamped neuron is
+// never updated and draws nothing.
+module bm_sparse_unit #(
+  parameter int unsigned N_MAX = 1024,
+  parameter int unsigned U     = 32,
+  parameter int unsigned D_MAX = 8
+) (
+  input  logic                                clk_i,
+  input  logic [7:0]                          tau_i,
+  input  logic [15:0]                         lntau_i,
+  input  logic [$clog2(D_MAX):0]              d_i,          // list slots in use
+  // loading (rows of this unit)
+  input  logic                                b_we_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          b_row_i,
+  input  logic [15:0]                         b_data_i,
+  input  logic                                l_we_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          l_row_i,
+  input  logic [$clog2(D_MAX)-1:0]            l_slot_i,
+  input  logic [$clog2(N_MAX)+15:0]           l_data_i,     // {weight, neighbour position}
+  input  logic                                init_we_i,    // ζ, clamp bit, counts cleared
+  input  logic [$clog2(N_MAX/U)-1:0]          init_row_i,
+  input  logic [7:0]                          init_zeta_i,
+  input  logic                                init_clamped_i,
+  input  logic                                seed_we_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          seed_row_i,
+  input  logic [127:0]                        seed_state_i,
+  // ops: the row of each stage that reads or writes, and the op's flags
+  input  logic [$clog2(N_MAX/U)-1:0]          s1_row_i,
+  input  logic                                s2_draw_i,    // s2 holds a DECIDE of this unit
+  input  logic [$clog2(N_MAX/U)-1:0]          s2_row_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          s13_row_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          s15_row_i,
+  input  logic                                s16_en_i,     // s16 holds an op of this unit
+  input  logic                                s16_apply_i,
+  input  logic                                s16_zw_i,     // a DECIDE writes z (colour not deferred)
+  input  logic                                s16_cnt_i,    // spikes count (after burn-in)
+  input  logic                                s16_rec_i,    // recorded sweep: on count takes z
+  input  logic [$clog2(N_MAX/U)-1:0]          s16_row_i,
+  // the z store: the list's neighbour positions (s14) and their z
+  output logic [D_MAX-1:0][$clog2(N_MAX)-1:0] nb_pos_o,
+  input  logic [D_MAX-1:0]                    nb_z_i,
+  output logic                                zw_en_o,
+  output logic [$clog2(N_MAX/U)-1:0]          zw_row_o,
+  output logic                                zw_data_o,
+  // read-out at a row
+  input  logic [$clog2(N_MAX/U)-1:0]          o_row_i,
+  output logic [31:0]                         o_on_o,
+  output logic [31:0]                         o_spike_o,
+  output logic [7:0]                          o_zeta_o
+);
+  import npq_pkg::*;
+
+  localparam int unsigned R    = N_MAX / U;
+  localparam int unsigned RW   = $clog2(R);
+  localparam int unsigned KW   = $clog2(N_MAX);
+  localparam int unsigned SW   = 24;             // |Σ w z|, |θ − b| < 2^23 for D_MAX <= 64
+  localparam int unsigned HALF = (D_MAX + 1) / 2;
+
+  if (D_MAX < 1 || D_MAX > 64) begin : g_bad
+    $error("bm_sparse_unit: D_MAX must be 1..64");
+  end
+
+  // ---------------------------------------------------------------- memories (rows)
+  logic [127:0]  rng_mem   [R];
+  logic [7:0]    zeta_mem  [R];
+  logic [15:0]   b_mem     [R];
+  logic          clamp_mem [R];
+  logic [31:0]   on_mem    [R];
+  logic [31:0]   spike_mem [R];
+
+  // ---------------------------------------------------------------- s1, s2: the draw
+  logic [127:0] rng_q;
+  logic [31:0]  draw;
+  logic         draw_en;
+  assign draw    = xoshiro_draw(rng_q[63:32]);
+  assign draw_en = s2_draw_i && !clamp_mem[s2_row_i];
+  always_ff @(posedge clk_i) begin
+    rng_q <= rng_mem[s1_row_i];
+    if (seed_we_i) rng_mem[seed_row_i] <= seed_state_i;
+    else if (draw_en) rng_mem[s2_row_i] <= xoshiro_next(rng_q);
+  end
+
+  logic [10:0] m;
+  bm_threshold_search u_search (.clk_i, .x_i(draw[31:8]), .m_o(m));
+
+  // ---------------------------------------------------------------- s13..s15: field
+  // The list of slot s: {weight, neighbour position} per row, all slots read at once.
+  logic [D_MAX-1:0][KW+15:0] ent_q;          // s14
+  for (genvar s = 0; s < D_MAX; s++) begin : g_slot
+    logic [KW+15:0] list_mem [R];
+    always_ff @(posedge clk_i) begin
+      if (l_we_i && l_slot_i == ($clog2(D_MAX))'(s)) list_mem[l_row_i] <= l_data_i;
+      ent_q[s] <= list_mem[s13_row_i];
+    end
+    assign nb_pos_o[s] = ent_q[s][KW-1:0];
+  end
+
+  // s14: θ − b; the neighbours' z arrive from the store
+  logic signed [SW-1:0] t_q, t2_q;           // θ − b in s15, s16
+  logic                 always_q, never_q, always2_q, never2_q;
+  logic [D_MAX-1:0]     zw_q;                // the slot's weight counts (z = 1, slot in use)
+  logic [D_MAX-1:0][15:0] w_q;
+  always_ff @(posedge clk_i) begin
+    t_q      <= SW'(signed'({1'b0, lntau_i})) + SW'(signed'({1'b0, m, 4'd0})) - SW'(8192)
+              - SW'(signed'(b_mem[s14_row_i]));
+    always_q <= m == 11'd0;
+    never_q  <= m == 11'd1024;
+    for (int s = 0; s < D_MAX; s++) begin
+      zw_q[s] <= nb_z_i[s] && 32'(s) < 32'(d_i);
+      w_q[s]  <= ent_q[s][KW +: 16];
+    end
+  end
+
+  // s15: two half sums; counts read
+  logic signed [SW-1:0] half_q [2];
+  logic [31:0]          on_rd_q, spike_rd_q;
+  always_ff @(posedge clk_i) begin
+    for (int h = 0; h < 2; h++) begin
+      logic signed [SW-1:0] acc;
+      acc = '0;
+      for (int s = h * HALF; s < (h + 1) * HALF && s < D_MAX; s++)
+        if (zw_q[s]) acc = acc + SW'(signed'(w_q[s]));
+      half_q[h] <= acc;
+    end
+    t2_q      <= t_q;
+    always2_q <= always_q;
+    never2_q  <= never_q;
+    on_rd_q    <= on_mem[s15_row_i];
+    spike_rd_q <= spike_mem[s15_row_i];
+  end
+
+  // s16: decide and write
+  logic [7:0] zeta, zeta_new;
+  logic       fire, may_fire, spike, z_new, en;
+  assign en       = s16_en_i && !clamp_mem[s16_row_i];
+  assign zeta     = zeta_mem[s16_row_i];
+  assign fire     = always2_q || (!never2_q && half_q[0] + half_q[1] >= t2_q);
+  assign may_fire = zeta <= 8'd1;
+  assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta - 8'd1;
+  assign spike    = may_fire && fire;
+  assign z_new    = zeta_new != 8'd0;
+
+  assign zw_en_o   = en && (s16_apply_i || s16_zw_i);
+  assign zw_row_o  = s16_row_i;
+  assign zw_data_o = s16_apply_i ? zeta != 8'd0 : z_new;
+
+  always_ff @(posedge clk_i) begin
+    if (b_we_i) b_mem[b_row_i] <= b_data_i;
+    if (init_we_i) begin
+      zeta_mem[init_row_i]  <= init_zeta_i;
+      clamp_mem[init_row_i] <= init_clamped_i;
+      on_mem[init_row_i]    <= '0;
+      spike_mem[init_row_i] <= '0;
+    end else if (en && !s16_apply_i) begin
+      zeta_mem[s16_row_i]  <= zeta_new;
+      on_mem[s16_row_i]    <= on_rd_q + {31'd0, z_new && s16_rec_i};
+      spike_mem[s16_row_i] <= spike_rd_q + {31'd0, spike && s16_cnt_i};
+    end
+  end
+
+  assign o_on_o    = on_mem[o_row_i];
+  assign o_spike_o = spike_mem[o_row_i];
+  assign o_zeta_o  = zeta_mem[o_row_i];
+
+  logic unused;
+  assign unused = ^{draw[7:0], RW};
+endmodule

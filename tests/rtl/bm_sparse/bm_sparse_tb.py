@@ -1,0 +1,301 @@
+"""cocotb testbench of bm_sampler's sparse build (ENGINE = 2): RUN_SPARSE frames against
+the reference, word for word. A machine sent as RUN and as RUN_SPARSE gives the same
+output frame (spec §4.3.1), so the oracle of a RUN_SPARSE frame is the reference's
+answer to the RUN frame of the same model."""
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import cocotb
+import numpy as np
+from cocotb.triggers import ClockCycles, RisingEdge, Timer
+
+from neuropynq.framing import MAGIC_BM, SPEC_VERSION, Status
+from neuropynq.kernels.bm_model import BMKernelModel, info_frame, state_words
+from neuropynq.models.boltzmann import BoltzmannMachine
+from neuropynq.reference.bm_sampler import run_frame as reference_frame
+from tests.rtl.common.tb import AP_DONE, AP_IDLE, CTRL, GIE, IER, ISR, TB
+
+U = int(os.environ["NPQ_U"])
+N_MAX = int(os.environ["NPQ_SPARSE_N_MAX"])
+D_MAX = int(os.environ["NPQ_D_MAX"])
+OP_RUN_SPARSE = 3
+MAGIC_OUT = 0x4E505253
+
+
+def bounded_machine(n, seed, degree, clamp=None, weight_scale=1.0) -> BMKernelModel:
+    """A random machine on a graph of maximum degree `degree` (a random matching added
+    `degree` times, repeated edges dropped), greedy colouring as the host sends it."""
+    rng = np.random.default_rng(seed)
+    W = np.zeros((n, n))
+    for _ in range(degree):
+        perm = rng.permutation(n)
+        for a, b in zip(perm[0::2], perm[1::2]):
+            if (W[a] != 0).sum() < degree and (W[b] != 0).sum() < degree and W[a, b] == 0:
+                W[a, b] = W[b, a] = rng.normal(0.0, weight_scale)
+    bm = BoltzmannMachine(W, rng.normal(0.0, 0.5, n))
+    return BMKernelModel.build(bm, clamp)
+
+
+def dense_machine(n, seed, clamp=None, weight_scale=1.0) -> BMKernelModel:
+    bm = BoltzmannMachine.random(n, seed=seed, weight_scale=weight_scale, bias_scale=0.5)
+    return BMKernelModel.build(bm, clamp)
+
+
+def sparse_words(model: BMKernelModel, dense: np.ndarray, d: int | None = None) -> np.ndarray:
+    """The RUN_SPARSE frame (spec §4.3.1) of `model`, whose RUN frame is `dense`: the
+    lists of every row's non-zero weights, padded with (k, 0) to D slots."""
+    n, c = model.n, len(model.colour_end)
+    rows = [np.flatnonzero(model.W_q[k]) for k in range(n)]
+    d = d or max(1, max(len(r) for r in rows))
+    lists = np.zeros((n, d), dtype=np.uint32)
+    for k, r in enumerate(rows):
+        lists[k, :] = k
+        lists[k, :len(r)] = r | ((model.W_q[k, r].astype(np.int64) & 0xFFFF) << 16)
+    tail = dense[3 + 2 + n + (n * n + 1) // 2 + n + c:]      # clamps, run words, INIT
+    return np.concatenate([[MAGIC_BM, SPEC_VERSION, OP_RUN_SPARSE, n, c, d],
+                           model.order, model.colour_end, model.b_q & 0xFFFF,
+                           lists.ravel(), tail]).astype(np.uint32)
+
+
+def frames(model, d=None, **run):
+    """(RUN_SPARSE words, the RUN frame that is its oracle)."""
+    dense = model.run_frame(run.get("sweeps", 4), run.get("burn_in", 1), run.get("thin", 1),
+                            run.get("tau", 1), run.get("run_seed", 7), run.get("record", True),
+                            run.get("init"))
+    return sparse_words(model, dense, d), dense
+
+
+async def run_and_check(tb: TB, words, oracle, last_index=None, label="") -> list[int]:
+    got = await tb.run_frame(words, last_index, timeout_cycles=400_000)
+    want = [int(w) for w in reference_frame(oracle)] if oracle is not None else None
+    assert got == want, f"{label}: first difference at word " \
+        f"{next(i for i, (a, b) in enumerate(zip(got + [None] * len(want), want)) if a != b)}" \
+        f" (got {len(got)} words, expected {len(want)}; status {got[1:2]} vs {want[1]})"
+    return got
+
+
+# (n, machine seed, degree, clamp, run parameters)
+MACHINES = [
+    (5, 1, 2, None, dict(sweeps=6, burn_in=2, thin=1, tau=1, run_seed=1)),
+    (13, 2, 4, {0: 1, 7: 0}, dict(sweeps=4, burn_in=0, thin=2, tau=3, run_seed=2)),
+    (40, 3, 8, {3: 1}, dict(sweeps=3, burn_in=1, thin=1, tau=20, run_seed=3)),
+    (33, 4, 6, None, dict(sweeps=3, burn_in=0, thin=1, tau=1, run_seed=2**64 - 1, record=False)),
+    (64, 5, 8, None, dict(sweeps=2, burn_in=0, thin=1, tau=2, run_seed=5, weight_scale=3.0)),
+    (1, 6, 1, None, dict(sweeps=5, burn_in=1, thin=1, tau=1, run_seed=9)),
+]
+
+
+@cocotb.test()
+async def counts_match_reference(dut):
+    """Sparse machines of several sizes, seeds, τ, clamps, thinning and RECORD, back to
+    back without reset; a frame with more list slots than neighbours (padding)."""
+    tb = TB(dut, seed=U)
+    await tb.reset()
+    for n, seed, degree, clamp, run in MACHINES:
+        run = dict(run)
+        model = bounded_machine(n, seed, degree, clamp, run.pop("weight_scale", 1.0))
+        words, oracle = frames(model, **run)
+        await run_and_check(tb, words, oracle, label=f"N={n} seed={seed}")
+    words, oracle = frames(bounded_machine(20, 7, 3), d=D_MAX, sweeps=3)
+    await run_and_check(tb, words, oracle, label="padded to D_MAX")
+
+
+# (n, machine seed, order, colour_end, clamp, τ): colours of mutually connected neurons
+# (dense machines, at most D_MAX - 1 neighbours: n <= D_MAX), so the simultaneous rule
+# of spec §3.1 decides every update (deferred colours).
+SCHEDULES = [
+    (2, 6, [1, 0], [2], None, 1),
+    (3, 10, [2, 0, 1], [1, 3], None, 1),
+    (7, 8, [6, 2, 4, 0, 5, 1, 3], [2, 3, 5, 7], {4: 1}, 2),
+    (8, 9, [7, 3, 5, 0, 1, 2, 4, 6], [6, 8], {5: 0}, 3),
+]
+
+
+@cocotb.test()
+async def schedules_match_reference(dut):
+    """Host-given schedules with connected neurons in one colour, clamped neurons."""
+    tb = TB(dut, seed=U + 1)
+    await tb.reset()
+    for n, seed, order, colour_end, clamp, tau in SCHEDULES:
+        model = dataclasses.replace(dense_machine(n, seed, clamp, 2.0),
+                                    order=np.asarray(order, dtype=np.int64),
+                                    colour_end=np.asarray(colour_end, dtype=np.int64))
+        words, oracle = frames(model, sweeps=12, burn_in=1, tau=tau, run_seed=seed)
+        await run_and_check(tb, words, oracle, label=f"N={n} schedule {colour_end}")
+
+
+@cocotb.test()
+async def initial_state_matches_reference(dut):
+    """Runs from an initial state, each continued from the final state the twin
+    returned; clamped neurons' bytes (even above τ) and bytes past N ignored."""
+    tb = TB(dut, seed=U + 2)
+    await tb.reset()
+    rng = np.random.default_rng(U)
+    for n, seed, degree, clamp, run in MACHINES[:3] + MACHINES[4:5]:
+        run = dict(run)
+        model = bounded_machine(n, seed, degree, clamp, run.pop("weight_scale", 1.0))
+        init = rng.integers(0, run["tau"] + 1, n)
+        for step in range(2):
+            words, oracle = frames(model, **{**run, "run_seed": run["run_seed"] + step,
+                                             "record": True, "init": init})
+            got = await run_and_check(tb, words, oracle, label=f"N={n} seed={seed} run {step}")
+            init = model.unpack(np.array(got[3:], dtype=np.uint32), run["sweeps"], True).final_state
+    model = bounded_machine(13, 2, 4, {0: 1, 7: 0, 12: 1})
+    words, oracle = frames(model, sweeps=5, burn_in=0, tau=3, run_seed=4, init=np.full(13, 2))
+    for w in (words, oracle):
+        raw = w[-4:].view(np.uint8)
+        raw[[0, 7, 12]] = 0xEE
+        raw[13:] = 0xFF
+    await run_and_check(tb, words, oracle, label="ignored bytes")
+
+
+def _bad_frames():
+    """(label, words, TLAST index or None, status) of malformed RUN_SPARSE frames."""
+    model = bounded_machine(6, 9, 3)
+    good, dense = frames(model, sweeps=2)
+    n, c, d = 6, int(good[4]), int(good[5])
+    order_pos, cend_pos = 6, 6 + n
+    bias_pos = cend_pos + c
+    list_pos = bias_pos + n
+    params = len(good) - 7
+
+    def edit(pos, value):
+        w = good.copy()
+        w[pos] = value
+        return w
+
+    init = frames(model, sweeps=2, init=np.zeros(6, int))[0][:-2]      # flags with INIT
+    return [
+        ("bad magic", edit(0, 0x12345678), None, Status.BAD_MAGIC),
+        ("bad version", edit(1, SPEC_VERSION - 1), None, Status.BAD_VERSION),
+        ("bad opcode", edit(2, 4), None, Status.BAD_OPCODE),
+        ("RUN frame: no dense engine", dense, None, Status.LIMIT),
+        ("N = 0", edit(3, 0), None, Status.LIMIT),
+        ("N > SPARSE_N_MAX", edit(3, N_MAX + 1), None, Status.LIMIT),
+        ("C = 0", edit(4, 0), None, Status.LIMIT),
+        ("C > N", edit(4, 7), None, Status.LIMIT),
+        ("D = 0", edit(5, 0), None, Status.LIMIT),
+        ("D > D_MAX", edit(5, D_MAX + 1), None, Status.LIMIT),
+        ("order repeats", edit(order_pos + 1, int(good[order_pos])), None, Status.BAD_MODEL),
+        ("order >= N", edit(order_pos, 6), None, Status.BAD_MODEL),
+        ("colour_end not increasing", edit(cend_pos, 0), None, Status.BAD_MODEL),
+        ("colour_end not ending at N", edit(cend_pos + c - 1, 5), None, Status.BAD_MODEL),
+        ("list index >= N", edit(list_pos + n * d - 1, (3 << 16) | 6), None, Status.BAD_MODEL),
+        ("sweeps = 0", edit(params, 0), None, Status.BAD_PARAMS),
+        ("thin = 0", edit(params + 2, 0), None, Status.BAD_PARAMS),
+        ("sweeps*thin = 2^32", np.concatenate([good[:params], [2**16, 5, 2**16],
+                                                good[params + 3:]]), None, Status.BAD_PARAMS),
+        ("tau = 0", edit(params + 3, 0), None, Status.BAD_PARAMS),
+        ("tau > 255", edit(params + 3, 256), None, Status.BAD_PARAMS),
+        ("record too long", np.concatenate([good[:params], [2**31, 0, 1],
+                                             good[params + 3:]]), None, Status.BAD_PARAMS),
+        ("short frame", good[:list_pos + 2], None, Status.SHORT_FRAME),
+        ("long frame", np.concatenate([good, [1, 2, 3]]), None, Status.LONG_FRAME),
+        ("long INFO frame", np.concatenate([info_frame(), [0]]), None, Status.LONG_FRAME),
+        ("INFO with TLAST early", info_frame()[:2], None, Status.SHORT_FRAME),
+        ("bad magic with TLAST", edit(0, 0x12345678)[:1], None, Status.BAD_MAGIC),
+        ("magic with TLAST", good[:1], None, Status.SHORT_FRAME),
+        ("initial ζ above τ", np.append(init, [0x0200]), None, Status.BAD_PARAMS),
+        ("initial state missing", init, None, Status.SHORT_FRAME),
+        ("initial state long", np.append(init, [0, 0, 0]), None, Status.LONG_FRAME),
+    ]
+
+
+@cocotb.test()
+async def malformed_frames_report_status(dut):
+    """Every malformed frame answers with its error frame and STATUS, the input is
+    drained to TLAST, and a good frame runs right after."""
+    tb = TB(dut, seed=3)
+    await tb.reset()
+    for label, words, last_index, status in _bad_frames():
+        got = await tb.run_frame(np.asarray(words, dtype=np.uint32), last_index,
+                                 timeout_cycles=100_000)
+        assert got == [MAGIC_OUT, int(status), 0], f"{label}: {got}"
+        assert await tb.read_status() == (int(status), 1), label
+    words, oracle = frames(bounded_machine(5, 1, 2), sweeps=2)
+    await run_and_check(tb, words, oracle, label="good after errors")
+
+
+@cocotb.test()
+async def info_frame_reports_build(dut):
+    """INFO: version, P = U, N_MAX = 0 (no dense engine), TAU_MAX, SPARSE_N_MAX, D_MAX."""
+    tb = TB(dut)
+    await tb.reset()
+    got = await tb.run_frame(info_frame())
+    assert got == [MAGIC_OUT, Status.OK, 6, SPEC_VERSION, U, 0, 255, N_MAX, D_MAX]
+
+
+@cocotb.test()
+async def control_registers(dut):
+    """ap_idle/ap_done (done clear on read), STATUS valid clear on read, the interrupt."""
+    tb = TB(dut, seed=5)
+    await tb.reset()
+    ctrl = await tb.ctrl()
+    assert ctrl & AP_IDLE and not ctrl & AP_DONE and not ctrl & 1
+    await tb.axil.write(GIE, 1)
+    await tb.axil.write(IER, 1)
+    assert int(tb.irq.value) == 0
+    await tb.start()
+    assert not (await tb.ctrl()) & AP_IDLE, "busy while waiting for the frame"
+    words, oracle = frames(bounded_machine(5, 1, 2), sweeps=2)
+    cocotb.start_soon(tb.source.send(words))
+    out = await tb.sink.receive(100_000)
+    assert out == [int(w) for w in reference_frame(oracle)]
+    await tb.wait_idle(10_000)
+    assert int(tb.irq.value) == 1
+    ctrl = await tb.ctrl()
+    assert ctrl & AP_DONE and ctrl & AP_IDLE and not ctrl & 1
+    assert not (await tb.ctrl()) & AP_DONE, "ap_done clears on read"
+    assert await tb.read_status() == (0, 1)
+    assert (await tb.read_status())[1] == 0, "STATUS valid clears on read"
+    await tb.axil.write(ISR, 1)
+    assert await tb.axil.read(ISR) == 0
+
+
+@cocotb.test()
+async def reset_during_run(dut):
+    """A reset in the middle of a run leaves the kernel idle; the next run is exact."""
+    tb = TB(dut, seed=7)
+    await tb.reset()
+    words, _ = frames(bounded_machine(40, 3, 8), sweeps=200)
+    await tb.start()
+    sender = cocotb.start_soon(tb.source.send(words))
+    await ClockCycles(tb.clk, 1500)
+    sender.cancel()
+    tb.source.p["tvalid"].value = 0
+    await tb.reset()
+    assert (await tb.ctrl()) & AP_IDLE
+    words, oracle = frames(bounded_machine(13, 2, 4, {0: 1}), sweeps=3)
+    await run_and_check(tb, words, oracle, label="after reset")
+
+
+@cocotb.test()
+async def sweep_cycles(dut):
+    """Cycles per sweep in steady state (no back-pressure) of the machines named by
+    NPQ_CYCLE_MACHINES ('n:degree' items); 'n degree colours cycles' lines to
+    NPQ_CYCLES_FILE."""
+    tb = TB(dut, seed=11, idle=0.0, backpressure=0.0)
+    await tb.reset()
+    lines = []
+    for item in os.environ.get("NPQ_CYCLE_MACHINES", "").split():
+        n, degree = (int(x) for x in item.split(":"))
+        model = bounded_machine(n, 1, degree)
+        words, oracle = frames(model, sweeps=1, burn_in=4, record=False)
+        ends = []
+
+        async def watch():
+            while True:
+                await RisingEdge(tb.clk)
+                if int(dut.sweep_end.value):
+                    ends.append(tb.cycle)
+
+        watcher = cocotb.start_soon(watch())
+        await run_and_check(tb, words, oracle, label=f"cycles N={n}")
+        watcher.cancel()
+        assert len(ends) == 5
+        lines.append(f"{n} {degree} {model.colours} {(ends[4] - ends[1]) / 3:.1f}")
+    with open(os.environ["NPQ_CYCLES_FILE"], "w") as f:
+        f.write("\n".join(lines) + "\n")
+    await Timer(1, unit="ns")
