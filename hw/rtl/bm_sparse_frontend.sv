@@ -76,7 +76,6 @@ module bm_sparse_frontend #(
 
   localparam int unsigned KW = $clog2(N_MAX);
   localparam int unsigned DW = $clog2(D_MAX);
-  localparam logic [31:0] OP_SPARSE = 32'd3;     // RUN_SPARSE (spec §4.1)
 
   typedef enum logic [4:0] {
     F_MAGIC, F_VERSION, F_OPCODE, F_N, F_C, F_D, F_ORDER, F_CEND, F_BIAS, F_LIST, F_CMASK,
@@ -183,7 +182,7 @@ module bm_sparse_frontend #(
       F_MAGIC:   if (word != MAGIC_BM) check = STATUS_BAD_MAGIC;
       F_VERSION: if (word != 32'(SPEC_VERSION)) check = STATUS_BAD_VERSION;
       F_OPCODE: begin
-        if (word != OP_RUN && word != OP_INFO && word != OP_SPARSE) check = STATUS_BAD_OPCODE;
+        if (word != OP_RUN && word != OP_INFO && word != OP_RUN_SPARSE) check = STATUS_BAD_OPCODE;
         final_word = word == OP_INFO;
       end
       F_N:       if (dense_q || word == 0 || word > 32'(N_MAX)) check = STATUS_LIMIT;

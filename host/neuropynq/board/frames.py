@@ -223,6 +223,72 @@ def _bm_run_cycles(frame: np.ndarray, params: np.ndarray, lanes: int, engine: st
             + 2 * n * BM_COUNT_WORD + zeta_words(n) * BM_FINAL_WORD)
 
 
+# The sparse engine (hw/rtl/bm_sparse_core.sv, ENGINE = 2; docs/rtl.md), likewise.
+BM_SPARSE_GAP = 2        # bubbles after each pass over a colour's rows (s16 write, s14 read)
+BM_SPARSE_FIXED = 32     # per run: the head out, the core's start, the seeder's latency past
+                         # the init pass's N positions, the turns, the last drain (16 stages)
+BM_SPARSE_RECORD_DRAIN = 16  # a recorded sweep but the last: the pipeline drained before its
+                             # words (the last one's drain is the run's)
+BM_SPARSE_WORD_EXTRA = 5     # an output word: its items asked one a cycle, then two cycles of
+                             # read-out pipeline, the word on the bus and taken
+
+
+def bm_sparse_sweep_cycles(colour_end, units: int, deferred) -> int:
+    """Cycles of one sweep of the sparse engine: every colour's rows of `units` schedule
+    positions (a row the colour shares with its neighbour colour counted for each),
+    twice for a `deferred` colour (its DECIDE and APPLY passes), each pass followed by
+    BM_SPARSE_GAP bubbles."""
+    ends = np.asarray(colour_end, dtype=np.int64)
+    starts = np.concatenate([[0], ends[:-1]])
+    rows = (ends - 1) // units - starts // units + 1
+    passes = 1 + np.asarray(deferred, dtype=np.int64)
+    return int(((rows + BM_SPARSE_GAP) * passes).sum())
+
+
+def bm_sparse_schedule(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(colour_end, deferred) of a bm RUN_SPARSE frame: a colour is deferred when a list
+    slot of non-zero weight joins two of its neurons (bm_sparse_frontend); None for a
+    frame the kernel refuses before it runs (order, colour ends or indices out of range)."""
+    n, colours, slots = (int(w) for w in frame[HEAD_WORDS:HEAD_WORDS + 3])
+    at = HEAD_WORDS + 3
+    order = frame[at:at + n].astype(np.int64)
+    ends = frame[at + n:at + n + colours].astype(np.int64) & 0xFFFF
+    lists = frame[at + n + colours + n:at + n + colours + n + n * slots].astype(np.int64)
+    if (order.size != n or np.any(order >= n) or np.unique(order).size != n or ends.size != colours
+            or lists.size != n * slots or np.any(np.diff(np.concatenate([[0], ends])) <= 0)
+            or ends[-1] != n or np.any((lists & 0xFFFF) >= n)):
+        return None
+    position = np.empty(n, dtype=np.int64)
+    position[order] = np.arange(n)
+    colour_of = np.searchsorted(ends, position, side="right")      # colour of each neuron
+    lists = lists.reshape(n, slots)
+    same = colour_of[lists & 0xFFFF] == colour_of[:, None]
+    joined = same & ((lists >> 16) != 0)
+    deferred = np.zeros(colours, dtype=bool)
+    deferred[colour_of[joined.any(axis=1)]] = True
+    return ends, deferred
+
+
+def _bm_sparse_run_cycles(frame: np.ndarray, params: np.ndarray, units: int) -> int | None:
+    """From the first input word of a bm RUN_SPARSE frame to its last output word on the
+    sparse engine with `units` units; None for a frame refused before it runs."""
+    schedule = bm_sparse_schedule(frame)
+    if schedule is None:
+        return None
+    n = int(frame[HEAD_WORDS])
+    sweeps, burn_in, thin = (int(w) for w in params[:3])
+    record = int(params[-1]) & FLAG_RECORD
+    ends, deferred = schedule
+    sweep = bm_sparse_sweep_cycles(ends, units, deferred)
+    recorded = 0
+    if record:      # each recorded sweep: its words of 32 z, a turn; all but the last a drain
+        recorded = (sweeps * (1 + ((n + 31) // 32) * (32 + BM_SPARSE_WORD_EXTRA))
+                    + (sweeps - 1) * BM_SPARSE_RECORD_DRAIN)
+    return (int(frame.size) + BM_THIN_WAIT + n + BM_SPARSE_FIXED
+            + (burn_in + sweeps * thin) * sweep + recorded
+            + 2 * n * (1 + BM_SPARSE_WORD_EXTRA) + zeta_words(n) * (4 + BM_SPARSE_WORD_EXTRA))
+
+
 def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None, *,
                  bm_engine: str | None = None) -> int:
     """Clock cycles a kernel with `lanes` lanes takes over `frame`, from the twins'
@@ -232,8 +298,9 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None,
       sweeps of `bm_sweep_cycles`, the recorded sweeps' on counts and words, four
       cycles per count word and ten per final-state word out; or the field engine's
       `_field_core_cycles`;
-    * bm RUN_SPARSE: a bound until the sparse engine's schedule is modelled: every
-      sweep one cycle per list slot (N·D), as one update unit taking one slot a cycle;
+    * bm RUN_SPARSE: the sparse engine's schedule with `lanes` units (its INFO's P),
+      cycle by cycle (`_bm_sparse_run_cycles`): the frame read, the init pass, the
+      sweeps of `bm_sparse_sweep_cycles`, the recorded words and the payload;
     * bn RUN: one cycle per streamed word in and out, plus the rounds of
       `bn_run_cycles` for the samples' window `draws` and the last readout pass;
       without them, the most a run can take, every sample drawing all T steps of its
@@ -243,11 +310,8 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None,
     words = int(frame.size) + output_capacity(frame)
     if frame.size > HEAD_WORDS + 2 and int(frame[0]) == MAGIC_BM and int(frame[2]) == Op.RUN_SPARSE:
         params = _bm_run_params(frame)
-        if params is None:
-            return words
-        sweeps, burn_in, thin = (int(w) for w in params[:3])
-        slots = int(frame[HEAD_WORDS]) * int(frame[HEAD_WORDS + 2])
-        return words + (burn_in + sweeps * thin) * slots
+        cycles = _bm_sparse_run_cycles(frame, params, lanes) if params is not None else None
+        return words if cycles is None else cycles
     if frame.size < HEAD_WORDS + 2 or int(frame[2]) != Op.RUN:
         return words
     magic, size = int(frame[0]), int(frame[HEAD_WORDS])

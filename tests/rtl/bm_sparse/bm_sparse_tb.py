@@ -1,7 +1,8 @@
-"""cocotb testbench of bm_sampler's sparse build (ENGINE = 2): RUN_SPARSE frames against
-the reference, word for word. A machine sent as RUN and as RUN_SPARSE gives the same
-output frame (spec §4.3.1), so the oracle of a RUN_SPARSE frame is the reference's
-answer to the RUN frame of the same model."""
+"""cocotb testbench of bm_sampler's sparse build (ENGINE = 2): RUN_SPARSE frames (and
+RUN, INFO, malformed frames) against neuropynq.reference.bm_sampler.run_frame at the
+build's limits, word for word. The reference answers a RUN_SPARSE frame exactly as the
+RUN frame of the same machine (spec §4.3.1; tests/test_bm_sparse.py), so these runs
+are also the dense engines' answers."""
 from __future__ import annotations
 
 import dataclasses
@@ -11,65 +12,47 @@ import cocotb
 import numpy as np
 from cocotb.triggers import ClockCycles, RisingEdge, Timer
 
-from neuropynq.framing import MAGIC_BM, SPEC_VERSION, Status
-from neuropynq.kernels.bm_model import BMKernelModel, info_frame, state_words
+from neuropynq.framing import SPEC_VERSION, Status
+from neuropynq.kernels.bm_model import BMKernelModel, info_frame
+from neuropynq.limits import BMLimits
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference.bm_sampler import run_frame as reference_frame
 from tests.rtl.common.tb import AP_DONE, AP_IDLE, CTRL, GIE, IER, ISR, TB
 
 U = int(os.environ["NPQ_U"])
-N_MAX = int(os.environ["NPQ_SPARSE_N_MAX"])
+SPARSE_N_MAX = int(os.environ["NPQ_SPARSE_N_MAX"])
 D_MAX = int(os.environ["NPQ_D_MAX"])
-OP_RUN_SPARSE = 3
-MAGIC_OUT = 0x4E505253
+# the sparse build: no dense engine (N_MAX = 0), INFO's P is the number of units
+LIMITS = BMLimits(n_max=0, sparse_n_max=SPARSE_N_MAX, d_max=D_MAX)
 
 
-def bounded_machine(n, seed, degree, clamp=None, weight_scale=1.0) -> BMKernelModel:
-    """A random machine on a graph of maximum degree `degree` (a random matching added
-    `degree` times, repeated edges dropped), greedy colouring as the host sends it."""
-    rng = np.random.default_rng(seed)
-    W = np.zeros((n, n))
-    for _ in range(degree):
-        perm = rng.permutation(n)
-        for a, b in zip(perm[0::2], perm[1::2]):
-            if (W[a] != 0).sum() < degree and (W[b] != 0).sum() < degree and W[a, b] == 0:
-                W[a, b] = W[b, a] = rng.normal(0.0, weight_scale)
-    bm = BoltzmannMachine(W, rng.normal(0.0, 0.5, n))
-    return BMKernelModel.build(bm, clamp)
+def expected(words, last=None) -> list[int]:
+    return [int(w) for w in reference_frame(words, last, lanes=U, limits=LIMITS)]
+
+
+def bounded_machine(n, seed, degree, clamp=None, weight_scale=0.5) -> BMKernelModel:
+    """A random machine of degree <= `degree`, greedy colouring as the host sends it."""
+    bm = BoltzmannMachine.bounded_degree(n, degree, seed, weight_scale=weight_scale)
+    return BMKernelModel.build(bm, clamp, limits=LIMITS)
 
 
 def dense_machine(n, seed, clamp=None, weight_scale=1.0) -> BMKernelModel:
     bm = BoltzmannMachine.random(n, seed=seed, weight_scale=weight_scale, bias_scale=0.5)
-    return BMKernelModel.build(bm, clamp)
+    return BMKernelModel.build(bm, clamp, limits=LIMITS)
 
 
-def sparse_words(model: BMKernelModel, dense: np.ndarray, d: int | None = None) -> np.ndarray:
-    """The RUN_SPARSE frame (spec §4.3.1) of `model`, whose RUN frame is `dense`: the
-    lists of every row's non-zero weights, padded with (k, 0) to D slots."""
-    n, c = model.n, len(model.colour_end)
-    rows = [np.flatnonzero(model.W_q[k]) for k in range(n)]
-    d = d or max(1, max(len(r) for r in rows))
-    lists = np.zeros((n, d), dtype=np.uint32)
-    for k, r in enumerate(rows):
-        lists[k, :] = k
-        lists[k, :len(r)] = r | ((model.W_q[k, r].astype(np.int64) & 0xFFFF) << 16)
-    tail = dense[3 + 2 + n + (n * n + 1) // 2 + n + c:]      # clamps, run words, INIT
-    return np.concatenate([[MAGIC_BM, SPEC_VERSION, OP_RUN_SPARSE, n, c, d],
-                           model.order, model.colour_end, model.b_q & 0xFFFF,
-                           lists.ravel(), tail]).astype(np.uint32)
+def sparse_frame(model, d=None, sweeps=4, burn_in=1, thin=1, tau=1, run_seed=7, record=True,
+                 init=None) -> np.ndarray:
+    return model.run_sparse_frame(sweeps, burn_in, thin, tau, run_seed, record, init, slots=d)
 
 
-def frames(model, d=None, **run):
-    """(RUN_SPARSE words, the RUN frame that is its oracle)."""
-    dense = model.run_frame(run.get("sweeps", 4), run.get("burn_in", 1), run.get("thin", 1),
-                            run.get("tau", 1), run.get("run_seed", 7), run.get("record", True),
-                            run.get("init"))
-    return sparse_words(model, dense, d), dense
-
-
-async def run_and_check(tb: TB, words, oracle, last_index=None, label="") -> list[int]:
+async def run_and_check(tb: TB, words, last_index=None, label="") -> list[int]:
+    last = None
+    if last_index is not None:
+        last = np.zeros(len(words), dtype=bool)
+        last[last_index] = True
     got = await tb.run_frame(words, last_index, timeout_cycles=400_000)
-    want = [int(w) for w in reference_frame(oracle)] if oracle is not None else None
+    want = expected(words, last)
     assert got == want, f"{label}: first difference at word " \
         f"{next(i for i, (a, b) in enumerate(zip(got + [None] * len(want), want)) if a != b)}" \
         f" (got {len(got)} words, expected {len(want)}; status {got[1:2]} vs {want[1]})"
@@ -84,6 +67,7 @@ MACHINES = [
     (33, 4, 6, None, dict(sweeps=3, burn_in=0, thin=1, tau=1, run_seed=2**64 - 1, record=False)),
     (64, 5, 8, None, dict(sweeps=2, burn_in=0, thin=1, tau=2, run_seed=5, weight_scale=3.0)),
     (1, 6, 1, None, dict(sweeps=5, burn_in=1, thin=1, tau=1, run_seed=9)),
+    (2, 8, 1, None, dict(sweeps=5, burn_in=0, thin=3, tau=2, run_seed=10)),
 ]
 
 
@@ -96,10 +80,9 @@ async def counts_match_reference(dut):
     for n, seed, degree, clamp, run in MACHINES:
         run = dict(run)
         model = bounded_machine(n, seed, degree, clamp, run.pop("weight_scale", 1.0))
-        words, oracle = frames(model, **run)
-        await run_and_check(tb, words, oracle, label=f"N={n} seed={seed}")
-    words, oracle = frames(bounded_machine(20, 7, 3), d=D_MAX, sweeps=3)
-    await run_and_check(tb, words, oracle, label="padded to D_MAX")
+        await run_and_check(tb, sparse_frame(model, **run), label=f"N={n} seed={seed}")
+    await run_and_check(tb, sparse_frame(bounded_machine(20, 7, 3), d=D_MAX, sweeps=3),
+                        label="padded to D_MAX")
 
 
 # (n, machine seed, order, colour_end, clamp, τ): colours of mutually connected neurons
@@ -122,8 +105,8 @@ async def schedules_match_reference(dut):
         model = dataclasses.replace(dense_machine(n, seed, clamp, 2.0),
                                     order=np.asarray(order, dtype=np.int64),
                                     colour_end=np.asarray(colour_end, dtype=np.int64))
-        words, oracle = frames(model, sweeps=12, burn_in=1, tau=tau, run_seed=seed)
-        await run_and_check(tb, words, oracle, label=f"N={n} schedule {colour_end}")
+        words = sparse_frame(model, sweeps=12, burn_in=1, tau=tau, run_seed=seed)
+        await run_and_check(tb, words, label=f"N={n} schedule {colour_end}")
 
 
 @cocotb.test()
@@ -138,23 +121,22 @@ async def initial_state_matches_reference(dut):
         model = bounded_machine(n, seed, degree, clamp, run.pop("weight_scale", 1.0))
         init = rng.integers(0, run["tau"] + 1, n)
         for step in range(2):
-            words, oracle = frames(model, **{**run, "run_seed": run["run_seed"] + step,
-                                             "record": True, "init": init})
-            got = await run_and_check(tb, words, oracle, label=f"N={n} seed={seed} run {step}")
+            words = sparse_frame(model, **{**run, "run_seed": run["run_seed"] + step,
+                                           "record": True, "init": init})
+            got = await run_and_check(tb, words, label=f"N={n} seed={seed} run {step}")
             init = model.unpack(np.array(got[3:], dtype=np.uint32), run["sweeps"], True).final_state
     model = bounded_machine(13, 2, 4, {0: 1, 7: 0, 12: 1})
-    words, oracle = frames(model, sweeps=5, burn_in=0, tau=3, run_seed=4, init=np.full(13, 2))
-    for w in (words, oracle):
-        raw = w[-4:].view(np.uint8)
-        raw[[0, 7, 12]] = 0xEE
-        raw[13:] = 0xFF
-    await run_and_check(tb, words, oracle, label="ignored bytes")
+    words = sparse_frame(model, sweeps=5, burn_in=0, tau=3, run_seed=4, init=np.full(13, 2))
+    raw = words[-4:].view(np.uint8)
+    raw[[0, 7, 12]] = 0xEE
+    raw[13:] = 0xFF
+    await run_and_check(tb, words, label="ignored bytes")
 
 
 def _bad_frames():
-    """(label, words, TLAST index or None, status) of malformed RUN_SPARSE frames."""
+    """(label, words, TLAST index or None, status) of malformed frames (spec §4.5)."""
     model = bounded_machine(6, 9, 3)
-    good, dense = frames(model, sweeps=2)
+    good, dense = sparse_frame(model, sweeps=2), model.run_frame(2, 1, 1, 1, 7, True)
     n, c, d = 6, int(good[4]), int(good[5])
     order_pos, cend_pos = 6, 6 + n
     bias_pos = cend_pos + c
@@ -166,14 +148,14 @@ def _bad_frames():
         w[pos] = value
         return w
 
-    init = frames(model, sweeps=2, init=np.zeros(6, int))[0][:-2]      # flags with INIT
+    init = sparse_frame(model, sweeps=2, init=np.zeros(6, int))[:-2]      # flags with INIT
     return [
         ("bad magic", edit(0, 0x12345678), None, Status.BAD_MAGIC),
         ("bad version", edit(1, SPEC_VERSION - 1), None, Status.BAD_VERSION),
         ("bad opcode", edit(2, 4), None, Status.BAD_OPCODE),
         ("RUN frame: no dense engine", dense, None, Status.LIMIT),
         ("N = 0", edit(3, 0), None, Status.LIMIT),
-        ("N > SPARSE_N_MAX", edit(3, N_MAX + 1), None, Status.LIMIT),
+        ("N > SPARSE_N_MAX", edit(3, SPARSE_N_MAX + 1), None, Status.LIMIT),
         ("C = 0", edit(4, 0), None, Status.LIMIT),
         ("C > N", edit(4, 7), None, Status.LIMIT),
         ("D = 0", edit(5, 0), None, Status.LIMIT),
@@ -205,17 +187,16 @@ def _bad_frames():
 
 @cocotb.test()
 async def malformed_frames_report_status(dut):
-    """Every malformed frame answers with its error frame and STATUS, the input is
-    drained to TLAST, and a good frame runs right after."""
+    """Every malformed frame answers with the reference's error frame (whose status is
+    the one named here) and STATUS, the input is drained to TLAST, and a good frame
+    runs right after."""
     tb = TB(dut, seed=3)
     await tb.reset()
     for label, words, last_index, status in _bad_frames():
-        got = await tb.run_frame(np.asarray(words, dtype=np.uint32), last_index,
-                                 timeout_cycles=100_000)
-        assert got == [MAGIC_OUT, int(status), 0], f"{label}: {got}"
+        got = await run_and_check(tb, np.asarray(words, dtype=np.uint32), last_index, label=label)
+        assert got[1:] == [int(status), 0], f"{label}: {got}"
         assert await tb.read_status() == (int(status), 1), label
-    words, oracle = frames(bounded_machine(5, 1, 2), sweeps=2)
-    await run_and_check(tb, words, oracle, label="good after errors")
+    await run_and_check(tb, sparse_frame(bounded_machine(5, 1, 2), sweeps=2), label="good after errors")
 
 
 @cocotb.test()
@@ -223,8 +204,8 @@ async def info_frame_reports_build(dut):
     """INFO: version, P = U, N_MAX = 0 (no dense engine), TAU_MAX, SPARSE_N_MAX, D_MAX."""
     tb = TB(dut)
     await tb.reset()
-    got = await tb.run_frame(info_frame())
-    assert got == [MAGIC_OUT, Status.OK, 6, SPEC_VERSION, U, 0, 255, N_MAX, D_MAX]
+    got = await run_and_check(tb, info_frame(), label="INFO")
+    assert got[1:] == [Status.OK, 6, SPEC_VERSION, U, 0, 255, SPARSE_N_MAX, D_MAX]
 
 
 @cocotb.test()
@@ -239,10 +220,10 @@ async def control_registers(dut):
     assert int(tb.irq.value) == 0
     await tb.start()
     assert not (await tb.ctrl()) & AP_IDLE, "busy while waiting for the frame"
-    words, oracle = frames(bounded_machine(5, 1, 2), sweeps=2)
+    words = sparse_frame(bounded_machine(5, 1, 2), sweeps=2)
     cocotb.start_soon(tb.source.send(words))
     out = await tb.sink.receive(100_000)
-    assert out == [int(w) for w in reference_frame(oracle)]
+    assert out == expected(words)
     await tb.wait_idle(10_000)
     assert int(tb.irq.value) == 1
     ctrl = await tb.ctrl()
@@ -259,7 +240,7 @@ async def reset_during_run(dut):
     """A reset in the middle of a run leaves the kernel idle; the next run is exact."""
     tb = TB(dut, seed=7)
     await tb.reset()
-    words, _ = frames(bounded_machine(40, 3, 8), sweeps=200)
+    words = sparse_frame(bounded_machine(40, 3, 8), sweeps=200)
     await tb.start()
     sender = cocotb.start_soon(tb.source.send(words))
     await ClockCycles(tb.clk, 1500)
@@ -267,8 +248,8 @@ async def reset_during_run(dut):
     tb.source.p["tvalid"].value = 0
     await tb.reset()
     assert (await tb.ctrl()) & AP_IDLE
-    words, oracle = frames(bounded_machine(13, 2, 4, {0: 1}), sweeps=3)
-    await run_and_check(tb, words, oracle, label="after reset")
+    await run_and_check(tb, sparse_frame(bounded_machine(13, 2, 4, {0: 1}), sweeps=3),
+                        label="after reset")
 
 
 @cocotb.test()
@@ -282,7 +263,7 @@ async def sweep_cycles(dut):
     for item in os.environ.get("NPQ_CYCLE_MACHINES", "").split():
         n, degree = (int(x) for x in item.split(":"))
         model = bounded_machine(n, 1, degree)
-        words, oracle = frames(model, sweeps=1, burn_in=4, record=False)
+        words = sparse_frame(model, sweeps=1, burn_in=4, record=False)
         ends = []
 
         async def watch():
@@ -292,7 +273,7 @@ async def sweep_cycles(dut):
                     ends.append(tb.cycle)
 
         watcher = cocotb.start_soon(watch())
-        await run_and_check(tb, words, oracle, label=f"cycles N={n}")
+        await run_and_check(tb, words, label=f"cycles N={n}")
         watcher.cancel()
         assert len(ends) == 5
         lines.append(f"{n} {degree} {model.colours} {(ends[4] - ends[1]) / 3:.1f}")

@@ -18,12 +18,12 @@ SOURCES = ["npq_axil_ctrl.sv", "npq_stream_seed.sv", "bm_lane.sv", "bm_core.sv",
            "bm_sparse_frontend.sv", "bm_sampler.sv"]
 UNITS, SPARSE_N_MAX, D_MAX = 4, 64, 8
 PARAMS = {"ENGINE": 2, "U": UNITS, "SPARSE_N_MAX": SPARSE_N_MAX, "D_MAX": D_MAX}
+ENV = {"NPQ_U": str(UNITS), "NPQ_SPARSE_N_MAX": str(SPARSE_N_MAX), "NPQ_D_MAX": str(D_MAX)}
 
 
 def run(testcase: str, **env) -> None:
     build_and_run("bm_sampler", rtl_sources(*SOURCES), PARAMS, TB_MODULE, testcase=testcase,
-                  extra_env={"NPQ_U": str(UNITS), "NPQ_SPARSE_N_MAX": str(SPARSE_N_MAX),
-                             "NPQ_D_MAX": str(D_MAX), **env})
+                  extra_env={**ENV, **env})
 
 
 @pytest.mark.parametrize("testcase", [
@@ -48,3 +48,38 @@ def test_sparse_engine_sweep_cycles():
     assert len(rows) == 2, rows
     for n, _degree, colours, cycles in rows:
         assert float(cycles) <= int(n) / UNITS + 3 * int(colours), rows
+
+
+def test_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out(tmp_path, monkeypatch):
+    """neuropynq.board.frames.frame_cycles of RUN_SPARSE frames (the board deadlines)
+    against the twin, cycle for cycle, the stream at full rate (bench/hw_cycles_tb.py):
+    colours sharing rows, a deferred colour, clamps, thinning, recording, an initial
+    state, N below the units."""
+    import dataclasses
+    import json
+    import sys
+
+    import numpy as np
+
+    from neuropynq.board.frames import frame_cycles
+    for name, value in ENV.items():     # the testbench module reads the build's sizes
+        monkeypatch.setenv(name, value)
+    from tests.rtl.bm_sparse.bm_sparse_tb import bounded_machine, dense_machine
+    sys.path.insert(0, str(BUILD_ROOT.parents[1] / "bench"))
+    improper = dataclasses.replace(dense_machine(6, 3), order=np.arange(6),
+                                   colour_end=np.array([2, 6]))
+    frames = [
+        bounded_machine(40, 3, 8, {3: 1}).run_sparse_frame(3, 1, 1, 2, 5, True),
+        bounded_machine(64, 4, 6).run_sparse_frame(2, 0, 2, 1, 6, False, np.arange(64) % 2),
+        improper.run_sparse_frame(2, 1, 1, 1, 7, True),
+        bounded_machine(3, 5, 2).run_sparse_frame(2, 1, 1, 1, 8, False),
+    ]
+    frames_file, result_file = tmp_path / "frames.json", tmp_path / "result.json"
+    frames_file.write_text(json.dumps([{"words": [int(w) for w in f], "timeout_cycles": 200_000}
+                                       for f in frames]))
+    build_and_run("bm_sampler", rtl_sources(*SOURCES), PARAMS, "hw_cycles_tb",
+                  testcase="frame_cycles", test_dir=tmp_path,
+                  extra_env={"NPQ_BENCH_FRAMES": str(frames_file),
+                             "NPQ_BENCH_RESULT": str(result_file)})
+    measured = [r["cycles"] for r in json.loads(result_file.read_text())]
+    assert measured == [frame_cycles(f, UNITS) for f in frames]
