@@ -47,7 +47,7 @@ for _path in (REPO_ROOT / "host", REPO_ROOT, BENCH_DIR, REPO_ROOT / "tools"):
 import timing_estimate  # noqa: E402  (its doc's format and the RTL source digest: one source)
 from bench_cpu import BN_CASES  # noqa: E402  (the bn workloads: one source)
 from neuropynq.backends.cpu import CpuBackend  # noqa: E402
-from neuropynq.boards import BoardBuild, BoardTableError, board_build, board_builds  # noqa: E402
+from neuropynq.boards import BM_SPARSE, BoardBuild, BoardTableError, board_build, board_builds  # noqa: E402
 from neuropynq.errors import LimitError  # noqa: E402
 from neuropynq.kernels.bm_model import BMKernelModel  # noqa: E402
 from neuropynq.kernels.bn_model import BNKernelModel, rate_to_rmax  # noqa: E402
@@ -178,6 +178,7 @@ def simulate(kernel: str, board: str, frames: list[np.ndarray], timeouts: list[i
 def simulate_twin(kernel: str, sources: list, params: dict, frames: list[np.ndarray],
                   timeouts: list[int], label: str = "") -> list[int]:
     """As `simulate`, at any twin parameters `params` (`label` names them in errors)."""
+    from tests.rtl.board_builds.test_board_builds import twin_top
     from tests.rtl.common.build import build_and_run
 
     where = label or f"at {params}"
@@ -187,7 +188,7 @@ def simulate_twin(kernel: str, sources: list, params: dict, frames: list[np.ndar
         frames_file.write_text(json.dumps([{"words": [int(w) for w in f], "timeout_cycles": t}
                                            for f, t in zip(frames, timeouts)]))
         try:
-            build_and_run(kernel, sources, params, TB_MODULE, testcase=TB_TESTCASE, test_dir=tmp,
+            build_and_run(twin_top(kernel), sources, params, TB_MODULE, testcase=TB_TESTCASE, test_dir=tmp,
                           extra_env={"NPQ_BENCH_FRAMES": str(frames_file),
                                      "NPQ_BENCH_RESULT": str(result_file)})
         except (AssertionError, RuntimeError) as exc:   # a failed run; a failed Verilator build
@@ -307,25 +308,32 @@ def bm_rows(workload: BMWorkload, boards: list[str], quick: bool) -> list[Row]:
     rows = []
     for board in boards:
         build = board_build(board)
-        clock = clock_for("bm_sampler", build)
-        limits = build.bm_limits
+        # the dense overlay when the machine fits its limits, else the sparse one (its own
+        # overlay, boards.txt bm_units) when the board has it
+        kernel, limits = "bm_sampler", build.bm_limits
+        try:
+            model.frame_kind(limits)
+        except LimitError:
+            if build.bm_units:
+                kernel, limits = BM_SPARSE, build.bm_sparse_limits
+        clock = clock_for(kernel, build)
         try:
             model.frame_kind(limits)
         except LimitError:
             sparse = ("no sparse engine build" if limits.sparse_n_max == 0 else
                       f"SPARSE_N_MAX={limits.sparse_n_max} D_MAX={limits.d_max} degree={model.degree}")
             rows.append(Row("bm", workload.name, board, cpu_rate, clock, None, model.n,
-                            f"N_MAX={limits.n_max}<{model.n}, {sparse}"))
+                            f"N_MAX={build.bm_limits.n_max}<{model.n}, {sparse}"))
             continue
         if no_sim:
             rows.append(Row("bm", workload.name, board, cpu_rate, clock, None, model.n, no_sim))
             continue
-        key = tuple(sorted(build.twin_parameters("bm_sampler").items()))
+        key = (kernel, *sorted(build.twin_parameters(kernel).items()))
         if key not in measured:
             frames = [workload.frame(model, s, limits) for s in counts]
             timeouts = [4 * f.size + 2 * (s + BM_BURN_IN) * model.n * model.n + 100_000
                         for f, s in zip(frames, counts)]
-            measured[key] = steady_state(counts, simulate("bm_sampler", board, frames, timeouts))
+            measured[key] = steady_state(counts, simulate(kernel, board, frames, timeouts))
         rows.append(Row("bm", workload.name, board, cpu_rate, clock, measured[key], model.n))
     return rows
 

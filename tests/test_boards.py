@@ -10,7 +10,7 @@ from neuropynq.limits import HW_BN_LIMITS, SPEC_BM_LIMITS
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = " ".join(boards._COLUMNS)
-ROW = "b1 xc7z020clg400-1 xc7 ps7 100 32 4 128 16 8 8192 bram 16 fields 256 bram 53200 106400 220 140 0"
+ROW = "b1 xc7z020clg400-1 xc7 ps7 100 32 4 128 16 8 8192 bram 16 fields 256 bram 32 1024 8 53200 106400 220 140 0"
 
 
 def test_every_board_has_a_build_within_the_spec():
@@ -22,6 +22,15 @@ def test_every_board_has_a_build_within_the_spec():
         assert b.twin_parameters("bn_sampler")["P"] == b.bn_lanes
         assert b.twin_parameters("bm_sampler")["N_MAX"] == b.bm_limits.n_max
         assert b.twin_parameters("bm_sampler")["ENGINE"] == boards.BM_ENGINES[b.bm_engine]
+        # the sparse overlay: bm_sampler with the sparse engine, RUN_SPARSE frames only
+        assert b.bm_sparse_limits.n_max == 0 and b.bm_sparse_limits.sparse_n_max <= SPEC_BM_LIMITS.sparse_n_max
+        if b.bm_units:
+            assert b.twin_parameters(boards.BM_SPARSE) == {
+                "ENGINE": 2, "U": b.bm_units, "SPARSE_N_MAX": b.bm_sparse_limits.sparse_n_max,
+                "D_MAX": b.bm_sparse_limits.d_max}
+        else:
+            with pytest.raises(ValueError, match="no sparse bm overlay"):
+                b.twin_parameters(boards.BM_SPARSE)
     assert boards.board_build("pynq-z2").part == "xc7z020clg400-1"
     assert boards.board_build("pynq-z2").clock_ns == pytest.approx(10.0)
 
@@ -42,6 +51,9 @@ def test_unknown_board_names_the_known_ones():
     (f"{HEADER}\n{ROW.replace(' 256 ', ' 2048 ')}\n", "above the hardware kernel's limit"),
     (f"{HEADER}\n{ROW.replace(' 256 bram', ' 256 uram')}\n", "URAM but its device has none"),
     (f"{HEADER}\n{ROW}\n{ROW}\n", "appears twice"),
+    (f"{HEADER}\n{ROW.replace(' 32 1024 8 ', ' 32 0 8 ')}\n", "all 0 .no sparse overlay. or all positive"),
+    (f"{HEADER}\n{ROW.replace(' 32 1024 8 ', ' 32 2048 8 ')}\n", "bm_sparse_n_max = 2048 is above"),
+    (f"{HEADER}\n{ROW.replace(' 32 1024 8 ', ' 32 1024 -8 ')}\n", "bm_d_max must be positive"),
 ])
 def test_malformed_tables_are_refused_by_name(text, message):
     with pytest.raises(BoardTableError, match=message):

@@ -25,13 +25,19 @@ _COLUMNS = {
     "board": str, "part": str, "family": str, "ps": str, "clock_mhz": int, "dma_bits": int,
     "bn_lanes": int, "bn_v_max": int, "bn_card_max": int, "bn_parents_max": int,
     "bn_table_max": int, "bn_memory": str, "bm_lanes": int, "bm_engine": str, "bm_n_max": int,
-    "bm_memory": str, "lut": int, "ff": int, "dsp": int, "bram36": int, "uram": int,
+    "bm_memory": str, "bm_units": int, "bm_sparse_n_max": int, "bm_d_max": int,
+    "lut": int, "ff": int, "dsp": int, "bram36": int, "uram": int,
 }
+# Columns that may be 0: a device without URAM, a board without a sparse bm overlay.
+_MAY_BE_ZERO = ("uram", "bm_units", "bm_sparse_n_max", "bm_d_max")
 _CHOICES = {"family": ("xc7", "xcup"), "ps": ("ps7", "zynqmp"),
             "bn_memory": ("bram", "uram"), "bm_memory": ("bram", "uram"),
             "bm_engine": ("lanes", "fields")}
-# bm_sampler's top parameter ENGINE for each engine (hw/rtl/bm_sampler.sv)
-BM_ENGINES = {"lanes": 0, "fields": 1}
+# bm_sampler's top parameter ENGINE for each engine (hw/rtl/bm_sampler.sv); the sparse
+# engine is an overlay of its own (BM_SPARSE: bm_sampler with ENGINE = 2, RUN_SPARSE
+# frames only), sized by the bm_units, bm_sparse_n_max and bm_d_max columns.
+BM_ENGINES = {"lanes": 0, "fields": 1, "sparse": 2}
+BM_SPARSE = "bm_sampler_sparse"
 
 
 class BoardTableError(NeuropynqError, ValueError):
@@ -66,6 +72,8 @@ class BoardBuild:
     bm_engine: str
     bm_limits: BMLimits
     bm_memory: str
+    bm_units: int                 # U of the sparse overlay (0: none)
+    bm_sparse_limits: BMLimits    # the sparse overlay's: N_MAX = 0, SPARSE_N_MAX, D_MAX
     device: Device
 
     @property
@@ -84,7 +92,13 @@ class BoardBuild:
         if kernel == "bm_sampler":
             return {"P": self.bm_lanes, "N_MAX": self.bm_limits.n_max,
                     "ENGINE": BM_ENGINES[self.bm_engine]}
-        raise ValueError(f"unknown kernel {kernel!r} (bn_sampler, bm_sampler)")
+        if kernel == BM_SPARSE:
+            if not self.bm_units:
+                raise ValueError(f"board {self.board} has no sparse bm overlay (bm_units = 0)")
+            lim = self.bm_sparse_limits
+            return {"ENGINE": BM_ENGINES["sparse"], "U": self.bm_units,
+                    "SPARSE_N_MAX": lim.sparse_n_max, "D_MAX": lim.d_max}
+        raise ValueError(f"unknown kernel {kernel!r} (bn_sampler, bm_sampler, {BM_SPARSE})")
 
 
 def _parse(text: str, origin: str) -> dict[str, BoardBuild]:
@@ -112,7 +126,7 @@ def _parse(text: str, origin: str) -> dict[str, BoardBuild]:
             except ValueError:
                 raise BoardTableError(f"{origin}:{lineno}: column {name} must be an integer, "
                                       f"got {text_value!r}") from None
-            if kind is int and value <= 0 and name != "uram":
+            if kind is int and (value < 0 or (value == 0 and name not in _MAY_BE_ZERO)):
                 raise BoardTableError(f"{origin}:{lineno}: column {name} must be positive, got {value}")
             if name in _CHOICES and value not in _CHOICES[name]:
                 raise BoardTableError(f"{origin}:{lineno}: column {name} must be one of "
@@ -133,11 +147,17 @@ def _build(row: dict, where: str) -> BoardBuild:
                   parents_max=row["bn_parents_max"], table_max=row["bn_table_max"])
     # The board builds' bm engines are dense (lanes, fields): no RUN_SPARSE frames.
     bm = BMLimits(n_max=row["bm_n_max"], sparse_n_max=0, d_max=0)
+    sparse = BMLimits(n_max=0, sparse_n_max=row["bm_sparse_n_max"], d_max=row["bm_d_max"])
+    if (row["bm_units"] == 0) != (sparse.sparse_n_max == 0) or (sparse.sparse_n_max == 0) != (sparse.d_max == 0):
+        raise BoardTableError(f"{where}: bm_units, bm_sparse_n_max and bm_d_max are all 0 (no sparse "
+                              f"overlay) or all positive")
     for name, value, spec in (("bn_v_max", bn.v_max, spec_bn.v_max),
                               ("bn_card_max", bn.card_max, spec_bn.card_max),
                               ("bn_parents_max", bn.parents_max, spec_bn.parents_max),
                               ("bn_table_max", bn.table_max, spec_bn.table_max),
-                              ("bm_n_max", bm.n_max, spec_bm.n_max)):
+                              ("bm_n_max", bm.n_max, spec_bm.n_max),
+                              ("bm_sparse_n_max", sparse.sparse_n_max, spec_bm.sparse_n_max),
+                              ("bm_d_max", sparse.d_max, spec_bm.d_max)):
         if value > spec:
             raise BoardTableError(f"{where}: {name} = {value} is above the hardware kernel's limit {spec} "
                                   f"(a build may lower a limit, never raise it)")
@@ -147,7 +167,7 @@ def _build(row: dict, where: str) -> BoardBuild:
                       clock_mhz=row["clock_mhz"], dma_bits=row["dma_bits"],
                       bn_lanes=row["bn_lanes"], bn_limits=bn, bn_memory=row["bn_memory"],
                       bm_lanes=row["bm_lanes"], bm_engine=row["bm_engine"], bm_limits=bm,
-                      bm_memory=row["bm_memory"],
+                      bm_memory=row["bm_memory"], bm_units=row["bm_units"], bm_sparse_limits=sparse,
                       device=Device(lut=row["lut"], ff=row["ff"], dsp=row["dsp"],
                                     bram36=row["bram36"], uram=row["uram"]))
 
@@ -174,7 +194,8 @@ def _field(build: BoardBuild, name: str) -> str:
         raise BoardTableError(f"unknown column {name!r}; columns: {' '.join(_COLUMNS)}")
     flat = {"bn_v_max": build.bn_limits.v_max, "bn_card_max": build.bn_limits.card_max,
             "bn_parents_max": build.bn_limits.parents_max, "bn_table_max": build.bn_limits.table_max,
-            "bm_n_max": build.bm_limits.n_max, **vars(build.device)}
+            "bm_n_max": build.bm_limits.n_max, "bm_sparse_n_max": build.bm_sparse_limits.sparse_n_max,
+            "bm_d_max": build.bm_sparse_limits.d_max, **vars(build.device)}
     return str(flat[name] if name in flat else getattr(build, name))
 
 

@@ -329,6 +329,8 @@ def frame_cycles(frame: np.ndarray, lanes: int, draws: np.ndarray | None = None,
     if magic == MAGIC_BM and bm_engine not in BM_ENGINES:
         raise ValueError(f"a bm frame's cycles need bm_engine, one of {', '.join(BM_ENGINES)}; "
                          f"got {bm_engine!r}")
+    if bm_engine == "sparse":       # the sparse overlay answers a RUN frame LIMIT at its N word
+        return words
     cycles = _bm_run_cycles(frame, params, lanes, bm_engine) if params is not None else None
     return words if cycles is None else cycles
 

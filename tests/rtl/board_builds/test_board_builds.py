@@ -6,15 +6,22 @@ cached Verilator build; the driver co-simulation reuses the PYNQ-Z2 builds.
 """
 import pytest
 
-from neuropynq.boards import board_build, board_builds
+from neuropynq.boards import BM_SPARSE, board_build, board_builds
 from tests.rtl.bm_sampler import test_bm_sampler as bm_regression
+from tests.rtl.bm_sparse import test_bm_sparse as bm_sparse_regression
 from tests.rtl.bn_sampler import test_bn_sampler as bn_regression
 from tests.rtl.common.build import build_and_run, rtl_sources, rtl_target
 
 pytestmark = pytest.mark.rtl
 
 TB_MODULE = "tests.rtl.board_builds.board_build_tb"
-SOURCES = {"bn_sampler": bn_regression.TWIN_SOURCES, "bm_sampler": bm_regression.TWIN_SOURCES}
+SOURCES = {"bn_sampler": bn_regression.TWIN_SOURCES, "bm_sampler": bm_regression.TWIN_SOURCES,
+           BM_SPARSE: bm_sparse_regression.SOURCES}
+
+
+def twin_top(kernel: str) -> str:
+    """The twin's top module: the sparse bm overlay is bm_sampler with ENGINE = 2."""
+    return "bm_sampler" if kernel == BM_SPARSE else kernel
 
 
 def twin_build(kernel: str, board: str) -> tuple[list, dict, dict]:
@@ -23,6 +30,8 @@ def twin_build(kernel: str, board: str) -> tuple[list, dict, dict]:
     params = build.twin_parameters(kernel)
     if kernel == "bn_sampler":
         env = {"BN_P": params["P"], "BN_V_MAX": params["V_MAX"], "BN_TABLE_MAX": params["TABLE_MAX"]}
+    elif kernel == BM_SPARSE:
+        env = {"NPQ_U": params["U"], "NPQ_SPARSE_N_MAX": params["SPARSE_N_MAX"], "NPQ_D_MAX": params["D_MAX"]}
     else:
         env = {"NPQ_P": params["P"], "NPQ_N_MAX": params["N_MAX"]}
     env = {k: str(v) for k, v in env.items()}
