@@ -18,7 +18,8 @@ from neuropynq.backends.fpga import FpgaBackend, board_clock_mhz
 from neuropynq.backends.registry import get_backend
 from neuropynq.board import registers as r
 from neuropynq.board.bitstreams import board_name, find_bitstream, overlay_names
-from neuropynq.board.frames import FLOOR_S, MARGIN, bm_sweep_cycles, frame_cycles, frame_seconds, output_capacity
+from neuropynq.board.frames import FLOOR_S, MARGIN, bm_sparse_schedule, bm_sparse_sweep_cycles, bm_sweep_cycles, \
+    frame_cycles, frame_seconds, output_capacity
 from neuropynq.board.runner import FrameRunner
 from neuropynq.boards import board_build, board_builds
 from neuropynq.errors import BackendUnavailable, KernelError, LimitError
@@ -95,14 +96,20 @@ def test_bm_frames_with_an_initial_state_give_exactly_the_reference_output():
 def test_bm_sparse_frames_get_room_for_their_payload_and_a_deadline_of_every_slot():
     """A RUN_SPARSE frame (spec §4.3.1) on a kernel with a sparse engine (the mock runs
     the reference, spec limits): the payload of the equivalent RUN frame; the deadline's
-    cycle bound counts one cycle per list slot and sweep."""
+    cycles follow the sparse engine's schedule (`lanes` its units): each extra sweep
+    costs one sweep of `bm_sparse_sweep_cycles` (tests/rtl/bm_sparse checks the whole
+    count against the twin)."""
     model = BMKernelModel.build(BoltzmannMachine.king_graph(5, seed=2), clamp={3: 1})
     frame = model.run_sparse_frame(sweeps=9, burn_in=2, thin=2, tau=3, seed=4, record=True, init=np.ones(25, int))
     backend, _ = make_backend()
     out = backend.execute(frame)
     assert out.size == output_capacity(frame) == output_capacity(model.run_frame(9, 2, 2, 3, 4, True))
     assert np.array_equal(out, bm_sampler.run_frame(frame))
-    assert frame_cycles(frame, 4) == frame.size + out.size + (2 + 9 * 2) * 25 * model.degree
+    ends, deferred, hazard = bm_sparse_schedule(frame, 4)
+    sweep = bm_sparse_sweep_cycles(ends, 4, deferred, hazard)
+    assert sweep == sum((e - 1) // 4 - s // 4 + 2 for s, e in zip([0, *ends[:-1]], ends)) + hazard.sum()
+    longer = model.run_sparse_frame(sweeps=9, burn_in=7, thin=2, tau=3, seed=4, record=True, init=np.ones(25, int))
+    assert frame_cycles(longer, 4) - frame_cycles(frame, 4) == 5 * sweep
     assert output_capacity(frame[:8]) == 3    # cut before its run parameters: an error frame
 
 

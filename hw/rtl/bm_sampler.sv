@@ -141,8 +141,8 @@ module bm_sampler #(
     logic [63:0]       seed;
     logic [31:0]       sweeps, burn_in, thin;
     logic              record, init;
-    logic              ord_we, ce_we, ce_defer, b_we, l_we, cm_we, cv_we, iw_we;
-    logic [SK-1:0]     ord_p, ord_k, ce_c, b_p, l_p;
+    logic              ord_we, ce_we, fl_we, fl_defer, fl_hazard, b_we, l_we, cm_we, cv_we, iw_we;
+    logic [SK-1:0]     ord_p, ord_k, ce_c, fl_c, b_p, l_p;
     logic [SK:0]       ce_end;
     logic [15:0]       b_data;
     logic [DW-1:0]     l_slot;
@@ -163,7 +163,8 @@ module bm_sampler #(
       .n_o(n), .c_o(c), .d_o(d), .tau_o(tau), .seed_o(seed), .sweeps_o(sweeps),
       .burn_in_o(burn_in), .thin_o(thin), .record_o(record), .init_o(init),
       .ord_we_o(ord_we), .ord_p_o(ord_p), .ord_k_o(ord_k),
-      .ce_we_o(ce_we), .ce_c_o(ce_c), .ce_end_o(ce_end), .ce_defer_o(ce_defer),
+      .ce_we_o(ce_we), .ce_c_o(ce_c), .ce_end_o(ce_end),
+      .fl_we_o(fl_we), .fl_c_o(fl_c), .fl_defer_o(fl_defer), .fl_hazard_o(fl_hazard),
       .b_we_o(b_we), .b_p_o(b_p), .b_data_o(b_data),
       .l_we_o(l_we), .l_p_o(l_p), .l_slot_o(l_slot), .l_data_o(l_data),
       .cm_we_o(cm_we), .cv_we_o(cv_we), .cw_addr_o(cw_addr), .cw_data_o(cw_data),
@@ -176,7 +177,8 @@ module bm_sampler #(
       .n_i(n), .c_i(c), .d_i(d), .tau_i(tau), .seed_i(seed), .sweeps_i(sweeps),
       .burn_in_i(burn_in), .thin_i(thin), .record_i(record), .init_i(init),
       .ord_we_i(ord_we), .ord_p_i(ord_p), .ord_k_i(ord_k),
-      .ce_we_i(ce_we), .ce_c_i(ce_c), .ce_end_i(ce_end), .ce_defer_i(ce_defer),
+      .ce_we_i(ce_we), .ce_c_i(ce_c), .ce_end_i(ce_end),
+      .fl_we_i(fl_we), .fl_c_i(fl_c), .fl_defer_i(fl_defer), .fl_hazard_i(fl_hazard),
       .b_we_i(b_we), .b_p_i(b_p), .b_data_i(b_data),
       .l_we_i(l_we), .l_p_i(l_p), .l_slot_i(l_slot), .l_data_i(l_data),
       .cm_we_i(cm_we), .cv_we_i(cv_we), .cw_addr_i(cw_addr), .cw_data_i(cw_data),

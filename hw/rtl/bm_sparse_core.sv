@@ -4,8 +4,9 @@
 // a colour's neurons are independent: unit u takes schedule positions p = r U + u, and
 // an op is one row r for every unit, the units whose position lies outside the colour
 // masked off. The neighbours' z come from bm_sparse_zstore, written in the op's last
-// stage (s16) and read in s14: the next colour's first row issues 3 cycles after the
-// previous colour's last (2 bubbles per colour).
+// stage (s16) and read in s14: a pass (a colour's rows) is followed by one bubble, and
+// by two when the next colour's first row reads z of the last row issued (its
+// *hazard*, found by the front end while the lists arrive).
 //
 // Colours: the front end marks a colour *deferred* when a non-zero weight joins two of
 // its neurons (an improper colouring). Its DECIDE pass then writes no z; an APPLY pass
@@ -37,10 +38,13 @@ module bm_sparse_core #(
   input  logic                         ord_we_i,      // order[p] = k
   input  logic [$clog2(N_MAX)-1:0]     ord_p_i,
   input  logic [$clog2(N_MAX)-1:0]     ord_k_i,
-  input  logic                         ce_we_i,       // colour c: end, deferred
+  input  logic                         ce_we_i,       // colour c: end (flags cleared)
   input  logic [$clog2(N_MAX)-1:0]     ce_c_i,
   input  logic [$clog2(N_MAX):0]       ce_end_i,
-  input  logic                         ce_defer_i,
+  input  logic                         fl_we_i,       // colour c: deferred, hazard set
+  input  logic [$clog2(N_MAX)-1:0]     fl_c_i,
+  input  logic                         fl_defer_i,
+  input  logic                         fl_hazard_i,
   input  logic                         b_we_i,        // bias of position p
   input  logic [$clog2(N_MAX)-1:0]     b_p_i,
   input  logic [15:0]                  b_data_i,
@@ -70,7 +74,6 @@ module bm_sparse_core #(
   localparam int unsigned R   = N_MAX / U;
   localparam int unsigned RW  = $clog2(R);
   localparam int unsigned S_END = 16;          // the stage that writes ζ, z and counts
-  localparam int unsigned GAP   = 3;           // cycles from a colour's last row to the next's first
   localparam int unsigned READS = U * D_MAX + 1;
 
   if (U < 2 || (U & (U - 1)) != 0 || (N_MAX & (N_MAX - 1)) != 0 || N_MAX < 2 * U
@@ -87,6 +90,7 @@ module bm_sparse_core #(
   logic [KW-1:0]  pos_mem   [N_MAX];
   logic [KW:0]    cend_mem  [N_MAX];
   logic           defer_mem [N_MAX];
+  logic           haz_mem   [N_MAX];     // the colour's first row reads the previous pass's last
   logic [31:0]    cm_mem    [N_MAX / 32];
   logic [31:0]    cv_mem    [N_MAX / 32];
   logic [31:0]    init_mem  [N_MAX / 4];
@@ -97,7 +101,11 @@ module bm_sparse_core #(
     end
     if (ce_we_i) begin
       cend_mem[ce_c_i]  <= ce_end_i;
-      defer_mem[ce_c_i] <= ce_defer_i;
+      defer_mem[ce_c_i] <= 1'b0;
+      haz_mem[ce_c_i]   <= 1'b0;
+    end else if (fl_we_i) begin
+      if (fl_defer_i)  defer_mem[fl_c_i] <= 1'b1;
+      if (fl_hazard_i) haz_mem[fl_c_i]   <= 1'b1;
     end
     if (cm_we_i) cm_mem[cw_addr_i] <= cw_data_i;
     if (cv_we_i) cv_mem[cw_addr_i] <= cw_data_i;
@@ -188,7 +196,7 @@ module bm_sparse_core #(
   logic           apply_q, defer_q;     // APPLY pass; the colour is deferred
   logic [1:0]     wait_q;               // bubbles before the next pass
   logic [KW:0]    nci, nce_q;
-  logic           ndef_q;
+  logic           ndef_q, nhaz_q;
   logic           sw_cnt_q, sw_rec_q;
   logic [31:0]    burn_left_q, thin_cnt_q, sweeps_left_q;
   assign nci = ci_q + 1 == c_i ? '0 : ci_q + 1;
@@ -365,6 +373,7 @@ module bm_sparse_core #(
       end
       nce_q  <= cend_mem[nci[KW-1:0]];
       ndef_q <= defer_mem[nci[KW-1:0]];
+      nhaz_q <= haz_mem[nci[KW-1:0]];
 
       // read-out pipeline valid bits
       r1_v_q <= r0_v_q;
@@ -414,11 +423,14 @@ module bm_sparse_core #(
             if (!pass_end) begin
               r_q <= r_q + 1;
             end else begin
-              wait_q <= 2'(GAP - 1);
+              // One bubble between passes; two before a colour whose first row reads z
+              // the last row just issued writes (written in s16, read in s14).
+              wait_q <= 2'd1;
               if (!apply_q && defer_q) begin
                 apply_q <= 1'b1;                   // the deferred colour's z writes
                 r_q     <= rf_q;
               end else begin
+                if (nhaz_q) wait_q <= 2'd2;
                 apply_q <= 1'b0;
                 ci_q    <= nci;
                 cs_q    <= nci == '0 ? '0 : ce_q[UB-1:0];

@@ -51,10 +51,13 @@ module bm_sparse_frontend #(
   output logic                         ord_we_o,
   output logic [$clog2(N_MAX)-1:0]     ord_p_o,
   output logic [$clog2(N_MAX)-1:0]     ord_k_o,
-  output logic                         ce_we_o,
+  output logic                         ce_we_o,      // colour c's end (its flags cleared)
   output logic [$clog2(N_MAX)-1:0]     ce_c_o,
   output logic [$clog2(N_MAX):0]       ce_end_o,
-  output logic                         ce_defer_o,
+  output logic                         fl_we_o,      // colour c's flags set: deferred, hazard
+  output logic [$clog2(N_MAX)-1:0]     fl_c_o,
+  output logic                         fl_defer_o,
+  output logic                         fl_hazard_o,
   output logic                         b_we_o,
   output logic [$clog2(N_MAX)-1:0]     b_p_o,
   output logic [15:0]                  b_data_o,
@@ -76,6 +79,7 @@ module bm_sparse_frontend #(
 
   localparam int unsigned KW = $clog2(N_MAX);
   localparam int unsigned DW = $clog2(D_MAX);
+  localparam int unsigned UB = $clog2(U);
 
   typedef enum logic [4:0] {
     F_MAGIC, F_VERSION, F_OPCODE, F_N, F_C, F_D, F_ORDER, F_CEND, F_BIAS, F_LIST, F_CMASK,
@@ -251,15 +255,29 @@ module bm_sparse_frontend #(
 
   // ---------------------------------------------------------------- list translation
   // L1: the word registered; L2: the neuron's and the neighbour's positions; L3: their
-  // colours compared, the slot written.
+  // colours compared, the slot written. A slot of non-zero weight
+  //   * inside one colour marks it deferred (an improper colouring);
+  //   * from the first row of colour c to the last row of the colour before it (c − 1,
+  //     or C − 1 for colour 0: the previous pass) marks c's *hazard*: its first row
+  //     reads z the previous pass writes in its last row, so it waits one cycle more
+  //     (bm_sparse_core: one bubble between passes, two before a colour with a hazard).
   logic                l1_v_q, l2_v_q;
   logic [KW-1:0]       l1_k_q, l1_j_q, l2_p_q, l2_q_q;
   logic [DW-1:0]       l1_s_q, l2_s_q;
   logic [15:0]         l1_w_q, l2_w_q;
-  logic                def_we;
-  logic [KW-1:0]       def_c;
-  assign def_c  = colour_mem[l2_p_q];
-  assign def_we = l2_v_q && l2_w_q != 16'd0 && def_c == colour_mem[l2_q_q];
+  logic                def_we, haz_we;
+  logic [KW-1:0]       def_c, nb_c, prev_c;
+  /* verilator lint_off UNUSEDSIGNAL */
+  logic [KW:0]         c_start, nb_end_m1;   // only their row bits are compared
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign def_c     = colour_mem[l2_p_q];
+  assign nb_c      = colour_mem[l2_q_q];
+  assign prev_c    = def_c == '0 ? KW'(c_q - 1) : def_c - 1;
+  assign c_start   = def_c == '0 ? '0 : cend_mem[def_c - 1];
+  assign nb_end_m1 = cend_mem[nb_c] - 1;
+  assign def_we    = l2_v_q && l2_w_q != 16'd0 && def_c == nb_c;
+  assign haz_we    = l2_v_q && l2_w_q != 16'd0 && nb_c == prev_c
+                   && l2_p_q[KW-1:UB] == c_start[KW-1:UB] && l2_q_q[KW-1:UB] == nb_end_m1[KW-1:UB];
 
   // ---------------------------------------------------------------- output words
   logic [3:0]  out_idx_q;
@@ -307,10 +325,13 @@ module bm_sparse_frontend #(
     ord_p_o  <= count_q[KW-1:0];
     ord_k_o  <= low[KW-1:0];
     if (in_field && field_q == F_ORDER) pos_mem[low[KW-1:0]] <= count_q[KW-1:0];
-    ce_we_o    <= (in_field && field_q == F_CEND) || def_we;
-    ce_c_o     <= def_we ? def_c : count_q[KW-1:0];
-    ce_end_o   <= def_we ? cend_mem[def_c] : (KW+1)'(low);
-    ce_defer_o <= def_we;
+    ce_we_o     <= in_field && field_q == F_CEND;
+    ce_c_o      <= count_q[KW-1:0];
+    ce_end_o    <= (KW+1)'(low);
+    fl_we_o     <= def_we || haz_we;
+    fl_c_o      <= def_c;
+    fl_defer_o  <= def_we;
+    fl_hazard_o <= haz_we;
     if (in_field && field_q == F_CEND) cend_mem[count_q[KW-1:0]] <= (KW+1)'(low);
     // biases: neuron count_q at its position; position count_q's colour tabulated
     b_we_o   <= in_field && field_q == F_BIAS;

@@ -224,8 +224,9 @@ def _bm_run_cycles(frame: np.ndarray, params: np.ndarray, lanes: int, engine: st
 
 
 # The sparse engine (hw/rtl/bm_sparse_core.sv, ENGINE = 2; docs/rtl.md), likewise.
-BM_SPARSE_GAP = 2        # bubbles after each pass over a colour's rows (s16 write, s14 read)
-BM_SPARSE_FIXED = 32     # per run: the head out, the core's start, the seeder's latency past
+BM_SPARSE_GAP = 1        # a bubble after each pass over a colour's rows; one more before a
+                         # colour whose first row reads the previous pass's last (s16 write, s14 read)
+BM_SPARSE_FIXED = 34     # per run: the head out, the core's start, the seeder's latency past
                          # the init pass's N positions, the turns, the last drain (16 stages)
 BM_SPARSE_RECORD_DRAIN = 16  # a recorded sweep but the last: the pipeline drained before its
                              # words (the last one's drain is the run's)
@@ -233,21 +234,23 @@ BM_SPARSE_WORD_EXTRA = 5     # an output word: its items asked one a cycle, then
                              # read-out pipeline, the word on the bus and taken
 
 
-def bm_sparse_sweep_cycles(colour_end, units: int, deferred) -> int:
+def bm_sparse_sweep_cycles(colour_end, units: int, deferred, hazard) -> int:
     """Cycles of one sweep of the sparse engine: every colour's rows of `units` schedule
     positions (a row the colour shares with its neighbour colour counted for each),
     twice for a `deferred` colour (its DECIDE and APPLY passes), each pass followed by
-    BM_SPARSE_GAP bubbles."""
+    BM_SPARSE_GAP bubbles, and one more before each colour with a `hazard`."""
     ends = np.asarray(colour_end, dtype=np.int64)
     starts = np.concatenate([[0], ends[:-1]])
     rows = (ends - 1) // units - starts // units + 1
     passes = 1 + np.asarray(deferred, dtype=np.int64)
-    return int(((rows + BM_SPARSE_GAP) * passes).sum())
+    return int(((rows + BM_SPARSE_GAP) * passes).sum() + np.asarray(hazard, dtype=np.int64).sum())
 
 
-def bm_sparse_schedule(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """(colour_end, deferred) of a bm RUN_SPARSE frame: a colour is deferred when a list
-    slot of non-zero weight joins two of its neurons (bm_sparse_frontend); None for a
+def bm_sparse_schedule(frame: np.ndarray, units: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(colour_end, deferred, hazard) of a bm RUN_SPARSE frame on `units` units, as
+    bm_sparse_frontend finds them: a list slot of non-zero weight joining two neurons of
+    one colour makes it deferred; one from a neuron in the first row of colour c to one
+    in the last row of the colour before (C − 1 for colour 0) is c's hazard. None for a
     frame the kernel refuses before it runs (order, colour ends or indices out of range)."""
     n, colours, slots = (int(w) for w in frame[HEAD_WORDS:HEAD_WORDS + 3])
     at = HEAD_WORDS + 3
@@ -262,30 +265,37 @@ def bm_sparse_schedule(frame: np.ndarray) -> tuple[np.ndarray, np.ndarray] | Non
     position[order] = np.arange(n)
     colour_of = np.searchsorted(ends, position, side="right")      # colour of each neuron
     lists = lists.reshape(n, slots)
-    same = colour_of[lists & 0xFFFF] == colour_of[:, None]
-    joined = same & ((lists >> 16) != 0)
+    neighbour, live = lists & 0xFFFF, (lists >> 16) != 0
+    c, nc = colour_of[:, None], colour_of[neighbour]
     deferred = np.zeros(colours, dtype=bool)
-    deferred[colour_of[joined.any(axis=1)]] = True
-    return ends, deferred
+    deferred[colour_of[(live & (nc == c)).any(axis=1)]] = True
+    first_row = np.concatenate([[0], ends[:-1]]) // units
+    last_row = (ends - 1) // units
+    in_first = (position // units == first_row[colour_of])[:, None]
+    to_last = (nc == (c - 1) % colours) & (position[neighbour] // units == last_row[nc])
+    hazard = np.zeros(colours, dtype=bool)
+    hazard[colour_of[(live & in_first & to_last).any(axis=1)]] = True
+    return ends, deferred, hazard
 
 
 def _bm_sparse_run_cycles(frame: np.ndarray, params: np.ndarray, units: int) -> int | None:
     """From the first input word of a bm RUN_SPARSE frame to its last output word on the
     sparse engine with `units` units; None for a frame refused before it runs."""
-    schedule = bm_sparse_schedule(frame)
+    schedule = bm_sparse_schedule(frame, units)
     if schedule is None:
         return None
     n = int(frame[HEAD_WORDS])
     sweeps, burn_in, thin = (int(w) for w in params[:3])
     record = int(params[-1]) & FLAG_RECORD
-    ends, deferred = schedule
-    sweep = bm_sparse_sweep_cycles(ends, units, deferred)
+    ends, deferred, hazard = schedule
+    sweep = bm_sparse_sweep_cycles(ends, units, deferred, hazard)
     recorded = 0
     if record:      # each recorded sweep: its words of 32 z, a turn; all but the last a drain
         recorded = (sweeps * (1 + ((n + 31) // 32) * (32 + BM_SPARSE_WORD_EXTRA))
                     + (sweeps - 1) * BM_SPARSE_RECORD_DRAIN)
+    # the bubbles after the last pass are not waited: the drain follows
     return (int(frame.size) + BM_THIN_WAIT + n + BM_SPARSE_FIXED
-            + (burn_in + sweeps * thin) * sweep + recorded
+            + (burn_in + sweeps * thin) * sweep - BM_SPARSE_GAP - int(hazard[0]) + recorded
             + 2 * n * (1 + BM_SPARSE_WORD_EXTRA) + zeta_words(n) * (4 + BM_SPARSE_WORD_EXTRA))
 
 
