@@ -84,17 +84,18 @@ module npq_stream_seed (
     seed_q  <= seed_i;
     a0_g_q  <= weight_sums(odd_p_q, seed_q);
     b0_g_q  <= weight_sums(odd_p_q, seed_q + SPLITMIX_GAMMA);
-    a0_q    <= total(a0_g_q);
-    b0_q    <= total(b0_g_q);
-    // the mix: two products, each after its xorshift, and the last xorshift
-    a1_p_q  <= digit_products(xorshift(a0_q, 30), SPLITMIX_MIX1);
-    b1_p_q  <= digit_products(xorshift(b0_q, 30), SPLITMIX_MIX1);
+    // the mix: two products, each after its xorshift (taken in the stage before the
+    // product, so a multiplier's inputs come straight from registers), and the last xorshift
+    a0_q    <= xorshift(total(a0_g_q), 30);
+    b0_q    <= xorshift(total(b0_g_q), 30);
+    a1_p_q  <= digit_products(a0_q, SPLITMIX_MIX1);
+    b1_p_q  <= digit_products(b0_q, SPLITMIX_MIX1);
     a1_g_q  <= weight_sums(a1_p_q, '0);
     b1_g_q  <= weight_sums(b1_p_q, '0);
-    a1_q    <= total(a1_g_q);
-    b1_q    <= total(b1_g_q);
-    a2_p_q  <= digit_products(xorshift(a1_q, 27), SPLITMIX_MIX2);
-    b2_p_q  <= digit_products(xorshift(b1_q, 27), SPLITMIX_MIX2);
+    a1_q    <= xorshift(total(a1_g_q), 27);
+    b1_q    <= xorshift(total(b1_g_q), 27);
+    a2_p_q  <= digit_products(a1_q, SPLITMIX_MIX2);
+    b2_p_q  <= digit_products(b1_q, SPLITMIX_MIX2);
     a2_g_q  <= weight_sums(a2_p_q, '0);
     b2_g_q  <= weight_sums(b2_p_q, '0);
     a2_q    <= total(a2_g_q);
