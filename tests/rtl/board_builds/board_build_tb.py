@@ -4,7 +4,7 @@ limits — every variable and table word of bn, every neuron of bm — equals th
 reference word for word.
 
 The environment names the board (NPQ_BOARD) and carries what the kernels' own
-testbenches read (BN_P/BN_V_MAX/BN_TABLE_MAX, NPQ_P/NPQ_N_MAX).
+testbenches read (BN_P/BN_V_MAX/BN_TABLE_MAX, NPQ_P/NPQ_N_MAX, NPQ_U/NPQ_SPARSE_N_MAX/NPQ_D_MAX).
 """
 from __future__ import annotations
 
@@ -101,4 +101,20 @@ async def bm_full_size_run(dut):
     words = machine_frame(n, seed=9, density=1.0, clamp={0: 1, n - 1: 0}, sweeps=2, burn_in=0,
                           thin=1, tau=2, run_seed=0xB0A2D, record=True)
     out = await run_and_check(tb, words, label=f"{BUILD.board} N={n}")
+    assert out[1] == Status.OK
+
+
+@cocotb.test()
+async def bm_sparse_full_size_run(dut):
+    # the sparse overlay's testbench reads its sizes (NPQ_U, ...) when imported
+    from tests.rtl.bm_sparse.bm_sparse_tb import bounded_machine, run_and_check as sparse_run, sparse_frame
+    tb = TB(dut, seed=23)
+    await tb.reset()
+    lim = BUILD.bm_sparse_limits
+    info = await sparse_run(tb, bm_info_frame(), label="INFO")
+    assert info[3:] == [SPEC_VERSION, BUILD.bm_units, 0, 255, lim.sparse_n_max, lim.d_max], info
+    n = lim.sparse_n_max
+    model = bounded_machine(n, seed=9, degree=lim.d_max, clamp={0: 1, n - 1: 0})
+    words = sparse_frame(model, d=lim.d_max, sweeps=2, burn_in=0, thin=1, tau=2, run_seed=0xB0A2D)
+    out = await sparse_run(tb, words, label=f"{BUILD.board} sparse N={n}")
     assert out[1] == Status.OK

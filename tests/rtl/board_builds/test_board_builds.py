@@ -48,3 +48,15 @@ def test_twin_at_the_board_build(kernel, board):
     sources, params, env = twin_build(kernel, board)
     testcase = "bn_full_size_run" if kernel == "bn_sampler" else "bm_full_size_run"
     build_and_run(kernel, sources, params, TB_MODULE, testcase=testcase, extra_env=env)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("board", [b for b, build in board_builds().items() if build.bm_units])
+def test_sparse_overlay_at_the_board_build(board):
+    """The sparse bm overlay (bm_sampler ENGINE = 2) at each board that has one: INFO and a
+    RUN_SPARSE frame of SPARSE_N_MAX neurons with D_MAX-slot lists, word for word."""
+    if rtl_target() == "hls":
+        pytest.skip("RTL=hls: the Vitis RTL has one build, checked by the kernel regressions")
+    sources, params, env = twin_build(BM_SPARSE, board)
+    build_and_run("bm_sampler", sources, params, TB_MODULE, testcase="bm_sparse_full_size_run",
+                  extra_env=env)
