@@ -22,6 +22,11 @@ module bn_table_pair
   localparam int unsigned BDEPTH = 1 << (TIW - KW);
 
   for (genvar j = 0; j < (1 << KW); j++) begin : g_bank
+    // Port A writes only while the frame loads, when no read result is used, so a
+    // read-write collision between the ports never matters: no_rw_check lets
+    // synthesis map the bank to one true-dual-port block RAM without bypass logic
+    // (yosys synth_ecp5 otherwise keeps a copy per read port).
+    (* no_rw_check *)
     logic [16:0]       mem [BDEPTH];
     logic [TIW-KW-1:0] addr_a;
     logic              we;
