@@ -155,14 +155,29 @@ def test_long_paths_are_shortened_in_the_middle():
 
 
 # ---------------------------------------------------------------- proxy sizes
-def test_proxy_sizes_keep_p_and_round_bm_to_a_power_of_two():
+def test_proxy_sizes_round_bm_to_a_power_of_two_and_halve_its_weights():
     assert te.proxy_start("bm_sampler", {"P": 16, "N_MAX": 256}) == ({"P": 16, "N_MAX": 256}, "")
     sizes, note = te.proxy_start("bm_sampler", {"P": 16, "N_MAX": 384})
     assert sizes == {"P": 16, "N_MAX": 256} and note.startswith("N_MAX 384 -> 256")
-    bn = {"P": 8, "V_MAX": 128, "CARD_MAX": 16, "PARENTS_MAX": 8, "TABLE_MAX": 6000}
+    assert te.shrink("bm_sampler", {"P": 16, "N_MAX": 512}, 300) == {"P": 16, "N_MAX": 256}
+
+
+def test_bn_proxy_drops_lane_pairs_by_the_block_ram_per_lane():
+    bn = {"P": 16, "V_MAX": 128, "CARD_MAX": 16, "PARENTS_MAX": 8, "TABLE_MAX": 8192}
     assert te.proxy_start("bn_sampler", bn) == (bn, "")
-    assert te.halve_memory("bn_sampler", bn) == {**bn, "TABLE_MAX": 3000}
-    assert te.halve_memory("bm_sampler", {"P": 16, "N_MAX": 512}) == {"P": 16, "N_MAX": 256}
+    # 310 blocks at P = 16: 19.4 per lane, 208 hold 10 lanes
+    assert te.shrink("bn_sampler", bn, 310) == {**bn, "P": 10}
+    # a bare overshoot still drops one pair
+    assert te.shrink("bn_sampler", {**bn, "P": 10}, 209) == {**bn, "P": 8}
+    note = te.shrink_note("bn_sampler", bn, {**bn, "P": 10}, 310)
+    assert note.startswith("P 16 -> 10:") and "310 DP16KD" in note and "208" in note
+    with pytest.raises(RuntimeError, match="even with 2 lanes"):
+        te.shrink("bn_sampler", {**bn, "P": 2}, 400)
+
+
+def test_bn_expected_block_ram_counts_one_table_per_lane_pair():
+    bn = {"P": 8, "TABLE_MAX": 8192}
+    assert te.SIZING["bn_sampler"].expected_bits("bn_sampler", bn) == 4 * 8192 * 17
 
 
 def test_every_board_build_has_a_start_size_with_its_lanes():
@@ -199,7 +214,7 @@ def test_vanished_lanes_fail_the_check():
     text = "\n".join(problems)
     assert "720 LUT4 against 11,600 LUT" in text
     assert "900 FF against 6,000 FF" in text
-    assert "block-RAM bits" in text and "per-lane tables" in text
+    assert "block-RAM bits" in text and "a copy per lane pair" in text
     assert "MULT18X18D" in text      # 20 < 0.5 * 56
 
 

@@ -13,10 +13,12 @@ conservative proxy (slower LUT4 logic and carry chains than a 7-series -1 part);
 figures are not Vivado's.
 
 Sizes the proxy cannot hold: a build whose block RAM exceeds the LFE5U-85F's 208
-DP16KD is timed at the largest size that fits, with the same P: the kernel's memory
-parameter (bm N_MAX, bn TABLE_MAX) is rounded down to a power of two where the twin
-needs one, then halved until it fits. The line says so. The lanes, the datapath
-widths and the control are unchanged, so the critical path is that of the build.
+DP16KD is timed at the largest size that fits, and the line says so. bm: N_MAX is
+rounded down to a power of two where the twin needs one, then halved until it fits;
+the lanes, the datapath widths and the control are unchanged. bn: every memory is
+one block at any depth, and each lane owns most of them, so P drops by lane pairs
+instead; the lanes are identical, so a path inside a lane is the build's, and only
+the broadcast to the lanes fans out to fewer of them.
 
 Consistency: each placed netlist is compared with yosys `synth_xilinx -family xc7`
 of the same sources and sizes (tools/synth_estimate.py) and with the block RAM the
@@ -73,23 +75,33 @@ NEXTPNR_SEED = 1
 
 @dataclass(frozen=True)
 class Sizing:
-    """How a kernel's block RAM scales with its parameters."""
-    memory_parameter: str    # the parameter that sizes the block RAM
+    """How a kernel's block RAM scales with its parameters, and what the proxy lowers
+    when the build's block RAM exceeds the LFE5U-85F's."""
+    shrink_parameter: str    # the parameter the proxy lowers
     power_of_two: bool       # the twin accepts only powers of two for it
-    what: str                # what the memory holds
+    what: str                # what the big memories hold (expected_bits)
+    keeps: str               # why the shrunk design's critical path is the build's
 
     def expected_bits(self, kernel: str, params: dict[str, int]) -> int:
         """Block-RAM bits the parameters imply (the big memories only)."""
         if kernel == "bm_sampler":       # bm_lane.sv: w_mem, N_MAX^2 16-bit weights
             return params["N_MAX"] ** 2 * 16
-        if kernel == "bn_sampler":       # bn_lane.sv: per-lane table, TABLE_MAX 17-bit words
-            return params["P"] * params["TABLE_MAX"] * 17
+        if kernel == "bn_sampler":       # bn_table_pair.sv: a table copy per lane pair
+            return (params["P"] + 1) // 2 * params["TABLE_MAX"] * 17
         raise ValueError(f"unknown kernel {kernel!r}")
 
 
 SIZING = {
-    "bm_sampler": Sizing("N_MAX", True, "weights"),
-    "bn_sampler": Sizing("TABLE_MAX", False, "per-lane tables"),
+    # bm: the weights are one memory of N_MAX^2 words; the lanes and their adders
+    # do not depend on N_MAX.
+    "bm_sampler": Sizing("N_MAX", True, "weights",
+                         "the lanes, the datapath widths and the control are the build's"),
+    # bn: each lane owns most of the block RAM (nine x copies, one per read port,
+    # half a table pair, its Poisson LUT), every memory one block at any depth, so a
+    # smaller TABLE_MAX saves nothing; the proxy drops lane pairs instead.
+    "bn_sampler": Sizing("P", False, "tables (a copy per lane pair)",
+                         "the lanes are identical, so a path inside a lane is the build's; "
+                         "the broadcast to the lanes fans out to fewer of them"),
 }
 KERNELS = tuple(SIZING)
 
@@ -101,7 +113,7 @@ def _power_of_two_floor(n: int) -> int:
 def proxy_start(kernel: str, params: dict[str, int]) -> tuple[dict[str, int], str]:
     """The first size to try on the proxy and, if it differs from the build, why."""
     sizing = SIZING[kernel]
-    name = sizing.memory_parameter
+    name = sizing.shrink_parameter
     value = params[name]
     if sizing.power_of_two and value != _power_of_two_floor(value):
         down = _power_of_two_floor(value)
@@ -110,9 +122,29 @@ def proxy_start(kernel: str, params: dict[str, int]) -> tuple[dict[str, int], st
     return dict(params), ""
 
 
-def halve_memory(kernel: str, params: dict[str, int]) -> dict[str, int]:
-    name = SIZING[kernel].memory_parameter
-    return {**params, name: params[name] // 2}
+def shrink(kernel: str, params: dict[str, int], dp16kd: int) -> dict[str, int]:
+    """The next, smaller size to try after `params` took `dp16kd` block RAMs.
+
+    bm halves N_MAX. bn scales P by the block RAM it needs per lane (an upper bound,
+    since the shared memories are counted in), rounded down to whole lane pairs, and
+    steps down by one pair at least."""
+    name = SIZING[kernel].shrink_parameter
+    if kernel == "bm_sampler":
+        return {**params, name: params[name] // 2}
+    p = params["P"]
+    fit = PROXY_DP16KD * p // dp16kd
+    new = min(p - 2, fit - fit % 2)
+    if new < 2:
+        raise RuntimeError(f"{kernel} at {params} does not fit the proxy even with 2 lanes")
+    return {**params, name: new}
+
+
+def shrink_note(kernel: str, build: dict[str, int], proxy: dict[str, int], dp16kd: int) -> str:
+    """Why the placed size differs from the build's (`dp16kd`: the build's block RAMs)."""
+    sizing = SIZING[kernel]
+    name = sizing.shrink_parameter
+    return (f"{name} {build[name]} -> {proxy[name]}: the build's block RAM ({dp16kd} DP16KD) "
+            f"exceeds the LFE5U-85F's {PROXY_DP16KD}; {sizing.keeps}")
 
 
 def read_sources(kernel: str) -> dict[str, str]:
@@ -456,8 +488,9 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
     instances = parse_instances(rewritten)
     params = build.twin_parameters(kernel)
     proxy, note = proxy_start(kernel, params)
-    name = SIZING[kernel].memory_parameter
+    name = SIZING[kernel].shrink_parameter
     freq = placement_freq()
+    build_dp16kd = None
     while True:
         tag = "-".join(f"{k}{v}" for k, v in proxy.items())
         digest = hashlib.sha256(json.dumps(
@@ -468,11 +501,12 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
         cells = count_ecp5(synth_ecp5(kernel, rewritten, proxy, work))
         if cells.dp16kd <= PROXY_DP16KD:
             break
+        build_dp16kd = build_dp16kd or cells.dp16kd
+        smaller = shrink(kernel, proxy, cells.dp16kd)
         log(f"  {kernel} {build.board}: {name}={proxy[name]} needs {cells.dp16kd} DP16KD "
-            f"(the proxy has {PROXY_DP16KD}); trying {name}={proxy[name] // 2}")
-        proxy = halve_memory(kernel, proxy)
-        note = (f"{name} {params[name]} -> {proxy[name]}: the {SIZING[kernel].what} at "
-                f"{name}={params[name]} exceed the LFE5U-85F's {PROXY_DP16KD} DP16KD")
+            f"(the proxy has {PROXY_DP16KD}); trying {name}={smaller[name]}")
+        proxy = smaller
+        note = shrink_note(kernel, params, proxy, build_dp16kd)
     xilinx = se.count_resources(se.run_synth(kernel, rewritten, proxy, "xc7", work / "xilinx"))
     report = place_and_route(work, freq)
     timing = parse_report(report, json.loads((work / "netlist.json").read_text()),
@@ -613,10 +647,13 @@ def render_doc(results: list[Result], versions: str, missing: list[str] = (),
         "",
         "**Sizes the proxy cannot hold.** The LFE5U-85F has 208 DP16KD (18 Kb each,",
         "3.7 Mb). A build whose block RAM is larger is timed at the largest size that",
-        "fits, same P: the memory parameter (bm `N_MAX`, bn `TABLE_MAX`) is rounded",
-        "down to a power of two where the twin requires one and then halved until the",
-        "memories fit. The lanes, word widths and control stay those of the build; only",
-        "memory depths and the address widths that follow them shrink. The `proxy`",
+        "fits. bm: `N_MAX` is rounded down to a power of two where the twin requires one",
+        "and then halved until the weights fit; the lanes, word widths and control stay",
+        "those of the build, only memory depths and the address widths that follow them",
+        "shrink. bn: every memory is one block RAM at any depth and each lane owns most of",
+        "them (nine x copies, half a table pair, its Poisson LUT), so `P` drops by lane",
+        "pairs instead; the lanes are identical, so a path inside a lane is the build's,",
+        "and only the broadcast from the control fans out to fewer lanes. The `proxy`",
         "column and the printed line say when this happened.",
         "",
         "**Consistency with `synth_xilinx`.** The same rewritten sources at the same",
