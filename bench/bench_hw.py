@@ -297,6 +297,18 @@ def bn_rows(workload: BNWorkload, boards: list[str], quick: bool) -> list[Row]:
     return rows
 
 
+def bm_overlay_for(model: BMKernelModel, build: BoardBuild) -> tuple[str, BMLimits]:
+    """The bm overlay of `build` that runs `model`, and its limits: the dense overlay when
+    the machine fits its limits, else the sparse one (its own overlay, boards.txt
+    bm_units) when the board has it, as the fpga backend chooses; for a machine neither
+    takes, the overlay whose limits the n/a row names."""
+    sparse = build.bm_sparse_limits if build.bm_units else None
+    try:
+        return (BM_SPARSE, sparse) if model.choose_build(build.bm_limits, sparse)[0] else ("bm_sampler", build.bm_limits)
+    except LimitError:
+        return (BM_SPARSE, sparse) if sparse is not None else ("bm_sampler", build.bm_limits)
+
+
 def bm_rows(workload: BMWorkload, boards: list[str], quick: bool) -> list[Row]:
     counts = BM_QUICK_SWEEPS if quick else BM_SIM_SWEEPS
     model = BMKernelModel.build(workload.machine())
@@ -308,14 +320,7 @@ def bm_rows(workload: BMWorkload, boards: list[str], quick: bool) -> list[Row]:
     rows = []
     for board in boards:
         build = board_build(board)
-        # the dense overlay when the machine fits its limits, else the sparse one (its own
-        # overlay, boards.txt bm_units) when the board has it
-        kernel, limits = "bm_sampler", build.bm_limits
-        try:
-            model.frame_kind(limits)
-        except LimitError:
-            if build.bm_units:
-                kernel, limits = BM_SPARSE, build.bm_sparse_limits
+        kernel, limits = bm_overlay_for(model, build)
         clock = clock_for(kernel, build)
         try:
             model.frame_kind(limits)

@@ -17,15 +17,16 @@ from neuropynq.backends import registry
 from neuropynq.backends.fpga import FpgaBackend, board_clock_mhz
 from neuropynq.backends.registry import get_backend
 from neuropynq.board import registers as r
-from neuropynq.board.bitstreams import board_name, find_bitstream, overlay_names
+from neuropynq.board.bitstreams import board_name, board_overlays, find_bitstream, overlay_names
 from neuropynq.board.frames import FLOOR_S, MARGIN, bm_sparse_schedule, bm_sparse_sweep_cycles, bm_sweep_cycles, \
     frame_cycles, frame_seconds, output_capacity
 from neuropynq.board.runner import FrameRunner
-from neuropynq.boards import board_build, board_builds
+from neuropynq.boards import BM_SPARSE, board_build, board_builds
 from neuropynq.errors import BackendUnavailable, KernelError, LimitError
 from neuropynq.framing import MAGIC_BN, MAGIC_BM, Op, Status, head, output_frame, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel
 from neuropynq.kernels.bn_model import BNKernelModel
+from neuropynq.limits import BMLimits
 from neuropynq.models.bayesnet import BayesNet
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference import bm_sampler, bn_sampler
@@ -48,9 +49,13 @@ class FakeClock:
         self.now += dt
 
 
-def make_backend(bn_fault=None, bm_fault=None, clock=None, timeout=None, board="pynq-z2"):
+def make_backend(bn_fault=None, bm_fault=None, clock=None, timeout=None, board="pynq-z2", sparse=False):
+    """Mock kernels of the reference at the spec's limits; `sparse`: the board's bm
+    overlays instead (its builds' lanes and limits, the sparse one where it has one)."""
     boards = {"bn_sampler": MockBoard(bn_sampler.run_frame, bn_fault),
               "bm_sampler": MockBoard(bm_sampler.run_frame, bm_fault)}
+    if sparse:
+        boards = {k: MockBoard(run) for k, run in build_kernels(board).items()}
     overlay = MockOverlay(boards, clock, clock.sleep if clock else None, board=board)
     return FpgaBackend(overlay=overlay, timeout=timeout), boards
 
@@ -283,7 +288,15 @@ def test_without_pynq_the_backend_says_what_is_missing():
 
 
 def test_bitstream_lookup(tmp_path, monkeypatch):
-    assert overlay_names() == {"bn_sampler": "neuropynq_bn", "bm_sampler": "neuropynq_bm"}
+    assert overlay_names() == {"bn_sampler": "neuropynq_bn", "bm_sampler": "neuropynq_bm",
+                               BM_SPARSE: "neuropynq_bm_sparse"}
+    # a board has the sparse bm overlay iff its board-table row has sparse units
+    for board, build in board_builds().items():
+        assert list(board_overlays(board)) == ["bn_sampler", "bm_sampler"] + [BM_SPARSE] * (build.bm_units > 0)
+    assert BM_SPARSE in board_overlays("pynq-z2") and BM_SPARSE not in board_overlays("zcu104")
+    with pytest.raises(BackendUnavailable, match="board zcu104 has no neuropynq_bm_sparse overlay "
+                                                 r"\(bm_sampler_sparse\): its board-table column bm_units is 0"):
+        find_bitstream(BM_SPARSE, board="zcu104")
     bit = tmp_path / "mine.bit"
     bit.write_bytes(b"bit")
     with pytest.raises(BackendUnavailable, match="no mine.hwh beside it"):
@@ -308,31 +321,46 @@ def test_bitstream_lookup(tmp_path, monkeypatch):
     with pytest.raises(BackendUnavailable, match="no bm_sampler overlay found .*neuropynq_bm.bit.*"
                                                  "'make bitstream BOARD=<board> KERNEL=bm'"):
         find_bitstream("bm_sampler", board="kv260")
+    with pytest.raises(BackendUnavailable, match="no bm_sampler_sparse overlay found .*pynq-z2/neuropynq_bm_sparse.bit"
+                                                 ".*'make bitstream BOARD=<board> KERNEL=bm_sparse'"):
+        find_bitstream(BM_SPARSE, board="pynq-z2")
 
 
 # ---------------------------------------------------------------- the overlays, via a stand-in pynq
+def build_kernels(board: str) -> dict:
+    """Each overlay of `board` as a mock kernel: the reference at the build's lanes and
+    limits (the sparse bm overlay: its units U, N_MAX = 0, SPARSE_N_MAX and D_MAX)."""
+    build = board_build(board)
+    kernels = {"bn_sampler": bn_sampler.run_frame,
+               "bm_sampler": lambda f: bm_sampler.run_frame(f, lanes=build.bm_lanes, limits=build.bm_limits)}
+    if build.bm_units:
+        kernels[BM_SPARSE] = lambda f: bm_sampler.run_frame(f, lanes=build.bm_units, limits=build.bm_sparse_limits)
+    return kernels
+
+
 @pytest.fixture
 def pynq_on_mock_boards(tmp_path, monkeypatch):
-    """A stand-in `pynq` over two mock boards; neuropynq.board.overlay imported against it
-    (and forgotten afterwards), with both overlays' .bit + .hwh in bitstreams/pynq-z2/."""
+    """A stand-in `pynq` over mock boards, one per overlay of `board` (default the
+    PYNQ-Z2: bn, dense bm, sparse bm); neuropynq.board.overlay imported against it (and
+    forgotten afterwards), with the board's overlays' .bit + .hwh in bitstreams/<board>/."""
     memory = MockMemory()
-    boards = {"bn_sampler": MockBoard(bn_sampler.run_frame, memory=memory),
-              "bm_sampler": MockBoard(bm_sampler.run_frame, memory=memory)}
-    folder = tmp_path / "bitstreams" / "pynq-z2"
-    folder.mkdir(parents=True)
-    for name in overlay_names().values():
-        (folder / f"{name}.bit").write_bytes(b"bit")
-        (folder / f"{name}.hwh").write_text("<hwh/>")
-    monkeypatch.setattr(resources, "root", lambda: tmp_path)
 
-    def install(missing=()):
+    def install(missing=(), board="pynq-z2"):
+        boards = {k: MockBoard(run, memory=memory) for k, run in build_kernels(board).items()}
+        folder = tmp_path / "bitstreams" / board
+        folder.mkdir(parents=True, exist_ok=True)
+        for overlay in board_overlays(board).values():
+            (folder / f"{overlay.name}.bit").write_bytes(b"bit")
+            (folder / f"{overlay.name}.hwh").write_text("<hwh/>")
+        monkeypatch.setattr(resources, "root", lambda: tmp_path)
         pynq = fake_pynq(boards, memory, missing)
         monkeypatch.setitem(sys.modules, "pynq", pynq)
         sys.modules.pop("neuropynq.board.overlay", None)
-        monkeypatch.setenv("BOARD", "Pynq-Z2")
+        monkeypatch.setenv("BOARD", {"pynq-z2": "Pynq-Z2", "zcu104": "ZCU104", "kv260": "KV260"}[board])
+        pynq.boards, pynq.folder = boards, folder
         return pynq
 
-    yield install, boards, folder
+    yield install
     sys.modules.pop("neuropynq.board.overlay", None)
     import neuropynq.board
     if hasattr(neuropynq.board, "overlay"):
@@ -340,53 +368,145 @@ def pynq_on_mock_boards(tmp_path, monkeypatch):
 
 
 def test_each_kernel_runs_in_its_own_overlay_loaded_on_demand_and_shared(pynq_on_mock_boards, asia_frame, bm_frame):
-    install, boards, folder = pynq_on_mock_boards
-    pynq = install()
-    bn_bit, bm_bit = (str((folder / f"{overlay_names()[k]}.bit").resolve()) for k in ("bn_sampler", "bm_sampler"))
+    pynq = pynq_on_mock_boards()
+    bn_bit, bm_bit, sparse_bit = (str((pynq.folder / f"{overlay_names()[k]}.bit").resolve())
+                                  for k in ("bn_sampler", "bm_sampler", BM_SPARSE))
     first = Sampler("fpga")
-    # both overlays checked (INFO) when the backend is made; bn's is left loaded
-    assert pynq.downloads == [bm_bit, bn_bit]
+    # every overlay checked (INFO) when the backend is made; bn's is left loaded
+    assert pynq.downloads == [bm_bit, sparse_bit, bn_bit]
     assert first.backend.clock_mhz == board_build("pynq-z2").clock_mhz     # from $BOARD
     ref = get_backend("ref")
     assert (first.backend.bn_lanes(), first.backend.bn_limits()) == (ref.bn_lanes(), ref.bn_limits())
     second = Sampler("fpga")
-    assert len(pynq.downloads) == 2          # a second backend neither downloads nor asks again
+    assert len(pynq.downloads) == 3          # a second backend neither downloads nor asks again
     assert np.array_equal(second.backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
-    assert len(pynq.downloads) == 2          # bn's overlay is the loaded one
-    assert first.backend.bm_limits() == ref.bm_limits() and len(pynq.downloads) == 2   # kept from the check
+    assert len(pynq.downloads) == 3          # bn's overlay is the loaded one
+    build = board_build("pynq-z2")
+    # the dense overlay's limits and the sparse overlay's, kept from the check
+    assert first.backend.bm_limits() == BMLimits(n_max=build.bm_limits.n_max,
+                                                 sparse_n_max=build.bm_sparse_limits.sparse_n_max,
+                                                 d_max=build.bm_sparse_limits.d_max)
+    assert first.backend.bm_lanes() == build.bm_lanes and len(pynq.downloads) == 3
     assert np.array_equal(first.backend.execute(bm_frame), bm_sampler.run_frame(bm_frame))
-    assert pynq.downloads[2:] == [bm_bit]    # switched to bm's overlay
+    assert pynq.downloads[3:] == [bm_bit]    # switched to bm's overlay
     assert np.array_equal(first.backend.execute(bm_frame), bm_sampler.run_frame(bm_frame))
     assert np.array_equal(second.backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
-    assert pynq.downloads[3:] == [bn_bit]    # and back, once each way
+    assert pynq.downloads[4:] == [bn_bit]    # and back, once each way
     from neuropynq.board import overlay
     loaded = overlay._loaded[0][1]
     assert not hasattr(loaded, "bm_sampler") and hasattr(loaded, "bn_sampler")   # one kernel per design
     reloaded = FpgaBackend(reload=True)
-    assert pynq.downloads[4:] == [bn_bit, bm_bit]     # the loaded one first: both downloaded again
+    assert pynq.downloads[5:] == [bn_bit, bm_bit, sparse_bit]     # the loaded one first: all downloaded again
     assert np.array_equal(reloaded.execute(asia_frame), bn_sampler.run_frame(asia_frame))
     assert np.array_equal(second.backend.execute(asia_frame), bn_sampler.run_frame(asia_frame))
 
 
-def test_the_fpga_backend_needs_both_overlays(pynq_on_mock_boards, tmp_path):
-    install, _, folder = pynq_on_mock_boards
-    install()
+def test_a_sparse_machine_beyond_the_dense_overlay_runs_on_the_sparse_overlay(pynq_on_mock_boards):
+    """PYNQ-Z2: a 17 x 17 king's graph (N = 289 > the dense overlay's N_MAX = 256, degree
+    8 = its D_MAX) travels as RUN_SPARSE and loads neuropynq_bm_sparse, whose kernel
+    answers; the counts are the reference's (which runs the same machine as a RUN
+    frame). A small machine goes back to the dense overlay as a RUN frame."""
+    pynq = pynq_on_mock_boards()
+    sparse_bit, bm_bit = (str((pynq.folder / f"{overlay_names()[k]}.bit").resolve()) for k in (BM_SPARSE, "bm_sampler"))
+    sampler = Sampler("fpga")
+    king = BoltzmannMachine.king_graph(17, seed=3)
+    assert king.n > board_build("pynq-z2").bm_limits.n_max
+    started = {k: sum(1 for c in b.log if c[:2] == ("kernel", r.CTRL)) for k, b in pynq.boards.items()}
+    run = sampler.sample(king, sweeps=6, burn_in=2, tau=2, seed=5)
+    expected = Sampler("ref").sample(king, sweeps=6, burn_in=2, tau=2, seed=5)
+    assert np.array_equal(run.on_counts, expected.on_counts) and np.array_equal(run.states, expected.states)
+    assert np.array_equal(run.final_state, expected.final_state)
+    assert pynq.downloads[-1] == sparse_bit
+    now = {k: sum(1 for c in b.log if c[:2] == ("kernel", r.CTRL)) for k, b in pynq.boards.items()}
+    assert now[BM_SPARSE] == started[BM_SPARSE] + 1 and now["bm_sampler"] == started["bm_sampler"]
+    small = BoltzmannMachine.random(6, seed=2)
+    run = sampler.sample(small, sweeps=20, burn_in=2, seed=5)
+    assert np.array_equal(run.on_counts, Sampler("ref").sample(small, sweeps=20, burn_in=2, seed=5).on_counts)
+    assert pynq.downloads[-1] == bm_bit
+
+
+def test_without_a_sparse_overlay_a_machine_beyond_the_dense_one_is_a_limits_error(pynq_on_mock_boards):
+    """ZCU104 (boards.txt bm_units = 0): the backend needs no sparse bitstream there, and
+    the 17 x 17 king's graph is refused before any frame, naming the dense overlay's
+    N_MAX and the missing sparse overlay."""
+    pynq = pynq_on_mock_boards(board="zcu104")
+    sampler = Sampler("fpga")
+    assert BM_SPARSE not in sampler.backend.overlay.kernels and len(pynq.downloads) == 2
+    assert sampler.backend.bm_limits() == board_build("zcu104").bm_limits
+    with pytest.raises(LimitError, match=r"N = 289 neurons, more than the dense bm overlay \(neuropynq_bm\) "
+                                         r"takes \(N_MAX = 256\), and board zcu104 has no sparse bm overlay "
+                                         r"\(neuropynq_bm_sparse; boards.txt bm_units = 0\)"):
+        sampler.sample(BoltzmannMachine.king_graph(17, seed=3), sweeps=6)
+    assert len(pynq.downloads) == 2
+
+
+def test_a_machine_beyond_both_bm_overlays_is_a_limits_error_naming_both(pynq_on_mock_boards):
+    pynq_on_mock_boards()
+    sampler = Sampler("fpga")
+    dense = BoltzmannMachine.random(300, seed=1, density=0.2)      # N > 256, rows of ~60 weights
+    with pytest.raises(LimitError, match=r"N_MAX = 256\), and the sparse bm overlay \(neuropynq_bm_sparse\) "
+                                         r"takes N <= SPARSE_N_MAX = 1024 with at most D_MAX = 8 non-zero"):
+        sampler.sample(dense, sweeps=2)
+
+
+def test_the_frame_choice_is_bench_hws(monkeypatch):
+    """For each board and machine the fpga backend sends the frame to the overlay that
+    bench/bench_hw.py measures: dense RUN when N fits the dense overlay, else RUN_SPARSE
+    on the sparse overlay where the board has one."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "bench"))
+    import bench_hw
+    machines = [BoltzmannMachine.random(6, seed=2), BoltzmannMachine.king_graph(5, seed=1),
+                BoltzmannMachine.king_graph(17, seed=1)]
+    kinds = set()
+    for bm in machines:
+        model = BMKernelModel.build(bm)
+        for board, build in board_builds().items():
+            kernel, limits = bench_hw.bm_overlay_for(model, build)
+            backend, _ = make_backend(board=board, sparse=True)
+            if bm.n > build.bm_limits.n_max and not build.bm_units:
+                with pytest.raises(LimitError, match=f"board {board} has no sparse bm overlay"):
+                    backend.bm_frame_limits(model)
+                continue
+            assert backend.bm_frame_limits(model) == limits
+            frame = model.frame(limits, 1, 0, 1, 1, 0, False)
+            assert backend.kernel_of(frame) == kernel
+            kinds.add((kernel, int(frame[2])))
+    assert kinds == {("bm_sampler", Op.RUN), (BM_SPARSE, Op.RUN_SPARSE)}
+
+
+def test_the_sparse_overlay_must_report_a_sparse_engine():
+    build = board_build("pynq-z2")
+    kernels = build_kernels("pynq-z2")
+    kernels[BM_SPARSE] = lambda f: bm_sampler.run_frame(f, lanes=build.bm_units, limits=build.bm_limits)
+    with pytest.raises(BackendUnavailable, match=r"sparse bm overlay \(bm_sampler_sparse\) reports no sparse "
+                                                 r"engine \(SPARSE_N_MAX = 0\).*KERNEL=bm_sparse"):
+        FpgaBackend(overlay=MockOverlay({k: MockBoard(run) for k, run in kernels.items()}, board="pynq-z2"))
+
+
+def test_the_fpga_backend_needs_every_overlay_of_its_board(pynq_on_mock_boards, tmp_path):
+    pynq = pynq_on_mock_boards()
+    folder = pynq.folder
+    (folder / "neuropynq_bm_sparse.bit").unlink()
+    with pytest.raises(BackendUnavailable, match="no bm_sampler_sparse overlay found.*KERNEL=bm_sparse"):
+        FpgaBackend()
     (folder / "neuropynq_bm.bit").unlink()
     with pytest.raises(BackendUnavailable, match="no bm_sampler overlay found"):
         FpgaBackend()
-    mine = tmp_path / "elsewhere" / "neuropynq_bm.bit"
-    mine.parent.mkdir()
-    mine.write_bytes(b"bit")
-    mine.with_suffix(".hwh").write_text("<hwh/>")
-    backend = FpgaBackend(bitfiles={"bm_sampler": mine})
-    assert backend.overlay.bitstreams["bm_sampler"] == mine.resolve()
+    mine = {}
+    for kernel in ("bm_sampler", BM_SPARSE):
+        mine[kernel] = tmp_path / "elsewhere" / f"{overlay_names()[kernel]}.bit"
+        mine[kernel].parent.mkdir(exist_ok=True)
+        mine[kernel].write_bytes(b"bit")
+        mine[kernel].with_suffix(".hwh").write_text("<hwh/>")
+    backend = FpgaBackend(bitfiles=mine)
+    assert backend.overlay.bitstreams["bm_sampler"] == mine["bm_sampler"].resolve()
+    assert backend.overlay.bitstreams[BM_SPARSE] == mine[BM_SPARSE].resolve()
     with pytest.raises(BackendUnavailable, match="bitfiles names no kernel: bx_sampler"):
-        FpgaBackend(bitfiles={"bx_sampler": mine})
+        FpgaBackend(bitfiles={"bx_sampler": mine["bm_sampler"]})
 
 
 def test_auto_falls_back_on_any_board_path_failure_and_says_why(pynq_on_mock_boards, monkeypatch):
-    install, _, _ = pynq_on_mock_boards
-    install(missing=("bm_sampler",))      # bm's bitstream lacks its kernel
+    pynq_on_mock_boards(missing=(BM_SPARSE,))      # the sparse overlay's bitstream lacks its kernel
     with pytest.raises(AttributeError):
         FpgaBackend()
     # the next backend of AUTO_ORDER (ref stands in for cpu, which would compile here)

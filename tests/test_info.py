@@ -2,6 +2,7 @@
 fpga backend's limits are the ones its kernels report in their INFO frames."""
 import functools
 import json
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from neuropynq import __version__, cli, info, resources
 from neuropynq.backends import cpu
 from neuropynq.board.bitstreams import overlay_names
-from neuropynq.boards import board_build, board_builds
+from neuropynq.boards import BM_SPARSE, board_build, board_builds
 from neuropynq.framing import SPEC_VERSION, Status, output_frame
 from neuropynq.limits import SPEC_BM_LIMITS, SPEC_BN_LIMITS
 from neuropynq.reference import bm_sampler, bn_sampler
@@ -43,13 +44,17 @@ def test_off_a_board_ref_and_cpu_run_and_fpga_says_what_it_lacks(monkeypatch):
     assert not backends["fpga"].runs and backends["fpga"].limits is None
     assert "pynq" in backends["fpga"].detail or "board" in backends["fpga"].detail
     assert machine.board is None and "$BOARD" in machine.board_detail
-    assert machine.bitstreams == {"bn_sampler": None, "bm_sampler": None}
+    # no board to look for: every overlay of the table, none found
+    assert machine.bitstreams == {kernel: None for kernel in overlay_names()}
     # every board build of the table, with the table's own figures
     assert list(machine.builds) == list(board_builds())
     for name, limits in machine.builds.items():
         build = board_build(name)
         assert (limits.source, limits.clock_mhz, limits.bn_lanes, limits.bn_table_max, limits.bm_n_max) == \
             ("board table", build.clock_mhz, build.bn_lanes, build.bn_limits.table_max, build.bm_limits.n_max)
+        # RUN_SPARSE limits: the sparse bm overlay's (0 where the board has none)
+        assert (limits.bm_sparse_n_max, limits.bm_d_max) == \
+            (build.bm_sparse_limits.sparse_n_max, build.bm_sparse_limits.d_max)
 
 
 def test_cpu_without_a_compiler_says_so(monkeypatch):
@@ -82,13 +87,17 @@ def test_version(capsys):
 @pytest.fixture
 def mock_pynq_z2(tmp_path, monkeypatch):
     """A stand-in `pynq` over mock kernels built at the PYNQ-Z2 board's sizes, $BOARD set
-    as a PYNQ image sets it, and each kernel's overlay (.bit + .hwh) in bitstreams/pynq-z2/."""
+    as a PYNQ image sets it, and each overlay of the board (.bit + .hwh; bn, dense bm and
+    sparse bm) in bitstreams/pynq-z2/."""
     build = board_build("pynq-z2")
     memory = MockMemory()
     boards = {"bn_sampler": MockBoard(functools.partial(bn_sampler.run_frame, lanes=build.bn_lanes,
                                                         limits=build.bn_limits), memory=memory),
               "bm_sampler": MockBoard(functools.partial(bm_sampler.run_frame, lanes=build.bm_lanes,
-                                                        limits=build.bm_limits), memory=memory)}
+                                                        limits=build.bm_limits), memory=memory),
+              BM_SPARSE: MockBoard(functools.partial(bm_sampler.run_frame, lanes=build.bm_units,
+                                                     limits=build.bm_sparse_limits), memory=memory)}
+    assert build.bm_units > 0
     folder = tmp_path / "bitstreams" / "pynq-z2"
     folder.mkdir(parents=True)
     bits = {kernel: folder / f"{name}.bit" for kernel, name in overlay_names().items()}
@@ -116,20 +125,24 @@ def test_on_a_board_the_fpga_limits_come_from_its_info_frames(mock_pynq_z2, caps
     paths = {kernel: str(bit) for kernel, bit in bits.items()}
     assert machine.board == "pynq-z2" and machine.bitstreams == paths
     assert fpga.runs, fpga.detail
-    assert len(pynq.downloads) == 2          # each kernel's overlay, to ask it for INFO
+    assert len(pynq.downloads) == 3          # each overlay, to ask it for INFO
     limits = fpga.limits
     assert limits.source == "INFO frame" and limits.clock_mhz == build.clock_mhz
     assert (limits.bn_lanes, limits.bn_table_max, limits.bm_lanes, limits.bm_n_max) == \
         (build.bn_lanes, build.bn_limits.table_max, build.bm_lanes, build.bm_limits.n_max)
     # the table below the spec's limits, so these figures cannot be the ref backend's
     assert limits.bn_table_max < SPEC_BN_LIMITS.table_max and limits.bm_n_max < SPEC_BM_LIMITS.n_max
+    # RUN_SPARSE: the sparse overlay's INFO (the dense overlay reports 0, 0)
+    assert (limits.bm_sparse_n_max, limits.bm_d_max) == \
+        (build.bm_sparse_limits.sparse_n_max, build.bm_sparse_limits.d_max)
+    assert limits.bm_d_max < SPEC_BM_LIMITS.d_max
     code, out, _ = run_cli(capsys, "info", "--json")
     data = json.loads(out)
     assert code == 0 and "fpga" in data["runnable"]
     assert data["board"] == "pynq-z2" and data["bitstreams"] == paths
     code, text, _ = run_cli(capsys, "info")
     for kernel, bit in paths.items():
-        assert f"{kernel}  {bit}  with {Path(bit).with_suffix('.hwh').name} beside it" in text
+        assert re.search(rf"{kernel} +{re.escape(bit)} +with {Path(bit).with_suffix('.hwh').name} beside it", text)
 
 
 def test_on_a_board_without_one_overlay_fpga_names_what_is_missing(mock_pynq_z2):
@@ -138,7 +151,8 @@ def test_on_a_board_without_one_overlay_fpga_names_what_is_missing(mock_pynq_z2)
     machine = info.gather()
     fpga = by_name(machine)["fpga"]
     assert machine.board == "pynq-z2" and machine.bitstreams == {"bn_sampler": str(bits["bn_sampler"]),
-                                                                 "bm_sampler": None}
+                                                                 "bm_sampler": None,
+                                                                 BM_SPARSE: str(bits[BM_SPARSE])}
     assert not fpga.runs and "no bm_sampler overlay found" in fpga.detail
     assert "KERNEL=bm" in machine.bitstream_details["bm_sampler"]
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from neuropynq import BayesNet, Sampler, resources
-from neuropynq.board.bitstreams import overlay_names
+from neuropynq.board.bitstreams import board_overlays
 
 pytestmark = pytest.mark.slow
 
@@ -55,7 +55,7 @@ def site(tmp_path_factory):
                         ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     board, bit, hwh = FAKE_BITSTREAM
     _mkdir(source / "bitstreams" / board)
-    for name in overlay_names().values():
+    for name in (o.name for o in board_overlays(board).values()):   # the sparse bm overlay too
         (source / "bitstreams" / board / f"{name}.bit").write_bytes(bit + name.encode())
         (source / "bitstreams" / board / f"{name}.hwh").write_text(hwh)
 
@@ -91,7 +91,7 @@ def test_the_wheel_carries_the_bundle_and_package_data(site):
                 for pattern in patterns for path in (ROOT / folder).glob(pattern)}
     board = FAKE_BITSTREAM[0]
     expected |= {f"{bundle}/bitstreams/{board}/{name}.{suffix}"
-                 for name in overlay_names().values() for suffix in ("bit", "hwh")}
+                 for name in (o.name for o in board_overlays(board).values()) for suffix in ("bit", "hwh")}
     assert {n for n in names if n.startswith(bundle + "/")} == expected
     assert {f"{bundle}/examples/{name}.bif" for name in NETWORKS} <= expected
     assert {f"{bundle}/hls/src/bn_sampler.cpp", f"{bundle}/hls/include/shim/hls_stream.h"} <= expected
@@ -122,11 +122,14 @@ def test_examples_and_bitstreams_come_from_the_installed_package(site):
     lines = out.splitlines()
     assert [line.split()[0] for line in lines[1:]] == NETWORKS
     assert str(site["venv"]) in lines[0] and str(ROOT) not in out
-    found = _run([site["python"], "-c", "from neuropynq.board.bitstreams import find_bitstream, overlay_names; "
-                  f"print(*(find_bitstream(k, {FAKE_BITSTREAM[0]!r}) for k in overlay_names()))"],
+    board = FAKE_BITSTREAM[0]
+    # the installed package's overlay table and board table: the board's every overlay
+    found = _run([site["python"], "-c", "from neuropynq.board.bitstreams import find_bitstream, board_overlays; "
+                  f"print(*(find_bitstream(k, {board!r}) for k in board_overlays({board!r})))"],
                  site["cwd"], site["env"]).stdout.split()
-    assert [Path(path).read_bytes() for path in found] == [FAKE_BITSTREAM[1] + name.encode()
-                                                           for name in overlay_names().values()]
+    names = [o.name for o in board_overlays(board).values()]
+    assert "neuropynq_bm_sparse" in names
+    assert [Path(path).read_bytes() for path in found] == [FAKE_BITSTREAM[1] + name.encode() for name in names]
     assert all(Path(path).is_relative_to(site["venv"]) for path in found)
 
 

@@ -7,6 +7,7 @@ regression and the synthesis/timing estimates read it through this module.
 
     python -m neuropynq.boards                 # the table, aligned
     python -m neuropynq.boards pynq-z2 part    # one field (for make and scripts)
+    python -m neuropynq.boards pynq-z2 lanes bm_sampler_sparse   # P of a kernel's build
 """
 from __future__ import annotations
 
@@ -81,7 +82,12 @@ class BoardBuild:
         return 1000.0 / self.clock_mhz
 
     def lanes(self, kernel: str) -> int:
-        return {"bn_sampler": self.bn_lanes, "bm_sampler": self.bm_lanes}[kernel]
+        """P of `kernel`'s build as its INFO reports it (the sparse overlay: its units U)."""
+        return {"bn_sampler": self.bn_lanes, "bm_sampler": self.bm_lanes, BM_SPARSE: self.bm_units}[kernel]
+
+    def column(self, name: str) -> str:
+        """The table's column `name` of this board, as written there."""
+        return _field(self, name)
 
     def twin_parameters(self, kernel: str) -> dict[str, int]:
         """SystemVerilog top-level parameters of `kernel` at this build's sizes."""
@@ -209,8 +215,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
         elif len(args) == 2:
             print(_field(board_build(args[0]), args[1]))
+        elif len(args) == 3 and args[1] == "lanes":
+            build = board_build(args[0])
+            try:
+                print(build.lanes(args[2]))
+            except KeyError:
+                raise BoardTableError(f"unknown kernel {args[2]!r} (bn_sampler, bm_sampler, {BM_SPARSE})") from None
         else:
-            print("usage: python -m neuropynq.boards [BOARD COLUMN]", file=sys.stderr)
+            print("usage: python -m neuropynq.boards [BOARD COLUMN | BOARD lanes KERNEL]", file=sys.stderr)
             return 2
     except BoardTableError as exc:
         print(f"neuropynq.boards: {exc}", file=sys.stderr)

@@ -2,8 +2,9 @@
 
 For each backend, whether it runs here and, if not, the first thing it lacks: `ref`
 always runs; `cpu` needs a C++ compiler and a successful build of the kernels; `fpga`
-needs the `pynq` package, a board ($BOARD on PYNQ images) and both kernels' overlays
-for it (one bitstream per kernel).
+needs the `pynq` package, a board ($BOARD on PYNQ images) and every overlay the board
+has (one bitstream per kernel build: bn, dense bm and, where boards.txt gives the board
+bm_units > 0, sparse bm).
 The limits of each kernel build come from the kernels themselves (their INFO frames)
 on every backend that runs, and from the board table (neuropynq.boards) for the board
 builds this machine does not have.
@@ -24,7 +25,8 @@ BACKEND_ORDER = ("ref", "cpu", "fpga")
 
 @dataclass
 class KernelLimits:
-    """One build of the two kernels: lanes and limits, and where they were read."""
+    """One build of the two kernels: lanes and limits, and where they were read (bm's
+    SPARSE_N_MAX and D_MAX: the sparse bm overlay's where the board has one)."""
     source: str                  # "INFO frame" or "board table"
     clock_mhz: int | None
     bn_lanes: int
@@ -84,7 +86,7 @@ class MachineInfo:
             f"neuropynq {self.version}", "backends:",
             text_table(None, self._backend_rows(), limit=None, indent="  "),
             f"board:     {self.board or 'none'} ({self.board_detail})",
-            "overlays (one bitstream per kernel):",
+            "overlays (one bitstream per kernel build):",
             text_table(None, self._overlay_rows(), limit=None, indent="  "),
             "kernel builds:",
             text_table(["", *(title for title, _ in LIMIT_COLUMNS)], self._limits_rows(), limit=None, indent="  ")])
@@ -114,12 +116,12 @@ def backend_limits(backend, clock_mhz: int | None = None) -> KernelLimits:
 
 def table_limits(build) -> KernelLimits:
     """A board build's limits as the board table states them (T_MAX and TAU_MAX are the spec's)."""
-    bn, bm = build.bn_limits, build.bm_limits
+    bn, bm, sparse = build.bn_limits, build.bm_limits, build.bm_sparse_limits
     return KernelLimits(source="board table", clock_mhz=build.clock_mhz,
                         bn_lanes=build.bn_lanes, bn_v_max=bn.v_max, bn_card_max=bn.card_max,
                         bn_parents_max=bn.parents_max, bn_table_max=bn.table_max, bn_t_max=bn.t_max,
                         bm_lanes=build.bm_lanes, bm_n_max=bm.n_max, bm_tau_max=bm.tau_max,
-                        bm_sparse_n_max=bm.sparse_n_max, bm_d_max=bm.d_max)
+                        bm_sparse_n_max=sparse.sparse_n_max, bm_d_max=sparse.d_max)
 
 
 def _ref() -> BackendStatus:
@@ -182,10 +184,10 @@ def _fpga(board: str | None, bitstreams: dict[str, str | None], board_detail: st
 def gather() -> MachineInfo:
     """Probe this machine (builds the cpu backend if it is not cached yet; loads the
     overlays on a board)."""
-    from .board.bitstreams import overlay_names
+    from .board.bitstreams import board_overlays, overlay_names
     from .boards import board_builds
     board, board_detail = _board()
-    found = {kernel: _bitstream(kernel, board) for kernel in overlay_names()}
+    found = {kernel: _bitstream(kernel, board) for kernel in (board_overlays(board) if board else overlay_names())}
     bitstreams = {kernel: bit for kernel, (bit, _) in found.items()}
     details = {kernel: detail for kernel, (_, detail) in found.items()}
     backends = [_ref(), _cpu(), _fpga(board, bitstreams, board_detail, details)]

@@ -160,8 +160,9 @@ class Sampler:
         from .kernels.bm_model import BMKernelModel
 
         start = time.perf_counter()
-        limits = self.backend.bm_limits()
-        model = BMKernelModel.build(bm, clamp, limits)
+        model = BMKernelModel.build(bm, clamp)
+        # The build that runs it (the fpga backend: its dense or its sparse bm overlay)
+        limits = self.backend.bm_frame_limits(model)
         model.check_run(sweeps, burn_in, thin, tau, record, limits)
         # RUN, or RUN_SPARSE for a machine of bounded degree the build takes only so
         frame = model.frame(limits, sweeps, burn_in, thin, tau, seed, record, init)

@@ -170,11 +170,13 @@ class MockBoard:
 
 
 class MockOverlay:
-    """What FpgaBackend needs of the overlays: a runner per kernel, on mock boards
-    (both kernels at once, as if the fabric held both), never a download."""
+    """What FpgaBackend needs of the overlays: the kernel builds (`boards`' keys) and a
+    runner per build, on mock boards (every build at once, as if the fabric held them
+    all), never a download."""
 
     def __init__(self, boards: dict[str, MockBoard], clock=None, sleep=None, board=None):
         self.boards, self.clock, self.sleep, self.board = boards, clock, sleep, board
+        self.kernels = tuple(boards)
         self.runners = {}
 
     def runner(self, kernel):
@@ -196,13 +198,13 @@ class MockOverlay:
 
 
 def fake_pynq(boards: dict[str, MockBoard], memory: MockMemory, missing=()) -> types.ModuleType:
-    """A stand-in `pynq` module over mock boards sharing `memory`: Overlay binds the
-    DefaultIP subclass of the kernel its .bit is named after (data/overlays.txt) by
-    VLNV, as PYNQ does from the .hwh, and counts its downloads in `module.downloads`;
-    a kernel in `missing` is absent from its design."""
+    """A stand-in `pynq` module over mock boards (one per kernel build) sharing `memory`:
+    Overlay binds the DefaultIP subclass of the kernel IP of the build its .bit is named
+    after (data/overlays.txt) by VLNV, as PYNQ does from the .hwh, and counts its
+    downloads in `module.downloads`; a build in `missing` lacks its kernel."""
     from pathlib import Path
 
-    from neuropynq.board.bitstreams import overlay_names
+    from neuropynq.board.bitstreams import overlays
     pynq = types.ModuleType("pynq")
     pynq.downloads = []
 
@@ -224,12 +226,13 @@ def fake_pynq(boards: dict[str, MockBoard], memory: MockMemory, missing=()) -> t
             if download:
                 pynq.downloads.append(bitfile)
             for kernel, board in boards.items():
-                if kernel in missing or Path(bitfile).stem != overlay_names()[kernel]:
+                if kernel in missing or Path(bitfile).stem != overlays()[kernel].name:
                     continue
-                vlnv = f"neuropynq:hls:{kernel}:1.0"
+                ip = overlays()[kernel].ip
+                vlnv = f"neuropynq:hls:{ip}:1.0"
                 driver = next(c for c in drivers() if vlnv in getattr(c, "bindto", ()))
-                setattr(self, kernel, driver({"mmio": board.kernel, "fullpath": kernel}))
-                setattr(self, f"{kernel}_dma", types.SimpleNamespace(mmio=board.dma))
+                setattr(self, ip, driver({"mmio": board.kernel, "fullpath": ip}))
+                setattr(self, f"{ip}_dma", types.SimpleNamespace(mmio=board.dma))
 
     pynq.DefaultIP, pynq.Overlay = DefaultIP, Overlay
     pynq.allocate = lambda shape, dtype: memory.allocate(shape[0])

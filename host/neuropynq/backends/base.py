@@ -34,6 +34,14 @@ class Backend(ABC):
     def bm_limits(self) -> BMLimits:
         return self._bm_info[0]
 
+    def bm_frame_limits(self, model) -> BMLimits:
+        """The limits of the bm build that runs `model` (a BMKernelModel), which pick its
+        frame (`model.frame`): this backend's one build; LimitError when it takes the
+        machine in neither frame. The fpga backend chooses between its bm overlays."""
+        limits = self.bm_limits()
+        model.frame_kind(limits)
+        return limits
+
     def bn_lanes(self) -> int:
         return self._bn_info[1]
 

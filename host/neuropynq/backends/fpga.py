@@ -1,15 +1,18 @@
 """The `fpga` backend: frames through the kernels' overlays (one bitstream per
-kernel) on a PYNQ board, by DMA, with a deadline on every wait derived from the frame's cycle
+kernel build) on a PYNQ board, by DMA, with a deadline on every wait derived from the frame's cycle
 estimate at the board's clock."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from ..boards import board_builds
+from ..boards import BM_SPARSE, board_builds
 from ..errors import BackendUnavailable, KernelError
 from ..framing import MAGIC_BM, MAGIC_BN, SPEC_VERSION, Op, Status, head, output_frame, parse_output
 from ..board.frames import frame_seconds, output_capacity
 from ..kernels import bm_model, bn_model
+from ..limits import BMLimits
 from .base import Backend
 
 KERNELS = {MAGIC_BN: "bn_sampler", MAGIC_BM: "bm_sampler"}
@@ -32,20 +35,24 @@ def board_bm_engine(board: str | None) -> str:
 
 
 class FpgaBackend(Backend):
-    """Frames through the kernels' overlays, one bitstream per kernel: a frame for the
-    kernel the fabric does not hold loads that kernel's overlay first (and it stays
-    loaded until the other kernel is asked for).
+    """Frames through the kernels' overlays, one bitstream per kernel build: a frame for
+    a build the fabric does not hold loads that build's overlay first (and it stays
+    loaded until another is asked for). bm has two builds where the board has a sparse
+    overlay (boards.txt bm_units > 0): RUN frames go to the dense overlay
+    (neuropynq_bm), RUN_SPARSE frames (spec §4.3.1) to the sparse one
+    (neuropynq_bm_sparse); `bm_frame_limits` picks the frame as bench/bench_hw.py does.
 
-    `overlay`: what gives a kernel's frame runner (`runner(kernel)`), whether the
-    fabric holds it (`loaded(kernel)`) and its INFO answer (`info(kernel, ask)`);
-    default: the board's overlays (board.overlay.BoardOverlays, both bitstreams in
-    bitstreams/<board>/ unless `bitfiles` maps a kernel to a .bit; `reload=True`
-    downloads each again). `timeout`: a fixed wait in seconds instead of the one
-    derived from each frame.
+    `overlay`: what lists the kernel builds (`kernels`), gives a build's frame runner
+    (`runner(kernel)`), says whether the fabric holds it (`loaded(kernel)`) and gives
+    its INFO answer (`info(kernel, ask)`); default: the board's overlays
+    (board.overlay.BoardOverlays, every overlay of the board in bitstreams/<board>/
+    unless `bitfiles` maps a kernel build to a .bit; `reload=True` downloads each
+    again). `timeout`: a fixed wait in seconds instead of the one derived from each frame.
 
-    Each kernel's overlay is checked when the backend is made (its INFO answer: the
-    spec version, lanes and limits), so `auto` falls back on any failure of it; the
-    overlay the fabric already holds is asked first, which saves a download."""
+    Each overlay is checked when the backend is made (its INFO answer: the spec
+    version, lanes and limits; the sparse overlay must report a sparse engine), so
+    `auto` falls back on any failure of it; the overlay the fabric already holds is
+    asked first, which saves a download."""
 
     name = "fpga"
 
@@ -60,16 +67,23 @@ class FpgaBackend(Backend):
                     f"(pip install 'neuropynq[pynq]'): {exc}") from None
             overlay = BoardOverlays(board=board, bitfiles=bitfiles, reload=reload)
         self.overlay = overlay
-        self.clock_mhz = board_clock_mhz(getattr(overlay, "board", None) or board)
-        self.bm_engine = board_bm_engine(getattr(overlay, "board", None) or board)
+        self.board = getattr(overlay, "board", None) or board
+        self.clock_mhz = board_clock_mhz(self.board)
+        self.bm_engine = board_bm_engine(self.board)
         self.timeout = timeout
+        kernels = list(overlay.kernels)
+        for kernel in ("bn_sampler", "bm_sampler"):
+            if kernel not in kernels:
+                raise BackendUnavailable(f"the fpga backend needs a {kernel} overlay; it was given "
+                                         f"{', '.join(kernels) or 'none'}")
+        self._bm_sparse_info: tuple[BMLimits, int] | None = None
         # The loaded overlay first (one download fewer); else bn's last, so that it stays
         # loaded for what most sessions run first.
-        order = sorted(KERNELS.items(), key=lambda item: (not overlay.loaded(item[1]), item[0] == MAGIC_BN))
-        for magic, kernel in order:
+        for kernel in sorted(kernels, key=lambda k: (not overlay.loaded(k), k == "bn_sampler")):
+            magic = MAGIC_BN if kernel == "bn_sampler" else MAGIC_BM
             frame = np.array(head(magic, Op.INFO), np.uint32)
             try:
-                answer = parse_output(overlay.info(kernel, lambda: self.execute(frame)))
+                answer = parse_output(overlay.info(kernel, lambda: self._run(kernel, frame)))
                 version = int(answer[0]) if answer.size else None
             except KernelError as exc:
                 answer, version = None, f"unknown ({exc})"
@@ -79,8 +93,41 @@ class FpgaBackend(Backend):
                     f"speaks version {SPEC_VERSION}: rebuild it with 'make bitstream'")
             # The limits and lanes come from this answer: asking again later would load
             # the kernel's overlay just to read them.
-            model = bn_model if magic == MAGIC_BN else bm_model
-            self.__dict__["_bn_info" if magic == MAGIC_BN else "_bm_info"] = model.parse_info(answer)
+            info = (bn_model if magic == MAGIC_BN else bm_model).parse_info(answer)
+            if kernel == BM_SPARSE:
+                if info[0].sparse_n_max == 0:
+                    raise BackendUnavailable(
+                        f"the sparse bm overlay ({BM_SPARSE}) reports no sparse engine "
+                        f"(SPARSE_N_MAX = 0): rebuild it with 'make bitstream KERNEL=bm_sparse'")
+                self._bm_sparse_info = info
+            else:
+                self.__dict__["_bn_info" if magic == MAGIC_BN else "_bm_info"] = info
+
+    def bm_limits(self) -> BMLimits:
+        """The dense overlay's limits, with the sparse overlay's SPARSE_N_MAX and D_MAX
+        where the board has one: what the two bm builds take between them."""
+        dense = self._bm_info[0]
+        if self._bm_sparse_info is None:
+            return dense
+        sparse = self._bm_sparse_info[0]
+        return replace(dense, sparse_n_max=sparse.sparse_n_max, d_max=sparse.d_max)
+
+    def bm_frame_limits(self, model) -> BMLimits:
+        """The limits of the bm overlay that runs `model` (`BMKernelModel.choose_build`, as
+        bench/bench_hw.py chooses): the dense overlay's when it takes the machine (a RUN
+        frame), else the sparse overlay's (RUN_SPARSE); LimitError naming both overlays'
+        limits, or the board's missing sparse overlay, otherwise."""
+        sparse = self._bm_sparse_info[0] if self._bm_sparse_info is not None else None
+        return model.choose_build(self._bm_info[0], sparse, self.board)[1]
+
+    def kernel_of(self, frame: np.ndarray) -> str | None:
+        """The kernel build (overlay) that runs `frame`: by its magic word, and a bm
+        RUN_SPARSE frame on the sparse overlay where there is one."""
+        kernel = KERNELS.get(int(frame[0])) if frame.size else None
+        if (kernel == "bm_sampler" and frame.size > 2 and int(frame[2]) == Op.RUN_SPARSE
+                and BM_SPARSE in self.overlay.kernels):
+            return BM_SPARSE
+        return kernel
 
     def seconds(self, frame: np.ndarray) -> float:
         """How long `frame` may take: the fixed timeout, else from its cycle estimate."""
@@ -88,14 +135,25 @@ class FpgaBackend(Backend):
             return self.timeout
         magic = int(frame[0])
         is_run = frame.size > 2 and int(frame[2]) in (Op.RUN, Op.RUN_SPARSE)
+        engine = self.bm_engine
         # The lane count comes from the kernel's INFO answer (whose own frame needs none).
-        lanes = (self.bn_lanes() if magic == MAGIC_BN else self.bm_lanes()) if is_run else 1
-        return frame_seconds(frame, lanes, self.clock_mhz, bm_engine=self.bm_engine)
+        if not is_run:
+            lanes = 1
+        elif magic == MAGIC_BN:
+            lanes = self.bn_lanes()
+        elif self.kernel_of(frame) == BM_SPARSE and self._bm_sparse_info is not None:
+            lanes, engine = self._bm_sparse_info[1], "sparse"
+        else:
+            lanes = self.bm_lanes()
+        return frame_seconds(frame, lanes, self.clock_mhz, bm_engine=engine)
 
     def execute(self, frame: np.ndarray) -> np.ndarray:
         frame = np.asarray(frame, dtype=np.uint32)
-        kernel = KERNELS.get(int(frame[0])) if frame.size else None
+        kernel = self.kernel_of(frame)
         if kernel is None:
             # As the ref backend does: a frame for no kernel gets the kernels' BAD_MAGIC answer.
             return output_frame(Status.BAD_MAGIC)
+        return self._run(kernel, frame)
+
+    def _run(self, kernel: str, frame: np.ndarray) -> np.ndarray:
         return self.overlay.runner(kernel).run(frame, output_capacity(frame), self.seconds(frame))

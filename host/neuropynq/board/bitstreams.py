@@ -1,39 +1,85 @@
-"""Finding a kernel's overlay for a board: an explicit path, or
+"""Finding a kernel build's overlay for a board: an explicit path, or
 bitstreams/<board>/<overlay>.bit where `make bitstream` puts it (in the repository,
 or the copy a wheel built from it carries; neuropynq.resources knows which). Each
-kernel has its own overlay, named in data/overlays.txt (read by the Vivado flow too)."""
+kernel build has its own overlay, named in data/overlays.txt (read by the Vivado flow
+too); a board has the overlays whose board-table column (`needs`) is above 0 there,
+e.g. the sparse bm overlay only where bm_units > 0.
+
+    python -m neuropynq.board.bitstreams BOARD [KERNEL]   # the board's overlays' kernels (for make)
+"""
 from __future__ import annotations
 
 import os
+import sys
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources as package_files
 from pathlib import Path
 
 from .. import resources
+from ..boards import BoardTableError, board_build, board_builds
 from ..errors import BackendUnavailable, NeuropynqError
 
-BOARDS = ("pynq-z2", "zcu104", "kv260")
+BOARDS = tuple(board_builds())
 OVERLAYS_RESOURCE = "overlays.txt"
+_HEADER = ["kernel", "ip", "overlay", "needs"]
 # PYNQ images export BOARD (e.g. "Pynq-Z2", "ZCU104", "KV260").
 _ALIASES = {"pynq-z2": "pynq-z2", "pynqz2": "pynq-z2", "zcu104": "zcu104", "kv260": "kv260",
             "kv260_som": "kv260"}
 
 
+@dataclass(frozen=True)
+class Overlay:
+    kernel: str          # the kernel build it holds: bn_sampler, bm_sampler, bm_sampler_sparse
+    ip: str              # its kernel IP: cell name and VLNV neuropynq:hls:<ip>:1.0
+    name: str            # the .bit/.hwh basename and the block design's name
+    needs: str | None    # the board-table column that must be above 0 (None: every board)
+
+    def on(self, board: str) -> bool:
+        """True if `board`'s build has this overlay."""
+        return self.needs is None or int(board_build(board).column(self.needs)) > 0
+
+    @property
+    def short(self) -> str:
+        """The name `make bitstream KERNEL=` takes: bn, bm, bm_sparse."""
+        return self.kernel.replace("_sampler", "")
+
+
 @lru_cache(maxsize=None)
-def overlay_names() -> dict[str, str]:
-    """Kernel -> the basename of its overlay's .bit and .hwh (data/overlays.txt)."""
+def overlays() -> dict[str, Overlay]:
+    """Kernel build -> its overlay, every board's (data/overlays.txt)."""
     text = package_files.files("neuropynq").joinpath("data", OVERLAYS_RESOURCE).read_text(encoding="utf-8")
     rows = [line.split("#", 1)[0].split() for line in text.splitlines()]
     rows = [row for row in rows if row]
-    if not rows or rows[0] != ["kernel", "overlay"] or any(len(row) != 2 for row in rows[1:]):
+    if not rows or rows[0] != _HEADER or any(len(row) != len(_HEADER) for row in rows[1:]):
         raise NeuropynqError(f"neuropynq/data/{OVERLAYS_RESOURCE} is malformed: a header "
-                             f"'kernel overlay' and one 'kernel name' row per kernel expected")
-    return dict(rows[1:])
+                             f"'{' '.join(_HEADER)}' and one row of that many fields per overlay expected")
+    found = {}
+    for kernel, ip, name, needs in rows[1:]:
+        needs = None if needs == "-" else needs
+        if needs is not None:
+            try:      # a column of the board table holding a count
+                [int(board_build(b).column(needs)) for b in BOARDS]
+            except (BoardTableError, ValueError):
+                raise NeuropynqError(f"neuropynq/data/{OVERLAYS_RESOURCE}: overlay {name} needs {needs!r}, "
+                                     f"which is not a numeric column of the board table") from None
+        found[kernel] = Overlay(kernel, ip, name, needs)
+    return found
+
+
+def overlay_names() -> dict[str, str]:
+    """Kernel build -> the basename of its overlay's .bit and .hwh, every board's."""
+    return {kernel: overlay.name for kernel, overlay in overlays().items()}
+
+
+def board_overlays(board: str) -> dict[str, Overlay]:
+    """The overlays `board` (a board-table name) has, by kernel build, in table order."""
+    return {kernel: overlay for kernel, overlay in overlays().items() if overlay.on(board)}
 
 
 def bitfile_name(kernel: str) -> str:
     """The .bit file name of `kernel`'s overlay ("neuropynq_bn.bit" for bn_sampler)."""
-    return f"{overlay_names()[kernel]}.bit"
+    return f"{overlays()[kernel].name}.bit"
 
 
 def board_name(board: str | None = None) -> str:
@@ -46,19 +92,56 @@ def board_name(board: str | None = None) -> str:
     return name
 
 
+def missing_overlay(kernel: str, board: str) -> str:
+    """Why `board` has no overlay of `kernel` (its board-table column is 0)."""
+    overlay = overlays()[kernel]
+    return (f"board {board} has no {overlay.name} overlay ({kernel}): its board-table column "
+            f"{overlay.needs} is 0 (host/neuropynq/data/boards.txt)")
+
+
 def find_bitstream(kernel: str, board: str | None = None,
                    bitfile: str | os.PathLike | None = None) -> Path:
     """The .bit of `kernel`'s overlay; its .hwh must sit beside it with the same basename."""
     if bitfile is not None:
         bit = Path(bitfile)
     else:
-        bit = resources.bitstreams_dir() / board_name(board) / bitfile_name(kernel)
+        name = board_name(board)
+        if not overlays()[kernel].on(name):
+            raise BackendUnavailable(missing_overlay(kernel, name))
+        bit = resources.bitstreams_dir() / name / bitfile_name(kernel)
     if not bit.is_file():
-        short = kernel.split("_")[0]
         raise BackendUnavailable(f"no {kernel} overlay found (looked for {bit}); build it with "
-                                 f"'make bitstream BOARD=<board> KERNEL={short}' (a wheel carries "
-                                 f"the bitstreams present when it was built)")
+                                 f"'make bitstream BOARD=<board> KERNEL={overlays()[kernel].short}' "
+                                 f"(a wheel carries the bitstreams present when it was built)")
     if not bit.with_suffix(".hwh").is_file():
         raise BackendUnavailable(f"{bit} has no {bit.with_suffix('.hwh').name} beside it")
     return bit
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the kernel builds whose overlays `make bitstream` builds for BOARD: every
+    overlay the board has, or KERNEL's (its name or short name) if the board has it."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) not in (1, 2):
+        print("usage: python -m neuropynq.board.bitstreams BOARD [KERNEL]", file=sys.stderr)
+        return 2
+    try:
+        board_build(args[0])
+        kernels = list(board_overlays(args[0]))
+        if len(args) == 2:
+            chosen = [k for k, o in overlays().items() if args[1] in (k, o.short)]
+            if not chosen:
+                raise NeuropynqError(f"unknown kernel {args[1]!r}; the overlays hold "
+                                     f"{', '.join(o.short for o in overlays().values())}")
+            if chosen[0] not in kernels:
+                raise NeuropynqError(missing_overlay(chosen[0], args[0]))
+            kernels = chosen
+    except NeuropynqError as exc:
+        print(f"neuropynq.board.bitstreams: {exc}", file=sys.stderr)
+        return 2
+    print(" ".join(kernels))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,5 +1,6 @@
 """PYNQ glue: DefaultIP drivers bound to the kernels' VLNVs, the neuropynq overlays
-(one per kernel) and the process's one loaded overlay. Importing this module needs
+(one per kernel build: bn, dense bm and, where the board has it, sparse bm) and the
+process's one loaded overlay. Importing this module needs
 the `pynq` package (on a board)."""
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pynq
 
 from ..errors import BackendUnavailable
 from .axi_dma import AxiDma
-from .bitstreams import board_name, find_bitstream, overlay_names
+from .bitstreams import board_name, find_bitstream, overlays
 from .kernel_control import KernelControl
 from .runner import FrameRunner
 
@@ -36,9 +37,9 @@ class BmSamplerIP(_SamplerIP):
 
 
 class NeuropynqOverlay(pynq.Overlay):
-    """One kernel's overlay: the kernel (`bn_sampler` or `bm_sampler`) and its DMA
-    (`<kernel>_dma`). `board` names its build in the board table (None when neither
-    given nor in $BOARD)."""
+    """One kernel build's overlay: its kernel IP (`bn_sampler` or `bm_sampler`; the
+    sparse bm overlay holds a bm_sampler too) and its DMA (`<ip>_dma`). `board` names
+    its build in the board table (None when neither given nor in $BOARD)."""
 
     def __init__(self, kernel, bitfile=None, board=None, download=True, **kwargs):
         super().__init__(str(find_bitstream(kernel, board, bitfile)), download=download, **kwargs)
@@ -54,8 +55,9 @@ class NeuropynqOverlay(pynq.Overlay):
         if kernel != self.kernel:
             raise BackendUnavailable(f"the {self.kernel} overlay has no {kernel}")
         if self._runner is None:
-            ip = getattr(self, kernel)
-            dma = getattr(self, f"{kernel}_dma")
+            ip_name = overlays()[kernel].ip
+            ip = getattr(self, ip_name)
+            dma = getattr(self, f"{ip_name}_dma")
             # The DMA is driven through its registers (with deadlines), not PYNQ's DMA driver.
             self._runner = FrameRunner(
                 ip.control, AxiDma(dma.mmio), lambda words: pynq.allocate(shape=(words,), dtype="u4"))
@@ -92,26 +94,31 @@ _info_answers: dict = {}
 
 
 class BoardOverlays:
-    """Both kernels' overlays of a board, as FpgaBackend sees them: `runner(kernel)`
-    loads the kernel's overlay when the fabric holds the other one. Both bitstreams
-    must be present (BackendUnavailable naming the missing one); `bitfiles` maps a
-    kernel to a .bit path of its own; `reload` downloads each overlay again the
-    first time it is used here."""
+    """A board's overlays, as FpgaBackend sees them: `kernels` (the kernel builds: every
+    overlay the board has, data/overlays.txt), `runner(kernel)` loads the build's
+    overlay when the fabric holds another one. Every overlay of the board must be
+    present (BackendUnavailable naming the missing one); `bitfiles` maps a kernel build
+    to a .bit path of its own (also a build the board table does not give the board);
+    `reload` downloads each overlay again the first time it is used here."""
 
     def __init__(self, board=None, bitfiles: dict | None = None, reload: bool = False):
         bitfiles = bitfiles or {}
-        unknown = sorted(set(bitfiles) - set(overlay_names()))
+        unknown = sorted(set(bitfiles) - set(overlays()))
         if unknown:
             raise BackendUnavailable(f"bitfiles names no kernel: {', '.join(unknown)} "
-                                     f"(kernels: {', '.join(overlay_names())})")
-        self.bitstreams = {kernel: find_bitstream(kernel, board, bitfiles.get(kernel)).resolve()
-                           for kernel in overlay_names()}
-        self._board = board
-        self._reload = set(self.bitstreams) if reload else set()
+                                     f"(kernels: {', '.join(overlays())})")
         try:
             self.board = board_name(board)
         except BackendUnavailable:
             self.board = None
+        # Without a board, the overlays every board has (find_bitstream then names the missing $BOARD).
+        kernels = [k for k, o in overlays().items()
+                   if (o.on(self.board) if self.board else o.needs is None) or k in bitfiles]
+        self.bitstreams = {kernel: find_bitstream(kernel, board, bitfiles.get(kernel)).resolve()
+                           for kernel in kernels}
+        self.kernels = tuple(self.bitstreams)
+        self._board = board
+        self._reload = set(self.bitstreams) if reload else set()
 
     def loaded(self, kernel: str) -> bool:
         """True if the fabric holds `kernel`'s overlay."""

@@ -159,6 +159,32 @@ class BMKernelModel:
                          f"of at most N_MAX = {limits.n_max} and sparse ones within its limits "
                          f"({sparse_reason})")
 
+    def choose_build(self, dense: BMLimits, sparse: BMLimits | None,
+                     board: str | None = None) -> tuple[bool, BMLimits]:
+        """Of a board's bm builds, the one that runs this machine, as (is it the sparse
+        one, its limits): the dense overlay when it takes the machine (N <= its N_MAX: a
+        RUN frame), else the sparse overlay (`sparse`, None where the board has none: a
+        RUN_SPARSE frame) when its limits hold it; LimitError naming both builds'
+        limits, or `board`'s missing sparse overlay, otherwise. The fpga backend and
+        bench/bench_hw.py choose by it."""
+        try:
+            self.frame_kind(dense)
+            return False, dense
+        except LimitError:
+            pass
+        beyond = (f"the machine has N = {self.n} neurons, more than the dense bm overlay "
+                  f"(neuropynq_bm) takes (N_MAX = {dense.n_max})")
+        if sparse is None:
+            raise LimitError(f"{beyond}, and {f'board {board}' if board else 'the board'} has no sparse bm overlay (neuropynq_bm_sparse; "
+                             f"boards.txt bm_units = 0) for RUN_SPARSE frames")
+        try:
+            self.frame_kind(sparse)
+        except LimitError:
+            raise LimitError(f"{beyond}, and the sparse bm overlay (neuropynq_bm_sparse) takes N <= "
+                             f"SPARSE_N_MAX = {sparse.sparse_n_max} with at most D_MAX = {sparse.d_max} "
+                             f"non-zero weights in a row of W (this machine: {self.degree})") from None
+        return True, sparse
+
     def dense_words(self) -> int:
         """Words of W in a RUN frame: ⌈N²/2⌉."""
         return -(-self.n * self.n // 2)
