@@ -1,12 +1,14 @@
 # Reader of the board-build table (host/neuropynq/data/boards.txt), the single source
 # of each board's part, clock, lanes, limits and memory binding, and of the overlay
-# names (host/neuropynq/data/overlays.txt: one bitstream per kernel). Sourced by the
+# names (host/neuropynq/data/overlays.txt: one bitstream per kernel build; a board has
+# an overlay iff the board-table column the overlay `needs` is above 0 there). Sourced by the
 # Vitis HLS flow (hls/scripts/run_hls.tcl) and the Vivado flows (hw/bd/*.tcl).
 #
 #   source hw/board_table.tcl
 #   set build [npq_board_build $root pynq-z2]   ;# dict: column -> value
 #   dict get $build clock_mhz
 #   npq_overlay_name $root bn_sampler           ;# neuropynq_bn
+#   npq_board_overlays $root pynq-z2            ;# bn_sampler bm_sampler bm_sampler_sparse
 
 proc npq_board_table_path {root} {
     return [file join $root host neuropynq data boards.txt]
@@ -52,11 +54,53 @@ proc npq_board_build {root board} {
     return [dict get $builds $board]
 }
 
-# The overlay (bitstream basename and block-design name) that holds `kernel`.
-proc npq_overlay_name {root kernel} {
-    set overlays [npq_read_table [file join $root host neuropynq data overlays.txt] kernel]
+# The overlay table (host/neuropynq/data/overlays.txt): kernel build -> (dict column -> value),
+# columns kernel, ip, overlay, needs.
+proc npq_overlays {root} {
+    return [npq_read_table [file join $root host neuropynq data overlays.txt] kernel]
+}
+
+# One overlay's row; an error naming the kernel builds otherwise.
+proc npq_overlay_row {root kernel} {
+    set overlays [npq_overlays $root]
     if {![dict exists $overlays $kernel]} {
         error "unknown kernel '$kernel'; the overlays hold [join [dict keys $overlays] {, }]"
     }
-    return [dict get $overlays $kernel overlay]
+    return [dict get $overlays $kernel]
+}
+
+# The overlay (bitstream basename and block-design name) that holds `kernel`.
+proc npq_overlay_name {root kernel} {
+    return [dict get [npq_overlay_row $root $kernel] overlay]
+}
+
+# The kernel IP inside `kernel`'s overlay (cell name, VLNV neuropynq:hls:<ip>:1.0).
+proc npq_overlay_ip {root kernel} {
+    return [dict get [npq_overlay_row $root $kernel] ip]
+}
+
+# True if `build` (a board-table row) has `kernel`'s overlay: its `needs` column is
+# '-' (every board) or above 0 there.
+proc npq_board_has_overlay {root build kernel} {
+    set needs [dict get [npq_overlay_row $root $kernel] needs]
+    if {$needs eq "-"} { return 1 }
+    if {![dict exists $build $needs]} { error "overlays.txt: '$needs' is not a column of the board table" }
+    return [expr {[dict get $build $needs] > 0}]
+}
+
+# The kernel builds whose overlays `board` has, in table order.
+proc npq_board_overlays {root board} {
+    set build [npq_board_build $root $board]
+    set kernels {}
+    foreach kernel [dict keys [npq_overlays $root]] {
+        if {[npq_board_has_overlay $root $build $kernel]} { lappend kernels $kernel }
+    }
+    return $kernels
+}
+
+# Why `board` has no overlay of `kernel`.
+proc npq_missing_overlay {root board kernel} {
+    set row [npq_overlay_row $root $kernel]
+    return "board '$board' has no [dict get $row overlay] overlay ($kernel): its board-table column\
+[dict get $row needs] is 0 (host/neuropynq/data/boards.txt)"
 }

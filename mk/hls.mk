@@ -43,8 +43,8 @@ hls-tool:
 
 # P is the board's lane count for KERNEL unless given; the golden vectors for the
 # Vitis csim/cosim carry the INFO answers of exactly this build (P and limits).
-hls: hls-tool $(VENV)/.runtime  ## Vitis HLS csim, csynth (fails beyond the device), cosim and IP export (KERNEL=bn_sampler|bm_sampler BOARD=pynq-z2|zcu104|kv260 [P=<lanes>] STEPS="csim csynth cosim export")
-	$(eval HLS_LANES := $(or $(P),$(call board_field,$(KERNEL:_sampler=)_lanes)))
+hls: hls-tool $(VENV)/.runtime  ## Vitis HLS csim, csynth (fails beyond the device), cosim and IP export (KERNEL=bn_sampler|bm_sampler|bm_sampler_sparse BOARD=pynq-z2|zcu104|kv260 [P=<lanes>] STEPS="csim csynth cosim export")
+	$(eval HLS_LANES := $(or $(P),$(call board_field,lanes $(KERNEL))))
 	$(eval HLS_VITIS_GOLDEN := $(HLS_BUILD)/golden-$(BOARD)-p$(HLS_LANES))
 	@test -n "$(HLS_LANES)" || { echo "make hls: no build of KERNEL '$(KERNEL)' for BOARD '$(BOARD)' (see above)"; exit 1; }
 	$(PY) $(HLS_DIR)/tb/make_golden.py $(HLS_VITIS_GOLDEN) --lanes $(HLS_LANES) \

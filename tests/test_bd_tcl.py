@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from neuropynq.board.bitstreams import overlay_names
-from neuropynq.boards import board_build, board_builds
+from neuropynq.boards import BM_SPARSE, board_build, board_builds
 
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = ROOT / "tests" / "tcl" / "vivado_stubs.tcl"
@@ -128,8 +128,14 @@ def test_rtl_twin_uses_its_own_interface_names(tmp_path):
     (("-board", "zedboard"), {}, "unknown board 'zedboard'; the board builds are pynq-z2, zcu104, kv260"),
     (("-board", "pynq-z2", "-impl", "vhdl"), {}, "unknown IMPL 'vhdl'"),
     (("-bord", "pynq-z2"), {}, "unknown argument -bord"),
-    (("-board", "pynq-z2", "-kernel", "{}"), {}, "-kernel must be one of bn_sampler, bm_sampler, not ''"),
-    (("-board", "pynq-z2", "-kernel", "bn"), {}, "-kernel must be one of bn_sampler, bm_sampler, not 'bn'"),
+    (("-board", "pynq-z2", "-kernel", "{}"), {},
+     "-kernel must be one of bn_sampler, bm_sampler, bm_sampler_sparse, not ''"),
+    (("-board", "pynq-z2", "-kernel", "bn"), {},
+     "-kernel must be one of bn_sampler, bm_sampler, bm_sampler_sparse, not 'bn'"),
+    (("-board", "zcu104", "-kernel", BM_SPARSE), {}, "board 'zcu104' has no neuropynq_bm_sparse overlay "
+     "(bm_sampler_sparse): its board-table column bm_units is 0"),
+    (("-board", "pynq-z2", "-kernel", BM_SPARSE), {"NPQ_STUB_NO_IP": 1},
+     "IP neuropynq:hls:bm_sampler:1.0 is not in the IP repository: run 'make hls KERNEL=bm_sampler_sparse' first"),
     (("-board", "kv260"), {"NPQ_STUB_NO_BOARD_FILES": 1},
      "board files for kv260 (xilinx.com:kv260_som:part0:*) are not installed"),
     (("-board", "zcu104"), {"NPQ_STUB_NO_XILINX_IP": 1},
@@ -144,3 +150,40 @@ def test_failures_are_named(tmp_path, args, flags, message):
     proc, _ = run_flow(tmp_path, *args, **flags)
     assert proc.returncode == 1
     assert message in proc.stderr
+
+
+@pytest.mark.parametrize("board", list(board_builds()))
+def test_the_sparse_bm_overlay_is_built_where_the_board_table_gives_units(tmp_path, board):
+    """bm_sampler_sparse: a design of its own (neuropynq_bm_sparse) around the same IP
+    (bm_sampler, the spec's VLNV, cell names the host's drivers use), from its own IP
+    folder (the dense bm IP has the same VLNV); a board without units has none."""
+    proc, calls = run_flow(tmp_path, "-board", board, "-kernel", BM_SPARSE)
+    if not board_build(board).bm_units:
+        assert proc.returncode == 1 and f"board '{board}' has no neuropynq_bm_sparse overlay" in proc.stderr
+        assert not any(c.startswith("create_project") for c in calls)
+        return
+    assert proc.returncode == 0, proc.stderr
+    assert "create_bd_design neuropynq_bm_sparse" in calls
+    assert [c.split()[-1] for c in calls if c.startswith("create_bd_cell")] == ["ps", "bm_sampler", "bm_sampler_dma"]
+    assert "create_bd_cell -type ip -vlnv neuropynq:hls:bm_sampler:1.0 bm_sampler" in calls
+    assert "connect_bd_intf_net bm_sampler_dma/M_AXIS_MM2S bm_sampler/in_r" in calls
+    repo = Path("build/hls/ip").joinpath(board, BM_SPARSE).resolve()
+    assert f"set_property ip_repo_paths {repo} proj" in calls
+    out = tmp_path / "bitstreams" / board
+    assert sorted(p.name for p in out.iterdir()) == [
+        "neuropynq_bm_sparse.bit", "neuropynq_bm_sparse.hwh", "neuropynq_bm_sparse_timing.rpt",
+        "neuropynq_bm_sparse_utilization.rpt"]
+    assert overlay_names()[BM_SPARSE] == "neuropynq_bm_sparse"
+
+
+def test_the_tcl_overlay_table_reader_agrees_with_the_hosts(tmp_path):
+    """hw/board_table.tcl's per-board overlay list is neuropynq.board.bitstreams'."""
+    from neuropynq.board.bitstreams import board_overlays
+    script = tmp_path / "list.tcl"
+    script.write_text(f"source {{{ROOT / 'hw' / 'board_table.tcl'}}}\n"
+                      f"foreach b {{{' '.join(board_builds())}}} {{ puts \"$b [npq_board_overlays {{{ROOT}}} $b]\" }}\n")
+    proc = subprocess.run(["tclsh", str(script)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    listed = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()}
+    assert listed == {board: list(board_overlays(board)) for board in board_builds()}
+    assert BM_SPARSE in listed["pynq-z2"]

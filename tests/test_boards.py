@@ -65,6 +65,13 @@ def test_field_lookup_for_make(capsys):
     assert capsys.readouterr().out.strip() == str(boards.board_build("kv260").bm_limits.n_max)
     assert boards.main(["kv260", "nonsense"]) == 2
     assert "unknown column" in capsys.readouterr().err
+    # P of a kernel build (make hls): the sparse bm overlay's is its units U
+    for kernel, lanes in (("bm_sampler", "bm_lanes"), (boards.BM_SPARSE, "bm_units")):
+        assert boards.main(["pynq-z2", "lanes", kernel]) == 0
+        assert capsys.readouterr().out.strip() == boards.board_build("pynq-z2").column(lanes)
+    assert boards.board_build("pynq-z2").lanes(boards.BM_SPARSE) == boards.board_build("pynq-z2").bm_units > 0
+    assert boards.main(["pynq-z2", "lanes", "bx_sampler"]) == 2
+    assert "unknown kernel 'bx_sampler'" in capsys.readouterr().err
 
 
 def test_tcl_reader_agrees_with_python():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from neuropynq.boards import board_build, board_builds
+from neuropynq.boards import BM_SPARSE, board_build, board_builds
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN_HLS = ROOT / "hls" / "scripts" / "run_hls.tcl"
@@ -113,6 +113,33 @@ def test_part_clock_lanes_limits_and_memory_come_from_the_board_table(tmp_path, 
     assert ("-DNPQ_BM_W_URAM=1" in design) == (build.bm_memory == "uram")
     assert ("-DNPQ_BM_ENGINE=1" in design) == (build.bm_engine == "fields")
     assert f"-DNPQ_BM_SPARSE_N_MAX={bm.sparse_n_max}" in design and f"-DNPQ_BM_D_MAX={bm.d_max}" in design
+
+
+@pytest.mark.parametrize("board", list(board_builds()))
+def test_the_sparse_overlays_ip_is_bm_sampler_with_the_sparse_engine_alone(tmp_path, board):
+    """NPQ_KERNEL=bm_sampler_sparse: bm_sampler.cpp with N_MAX = 0 and the board's
+    SPARSE_N_MAX, D_MAX and units U (INFO's P), its own project and IP folder (the dense
+    bm IP has the same VLNV); a board without units is refused before any Vitis command."""
+    build = board_build(board)
+    proc, calls = run_flow(tmp_path, kernel=BM_SPARSE, board=board, report="bm_sampler_csynth.xml")
+    if not build.bm_units:
+        assert proc.returncode == 1 and f"board '{board}' has no neuropynq_bm_sparse overlay" in proc.stderr
+        assert calls == []
+        return
+    assert proc.returncode == 0, proc.stderr
+    repo = tmp_path / "repo"
+    assert one(calls, "set_top") == "set_top bm_sampler"
+    assert one(calls, "open_project") == f"open_project -reset {repo / 'build' / 'hls' / BM_SPARSE}"
+    design = [c for c in calls if c.startswith("add_files")][0]
+    assert design.startswith(f"add_files {repo / 'hls' / 'src' / 'bm_sampler.cpp'} -cflags ")
+    defines = design.replace("{", " ").replace("}", " ").split()
+    sparse = build.bm_sparse_limits
+    for define in (f"-DNPQ_LANES={build.bm_units}", "-DNPQ_BM_N_MAX=0", f"-DNPQ_BM_UNITS={build.bm_units}",
+                   f"-DNPQ_BM_SPARSE_N_MAX={sparse.sparse_n_max}", f"-DNPQ_BM_D_MAX={sparse.d_max}"):
+        assert define in defines
+    assert not any(d.startswith(("-DNPQ_BM_ENGINE", "-DNPQ_BM_W_URAM")) for d in defines)
+    ip = repo / "build" / "hls" / "ip" / board / BM_SPARSE / "component.xml"
+    assert ip.exists() and "neuropynq:hls:bm_sampler:1.0 (bm_sampler_sparse)" in proc.stdout
 
 
 @pytest.mark.parametrize("kernel, only", [("bn_sampler", "BN"), ("bm_sampler", "BM")])

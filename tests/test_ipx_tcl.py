@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from neuropynq.boards import board_build, board_builds
+from neuropynq.boards import BM_SPARSE, board_build, board_builds
 
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = ROOT / "tests" / "tcl" / "vivado_stubs.tcl"
@@ -65,6 +65,27 @@ def test_twin_parameters_default_to_the_board_build(tmp_path, rtl_dir, board):
     generic = " ".join(f"{k}={v}" for k, v in build.twin_parameters("bm_sampler").items())
     assert f"set_property generic {{{generic}}} sources_1" in calls
     assert f"create_project -in_memory -part {build.part}" in calls
+
+
+@pytest.mark.parametrize("board", list(board_builds()))
+def test_the_sparse_overlay_packages_bm_sampler_with_the_sparse_engine(tmp_path, rtl_dir, board):
+    """bm_sampler_sparse: the bm twin (top, IP name and VLNV bm_sampler) at the sparse
+    overlay's parameters (ENGINE = 2, U, SPARSE_N_MAX, D_MAX, as the RTL regression's
+    twin_parameters), in a folder of its own; refused where the board has no units."""
+    build = board_build(board)
+    proc, calls = package(tmp_path, rtl_dir, "-kernel", BM_SPARSE, "-board", board)
+    if not build.bm_units:
+        assert proc.returncode == 1 and f"board '{board}' has no neuropynq_bm_sparse overlay" in proc.stderr
+        return
+    assert proc.returncode == 0, proc.stderr
+    generic = " ".join(f"{k}={v}" for k, v in build.twin_parameters(BM_SPARSE).items())
+    assert f"set_property generic {{{generic}}} sources_1" in calls and "ENGINE=2 U=" in generic
+    assert "set_property top bm_sampler sources_1" in calls
+    assert any("name bm_sampler version 1.0" in c for c in calls)
+    assert any(c.startswith(f"ipx::package_project -root_dir {tmp_path / 'ip' / BM_SPARSE} ") for c in calls)
+    assert f"neuropynq:hls:bm_sampler:1.0 (bm_sampler_sparse) in {tmp_path / 'ip' / BM_SPARSE}" in proc.stdout
+    files = [Path(f).name for f in next(c for c in calls if c.startswith("read_verilog")).split()[2:]]
+    assert "bm_sampler.sv" in files and "bn_sampler.sv" not in files
 
 
 def test_every_top_level_port_is_mapped_to_a_bus_interface(tmp_path, rtl_dir):

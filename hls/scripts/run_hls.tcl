@@ -6,16 +6,20 @@
 #   vitis_hls -f hls/scripts/run_hls.tcl            (or vitis-run --mode hls --tcl ...)
 #
 # Parameters come from the environment (mk/hls.mk sets them), so both front ends work:
-#   NPQ_KERNEL  bn_sampler | bm_sampler                      (default bn_sampler)
+#   NPQ_KERNEL  bn_sampler | bm_sampler | bm_sampler_sparse  (default bn_sampler; the last:
+#               bm_sampler with the sparse engine, the sparse bm overlay's IP, on boards
+#               whose table row has bm_units > 0)
 #   NPQ_BOARD   a board of host/neuropynq/data/boards.txt    (default pynq-z2)
-#   NPQ_LANES   P, the kernel's lane count                   (default: the board's P for the kernel)
+#   NPQ_LANES   P, the kernel's lane count                   (default: the board's P for the kernel;
+#               for bm_sampler_sparse its units U)
 #   NPQ_STEPS   any of csim csynth cosim export, in order    (default: all four)
 #   NPQ_GOLDEN  golden-vector folder (hls/tb/make_golden.py) (default build/golden)
 #   NPQ_ROOT    repository root                              (default: two folders up from here)
 # Part, clock, limits and memory binding come from the board table (hw/board_table.tcl).
 # Every step is caught: a failure prints what failed and exits 1, so `make` never
 # packs a stale IP. Output: project build/hls/<kernel>/<board> (RTL in impl/verilog),
-# IP in build/hls/ip/<board>/<kernel>.
+# IP in build/hls/ip/<board>/<kernel> (the dense and sparse bm IPs share the spec's VLNV
+# neuropynq:hls:bm_sampler:1.0, so each build's IP has a folder of its own).
 
 proc npq_param {name default} {
     if {[info exists ::env($name)] && $::env($name) ne ""} { return $::env($name) }
@@ -35,15 +39,24 @@ proc npq_step {what script} {
 }
 
 # The kernel's -D build parameters from the board build (hls/include/npq_config.h).
-proc npq_defines {build lanes} {
+# bm_sampler_sparse is the sparse engine alone: N_MAX = 0 (RUN frames are LIMIT errors),
+# the table's SPARSE_N_MAX, D_MAX and units U (INFO reports U as P).
+proc npq_defines {build lanes kernel} {
+    set sparse [expr {$kernel eq "bm_sampler_sparse"}]
     set defines [list -DNPQ_LANES=$lanes \
         -DNPQ_BN_V_MAX=[dict get $build bn_v_max] -DNPQ_BN_CARD_MAX=[dict get $build bn_card_max] \
         -DNPQ_BN_PARENTS_MAX=[dict get $build bn_parents_max] \
-        -DNPQ_BN_TABLE_MAX=[dict get $build bn_table_max] -DNPQ_BM_N_MAX=[dict get $build bm_n_max]]
+        -DNPQ_BN_TABLE_MAX=[dict get $build bn_table_max] \
+        -DNPQ_BM_N_MAX=[expr {$sparse ? 0 : [dict get $build bm_n_max]}]]
     if {[dict get $build bn_memory] eq "uram"} { lappend defines -DNPQ_BN_TABLE_URAM=1 }
+    if {$sparse} {
+        lappend defines -DNPQ_BM_SPARSE_N_MAX=[dict get $build bm_sparse_n_max] \
+            -DNPQ_BM_D_MAX=[dict get $build bm_d_max] -DNPQ_BM_UNITS=$lanes
+        return [join $defines]
+    }
     if {[dict get $build bm_memory] eq "uram"} { lappend defines -DNPQ_BM_W_URAM=1 }
     if {[dict get $build bm_engine] eq "fields"} { lappend defines -DNPQ_BM_ENGINE=1 }
-    # The board table's bm engines are dense: no RUN_SPARSE frames (INFO reports 0, 0).
+    # The dense bm overlay takes no RUN_SPARSE frames (INFO reports 0, 0).
     lappend defines -DNPQ_BM_SPARSE_N_MAX=0 -DNPQ_BM_D_MAX=0
     return [join $defines]
 }
@@ -109,37 +122,43 @@ set board  [npq_param NPQ_BOARD pynq-z2]
 set steps  [npq_param NPQ_STEPS "csim csynth cosim export"]
 set golden [file normalize [npq_param NPQ_GOLDEN [file join $root build golden]]]
 
-if {$kernel ni {bn_sampler bm_sampler}} { npq_fail "unknown kernel '$kernel' (bn_sampler or bm_sampler)" }
+if {$kernel ni [dict keys [npq_overlays $checkout]]} {
+    npq_fail "unknown kernel '$kernel' ([join [dict keys [npq_overlays $checkout]] {, }])"
+}
 if {[catch {npq_board_build $checkout $board} build]} { npq_fail $build }
-set prefix [string range $kernel 0 1]
-set lanes  [npq_param NPQ_LANES [dict get $build ${prefix}_lanes]]
+if {![npq_board_has_overlay $checkout $build $kernel]} { npq_fail [npq_missing_overlay $checkout $board $kernel] }
+# The kernel IP (the C++ top): bm_sampler_sparse is a bm_sampler build.
+set top    [npq_overlay_ip $checkout $kernel]
+set prefix [string range $top 0 1]
+# P of the build: the table's lanes column, the sparse engine's units
+set lanes  [npq_param NPQ_LANES [dict get $build [expr {$kernel eq "bm_sampler_sparse" ? "bm_units" : "${prefix}_lanes"}]]]
 if {![string is integer -strict $lanes] || $lanes < 1} { npq_fail "NPQ_LANES must be a positive integer, got '$lanes'" }
 foreach step $steps {
     if {$step ni {csim csynth cosim export}} { npq_fail "unknown step '$step' (csim csynth cosim export)" }
 }
 
-set cflags "-std=c++14 -I[file join $root hls include] [npq_defines $build $lanes]"
+set cflags "-std=c++14 -I[file join $root hls include] [npq_defines $build $lanes $kernel]"
 # The testbench drives only this kernel, so the other one need not be linked.
 set tb_flags "$cflags -DNPQ_TB_ONLY_[string toupper $prefix]"
 set project [file join $root build hls $kernel]
 
 npq_step "opening the project" {
     open_project -reset $project
-    set_top $kernel
-    add_files [file join $root hls src $kernel.cpp] -cflags $cflags
+    set_top $top
+    add_files [file join $root hls src $top.cpp] -cflags $cflags
     add_files -tb [file join $root hls tb tb_kernels.cpp] -cflags $tb_flags
     open_solution -reset -flow_target vivado $board
     set_part [dict get $build part]
     create_clock -period [npq_period_ns [dict get $build clock_mhz]] -name default
     config_export -format ip_catalog -vendor neuropynq -library hls -version 1.0 \
-        -display_name $kernel -description "neuropynq $kernel (docs/spec.md), P=$lanes"
+        -display_name $top -description "neuropynq $kernel (docs/spec.md), P=$lanes"
 }
 
 if {"csim" in $steps} { npq_step "C simulation (csim_design)" { csim_design -argv $golden } }
 if {"csynth" in $steps} {
     npq_step "synthesis (csynth_design)" { csynth_design }
     set report_dir [file join $project $board syn report]
-    set report [file join $report_dir ${kernel}_csynth.xml]
+    set report [file join $report_dir ${top}_csynth.xml]
     if {![file isfile $report]} { set report [file join $report_dir csynth.xml] }
     npq_check_fit $report $board
 }
@@ -153,6 +172,6 @@ if {"export" in $steps} {
         file mkdir [file dirname $ip_out]
         file copy [file join $project $board impl ip] $ip_out
     }
-    puts "run_hls.tcl: IP neuropynq:hls:$kernel:1.0 for $board in $ip_out"
+    puts "run_hls.tcl: IP neuropynq:hls:$top:1.0 ($kernel) for $board in $ip_out"
 }
 exit 0

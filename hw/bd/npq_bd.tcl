@@ -6,13 +6,15 @@
 # adds what only the block design needs (the board files' name), and the table's
 # `ps` column picks the processing system's settings (ps7.tcl or zynqmp_ps.tcl).
 # Vivado IP and board-file versions are resolved at run time: the latest installed.
-# One block design per kernel (its overlay, named in host/neuropynq/data/overlays.txt),
-# so that each kernel may use most of the device on its own.
+# One block design per kernel build (its overlay, named in host/neuropynq/data/overlays.txt:
+# bn_sampler, bm_sampler and, on boards whose table row has bm_units > 0,
+# bm_sampler_sparse: a bm_sampler IP built with the sparse engine), so that each may use
+# most of the device on its own.
 
 set npq_bd_dir [file dirname [file normalize [info script]]]
 set npq_root [file normalize [file join $npq_bd_dir .. ..]]
 source [file join $npq_root hw board_table.tcl]
-set npq_kernels {bn_sampler bm_sampler}
+set npq_kernels [dict keys [npq_overlays $npq_root]]
 
 proc npq_fail {msg} {
     puts stderr "neuropynq: $msg"
@@ -66,13 +68,15 @@ proc npq_kernel_ports {impl} {
 
 proc npq_kernel_vlnv {kernel} { return "neuropynq:hls:${kernel}:1.0" }
 
-# The kernel's overlay name (the design's and the .bit's basename); a named error for
-# anything but a kernel.
-proc npq_overlay {kernel} {
+# The kernel build's overlay name (the design's and the .bit's basename); a named error
+# for anything but a kernel build of the overlay table, or one the board does not have.
+proc npq_overlay {kernel board} {
     global npq_root npq_kernels
     if {$kernel ni $npq_kernels} { npq_fail "-kernel must be one of [join $npq_kernels {, }], not '$kernel'" }
-    if {[catch {npq_overlay_name $npq_root $kernel} name]} { npq_fail $name }
-    return $name
+    if {![npq_board_has_overlay $npq_root $board $kernel]} {
+        npq_fail [npq_missing_overlay $npq_root [dict get $board name] $kernel]
+    }
+    return [npq_overlay_name $npq_root $kernel]
 }
 
 # The latest installed version of a Xilinx IP (vendor:library:name), as a full VLNV.
@@ -123,9 +127,12 @@ proc npq_connect_axi {master slave clock on} {
         ddr_seg Auto intc_ip Auto master_apm 0] [get_bd_intf_pins $on]
 }
 
-# The PS, `kernel` and its DMA.
+# The PS, `kernel`'s IP and its DMA (cells <ip> and <ip>_dma: the sparse bm overlay's
+# kernel is a bm_sampler, as the host's drivers expect).
 proc npq_create_bd {board kernel design impl} {
+    global npq_root
     set ports [npq_kernel_ports $impl]
+    set ip [npq_overlay_ip $npq_root $kernel]
     create_bd_design $design
 
     set ps [create_bd_cell -type ip -vlnv [npq_latest_ipdef [dict get $board ps_ip]] ps]
@@ -137,12 +144,12 @@ proc npq_create_bd {board kernel design impl} {
     set dma_vlnv [npq_latest_ipdef xilinx.com:ip:axi_dma]
     set width [dict get $board dma_bits]
 
-    set vlnv [npq_kernel_vlnv $kernel]
+    set vlnv [npq_kernel_vlnv $ip]
     if {[llength [get_ipdefs -quiet $vlnv]] == 0} {
         npq_fail "IP $vlnv is not in the IP repository: run 'make hls KERNEL=$kernel' first"
     }
-    set k [create_bd_cell -type ip -vlnv $vlnv $kernel]
-    set dma [create_bd_cell -type ip -vlnv $dma_vlnv ${kernel}_dma]
+    set k [create_bd_cell -type ip -vlnv $vlnv $ip]
+    set dma [create_bd_cell -type ip -vlnv $dma_vlnv ${ip}_dma]
     # Simple (register) mode, 26-bit length: a frame of up to 64 MiB (board/runner.py).
     set_property -dict [list CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
                         CONFIG.c_include_mm2s 1 CONFIG.c_include_s2mm 1 \
@@ -198,13 +205,16 @@ proc npq_collect {board design out_dir} {
     return $dest
 }
 
-# One overlay: the board's PS and -kernel with its DMA.
+# One overlay: the board's PS and -kernel with its DMA. -ip_repo holds this kernel
+# build's IP only (the dense and sparse bm IPs share the spec's VLNV).
 proc npq_build_bitstream {opts} {
     set board [npq_load_board [dict get $opts -board]]
     set kernel [dict get $opts -kernel]
-    set design [npq_overlay $kernel]
+    set design [npq_overlay $kernel $board]
     npq_kernel_ports [dict get $opts -impl]
-    npq_create_project $board $design [dict get $opts -build] [dict get $opts -ip_repo]
+    set ip_repo [dict get $opts -ip_repo]
+    if {$ip_repo eq ""} { set ip_repo [file join build hls ip [dict get $board name] $kernel] }
+    npq_create_project $board $design [dict get $opts -build] $ip_repo
     npq_create_bd $board $kernel $design [dict get $opts -impl]
     npq_implement $board $design [dict get $opts -jobs]
     npq_collect $board $design [dict get $opts -out]

@@ -20,7 +20,8 @@ proc npq_rtl_interfaces {} {
     }
 }
 
-# Only the files the kernel needs: the shared npq_* modules and its own.
+# Only the files the kernel IP (bn_sampler or bm_sampler) needs: the shared npq_*
+# modules and its own.
 proc npq_rtl_sources {rtl_dir kernel} {
     set prefix [lindex [split $kernel _] 0]
     set files [lsort [concat [glob -nocomplain -directory $rtl_dir npq_*.sv] \
@@ -33,7 +34,8 @@ proc npq_rtl_sources {rtl_dir kernel} {
 }
 
 # The twin's top-level parameters at the board build's sizes (as
-# neuropynq.boards.BoardBuild.twin_parameters gives them to the RTL regression).
+# neuropynq.boards.BoardBuild.twin_parameters gives them to the RTL regression);
+# `lanes` is P, or the sparse engine's units U for bm_sampler_sparse.
 proc npq_twin_generics {build kernel lanes} {
     switch -- $kernel {
         bn_sampler {
@@ -45,26 +47,47 @@ proc npq_twin_generics {build kernel lanes} {
             set engine [expr {[dict get $build bm_engine] eq "fields" ? 1 : 0}]
             return [list P=$lanes N_MAX=[dict get $build bm_n_max] ENGINE=$engine]
         }
+        bm_sampler_sparse {
+            # the sparse engine: ENGINE 2, RUN_SPARSE frames only
+            return [list ENGINE=2 U=$lanes SPARSE_N_MAX=[dict get $build bm_sparse_n_max] \
+                         D_MAX=[dict get $build bm_d_max]]
+        }
     }
-    npq_fail "unknown kernel '$kernel' (bn_sampler or bm_sampler)"
+    npq_fail "unknown kernel '$kernel' (bn_sampler, bm_sampler or bm_sampler_sparse)"
 }
 
+# P of `kernel`'s build: the table's lanes column, the sparse engine's units.
+proc npq_build_lanes {build kernel} {
+    switch -- $kernel {
+        bn_sampler { return [dict get $build bn_lanes] }
+        bm_sampler { return [dict get $build bm_lanes] }
+        bm_sampler_sparse { return [dict get $build bm_units] }
+    }
+    npq_fail "unknown kernel '$kernel' (bn_sampler, bm_sampler or bm_sampler_sparse)"
+}
+
+# One kernel build's IP in <out>/<kernel> (the dense and sparse bm IPs share the spec's
+# VLNV, so each has a folder of its own and the block design gets only its own).
 proc npq_package_rtl {opts} {
+    global npq_root npq_kernels
     set kernel [dict get $opts -kernel]
-    if {$kernel ni {bn_sampler bm_sampler}} { npq_fail "unknown kernel '$kernel' (bn_sampler or bm_sampler)" }
-    set build [npq_board_row [dict get $opts -board]]
+    if {$kernel ni $npq_kernels} { npq_fail "unknown kernel '$kernel' ([join $npq_kernels {, }])" }
+    set name [dict get $opts -board]
+    set build [npq_board_row $name]
+    if {![npq_board_has_overlay $npq_root $build $kernel]} { npq_fail [npq_missing_overlay $npq_root $name $kernel] }
+    set ip [npq_overlay_ip $npq_root $kernel]
     set lanes [dict get $opts -lanes]
-    if {$lanes eq ""} { set lanes [dict get $build [string range $kernel 0 1]_lanes] }
+    if {$lanes eq ""} { set lanes [npq_build_lanes $build $kernel] }
     if {![string is integer -strict $lanes] || $lanes < 1} { npq_fail "-lanes must be a positive integer, got '$lanes'" }
     set out [file join [dict get $opts -out] $kernel]
     create_project -in_memory -part [dict get $build part]
-    read_verilog -sv [npq_rtl_sources [dict get $opts -rtl] $kernel]
-    set_property top $kernel [current_fileset]
+    read_verilog -sv [npq_rtl_sources [dict get $opts -rtl] $ip]
+    set_property top $ip [current_fileset]
     set_property generic [join [npq_twin_generics $build $kernel $lanes]] [current_fileset]
     ipx::package_project -root_dir $out -vendor neuropynq -library hls -taxonomy /neuropynq \
         -import_files -set_current true
     set core [ipx::current_core]
-    set_property -dict [list name $kernel version 1.0 display_name "neuropynq $kernel (RTL twin)"] $core
+    set_property -dict [list name $ip version 1.0 display_name "neuropynq $kernel (RTL twin)"] $core
     # Replace whatever Vivado inferred with the explicit interfaces.
     foreach bus [ipx::get_bus_interfaces -of_objects $core] { ipx::remove_bus_interface [get_property NAME $bus] $core }
     dict for {name spec} [npq_rtl_interfaces] {
@@ -88,7 +111,7 @@ proc npq_package_rtl {opts} {
     ipx::update_checksums $core
     ipx::check_integrity $core
     ipx::save_core $core
-    puts "neuropynq: packaged [npq_kernel_vlnv $kernel] in $out"
+    puts "neuropynq: packaged [npq_kernel_vlnv $ip] ($kernel) in $out"
     return $out
 }
 

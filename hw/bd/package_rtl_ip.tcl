@@ -1,6 +1,8 @@
 # Package a SystemVerilog twin (hw/rtl/) as Vivado IP with the same VLNV and bus
 # interfaces as the Vitis HLS export, so hw/bd/build_bitstream.tcl -impl rtl can use it.
-# Part, P and limits come from the board table; -lanes overrides P.
+# Part, P and limits come from the board table; -lanes overrides P (the sparse bm
+# overlay's units U). -kernel bm_sampler_sparse packages bm_sampler with the sparse
+# engine (ENGINE = 2) for a board that has that overlay. The IP goes to <out>/<kernel>.
 #
 #   vivado -mode batch -source hw/bd/package_rtl_ip.tcl -tclargs \
 #       -kernel bn_sampler -board pynq-z2 [-lanes 4] -out build/ip-rtl/pynq-z2
