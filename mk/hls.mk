@@ -41,14 +41,17 @@ HLS_TOOL = $(shell command -v vitis_hls 2>/dev/null || command -v vitis-run 2>/d
 hls-tool:
 	@test -n "$(HLS_TOOL)" || { echo "make hls: neither vitis_hls nor vitis-run is on PATH; source Vitis's settings64.sh first (make hls-csim needs only g++)"; exit 1; }
 
-# P is the board's lane count for KERNEL unless given; the golden vectors for the
-# Vitis csim/cosim carry the INFO answers of exactly this build (P and limits).
+# P is the board's lane count for KERNEL unless given (the sparse bm overlay's: its
+# units); the golden vectors for the Vitis csim/cosim carry the INFO answers of exactly
+# this build (P and limits), and for the sparse bm overlay (N_MAX = 0) only its cases.
 hls: hls-tool $(VENV)/.runtime  ## Vitis HLS csim, csynth (fails beyond the device), cosim and IP export (KERNEL=bn_sampler|bm_sampler|bm_sampler_sparse BOARD=pynq-z2|zcu104|kv260 [P=<lanes>] STEPS="csim csynth cosim export")
 	$(eval HLS_LANES := $(or $(P),$(call board_field,lanes $(KERNEL))))
-	$(eval HLS_VITIS_GOLDEN := $(HLS_BUILD)/golden-$(BOARD)-p$(HLS_LANES))
+	$(eval HLS_SPARSE := $(filter bm_sampler_sparse,$(KERNEL)))
+	$(eval HLS_VITIS_GOLDEN := $(HLS_BUILD)/golden-$(BOARD)$(if $(HLS_SPARSE),-bm_sparse)-p$(HLS_LANES))
 	@test -n "$(HLS_LANES)" || { echo "make hls: no build of KERNEL '$(KERNEL)' for BOARD '$(BOARD)' (see above)"; exit 1; }
 	$(PY) $(HLS_DIR)/tb/make_golden.py $(HLS_VITIS_GOLDEN) --lanes $(HLS_LANES) \
-	  --bm-n-max $(call board_field,bm_n_max) --bn-table-max $(call board_field,bn_table_max)
+	  $(if $(HLS_SPARSE),--bm-sparse-overlay $(call board_field,bm_sparse_n_max) $(call board_field,bm_d_max),\
+	  --bm-n-max $(call board_field,bm_n_max) --bn-table-max $(call board_field,bn_table_max))
 	NPQ_KERNEL=$(KERNEL) NPQ_BOARD=$(BOARD) NPQ_LANES=$(HLS_LANES) NPQ_STEPS="$(STEPS)" \
 	  NPQ_GOLDEN=$(abspath $(HLS_VITIS_GOLDEN)) NPQ_ROOT=$(CURDIR) \
 	  $(if $(findstring vitis-run,$(HLS_TOOL)),$(HLS_TOOL) --mode hls --tcl,$(HLS_TOOL) -f) $(HLS_DIR)/scripts/run_hls.tcl

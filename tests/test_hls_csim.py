@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from neuropynq import luts
+from neuropynq.boards import board_builds
 from neuropynq.codegen import cpp
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,13 @@ VARIANTS = {"bn-p4-b16": ["-DNPQ_LANES=4", "-DNPQ_BN_BATCH=16", "-DNPQ_TB_ONLY_B
                           "-DNPQ_TB_ONLY_BM"],
             "bm-sparse-u4": ["-DNPQ_LANES=4", "-DNPQ_BM_UNITS=4", "-DNPQ_TB_ONLY_BM"],
             "bm-sparse-only": ["-DNPQ_LANES=2", "-DNPQ_BM_N_MAX=0", "-DNPQ_BM_UNITS=4", "-DNPQ_TB_ONLY_BM"]}
+# The sparse bm overlay's HLS build at the first board that has one, with the defines
+# hls/scripts/run_hls.tcl gives it (tests/test_hls_tcl.py checks those).
+SPARSE_OVERLAY = next(b for b in board_builds().values() if b.bm_units)
+VARIANTS["bm-sparse-overlay"] = [
+    f"-DNPQ_LANES={SPARSE_OVERLAY.bm_units}", "-DNPQ_BM_N_MAX=0", f"-DNPQ_BM_UNITS={SPARSE_OVERLAY.bm_units}",
+    f"-DNPQ_BM_SPARSE_N_MAX={SPARSE_OVERLAY.bm_sparse_limits.sparse_n_max}",
+    f"-DNPQ_BM_D_MAX={SPARSE_OVERLAY.bm_sparse_limits.d_max}", "-DNPQ_TB_ONLY_BM"]
 
 
 
@@ -150,6 +158,29 @@ def test_csim_bm_sparse_only_build(testbenches, golden_dir, tmp_path):
     assert result.returncode == 0
     passed = [line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS")]
     assert len(passed) == len(names) > 20 and "bm_info.n0.s1024.golden" in passed
+
+
+def test_csim_the_sparse_bm_overlays_build(testbenches, tmp_path):
+    """The sparse bm overlay's HLS build (N_MAX = 0, the board's U, SPARSE_N_MAX and D_MAX)
+    against the golden vectors `make hls KERNEL=bm_sampler_sparse` writes for it
+    (make_golden.py --bm-sparse-overlay): INFO at P = U, the RUN_SPARSE runs with lists
+    padded to its D_MAX, D_MAX + 1 a LIMIT error, a RUN frame a LIMIT error."""
+    limits = SPARSE_OVERLAY.bm_sparse_limits
+    subprocess.run([sys.executable, str(MAKE_GOLDEN), str(tmp_path), "--lanes", str(SPARSE_OVERLAY.bm_units),
+                    "--bm-sparse-overlay", str(limits.sparse_n_max), str(limits.d_max)],
+                   check=True, capture_output=True, text=True)
+    result = _run(testbenches["bm-sparse-overlay"], tmp_path)
+    assert [line for line in result.stdout.splitlines() if line.startswith("FAIL")] == []
+    assert result.returncode == 0
+    passed = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("PASS"))
+    assert passed == sorted(p.name for p in tmp_path.glob("*.golden")) and len(passed) > 20
+    info = (tmp_path / f"bm_info.p{SPARSE_OVERLAY.bm_units}.golden").read_text().split()
+    out = info.index("out")
+    # out, count, magic, status, L, then version, P, N_MAX, TAU_MAX, SPARSE_N_MAX, D_MAX
+    assert [int(w) for w in info[out + 6:]] == [SPARSE_OVERLAY.bm_units, 0, 255, limits.sparse_n_max, limits.d_max]
+    padded = (tmp_path / "bm_sparse_king6_padded.golden").read_text().split()
+    assert int(padded[4 + 2 * 5]) == limits.d_max       # kernel bm in count, then (word, tlast) pairs: D is word 5
+    assert padded[padded.index("out") + 3] == "0"       # OK
 
 
 def _statuses(golden_dir: Path) -> set[int]:

@@ -282,6 +282,21 @@ def test_make_hls_hands_the_board_build_to_vitis(tmp_path):
     assert (golden / f"bn_info.p{build.bm_lanes}.t{table_max}.golden").exists()
 
 
+def test_make_hls_hands_the_sparse_overlays_build_to_vitis(tmp_path):
+    """KERNEL=bm_sampler_sparse: P is the board's units U, and the golden vectors are
+    the sparse-only build's (its INFO at P = U, no dense runs)."""
+    build = board_build("pynq-z2")
+    proc = make_with_stand_in_vitis(tmp_path, f"KERNEL={BM_SPARSE}", "BOARD=pynq-z2", "STEPS=csim")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    golden = ROOT / "build" / "hls" / f"golden-pynq-z2-bm_sparse-p{build.bm_units}"
+    for setting in (f"NPQ_KERNEL={BM_SPARSE}", f"NPQ_LANES={build.bm_units}", f"NPQ_GOLDEN={golden}"):
+        assert setting in lines
+    names = {p.name for p in golden.glob("*.golden")}
+    assert f"bm_info.p{build.bm_units}.golden" in names and "bm_sparse_king6_padded.golden" in names
+    assert not any(name.startswith("bn_") or name.startswith("bm_n") for name in names)
+
+
 def test_make_hls_names_an_unknown_board(tmp_path):
     proc = make_with_stand_in_vitis(tmp_path, "KERNEL=bn_sampler", "BOARD=zedboard")
     assert proc.returncode != 0

@@ -2,6 +2,7 @@
 and the output frames the Python reference kernels answer, one file per case.
 
     python hls/tb/make_golden.py OUT_DIR [--lanes 1 4 16]
+    python hls/tb/make_golden.py OUT_DIR --lanes 32 --bm-sparse-overlay 1024 8   # the sparse bm overlay's
 
 The cases cover every example network (with and without evidence), random and
 hand-made Boltzmann machines (clamps, refractory τ, thinning, recording, a
@@ -283,63 +284,69 @@ def add_bm_errors(cases: Cases) -> None:
     cases.bm("bm_err_init_long", np.append(init, np.uint32(0)))
 
 
-def sparse_models() -> list[tuple[str, BMKernelModel]]:
-    """Machines of degree <= D_MAX = 16 (the dense ones of `bm_models` that qualify, and a king's graph)."""
-    models = [(name, m) for name, m in bm_models() if m.degree <= SPEC_BM_LIMITS.d_max]
+def sparse_models(d_max: int = SPEC_BM_LIMITS.d_max) -> list[tuple[str, BMKernelModel]]:
+    """Machines of degree <= D_MAX (the dense ones of `bm_models` that qualify, and a king's graph)."""
+    models = [(name, m) for name, m in bm_models() if m.degree <= d_max]
     models.append(("king6", BMKernelModel.build(BoltzmannMachine.king_graph(6, 7, weight_scale=0.6), {4: 1, 20: 0})))
     return models
 
 
-def add_bm_sparse(cases: Cases) -> None:
+def add_bm_sparse(cases: Cases, limits: BMLimits = SPEC_BM_LIMITS, tag: str = ".s1024") -> None:
     """RUN_SPARSE frames: the same machines and runs as RUN frames (the outputs are the same
-    words), with the lists at the degree and padded to D_MAX, duplicates, and every error."""
-    for i, (name, model) in enumerate(sparse_models()):
+    words), with the lists at the degree and padded to D_MAX, duplicates, and every error,
+    answered by a build with `limits` (names end in `tag`: the builds they are for)."""
+    def case(name: str, words) -> None:
+        cases.bm(name + tag, words, limits=limits)
+
+    for i, (name, model) in enumerate(sparse_models(limits.d_max)):
         tau = 1 + 4 * (i % 2)
         init = np.random.default_rng(i).integers(0, tau + 1, model.n) if i % 2 else None
-        cases.bm(f"bm_sparse_{name}.s1024", model.run_sparse_frame(sweeps=30, burn_in=3, thin=1 + i % 2, tau=tau,
-                                                                   seed=400 + i, record=True, init=init))
-        cases.bm(f"bm_sparse_{name}_padded.s1024",
-                 model.run_sparse_frame(sweeps=10, burn_in=0, thin=1, tau=2, seed=500 + i, record=i % 2 == 0,
-                                        slots=SPEC_BM_LIMITS.d_max))
+        case(f"bm_sparse_{name}", model.run_sparse_frame(sweeps=30, burn_in=3, thin=1 + i % 2, tau=tau,
+                                                         seed=400 + i, record=True, init=init))
+        case(f"bm_sparse_{name}_padded",
+             model.run_sparse_frame(sweeps=10, burn_in=0, thin=1, tau=2, seed=500 + i, record=i % 2 == 0,
+                                    slots=limits.d_max))
     # Schedules that are not proper colourings (a colour holding neighbours: deferred).
-    name, model = sparse_models()[-1]
+    name, model = sparse_models(limits.d_max)[-1]
     for label, ends in (("one_colour", [model.n]), ("rows", list(range(6, model.n + 1, 6)))):
         improper = dataclasses.replace(model, order=np.arange(model.n), colour_end=np.array(ends))
-        cases.bm(f"bm_sparse_{name}_{label}.s1024", improper.run_sparse_frame(sweeps=20, burn_in=1, thin=1, tau=3,
-                                                                             seed=600, record=True))
+        case(f"bm_sparse_{name}_{label}", improper.run_sparse_frame(sweeps=20, burn_in=1, thin=1, tau=3,
+                                                                   seed=600, record=True))
     good = model.run_sparse_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True)
     n, colours, d = model.n, model.colours, model.degree
     order_at = BM_SPARSE_HEAD
     ends_at = order_at + n
     lists_at = ends_at + colours + n
 
-    def edit(label: str, index: int, value: int, limits: BMLimits = SPEC_BM_LIMITS) -> None:
+    def edit(label: str, index: int, value: int) -> None:
         words = good.copy()
         words[index] = value
-        cases.bm(f"bm_sparse_err_{label}.s{limits.sparse_n_max}", words, limits=limits)
+        case(f"bm_sparse_err_{label}", words)
 
     # Duplicate indices add up: slot 1 of neuron 0 repeats slot 0's neighbour.
     words = good.copy()
     words[lists_at + 1] = (words[lists_at] & 0xFFFF) | (0x0123 << 16)
-    cases.bm(f"bm_sparse_{name}_duplicates.s1024", words)
-    edit("no_engine", 3, n, NO_SPARSE_ENGINE)
+    case(f"bm_sparse_{name}_duplicates", words)
+    if limits.n_max:        # a dense build without a sparse engine: LIMIT at N
+        cases.bm("bm_sparse_err_no_engine.s0", good.copy(), limits=NO_SPARSE_ENGINE)
     edit("n_zero", 3, 0)
-    edit("n_big", 3, SPEC_BM_LIMITS.sparse_n_max + 1)
+    edit("n_big", 3, limits.sparse_n_max + 1)
     edit("c_zero", 4, 0)
     edit("c_big", 4, n + 1)
     edit("d_zero", 5, 0)
-    edit("d_big", 5, SPEC_BM_LIMITS.d_max + 1)
+    edit("d_big", 5, limits.d_max + 1)
     edit("order_big", order_at + 2, n)
     edit("order_repeat", order_at + 3, int(good[order_at]))
     edit("colour_end_last", ends_at + colours - 1, n - 1)
     edit("index_big", lists_at + d * 5 + 1, n | (7 << 16))
     edit("padding_index_big", lists_at + d * n - 1, 0xFFFF)     # weight 0, index still checked
     for at in (4, 5, order_at + 1, ends_at, lists_at - 1, lists_at + 3, good.size - 2):
-        cases.bm(f"bm_sparse_err_short_at{at}.s1024", good[:at + 1])
-    cases.bm("bm_sparse_err_long.s1024", np.append(good, np.uint32(1)))
+        case(f"bm_sparse_err_short_at{at}", good[:at + 1])
+    case("bm_sparse_err_long", np.append(good, np.uint32(1)))
     # A RUN frame to a sparse-only build (N_MAX = 0): LIMIT at its N word.
-    cases.bm("bm_err_no_dense_engine.n0", model.run_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True),
-             limits=BMLimits(n_max=0))
+    cases.bm("bm_err_no_dense_engine" + (".n0" if tag else ""),
+             model.run_frame(sweeps=4, burn_in=1, thin=1, tau=2, seed=5, record=True),
+             limits=dataclasses.replace(limits, n_max=0))
 
 
 def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> None:
@@ -352,6 +359,17 @@ def add_info(cases: Cases, lanes: list[int], bm_n_max: list[int], bn_table_max: 
                 limits = dataclasses.replace(sparse, n_max=n_max)
                 cases.bm(f"bm_info.p{p}.n{n_max}.s{limits.sparse_n_max}", [MAGIC_BM, SPEC_VERSION, Op.INFO],
                          lanes=p, limits=limits)
+
+
+def build_sparse_overlay_cases(lanes: list[int], limits: BMLimits) -> Cases:
+    """The cases of a sparse-only bm build (the sparse bm overlay: N_MAX = 0, the board's
+    SPARSE_N_MAX and D_MAX, INFO's P its units), untagged: the Vitis csim and cosim of
+    `make hls KERNEL=bm_sampler_sparse` run them all."""
+    cases = Cases()
+    add_bm_sparse(cases, limits, tag="")
+    for p in lanes:
+        cases.bm(f"bm_info.p{p}", [MAGIC_BM, SPEC_VERSION, Op.INFO], lanes=p, limits=limits)
+    return cases
 
 
 def build_cases(lanes: list[int], bm_n_max: list[int], bn_table_max: list[int]) -> Cases:
@@ -372,8 +390,14 @@ def main() -> None:
     parser.add_argument("--lanes", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--bm-n-max", type=int, nargs="+", default=[256, 1024])
     parser.add_argument("--bn-table-max", type=int, nargs="+", default=[8192, 16384, 32768])
+    parser.add_argument("--bm-sparse-overlay", type=int, nargs=2, metavar=("SPARSE_N_MAX", "D_MAX"),
+                        help="only the cases of a sparse-only bm build with these limits (N_MAX = 0)")
     args = parser.parse_args()
-    cases = build_cases(args.lanes, args.bm_n_max, args.bn_table_max)
+    if args.bm_sparse_overlay:
+        sparse_n_max, d_max = args.bm_sparse_overlay
+        cases = build_sparse_overlay_cases(args.lanes, BMLimits(n_max=0, sparse_n_max=sparse_n_max, d_max=d_max))
+    else:
+        cases = build_cases(args.lanes, args.bm_n_max, args.bn_table_max)
     cases.write(args.out_dir)
     print(f"wrote {len(cases.cases)} golden cases to {args.out_dir}")
 
