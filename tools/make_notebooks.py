@@ -12,9 +12,10 @@ import numpy as np
 from neuropynq import BayesNet, BoltzmannMachine, Sampler, posterior_marginals
 from neuropynq.errors import BackendUnavailable
 
-# On a PYNQ board "auto" runs on the FPGA: each kernel has its own overlay
-# (bitstreams/<board>/neuropynq_bn.bit, neuropynq_bm.bit), loaded as it is asked for;
-# elsewhere it falls back to the cpu backend. NEUROPYNQ_BACKEND overrides the choice.
+# On a PYNQ board "auto" runs on the FPGA: each kernel build has its own overlay
+# (bitstreams/<board>/neuropynq_bn.bit, neuropynq_bm.bit and, where the board has one,
+# neuropynq_bm_sparse.bit for sparse Boltzmann machines beyond the dense one), loaded as
+# it is asked for; elsewhere it falls back to the cpu backend. NEUROPYNQ_BACKEND overrides the choice.
 BACKEND = os.environ.get("NEUROPYNQ_BACKEND", "auto")
 snn = Sampler(BACKEND)
 print(snn.describe())'''
