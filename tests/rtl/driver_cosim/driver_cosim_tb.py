@@ -2,10 +2,12 @@
 KernelControl) runs in a bridge thread against one kernel twin behind a modelled
 board (sim_board.py); its outputs must equal the reference kernel's, word for word.
 
-The environment names the twin's build: NPQ_KERNEL (bn_sampler or bm_sampler),
-NPQ_P, and the limits the build lowers (NPQ_N_MAX; NPQ_V_MAX, NPQ_TABLE_MAX). The
-overlay's other kernel is a Python mock board (tests/mocks/pynq_board.py) running
-the reference, so FpgaBackend can send both of its INFO frames at construction.
+The environment names the twin's build: NPQ_KERNEL (bn_sampler, bm_sampler or
+bm_sampler_sparse, the sparse bm overlay's bm_sampler), NPQ_P (the sparse overlay's
+units U), and the limits the build lowers (NPQ_N_MAX; NPQ_V_MAX, NPQ_TABLE_MAX;
+NPQ_SPARSE_N_MAX, NPQ_D_MAX). The overlays' other kernels are Python mock boards
+(tests/mocks/pynq_board.py) running the reference, so FpgaBackend can send all of its
+INFO frames at construction.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from cocotb.task import bridge
 
 from neuropynq.backends.fpga import FpgaBackend
 from neuropynq.board import registers as r
+from neuropynq.boards import BM_SPARSE
 from neuropynq.board.frames import output_capacity
 from neuropynq.errors import BackendUnavailable, KernelError
 from neuropynq.framing import MAGIC_BM, MAGIC_BN, MAGIC_OUT, SPEC_VERSION, Op, Status, head, parse_output
@@ -36,14 +39,22 @@ from tests.rtl.driver_cosim.sim_board import DMASR_DECODE_ERROR, DMASR_INTERNAL_
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 KERNEL = os.environ["NPQ_KERNEL"]
 P = int(os.environ["NPQ_P"])
+# The overlays besides the twin's, as mock boards of the reference.
 if KERNEL == "bm_sampler":
-    MAGIC, REFERENCE, OTHER, OTHER_REFERENCE = MAGIC_BM, bm_sampler, "bn_sampler", bn_sampler
+    MAGIC, REFERENCE, OTHERS = MAGIC_BM, bm_sampler, {"bn_sampler": bn_sampler.run_frame}
     LIMITS = BMLimits(n_max=int(os.environ["NPQ_N_MAX"]), sparse_n_max=0, d_max=0)   # the dense twin
-    INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.n_max, LIMITS.tau_max, LIMITS.sparse_n_max, LIMITS.d_max]
+elif KERNEL == BM_SPARSE:
+    MAGIC, REFERENCE = MAGIC_BM, bm_sampler
+    OTHERS = {"bn_sampler": bn_sampler.run_frame, "bm_sampler": bm_sampler.run_frame}
+    LIMITS = BMLimits(n_max=0, sparse_n_max=int(os.environ["NPQ_SPARSE_N_MAX"]),
+                      d_max=int(os.environ["NPQ_D_MAX"]))                                # the sparse engine alone
 else:
-    MAGIC, REFERENCE, OTHER, OTHER_REFERENCE = MAGIC_BN, bn_sampler, "bm_sampler", bm_sampler
+    MAGIC, REFERENCE, OTHERS = MAGIC_BN, bn_sampler, {"bm_sampler": bm_sampler.run_frame}
     LIMITS = dataclasses.replace(HW_BN_LIMITS, v_max=int(os.environ["NPQ_V_MAX"]),
                                  table_max=int(os.environ["NPQ_TABLE_MAX"]))
+if MAGIC == MAGIC_BM:
+    INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.n_max, LIMITS.tau_max, LIMITS.sparse_n_max, LIMITS.d_max]
+else:
     INFO_PAYLOAD = [SPEC_VERSION, P, LIMITS.v_max, LIMITS.card_max, LIMITS.parents_max,
                     LIMITS.table_max, LIMITS.t_max]
 
@@ -68,6 +79,21 @@ def bm_frames() -> list[np.ndarray]:
     return good + [bad]
 
 
+def bm_sparse_frames() -> list[np.ndarray]:
+    """RUN_SPARSE frames: a king's graph with clamps, recorded, τ > 1 and an initial
+    state; a random graph of degree <= D_MAX with more neurons than the dense overlay
+    takes, its lists padded to D_MAX; then τ = 0 (BAD_PARAMS)."""
+    king = BMKernelModel.build(BoltzmannMachine.king_graph(5, seed=2), {3: 1, 12: 0})
+    wide = BMKernelModel.build(BoltzmannMachine.bounded_degree(300, LIMITS.d_max, seed=4))
+    init = np.random.default_rng(1).integers(0, 4, king.n)
+    good = [king.run_sparse_frame(sweeps=4, burn_in=1, thin=2, tau=3, seed=2, record=True, init=init),
+            wide.run_sparse_frame(sweeps=2, burn_in=1, thin=1, tau=1, seed=2**64 - 1, record=False,
+                                  slots=LIMITS.d_max)]
+    bad = king.run_sparse_frame(sweeps=4, burn_in=1, thin=2, tau=3, seed=2, record=True)
+    bad[-4] = 0                # run parameters: sweeps, burn_in, thin, τ, seed lo, seed hi, flags
+    return good + [bad]
+
+
 def bn_frames() -> list[np.ndarray]:
     """asia with evidence, two runs, then RMAX = 0 (BAD_PARAMS)."""
     asia = BayesNet.from_bif(EXAMPLES / "asia.bif")
@@ -78,13 +104,13 @@ def bn_frames() -> list[np.ndarray]:
     return good + [bad]
 
 
-FRAMES = bm_frames if KERNEL == "bm_sampler" else bn_frames
+FRAMES = {"bm_sampler": bm_frames, BM_SPARSE: bm_sparse_frames, "bn_sampler": bn_frames}[KERNEL]
 
 
 async def board_and_overlay(dut) -> tuple[SimBoard, MockOverlay]:
     board = SimBoard(dut)
     await board.reset()
-    boards = {KERNEL: board, OTHER: MockBoard(OTHER_REFERENCE.run_frame)}
+    boards = {KERNEL: board, **{kernel: MockBoard(run) for kernel, run in OTHERS.items()}}
     return board, MockOverlay(boards, SimTime.clock, SimTime.sleep)
 
 
