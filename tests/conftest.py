@@ -60,10 +60,10 @@ def _vivado_missing() -> str | None:
 def _board_missing() -> str | None:
     if importlib.util.find_spec("pynq") is None:
         return "not on a PYNQ board (the pynq package is not installed)"
-    from neuropynq.board.bitstreams import find_bitstream, overlay_names
+    from neuropynq.board.bitstreams import board_name, board_overlays, find_bitstream
     from neuropynq.errors import BackendUnavailable
     try:
-        for kernel in overlay_names():
+        for kernel in board_overlays(board_name()):     # every overlay this board has
             find_bitstream(kernel)
     except BackendUnavailable as exc:
         return str(exc)

@@ -474,13 +474,36 @@ def test_the_frame_choice_is_bench_hws(monkeypatch):
     assert kinds == {("bm_sampler", Op.RUN), (BM_SPARSE, Op.RUN_SPARSE)}
 
 
-def test_the_sparse_overlay_must_report_a_sparse_engine():
+def test_each_bm_overlay_must_report_its_engine():
+    """INFO at construction: the sparse overlay must report SPARSE_N_MAX > 0 and the dense
+    one N_MAX > 0 (a .bit of the other build in either's place fails here, not at the
+    first run)."""
     build = board_build("pynq-z2")
     kernels = build_kernels("pynq-z2")
-    kernels[BM_SPARSE] = lambda f: bm_sampler.run_frame(f, lanes=build.bm_units, limits=build.bm_limits)
+    kernels[BM_SPARSE] = kernels["bm_sampler"]
     with pytest.raises(BackendUnavailable, match=r"sparse bm overlay \(bm_sampler_sparse\) reports no sparse "
                                                  r"engine \(SPARSE_N_MAX = 0\).*KERNEL=bm_sparse"):
         FpgaBackend(overlay=MockOverlay({k: MockBoard(run) for k, run in kernels.items()}, board="pynq-z2"))
+    kernels = build_kernels("pynq-z2")
+    kernels["bm_sampler"] = kernels[BM_SPARSE]
+    with pytest.raises(BackendUnavailable, match=r"dense bm overlay \(bm_sampler\) reports no dense engine "
+                                                 r"\(N_MAX = 0\).*KERNEL=bm'"):
+        FpgaBackend(overlay=MockOverlay({k: MockBoard(run) for k, run in kernels.items()}, board="pynq-z2"))
+    assert build.bm_units > 0
+
+
+def test_a_run_sparse_frames_deadline_is_the_sparse_engines_at_its_units():
+    backend, _ = make_backend(board="pynq-z2", sparse=True)
+    build = board_build("pynq-z2")
+    model = BMKernelModel.build(BoltzmannMachine.king_graph(17, seed=3))
+    frame = model.run_sparse_frame(sweeps=50, burn_in=5, thin=1, tau=2, seed=1, record=False)
+    assert backend.kernel_of(frame) == BM_SPARSE
+    assert backend.seconds(frame) == frame_seconds(frame, build.bm_units, build.clock_mhz, bm_engine="sparse")
+    # on a board without a sparse overlay the frame goes to the dense one, which refuses it
+    dense_only, _ = make_backend(board="zcu104", sparse=True)
+    assert dense_only.kernel_of(frame) == "bm_sampler"
+    with pytest.raises(KernelError, match="LIMIT"):
+        parse_output(dense_only.execute(frame))
 
 
 def test_the_fpga_backend_needs_every_overlay_of_its_board(pynq_on_mock_boards, tmp_path):

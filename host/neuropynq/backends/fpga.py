@@ -94,12 +94,16 @@ class FpgaBackend(Backend):
             # The limits and lanes come from this answer: asking again later would load
             # the kernel's overlay just to read them.
             info = (bn_model if magic == MAGIC_BN else bm_model).parse_info(answer)
+            # Each bm overlay must have the engine its frames go to (a swapped .bit would not).
             if kernel == BM_SPARSE:
                 if info[0].sparse_n_max == 0:
                     raise BackendUnavailable(
                         f"the sparse bm overlay ({BM_SPARSE}) reports no sparse engine "
                         f"(SPARSE_N_MAX = 0): rebuild it with 'make bitstream KERNEL=bm_sparse'")
                 self._bm_sparse_info = info
+            elif magic == MAGIC_BM and info[0].n_max == 0:
+                raise BackendUnavailable("the dense bm overlay (bm_sampler) reports no dense engine "
+                                         "(N_MAX = 0): rebuild it with 'make bitstream KERNEL=bm'")
             else:
                 self.__dict__["_bn_info" if magic == MAGIC_BN else "_bm_info"] = info
 
