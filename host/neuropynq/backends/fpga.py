@@ -50,7 +50,7 @@ class FpgaBackend(Backend):
     again). `timeout`: a fixed wait in seconds instead of the one derived from each frame.
 
     Each overlay is checked when the backend is made (its INFO answer: the spec
-    version, lanes and limits; the sparse overlay must report a sparse engine), so
+    version, lanes and limits; each bm overlay must report its engine), so
     `auto` falls back on any failure of it; the overlay the fabric already holds is
     asked first, which saves a download."""
 
