@@ -126,7 +126,7 @@ module bm_sparse_core #(
   logic [U-1:0][D_MAX-1:0][KW-1:0]       nb_pos;
   logic [U-1:0][D_MAX-1:0]               nb_z;
   logic [U-1:0]                          zw_en, zw_data, z_we, z_wdata;
-  logic [U-1:0][RW-1:0]                  zw_row, z_waddr;
+  logic [RW-1:0]                         z_waddr;
   logic [U-1:0][31:0]                    o_on, o_spike;
   logic [U-1:0][7:0]                     o_zeta;
   logic [READS-1:0][KW-1:0]              z_rpos;
@@ -159,18 +159,21 @@ module bm_sparse_core #(
       .s16_zw_i(zw_p[S_END]), .s16_cnt_i(cnt_p[S_END]), .s16_rec_i(rec_p[S_END]),
       .s16_row_i(row_p[S_END]),
       .nb_pos_o(nb_pos[u]), .nb_z_i(nb_z[u]),
-      .zw_en_o(zw_en[u]), .zw_row_o(zw_row[u]), .zw_data_o(zw_data[u]),
+      .zw_en_o(zw_en[u]), .zw_data_o(zw_data[u]),
       .o_row_i(o_row), .o_on_o(o_on[u]), .o_spike_o(o_spike[u]), .o_zeta_o(o_zeta[u])
     );
-    // the store's write port of bank u: the init pass, else the unit's s16
+    // the store's write of bank u: the init pass, else the unit's s16
     assign z_we[u]    = u_init_we[u] || zw_en[u];
-    assign z_waddr[u] = u_init_we[u] ? init_p_q[KW-1:UB] : zw_row[u];
     assign z_wdata[u] = u_init_we[u] ? init_zeta_q != 8'd0 : zw_data[u];
     for (genvar s = 0; s < D_MAX; s++) begin : g_slot
       assign z_rpos[u * D_MAX + s] = nb_pos[u][s];
       assign nb_z[u][s]            = z_rd[u * D_MAX + s];
     end
   end
+
+  // One row per cycle: the init pass writes before the first op is issued (C_RUN
+  // waits for every seeded state), and an op's units all write its row in s16.
+  assign z_waddr = init_we_q ? init_p_q[KW-1:UB] : row_p[S_END];
 
   bm_sparse_zstore #(.N_MAX(N_MAX), .U(U), .READS(READS)) u_zstore (
     .clk_i, .we_i(z_we), .waddr_i(z_waddr), .wdata_i(z_wdata), .rpos_i(z_rpos), .z_o(z_rd)

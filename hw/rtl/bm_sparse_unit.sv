@@ -54,8 +54,7 @@ module bm_sparse_unit #(
   // the z store: the list's neighbour positions (s14) and their z
   output logic [D_MAX-1:0][$clog2(N_MAX)-1:0] nb_pos_o,
   input  logic [D_MAX-1:0]                    nb_z_i,
-  output logic                                zw_en_o,
-  output logic [$clog2(N_MAX/U)-1:0]          zw_row_o,
+  output logic                                zw_en_o,     // z written at s16's row
   output logic                                zw_data_o,
   // read-out at a row
   input  logic [$clog2(N_MAX/U)-1:0]          o_row_i,
@@ -156,7 +155,6 @@ module bm_sparse_unit #(
   assign z_new    = zeta_new != 8'd0;
 
   assign zw_en_o   = en && (s16_apply_i || s16_zw_i);
-  assign zw_row_o  = s16_row_i;
   assign zw_data_o = s16_apply_i ? zeta != 8'd0 : z_new;
 
   always_ff @(posedge clk_i) begin

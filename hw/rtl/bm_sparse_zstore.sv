@@ -1,10 +1,19 @@
 // The neuron states z of the sparse engine, read by every list slot of every unit in
-// the same cycle (docs/design/bm_throughput.md §3). Position p's z sits in bank
-// p mod U at address p / U; bank u is written only by unit u (one write port per bank
-// in the cycle a colour's row decides), and read at READS addresses at once: each bank
-// is a small LUT-RAM that synthesis replicates per read port (one write port, many
-// reads), and a read takes the bank named by the position's low bits (a U:1 select).
-// Read ports 0 .. READS-2 serve the units' list slots, the last one the read-out.
+// the same cycle (docs/design/bm_throughput.md §3). Position p's z is bit p mod U of
+// row p / U: a row is the z of one op's U positions, so every write of a cycle (the U
+// units' s16 of one row, or the init pass's one position) falls in one row. A write
+// is a read-modify-write of that row (the banks not written keep their bit), so the
+// store is R = N_MAX/U words of U bits with one write port, read at READS rows at once
+// (a read takes the position's bit of its row: a U:1 select). Read ports 0 .. READS-2
+// serve the units' list slots, the last one the read-out.
+//
+// How it maps: one copy of the store per PORTS read ports, each copy a LUT-RAM with
+// PORTS read ports and one read/write port (Xilinx RAM32M/RAM64M: 3 read ports and
+// the write port's own read per 4 LUTs, 2 or 1 bits each), written alike; copy 0's
+// write-port read gives the row's old bits. Written as explicit copies because yosys
+// maps one memory of READS read ports to flip-flops and READS N_MAX:1 multiplexers
+// (its cost model counts the bits, not the read multiplexers) and runs out of memory
+// doing so at U = 32.
 module bm_sparse_zstore #(
   parameter int unsigned N_MAX = 1024,
   parameter int unsigned U     = 32,
@@ -12,26 +21,44 @@ module bm_sparse_zstore #(
 ) (
   input  logic                                 clk_i,
   input  logic [U-1:0]                         we_i,
-  input  logic [U-1:0][$clog2(N_MAX/U)-1:0]    waddr_i,
+  input  logic [$clog2(N_MAX/U)-1:0]           waddr_i,   // the row of every write of the cycle
   input  logic [U-1:0]                         wdata_i,
   input  logic [READS-1:0][$clog2(N_MAX)-1:0]  rpos_i,
   output logic [READS-1:0]                     z_o
 );
-  localparam int unsigned R  = N_MAX / U;
-  localparam int unsigned UB = $clog2(U);
-  localparam int unsigned KW = $clog2(N_MAX);
+  localparam int unsigned R      = N_MAX / U;
+  localparam int unsigned UB     = $clog2(U);
+  localparam int unsigned KW     = $clog2(N_MAX);
+  localparam int unsigned PORTS  = 3;
+  localparam int unsigned COPIES = (READS + PORTS - 1) / PORTS;
 
-  logic [READS-1:0][U-1:0] bank_z;
-  for (genvar b = 0; b < U; b++) begin : g_bank
-    logic mem [R];
+  logic [U-1:0]            old_row, new_row;
+  logic [READS-1:0][U-1:0] row_rd;
+
+  for (genvar b = 0; b < U; b++) begin : g_merge
+    assign new_row[b] = we_i[b] ? wdata_i[b] : old_row[b];
+  end
+
+  for (genvar c = 0; c < COPIES; c++) begin : g_copy
+    (* ram_style = "distributed" *) logic [U-1:0] mem [R];
     always_ff @(posedge clk_i) begin
-      if (we_i[b]) mem[waddr_i[b]] <= wdata_i[b];
+      if (|we_i) mem[waddr_i] <= new_row;
     end
-    for (genvar rp = 0; rp < READS; rp++) begin : g_read
-      assign bank_z[rp][b] = mem[rpos_i[rp][KW-1:UB]];
+    for (genvar i = 0; i < PORTS; i++) begin : g_port
+      if (c * PORTS + i < READS) begin : g_used
+        assign row_rd[c * PORTS + i] = mem[rpos_i[c * PORTS + i][KW-1:UB]];
+      end
+    end
+    if (c == 0) begin : g_old
+      assign old_row = mem[waddr_i];
     end
   end
+
+  // The U:1 select reads a row of its own: yosys turns row_rd[rp][i] into a shift of
+  // all READS rows by rp U + i.
   for (genvar rp = 0; rp < READS; rp++) begin : g_sel
-    assign z_o[rp] = bank_z[rp][rpos_i[rp][UB-1:0]];
+    logic [U-1:0] row;
+    assign row     = row_rd[rp];
+    assign z_o[rp] = row[rpos_i[rp][UB-1:0]];
   end
 endmodule
