@@ -8,9 +8,9 @@
 // each list slot's neighbour index j is sent as j's position. While the biases arrive
 // (one position per word) the colour of every position is tabulated, so that a list
 // slot of non-zero weight between two neurons of one colour marks that colour deferred
-// (an improper colouring; bm_sparse_core). Each word is checked as it arrives, its
-// value before its TLAST; after an error the rest of the frame up to TLAST is
-// discarded, then the error frame goes out.
+// (an improper colouring; bm_sparse_core). Each word is checked as it arrives
+// (bm_frame_check), its value before its TLAST; after an error the rest of the frame
+// up to TLAST is discarded, then the error frame goes out.
 module bm_sparse_frontend #(
   parameter int unsigned U       = 32,
   parameter int unsigned N_MAX   = 1024,
@@ -76,60 +76,28 @@ module bm_sparse_frontend #(
   input  logic                         core_done_i
 );
   import npq_pkg::*;
+  import bm_frame_pkg::*;
 
   localparam int unsigned KW = $clog2(N_MAX);
   localparam int unsigned DW = $clog2(D_MAX);
   localparam int unsigned UB = $clog2(U);
 
-  typedef enum logic [4:0] {
-    F_MAGIC, F_VERSION, F_OPCODE, F_N, F_C, F_D, F_ORDER, F_CEND, F_BIAS, F_LIST, F_CMASK,
-    F_CVAL, F_SWEEPS, F_BURN, F_THIN, F_TAU, F_SEED, F_INIT
-  } field_e;
-
   typedef enum logic [2:0] {S_IDLE, S_READ, S_DISCARD, S_FRAME, S_RUN} state_e;
 
   state_e      state_q;
-  field_e      field_q;
-  logic [31:0] count_q;        // words read in the current field
   status_e     status_q;
   logic        info_q;
-  logic        dense_q;        // a RUN frame: LIMIT at its N word
 
   // model fields
-  logic [KW:0]        n_q, c_q;
-  logic [DW:0]        d_q;
-  logic [15:0]        prev_end_q;
-  logic [N_MAX-1:0]   seen_q;
   logic [KW-1:0]      pos_mem    [N_MAX];      // neuron -> schedule position
   logic [KW-1:0]      colour_mem [N_MAX];      // position -> colour
   logic [KW:0]        cend_mem   [N_MAX];
   logic [31:0]        cm_mem     [N_MAX / 32]; // clamp mask words, for the INIT check
-  logic [31:0]        sweeps_q, burn_q, thin_q, seed_lo_q;
-  logic               record_q, init_q;
-  logic [7:0]         tau_q;
-  logic [63:0]        seed_q;
   logic [KW-1:0]      lk_q;                    // list: the neuron
   logic [DW:0]        ls_q;                    // list: the slot
-  logic [KW:0]        cc_q;                    // biases: the colour of position count_q
-  logic [31:0]        state_words, zeta_words;
-  assign state_words = (32'(n_q) + 32'd31) >> 5;
-  assign zeta_words  = (32'(n_q) + 32'd3) >> 2;
+  logic [KW:0]        cc_q;                    // biases: the colour of position count
 
-  // ---------------------------------------------------------------- frame arithmetic
-  // Registered products (no multiplier in front of a word check): the list's last word
-  // index N·D − 1 (N, D are written at least three words before the first list word),
-  // sweeps · state words for the RECORD check (six words ahead of the flags word).
-  logic [31:0]        nd_q, l_last_q;
-  logic [63:0]        rec_words_q;
-  logic [KW-4:0]      sw_q;
-  always_ff @(posedge clk_i) begin
-    nd_q        <= 32'(n_q) * 32'(d_q);
-    l_last_q    <= nd_q - 32'd1;
-    sw_q        <= state_words[KW-4:0];
-    rec_words_q <= 64'(sweeps_q) * 64'(sw_q);
-  end
-
-  // ---------------------------------------------------------------- word checks
+  // ---------------------------------------------------------------- frame words
   logic [31:0] word;
   logic [15:0] low;
   logic        fire;
@@ -137,121 +105,32 @@ module bm_sparse_frontend #(
   assign low  = s_tdata_i[15:0];
   assign fire = s_tvalid_i && s_tready_o;
 
-  // sweeps * thin < 2^32 (spec §3.4), the THIN word held on the bus for THIN_WAIT cycles
-  // while a pipelined multiply checks it (as bm_frontend).
-  localparam int unsigned THIN_WAIT = 4;
-  logic [2:0]  thin_wait_q;
-  logic [31:0] thin_word_q;
-  logic [31:0] p_lh_q, p_hl_q, p_hh_q;
-  logic [15:0] p_ll_hi_q;
-  logic [17:0] p_mid_hi_q;
-  logic        hh_nz_q, too_many_sweeps_q;
-  always_ff @(posedge clk_i) begin
-    thin_word_q       <= word;
-    p_ll_hi_q         <= 16'((32'(sweeps_q[15:0]) * 32'(thin_word_q[15:0])) >> 16);
-    p_lh_q            <= 32'(sweeps_q[15:0])  * 32'(thin_word_q[31:16]);
-    p_hl_q            <= 32'(sweeps_q[31:16]) * 32'(thin_word_q[15:0]);
-    p_hh_q            <= 32'(sweeps_q[31:16]) * 32'(thin_word_q[31:16]);
-    p_mid_hi_q        <= 18'((34'(p_lh_q) + 34'(p_hl_q) + 34'(p_ll_hi_q)) >> 16);
-    hh_nz_q           <= p_hh_q != '0;
-    too_many_sweeps_q <= hh_nz_q || p_mid_hi_q != '0;
-  end
-
-  // the bits of a clamp mask/value word that name neurons below N
+  field_e      field;
+  logic [31:0] count;
+  logic        last_of_field;
+  status_e     check;
+  logic        final_word;
+  logic        thin_hold;
   logic [31:0] word_keep;
-  always_comb begin
-    for (int unsigned b = 0; b < 32; b++) word_keep[b] = count_q * 32 + b < 32'(n_q);
-  end
-
-  // INIT word w: neurons 4w..4w+3; a byte above τ is BAD_PARAMS for a free neuron below N
+  logic [31:0] payload_len;
+  // INIT word w: neurons 4w..4w+3, their clamp bits from the stored mask
   logic [3:0]  init_cm;
   logic [31:0] init_cm_word;
-  logic        init_bad;
-  logic [KW:0] init_left_q;      // neurons from this initial-state word on: N − 4w
-  assign init_cm_word = cm_mem[count_q[KW-3:3]];
-  assign init_cm      = init_cm_word[4 * count_q[2:0] +: 4];
-  always_comb begin
-    init_bad = 1'b0;
-    for (int unsigned j = 0; j < 4; j++)
-      if (init_left_q > (KW+1)'(j) && !init_cm[j] && word[j * 8 +: 8] > tau_q) init_bad = 1'b1;
-  end
+  logic [3:0]  unused_init_keep;               // the check reads it itself
+  assign init_cm_word = cm_mem[count[KW-3:3]];
+  assign init_cm      = init_cm_word[4 * count[2:0] +: 4];
+  bm_frame_check #(.SPARSE(1'b1), .N_MAX(N_MAX), .D_MAX(D_MAX), .TAU_MAX(TAU_MAX)) u_check (
+    .clk_i, .rst_ni,
+    .start_i(ap_ready_o), .read_i(state_q == S_READ),
+    .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .hold_o(thin_hold),
+    .field_o(field), .count_o(count), .last_o(last_of_field), .check_o(check),
+    .final_o(final_word), .init_keep_o(unused_init_keep), .init_clamped_i(init_cm),
+    .clamp_keep_o(word_keep),
+    .n_o, .c_o, .d_o, .tau_o, .seed_o, .sweeps_o, .burn_in_o, .thin_o,
+    .record_o, .init_o, .payload_len_o(payload_len)
+  );
 
-  logic    last_q;               // the word on the bus is its field's last (set a word ahead)
-  status_e check;
-  logic    final_word;
-  always_comb begin
-    check      = STATUS_OK;
-    final_word = 1'b0;
-    unique case (field_q)
-      F_MAGIC:   if (word != MAGIC_BM) check = STATUS_BAD_MAGIC;
-      F_VERSION: if (word != 32'(SPEC_VERSION)) check = STATUS_BAD_VERSION;
-      F_OPCODE: begin
-        if (word != OP_RUN && word != OP_INFO && word != OP_RUN_SPARSE) check = STATUS_BAD_OPCODE;
-        final_word = word == OP_INFO;
-      end
-      F_N:       if (dense_q || word == 0 || word > 32'(N_MAX)) check = STATUS_LIMIT;
-      F_C:       if (word == 0 || word > 32'(n_q)) check = STATUS_LIMIT;
-      F_D:       if (word == 0 || word > 32'(D_MAX)) check = STATUS_LIMIT;
-      F_ORDER:   if (32'(low) >= 32'(n_q) || seen_q[low[KW-1:0]]) check = STATUS_BAD_MODEL;
-      F_CEND:
-        if (low <= prev_end_q || 32'(low) > 32'(n_q) || (last_q && 32'(low) != 32'(n_q)))
-          check = STATUS_BAD_MODEL;
-      F_LIST:    if (32'(low) >= 32'(n_q)) check = STATUS_BAD_MODEL;
-      F_SWEEPS:  if (word == 0) check = STATUS_BAD_PARAMS;
-      F_THIN:    if (word == 0 || too_many_sweeps_q) check = STATUS_BAD_PARAMS;
-      F_TAU:     if (word == 0 || word > 32'(TAU_MAX)) check = STATUS_BAD_PARAMS;
-      F_SEED: begin
-        // three words: seed low, seed high, flags
-        if (last_q) begin
-          final_word = !word[1];
-          if (word[0] && rec_words_q >= 64'h8000_0000) check = STATUS_BAD_PARAMS;
-        end
-      end
-      F_INIT: begin
-        final_word = last_q;
-        if (init_bad) check = STATUS_BAD_PARAMS;
-      end
-      default: ;
-    endcase
-  end
-
-  function automatic field_e next_field(input field_e f);
-    unique case (f)
-      F_MAGIC:   return F_VERSION;
-      F_VERSION: return F_OPCODE;
-      F_OPCODE:  return F_N;
-      F_N:       return F_C;
-      F_C:       return F_D;
-      F_D:       return F_ORDER;
-      F_ORDER:   return F_CEND;
-      F_CEND:    return F_BIAS;
-      F_BIAS:    return F_LIST;
-      F_LIST:    return F_CMASK;
-      F_CMASK:   return F_CVAL;
-      F_CVAL:    return F_SWEEPS;
-      F_SWEEPS:  return F_BURN;
-      F_BURN:    return F_THIN;
-      F_THIN:    return F_TAU;
-      F_TAU:     return F_SEED;
-      F_SEED:    return F_INIT;
-      default:   return F_INIT;
-    endcase
-  endfunction
-
-  function automatic logic [31:0] field_last(input field_e f);
-    unique case (f)
-      F_ORDER, F_BIAS: return 32'(n_q) - 1;
-      F_CEND:          return 32'(c_q) - 1;
-      F_LIST:          return l_last_q;
-      F_CMASK, F_CVAL: return state_words - 1;
-      F_SEED:          return 32'd2;
-      F_INIT:          return zeta_words - 1;
-      default:         return 32'd0;
-    endcase
-  endfunction
-
-  assign s_tready_o = (state_q == S_READ && (field_q != F_THIN || thin_wait_q == 3'(THIN_WAIT)))
-                    || state_q == S_DISCARD;
+  assign s_tready_o = (state_q == S_READ && !thin_hold) || state_q == S_DISCARD;
 
   // ---------------------------------------------------------------- list translation
   // L1: the word registered; L2: the neuron's and the neighbour's positions; L3: their
@@ -272,7 +151,7 @@ module bm_sparse_frontend #(
   /* verilator lint_on UNUSEDSIGNAL */
   assign def_c     = colour_mem[l2_p_q];
   assign nb_c      = colour_mem[l2_q_q];
-  assign prev_c    = def_c == '0 ? KW'(c_q - 1) : def_c - 1;
+  assign prev_c    = def_c == '0 ? KW'(c_o - 1) : def_c - 1;
   assign c_start   = def_c == '0 ? '0 : cend_mem[def_c - 1];
   assign nb_end_m1 = cend_mem[nb_c] - 1;
   assign def_we    = l2_v_q && l2_w_q != 16'd0 && def_c == nb_c;
@@ -283,8 +162,6 @@ module bm_sparse_frontend #(
   logic [3:0]  out_idx_q;
   logic [3:0]  out_len;
   logic [31:0] out_word;
-  logic [31:0] payload_len;
-  assign payload_len = (record_q ? rec_words_q[31:0] : 32'd0) + 32'(2 * n_q) + zeta_words;
   always_comb begin
     out_len = (status_q != STATUS_OK) ? 4'd3 : (info_q ? 4'd9 : 4'd3);
     unique case (out_idx_q)
@@ -303,16 +180,6 @@ module bm_sparse_frontend #(
   // ---------------------------------------------------------------- state machine
   assign ap_idle_o       = state_q == S_IDLE;
   assign ap_ready_o      = state_q == S_IDLE && ap_start_i;
-  assign n_o             = n_q;
-  assign c_o             = c_q;
-  assign d_o             = d_q;
-  assign tau_o           = tau_q;
-  assign seed_o          = seed_q;
-  assign sweeps_o        = sweeps_q;
-  assign burn_in_o       = burn_q;
-  assign thin_o          = thin_q;
-  assign record_o        = record_q;
-  assign init_o          = init_q;
   assign core_owns_out_o = state_q == S_RUN;
 
   logic in_field;
@@ -321,25 +188,25 @@ module bm_sparse_frontend #(
   // memories and the translated writes (written whatever the word check says: a bad
   // frame is discarded and the next one rewrites everything it uses)
   always_ff @(posedge clk_i) begin
-    ord_we_o <= in_field && field_q == F_ORDER;
-    ord_p_o  <= count_q[KW-1:0];
+    ord_we_o <= in_field && field == F_ORDER;
+    ord_p_o  <= count[KW-1:0];
     ord_k_o  <= low[KW-1:0];
-    if (in_field && field_q == F_ORDER) pos_mem[low[KW-1:0]] <= count_q[KW-1:0];
-    ce_we_o     <= in_field && field_q == F_CEND;
-    ce_c_o      <= count_q[KW-1:0];
+    if (in_field && field == F_ORDER) pos_mem[low[KW-1:0]] <= count[KW-1:0];
+    ce_we_o     <= in_field && field == F_CEND;
+    ce_c_o      <= count[KW-1:0];
     ce_end_o    <= (KW+1)'(low);
     fl_we_o     <= def_we || haz_we;
     fl_c_o      <= def_c;
     fl_defer_o  <= def_we;
     fl_hazard_o <= haz_we;
-    if (in_field && field_q == F_CEND) cend_mem[count_q[KW-1:0]] <= (KW+1)'(low);
-    // biases: neuron count_q at its position; position count_q's colour tabulated
-    b_we_o   <= in_field && field_q == F_BIAS;
-    b_p_o    <= pos_mem[count_q[KW-1:0]];
+    if (in_field && field == F_CEND) cend_mem[count[KW-1:0]] <= (KW+1)'(low);
+    // biases: neuron count at its position; position count's colour tabulated
+    b_we_o   <= in_field && field == F_BIAS;
+    b_p_o    <= pos_mem[count[KW-1:0]];
     b_data_o <= low;
-    if (in_field && field_q == F_BIAS) colour_mem[count_q[KW-1:0]] <= cc_q[KW-1:0];
+    if (in_field && field == F_BIAS) colour_mem[count[KW-1:0]] <= cc_q[KW-1:0];
     // lists
-    l1_v_q <= in_field && field_q == F_LIST;
+    l1_v_q <= in_field && field == F_LIST;
     l1_k_q <= lk_q;
     l1_s_q <= ls_q[DW-1:0];
     l1_j_q <= low[KW-1:0];
@@ -354,44 +221,25 @@ module bm_sparse_frontend #(
     l_slot_o <= l2_s_q;
     l_data_o <= {l2_w_q, l2_q_q};
     // clamp words (bits past N cleared), initial-state words
-    cm_we_o   <= in_field && field_q == F_CMASK;
-    cv_we_o   <= in_field && field_q == F_CVAL;
-    cw_addr_o <= count_q[KW-6:0];
+    cm_we_o   <= in_field && field == F_CMASK;
+    cv_we_o   <= in_field && field == F_CVAL;
+    cw_addr_o <= count[KW-6:0];
     cw_data_o <= word & word_keep;
-    if (in_field && field_q == F_CMASK) cm_mem[count_q[KW-6:0]] <= word & word_keep;
-    iw_we_o   <= in_field && field_q == F_INIT;
-    iw_addr_o <= count_q[KW-3:0];
+    if (in_field && field == F_CMASK) cm_mem[count[KW-6:0]] <= word & word_keep;
+    iw_we_o   <= in_field && field == F_INIT;
+    iw_addr_o <= count[KW-3:0];
     iw_data_o <= word;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       state_q        <= S_IDLE;
-      field_q        <= F_MAGIC;
-      count_q        <= '0;
-      last_q         <= 1'b1;
-      init_left_q    <= '0;
       status_q       <= STATUS_OK;
       info_q         <= 1'b0;
-      dense_q        <= 1'b0;
-      n_q            <= '0;
-      c_q            <= '0;
-      d_q            <= '0;
-      prev_end_q     <= '0;
-      seen_q         <= '0;
-      sweeps_q       <= '0;
-      burn_q         <= '0;
-      thin_q         <= '0;
-      tau_q          <= '0;
-      seed_lo_q      <= '0;
-      seed_q         <= '0;
-      record_q       <= 1'b0;
-      init_q         <= 1'b0;
       lk_q           <= '0;
       ls_q           <= '0;
       cc_q           <= '0;
       out_idx_q      <= '0;
-      thin_wait_q    <= '0;
       o_valid_o      <= 1'b0;
       o_data_o       <= '0;
       o_last_o       <= 1'b0;
@@ -403,62 +251,28 @@ module bm_sparse_frontend #(
       ap_done_o      <= 1'b0;
       status_valid_o <= 1'b0;
       core_start_o   <= 1'b0;
-      thin_wait_q    <= (state_q == S_READ && field_q == F_THIN && s_tvalid_i && !fire)
-                        ? thin_wait_q + 1 : '0;
 
       unique case (state_q)
         S_IDLE: if (ap_start_i) begin
           state_q    <= S_READ;
-          field_q    <= F_MAGIC;
-          count_q    <= '0;
-          last_q     <= 1'b1;
           status_q   <= STATUS_OK;
           info_q     <= 1'b0;
-          dense_q    <= 1'b0;
-          prev_end_q <= '0;
-          record_q   <= 1'b0;
-          init_q     <= 1'b0;
-          seen_q     <= '0;
           lk_q       <= '0;
           ls_q       <= '0;
           cc_q       <= '0;
         end
 
         S_READ: if (fire) begin
-          count_q <= last_q ? 32'd0 : count_q + 1;
-          if (last_q) field_q <= next_field(field_q);
-          last_q  <= last_q ? field_last(next_field(field_q)) == 32'd0
-                            : count_q + 1 == field_last(field_q);
-          unique case (field_q)
-            F_OPCODE: dense_q <= word == OP_RUN;
-            F_N:      n_q <= (KW+1)'(word);
-            F_C:      c_q <= (KW+1)'(word);
-            F_D:      d_q <= (DW+1)'(word);
-            F_ORDER:  seen_q[low[KW-1:0]] <= 1'b1;
-            F_CEND:   prev_end_q <= low;
-            F_BIAS:   if (32'(count_q) + 1 == 32'(cend_mem[cc_q[KW-1:0]])) cc_q <= cc_q + 1;
+          unique case (field)
+            F_BIAS:   if (32'(count) + 1 == 32'(cend_mem[cc_q[KW-1:0]])) cc_q <= cc_q + 1;
             F_LIST: begin
-              if (32'(ls_q) + 1 == 32'(d_q)) begin
+              if (32'(ls_q) + 1 == 32'(d_o)) begin
                 ls_q <= '0;
                 lk_q <= lk_q + 1;
               end else begin
                 ls_q <= ls_q + 1;
               end
             end
-            F_SWEEPS: sweeps_q <= word;
-            F_BURN:   burn_q   <= word;
-            F_THIN:   thin_q   <= word;
-            F_TAU:    tau_q    <= word[7:0];
-            F_SEED: begin
-              if (count_q == 0) seed_lo_q <= word;
-              if (count_q == 1) seed_q    <= {word, seed_lo_q};
-              if (last_q) begin
-                init_left_q <= n_q;
-                record_q    <= word[0];
-                init_q      <= word[1];
-              end
-            end
-            F_INIT: init_left_q <= init_left_q - (KW+1)'(4);
             default: ;
           endcase
           if (check != STATUS_OK || (s_tlast_i && !final_word) || (final_word && !s_tlast_i)) begin
@@ -466,11 +280,11 @@ module bm_sparse_frontend #(
                        : (s_tlast_i ? STATUS_SHORT_FRAME : STATUS_LONG_FRAME);
             state_q   <= s_tlast_i ? S_FRAME : S_DISCARD;
             out_idx_q <= '0;
-          end else if (field_q == F_OPCODE && final_word) begin
+          end else if (field == F_OPCODE && final_word) begin
             info_q    <= 1'b1;
             state_q   <= S_FRAME;
             out_idx_q <= '0;
-          end else if (last_q && ((field_q == F_SEED && !word[1]) || field_q == F_INIT)) begin
+          end else if (last_of_field && ((field == F_SEED && !word[1]) || field == F_INIT)) begin
             state_q   <= S_FRAME;
             out_idx_q <= '0;
           end

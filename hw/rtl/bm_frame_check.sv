@@ -1,0 +1,295 @@
+// The word checks of a bm_sampler input frame (spec §4.1, §4.3, §4.3.1, §4.5), shared
+// by bm_frontend (SPARSE = 0: the RUN layout) and bm_sparse_frontend (SPARSE = 1:
+// RUN_SPARSE). It steps through the fields as words are accepted, keeps the run
+// parameters and the frame's sizes, and judges each word on the bus: `check_o` is its
+// value's status, `final_o` says it must carry TLAST. The front end decides what a
+// status does to the frame and stores the model words.
+//
+// A build answers the other layout's run frame LIMIT at its N word (spec §4.3.1).
+module bm_frame_check #(
+  parameter bit          SPARSE  = 1'b0,
+  parameter int unsigned N_MAX   = 256,
+  parameter int unsigned D_MAX   = 0,      // RUN_SPARSE only
+  parameter int unsigned TAU_MAX = 255
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     start_i,       // a frame starts: back to its first field
+  input  logic                     read_i,        // the front end reads the frame
+  input  logic [31:0]              word_i,
+  input  logic                     valid_i,
+  input  logic                     ready_i,
+  output logic                     hold_o,        // keep the word on the bus (THIN check)
+  // the word on the bus
+  output bm_frame_pkg::field_e     field_o,
+  output logic [31:0]              count_o,       // its index in its field
+  output logic                     last_o,        // the last of its field
+  output npq_pkg::status_e         check_o,
+  output logic                     final_o,
+  // an INIT word: which of its four neurons are below N, which are clamped
+  output logic [3:0]               init_keep_o,
+  input  logic [3:0]               init_clamped_i,
+  // a CMASK/CVAL word: the bits that name neurons below N
+  output logic [31:0]              clamp_keep_o,
+  // the frame's parameters, as far as read
+  output logic [$clog2(N_MAX):0]   n_o,
+  output logic [$clog2(N_MAX):0]   c_o,
+  output logic [$clog2(D_MAX):0]   d_o,
+  output logic [7:0]               tau_o,
+  output logic [63:0]              seed_o,
+  output logic [31:0]              sweeps_o,
+  output logic [31:0]              burn_in_o,
+  output logic [31:0]              thin_o,
+  output logic                     record_o,
+  output logic                     init_o,
+  output logic [31:0]              payload_len_o  // of the output frame of a RUN
+);
+  import npq_pkg::*;
+  import bm_frame_pkg::*;
+
+  localparam int unsigned KW = $clog2(N_MAX);
+  localparam int unsigned DW = $clog2(D_MAX);
+
+  field_e      field_q;
+  logic [31:0] count_q;
+  logic        last_q;
+  logic        other_q;          // the opcode is the other layout's run
+  logic [15:0] prev_end_q;
+  logic [N_MAX-1:0] seen_q;
+  logic [31:0] seed_lo_q;
+  logic [KW:0] init_left_q;      // neurons from this initial-state word on: N - 4w
+  logic [31:0] state_words, zeta_words;
+  assign state_words = (32'(n_o) + 32'd31) >> 5;
+  assign zeta_words  = (32'(n_o) + 32'd3) >> 2;
+
+  logic [31:0] word;
+  logic [15:0] low;
+  logic        accept;
+  assign word   = word_i;
+  assign low    = word_i[15:0];
+  assign accept = read_i && valid_i && ready_i;
+
+  // ---------------------------------------------------------------- frame arithmetic
+  // Products of the frame's sizes, registered so that no multiplier sits in front of
+  // the word checks (they are off the sampling path; docs/rtl.md, timing).
+  //   mid_last_q: index of the last word of W, (N^2 + 1) / 2 - 1, or of LIST, N·D - 1.
+  //     N is written at F_N and W's length first needed with the last bias word,
+  //     three words later at the earliest (F_C, two biases; N = 1 does without it);
+  //     LIST follows N and D by N order and C colour-end words: the two stages are
+  //     ready by then.
+  //   rec_words_q: sweeps * state words, the recorded payload. SWEEPS is written six
+  //     words before the flags word that checks it.
+  logic [31:0] mid_last_q;
+  logic [63:0] rec_words_q;
+  logic [KW-4:0] sw_q;           // state words, registered in front of the product
+  if (SPARSE) begin : g_list_size
+    logic [31:0] nd_q;
+    always_ff @(posedge clk_i) begin
+      nd_q       <= 32'(n_o) * 32'(d_o);
+      mid_last_q <= nd_q - 32'd1;
+    end
+  end else begin : g_weight_size
+    logic [2*KW+1:0] nn_q;
+    always_ff @(posedge clk_i) begin
+      nn_q       <= (2*KW+2)'(n_o) * (2*KW+2)'(n_o);
+      mid_last_q <= ((32'(nn_q) + 32'd1) >> 1) - 32'd1;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    sw_q        <= state_words[KW-4:0];
+    rec_words_q <= 64'(sweeps_o) * 64'(sw_q);
+  end
+  assign payload_len_o = (record_o ? rec_words_q[31:0] : 32'd0) + 32'(2 * n_o) + zeta_words;
+
+  // sweeps * thin < 2^32 (spec §3.4): spike counts are one 32-bit word each. The THIN
+  // word waits on the bus (hold_o) for THIN_WAIT cycles while a pipelined multiply
+  // checks it: the word; its 16 x 16 partial products; their sum; the test. With
+  // S * T = hh 2^32 + (hl + lh) 2^16 + ll and ll < 2^32:
+  //   S * T >= 2^32  iff  hh != 0  or  hl + lh + (ll >> 16) >= 2^16
+  localparam int unsigned THIN_WAIT = 4;
+  logic [2:0]  thin_wait_q;     // cycles the THIN word has been on the bus
+  logic [31:0] thin_word_q;
+  logic [31:0] p_lh_q, p_hl_q, p_hh_q;
+  logic [15:0] p_ll_hi_q;
+  logic [17:0] p_mid_hi_q;
+  logic        hh_nz_q, too_many_sweeps_q;
+  always_ff @(posedge clk_i) begin
+    thin_word_q       <= word;
+    p_ll_hi_q         <= 16'((32'(sweeps_o[15:0]) * 32'(thin_word_q[15:0])) >> 16);
+    p_lh_q            <= 32'(sweeps_o[15:0])  * 32'(thin_word_q[31:16]);
+    p_hl_q            <= 32'(sweeps_o[31:16]) * 32'(thin_word_q[15:0]);
+    p_hh_q            <= 32'(sweeps_o[31:16]) * 32'(thin_word_q[31:16]);
+    p_mid_hi_q        <= 18'((34'(p_lh_q) + 34'(p_hl_q) + 34'(p_ll_hi_q)) >> 16);
+    hh_nz_q           <= p_hh_q != '0;
+    too_many_sweeps_q <= hh_nz_q || p_mid_hi_q != '0;
+  end
+  assign hold_o = field_q == F_THIN && thin_wait_q != 3'(THIN_WAIT);
+
+  always_comb begin
+    for (int unsigned b = 0; b < 32; b++) clamp_keep_o[b] = count_q * 32 + b < 32'(n_o);
+  end
+
+  // INIT word w: neurons 4w..4w+3; a byte above τ is BAD_PARAMS for a free neuron below N
+  logic init_bad;
+  always_comb begin
+    init_bad = 1'b0;
+    for (int unsigned j = 0; j < 4; j++) begin
+      init_keep_o[j] = init_left_q > (KW+1)'(j);
+      if (init_keep_o[j] && !init_clamped_i[j] && word[j * 8 +: 8] > tau_o) init_bad = 1'b1;
+    end
+  end
+
+  // ---------------------------------------------------------------- word checks
+  always_comb begin
+    check_o = STATUS_OK;
+    final_o = 1'b0;
+    unique case (field_q)
+      F_MAGIC:   if (word != MAGIC_BM) check_o = STATUS_BAD_MAGIC;
+      F_VERSION: if (word != 32'(SPEC_VERSION)) check_o = STATUS_BAD_VERSION;
+      F_OPCODE: begin
+        if (word != OP_RUN && word != OP_INFO && word != OP_RUN_SPARSE) check_o = STATUS_BAD_OPCODE;
+        final_o = word == OP_INFO;
+      end
+      F_N:       if (other_q || word == 0 || word > 32'(N_MAX)) check_o = STATUS_LIMIT;
+      F_C:       if (word == 0 || word > 32'(n_o)) check_o = STATUS_LIMIT;
+      F_D:       if (word == 0 || word > 32'(D_MAX)) check_o = STATUS_LIMIT;
+      F_ORDER:   if (32'(low) >= 32'(n_o) || seen_q[low[KW-1:0]]) check_o = STATUS_BAD_MODEL;
+      F_CEND:
+        if (low <= prev_end_q || 32'(low) > 32'(n_o) || (last_q && 32'(low) != 32'(n_o)))
+          check_o = STATUS_BAD_MODEL;
+      F_LIST:    if (32'(low) >= 32'(n_o)) check_o = STATUS_BAD_MODEL;
+      F_SWEEPS:  if (word == 0) check_o = STATUS_BAD_PARAMS;
+      F_THIN:    if (word == 0 || too_many_sweeps_q) check_o = STATUS_BAD_PARAMS;
+      F_TAU:     if (word == 0 || word > 32'(TAU_MAX)) check_o = STATUS_BAD_PARAMS;
+      F_SEED: begin
+        // three words: seed low, seed high, flags
+        if (last_q) begin
+          final_o = !word[1];
+          if (word[0] && rec_words_q >= 64'h8000_0000) check_o = STATUS_BAD_PARAMS;
+        end
+      end
+      F_INIT: begin
+        final_o = last_q;
+        if (init_bad) check_o = STATUS_BAD_PARAMS;
+      end
+      default: ;
+    endcase
+  end
+
+  // ---------------------------------------------------------------- field sequence
+  // The next field after the current one (fields of zero length never occur: N, C,
+  // D >= 1).
+  function automatic field_e next_field(input field_e f);
+    unique case (f)
+      F_MAGIC:   return F_VERSION;
+      F_VERSION: return F_OPCODE;
+      F_OPCODE:  return F_N;
+      F_N:       return F_C;
+      F_C:       return SPARSE ? F_D : F_BIAS;
+      F_D:       return F_ORDER;
+      F_BIAS:    return SPARSE ? F_LIST : F_W;
+      F_W:       return F_ORDER;
+      F_ORDER:   return F_CEND;
+      F_CEND:    return SPARSE ? F_BIAS : F_CMASK;
+      F_LIST:    return F_CMASK;
+      F_CMASK:   return F_CVAL;
+      F_CVAL:    return F_SWEEPS;
+      F_SWEEPS:  return F_BURN;
+      F_BURN:    return F_THIN;
+      F_THIN:    return F_TAU;
+      F_TAU:     return F_SEED;
+      F_SEED:    return F_INIT;
+      default:   return F_INIT;
+    endcase
+  endfunction
+
+  // The index of a field's last word (its length less one), for a field about to
+  // start. W's length is ready from two cycles after N: W starts after C and N biases,
+  // except for N = 1, whose one weight word is its last.
+  logic [31:0] mid_last;
+  assign mid_last = (!SPARSE && n_o == (KW+1)'(1)) ? 32'd0 : mid_last_q;
+  function automatic logic [31:0] field_last(input field_e f);
+    unique case (f)
+      F_BIAS, F_ORDER: return 32'(n_o) - 1;
+      F_W, F_LIST:     return mid_last;
+      F_CEND:          return 32'(c_o) - 1;
+      F_CMASK, F_CVAL: return state_words - 1;
+      F_SEED:          return 32'd2;
+      F_INIT:          return zeta_words - 1;
+      default:         return 32'd0;
+    endcase
+  endfunction
+
+  assign field_o = field_q;
+  assign count_o = count_q;
+  assign last_o  = last_q;
+
+  // A word's registers are written whatever its check says (a bad frame is discarded,
+  // and the next one starts from the start values): only the front end's state and
+  // status wait for the check, which keeps its fan-out small. last_q is set a word
+  // ahead from the field's last index, so that no count comparison sits in front of
+  // the word check.
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      field_q     <= F_MAGIC;
+      count_q     <= '0;
+      last_q      <= 1'b1;
+      other_q     <= 1'b0;
+      n_o         <= '0;
+      c_o         <= '0;
+      d_o         <= '0;
+      prev_end_q  <= '0;
+      seen_q      <= '0;
+      sweeps_o    <= '0;
+      burn_in_o   <= '0;
+      thin_o      <= '0;
+      tau_o       <= '0;
+      seed_lo_q   <= '0;
+      seed_o      <= '0;
+      record_o    <= 1'b0;
+      init_o      <= 1'b0;
+      init_left_q <= '0;
+      thin_wait_q <= '0;
+    end else begin
+      thin_wait_q <= (read_i && field_q == F_THIN && valid_i && !ready_i) ? thin_wait_q + 1 : '0;
+      if (start_i) begin
+        field_q    <= F_MAGIC;
+        count_q    <= '0;
+        last_q     <= 1'b1;
+        other_q    <= 1'b0;
+        prev_end_q <= '0;
+        seen_q     <= '0;
+        record_o   <= 1'b0;
+        init_o     <= 1'b0;
+      end else if (accept) begin
+        count_q <= last_q ? 32'd0 : count_q + 1;
+        if (last_q) field_q <= next_field(field_q);
+        last_q  <= last_q ? field_last(next_field(field_q)) == 32'd0
+                          : count_q + 1 == field_last(field_q);
+        unique case (field_q)
+          F_OPCODE: other_q <= word == (SPARSE ? OP_RUN : OP_RUN_SPARSE);
+          F_N:      n_o <= (KW+1)'(word);
+          F_C:      c_o <= (KW+1)'(word);
+          F_D:      d_o <= (DW+1)'(word);
+          F_ORDER:  seen_q[low[KW-1:0]] <= 1'b1;
+          F_CEND:   prev_end_q <= low;
+          F_SWEEPS: sweeps_o  <= word;
+          F_BURN:   burn_in_o <= word;
+          F_THIN:   thin_o    <= word;
+          F_TAU:    tau_o     <= word[7:0];
+          F_SEED: begin
+            if (count_q == 0) seed_lo_q <= word;
+            if (count_q == 1) seed_o    <= {word, seed_lo_q};
+            if (last_q) begin
+              init_left_q <= n_o;
+              record_o    <= word[0];       // flags bit 0
+              init_o      <= word[1];       // flags bit 1; the other flag bits are ignored
+            end
+          end
+          F_INIT:   init_left_q <= init_left_q - (KW+1)'(4);
+          default: ;
+        endcase
+      end
+    end
+  end
+endmodule
