@@ -319,6 +319,26 @@ static uint32_t bm_fire_level(int32_t v) {
 }
 #endif
 
+#if NPQ_BM_ENGINE || NPQ_BM_SPARSE_N_MAX
+// A recorded state out, 32 neurons per word in neuron order (spec §4.4); z_of(k) is
+// neuron k's z, wherever the engine keeps it.
+template <typename ZOf>
+static void bm_write_state(hls::stream<axis32_t>& out, uint32_t n, ZOf z_of) {
+#pragma HLS INLINE
+    uint32_t word = 0;
+state_words:
+    for (uint32_t k = 0; k < n; ++k) {
+#pragma HLS LOOP_TRIPCOUNT max = 1024
+#pragma HLS PIPELINE II = 1
+        word |= (uint32_t)z_of(k) << (k & 31);
+        if ((k & 31) == 31 || k == n - 1) {
+            npq_write(out, word, false);
+            word = 0;
+        }
+    }
+}
+#endif
+
 #if !NPQ_BM_ENGINE
 #define BM_GROUP 8                                     // lanes per adder group (bm_core.sv T1)
 #define BM_GROUPS ((BM_P + BM_GROUP - 1) / BM_GROUP)
@@ -561,19 +581,7 @@ sweeps:
         }
         if (counting && --countdown == 0) {
             countdown = run.thin;
-            if (run.record) {
-                uint32_t word = 0;
-            record_words:
-                for (uint32_t k = 0; k < run.n; ++k) {
-#pragma HLS LOOP_TRIPCOUNT max = 1024
-#pragma HLS PIPELINE II = 1
-                    word |= (uint32_t)bm_z[k] << (k & 31);
-                    if ((k & 31) == 31 || k == run.n - 1) {
-                        npq_write(out, word, false);
-                        word = 0;
-                    }
-                }
-            }
+            if (run.record) bm_write_state(out, run.n, [](uint32_t k) { return bm_z[k]; });
         }
     }
     // A clamped neuron is in every recorded state with its value.
@@ -699,20 +707,8 @@ sparse_sweeps:
 #pragma HLS UNROLL factor = BM_U
                 bm_son[p] += bm_zp[p] ? 1 : 0;   // clamped neurons too: z is their value
             }
-            if (run.record) {
-                uint32_t word = 0;
-            sparse_record_words:
-                for (uint32_t k = 0; k < run.n; ++k) {
-#pragma HLS LOOP_TRIPCOUNT max = 1024
-#pragma HLS PIPELINE II = 1
-                    // neuron order: each neuron's z read at its position
-                    word |= (uint32_t)bm_zp[bm_pos[k]] << (k & 31);
-                    if ((k & 31) == 31 || k == run.n - 1) {
-                        npq_write(out, word, false);
-                        word = 0;
-                    }
-                }
-            }
+            // neuron order: each neuron's z read at its position
+            if (run.record) bm_write_state(out, run.n, [](uint32_t k) { return bm_zp[bm_pos[k]]; });
         }
     }
     // The read-out, neuron by neuron from its position, into the drains' arrays.
