@@ -1,9 +1,10 @@
 // The word checks of a bm_sampler input frame (spec §4.1, §4.3, §4.3.1, §4.5), shared
 // by bm_frontend (SPARSE = 0: the RUN layout) and bm_sparse_frontend (SPARSE = 1:
 // RUN_SPARSE). It steps through the fields as words are accepted, keeps the run
-// parameters and the frame's sizes, and judges each word on the bus: `check_o` is its
-// value's status, `final_o` says it must carry TLAST. The front end decides what a
-// status does to the frame and stores the model words.
+// parameters and the frame's sizes, and judges each word on the bus, its value before
+// its TLAST: `check_o` is a bad value's status, else SHORT_FRAME for TLAST on a word
+// before the last, LONG_FRAME for no TLAST on the last (`final_o`). The front end
+// decides what a status does to the frame and stores the model words.
 //
 // A build answers the other layout's run frame LIMIT at its N word (spec §4.3.1).
 module bm_frame_check #(
@@ -19,13 +20,14 @@ module bm_frame_check #(
   input  logic [31:0]              word_i,
   input  logic                     valid_i,
   input  logic                     ready_i,
+  input  logic                     tlast_i,
   output logic                     hold_o,        // keep the word on the bus (THIN check)
   // the word on the bus
   output bm_frame_pkg::field_e     field_o,
   output logic [31:0]              count_o,       // its index in its field
   output logic                     last_o,        // the last of its field
   output npq_pkg::status_e         check_o,
-  output logic                     final_o,
+  output logic                     final_o,       // the frame's last word
   // an INIT word: which of its four neurons are below N, which are clamped
   output logic [3:0]               init_keep_o,
   input  logic [3:0]               init_clamped_i,
@@ -140,41 +142,46 @@ module bm_frame_check #(
   end
 
   // ---------------------------------------------------------------- word checks
+  status_e value;                // the word's value alone
   always_comb begin
-    check_o = STATUS_OK;
+    value   = STATUS_OK;
     final_o = 1'b0;
     unique case (field_q)
-      F_MAGIC:   if (word != MAGIC_BM) check_o = STATUS_BAD_MAGIC;
-      F_VERSION: if (word != 32'(SPEC_VERSION)) check_o = STATUS_BAD_VERSION;
+      F_MAGIC:   if (word != MAGIC_BM) value = STATUS_BAD_MAGIC;
+      F_VERSION: if (word != 32'(SPEC_VERSION)) value = STATUS_BAD_VERSION;
       F_OPCODE: begin
-        if (word != OP_RUN && word != OP_INFO && word != OP_RUN_SPARSE) check_o = STATUS_BAD_OPCODE;
+        if (word != OP_RUN && word != OP_INFO && word != OP_RUN_SPARSE) value = STATUS_BAD_OPCODE;
         final_o = word == OP_INFO;
       end
-      F_N:       if (other_q || word == 0 || word > 32'(N_MAX)) check_o = STATUS_LIMIT;
-      F_C:       if (word == 0 || word > 32'(n_o)) check_o = STATUS_LIMIT;
-      F_D:       if (word == 0 || word > 32'(D_MAX)) check_o = STATUS_LIMIT;
-      F_ORDER:   if (32'(low) >= 32'(n_o) || seen_q[low[KW-1:0]]) check_o = STATUS_BAD_MODEL;
+      F_N:       if (other_q || word == 0 || word > 32'(N_MAX)) value = STATUS_LIMIT;
+      F_C:       if (word == 0 || word > 32'(n_o)) value = STATUS_LIMIT;
+      F_D:       if (word == 0 || word > 32'(D_MAX)) value = STATUS_LIMIT;
+      F_ORDER:   if (32'(low) >= 32'(n_o) || seen_q[low[KW-1:0]]) value = STATUS_BAD_MODEL;
       F_CEND:
         if (low <= prev_end_q || 32'(low) > 32'(n_o) || (last_q && 32'(low) != 32'(n_o)))
-          check_o = STATUS_BAD_MODEL;
-      F_LIST:    if (32'(low) >= 32'(n_o)) check_o = STATUS_BAD_MODEL;
-      F_SWEEPS:  if (word == 0) check_o = STATUS_BAD_PARAMS;
-      F_THIN:    if (word == 0 || too_many_sweeps_q) check_o = STATUS_BAD_PARAMS;
-      F_TAU:     if (word == 0 || word > 32'(TAU_MAX)) check_o = STATUS_BAD_PARAMS;
+          value = STATUS_BAD_MODEL;
+      F_LIST:    if (32'(low) >= 32'(n_o)) value = STATUS_BAD_MODEL;
+      F_SWEEPS:  if (word == 0) value = STATUS_BAD_PARAMS;
+      F_THIN:    if (word == 0 || too_many_sweeps_q) value = STATUS_BAD_PARAMS;
+      F_TAU:     if (word == 0 || word > 32'(TAU_MAX)) value = STATUS_BAD_PARAMS;
       F_SEED: begin
         // three words: seed low, seed high, flags
         if (last_q) begin
           final_o = !word[1];
-          if (word[0] && rec_words_q >= 64'h8000_0000) check_o = STATUS_BAD_PARAMS;
+          if (word[0] && rec_words_q >= 64'h8000_0000) value = STATUS_BAD_PARAMS;
         end
       end
       F_INIT: begin
         final_o = last_q;
-        if (init_bad) check_o = STATUS_BAD_PARAMS;
+        if (init_bad) value = STATUS_BAD_PARAMS;
       end
       default: ;
     endcase
   end
+  assign check_o = value != STATUS_OK  ? value
+                 : tlast_i && !final_o ? STATUS_SHORT_FRAME
+                 : !tlast_i && final_o ? STATUS_LONG_FRAME
+                 :                       STATUS_OK;
 
   // ---------------------------------------------------------------- field sequence
   // The next field after the current one (fields of zero length never occur: N, C,

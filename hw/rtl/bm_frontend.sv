@@ -5,7 +5,7 @@
 // Each word is checked as it arrives (bm_frame_check), its value before its TLAST: a
 // bad value reports its own status; TLAST on an earlier word is SHORT_FRAME; no TLAST
 // on the last word is LONG_FRAME. After an error the rest of the frame up to TLAST is
-// discarded, then the error frame goes out.
+// discarded, then the error frame goes out (bm_frame_reply).
 //
 // RUN_SPARSE frames (opcode 3, spec §4.3.1) are read up to their N word: a build
 // without a sparse engine (SPARSE_N_MAX = D_MAX = 0, reported by INFO) answers LIMIT
@@ -118,7 +118,8 @@ module bm_frontend #(
   bm_frame_check #(.SPARSE(1'b0), .N_MAX(N_MAX), .TAU_MAX(TAU_MAX)) u_check (
     .clk_i, .rst_ni,
     .start_i(ap_ready_o), .read_i(state_q == S_READ),
-    .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .hold_o(thin_hold),
+    .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .tlast_i(s_tlast_i),
+    .hold_o(thin_hold),
     .field_o(field), .count_o(count), .last_o(last_of_field), .check_o(check),
     .final_o(final_word), .init_keep_o(init_keep), .init_clamped_i(init_cmask_q[3:0]),
     .clamp_keep_o(word_keep),
@@ -144,24 +145,14 @@ module bm_frontend #(
   assign s_tready_o = (state_q == S_READ && !w_high_q && !thin_hold) || state_q == S_DISCARD;
 
   // ---------------------------------------------------------------- output words
-  logic [3:0]  out_idx_q;
-  logic [3:0]  out_len;          // words of the frame this block writes
-  logic [31:0] out_word;
-  always_comb begin
-    // INFO payload (§4.4): version, P, N_MAX, TAU_MAX, SPARSE_N_MAX, D_MAX
-    out_len = (status_q != STATUS_OK) ? 4'd3 : (info_q ? 4'd9 : 4'd3);
-    unique case (out_idx_q)
-      4'd0: out_word = MAGIC_OUT;
-      4'd1: out_word = 32'(status_q);
-      4'd2: out_word = (status_q != STATUS_OK) ? 32'd0 : (info_q ? 32'd6 : payload_len);
-      4'd3: out_word = 32'(SPEC_VERSION);
-      4'd4: out_word = 32'(P);
-      4'd5: out_word = 32'(N_MAX);
-      4'd6: out_word = 32'(TAU_MAX);
-      4'd7: out_word = 32'(SPARSE_N_MAX);
-      default: out_word = 32'(D_MAX);
-    endcase
-  end
+  logic sent, head_sent;
+  bm_frame_reply #(.P(P), .N_MAX(N_MAX), .TAU_MAX(TAU_MAX), .SPARSE_N_MAX(SPARSE_N_MAX),
+                   .D_MAX(D_MAX)) u_reply (
+    .clk_i, .rst_ni,
+    .send_i(state_q == S_FRAME), .status_i(status_q), .info_i(info_q),
+    .payload_len_i(payload_len), .o_valid_o, .o_data_o, .o_last_o, .o_ready_i,
+    .sent_o(sent), .head_sent_o(head_sent)
+  );
 
   // ---------------------------------------------------------------- schedule
   // Built after the frame, one position per cycle in four steps: read order[pos] and
@@ -209,10 +200,6 @@ module bm_frontend #(
       w_col_q        <= '0;
       w_high_q       <= 1'b0;
       w_high_data_q  <= '0;
-      out_idx_q      <= '0;
-      o_valid_o      <= 1'b0;
-      o_data_o       <= '0;
-      o_last_o       <= 1'b0;
       ap_done_o      <= 1'b0;
       status_o       <= '0;
       status_valid_o <= 1'b0;
@@ -334,17 +321,12 @@ module bm_frontend #(
               default: ;
             endcase
           end
-          if (check != STATUS_OK || (s_tlast_i && !final_word) || (final_word && !s_tlast_i)) begin
-            status_q  <= check != STATUS_OK ? check
-                       : (s_tlast_i ? STATUS_SHORT_FRAME : STATUS_LONG_FRAME);
-            state_q   <= s_tlast_i ? S_FRAME : S_DISCARD;
-            out_idx_q <= '0;
-          end else if (field == F_OPCODE && final_word) begin
-            info_q    <= 1'b1;
-            state_q   <= S_FRAME;
-            out_idx_q <= '0;
-          end else if (last_of_field && ((field == F_SEED && !word[1]) || field == F_INIT)) begin
-            state_q <= S_SCHED;
+          if (check != STATUS_OK) begin
+            status_q <= check;
+            state_q  <= s_tlast_i ? S_FRAME : S_DISCARD;
+          end else if (final_word) begin
+            info_q  <= field == F_OPCODE;
+            state_q <= field == F_OPCODE ? S_FRAME : S_SCHED;
           end
         end
 
@@ -375,32 +357,20 @@ module bm_frontend #(
               cs_pending_q <= 1'b0;
             end
           end else if (pos_q == n_o && !sc1_valid_q && !sc2_valid_q) begin
-            state_q   <= S_FRAME;
-            out_idx_q <= '0;
+            state_q <= S_FRAME;
           end
         end
 
         S_FRAME: begin
           // the head (RUN) or the whole frame (error, INFO)
-          if (!o_valid_o || o_ready_i) begin
-            if (o_valid_o && o_last_o) begin
-              o_valid_o <= 1'b0;
-              o_last_o  <= 1'b0;
-              state_q        <= S_IDLE;
-              ap_done_o      <= 1'b1;
-              status_o       <= status_q;
-              status_valid_o <= 1'b1;
-            end else if (32'(out_idx_q) < 32'(out_len)) begin
-              o_valid_o <= 1'b1;
-              o_data_o  <= out_word;
-              o_last_o  <= (status_q != STATUS_OK || info_q) && out_idx_q == out_len - 1;
-              out_idx_q <= out_idx_q + 1;
-            end else begin
-              // RUN: the head is out, the core writes the payload
-              o_valid_o    <= 1'b0;
-              state_q      <= S_RUN;
-              core_start_o <= 1'b1;
-            end
+          if (sent) begin
+            state_q        <= S_IDLE;
+            ap_done_o      <= 1'b1;
+            status_o       <= status_q;
+            status_valid_o <= 1'b1;
+          end else if (head_sent) begin
+            state_q      <= S_RUN;
+            core_start_o <= 1'b1;
           end
         end
 

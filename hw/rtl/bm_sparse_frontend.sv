@@ -10,7 +10,7 @@
 // slot of non-zero weight between two neurons of one colour marks that colour deferred
 // (an improper colouring; bm_sparse_core). Each word is checked as it arrives
 // (bm_frame_check), its value before its TLAST; after an error the rest of the frame
-// up to TLAST is discarded, then the error frame goes out.
+// up to TLAST is discarded, then the error frame goes out (bm_frame_reply).
 module bm_sparse_frontend #(
   parameter int unsigned U       = 32,
   parameter int unsigned N_MAX   = 1024,
@@ -107,7 +107,7 @@ module bm_sparse_frontend #(
 
   field_e      field;
   logic [31:0] count;
-  logic        last_of_field;
+  logic        unused_last_of_field;          // the check reads it itself
   status_e     check;
   logic        final_word;
   logic        thin_hold;
@@ -122,8 +122,9 @@ module bm_sparse_frontend #(
   bm_frame_check #(.SPARSE(1'b1), .N_MAX(N_MAX), .D_MAX(D_MAX), .TAU_MAX(TAU_MAX)) u_check (
     .clk_i, .rst_ni,
     .start_i(ap_ready_o), .read_i(state_q == S_READ),
-    .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .hold_o(thin_hold),
-    .field_o(field), .count_o(count), .last_o(last_of_field), .check_o(check),
+    .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .tlast_i(s_tlast_i),
+    .hold_o(thin_hold),
+    .field_o(field), .count_o(count), .last_o(unused_last_of_field), .check_o(check),
     .final_o(final_word), .init_keep_o(unused_init_keep), .init_clamped_i(init_cm),
     .clamp_keep_o(word_keep),
     .n_o, .c_o, .d_o, .tau_o, .seed_o, .sweeps_o, .burn_in_o, .thin_o,
@@ -159,23 +160,15 @@ module bm_sparse_frontend #(
                    && l2_p_q[KW-1:UB] == c_start[KW-1:UB] && l2_q_q[KW-1:UB] == nb_end_m1[KW-1:UB];
 
   // ---------------------------------------------------------------- output words
-  logic [3:0]  out_idx_q;
-  logic [3:0]  out_len;
-  logic [31:0] out_word;
-  always_comb begin
-    out_len = (status_q != STATUS_OK) ? 4'd3 : (info_q ? 4'd9 : 4'd3);
-    unique case (out_idx_q)
-      4'd0: out_word = MAGIC_OUT;
-      4'd1: out_word = 32'(status_q);
-      4'd2: out_word = (status_q != STATUS_OK) ? 32'd0 : (info_q ? 32'd6 : payload_len);
-      4'd3: out_word = 32'(SPEC_VERSION);
-      4'd4: out_word = 32'(U);
-      4'd5: out_word = 32'd0;                // N_MAX: no dense engine
-      4'd6: out_word = 32'(TAU_MAX);
-      4'd7: out_word = 32'(N_MAX);           // SPARSE_N_MAX
-      default: out_word = 32'(D_MAX);
-    endcase
-  end
+  // INFO: P is the units, N_MAX 0 (no dense engine)
+  logic sent, head_sent;
+  bm_frame_reply #(.P(U), .N_MAX(0), .TAU_MAX(TAU_MAX), .SPARSE_N_MAX(N_MAX),
+                   .D_MAX(D_MAX)) u_reply (
+    .clk_i, .rst_ni,
+    .send_i(state_q == S_FRAME), .status_i(status_q), .info_i(info_q),
+    .payload_len_i(payload_len), .o_valid_o, .o_data_o, .o_last_o, .o_ready_i,
+    .sent_o(sent), .head_sent_o(head_sent)
+  );
 
   // ---------------------------------------------------------------- state machine
   assign ap_idle_o       = state_q == S_IDLE;
@@ -239,10 +232,6 @@ module bm_sparse_frontend #(
       lk_q           <= '0;
       ls_q           <= '0;
       cc_q           <= '0;
-      out_idx_q      <= '0;
-      o_valid_o      <= 1'b0;
-      o_data_o       <= '0;
-      o_last_o       <= 1'b0;
       ap_done_o      <= 1'b0;
       status_o       <= '0;
       status_valid_o <= 1'b0;
@@ -275,18 +264,12 @@ module bm_sparse_frontend #(
             end
             default: ;
           endcase
-          if (check != STATUS_OK || (s_tlast_i && !final_word) || (final_word && !s_tlast_i)) begin
-            status_q  <= check != STATUS_OK ? check
-                       : (s_tlast_i ? STATUS_SHORT_FRAME : STATUS_LONG_FRAME);
-            state_q   <= s_tlast_i ? S_FRAME : S_DISCARD;
-            out_idx_q <= '0;
-          end else if (field == F_OPCODE && final_word) begin
-            info_q    <= 1'b1;
-            state_q   <= S_FRAME;
-            out_idx_q <= '0;
-          end else if (last_of_field && ((field == F_SEED && !word[1]) || field == F_INIT)) begin
-            state_q   <= S_FRAME;
-            out_idx_q <= '0;
+          if (check != STATUS_OK) begin
+            status_q <= check;
+            state_q  <= s_tlast_i ? S_FRAME : S_DISCARD;
+          end else if (final_word) begin
+            info_q  <= field == F_OPCODE;
+            state_q <= S_FRAME;
           end
         end
 
@@ -294,24 +277,14 @@ module bm_sparse_frontend #(
 
         S_FRAME: begin
           // the head (RUN_SPARSE) or the whole frame (error, INFO)
-          if (!o_valid_o || o_ready_i) begin
-            if (o_valid_o && o_last_o) begin
-              o_valid_o      <= 1'b0;
-              o_last_o       <= 1'b0;
-              state_q        <= S_IDLE;
-              ap_done_o      <= 1'b1;
-              status_o       <= status_q;
-              status_valid_o <= 1'b1;
-            end else if (out_idx_q < out_len) begin
-              o_valid_o <= 1'b1;
-              o_data_o  <= out_word;
-              o_last_o  <= (status_q != STATUS_OK || info_q) && out_idx_q == out_len - 1;
-              out_idx_q <= out_idx_q + 1;
-            end else begin
-              o_valid_o    <= 1'b0;
-              state_q      <= S_RUN;
-              core_start_o <= 1'b1;
-            end
+          if (sent) begin
+            state_q        <= S_IDLE;
+            ap_done_o      <= 1'b1;
+            status_o       <= status_q;
+            status_valid_o <= 1'b1;
+          end else if (head_sent) begin
+            state_q      <= S_RUN;
+            core_start_o <= 1'b1;
           end
         end
 

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.rtl
 
 TB_MODULE = "tests.rtl.bm_sampler.bm_sampler_tb"
 SOURCES = ["bm_frame_pkg.sv", "npq_axil_ctrl.sv", "npq_stream_seed.sv", "bm_lane.sv", "bm_core.sv",
-           "bm_field_core.sv", "bm_threshold_search.sv", "bm_frame_check.sv", "bm_frontend.sv",
-           "bm_sampler.sv"]
+           "bm_field_core.sv", "bm_threshold_search.sv", "bm_frame_check.sv", "bm_frame_reply.sv",
+           "bm_frontend.sv", "bm_sampler.sv"]
 N_MAX = 64
 LANES = 4          # P: reported by INFO, unused by the field engine
 PARAMS = {"P": LANES, "N_MAX": N_MAX, "ENGINE": 1}

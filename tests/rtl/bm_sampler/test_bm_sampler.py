@@ -13,8 +13,8 @@ pytestmark = pytest.mark.rtl
 
 TB_MODULE = "tests.rtl.bm_sampler.bm_sampler_tb"
 TWIN_SOURCES = ["bm_frame_pkg.sv", "npq_axil_ctrl.sv", "npq_stream_seed.sv", "bm_lane.sv", "bm_core.sv",
-                "bm_field_core.sv", "bm_threshold_search.sv", "bm_frame_check.sv", "bm_frontend.sv",
-                "bm_sampler.sv"]
+                "bm_field_core.sv", "bm_threshold_search.sv", "bm_frame_check.sv", "bm_frame_reply.sv",
+                "bm_frontend.sv", "bm_sampler.sv"]
 REGRESSION_N_MAX = 64
 
 
