@@ -7,14 +7,15 @@ import os
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
+from cocotb.triggers import Timer
 
 from neuropynq.framing import MAGIC_BM, SPEC_VERSION, Status
 from neuropynq.kernels.bm_model import BMKernelModel, info_frame
 from neuropynq.limits import BMLimits
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference.bm_sampler import run_frame as reference_frame
-from tests.rtl.common.tb import AP_DONE, AP_IDLE, CTRL, GIE, IER, ISR, TB
+from tests.rtl.common import bm_checks
+from tests.rtl.common.tb import TB
 
 P = int(os.environ["NPQ_P"])
 N_MAX = int(os.environ["NPQ_N_MAX"])
@@ -77,16 +78,7 @@ SCHEDULES = [
 
 
 async def run_and_check(tb: TB, words, last_index=None, label="") -> list[int]:
-    last = None
-    if last_index is not None:
-        last = np.zeros(len(words), dtype=bool)
-        last[last_index] = True
-    got = await tb.run_frame(words, last_index, timeout_cycles=400_000)
-    want = expected(words, last)
-    assert got == want, f"{label}: first difference at word " \
-        f"{next(i for i, (a, b) in enumerate(zip(got + [None] * len(want), want)) if a != b)}" \
-        f" (got {len(got)} words, expected {len(want)}; status {got[1:2]} vs {want[1]})"
-    return got
+    return await bm_checks.run_and_check(tb, words, expected, last_index, label)
 
 
 @cocotb.test()
@@ -197,50 +189,15 @@ async def malformed_frames_report_status(dut):
 async def control_registers(dut):
     """ap_idle/ap_done semantics (done clear on read), STATUS valid clear on read,
     the interrupt through GIE/IER/ISR, auto_restart off."""
-    tb = TB(dut, seed=5)
-    await tb.reset()
-    ctrl = await tb.ctrl()
-    assert ctrl & AP_IDLE and not ctrl & AP_DONE and not ctrl & 1
-    status, valid = await tb.read_status()
-    assert valid == 0
-    await tb.axil.write(GIE, 1)
-    await tb.axil.write(IER, 1)
-    assert int(tb.irq.value) == 0
-    await tb.start()
-    ctrl = await tb.ctrl()
-    assert not ctrl & AP_IDLE, "busy while waiting for the frame"
-    words = machine_frame(5, 1, 1.0, sweeps=2)
-    cocotb.start_soon(tb.source.send(words))
-    out = await tb.sink.receive(100_000)
-    assert out == expected(words)
-    await tb.wait_idle(10_000)
-    assert int(tb.irq.value) == 1
-    assert await tb.axil.read(ISR) == 1
-    ctrl = await tb.ctrl()
-    assert ctrl & AP_DONE and ctrl & AP_IDLE and not ctrl & 1
-    assert not (await tb.ctrl()) & AP_DONE, "ap_done clears on read"
-    assert await tb.read_status() == (0, 1)
-    assert (await tb.read_status())[1] == 0, "STATUS valid clears on read"
-    await tb.axil.write(ISR, 1)             # toggle-on-write clears it
-    assert await tb.axil.read(ISR) == 0
-    await RisingEdge(tb.clk)
-    assert int(tb.irq.value) == 0
+    await bm_checks.control_registers(TB(dut, seed=5), machine_frame(5, 1, 1.0, sweeps=2),
+                                      expected)
 
 
 @cocotb.test()
 async def reset_during_run(dut):
     """A reset in the middle of a run leaves the kernel idle; the next run is exact."""
-    tb = TB(dut, seed=7)
-    await tb.reset()
-    words = machine_frame(40, 3, 0.3, sweeps=50)
-    await tb.start()
-    sender = cocotb.start_soon(tb.source.send(words))
-    await ClockCycles(tb.clk, 2500)
-    sender.cancel()
-    tb.source.p["tvalid"].value = 0
-    await tb.reset()
-    assert (await tb.ctrl()) & AP_IDLE
-    await run_and_check(tb, machine_frame(13, 2, 1.0, {0: 1}, sweeps=3), label="after reset")
+    await bm_checks.reset_during_run(TB(dut, seed=7), machine_frame(40, 3, 0.3, sweeps=50),
+                                     2500, machine_frame(13, 2, 1.0, {0: 1}, sweeps=3), expected)
 
 
 @cocotb.test()
@@ -255,18 +212,7 @@ async def sweep_cycles(dut):
             # burn-in sweeps record nothing: their spacing is the pure sweep cost
             model = machine_model(n, 1, density)
             words = model.run_frame(1, 4, 1, 1, 7, False)
-            ends = []
-
-            async def watch():
-                while True:
-                    await RisingEdge(tb.clk)
-                    if int(dut.sweep_end.value):
-                        ends.append(tb.cycle)
-
-            watcher = cocotb.start_soon(watch())
-            got = await tb.run_frame(words, timeout_cycles=2_000_000)
-            watcher.cancel()
-            assert got == expected(words)
+            ends = await bm_checks.sweep_ends(tb, words, expected, label=f"cycles N={n}")
             assert len(ends) == 5
             per_sweep = (ends[3] - ends[0]) / 3
             lines.append(f"{P} {n} {density} {model.colours} {per_sweep:.1f}")

@@ -10,14 +10,15 @@ import os
 
 import cocotb
 import numpy as np
-from cocotb.triggers import ClockCycles, RisingEdge, Timer
+from cocotb.triggers import Timer
 
 from neuropynq.framing import SPEC_VERSION, Status
 from neuropynq.kernels.bm_model import BMKernelModel, info_frame
 from neuropynq.limits import BMLimits
 from neuropynq.models.boltzmann import BoltzmannMachine
 from neuropynq.reference.bm_sampler import run_frame as reference_frame
-from tests.rtl.common.tb import AP_DONE, AP_IDLE, CTRL, GIE, IER, ISR, TB
+from tests.rtl.common import bm_checks
+from tests.rtl.common.tb import TB
 
 U = int(os.environ["NPQ_U"])
 SPARSE_N_MAX = int(os.environ["NPQ_SPARSE_N_MAX"])
@@ -47,16 +48,7 @@ def sparse_frame(model, d=None, sweeps=4, burn_in=1, thin=1, tau=1, run_seed=7, 
 
 
 async def run_and_check(tb: TB, words, last_index=None, label="") -> list[int]:
-    last = None
-    if last_index is not None:
-        last = np.zeros(len(words), dtype=bool)
-        last[last_index] = True
-    got = await tb.run_frame(words, last_index, timeout_cycles=400_000)
-    want = expected(words, last)
-    assert got == want, f"{label}: first difference at word " \
-        f"{next(i for i, (a, b) in enumerate(zip(got + [None] * len(want), want)) if a != b)}" \
-        f" (got {len(got)} words, expected {len(want)}; status {got[1:2]} vs {want[1]})"
-    return got
+    return await bm_checks.run_and_check(tb, words, expected, last_index, label)
 
 
 # (n, machine seed, degree, clamp, run parameters)
@@ -211,45 +203,16 @@ async def info_frame_reports_build(dut):
 @cocotb.test()
 async def control_registers(dut):
     """ap_idle/ap_done (done clear on read), STATUS valid clear on read, the interrupt."""
-    tb = TB(dut, seed=5)
-    await tb.reset()
-    ctrl = await tb.ctrl()
-    assert ctrl & AP_IDLE and not ctrl & AP_DONE and not ctrl & 1
-    await tb.axil.write(GIE, 1)
-    await tb.axil.write(IER, 1)
-    assert int(tb.irq.value) == 0
-    await tb.start()
-    assert not (await tb.ctrl()) & AP_IDLE, "busy while waiting for the frame"
     words = sparse_frame(bounded_machine(5, 1, 2), sweeps=2)
-    cocotb.start_soon(tb.source.send(words))
-    out = await tb.sink.receive(100_000)
-    assert out == expected(words)
-    await tb.wait_idle(10_000)
-    assert int(tb.irq.value) == 1
-    ctrl = await tb.ctrl()
-    assert ctrl & AP_DONE and ctrl & AP_IDLE and not ctrl & 1
-    assert not (await tb.ctrl()) & AP_DONE, "ap_done clears on read"
-    assert await tb.read_status() == (0, 1)
-    assert (await tb.read_status())[1] == 0, "STATUS valid clears on read"
-    await tb.axil.write(ISR, 1)
-    assert await tb.axil.read(ISR) == 0
+    await bm_checks.control_registers(TB(dut, seed=5), words, expected)
 
 
 @cocotb.test()
 async def reset_during_run(dut):
     """A reset in the middle of a run leaves the kernel idle; the next run is exact."""
-    tb = TB(dut, seed=7)
-    await tb.reset()
     words = sparse_frame(bounded_machine(40, 3, 8), sweeps=200)
-    await tb.start()
-    sender = cocotb.start_soon(tb.source.send(words))
-    await ClockCycles(tb.clk, 1500)
-    sender.cancel()
-    tb.source.p["tvalid"].value = 0
-    await tb.reset()
-    assert (await tb.ctrl()) & AP_IDLE
-    await run_and_check(tb, sparse_frame(bounded_machine(13, 2, 4, {0: 1}), sweeps=3),
-                        label="after reset")
+    after = sparse_frame(bounded_machine(13, 2, 4, {0: 1}), sweeps=3)
+    await bm_checks.reset_during_run(TB(dut, seed=7), words, 1500, after, expected)
 
 
 @cocotb.test()
@@ -264,17 +227,7 @@ async def sweep_cycles(dut):
         n, degree = (int(x) for x in item.split(":"))
         model = bounded_machine(n, 1, degree)
         words = sparse_frame(model, sweeps=1, burn_in=4, record=False)
-        ends = []
-
-        async def watch():
-            while True:
-                await RisingEdge(tb.clk)
-                if int(dut.sweep_end.value):
-                    ends.append(tb.cycle)
-
-        watcher = cocotb.start_soon(watch())
-        await run_and_check(tb, words, label=f"cycles N={n}")
-        watcher.cancel()
+        ends = await bm_checks.sweep_ends(tb, words, expected, label=f"cycles N={n}")
         assert len(ends) == 5
         lines.append(f"{n} {degree} {model.colours} {(ends[4] - ends[1]) / 3:.1f}")
     with open(os.environ["NPQ_CYCLES_FILE"], "w") as f:
