@@ -64,9 +64,12 @@ module npq_stream_seed (
   logic [LATENCY-1:0] valid_q;
   logic [31:0]        id_q [LATENCY];
   logic [63:0]        seed_q;
-  logic [255:0]       odd_p_q, a1_p_q, b1_p_q, a2_p_q, b2_p_q;
-  logic [144:0]       a0_g_q, b0_g_q, a1_g_q, b1_g_q, a2_g_q, b2_g_q;
-  logic [63:0]        a0_q, b0_q, a1_q, b1_q, a2_q, b2_q, a3_q, b3_q;
+  logic [255:0]       odd_p_q;
+  // a (h = 0) and b (h = 1), one splitmix64 chain each: the sums per weight before
+  // each total (g), the mix's digit products (p), the values between (x)
+  logic [1:0][144:0]  g0_q, g1_q, g2_q;
+  logic [1:0][255:0]  p1_q, p2_q;
+  logic [1:0][63:0]   x0_q, x1_q, x2_q, x3_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -82,29 +85,23 @@ module npq_stream_seed (
     // the two splitmix64 counters: seed + (2 id + 1) GAMMA and that + GAMMA
     odd_p_q <= digit_products({31'd0, id_i, 1'b1}, SPLITMIX_GAMMA);
     seed_q  <= seed_i;
-    a0_g_q  <= weight_sums(odd_p_q, seed_q);
-    b0_g_q  <= weight_sums(odd_p_q, seed_q + SPLITMIX_GAMMA);
-    // the mix: two products, each after its xorshift (taken in the stage before the
-    // product, so a multiplier's inputs come straight from registers), and the last xorshift
-    a0_q    <= xorshift(total(a0_g_q), 30);
-    b0_q    <= xorshift(total(b0_g_q), 30);
-    a1_p_q  <= digit_products(a0_q, SPLITMIX_MIX1);
-    b1_p_q  <= digit_products(b0_q, SPLITMIX_MIX1);
-    a1_g_q  <= weight_sums(a1_p_q, '0);
-    b1_g_q  <= weight_sums(b1_p_q, '0);
-    a1_q    <= xorshift(total(a1_g_q), 27);
-    b1_q    <= xorshift(total(b1_g_q), 27);
-    a2_p_q  <= digit_products(a1_q, SPLITMIX_MIX2);
-    b2_p_q  <= digit_products(b1_q, SPLITMIX_MIX2);
-    a2_g_q  <= weight_sums(a2_p_q, '0);
-    b2_g_q  <= weight_sums(b2_p_q, '0);
-    a2_q    <= total(a2_g_q);
-    b2_q    <= total(b2_g_q);
-    a3_q    <= xorshift(a2_q, 31);
-    b3_q    <= xorshift(b2_q, 31);
+    for (int unsigned h = 0; h < 2; h++) begin
+      g0_q[h] <= weight_sums(odd_p_q, h == 0 ? seed_q : seed_q + SPLITMIX_GAMMA);
+      // the mix: two products, each after its xorshift (taken in the stage before the
+      // product, so a multiplier's inputs come straight from registers), and the last
+      // xorshift
+      x0_q[h] <= xorshift(total(g0_q[h]), 30);
+      p1_q[h] <= digit_products(x0_q[h], SPLITMIX_MIX1);
+      g1_q[h] <= weight_sums(p1_q[h], '0);
+      x1_q[h] <= xorshift(total(g1_q[h]), 27);
+      p2_q[h] <= digit_products(x1_q[h], SPLITMIX_MIX2);
+      g2_q[h] <= weight_sums(p2_q[h], '0);
+      x2_q[h] <= total(g2_q[h]);
+      x3_q[h] <= xorshift(x2_q[h], 31);
+    end
   end
 
   assign valid_o = valid_q[LATENCY-1];
   assign id_o    = id_q[LATENCY-1];
-  assign state_o = ({b3_q, a3_q} == 128'd0) ? 128'd1 : {b3_q, a3_q};
+  assign state_o = (x3_q == 128'd0) ? 128'd1 : x3_q;
 endmodule
