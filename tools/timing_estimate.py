@@ -117,9 +117,11 @@ SIZING = {
     # the sparse overlay: U units, each with its threshold search (block RAM) and
     # LUT-RAM rows, and a z store of U·D_MAX + 1 read ports; logic runs out first.
     BM_SPARSE: Sizing("U", True, "threshold-search tables (SIGMOID per unit)",
-                      "SPARSE_N_MAX, D_MAX, the units and the control are the build's (a unit's "
-                      "memories twice as deep per halving); the z store has fewer read-port "
-                      "copies and the op's row fans out to fewer units", limit="luts"),
+                      "SPARSE_N_MAX, D_MAX, each unit and the control are the build's (a unit's "
+                      "memories twice as deep per halving), but the z store is smaller: fewer "
+                      "copies for a written row to fan out to (⌈(U·D_MAX + 1)/3⌉) and a U:1 "
+                      "select per read port, so its paths are shorter than the build's",
+                      limit="luts"),
 }
 KERNELS = tuple(SIZING)
 
