@@ -314,6 +314,20 @@ def test_doc_rows_read_back_with_sources_notes_and_sections():
     assert shared.section[4:] == first.section[4:]         # the same path lines
 
 
+def test_proxy_notes_holding_semicolons_read_back():
+    # shrink_note joins its reason and what the shrunk design keeps with "; ", and
+    # the doc joins the notes of several rows with "; " too
+    bn = board_builds()["pynq-z2"].twin_parameters("bn_sampler")
+    sparse = board_builds()["pynq-z2"].twin_parameters(BM_SPARSE)
+    bn_note = te.shrink_note("bn_sampler", bn, {**bn, "P": 2}, 300)
+    sparse_note = te.shrink_note(BM_SPARSE, sparse, {**sparse, "U": 4}, 166, 184_125)
+    assert "; " in bn_note and "; " in sparse_note
+    rows = _rows(te.render_doc([_timed("bn_sampler", "pynq-z2", 90.0, "b" * 12, "bn-1", bn_note),
+                                _timed(BM_SPARSE, "pynq-z2", 39.1, "c" * 12, "s-1", sparse_note)], "v"))
+    assert rows["bn_sampler", "pynq-z2"].proxy_note == bn_note
+    assert rows[BM_SPARSE, "pynq-z2"].proxy_note == sparse_note
+
+
 def test_a_subset_run_keeps_the_other_rows_and_marks_changed_sources_stale(tmp_path, monkeypatch):
     bm_now = te.source_digest(te.read_sources("bm_sampler"))
     bn_now = te.source_digest(te.read_sources("bn_sampler"))

@@ -659,7 +659,9 @@ def parse_doc(text: str) -> list[DocRow]:
             rows.append((row["kernel"], row["board"], tuple(cells[:_RESULT_CELLS]),
                          digest.group(1) if digest else ""))
         elif line.startswith("Proxy sizes: ") and not in_paths:
-            for item in line[len("Proxy sizes: "):].rstrip(".").split("; "):
+            # items are joined by "; ", which a note may hold too: split before a kernel name
+            items = re.split(rf"; (?=(?:{'|'.join(KERNELS)}) [\w.-]+: )", line[len("Proxy sizes: "):].rstrip("."))
+            for item in items:
                 kernel, board, note = re.match(r"(\w+) ([\w.-]+): (.*)", item).groups()
                 notes[kernel, board] = note
         elif in_paths and _HEADING.match(line):
