@@ -203,11 +203,6 @@ def test_the_doc_reports_every_board_build_of_the_table_as_fitting():
             overlay = f"{kernel} overlay ({se.KERNELS[kernel].size} = {lanes}): "
             assert overlay in section, f"{build.board}: the doc has no fit check of the {kernel} overlay"
             verdict = section.split(overlay, 1)[1].split("\n", 1)[0]
-            if kernel == BM_SPARSE:
-                # Known open (issue 12): the PYNQ-Z2's U = 32 takes 118 % of the LUTs,
-                # U = 16 fits (docs/synth_estimate.md). The doc must say which.
-                assert ("**fits**" in verdict) != ("**does NOT fit**" in verdict), verdict
-                continue
             assert "**fits**" in verdict, f"{build.board}: the {kernel} overlay does not fit its device"
 
 
