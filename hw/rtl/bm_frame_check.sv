@@ -110,6 +110,10 @@ module bm_frame_check #(
   //   S * T >= 2^32  iff  hh != 0  or  hl + lh + (ll >> 16) >= 2^16
   localparam int unsigned THIN_WAIT = 4;
   logic [2:0]  thin_wait_q;     // cycles the THIN word has been on the bus
+  // field_q == F_THIN and thin_wait_q == THIN_WAIT kept as registers of their own: the
+  // hold gates s_tready, whose accept enable fans out to every register of the front
+  // end, so it must be one LUT of registers (the timing proxy's worst bm path otherwise).
+  logic        thin_field_q, thin_done_q;
   logic [31:0] thin_word_q;
   logic [31:0] p_lh_q, p_hl_q, p_hh_q;
   logic [15:0] p_ll_hi_q;
@@ -125,7 +129,7 @@ module bm_frame_check #(
     hh_nz_q           <= p_hh_q != '0;
     too_many_sweeps_q <= hh_nz_q || p_mid_hi_q != '0;
   end
-  assign hold_o = field_q == F_THIN && thin_wait_q != 3'(THIN_WAIT);
+  assign hold_o = thin_field_q && !thin_done_q;
 
   always_comb begin
     for (int unsigned b = 0; b < 32; b++) clamp_keep_o[b] = count_q * 32 + b < 32'(n_o);
@@ -239,6 +243,7 @@ module bm_frame_check #(
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       field_q     <= F_MAGIC;
+      thin_field_q <= 1'b0;
       count_q     <= '0;
       last_q      <= 1'b1;
       other_q     <= 1'b0;
@@ -257,10 +262,14 @@ module bm_frame_check #(
       init_o      <= 1'b0;
       init_left_q <= '0;
       thin_wait_q <= '0;
+      thin_done_q <= 1'b0;
     end else begin
       thin_wait_q <= (read_i && field_q == F_THIN && valid_i && !ready_i) ? thin_wait_q + 1 : '0;
+      thin_done_q <= read_i && field_q == F_THIN && valid_i && !ready_i
+                     && thin_wait_q == 3'(THIN_WAIT - 1);
       if (start_i) begin
         field_q    <= F_MAGIC;
+        thin_field_q <= 1'b0;
         count_q    <= '0;
         last_q     <= 1'b1;
         other_q    <= 1'b0;
@@ -270,7 +279,10 @@ module bm_frame_check #(
         init_o     <= 1'b0;
       end else if (accept) begin
         count_q <= last_q ? 32'd0 : count_q + 1;
-        if (last_q) field_q <= next_field(field_q);
+        if (last_q) begin
+          field_q      <= next_field(field_q);
+          thin_field_q <= next_field(field_q) == F_THIN;
+        end
         last_q  <= last_q ? field_last(next_field(field_q)) == 32'd0
                           : count_q + 1 == field_last(field_q);
         unique case (field_q)
