@@ -160,41 +160,52 @@ def test_proxy_sizes_round_bm_to_a_power_of_two_and_halve_its_weights():
     assert te.proxy_start("bm_sampler", {"P": 16, "N_MAX": 256}) == ({"P": 16, "N_MAX": 256}, "")
     sizes, note = te.proxy_start("bm_sampler", {"P": 16, "N_MAX": 384})
     assert sizes == {"P": 16, "N_MAX": 256} and note.startswith("N_MAX 384 -> 256")
-    assert te.shrink("bm_sampler", {"P": 16, "N_MAX": 512}, 300) == {"P": 16, "N_MAX": 256}
+    assert te.shrink("bm_sampler", {"P": 16, "N_MAX": 512}, _cells(16_000, 300)) == {"P": 16, "N_MAX": 256}
 
 
-def test_bn_proxy_drops_lane_pairs_by_the_block_ram_per_lane():
+def _cells(lut4: int, dp16kd: int) -> "te.Ecp5Cells":
+    return te.Ecp5Cells(lut4=lut4, ff=0, mult18=0, dp16kd=dp16kd, lutram=0)
+
+
+def test_bn_proxy_drops_lane_pairs_by_the_block_ram_and_logic_per_lane():
     bn = {"P": 16, "V_MAX": 128, "CARD_MAX": 16, "PARENTS_MAX": 8, "TABLE_MAX": 8192}
     assert te.proxy_start("bn_sampler", bn) == (bn, "")
     # 310 blocks at P = 16: 19.4 per lane, 208 hold 10 lanes
-    assert te.shrink("bn_sampler", bn, 310) == {**bn, "P": 10}
+    assert te.shrink("bn_sampler", bn, _cells(40_000, 310)) == {**bn, "P": 10}
     # a bare overshoot still drops one pair
-    assert te.shrink("bn_sampler", {**bn, "P": 10}, 209) == {**bn, "P": 8}
-    note = te.shrink_note("bn_sampler", bn, {**bn, "P": 10}, 310)
+    assert te.shrink("bn_sampler", {**bn, "P": 10}, _cells(40_000, 209)) == {**bn, "P": 8}
+    # logic: 66,464 slots at P = 8 (8,308 per lane), 75 % of 83,640 = 62,730 hold 7.55
+    # lanes: 6, whole pairs
+    assert te.shrink("bn_sampler", {**bn, "P": 8}, _cells(66_464, 166)) == {**bn, "P": 6}
+    # the tighter of the two bounds wins
+    assert te.shrink("bn_sampler", bn, _cells(132_928, 310)) == {**bn, "P": 6}
+    note = te.shrink_note("bn_sampler", bn, {**bn, "P": 10}, _cells(40_000, 310))
     assert note.startswith("P 16 -> 10:") and "310 DP16KD" in note and "208" in note
+    assert "LUT4 slots" not in note
+    both = te.shrink_note("bn_sampler", bn, {**bn, "P": 6}, _cells(132_928, 310))
+    assert "310 DP16KD" in both and "(132,928 LUT4 slots) exceeds the 75% of" in both
     with pytest.raises(RuntimeError, match="even with 2 lanes"):
-        te.shrink("bn_sampler", {**bn, "P": 2}, 400)
+        te.shrink("bn_sampler", {**bn, "P": 2}, _cells(40_000, 400))
 
 
-def test_sparse_proxy_halves_the_units_while_its_logic_overflows():
+def test_every_kernel_is_held_by_block_ram_and_routable_logic():
     sparse = {"ENGINE": 2, "U": 32, "SPARSE_N_MAX": 1024, "D_MAX": 8}
     assert te.proxy_start(BM_SPARSE, sparse) == (sparse, "")
-    # LUT4 slots: LUT4s (carry halves counted in) and 6 per DPR16X4, against 80 %
-    # of 83,640 = 66,912; block RAM still counts
-    cap = int(0.8 * 83_640)
+    # LUT4 slots: LUT4s (carry halves counted in) and 6 per DPR16X4, against the 75 %
+    # of 83,640 = 62,730 that route; block RAM still counts
+    cap = int(0.75 * 83_640)
+    assert te.proxy_cap() == cap
     fits = te.Ecp5Cells(lut4=cap - 600, ff=0, mult18=0, dp16kd=100, lutram=100)
     over = te.Ecp5Cells(lut4=cap - 599, ff=0, mult18=0, dp16kd=100, lutram=100)
-    assert te.proxy_slots(fits) == cap and te.proxy_holds(BM_SPARSE, fits)
-    assert not te.proxy_holds(BM_SPARSE, over)
-    assert not te.proxy_holds(BM_SPARSE, dataclasses.replace(fits, dp16kd=209))
-    # the dense kernels are bounded by block RAM only
-    assert te.proxy_holds("bm_sampler", over)
-    assert te.shrink(BM_SPARSE, sparse, 100) == {**sparse, "U": 16}
-    note = te.shrink_note(BM_SPARSE, sparse, {**sparse, "U": 8}, 100, 120_000)
-    assert note.startswith("U 32 -> 8: the build's logic (120,000 LUT4 slots) exceeds 80% of")
+    assert te.proxy_slots(fits) == cap and te.proxy_holds(fits)
+    assert not te.proxy_holds(over)
+    assert not te.proxy_holds(dataclasses.replace(fits, dp16kd=209))
+    assert te.shrink(BM_SPARSE, sparse, over) == {**sparse, "U": 16}
+    note = te.shrink_note(BM_SPARSE, sparse, {**sparse, "U": 8}, _cells(120_000, 100))
+    assert note.startswith("U 32 -> 8: the build's logic (120,000 LUT4 slots) exceeds the 75% of")
     assert "83,640" in note and "SPARSE_N_MAX, D_MAX" in note
     with pytest.raises(RuntimeError, match="even with 2 units"):
-        te.shrink(BM_SPARSE, {**sparse, "U": 2}, 100)
+        te.shrink(BM_SPARSE, {**sparse, "U": 2}, over)
     assert te.SIZING[BM_SPARSE].expected_bits(BM_SPARSE, sparse) == 32 * 1024 * 24
 
 
@@ -319,8 +330,8 @@ def test_proxy_notes_holding_semicolons_read_back():
     # the doc joins the notes of several rows with "; " too
     bn = board_builds()["pynq-z2"].twin_parameters("bn_sampler")
     sparse = board_builds()["pynq-z2"].twin_parameters(BM_SPARSE)
-    bn_note = te.shrink_note("bn_sampler", bn, {**bn, "P": 2}, 300)
-    sparse_note = te.shrink_note(BM_SPARSE, sparse, {**sparse, "U": 4}, 166, 184_125)
+    bn_note = te.shrink_note("bn_sampler", bn, {**bn, "P": 2}, _cells(30_000, 300))
+    sparse_note = te.shrink_note(BM_SPARSE, sparse, {**sparse, "U": 4}, _cells(184_125, 166))
     assert "; " in bn_note and "; " in sparse_note
     rows = _rows(te.render_doc([_timed("bn_sampler", "pynq-z2", 90.0, "b" * 12, "bn-1", bn_note),
                                 _timed(BM_SPARSE, "pynq-z2", 39.1, "c" * 12, "s-1", sparse_note)], "v"))

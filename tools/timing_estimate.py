@@ -62,7 +62,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "host"), str(Path(__file__).resolve().parent)]
 
 import synth_estimate as se  # noqa: E402
-from neuropynq.boards import BM_SPARSE, HEADROOM, BoardBuild, board_builds  # noqa: E402
+from neuropynq.boards import BM_SPARSE, BoardBuild, board_builds  # noqa: E402
 from neuropynq.progress import Progress  # noqa: E402
 
 BUILD_DIR = ROOT / "build" / "timing"
@@ -77,6 +77,11 @@ PROXY_LUT4 = 83_640          # LUT4s of the LFE5U-85F
 # A TRELLIS_DPR16X4 (16 x 4 LUT-RAM) takes the four LUT4s of two slices for its
 # storage and a third slice for its write port: counted as 6 LUT4 slots.
 DPR16X4_SLOTS = 6
+# The share of those LUT4 slots a placement may take and still route. Measured:
+# the sparse overlay at U = 4 (73 %) routed; bn at P = 8 placed at 79 % and after
+# 70 min nextpnr still had ~127,000 overused wires. A build above this is timed
+# at a smaller size (shrink), like one whose block RAM does not fit.
+PROXY_ROUTABLE = 0.75
 NEXTPNR_SEED = 1
 
 # ---------------------------------------------------------------- kernels
@@ -90,7 +95,6 @@ class Sizing:
     power_of_two: bool       # the twin accepts only powers of two for it
     what: str                # what the big memories hold (expected_bits)
     keeps: str               # why the shrunk design's critical path is the build's
-    limit: str = "bram"      # what the proxy runs out of first: "bram" or "luts"
 
     def expected_bits(self, kernel: str, params: dict[str, int]) -> int:
         """Block-RAM bits the parameters imply (the big memories only)."""
@@ -115,13 +119,13 @@ SIZING = {
                          "the lanes are identical, so a path inside a lane is the build's; "
                          "the broadcast to the lanes fans out to fewer of them"),
     # the sparse overlay: U units, each with its threshold search (block RAM) and
-    # LUT-RAM rows, and a z store of U·D_MAX + 1 read ports; logic runs out first.
+    # LUT-RAM rows, and a z store of U·D_MAX + 1 read ports; logic runs out first,
+    # block RAM next.
     BM_SPARSE: Sizing("U", True, "threshold-search tables (SIGMOID per unit)",
                       "SPARSE_N_MAX, D_MAX, each unit and the control are the build's (a unit's "
                       "memories twice as deep per halving), but the z store is smaller: fewer "
                       "copies for a written row to fan out to (⌈(U·D_MAX + 1)/3⌉) and a U:1 "
-                      "select per read port, so its paths are shorter than the build's",
-                      limit="luts"),
+                      "select per read port, so its paths are shorter than the build's"),
 }
 KERNELS = tuple(SIZING)
 
@@ -149,25 +153,23 @@ def proxy_slots(cells: "Ecp5Cells") -> int:
 
 
 def proxy_cap() -> int:
-    """The LUT4 slots a design placed on the proxy may take (the boards' headroom)."""
-    return int(HEADROOM * PROXY_LUT4)
+    """The LUT4 slots a design placed on the proxy may take and still route."""
+    return int(PROXY_ROUTABLE * PROXY_LUT4)
 
 
-def proxy_holds(kernel: str, cells: "Ecp5Cells") -> bool:
-    """Whether the proxy holds the netlist: its block RAM always, and its logic
-    within the headroom for a kernel bounded by logic."""
-    if cells.dp16kd > PROXY_DP16KD:
-        return False
-    return SIZING[kernel].limit != "luts" or proxy_slots(cells) <= proxy_cap()
+def proxy_holds(cells: "Ecp5Cells") -> bool:
+    """Whether the proxy holds the netlist: its block RAM, and its logic within the
+    share that routes."""
+    return cells.dp16kd <= PROXY_DP16KD and proxy_slots(cells) <= proxy_cap()
 
 
-def shrink(kernel: str, params: dict[str, int], dp16kd: int) -> dict[str, int]:
-    """The next, smaller size to try after `params` took `dp16kd` block RAMs (or,
-    for a kernel bounded by logic, too many LUT4 slots).
+def shrink(kernel: str, params: dict[str, int], cells: "Ecp5Cells") -> dict[str, int]:
+    """The next, smaller size to try after `params` took `cells` (too many block RAMs
+    or LUT4 slots).
 
-    bm halves N_MAX, the sparse overlay U. bn scales P by the block RAM it needs per
-    lane (an upper bound, since the shared memories are counted in), rounded down to
-    whole lane pairs, and steps down by one pair at least."""
+    bm halves N_MAX, the sparse overlay U. bn scales P by the block RAM and the LUT4
+    slots it needs per lane (upper bounds, since the shared parts are counted in),
+    rounded down to whole lane pairs, and steps down by one pair at least."""
     name = SIZING[kernel].shrink_parameter
     if kernel == "bm_sampler":
         return {**params, name: params[name] // 2}
@@ -176,24 +178,27 @@ def shrink(kernel: str, params: dict[str, int], dp16kd: int) -> dict[str, int]:
             raise RuntimeError(f"{kernel} at {params} does not fit the proxy even with 2 units")
         return {**params, name: params[name] // 2}
     p = params["P"]
-    fit = PROXY_DP16KD * p // dp16kd
+    fit = min(PROXY_DP16KD * p // cells.dp16kd, proxy_cap() * p // proxy_slots(cells))
     new = min(p - 2, fit - fit % 2)
     if new < 2:
         raise RuntimeError(f"{kernel} at {params} does not fit the proxy even with 2 lanes")
     return {**params, name: new}
 
 
-def shrink_note(kernel: str, build: dict[str, int], proxy: dict[str, int], dp16kd: int,
-                slots: int = 0) -> str:
-    """Why the placed size differs from the build's (`dp16kd`: the build's block RAMs;
-    `slots`: its LUT4 slots, for a kernel bounded by logic)."""
+def shrink_note(kernel: str, build: dict[str, int], proxy: dict[str, int],
+                cells: "Ecp5Cells") -> str:
+    """Why the placed size differs from the build's (`cells`: the build's own)."""
     sizing = SIZING[kernel]
     name = sizing.shrink_parameter
-    if sizing.limit == "luts":
-        return (f"{name} {build[name]} -> {proxy[name]}: the build's logic ({slots:,} LUT4 slots) "
-                f"exceeds {HEADROOM:.0%} of the LFE5U-85F's {PROXY_LUT4:,} LUT4; {sizing.keeps}")
-    return (f"{name} {build[name]} -> {proxy[name]}: the build's block RAM ({dp16kd} DP16KD) "
-            f"exceeds the LFE5U-85F's {PROXY_DP16KD}; {sizing.keeps}")
+    over = []
+    if cells.dp16kd > PROXY_DP16KD:
+        over.append(f"block RAM ({cells.dp16kd} DP16KD) exceeds the LFE5U-85F's "
+                    f"{PROXY_DP16KD}")
+    if proxy_slots(cells) > proxy_cap():
+        over.append(f"logic ({proxy_slots(cells):,} LUT4 slots) exceeds the "
+                    f"{PROXY_ROUTABLE:.0%} of the LFE5U-85F's {PROXY_LUT4:,} LUT4 that route")
+    return f"{name} {build[name]} -> {proxy[name]}: the build's " + " and ".join(over) \
+        + f"; {sizing.keeps}"
 
 
 def read_sources(kernel: str) -> dict[str, str]:
@@ -566,15 +571,15 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
         work = build_dir / f"{kernel}-{tag}-{digest}"
         start = time.monotonic()
         cells = count_ecp5(synth_ecp5(spec.top, rewritten, proxy, work, spec.flatten))
-        if proxy_holds(kernel, cells):
+        if proxy_holds(cells):
             break
         first = first or cells
-        smaller = shrink(kernel, proxy, cells.dp16kd)
+        smaller = shrink(kernel, proxy, cells)
         log(f"  {kernel} {build.board}: {name}={proxy[name]} needs {cells.dp16kd} DP16KD, "
-            f"{proxy_slots(cells):,} LUT4 slots (the proxy has {PROXY_DP16KD}, {PROXY_LUT4:,}); "
+            f"{proxy_slots(cells):,} LUT4 slots (the proxy holds {PROXY_DP16KD}, {proxy_cap():,}); "
             f"trying {name}={smaller[name]}")
         proxy = smaller
-        note = shrink_note(kernel, params, proxy, first.dp16kd, proxy_slots(first))
+        note = shrink_note(kernel, params, proxy, first)
     xilinx = se.count_resources(se.run_synth(spec.top, rewritten, proxy, "xc7", work / "xilinx",
                                              flatten=spec.flatten))
     report = place_and_route(work, freq)
@@ -717,13 +722,15 @@ def render_doc(results: list[Result], versions: str, missing: list[str] = (),
         "of the placed design (logic, carry chains, LUT-RAM ports).",
         "",
         "**Sizes the proxy cannot hold.** The LFE5U-85F has 208 DP16KD (18 Kb each,",
-        "3.7 Mb). A build whose block RAM is larger is timed at the largest size that",
-        "fits. bm: `N_MAX` is rounded down to a power of two where the twin requires one",
+        f"3.7 Mb), and nextpnr routes a design of up to about {PROXY_ROUTABLE:.0%} of its",
+        f"{PROXY_LUT4:,} LUT4 slots (the sparse overlay at 73 % routed; bn at P = 8, placed",
+        "at 79 %, still had ~127,000 overused wires after 70 min). A build whose block RAM",
+        "or logic is larger is timed at the largest size that fits. bm: `N_MAX` is rounded down to a power of two where the twin requires one",
         "and then halved until the weights fit; the lanes, word widths and control stay",
         "those of the build, only memory depths and the address widths that follow them",
         "shrink. bn: every memory is one block RAM at any depth and each lane owns most of",
-        "them (nine x copies, half a table pair, its Poisson LUT), so `P` drops by lane",
-        "pairs instead; the lanes are identical, so a path inside a lane is the build's,",
+        "them (nine x copies, half a table pair, its Poisson LUT) and of the logic, so `P`",
+        "drops by lane pairs instead; the lanes are identical, so a path inside a lane is the build's,",
         "and only the broadcast from the control fans out to fewer lanes. The `proxy`",
         "column and the printed line say when this happened.",
         "",
