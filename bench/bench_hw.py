@@ -12,7 +12,9 @@ backend's word for word.
 
 The clock: the board's clock where the timing proxy (`make timing-estimate`, its
 results in docs/timing_estimate.md) puts the twin at the build's exact sizes at or
-above it, else the proxy's fmax; without such a result, or with one measured at
+above it or at 100 MHz (the proxy models the Z-7020's fabric; a ZU+ board's faster
+clock is taken on the proxy's 100 MHz, unverified without Vivado), else the proxy's
+fmax; without such a result, or with one measured at
 other RTL sources than hw/rtl/'s now (stale), the board clock, printed as
 `clock=<MHz>(untimed)`.
 
@@ -157,7 +159,8 @@ def clock_for(kernel: str, build: BoardBuild) -> ClockChoice:
     fmax = proxy_fmax(kernel, build)
     if fmax is None:
         return ClockChoice(build.clock_mhz, False)
-    return ClockChoice(build.clock_mhz if fmax >= build.clock_mhz else fmax, True)
+    met = fmax >= min(build.clock_mhz, timing_estimate.PROXY_BAR_MHZ)
+    return ClockChoice(build.clock_mhz if met else fmax, True)
 
 
 # ---------------------------------------------------------------- simulation

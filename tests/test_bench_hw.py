@@ -84,6 +84,12 @@ def test_clock_is_the_board_clock_when_met_else_the_proxy_fmax(monkeypatch):
     assert bench_hw.clock_for("bn_sampler", build) == bench_hw.ClockChoice(61.5, True)
     monkeypatch.setattr(bench_hw, "proxy_fmax", lambda kernel, b: None)
     assert str(bench_hw.clock_for("bn_sampler", build)) == f"{build.clock_mhz}(untimed)"
+    # a ZU+ board: the proxy (Z-7020 fabric) at 100 MHz or more stands for its 200 MHz
+    zcu = board_build("zcu104")
+    monkeypatch.setattr(bench_hw, "proxy_fmax", lambda kernel, b: 102.8)
+    assert bench_hw.clock_for("bn_sampler", zcu) == bench_hw.ClockChoice(200, True)
+    monkeypatch.setattr(bench_hw, "proxy_fmax", lambda kernel, b: 97.0)
+    assert bench_hw.clock_for("bn_sampler", zcu) == bench_hw.ClockChoice(97.0, True)
 
 
 def test_proxy_fmax_is_read_from_the_timing_doc_for_the_builds_exact_sizes(tmp_path, capsys):

@@ -136,7 +136,18 @@ def test_result_line_format():
     line = te.format_line(_result("N_MAX 512 -> 256: too big"))
     assert line.startswith("timing bm_sampler zcu104 fmax=84.2 target=200 luts=15485 ")
     assert line.endswith("(proxy sizes: N_MAX 512 -> 256: too big)")
-    assert not _result().met
+    assert not _result().met and _result().met_cell() == "**no**"
+
+
+def test_a_zu_plus_board_meets_the_proxy_at_100_mhz():
+    """The proxy models the Z-7020's fabric: at a 200 MHz ZU+ board, 100 MHz on it is
+    the bar, and the table says the board's own clock was not reached."""
+    r = _result()
+    fast = dataclasses.replace(r, timing=dataclasses.replace(r.timing, fmax_mhz=102.8))
+    assert fast.met and fast.met_cell() == "yes (≥ 100)"
+    assert dataclasses.replace(fast, target_mhz=100).met_cell() == "yes"
+    slow = dataclasses.replace(fast, timing=dataclasses.replace(r.timing, fmax_mhz=99.9))
+    assert not slow.met
 
 
 def test_path_lines_name_module_and_signal():
