@@ -80,11 +80,6 @@ PROXY_LUT4 = 83_640          # LUT4s of the LFE5U-85F
 # A TRELLIS_DPR16X4 (16 x 4 LUT-RAM) takes the four LUT4s of two slices for its
 # storage and a third slice for its write port: counted as 6 LUT4 slots.
 DPR16X4_SLOTS = 6
-# The share of those LUT4 slots a placement may take and still route. Measured:
-# the sparse overlay at U = 4 (73 %) routed; bn at P = 8 placed at 79 % and after
-# 70 min nextpnr still had ~127,000 overused wires. A build above this is timed
-# at a smaller size (shrink), like one whose block RAM does not fit.
-PROXY_ROUTABLE = 0.75
 NEXTPNR_SEED = 1
 # The proxy stands for the Z-7020 -1 fabric (the PYNQ-Z2, 100 MHz). A twin that
 # reaches 100 MHz here meets the proxy at every board (issue 11's clock rule); the
@@ -102,6 +97,12 @@ class Sizing:
     power_of_two: bool       # the twin accepts only powers of two for it
     what: str                # what the big memories hold (expected_bits)
     keeps: str               # why the shrunk design's critical path is the build's
+    # The share of the proxy's LUT4 slots (counted on the synthesised netlist) a
+    # placement of this kernel may take and still route; a build above it is timed at a
+    # smaller size, like one whose block RAM does not fit. Measured: the sparse overlay
+    # at U = 4 (~72 %) routed; bn at P = 8 (75.0 %, 79 % of the slices once placed) still
+    # had ~127,000 overused wires after 70 min of routing, while P = 4 (~38 %) routed.
+    routable: float = 0.75
 
     def expected_bits(self, kernel: str, params: dict[str, int]) -> int:
         """Block-RAM bits the parameters imply (the big memories only)."""
@@ -124,7 +125,8 @@ SIZING = {
     # smaller TABLE_MAX saves nothing; the proxy drops lane pairs instead.
     "bn_sampler": Sizing("P", False, "tables (a copy per lane pair)",
                          "the lanes are identical, so a path inside a lane is the build's; "
-                         "the broadcast to the lanes fans out to fewer of them"),
+                         "the broadcast to the lanes fans out to fewer of them",
+                         routable=0.70),
     # the sparse overlay: U units, each with its threshold search (block RAM) and
     # LUT-RAM rows, and a z store of U·D_MAX + 1 read ports; logic runs out first,
     # block RAM next.
@@ -159,15 +161,15 @@ def proxy_slots(cells: "Ecp5Cells") -> int:
     return cells.lut4 + DPR16X4_SLOTS * cells.lutram
 
 
-def proxy_cap() -> int:
-    """The LUT4 slots a design placed on the proxy may take and still route."""
-    return int(PROXY_ROUTABLE * PROXY_LUT4)
+def proxy_cap(kernel: str) -> int:
+    """The LUT4 slots `kernel` placed on the proxy may take and still route."""
+    return round(SIZING[kernel].routable * PROXY_LUT4)
 
 
-def proxy_holds(cells: "Ecp5Cells") -> bool:
+def proxy_holds(kernel: str, cells: "Ecp5Cells") -> bool:
     """Whether the proxy holds the netlist: its block RAM, and its logic within the
     share that routes."""
-    return cells.dp16kd <= PROXY_DP16KD and proxy_slots(cells) <= proxy_cap()
+    return cells.dp16kd <= PROXY_DP16KD and proxy_slots(cells) <= proxy_cap(kernel)
 
 
 def shrink(kernel: str, params: dict[str, int], cells: "Ecp5Cells") -> dict[str, int]:
@@ -185,7 +187,7 @@ def shrink(kernel: str, params: dict[str, int], cells: "Ecp5Cells") -> dict[str,
             raise RuntimeError(f"{kernel} at {params} does not fit the proxy even with 2 units")
         return {**params, name: params[name] // 2}
     p = params["P"]
-    fit = min(PROXY_DP16KD * p // cells.dp16kd, proxy_cap() * p // proxy_slots(cells))
+    fit = min(PROXY_DP16KD * p // cells.dp16kd, proxy_cap(kernel) * p // proxy_slots(cells))
     new = min(p - 2, fit - fit % 2)
     if new < 2:
         raise RuntimeError(f"{kernel} at {params} does not fit the proxy even with 2 lanes")
@@ -201,9 +203,10 @@ def shrink_note(kernel: str, build: dict[str, int], proxy: dict[str, int],
     if cells.dp16kd > PROXY_DP16KD:
         over.append(f"block RAM ({cells.dp16kd} DP16KD) exceeds the LFE5U-85F's "
                     f"{PROXY_DP16KD}")
-    if proxy_slots(cells) > proxy_cap():
+    if proxy_slots(cells) > proxy_cap(kernel):
         over.append(f"logic ({proxy_slots(cells):,} LUT4 slots) exceeds the "
-                    f"{PROXY_ROUTABLE:.0%} of the LFE5U-85F's {PROXY_LUT4:,} LUT4 that route")
+                    f"{sizing.routable:.0%} of the LFE5U-85F's {PROXY_LUT4:,} LUT4 slots that "
+                    "route for it")
     return f"{name} {build[name]} -> {proxy[name]}: the build's " + " and ".join(over) \
         + f"; {sizing.keeps}"
 
@@ -583,12 +586,12 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
         work = build_dir / f"{kernel}-{tag}-{digest}"
         start = time.monotonic()
         cells = count_ecp5(synth_ecp5(spec.top, rewritten, proxy, work, spec.flatten))
-        if proxy_holds(cells):
+        if proxy_holds(kernel, cells):
             break
         first = first or cells
         smaller = shrink(kernel, proxy, cells)
         log(f"  {kernel} {build.board}: {name}={proxy[name]} needs {cells.dp16kd} DP16KD, "
-            f"{proxy_slots(cells):,} LUT4 slots (the proxy holds {PROXY_DP16KD}, {proxy_cap():,}); "
+            f"{proxy_slots(cells):,} LUT4 slots (the proxy holds {PROXY_DP16KD}, {proxy_cap(kernel):,}); "
             f"trying {name}={smaller[name]}")
         proxy = smaller
         note = shrink_note(kernel, params, proxy, first)
@@ -739,10 +742,12 @@ def render_doc(results: list[Result], versions: str, missing: list[str] = (),
         "(bench/bench_hw.py), which stays unverified until a Vivado run.",
         "",
         "**Sizes the proxy cannot hold.** The LFE5U-85F has 208 DP16KD (18 Kb each,",
-        f"3.7 Mb), and nextpnr routes a design of up to about {PROXY_ROUTABLE:.0%} of its",
-        f"{PROXY_LUT4:,} LUT4 slots (the sparse overlay at 73 % routed; bn at P = 8, placed",
-        "at 79 %, still had ~127,000 overused wires after 70 min). A build whose block RAM",
-        "or logic is larger is timed at the largest size that fits. bm: `N_MAX` is rounded down to a power of two where the twin requires one",
+        f"3.7 Mb), and nextpnr routes a design of up to a share of its {PROXY_LUT4:,} LUT4",
+        "slots that depends on it, counted on the synthesised netlist: "
+        + ", ".join(f"{SIZING[k].routable:.0%} for {k}" for k in KERNELS) + " (the",
+        "sparse overlay at U = 4, ~72 %, routed; bn at P = 8, 75.0 %, still had ~127,000",
+        "overused wires after 70 min, bn at P = 4 routed). A build whose block RAM or logic",
+        "is larger is timed at the largest size that fits. bm: `N_MAX` is rounded down to a power of two where the twin requires one",
         "and then halved until the weights fit; the lanes, word widths and control stay",
         "those of the build, only memory depths and the address widths that follow them",
         "shrink. bn: every memory is one block RAM at any depth and each lane owns most of",
