@@ -6,11 +6,19 @@
 // order and colour_end come first, so every later word is placed by its neuron's
 // schedule position p (pos_mem): its bias and list go to unit p mod U, row p / U, and
 // each list slot's neighbour index j is sent as j's position. While the biases arrive
-// (one position per word) the colour of every position is tabulated, so that a list
-// slot of non-zero weight between two neurons of one colour marks that colour deferred
-// (an improper colouring; bm_sparse_core). Each word is checked as it arrives
+// (one position per word) the colour of every position is tabulated, with whether the
+// position lies in its colour's first row and in its last, so that a list slot of
+// non-zero weight between two neurons of one colour marks that colour deferred (an
+// improper colouring; bm_sparse_core), and one from a colour's first row to the
+// previous colour's last marks its hazard. Each word is checked as it arrives
 // (bm_frame_check), its value before its TLAST; after an error the rest of the frame
 // up to TLAST is discarded, then the error frame goes out (bm_frame_reply).
+//
+// The colour marks are off the sweep's path (the core reads them when its first pass
+// starts, after the init pass), so they are pipelined for the clock: every memory read
+// is registered and the compares come a stage after them (fl_we_o trails l_we_o by
+// three cycles); the colour walk keeps its colour's last position in a register,
+// the next colour's prefetched.
 module bm_sparse_frontend #(
   parameter int unsigned U       = 32,
   parameter int unsigned N_MAX   = 1024,
@@ -90,12 +98,19 @@ module bm_sparse_frontend #(
 
   // model fields
   logic [KW-1:0]      pos_mem    [N_MAX];      // neuron -> schedule position
-  logic [KW-1:0]      colour_mem [N_MAX];      // position -> colour
-  logic [KW:0]        cend_mem   [N_MAX];
+  logic [KW+1:0]      colour_mem [N_MAX];      // position -> {colour, first row, last row}
+  logic [KW-1:0]      clast_mem  [N_MAX];      // colour -> its last position (end − 1)
   logic [31:0]        cm_mem     [N_MAX / 32]; // clamp mask words, for the INIT check
   logic [KW-1:0]      lk_q;                    // list: the neuron
   logic [DW:0]        ls_q;                    // list: the slot
-  logic [KW:0]        cc_q;                    // biases: the colour of position count
+  // the colour walk over the bias words (position count): colour cc, its last
+  // position, whether count lies in the colour's first row, the next colour's index
+  // (its last position read from clast_mem at the register cn, so that one-position
+  // colours follow each other a word a cycle)
+  logic [KW-1:0]      cc_q, cn_q, clast_q;
+  logic               cfirst_q;
+  logic               cw_v_q, cw_first_q, cw_last_q;
+  logic [KW-1:0]      cw_p_q, cw_c_q;
 
   // ---------------------------------------------------------------- frame words
   logic [31:0] word;
@@ -134,30 +149,27 @@ module bm_sparse_frontend #(
   assign s_tready_o = (state_q == S_READ && !thin_hold) || state_q == S_DISCARD;
 
   // ---------------------------------------------------------------- list translation
-  // L1: the word registered; L2: the neuron's and the neighbour's positions; L3: their
-  // colours compared, the slot written. A slot of non-zero weight
+  // L1: the word registered; L2: the neuron's and the neighbour's positions (pos_mem);
+  // L3: their colour marks (colour_mem); L4: the marks registered; then the flags. The
+  // slot is written after L2. A slot of non-zero weight
   //   * inside one colour marks it deferred (an improper colouring);
   //   * from the first row of colour c to the last row of the colour before it (c − 1,
   //     or C − 1 for colour 0: the previous pass) marks c's *hazard*: its first row
   //     reads z the previous pass writes in its last row, so it waits one cycle more
   //     (bm_sparse_core: one bubble between passes, two before a colour with a hazard).
-  logic                l1_v_q, l2_v_q;
+  logic                l1_v_q, l2_v_q, l3_v_q, l4_v_q;
   logic [KW-1:0]       l1_k_q, l1_j_q, l2_p_q, l2_q_q;
   logic [DW-1:0]       l1_s_q, l2_s_q;
   logic [15:0]         l1_w_q, l2_w_q;
-  logic                def_we, haz_we;
-  logic [KW-1:0]       def_c, nb_c, prev_c;
   /* verilator lint_off UNUSEDSIGNAL */
-  logic [KW:0]         c_start, nb_end_m1;   // only their row bits are compared
+  logic [KW+1:0]       l3_pm_q, l3_qm_q;          // {colour, first row, last row}
   /* verilator lint_on UNUSEDSIGNAL */
-  assign def_c     = colour_mem[l2_p_q];
-  assign nb_c      = colour_mem[l2_q_q];
-  assign prev_c    = def_c == '0 ? KW'(c_o - 1) : def_c - 1;
-  assign c_start   = def_c == '0 ? '0 : cend_mem[def_c - 1];
-  assign nb_end_m1 = cend_mem[nb_c] - 1;
-  assign def_we    = l2_v_q && l2_w_q != 16'd0 && def_c == nb_c;
-  assign haz_we    = l2_v_q && l2_w_q != 16'd0 && nb_c == prev_c
-                   && l2_p_q[KW-1:UB] == c_start[KW-1:UB] && l2_q_q[KW-1:UB] == nb_end_m1[KW-1:UB];
+  logic [KW-1:0]       def_c, nb_c, prev_c;       // L4: p's colour, q's
+  logic                p_first, q_last;           // p in its colour's first row, q in its last
+  logic                def_we, haz_we;
+  assign prev_c = def_c == '0 ? KW'(c_o - 1) : def_c - 1;
+  assign def_we = l4_v_q && def_c == nb_c;
+  assign haz_we = l4_v_q && nb_c == prev_c && p_first && q_last;
 
   // ---------------------------------------------------------------- output words
   // INFO: P is the units, N_MAX 0 (no dense engine)
@@ -192,12 +204,19 @@ module bm_sparse_frontend #(
     fl_c_o      <= def_c;
     fl_defer_o  <= def_we;
     fl_hazard_o <= haz_we;
-    if (in_field && field == F_CEND) cend_mem[count[KW-1:0]] <= (KW+1)'(low);
-    // biases: neuron count at its position; position count's colour tabulated
+    // colour ends: each colour's last position
+    if (in_field && field == F_CEND) clast_mem[count[KW-1:0]] <= low[KW-1:0] - KW'(1);
+    // biases: neuron count at its position
     b_we_o   <= in_field && field == F_BIAS;
     b_p_o    <= pos_mem[count[KW-1:0]];
     b_data_o <= low;
-    if (in_field && field == F_BIAS) colour_mem[count[KW-1:0]] <= cc_q[KW-1:0];
+    // position count's colour marks, a cycle later
+    cw_v_q     <= in_field && field == F_BIAS;
+    cw_p_q     <= count[KW-1:0];
+    cw_c_q     <= cc_q;
+    cw_first_q <= cfirst_q;
+    cw_last_q  <= count[KW-1:UB] == clast_q[KW-1:UB];
+    if (cw_v_q) colour_mem[cw_p_q] <= {cw_c_q, cw_first_q, cw_last_q};
     // lists
     l1_v_q <= in_field && field == F_LIST;
     l1_k_q <= lk_q;
@@ -213,6 +232,14 @@ module bm_sparse_frontend #(
     l_p_o    <= l2_p_q;
     l_slot_o <= l2_s_q;
     l_data_o <= {l2_w_q, l2_q_q};
+    l3_v_q  <= l2_v_q && l2_w_q != 16'd0;
+    l3_pm_q <= colour_mem[l2_p_q];
+    l3_qm_q <= colour_mem[l2_q_q];
+    l4_v_q  <= l3_v_q;
+    def_c   <= l3_pm_q[KW+1:2];
+    p_first <= l3_pm_q[1];
+    nb_c    <= l3_qm_q[KW+1:2];
+    q_last  <= l3_qm_q[0];
     // clamp words (bits past N cleared), initial-state words
     cm_we_o   <= in_field && field == F_CMASK;
     cv_we_o   <= in_field && field == F_CVAL;
@@ -232,6 +259,9 @@ module bm_sparse_frontend #(
       lk_q           <= '0;
       ls_q           <= '0;
       cc_q           <= '0;
+      cn_q           <= '0;
+      cfirst_q       <= 1'b1;
+      clast_q        <= '0;
       ap_done_o      <= 1'b0;
       status_o       <= '0;
       status_valid_o <= 1'b0;
@@ -249,11 +279,22 @@ module bm_sparse_frontend #(
           lk_q       <= '0;
           ls_q       <= '0;
           cc_q       <= '0;
+          cn_q       <= KW'(1);
+          cfirst_q   <= 1'b1;
         end
 
         S_READ: if (fire) begin
           unique case (field)
-            F_BIAS:   if (32'(count) + 1 == 32'(cend_mem[cc_q[KW-1:0]])) cc_q <= cc_q + 1;
+            F_CEND:   if (count == 0) clast_q <= low[KW-1:0] - KW'(1);
+            F_BIAS:   if (count[KW-1:0] == clast_q) begin
+              // the next position starts the next colour
+              cc_q     <= cn_q;
+              cn_q     <= cn_q + 1;
+              clast_q  <= clast_mem[cn_q];
+              cfirst_q <= 1'b1;
+            end else if (count[UB-1:0] == UB'(U - 1)) begin
+              cfirst_q <= 1'b0;                   // the next position starts a row
+            end
             F_LIST: begin
               if (32'(ls_q) + 1 == 32'(d_o)) begin
                 ls_q <= '0;
