@@ -192,17 +192,16 @@ module bm_sparse_core #(
   );
 
   // ---------------------------------------------------------------- issue
-  logic [KW:0]    ci_q;                 // colour
+  logic [KW:0]    nci_q;                // the colour after this one (0 after the last)
   logic [UB-1:0]  cs_q;                 // its positions [cs, ce): the unit of cs
   logic [KW:0]    ce_q;
   logic [RW-1:0]  r_q, rf_q, rl_q;      // row, first and last row of the colour
   logic           apply_q, defer_q;     // APPLY pass; the colour is deferred
   logic [1:0]     wait_q;               // bubbles before the next pass
-  logic [KW:0]    nci, nce_q;
+  logic [KW:0]    nce_q;
   logic           ndef_q, nhaz_q;
   logic           sw_cnt_q, sw_rec_q;
   logic [31:0]    burn_left_q, thin_cnt_q, sweeps_left_q;
-  assign nci = ci_q + 1 == c_i ? '0 : ci_q + 1;
 
   // the row of the position before `pos` (a colour's last row, from its end)
   function automatic logic [RW-1:0] last_row(input logic [KW:0] pos);
@@ -218,27 +217,35 @@ module bm_sparse_core #(
   logic [UB-1:0]  lo, hi;
   assign issue    = state_q == C_RUN && wait_q == '0;
   assign pass_end = issue && r_q == rl_q;
-  assign sweep_end = pass_end && (apply_q || !defer_q) && nci == '0;
+  assign sweep_end = pass_end && (apply_q || !defer_q) && nci_q == '0;
   assign lo = r_q == rf_q ? cs_q[UB-1:0] : '0;
   assign hi = r_q == rl_q ? ce_q[UB-1:0] - UB'(1) : UB'(U - 1);   // the unit of ce − 1
   always_comb begin
     for (int u = 0; u < U; u++) issue_mask[u] = UB'(u) >= lo && UB'(u) <= hi;
   end
 
-  // Sweep bookkeeping at a sweep's end: the flags of the next sweep.
+  // Sweep bookkeeping at a sweep's end: the counts and flags of the next sweep,
+  // computed a cycle ahead. The counts are set when the run starts and change only at
+  // a sweep's end, and two sweep ends are two cycles apart at least (a pass and its
+  // bubble), so the registers are current whenever a sweep ends.
   logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n;
-  logic        next_cnt, next_rec;
-  always_comb begin
-    burn_left_n   = burn_left_q;
-    thin_cnt_n    = thin_cnt_q;
-    sweeps_left_n = sweeps_left_q;
-    if (burn_left_q != 0) burn_left_n = burn_left_q - 1;
+  logic        next_cnt, next_rec, next_last;
+  always_ff @(posedge clk_i) begin : sweep_next
+    logic [31:0] burn, thin, left;
+    burn = burn_left_q;
+    thin = thin_cnt_q;
+    left = sweeps_left_q;
+    if (burn_left_q != 0) burn = burn_left_q - 1;
     else if (sw_rec_q) begin
-      thin_cnt_n    = '0;
-      sweeps_left_n = sweeps_left_q - 1;
-    end else thin_cnt_n = thin_cnt_q + 1;
-    next_cnt = burn_left_n == 0;
-    next_rec = next_cnt && thin_cnt_n + 1 == thin_i;
+      thin = '0;
+      left = sweeps_left_q - 1;
+    end else thin = thin_cnt_q + 1;
+    burn_left_n   <= burn;
+    thin_cnt_n    <= thin;
+    sweeps_left_n <= left;
+    next_cnt      <= burn == 0;
+    next_rec      <= burn == 0 && thin + 1 == thin_i;
+    next_last     <= left == 0;
   end
 
   // ---------------------------------------------------------------- init pass
@@ -316,7 +323,7 @@ module bm_sparse_core #(
       rec_p         <= '0;
       row_p         <= '0;
       mask_p        <= '0;
-      ci_q          <= '0;
+      nci_q         <= '0;
       cs_q          <= '0;
       ce_q          <= '0;
       r_q           <= '0;
@@ -374,9 +381,9 @@ module bm_sparse_core #(
         row_p[s]   <= row_p[s-1];
         mask_p[s]  <= mask_p[s-1];
       end
-      nce_q  <= cend_mem[nci[KW-1:0]];
-      ndef_q <= defer_mem[nci[KW-1:0]];
-      nhaz_q <= haz_mem[nci[KW-1:0]];
+      nce_q  <= cend_mem[nci_q[KW-1:0]];
+      ndef_q <= defer_mem[nci_q[KW-1:0]];
+      nhaz_q <= haz_mem[nci_q[KW-1:0]];
 
       // read-out pipeline valid bits
       r1_v_q <= r0_v_q;
@@ -386,10 +393,16 @@ module bm_sparse_core #(
       unique case (state_q)
         C_IDLE: if (start_i) begin
           state_q     <= C_INIT;
-          ci_q        <= '0;       // nce_q is colour 1's end by the first pass end
+          nci_q       <= c_i == 1 ? '0 : (KW+1)'(1);   // nce_q: its end by the first pass end
           ip_q        <= '0;
           seed_back_q <= '0;
           seed_p_q    <= '0;
+          // the sweep counts (sweep_next has the next sweep's ready by C_RUN)
+          burn_left_q   <= burn_in_i;
+          thin_cnt_q    <= '0;
+          sweeps_left_q <= sweeps_i;
+          sw_cnt_q      <= burn_in_i == 0;
+          sw_rec_q      <= burn_in_i == 0 && thin_i == 1;
         end
         C_INIT: begin
           // step 1 at ip; seeded states counted back in position order
@@ -404,11 +417,6 @@ module bm_sparse_core #(
           if (seed_back_q == n_i) begin
             state_q       <= C_RUN;
             i1_valid_q    <= 1'b0;
-            burn_left_q   <= burn_in_i;
-            thin_cnt_q    <= '0;
-            sweeps_left_q <= sweeps_i;
-            sw_cnt_q      <= burn_in_i == 0;
-            sw_rec_q      <= burn_in_i == 0 && thin_i == 1;
             // colour 0
             cs_q    <= '0;
             ce_q    <= cend_mem[0];
@@ -435,11 +443,11 @@ module bm_sparse_core #(
               end else begin
                 if (nhaz_q) wait_q <= 2'd2;
                 apply_q <= 1'b0;
-                ci_q    <= nci;
-                cs_q    <= nci == '0 ? '0 : ce_q[UB-1:0];
+                nci_q   <= nci_q + 1 == c_i ? '0 : nci_q + 1;
+                cs_q    <= nci_q == '0 ? '0 : ce_q[UB-1:0];
                 ce_q    <= nce_q;
-                rf_q    <= nci == '0 ? '0 : ce_q[KW-1:UB];
-                r_q     <= nci == '0 ? '0 : ce_q[KW-1:UB];
+                rf_q    <= nci_q == '0 ? '0 : ce_q[KW-1:UB];
+                r_q     <= nci_q == '0 ? '0 : ce_q[KW-1:UB];
                 rl_q    <= last_row(nce_q);
                 defer_q <= ndef_q;
               end
@@ -454,7 +462,7 @@ module bm_sparse_core #(
             if (sw_rec_q && record_i) begin
               state_q  <= C_RECWAIT;
               omode_q  <= O_REC;
-            end else if (sweeps_left_n == 0) begin
+            end else if (next_last) begin
               state_q  <= C_DRAIN;
               omode_q  <= O_ON;
             end
