@@ -67,8 +67,14 @@ module bm_sparse_unit #(
   localparam int unsigned R    = N_MAX / U;
   localparam int unsigned RW   = $clog2(R);
   localparam int unsigned KW   = $clog2(N_MAX);
-  localparam int unsigned SW   = 24;             // |Σ w z|, |θ − b| < 2^23 for D_MAX <= 64
   localparam int unsigned HALF = (D_MAX + 1) / 2;
+  // Exact widths (signed): a half sum of HALF 16-bit weights, the field Σ w z of both;
+  // θ − b = LNTAU + 16 m − 8192 − b lies in [−8192 − 32768, 65535 + 16384 − 8192 + 32767]
+  // (m <= 1024), 18 bits; the compare in the wider of the two.
+  localparam int unsigned HW   = 16 + $clog2(HALF);
+  localparam int unsigned SW   = HW + 1;
+  localparam int unsigned TW   = 18;
+  localparam int unsigned CW   = SW > TW ? SW : TW;
 
   if (D_MAX < 1 || D_MAX > 64) begin : g_bad
     $error("bm_sparse_unit: D_MAX must be 1..64");
@@ -110,13 +116,13 @@ module bm_sparse_unit #(
   end
 
   // s14: θ − b; the neighbours' z arrive from the store
-  logic signed [SW-1:0] t_q, t2_q;           // θ − b in s15, s16
+  logic signed [TW-1:0] t_q, t2_q;           // θ − b in s15, s16
   logic                 always_q, never_q, always2_q, never2_q;
   logic [D_MAX-1:0]     zw_q;                // the slot's weight counts (z = 1, slot in use)
   logic [D_MAX-1:0][15:0] w_q;
   always_ff @(posedge clk_i) begin
-    t_q      <= SW'(signed'({1'b0, lntau_i})) + SW'(signed'({1'b0, m, 4'd0})) - SW'(8192)
-              - SW'(signed'(b_mem[s14_row_i]));
+    t_q      <= TW'(signed'({1'b0, lntau_i})) + TW'(signed'({1'b0, m, 4'd0})) - TW'(8192)
+              - TW'(signed'(b_mem[s14_row_i]));
     always_q <= m == 11'd0;
     never_q  <= m == 11'd1024;
     for (int s = 0; s < D_MAX; s++) begin
@@ -125,22 +131,35 @@ module bm_sparse_unit #(
     end
   end
 
+  // The read-out shares the count memories' read port with the ops: the core reads
+  // out with the op pipeline empty. s15 holds a DECIDE of this unit (which reads the
+  // counts) 13 cycles after s2 did; the select is a register of its own, so the s15
+  // read gains one LUT. (ζ keeps its own read-out port: its s16 read, behind s16_en,
+  // is on the decision's path into the z store.)
+  logic [12:0]   decide_p;                   // s3..s15
+  logic [RW-1:0] cnt_row;
+  logic [31:0]   on_rd, spike_rd;
+  always_ff @(posedge clk_i) decide_p <= {decide_p[11:0], s2_draw_i};
+  assign cnt_row  = decide_p[12] ? s15_row_i : o_row_i;
+  assign on_rd    = on_mem[cnt_row];
+  assign spike_rd = spike_mem[cnt_row];
+
   // s15: two half sums; counts read
-  logic signed [SW-1:0] half_q [2];
+  logic signed [HW-1:0] half_q [2];
   logic [31:0]          on_rd_q, spike_rd_q;
   always_ff @(posedge clk_i) begin
     for (int h = 0; h < 2; h++) begin
-      logic signed [SW-1:0] acc;
+      logic signed [HW-1:0] acc;
       acc = '0;
       for (int s = h * HALF; s < (h + 1) * HALF && s < D_MAX; s++)
-        if (zw_q[s]) acc = acc + SW'(signed'(w_q[s]));
+        if (zw_q[s]) acc = acc + HW'(signed'(w_q[s]));
       half_q[h] <= acc;
     end
     t2_q      <= t_q;
     always2_q <= always_q;
     never2_q  <= never_q;
-    on_rd_q    <= on_mem[s15_row_i];
-    spike_rd_q <= spike_mem[s15_row_i];
+    on_rd_q    <= on_rd;
+    spike_rd_q <= spike_rd;
   end
 
   // s16: decide and write
@@ -148,7 +167,7 @@ module bm_sparse_unit #(
   logic       fire, may_fire, spike, z_new, en;
   assign en       = s16_en_i && !clamp_mem[s16_row_i];
   assign zeta     = zeta_mem[s16_row_i];
-  assign fire     = always2_q || (!never2_q && half_q[0] + half_q[1] >= t2_q);
+  assign fire     = always2_q || (!never2_q && CW'(SW'(half_q[0]) + SW'(half_q[1])) >= CW'(t2_q));
   assign may_fire = zeta <= 8'd1;
   assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta - 8'd1;
   assign spike    = may_fire && fire;
@@ -171,8 +190,8 @@ module bm_sparse_unit #(
     end
   end
 
-  assign o_on_o    = on_mem[o_row_i];
-  assign o_spike_o = spike_mem[o_row_i];
+  assign o_on_o    = on_rd;
+  assign o_spike_o = spike_rd;
   assign o_zeta_o  = zeta_mem[o_row_i];
 
   logic unused;
