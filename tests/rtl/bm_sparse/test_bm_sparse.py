@@ -14,7 +14,7 @@ pytestmark = pytest.mark.rtl
 TB_MODULE = "tests.rtl.bm_sparse.bm_sparse_tb"
 SOURCES = ["bm_frame_pkg.sv", "npq_axil_ctrl.sv", "npq_stream_seed.sv", "bm_lane.sv", "bm_core.sv",
            "bm_field_core.sv", "bm_threshold_search.sv", "bm_frame_check.sv", "bm_frame_reply.sv",
-           "bm_frontend.sv", "bm_sparse_unit.sv", "bm_sparse_zstore.sv", "bm_sparse_core.sv",
+           "bm_frontend.sv", "bm_sparse_unit.sv", "bm_sparse_zsel.sv", "bm_sparse_zstore.sv", "bm_sparse_core.sv",
            "bm_sparse_frontend.sv", "bm_sampler.sv"]
 UNITS, SPARSE_N_MAX, D_MAX = 4, 64, 8
 PARAMS = {"ENGINE": 2, "U": UNITS, "SPARSE_N_MAX": SPARSE_N_MAX, "D_MAX": D_MAX}
