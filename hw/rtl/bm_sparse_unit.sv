@@ -105,12 +105,18 @@ module bm_sparse_unit #(
 
   // ---------------------------------------------------------------- s13..s15: field
   // The list of slot s: {weight, neighbour position} per row, all slots read at once.
+  // Lists are written while a frame loads and read by ops, which run only after it
+  // (the front end starts the core when the frame is in, the init pass comes first),
+  // so one address serves both: a LUT-RAM then reads through its write port as well,
+  // 8 bits per RAM32M instead of 6.
   logic [D_MAX-1:0][KW+15:0] ent_q;          // s14
+  logic [RW-1:0]             l_addr;
+  assign l_addr = l_we_i ? l_row_i : s13_row_i;
   for (genvar s = 0; s < D_MAX; s++) begin : g_slot
     logic [KW+15:0] list_mem [R];
     always_ff @(posedge clk_i) begin
-      if (l_we_i && l_slot_i == ($clog2(D_MAX))'(s)) list_mem[l_row_i] <= l_data_i;
-      ent_q[s] <= list_mem[s13_row_i];
+      if (l_we_i && l_slot_i == ($clog2(D_MAX))'(s)) list_mem[l_addr] <= l_data_i;
+      ent_q[s] <= list_mem[l_addr];
     end
     assign nb_pos_o[s] = ent_q[s][KW-1:0];
   end
@@ -158,8 +164,8 @@ module bm_sparse_unit #(
     t2_q      <= t_q;
     always2_q <= always_q;
     never2_q  <= never_q;
-    on_rd_q    <= on_rd;
-    spike_rd_q <= spike_rd;
+    on_rd_q    <= decide_p[12] ? on_rd : '0;     // a synchronous reset: see s16
+    spike_rd_q <= decide_p[12] ? spike_rd : '0;
   end
 
   // s16: decide and write
@@ -173,6 +179,16 @@ module bm_sparse_unit #(
   assign spike    = may_fire && fire;
   assign z_new    = zeta_new != 8'd0;
 
+  // The counts are written with their read plus the increment, by a DECIDE and by the
+  // init pass alike: the init pass runs with no op in the pipeline, so it writes
+  // 0 + 0 and needs no multiplexer of its own in front of the count memories.
+  logic          decide_we, on_inc, spike_inc;
+  logic [RW-1:0] cnt_waddr;
+  assign decide_we = en && !s16_apply_i;
+  assign on_inc    = decide_we && z_new && s16_rec_i;
+  assign spike_inc = decide_we && spike && s16_cnt_i;
+  assign cnt_waddr = init_we_i ? init_row_i : s16_row_i;
+
   assign zw_en_o   = en && (s16_apply_i || s16_zw_i);
   assign zw_data_o = s16_apply_i ? zeta != 8'd0 : z_new;
 
@@ -181,12 +197,12 @@ module bm_sparse_unit #(
     if (init_we_i) begin
       zeta_mem[init_row_i]  <= init_zeta_i;
       clamp_mem[init_row_i] <= init_clamped_i;
-      on_mem[init_row_i]    <= '0;
-      spike_mem[init_row_i] <= '0;
-    end else if (en && !s16_apply_i) begin
+    end else if (decide_we) begin
       zeta_mem[s16_row_i]  <= zeta_new;
-      on_mem[s16_row_i]    <= on_rd_q + {31'd0, z_new && s16_rec_i};
-      spike_mem[s16_row_i] <= spike_rd_q + {31'd0, spike && s16_cnt_i};
+    end
+    if (init_we_i || decide_we) begin
+      on_mem[cnt_waddr]    <= on_rd_q + {31'd0, on_inc};
+      spike_mem[cnt_waddr] <= spike_rd_q + {31'd0, spike_inc};
     end
   end
 
