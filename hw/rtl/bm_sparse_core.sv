@@ -264,11 +264,13 @@ module bm_sparse_core #(
   assign seed_id  = 32'(i1_k_q);
 
   // ---------------------------------------------------------------- read-out
-  // A neuron k read back: its position (pos_mem) in r1, its unit's values in r2.
+  // A neuron k read back: its position (pos_mem, read as k is asked for) in r0 and
+  // again in r1 (a register between the block RAM and the units' reads), its unit's
+  // values in r2.
   logic [KW:0]    rk_q;               // the neuron asked for (N and above: none)
   logic           r0_v_q, r1_v_q, r2_v_q;
   logic [KW:0]    r1_k_q, r2_k_q;
-  logic [KW-1:0]  r1_p_q;
+  logic [KW-1:0]  r0_p_q, r1_p_q;
   logic [31:0]    r2_on_q, r2_spike_q;
   logic [7:0]     r2_zeta_q;
   logic           r2_z_q, r2_clamped_q, r2_cval_q;
@@ -289,12 +291,15 @@ module bm_sparse_core #(
   assign state_words = (n_i + (KW+1)'(31)) >> 5;
   assign zeta_words  = (n_i + (KW+1)'(3)) >> 2;
   assign oitems = omode_q == O_REC ? 6'd32 : omode_q == O_FINAL ? 6'd4 : 6'd1;
+  logic [KW:0] rk_next;              // the neuron asked for next
+  assign rk_next = obase_q + (KW+1)'(oiss_q);
 
   always_ff @(posedge clk_i) begin
     // read-out pipeline (no reset: qualified by the valid bits)
     r1_k_q       <= rk_q;
     r1_i_q       <= r0_i_q;
-    r1_p_q       <= pos_mem[rk_q[KW-1:0]];
+    r0_p_q       <= pos_mem[rk_next[KW-1:0]];
+    r1_p_q       <= r0_p_q;
     r2_k_q       <= r1_k_q;
     r2_i_q       <= r1_i_q;
     r2_on_q      <= o_on[r1_p_q[UB-1:0]];
@@ -482,7 +487,7 @@ module bm_sparse_core #(
             // ask for the word's items one a cycle, collect them two cycles later
             if (oiss_q < oitems) begin
               r0_v_q <= 1'b1;
-              rk_q   <= obase_q + (KW+1)'(oiss_q);
+              rk_q   <= rk_next;
               r0_i_q <= oiss_q[4:0];
               oiss_q <= oiss_q + 1;
             end
