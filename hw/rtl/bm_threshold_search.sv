@@ -7,12 +7,16 @@
 //
 // How: x falls in a *bucket*, its code as a small floating-point number (y = x below
 // 2^23; above, y = 2^24 - 1 - x, where the table's steps mirror those below): an
-// exponent field (0 for y < 2^13, else e - 12 for y's leading one at bit e) and the six
-// bits after the leading one. The sigmoid's steps grow with x as the buckets do, so no
-// bucket holds more than two of SIGMOID's entries (checked over all 2^24 x by
-// tests/rtl/bm_threshold/test_bm_threshold.py). A table of the m of each bucket's least
-// x (M0, block RAM) gives m0, and m = m0 + [SIGMOID[m0] <= x] + [SIGMOID[m0 + 1] <= x]:
-// two reads of SIGMOID (both ports of one block RAM) and two compares.
+// exponent field (0 for y < 2^13, else e - 12 for y's leading one at bit e) and the
+// seven bits after the leading one. The sigmoid's steps grow with x as the buckets do,
+// so no bucket holds more than one of SIGMOID's entries (checked over all 2^24 x by
+// tests/rtl/bm_threshold/test_bm_threshold.py): with m0 the m of the bucket's least x,
+// m = m0 + [SIGMOID[m0] <= x], one table read and one compare.
+// m0 lies in 0..512 below 2^23 and in 512..1024 above, so the table (M0, a 4096 x 9
+// block RAM) holds m0 - 512 h, h = x[23], with 512 stored as 511: a bucket whose m0 is
+// 512 (1024) has SIGMOID[511] (SIGMOID[1023]) <= x throughout and no entry above below
+// 2^23 (none above at all), so the compare adds the one back. {h, M0} is then m0's
+// SIGMOID address as it is.
 module bm_threshold_search (
   input  logic        clk_i,
   input  logic [23:0] x_i,
@@ -21,10 +25,10 @@ module bm_threshold_search (
   import npq_pkg::*;
 
   localparam int unsigned SIG_N = 1024;
-  localparam int unsigned KEYS  = 2 * SIG_N;
-  localparam int unsigned MANT  = 6;              // bits after the leading one
+  localparam int unsigned MANT  = 7;              // bits after the leading one
   localparam int unsigned E0    = 13;             // y < 2^E0: exponent field 0
-  localparam int unsigned CODES = 704;            // codes of y < 2^23: fields 0..10
+  localparam int unsigned CODES = 11 << MANT;     // codes of y < 2^23: fields 0..10
+  localparam int unsigned KEYS  = 4096;           // {h, code}: 12 bits
   localparam int unsigned DELAY = 6;              // m found in s7, held until s12 (LATENCY)
 
   // The least y of code k (k <= CODES: CODES is the first y of 2^23).
@@ -45,42 +49,47 @@ module bm_threshold_search (
 
   // M0[key]: key = {0, code of x} below 2^23, {1, ~code of 2^24 - 1 - x} above, so key
   // grows with x and one merge over SIGMOID fills it (unused keys hold 0).
-  function automatic logic [11*KEYS-1:0] m0_table();
-    logic [11*KEYS-1:0]      t;
-    logic [23:0]              x;
-    int unsigned              i;
-    logic                     used;
+  function automatic logic [9*KEYS-1:0] m0_table();
+    logic [9*KEYS-1:0] t;
+    logic [23:0]       x;
+    int unsigned       i, m0;
+    logic              used;
     i = 0;
     for (int unsigned key = 0; key < KEYS; key++) begin
       used = key < CODES || key >= KEYS - CODES;
       if (used) begin
-        x = key < SIG_N ? code_floor(key) : 24'(25'(1 << 24) - 25'(code_floor(KEYS - key)));
+        x = key < KEYS / 2 ? code_floor(key) : 24'(25'(1 << 24) - 25'(code_floor(KEYS - key)));
         while (i < SIG_N && SIG[24*i +: 24] <= x) i++;
       end
-      t[11*key +: 11] = used ? 11'(i) : 11'd0;
+      m0 = key < KEYS / 2 ? i : i - SIG_N / 2;
+      t[9*key +: 9] = used ? 9'(m0 == SIG_N / 2 ? m0 - 1 : m0) : 9'd0;
     end
     return t;
   endfunction
-  localparam logic [11*KEYS-1:0] M0 = m0_table();
+  localparam logic [9*KEYS-1:0] M0 = m0_table();
 
-  logic [10:0] m0_rom  [KEYS];
+  logic [8:0]  m0_rom  [KEYS];
   logic [23:0] sig_rom [SIG_N];
   initial begin
     for (int unsigned i = 0; i < SIG_N; i++) sig_rom[i] = SIG[24*i +: 24];
-    for (int unsigned k = 0; k < KEYS; k++) m0_rom[k] = M0[11*k +: 11];
+    for (int unsigned k = 0; k < KEYS; k++) m0_rom[k] = M0[9*k +: 9];
   end
 
-  // s1: x registered · s2: y, its exponent field · s3: m0 read · s4: m0 + 1
-  // s5: SIGMOID at both · s6: the compares · s7: m, then held DELAY cycles
-  logic [23:0] x1, x2, x3, x4, x5;
-  logic        half2;
+  // s1: x registered · s2: y, its exponent field · s3: M0 read · s4: registered
+  // s5: SIGMOID read · s6: the compare · s7: m, then held DELAY cycles.
+  // The delays are flip-flops, not shift-register LUTs (keep; Vivado: shreg_extract):
+  // the sparse overlay runs out of LUTs long before flip-flops.
+  logic [23:0] x1;
+  (* keep, shreg_extract = "no" *) logic [23:0] x2, x3, x4, x5;
+  logic        h2;
   logic [22:0] y2;
   logic [3:0]  field2;
-  logic [10:0] m0_3, m0_4, m0_5, m0_6, m1_4;
-  logic        m1_end5;                          // m0 + 1 = 1024: no entry
-  logic [23:0] sig0_5, sig1_5;
-  logic        le0_6, le1_6;
-  logic [DELAY-1:0][10:0] m_d;
+  logic [8:0]  m0_3;
+  (* keep, shreg_extract = "no" *) logic [9:0] a4, a5, a6;   // {h, M0}
+  logic        h3;
+  logic [23:0] sig5;
+  logic        le6;
+  (* keep, shreg_extract = "no" *) logic [DELAY-1:0][10:0] m_d;
 
   logic [22:0] y1;
   logic [3:0]  field1;
@@ -91,11 +100,11 @@ module bm_threshold_search (
   end
 
   logic [4:0]  shift2;
-  logic [9:0]  code2;
-  logic [10:0] key2;
+  logic [10:0] code2;
+  logic [11:0] key2;
   assign shift2 = field2 == 4'd0 ? 5'(E0 - MANT) : 5'(field2) + 5'(E0 - 1 - MANT);
-  assign code2  = {field2, 6'(y2 >> shift2)};
-  assign key2   = {half2, code2 ^ {10{half2}}};
+  assign code2  = {field2, 7'(y2 >> shift2)};
+  assign key2   = {h2, code2 ^ {11{h2}}};
 
   always_ff @(posedge clk_i) begin
     x1     <= x_i;
@@ -103,20 +112,17 @@ module bm_threshold_search (
     x3     <= x2;
     x4     <= x3;
     x5     <= x4;
-    half2  <= x1[23];
+    h2     <= x1[23];
     y2     <= y1;
     field2 <= field1;
     m0_3   <= m0_rom[key2];
-    m0_4   <= m0_3;
-    m1_4   <= m0_3 + 11'd1;
-    m0_5   <= m0_4;
-    m1_end5 <= m1_4[10];
-    sig0_5 <= sig_rom[m0_4[9:0]];
-    sig1_5 <= sig_rom[m1_4[9:0]];
-    m0_6   <= m0_5;
-    le0_6  <= !m0_5[10] && sig0_5 <= x5;           // m0 = 1024: no entry left
-    le1_6  <= !m1_end5 && sig1_5 <= x5;
-    m_d[0] <= m0_6 + 11'(le0_6) + 11'(le1_6);
+    h3     <= h2;
+    a4     <= {h3, m0_3};
+    a5     <= a4;
+    sig5   <= sig_rom[a4];
+    a6     <= a5;
+    le6    <= sig5 <= x5;
+    m_d[0] <= {1'b0, a6} + 11'(le6);
     for (int d = 1; d < DELAY; d++) m_d[d] <= m_d[d-1];
   end
   assign m_o = m_d[DELAY-1];

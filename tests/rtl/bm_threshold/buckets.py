@@ -1,9 +1,9 @@
 """The buckets of bm_threshold_search (hw/rtl/bm_threshold_search.sv), in numpy: x's
 code as a small floating-point number (y = x below 2^23, 2^24 - 1 - x above; exponent
-field 0 below 2^13, else e - 12 for y's leading one at bit e; the six bits after it)."""
+field 0 below 2^13, else e - 12 for y's leading one at bit e; the seven bits after it)."""
 import numpy as np
 
-MANT, E0 = 6, 13
+MANT, E0, KEYS = 7, 13, 4096
 
 
 def bucket_key(x: np.ndarray) -> np.ndarray:
@@ -17,7 +17,7 @@ def bucket_key(x: np.ndarray) -> np.ndarray:
     field = np.where(e >= E0, e - E0 + 1, 0)
     shift = np.where(field == 0, E0 - MANT, field + E0 - 1 - MANT)
     code = (field << MANT) | ((y >> shift) & ((1 << MANT) - 1))
-    return np.where(half == 1, 2047 - code, code)
+    return np.where(half == 1, KEYS - 1 - code, code)
 
 
 def bucket_edges() -> tuple[np.ndarray, np.ndarray]:

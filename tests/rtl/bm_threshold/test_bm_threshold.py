@@ -8,17 +8,23 @@ from tests.rtl.bm_threshold.buckets import bucket_key
 from tests.rtl.common.build import build_and_run, rtl_sources
 
 
-def test_no_bucket_holds_more_than_two_entries():
-    """m = m0 + two compares is exact iff the key grows with x and each bucket's x see
-    at most three counts m (two table entries inside it)."""
+def test_no_bucket_holds_more_than_one_entry():
+    """m = m0 + one compare is exact iff the key grows with x and each bucket's x see
+    at most two counts m (one table entry inside it); m0 fits the table's 9 bits as
+    m0 - 512 h (h = x's top bit) with 512 stored as 511 iff m0 <= 512 below 2^23,
+    >= 512 above, and a bucket whose m0 is 512 h + 512 has only that m."""
     x = np.arange(1 << 24, dtype=np.int64)
     key = bucket_key(x)
     assert (np.diff(key) >= 0).all()
-    assert key.max() < 2048
+    assert key.max() < 4096
     m = np.searchsorted(SIGMOID_LUT.astype(np.int64), x, side="right")
     first = np.flatnonzero(np.diff(key, prepend=-1))
-    spread = np.maximum.reduceat(m, first) - m[first]
-    assert spread.max() == 2            # 2 is reached: two compares are needed, and enough
+    m0, spread = m[first], np.maximum.reduceat(m, first) - m[first]
+    assert spread.max() == 1            # 1 is reached: the compare is needed, and enough
+    half = x[first] >> 23
+    stored = m0 - 512 * half
+    assert ((stored >= 0) & (stored <= 512)).all()
+    assert (spread[stored == 512] == 0).all()
 
 
 @pytest.mark.rtl
