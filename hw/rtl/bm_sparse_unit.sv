@@ -81,7 +81,6 @@ module bm_sparse_unit #(
   end
 
   // ---------------------------------------------------------------- memories (rows)
-  logic [127:0]  rng_mem   [R];
   logic [7:0]    zeta_mem  [R];
   logic [15:0]   b_mem     [R];
   logic          clamp_mem [R];
@@ -89,15 +88,27 @@ module bm_sparse_unit #(
   logic [31:0]   spike_mem [R];
 
   // ---------------------------------------------------------------- s1, s2: the draw
-  logic [127:0] rng_q;
+  // The stream states {s3, s2, s1, s0}: 72 bits (s0, s2 and s3's low byte) in a block
+  // RAM (one RAMB36 as 72-bit simple dual port), the rest in LUT-RAM, so s1, which the
+  // draw's adders take, comes from a flip-flop as before.
+  logic [127:0] rng_q, rng_next;
   logic [31:0]  draw;
-  logic         draw_en;
-  assign draw    = xoshiro_draw(rng_q[63:32]);
-  assign draw_en = s2_draw_i && !clamp_mem[s2_row_i];
+  logic         draw_en, rng_we;
+  logic [RW-1:0] rng_waddr;
+  (* ram_style = "block" *)       logic [71:0] rng_bram [R];    // {s3[7:0], s2, s0}
+  (* ram_style = "distributed" *) logic [55:0] rng_lram [R];    // {s3[31:8], s1}
+  assign draw      = xoshiro_draw(rng_q[63:32]);
+  assign draw_en   = s2_draw_i && !clamp_mem[s2_row_i];
+  assign rng_we    = seed_we_i || draw_en;
+  assign rng_waddr = seed_we_i ? seed_row_i : s2_row_i;
+  assign rng_next  = seed_we_i ? seed_state_i : xoshiro_next(rng_q);
   always_ff @(posedge clk_i) begin
-    rng_q <= rng_mem[s1_row_i];
-    if (seed_we_i) rng_mem[seed_row_i] <= seed_state_i;
-    else if (draw_en) rng_mem[s2_row_i] <= xoshiro_next(rng_q);
+    {rng_q[103:96], rng_q[95:64], rng_q[31:0]} <= rng_bram[s1_row_i];
+    {rng_q[127:104], rng_q[63:32]}             <= rng_lram[s1_row_i];
+    if (rng_we) begin
+      rng_bram[rng_waddr] <= {rng_next[103:96], rng_next[95:64], rng_next[31:0]};
+      rng_lram[rng_waddr] <= {rng_next[127:104], rng_next[63:32]};
+    end
   end
 
   logic [10:0] m;
@@ -127,7 +138,9 @@ module bm_sparse_unit #(
   logic [D_MAX-1:0]     zw_q;                // the slot's weight counts (z = 1, slot in use)
   logic [D_MAX-1:0][15:0] w_q;
   always_ff @(posedge clk_i) begin
-    t_q      <= TW'(signed'({1'b0, lntau_i})) + TW'(signed'({1'b0, m, 4'd0})) - TW'(8192)
+    // 16 (m − 512) is {~m[9], m[8:0], 4'b0} as a signed number for m < 1024 (m = 1024
+    // never fires, θ unused): no adder of its own
+    t_q      <= TW'(signed'({1'b0, lntau_i})) + TW'(signed'({~m[9], m[8:0], 4'd0}))
               - TW'(signed'(b_mem[s14_row_i]));
     always_q <= m == 11'd0;
     never_q  <= m == 11'd1024;
