@@ -155,7 +155,7 @@ module bm_sparse_unit #(
   // counts) 13 cycles after s2 did; the select is a register of its own, so the s15
   // read gains one LUT. (ζ keeps its own read-out port: its s16 read, behind s16_en,
   // is on the decision's path into the z store.)
-  logic [12:0]   decide_p;                   // s3..s15
+  (* keep, shreg_extract = "no" *) logic [12:0] decide_p;   // s3..s15 (flip-flops, not an SRL)
   logic [RW-1:0] cnt_row;
   logic [31:0]   on_rd, spike_rd;
   always_ff @(posedge clk_i) decide_p <= {decide_p[11:0], s2_draw_i};
@@ -190,7 +190,7 @@ module bm_sparse_unit #(
   assign may_fire = zeta <= 8'd1;
   assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta - 8'd1;
   assign spike    = may_fire && fire;
-  assign z_new    = zeta_new != 8'd0;
+  assign z_new    = !may_fire || fire;        // zeta_new != 0: τ >= 1 (τ = 0 is BAD_PARAMS)
 
   // The counts are written with their read plus the increment, by a DECIDE and by the
   // init pass alike: the init pass runs with no op in the pipeline, so it writes

@@ -79,8 +79,7 @@ module bm_threshold_search (
   // s5: SIGMOID read · s6: the compare · s7: m, then held DELAY cycles.
   // The delays are flip-flops, not shift-register LUTs (keep; Vivado: shreg_extract):
   // the sparse overlay runs out of LUTs long before flip-flops.
-  logic [23:0] x1;
-  (* keep, shreg_extract = "no" *) logic [23:0] x2, x3, x4, x5;
+  (* keep, shreg_extract = "no" *) logic [23:0] x1, x2, x3, x4, x5;
   logic        h2;
   logic [22:0] y2;
   logic [3:0]  field2;
