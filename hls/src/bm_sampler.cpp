@@ -459,8 +459,9 @@ sweeps:
 #else
 // ---------------------------------------------------------------- the field engine
 // m = #{i : SIGMOID[i] <= x}. SIGMOID_LUT is non-decreasing, so the spike rule of §3.2
-// is: fire iff m = 0, or m < 1024 and u >= LNTAU[tau] + 16 (m - 512) (bm_field_core.sv:
-// a binary search over the table, one probe per pipeline stage, then the last entry).
+// is: fire iff m = 0, or m < 1024 and u >= LNTAU[tau] + 16 (m - 512). A binary search
+// over the table, one probe per stage; the twin (bm_threshold_search.sv) now finds the
+// same m from x's bucket instead, one table read and one compare (docs/hls.md).
 static uint32_t bm_fire_count(uint32_t x) {
     uint32_t pos = 0;
 search:
