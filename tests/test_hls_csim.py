@@ -3,7 +3,7 @@ P = 1, 4 and 16, runs every golden vector of hls/tb/make_golden.py (output frame
 of the Python reference, error frames included) and must match word for word; so
 does bn at P = 4 with the twin's round of B = 16 samples (the smallest batch: the
 count flush then takes every slot of a variable). Also: the generated C++ headers
-are up to date with the Python sources."""
+are up to date with the Python sources, and the threshold search counts every x."""
 import hashlib
 import os
 import re
@@ -183,6 +183,18 @@ def test_csim_the_sparse_bm_overlays_build(testbenches, tmp_path):
     assert padded[padded.index("out") + 3] == "0"       # OK
 
 
+def test_threshold_search_counts_every_x(tmp_path):
+    """bm_fire_count (hls/include/npq_threshold.h, the bucket search on the generated M0
+    table) equals m = #{i : SIGMOID[i] <= x}, a binary search of the table, for all 2^24 x
+    (hls/tb/tb_threshold.cpp)."""
+    binary = tmp_path / "tb_threshold"
+    subprocess.run(["g++", *FLAGS, str(HLS / "tb" / "tb_threshold.cpp"), "-o", str(binary)],
+                   check=True, capture_output=True, text=True)
+    result = subprocess.run([str(binary)], capture_output=True, text=True, timeout=60)
+    assert result.stdout.splitlines()[-1] == f"checked {1 << 24} mismatches 0", result.stdout
+    assert result.returncode == 0
+
+
 def _statuses(golden_dir: Path) -> set[int]:
     found = set()
     for path in golden_dir.glob("*.golden"):
@@ -215,7 +227,7 @@ def test_generated_headers_are_up_to_date():
 def test_lut_header_holds_the_python_tables():
     text = cpp.render_luts()
     for name, table in (("NPQ_EXP2_LUT", luts.EXP2_LUT), ("NPQ_SIGMOID_LUT", luts.SIGMOID_LUT),
-                        ("NPQ_LNTAU_LUT", luts.LNTAU_LUT)):
+                        ("NPQ_LNTAU_LUT", luts.LNTAU_LUT), ("NPQ_M0_LUT", luts.M0_LUT)):
         body = re.search(rf"{name}\[(\d+)\] = \{{(.*?)\}};", text, re.S)
         assert int(body.group(1)) == table.size
         values = np.array([int(v.strip().rstrip("u")) for v in body.group(2).split(",")])

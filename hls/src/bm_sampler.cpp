@@ -21,6 +21,7 @@
 #include "npq_frame.h"
 #include "npq_luts.h"
 #include "npq_rng.h"
+#include "npq_threshold.h"
 
 #define BM_P NPQ_LANES
 // neurons of the largest machine either frame may carry
@@ -458,20 +459,6 @@ sweeps:
 
 #else
 // ---------------------------------------------------------------- the field engine
-// m = #{i : SIGMOID[i] <= x}. SIGMOID_LUT is non-decreasing, so the spike rule of §3.2
-// is: fire iff m = 0, or m < 1024 and u >= LNTAU[tau] + 16 (m - 512). A binary search
-// over the table, one probe per stage; the twin (bm_threshold_search.sv) now finds the
-// same m from x's bucket instead, one table read and one compare (docs/hls.md).
-static uint32_t bm_fire_count(uint32_t x) {
-    uint32_t pos = 0;
-search:
-    for (int b = 9; b >= 0; --b) {
-#pragma HLS UNROLL
-        if (NPQ_SIGMOID_LUT[pos | ((1u << b) - 1)] <= x) pos |= 1u << b;
-    }
-    return pos + (NPQ_SIGMOID_LUT[pos] <= x ? 1 : 0);
-}
-
 // u_i += ±W[i][j] for every i (twin: the whole column in one cycle, one adder per field).
 static void bm_add_column(uint32_t j, bool negative, uint32_t n) {
 add_column:
@@ -496,6 +483,9 @@ static bool bm_field_update(uint32_t k, const BmRun& run, bool counting, bool re
     if (zeta > 1) {
         bm_zeta[k] = (uint8_t)(zeta - 1);   // refractory: the draw is discarded
     } else {
+        // SIGMOID_LUT is non-decreasing, so with m = #{i : SIGMOID[i] <= x} (npq_threshold.h,
+        // the twin's bucket search) the rule of §3.2 is: fire iff m = 0, or m < 1024 and
+        // u >= LNTAU[tau] + 16 (m - 512); m depends on the draw only.
         const uint32_t m = bm_fire_count(r >> 8);
         const int32_t theta = (int32_t)NPQ_LNTAU_LUT[run.tau] + 16 * ((int32_t)m - (int32_t)(NPQ_SIGMOID_LUT_SIZE / 2));
         z_new = m == 0 || (m < NPQ_SIGMOID_LUT_SIZE && bm_u[k] >= theta);

@@ -43,6 +43,11 @@ def render_luts() -> str:
         + _array("NPQ_LNTAU_LUT", "uint32_t", luts.LNTAU_LUT)
         + "\n// LOG2M_LUT[m] = round(2^16 * log2(1 + (m + 0.5) / 256)), UQ0.16 (Poisson window)\n"
         + _array("NPQ_LOG2M_LUT", "uint32_t", luts.LOG2M_LUT)
+        + "\n// The bm threshold search (bm_fire_count): x's bucket key, then M0[key] = m0 - 512 h,\n"
+        + "// m0 = #{i : SIGMOID[i] <= x} at the bucket's least x, h = x >> 23, 512 stored as 511\n"
+        + _defines([("NPQ_BUCKET_MANT", luts.BUCKET_MANT, "u"), ("NPQ_BUCKET_E0", luts.BUCKET_E0, "u"),
+                    ("NPQ_BUCKET_KEYS", luts.BUCKET_KEYS, "u")])
+        + _array("NPQ_M0_LUT", "uint16_t", luts.M0_LUT)
         + "\n#endif\n"
     )
 

@@ -3,8 +3,7 @@ rests on, over all 2^24 x, and the twin against the table under cocotb + Verilat
 import numpy as np
 import pytest
 
-from neuropynq.luts import SIGMOID_LUT
-from tests.rtl.bm_threshold.buckets import bucket_key
+from neuropynq.luts import SIGMOID_LUT, bucket_key
 from tests.rtl.common.build import build_and_run, rtl_sources
 
 
