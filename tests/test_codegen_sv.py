@@ -25,6 +25,14 @@ def test_luts_carry_every_entry():
         assert _lut(text, name) == {i: int(v) for i, v in enumerate(table)}, name
 
 
+def test_m0_table_carries_every_entry():
+    """M0_LUT is a concatenation, MSB first: its last listed entry is key 0."""
+    body = sv.render_pkg().split("M0_LUT = {")[1].split("};")[0]
+    values = [int(v) for v in re.findall(r"9'd(\d+)", body)][::-1]
+    assert values == [int(v) for v in luts.M0_LUT]
+    assert max(values) == 511 and len(values) == luts.BUCKET_KEYS
+
+
 def test_constants_match_python():
     text = sv.render_pkg()
     assert f"MAGIC_BM = 32'h{framing.MAGIC_BM:X};" in text

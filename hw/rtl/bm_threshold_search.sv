@@ -13,7 +13,8 @@
 // tests/rtl/bm_threshold/test_bm_threshold.py): with m0 the m of the bucket's least x,
 // m = m0 + [SIGMOID[m0] <= x], one table read and one compare.
 // m0 lies in 0..512 below 2^23 and in 512..1024 above, so the table (M0, a 4096 x 9
-// block RAM) holds m0 - 512 h, h = x[23], with 512 stored as 511: a bucket whose m0 is
+// block RAM, npq_pkg's M0_LUT from neuropynq.luts, the one the HLS C++ reads too)
+// holds m0 - 512 h, h = x[23], with 512 stored as 511: a bucket whose m0 is
 // 512 (1024) has SIGMOID[511] (SIGMOID[1023]) <= x throughout and no entry above below
 // 2^23 (none above at all), so the compare adds the one back. {h, M0} is then m0's
 // SIGMOID address as it is.
@@ -25,20 +26,10 @@ module bm_threshold_search (
   import npq_pkg::*;
 
   localparam int unsigned SIG_N = 1024;
-  localparam int unsigned MANT  = 7;              // bits after the leading one
-  localparam int unsigned E0    = 13;             // y < 2^E0: exponent field 0
-  localparam int unsigned CODES = 11 << MANT;     // codes of y < 2^23: fields 0..10
-  localparam int unsigned KEYS  = 4096;           // {h, code}: 12 bits
+  localparam int unsigned MANT  = BUCKET_MANT;    // bits after the leading one
+  localparam int unsigned E0    = BUCKET_E0;      // y < 2^E0: exponent field 0
+  localparam int unsigned KEYS  = BUCKET_KEYS;    // {h, code}: 12 bits
   localparam int unsigned DELAY = 6;              // m found in s7, held until s12 (LATENCY)
-
-  // The least y of code k (k <= CODES: CODES is the first y of 2^23).
-  function automatic logic [23:0] code_floor(input int unsigned k);
-    int unsigned field, mant;
-    field = k >> MANT;
-    mant  = k % (1 << MANT);
-    return field == 0 ? 24'(mant << (E0 - MANT))
-                      : 24'(((1 << MANT) + mant) << (field + E0 - 1 - MANT));
-  endfunction
 
   function automatic logic [24*SIG_N-1:0] sig_table();
     logic [24*SIG_N-1:0] t;
@@ -47,32 +38,11 @@ module bm_threshold_search (
   endfunction
   localparam logic [24*SIG_N-1:0] SIG = sig_table();   // flat: yosys returns no arrays
 
-  // M0[key]: key = {0, code of x} below 2^23, {1, ~code of 2^24 - 1 - x} above, so key
-  // grows with x and one merge over SIGMOID fills it (unused keys hold 0).
-  function automatic logic [9*KEYS-1:0] m0_table();
-    logic [9*KEYS-1:0] t;
-    logic [23:0]       x;
-    int unsigned       i, m0;
-    logic              used;
-    i = 0;
-    for (int unsigned key = 0; key < KEYS; key++) begin
-      used = key < CODES || key >= KEYS - CODES;
-      if (used) begin
-        x = key < KEYS / 2 ? code_floor(key) : 24'(25'(1 << 24) - 25'(code_floor(KEYS - key)));
-        while (i < SIG_N && SIG[24*i +: 24] <= x) i++;
-      end
-      m0 = key < KEYS / 2 ? i : i - SIG_N / 2;
-      t[9*key +: 9] = used ? 9'(m0 == SIG_N / 2 ? m0 - 1 : m0) : 9'd0;
-    end
-    return t;
-  endfunction
-  localparam logic [9*KEYS-1:0] M0 = m0_table();
-
   logic [8:0]  m0_rom  [KEYS];
   logic [23:0] sig_rom [SIG_N];
   initial begin
     for (int unsigned i = 0; i < SIG_N; i++) sig_rom[i] = SIG[24*i +: 24];
-    for (int unsigned k = 0; k < KEYS; k++) m0_rom[k] = M0[9*k +: 9];
+    for (int unsigned k = 0; k < KEYS; k++) m0_rom[k] = M0_LUT[9*k +: 9];
   end
 
   // s1: x registered · s2: y, its exponent field · s3: M0 read · s4: registered

@@ -34,6 +34,17 @@ def _lut_function(name: str, index_bits: int, value_bits: int, values: np.ndarra
     return "\n".join(lines) + "\n"
 
 
+def _flat_table(name: str, value_bits: int, values: np.ndarray, doc: str, per_line: int = 16) -> str:
+    """A table as one packed localparam, entry k at bits [value_bits*k +: value_bits]:
+    read at elaboration by index, where a `case` function of thousands of entries would
+    be searched entry by entry for every read."""
+    cells = [f"{value_bits}'d{int(v)}" for v in values[::-1]]   # a concatenation is MSB first
+    lines = [", ".join(cells[i:i + per_line]) for i in range(0, len(cells), per_line)]
+    body = ",\n    ".join(lines)
+    return (f"  // {doc}\n  // Entry k at bits [{value_bits}*k +: {value_bits}], listed from the last down.\n"
+            f"  localparam logic [{value_bits}*{len(values)}-1:0] {name} = {{\n    {body}\n  }};\n\n")
+
+
 def _param(name: str, bits: int, value: int, comment: str = "") -> str:
     tail = f"  // {comment}" if comment else ""
     return f"  localparam logic [{bits - 1}:0] {name} = {bits}'h{value:X};{tail}\n"
@@ -132,6 +143,13 @@ def render_pkg() -> str:
                           "LNTAU_LUT[tau] = round(1024 * ln tau), Q.10; entry 0 unused (spec §3.2)"),
             _lut_function("log2m_lut", 8, 16, luts.LOG2M_LUT,
                           "LOG2M_LUT[m] = round(2^16 * log2(1 + (m + 0.5) / 256)), UQ0.16 (spec §2.2)"),
+            "  // The bm threshold search's buckets and M0 table (bm_threshold_search.sv, neuropynq.luts)\n",
+            _int_param("BUCKET_MANT", luts.BUCKET_MANT, "bits after the leading one"),
+            _int_param("BUCKET_E0", luts.BUCKET_E0, "y < 2^BUCKET_E0: exponent field 0"),
+            _int_param("BUCKET_KEYS", luts.BUCKET_KEYS, "{h, code}"),
+            _flat_table("M0_LUT", 9, luts.M0_LUT,
+                        "M0[key] = m0 - 512 h, m0 = #{i : SIGMOID[i] <= x} at the bucket's least x,\n"
+                        "  // h = x[23], 512 stored as 511; unused keys 0"),
             "  /* verilator lint_on UNUSEDPARAM */\n",
             "endpackage\n"]
     return "".join(out)
