@@ -141,7 +141,10 @@ module bm_sampler #(
     logic [63:0]       seed;
     logic [31:0]       sweeps, burn_in, thin;
     logic              record, init;
-    logic              ord_we, ce_we, fl_we, fl_defer, fl_hazard, b_we, l_we, cm_we, cv_we, iw_we;
+    // bm_sparse_core's z loop: z written in s17, read in s14 by ops issued 4 cycles on
+    localparam int unsigned SPARSE_LOOP = 4;
+    logic              ord_we, ce_we, fl_we, fl_defer, b_we, l_we, cm_we, cv_we, iw_we;
+    logic [SPARSE_LOOP-2:0] fl_hazard;
     logic [SK-1:0]     ord_p, ord_k, ce_c, fl_c, b_p, l_p;
     logic [SK:0]       ce_end;
     logic [15:0]       b_data;
@@ -152,7 +155,8 @@ module bm_sampler #(
     logic [SK-3:0]     iw_addr;
     logic              core_start, core_done;
 
-    bm_sparse_frontend #(.U(U), .N_MAX(SPARSE_N_MAX), .D_MAX(D_MAX), .TAU_MAX(TAU_MAX)) u_front (
+    bm_sparse_frontend #(.U(U), .N_MAX(SPARSE_N_MAX), .D_MAX(D_MAX), .TAU_MAX(TAU_MAX),
+                         .LOOP(SPARSE_LOOP)) u_front (
       .clk_i, .rst_ni,
       .ap_start_i(ap_start), .ap_ready_o(ap_ready), .ap_done_o(ap_done), .ap_idle_o(ap_idle),
       .status_o(status), .status_valid_o(status_valid),
@@ -172,7 +176,7 @@ module bm_sampler #(
       .core_start_o(core_start), .core_done_i(core_done)
     );
 
-    bm_sparse_core #(.N_MAX(SPARSE_N_MAX), .U(U), .D_MAX(D_MAX)) u_core (
+    bm_sparse_core #(.N_MAX(SPARSE_N_MAX), .U(U), .D_MAX(D_MAX), .LOOP(SPARSE_LOOP)) u_core (
       .clk_i, .rst_ni,
       .n_i(n), .c_i(c), .d_i(d), .tau_i(tau), .seed_i(seed), .sweeps_i(sweeps),
       .burn_in_i(burn_in), .thin_i(thin), .record_i(record), .init_i(init),

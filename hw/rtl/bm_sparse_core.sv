@@ -4,9 +4,14 @@
 // a colour's neurons are independent: unit u takes schedule positions p = r U + u, and
 // an op is one row r for every unit, the units whose position lies outside the colour
 // masked off. The neighbours' z come from bm_sparse_zstore, written in the op's last
-// stage (s16) and read in s14: a pass (a colour's rows) is followed by one bubble, and
-// by two when the next colour's first row reads z of the last row issued (its
-// *hazard*, found by the front end while the lists arrive).
+// stage (s17) and read in s14, so an op's z is seen by the ops issued LOOP = 4 or more
+// cycles after it: a pass (a colour's rows) is followed by the bubbles the next
+// colour's first rows need for their reads of the previous pass's last rows (its
+// *hazard*, found by the front end while the lists arrive: row i of the colour
+// reading row j from the end of the previous pass needs LOOP − 1 − i − j bubbles),
+// LOOP − 1 − rows when the previous pass has fewer than LOOP − 1 rows (then the pass
+// before it is near too), and one before a one-row colour (the tables of the colour
+// after it are read a cycle after its own).
 //
 // Colours: the front end marks a colour *deferred* when a non-zero weight joins two of
 // its neurons (an improper colouring). Its DECIDE pass then writes no z; an APPLY pass
@@ -20,7 +25,8 @@
 module bm_sparse_core #(
   parameter int unsigned N_MAX = 1024,
   parameter int unsigned U     = 32,
-  parameter int unsigned D_MAX = 8
+  parameter int unsigned D_MAX = 8,
+  parameter int unsigned LOOP  = 4       // the z loop in cycles (s14 read .. s17 write)
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -44,7 +50,7 @@ module bm_sparse_core #(
   input  logic                         fl_we_i,       // colour c: deferred, hazard set
   input  logic [$clog2(N_MAX)-1:0]     fl_c_i,
   input  logic                         fl_defer_i,
-  input  logic                         fl_hazard_i,
+  input  logic [LOOP-2:0]              fl_hazard_i,   // bubble k needed (thermometer)
   input  logic                         b_we_i,        // bias of position p
   input  logic [$clog2(N_MAX)-1:0]     b_p_i,
   input  logic [15:0]                  b_data_i,
@@ -73,12 +79,17 @@ module bm_sparse_core #(
   localparam int unsigned UB  = $clog2(U);
   localparam int unsigned R   = N_MAX / U;
   localparam int unsigned RW  = $clog2(R);
-  localparam int unsigned S_END = 16;          // the stage that writes ζ, z and counts
+  localparam int unsigned S_DEC = 16;          // the stage that decides and writes ζ
+  localparam int unsigned S_END = 17;          // the stage that writes z and the counts
+  localparam int unsigned WW    = $clog2(LOOP);  // bubbles before a pass: 0 .. LOOP − 1
   localparam int unsigned READS = U * D_MAX + 1;
 
   if (U < 2 || (U & (U - 1)) != 0 || (N_MAX & (N_MAX - 1)) != 0 || N_MAX < 2 * U
       || N_MAX < 32 || D_MAX < 2 || (D_MAX & (D_MAX - 1)) != 0) begin : g_bad
     $error("bm_sparse_core: U, N_MAX, D_MAX powers of two, U >= 2, D_MAX >= 2, N_MAX >= 2U, N_MAX >= 32");
+  end
+  if (LOOP != S_END - 13) begin : g_bad_loop     // z read in s14, written in S_END
+    $error("bm_sparse_core: LOOP must be the z loop's length, S_END - 13");
   end
 
   typedef enum logic [2:0] {C_IDLE, C_INIT, C_RUN, C_RECWAIT, C_RECOUT, C_DRAIN, C_OUT, C_FINAL}
@@ -90,7 +101,7 @@ module bm_sparse_core #(
   logic [KW-1:0]  pos_mem   [N_MAX];
   logic [KW:0]    cend_mem  [N_MAX];
   logic           defer_mem [N_MAX];
-  logic           haz_mem   [N_MAX];     // the colour's first row reads the previous pass's last
+  logic [LOOP-2:0] haz_q;               // the next colour's hazard bubbles (thermometer)
   logic [31:0]    cm_mem    [N_MAX / 32];
   logic [31:0]    cv_mem    [N_MAX / 32];
   logic [31:0]    init_mem  [N_MAX / 4];
@@ -102,10 +113,8 @@ module bm_sparse_core #(
     if (ce_we_i) begin
       cend_mem[ce_c_i]  <= ce_end_i;
       defer_mem[ce_c_i] <= 1'b0;
-      haz_mem[ce_c_i]   <= 1'b0;
     end else if (fl_we_i) begin
       if (fl_defer_i)  defer_mem[fl_c_i] <= 1'b1;
-      if (fl_hazard_i) haz_mem[fl_c_i]   <= 1'b1;
     end
     if (cm_we_i) cm_mem[cw_addr_i] <= cw_data_i;
     if (cv_we_i) cv_mem[cw_addr_i] <= cw_data_i;
@@ -154,10 +163,10 @@ module bm_sparse_core #(
       .seed_we_i(u_seed_we[u]), .seed_row_i(seed_p_q[KW-1:UB]), .seed_state_i(seeded_state),
       .s1_row_i(row_p[1]),
       .s2_draw_i(v_p[2] && !apply_p[2] && mask_p[2][u]), .s2_row_i(row_p[2]),
-      .s13_row_i(row_p[13]), .s14_row_i(row_p[14]), .s15_row_i(row_p[15]),
-      .s16_en_i(v_p[S_END] && mask_p[S_END][u]), .s16_apply_i(apply_p[S_END]),
-      .s16_zw_i(zw_p[S_END]), .s16_cnt_i(cnt_p[S_END]), .s16_rec_i(rec_p[S_END]),
-      .s16_row_i(row_p[S_END]),
+      .s13_row_i(row_p[13]), .s14_row_i(row_p[14]),
+      .s16_en_i(v_p[S_DEC] && mask_p[S_DEC][u]), .s16_apply_i(apply_p[S_DEC]),
+      .s16_zw_i(zw_p[S_DEC]), .s16_cnt_i(cnt_p[S_DEC]), .s16_rec_i(rec_p[S_DEC]),
+      .s16_row_i(row_p[S_DEC]), .s17_row_i(row_p[S_END]),
       .nb_pos_o(nb_pos[u]), .nb_z_i(nb_z[u]),
       .zw_en_o(zw_en[u]), .zw_data_o(zw_data[u]),
       .o_row_i(o_row), .o_on_o(o_on[u]), .o_spike_o(o_spike[u]), .o_zeta_o(o_zeta[u])
@@ -172,8 +181,7 @@ module bm_sparse_core #(
   end
 
   // One row per cycle: the init pass writes before the first op is issued (C_RUN
-  // waits for every seeded state), and an op's units all write its row in s16.
-  assign z_waddr = init_we_q ? init_p_q[KW-1:UB] : row_p[S_END];
+  // waits for every seeded state), and an op's units all write its row in s17.
 
   bm_sparse_zstore #(.N_MAX(N_MAX), .U(U), .READS(READS)) u_zstore (
     .clk_i, .we_i(z_we), .waddr_i(z_waddr), .wdata_i(z_wdata), .rpos_i(z_rpos), .z_o(z_rd)
@@ -197,11 +205,23 @@ module bm_sparse_core #(
   logic [KW:0]    ce_q;
   logic [RW-1:0]  r_q, rf_q, rl_q;      // row, first and last row of the colour
   logic           apply_q, defer_q;     // APPLY pass; the colour is deferred
-  logic [1:0]     wait_q;               // bubbles before the next pass
+  logic [WW-1:0]  wait_q;               // bubbles before the next pass
   logic [KW:0]    nce_q;
-  logic           ndef_q, nhaz_q;
+  logic           ndef_q;
   logic           sw_cnt_q, sw_rec_q;
   logic [31:0]    burn_left_q, thin_cnt_q, sweeps_left_q;
+
+  // Bubble k of colour c's hazard: one set-only memory per bubble (a slot asks for
+  // bubbles 0 .. k at once).
+  for (genvar k = 0; k < LOOP - 1; k++) begin : g_haz
+    logic haz_mem [N_MAX];
+    always_ff @(posedge clk_i) begin
+      if (ce_we_i) haz_mem[ce_c_i] <= 1'b0;
+      else if (fl_we_i && fl_hazard_i[k]) haz_mem[fl_c_i] <= 1'b1;
+      haz_q[k] <= haz_mem[nci_q[KW-1:0]];
+    end
+  end
+
 
   // the row of the position before `pos` (a colour's last row, from its end)
   function automatic logic [RW-1:0] last_row(input logic [KW:0] pos);
@@ -211,6 +231,25 @@ module bm_sparse_core #(
     p = pos - (KW+1)'(1);
     return p[KW-1:UB];
   endfunction
+
+  // The bubbles after a pass that moves to the next colour: its hazard's, at least
+  // LOOP − 1 − rows of the pass just issued (the pass before it is then near as well),
+  // and at least one before a one-row colour (whose own pass end loads the tables of
+  // the colour after it, read a cycle after nci_q moves).
+  logic [WW-1:0]  haz_bubbles, short_bubbles, next_wait;
+  logic [RW-1:0]  pass_rows_m1;         // rows of the pass just issued, minus one
+  logic           next_one_row;
+  always_comb begin
+    haz_bubbles = '0;
+    for (int k = 0; k < LOOP - 1; k++) haz_bubbles = haz_bubbles + WW'(haz_q[k]);
+  end
+  assign pass_rows_m1  = rl_q - rf_q;
+  assign short_bubbles = 32'(pass_rows_m1) < LOOP - 2 ? WW'(LOOP - 2 - 32'(pass_rows_m1)) : '0;
+  assign next_one_row  = last_row(nce_q) == (nci_q == '0 ? '0 : ce_q[KW-1:UB]);
+  always_comb begin
+    next_wait = haz_bubbles > short_bubbles ? haz_bubbles : short_bubbles;
+    if (next_one_row && next_wait == '0) next_wait = WW'(1);
+  end
 
   logic           issue, pass_end, sweep_end;
   logic [U-1:0]   issue_mask;
@@ -308,6 +347,9 @@ module bm_sparse_core #(
     r2_z_q       <= z_rd[READS-1];
     r2_clamped_q <= cm_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
     r2_cval_q    <= cv_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
+    // the store's write row, registered (it addresses every copy): the init pass's
+    // position (its step 2 follows) or the op's S_END row
+    z_waddr        <= i1_valid_q ? i1_p_q[KW-1:UB] : row_p[S_END-1];
     // init pass, step 2
     init_p_q       <= i1_p_q;
     init_we_q      <= i1_valid_q;
@@ -388,7 +430,6 @@ module bm_sparse_core #(
       end
       nce_q  <= cend_mem[nci_q[KW-1:0]];
       ndef_q <= defer_mem[nci_q[KW-1:0]];
-      nhaz_q <= haz_mem[nci_q[KW-1:0]];
 
       // read-out pipeline valid bits
       r1_v_q <= r0_v_q;
@@ -439,14 +480,14 @@ module bm_sparse_core #(
             if (!pass_end) begin
               r_q <= r_q + 1;
             end else begin
-              // One bubble between passes; two before a colour whose first row reads z
-              // the last row just issued writes (written in s16, read in s14).
-              wait_q <= 2'd1;
+              // Between a deferred colour's passes no bubble (APPLY reads ζ in s16,
+              // where DECIDE writes it); before the next colour those of next_wait.
               if (!apply_q && defer_q) begin
+                wait_q  <= '0;
                 apply_q <= 1'b1;                   // the deferred colour's z writes
                 r_q     <= rf_q;
               end else begin
-                if (nhaz_q) wait_q <= 2'd2;
+                wait_q  <= next_wait;
                 apply_q <= 1'b0;
                 nci_q   <= nci_q + 1 == c_i ? '0 : nci_q + 1;
                 cs_q    <= nci_q == '0 ? '0 : ce_q[UB-1:0];

@@ -6,11 +6,12 @@
 // order and colour_end come first, so every later word is placed by its neuron's
 // schedule position p (pos_mem): its bias and list go to unit p mod U, row p / U, and
 // each list slot's neighbour index j is sent as j's position. While the biases arrive
-// (one position per word) the colour of every position is tabulated, with whether the
-// position lies in its colour's first row and in its last, so that a list slot of
-// non-zero weight between two neurons of one colour marks that colour deferred (an
-// improper colouring; bm_sparse_core), and one from a colour's first row to the
-// previous colour's last marks its hazard. Each word is checked as it arrives
+// (one position per word) the colour of every position is tabulated, with its row's
+// distance from its colour's first row and to its last (up to LOOP − 1), so that a list
+// slot of non-zero weight between two neurons of one colour marks that colour deferred
+// (an improper colouring; bm_sparse_core), and one from row i of a colour to row j from
+// the end of the previous colour marks the LOOP − 1 − i − j bubbles of its hazard.
+// Each word is checked as it arrives
 // (bm_frame_check), its value before its TLAST; after an error the rest of the frame
 // up to TLAST is discarded, then the error frame goes out (bm_frame_reply).
 //
@@ -23,7 +24,8 @@ module bm_sparse_frontend #(
   parameter int unsigned U       = 32,
   parameter int unsigned N_MAX   = 1024,
   parameter int unsigned D_MAX   = 8,
-  parameter int unsigned TAU_MAX = 255
+  parameter int unsigned TAU_MAX = 255,
+  parameter int unsigned LOOP    = 4       // bm_sparse_core's z loop in cycles
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -65,7 +67,7 @@ module bm_sparse_frontend #(
   output logic                         fl_we_o,      // colour c's flags set: deferred, hazard
   output logic [$clog2(N_MAX)-1:0]     fl_c_o,
   output logic                         fl_defer_o,
-  output logic                         fl_hazard_o,
+  output logic [LOOP-2:0]              fl_hazard_o,  // bubble k needed (thermometer)
   output logic                         b_we_o,
   output logic [$clog2(N_MAX)-1:0]     b_p_o,
   output logic [15:0]                  b_data_o,
@@ -89,6 +91,8 @@ module bm_sparse_frontend #(
   localparam int unsigned KW = $clog2(N_MAX);
   localparam int unsigned DW = $clog2(D_MAX);
   localparam int unsigned UB = $clog2(U);
+  localparam int unsigned IW = $clog2(LOOP);    // a row distance, saturated at LOOP − 1
+  localparam int unsigned RW = KW - UB;
 
   typedef enum logic [2:0] {S_IDLE, S_READ, S_DISCARD, S_FRAME, S_RUN} state_e;
 
@@ -98,19 +102,22 @@ module bm_sparse_frontend #(
 
   // model fields
   logic [KW-1:0]      pos_mem    [N_MAX];      // neuron -> schedule position
-  logic [KW+1:0]      colour_mem [N_MAX];      // position -> {colour, first row, last row}
+  logic [KW+2*IW-1:0] colour_mem [N_MAX];      // position -> {colour, rows from its first, to its last}
   logic [KW-1:0]      clast_mem  [N_MAX];      // colour -> its last position (end − 1)
   logic [31:0]        cm_mem     [N_MAX / 32]; // clamp mask words, for the INIT check
   logic [KW-1:0]      lk_q;                    // list: the neuron
   logic [DW:0]        ls_q;                    // list: the slot
   // the colour walk over the bias words (position count): colour cc, its last
-  // position, whether count lies in the colour's first row, the next colour's index
+  // position, count's row from the colour's first (saturated), the next colour's index
   // (its last position read from clast_mem at the register cn, so that one-position
   // colours follow each other a word a cycle)
   logic [KW-1:0]      cc_q, cn_q, clast_q;
-  logic               cfirst_q;
-  logic               cw_v_q, cw_first_q, cw_last_q;
+  logic [IW-1:0]      crow_q;
+  logic               cw_v_q;
+  logic [IW-1:0]      cw_i_q, cw_j_q;
   logic [KW-1:0]      cw_p_q, cw_c_q;
+  logic [RW-1:0]      to_last;                 // rows from count's to its colour's last
+  assign to_last = clast_q[KW-1:UB] - count[KW-1:UB];
 
   // ---------------------------------------------------------------- frame words
   logic [31:0] word;
@@ -153,23 +160,29 @@ module bm_sparse_frontend #(
   // L3: their colour marks (colour_mem); L4: the marks registered; then the flags. The
   // slot is written after L2. A slot of non-zero weight
   //   * inside one colour marks it deferred (an improper colouring);
-  //   * from the first row of colour c to the last row of the colour before it (c − 1,
-  //     or C − 1 for colour 0: the previous pass) marks c's *hazard*: its first row
-  //     reads z the previous pass writes in its last row, so it waits one cycle more
-  //     (bm_sparse_core: one bubble between passes, two before a colour with a hazard).
+  //   * from row i of colour c (from its first) to row j from the last of the colour
+  //     before it (c − 1, or C − 1 for colour 0: the previous pass), i + j <= LOOP − 2,
+  //     marks bubbles i + j .. LOOP − 2 of c's *hazard*: that row reads z the previous
+  //     pass writes LOOP − 1 − i − j cycles too late without them (bm_sparse_core).
   logic                l1_v_q, l2_v_q, l3_v_q, l4_v_q;
   logic [KW-1:0]       l1_k_q, l1_j_q, l2_p_q, l2_q_q;
   logic [DW-1:0]       l1_s_q, l2_s_q;
   logic [15:0]         l1_w_q, l2_w_q;
   /* verilator lint_off UNUSEDSIGNAL */
-  logic [KW+1:0]       l3_pm_q, l3_qm_q;          // {colour, first row, last row}
+  logic [KW+2*IW-1:0]  l3_pm_q, l3_qm_q;          // {colour, rows from first, to last}
   /* verilator lint_on UNUSEDSIGNAL */
   logic [KW-1:0]       def_c, nb_c, prev_c;       // L4: p's colour, q's
-  logic                p_first, q_last;           // p in its colour's first row, q in its last
+  logic [IW-1:0]       p_i, q_j;                  // p's row from its colour's first, q's to its last
+  logic [IW:0]         ij;
   logic                def_we, haz_we;
+  logic [LOOP-2:0]     haz_k;
   assign prev_c = def_c == '0 ? KW'(c_o - 1) : def_c - 1;
+  assign ij     = {1'b0, p_i} + {1'b0, q_j};
   assign def_we = l4_v_q && def_c == nb_c;
-  assign haz_we = l4_v_q && nb_c == prev_c && p_first && q_last;
+  assign haz_we = l4_v_q && nb_c == prev_c && 32'(ij) <= LOOP - 2;
+  for (genvar k = 0; k < LOOP - 1; k++) begin : g_haz
+    assign haz_k[k] = 32'(ij) <= k;
+  end
 
   // ---------------------------------------------------------------- output words
   // INFO: P is the units, N_MAX 0 (no dense engine)
@@ -203,7 +216,7 @@ module bm_sparse_frontend #(
     fl_we_o     <= def_we || haz_we;
     fl_c_o      <= def_c;
     fl_defer_o  <= def_we;
-    fl_hazard_o <= haz_we;
+    fl_hazard_o <= haz_we ? haz_k : '0;
     // colour ends: each colour's last position
     if (in_field && field == F_CEND) clast_mem[count[KW-1:0]] <= low[KW-1:0] - KW'(1);
     // biases: neuron count at its position
@@ -214,9 +227,9 @@ module bm_sparse_frontend #(
     cw_v_q     <= in_field && field == F_BIAS;
     cw_p_q     <= count[KW-1:0];
     cw_c_q     <= cc_q;
-    cw_first_q <= cfirst_q;
-    cw_last_q  <= count[KW-1:UB] == clast_q[KW-1:UB];
-    if (cw_v_q) colour_mem[cw_p_q] <= {cw_c_q, cw_first_q, cw_last_q};
+    cw_i_q     <= crow_q;
+    cw_j_q     <= 32'(to_last) < LOOP - 1 ? IW'(to_last) : IW'(LOOP - 1);
+    if (cw_v_q) colour_mem[cw_p_q] <= {cw_c_q, cw_i_q, cw_j_q};
     // lists
     l1_v_q <= in_field && field == F_LIST;
     l1_k_q <= lk_q;
@@ -236,10 +249,10 @@ module bm_sparse_frontend #(
     l3_pm_q <= colour_mem[l2_p_q];
     l3_qm_q <= colour_mem[l2_q_q];
     l4_v_q  <= l3_v_q;
-    def_c   <= l3_pm_q[KW+1:2];
-    p_first <= l3_pm_q[1];
-    nb_c    <= l3_qm_q[KW+1:2];
-    q_last  <= l3_qm_q[0];
+    def_c   <= l3_pm_q[KW+2*IW-1:2*IW];
+    p_i     <= l3_pm_q[2*IW-1:IW];
+    nb_c    <= l3_qm_q[KW+2*IW-1:2*IW];
+    q_j     <= l3_qm_q[IW-1:0];
     // clamp words (bits past N cleared), initial-state words
     cm_we_o   <= in_field && field == F_CMASK;
     cv_we_o   <= in_field && field == F_CVAL;
@@ -260,7 +273,7 @@ module bm_sparse_frontend #(
       ls_q           <= '0;
       cc_q           <= '0;
       cn_q           <= '0;
-      cfirst_q       <= 1'b1;
+      crow_q         <= '0;
       clast_q        <= '0;
       ap_done_o      <= 1'b0;
       status_o       <= '0;
@@ -280,7 +293,7 @@ module bm_sparse_frontend #(
           ls_q       <= '0;
           cc_q       <= '0;
           cn_q       <= KW'(1);
-          cfirst_q   <= 1'b1;
+          crow_q     <= '0;
         end
 
         S_READ: if (fire) begin
@@ -291,9 +304,9 @@ module bm_sparse_frontend #(
               cc_q     <= cn_q;
               cn_q     <= cn_q + 1;
               clast_q  <= clast_mem[cn_q];
-              cfirst_q <= 1'b1;
-            end else if (count[UB-1:0] == UB'(U - 1)) begin
-              cfirst_q <= 1'b0;                   // the next position starts a row
+              crow_q   <= '0;
+            end else if (count[UB-1:0] == UB'(U - 1) && 32'(crow_q) < LOOP - 1) begin
+              crow_q   <= crow_q + 1;             // the next position starts a row
             end
             F_LIST: begin
               if (32'(ls_q) + 1 == 32'(d_o)) begin

@@ -10,10 +10,13 @@
 // s13 the list read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
 // or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
 // from the z store · s15 the masked weights summed in two halves; counts read ·
-// s16 the halves summed and compared, ζ read, decided and written, z written to the
-// store (unless the colour is deferred), counts written. An APPLY op (the second pass
-// of a deferred colour) writes z = (ζ != 0) to the store in s16. A clamped neuron is
-// never updated and draws nothing.
+// s16 the halves summed and compared, ζ read, decided and written; counts read, the
+// new z and the count increments registered · s17 z written to the store (unless the
+// colour is deferred: bm_sparse_zstore's read-modify-write of the row), counts
+// written. An APPLY op (the second pass of a deferred colour) writes z = (ζ != 0) to
+// the store in s17. The store write has a stage of its own so that the compare is not
+// in series with the store's row merge and its fan-out into every copy (the z loop,
+// bm_sparse_core). A clamped neuron is never updated and draws nothing.
 module bm_sparse_unit #(
   parameter int unsigned N_MAX = 1024,
   parameter int unsigned U     = 32,
@@ -44,17 +47,17 @@ module bm_sparse_unit #(
   input  logic [$clog2(N_MAX/U)-1:0]          s2_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s13_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
-  input  logic [$clog2(N_MAX/U)-1:0]          s15_row_i,
   input  logic                                s16_en_i,     // s16 holds an op of this unit
   input  logic                                s16_apply_i,
   input  logic                                s16_zw_i,     // a DECIDE writes z (colour not deferred)
   input  logic                                s16_cnt_i,    // spikes count (after burn-in)
   input  logic                                s16_rec_i,    // recorded sweep: on count takes z
   input  logic [$clog2(N_MAX/U)-1:0]          s16_row_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          s17_row_i,
   // the z store: the list's neighbour positions (s14) and their z
   output logic [D_MAX-1:0][$clog2(N_MAX)-1:0] nb_pos_o,
   input  logic [D_MAX-1:0]                    nb_z_i,
-  output logic                                zw_en_o,     // z written at s16's row
+  output logic                                zw_en_o,     // z written at s17's row (registered)
   output logic                                zw_data_o,
   // read-out at a row
   input  logic [$clog2(N_MAX/U)-1:0]          o_row_i,
@@ -151,21 +154,20 @@ module bm_sparse_unit #(
   end
 
   // The read-out shares the count memories' read port with the ops: the core reads
-  // out with the op pipeline empty. s15 holds a DECIDE of this unit (which reads the
-  // counts) 13 cycles after s2 did; the select is a register of its own, so the s15
+  // out with the op pipeline empty. s16 holds a DECIDE of this unit (which reads the
+  // counts) 14 cycles after s2 did; the select is a register of its own, so the s16
   // read gains one LUT. (ζ keeps its own read-out port: its s16 read, behind s16_en,
-  // is on the decision's path into the z store.)
-  (* keep, shreg_extract = "no" *) logic [12:0] decide_p;   // s3..s15 (flip-flops, not an SRL)
+  // is on the decision's path.)
+  (* keep, shreg_extract = "no" *) logic [13:0] decide_p;   // s3..s16 (flip-flops, not an SRL)
   logic [RW-1:0] cnt_row;
   logic [31:0]   on_rd, spike_rd;
-  always_ff @(posedge clk_i) decide_p <= {decide_p[11:0], s2_draw_i};
-  assign cnt_row  = decide_p[12] ? s15_row_i : o_row_i;
+  always_ff @(posedge clk_i) decide_p <= {decide_p[12:0], s2_draw_i};
+  assign cnt_row  = decide_p[13] ? s16_row_i : o_row_i;
   assign on_rd    = on_mem[cnt_row];
   assign spike_rd = spike_mem[cnt_row];
 
-  // s15: two half sums; counts read
+  // s15: two half sums
   logic signed [HW-1:0] half_q [2];
-  logic [31:0]          on_rd_q, spike_rd_q;
   always_ff @(posedge clk_i) begin
     for (int h = 0; h < 2; h++) begin
       logic signed [HW-1:0] acc;
@@ -177,11 +179,9 @@ module bm_sparse_unit #(
     t2_q      <= t_q;
     always2_q <= always_q;
     never2_q  <= never_q;
-    on_rd_q    <= decide_p[12] ? on_rd : '0;     // a synchronous reset: see s16
-    spike_rd_q <= decide_p[12] ? spike_rd : '0;
   end
 
-  // s16: decide and write
+  // s16: decide, ζ written; counts read
   logic [7:0] zeta, zeta_new;
   logic       fire, may_fire, spike, z_new, en;
   assign en       = s16_en_i && !clamp_mem[s16_row_i];
@@ -192,18 +192,26 @@ module bm_sparse_unit #(
   assign spike    = may_fire && fire;
   assign z_new    = !may_fire || fire;        // zeta_new != 0: τ >= 1 (τ = 0 is BAD_PARAMS)
 
-  // The counts are written with their read plus the increment, by a DECIDE and by the
-  // init pass alike: the init pass runs with no op in the pipeline, so it writes
-  // 0 + 0 and needs no multiplexer of its own in front of the count memories.
-  logic          decide_we, on_inc, spike_inc;
+  // s17: the counts are written with their read plus the increment, by a DECIDE and by
+  // the init pass alike: the init pass runs with no op in the pipeline, so it writes
+  // 0 + 0 and needs no multiplexer of its own in front of the count memories. A
+  // position's counts are read again a sweep later at the earliest, so the write a
+  // stage after the read needs no bypass.
+  logic          decide_we, decide_we_q, on_inc_q, spike_inc_q;
+  logic [31:0]   on_rd_q, spike_rd_q;
   logic [RW-1:0] cnt_waddr;
   assign decide_we = en && !s16_apply_i;
-  assign on_inc    = decide_we && z_new && s16_rec_i;
-  assign spike_inc = decide_we && spike && s16_cnt_i;
-  assign cnt_waddr = init_we_i ? init_row_i : s16_row_i;
+  assign cnt_waddr = init_we_i ? init_row_i : s17_row_i;
 
-  assign zw_en_o   = en && (s16_apply_i || s16_zw_i);
-  assign zw_data_o = s16_apply_i ? zeta != 8'd0 : z_new;
+  always_ff @(posedge clk_i) begin
+    decide_we_q <= decide_we;
+    on_inc_q    <= decide_we && z_new && s16_rec_i;
+    spike_inc_q <= decide_we && spike && s16_cnt_i;
+    on_rd_q     <= decide_p[13] ? on_rd : '0;     // a synchronous reset: see above
+    spike_rd_q  <= decide_p[13] ? spike_rd : '0;
+    zw_en_o     <= en && (s16_apply_i || s16_zw_i);
+    zw_data_o   <= s16_apply_i ? zeta != 8'd0 : z_new;
+  end
 
   always_ff @(posedge clk_i) begin
     if (b_we_i) b_mem[b_row_i] <= b_data_i;
@@ -213,9 +221,9 @@ module bm_sparse_unit #(
     end else if (decide_we) begin
       zeta_mem[s16_row_i]  <= zeta_new;
     end
-    if (init_we_i || decide_we) begin
-      on_mem[cnt_waddr]    <= on_rd_q + {31'd0, on_inc};
-      spike_mem[cnt_waddr] <= spike_rd_q + {31'd0, spike_inc};
+    if (init_we_i || decide_we_q) begin
+      on_mem[cnt_waddr]    <= on_rd_q + {31'd0, on_inc_q};
+      spike_mem[cnt_waddr] <= spike_rd_q + {31'd0, spike_inc_q};
     end
   end
 

@@ -1,7 +1,7 @@
 // The neuron states z of the sparse engine, read by every list slot of every unit in
 // the same cycle (docs/design/bm_throughput.md §3). Position p's z is bit p mod U of
 // row p / U: a row is the z of one op's U positions, so every write of a cycle (the U
-// units' s16 of one row, or the init pass's one position) falls in one row. A write
+// units' s17 of one row, or the init pass's one position) falls in one row. A write
 // is a read-modify-write of that row (the banks not written keep their bit), so the
 // store is R = N_MAX/U words of U bits with one write port, read at READS rows at once
 // (a read takes the position's bit of its row: a U:1 select). Read ports 0 .. READS-2
@@ -41,9 +41,9 @@ module bm_sparse_zstore #(
 
   for (genvar c = 0; c < COPIES; c++) begin : g_copy
     (* ram_style = "distributed" *) logic [U-1:0] mem [R];
-    always_ff @(posedge clk_i) begin
-      if (|we_i) mem[waddr_i] <= new_row;
-    end
+    // written every cycle: with no bank enabled the row is its own old value, and the
+    // write enable of every copy needs no OR of the banks' enables
+    always_ff @(posedge clk_i) mem[waddr_i] <= new_row;
     for (genvar i = 0; i < PORTS; i++) begin : g_port
       if (c * PORTS + i < READS) begin : g_used
         assign row_rd[c * PORTS + i] = mem[rpos_i[c * PORTS + i][KW-1:UB]];

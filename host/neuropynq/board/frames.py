@@ -224,34 +224,50 @@ def _bm_run_cycles(frame: np.ndarray, params: np.ndarray, lanes: int, engine: st
 
 
 # The sparse engine (hw/rtl/bm_sparse_core.sv, ENGINE = 2; docs/rtl.md), likewise.
-BM_SPARSE_GAP = 1        # a bubble after each pass over a colour's rows; one more before a
-                         # colour whose first row reads the previous pass's last (s16 write, s14 read)
-BM_SPARSE_FIXED = 34     # per run: the head out, the core's start, the seeder's latency past
-                         # the init pass's N positions, the turns, the last drain (16 stages)
-BM_SPARSE_RECORD_DRAIN = 16  # a recorded sweep but the last: the pipeline drained before its
+BM_SPARSE_LOOP = 4       # an op's z is read by the ops issued this many cycles after it or
+                         # later (written in s17, read in s14): the z loop
+BM_SPARSE_FIXED = 35     # per run: the head out, the core's start, the seeder's latency past
+                         # the init pass's N positions, the turns, the last drain (17 stages)
+BM_SPARSE_RECORD_DRAIN = 17  # a recorded sweep but the last: the pipeline drained before its
                              # words (the last one's drain is the run's)
 BM_SPARSE_WORD_EXTRA = 5     # an output word: its items asked one a cycle, then two cycles of
                              # read-out pipeline, the word on the bus and taken
 
 
+def bm_sparse_bubbles(colour_end, units: int, hazard) -> np.ndarray:
+    """The bubbles before each colour's first pass in the sweep's steady state (colour
+    0's after colour C − 1): its `hazard`'s; at least BM_SPARSE_LOOP − 1 − rows of the
+    colour before it (its pass is too short to keep the one before it out of the z
+    loop); at least one before a colour of one row (the core reads the tables of the
+    colour after it a cycle after its own). None between a deferred colour's passes."""
+    ends = np.asarray(colour_end, dtype=np.int64)
+    starts = np.concatenate([[0], ends[:-1]])
+    rows = (ends - 1) // units - starts // units + 1
+    short = np.maximum(BM_SPARSE_LOOP - 1 - np.roll(rows, 1), 0)
+    bubbles = np.maximum(np.asarray(hazard, dtype=np.int64), short)
+    return np.where(rows == 1, np.maximum(bubbles, 1), bubbles)
+
+
 def bm_sparse_sweep_cycles(colour_end, units: int, deferred, hazard) -> int:
     """Cycles of one sweep of the sparse engine: every colour's rows of `units` schedule
     positions (a row the colour shares with its neighbour colour counted for each),
-    twice for a `deferred` colour (its DECIDE and APPLY passes), each pass followed by
-    BM_SPARSE_GAP bubbles, and one more before each colour with a `hazard`."""
+    twice for a `deferred` colour (its DECIDE and APPLY passes back to back), and the
+    bubbles before each colour (`bm_sparse_bubbles`)."""
     ends = np.asarray(colour_end, dtype=np.int64)
     starts = np.concatenate([[0], ends[:-1]])
     rows = (ends - 1) // units - starts // units + 1
     passes = 1 + np.asarray(deferred, dtype=np.int64)
-    return int(((rows + BM_SPARSE_GAP) * passes).sum() + np.asarray(hazard, dtype=np.int64).sum())
+    return int((rows * passes).sum() + bm_sparse_bubbles(ends, units, hazard).sum())
 
 
 def bm_sparse_schedule(frame: np.ndarray, units: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(colour_end, deferred, hazard) of a bm RUN_SPARSE frame on `units` units, as
     bm_sparse_frontend finds them: a list slot of non-zero weight joining two neurons of
-    one colour makes it deferred; one from a neuron in the first row of colour c to one
-    in the last row of the colour before (C − 1 for colour 0) is c's hazard. None for a
-    frame the kernel refuses before it runs (order, colour ends or indices out of range)."""
+    one colour makes it deferred; one from a neuron in row i of colour c (from its first
+    row) to one in row j from the last of the colour before (C − 1 for colour 0) asks
+    for BM_SPARSE_LOOP − 1 − i − j bubbles before c, its hazard the most any slot asks.
+    None for a frame the kernel refuses before it runs (order, colour ends or indices
+    out of range)."""
     n, colours, slots = (int(w) for w in frame[HEAD_WORDS:HEAD_WORDS + 3])
     at = HEAD_WORDS + 3
     order = frame[at:at + n].astype(np.int64)
@@ -271,10 +287,11 @@ def bm_sparse_schedule(frame: np.ndarray, units: int) -> tuple[np.ndarray, np.nd
     deferred[colour_of[(live & (nc == c)).any(axis=1)]] = True
     first_row = np.concatenate([[0], ends[:-1]]) // units
     last_row = (ends - 1) // units
-    in_first = (position // units == first_row[colour_of])[:, None]
-    to_last = (nc == (c - 1) % colours) & (position[neighbour] // units == last_row[nc])
-    hazard = np.zeros(colours, dtype=bool)
-    hazard[colour_of[(live & in_first & to_last).any(axis=1)]] = True
+    from_first = (position // units - first_row[colour_of])[:, None]
+    to_last = last_row[nc] - position[neighbour] // units
+    asks = np.where(live & (nc == (c - 1) % colours), BM_SPARSE_LOOP - 1 - from_first - to_last, 0)
+    hazard = np.zeros(colours, dtype=np.int64)
+    np.maximum.at(hazard, colour_of, asks.max(axis=1, initial=0))
     return ends, deferred, hazard
 
 
@@ -295,7 +312,8 @@ def _bm_sparse_run_cycles(frame: np.ndarray, params: np.ndarray, units: int) -> 
                     + (sweeps - 1) * BM_SPARSE_RECORD_DRAIN)
     # the bubbles after the last pass are not waited: the drain follows
     return (int(frame.size) + BM_THIN_WAIT + n + BM_SPARSE_FIXED
-            + (burn_in + sweeps * thin) * sweep - BM_SPARSE_GAP - int(hazard[0]) + recorded
+            + (burn_in + sweeps * thin) * sweep - int(bm_sparse_bubbles(ends, units, hazard)[0])
+            + recorded
             + 2 * n * (1 + BM_SPARSE_WORD_EXTRA) + zeta_words(n) * (4 + BM_SPARSE_WORD_EXTRA))
 
 

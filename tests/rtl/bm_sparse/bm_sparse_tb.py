@@ -12,6 +12,7 @@ import cocotb
 import numpy as np
 from cocotb.triggers import Timer
 
+from neuropynq.board.frames import bm_sparse_schedule, bm_sparse_sweep_cycles
 from neuropynq.framing import SPEC_VERSION, Status
 from neuropynq.kernels.bm_model import BMKernelModel, info_frame
 from neuropynq.limits import BMLimits
@@ -218,8 +219,8 @@ async def reset_during_run(dut):
 @cocotb.test()
 async def sweep_cycles(dut):
     """Cycles per sweep in steady state (no back-pressure) of the machines named by
-    NPQ_CYCLE_MACHINES ('n:degree' items); 'n degree colours cycles' lines to
-    NPQ_CYCLES_FILE."""
+    NPQ_CYCLE_MACHINES ('n:degree' items); 'n degree colours cycles modelled' lines to
+    NPQ_CYCLES_FILE (modelled: neuropynq.board.frames.bm_sparse_sweep_cycles)."""
     tb = TB(dut, seed=11, idle=0.0, backpressure=0.0)
     await tb.reset()
     lines = []
@@ -229,7 +230,9 @@ async def sweep_cycles(dut):
         words = sparse_frame(model, sweeps=1, burn_in=4, record=False)
         ends = await bm_checks.sweep_ends(tb, words, expected, label=f"cycles N={n}")
         assert len(ends) == 5
-        lines.append(f"{n} {degree} {model.colours} {(ends[4] - ends[1]) / 3:.1f}")
+        schedule = bm_sparse_schedule(np.asarray(words, dtype=np.uint32), U)
+        lines.append(f"{n} {degree} {model.colours} {(ends[4] - ends[1]) / 3:.1f} "
+                     f"{bm_sparse_sweep_cycles(schedule[0], U, *schedule[1:])}")
     with open(os.environ["NPQ_CYCLES_FILE"], "w") as f:
         f.write("\n".join(lines) + "\n")
     await Timer(1, unit="ns")

@@ -40,14 +40,18 @@ def test_sparse_engine_matches_reference(testcase):
 
 
 def test_sparse_engine_sweep_cycles():
-    """U neurons per cycle and two bubbles per colour: a sweep of a colour of c
-    positions takes its rows, ceil over the units, plus 2 cycles; N = 64 at U = 4."""
+    """U neurons per cycle and the bubbles of the z loop: a sweep takes each colour's
+    rows plus the bubbles its schedule needs (neuropynq.board.frames.bm_sparse_sweep_cycles,
+    docs/rtl.md), exactly, in the steady state; N = 64 at U = 4, and never more than
+    LOOP − 1 bubbles per colour."""
+    from neuropynq.board.frames import BM_SPARSE_LOOP
     out = BUILD_ROOT / "bm_sparse_sweep_cycles.txt"
     run("sweep_cycles", NPQ_CYCLE_MACHINES="64:4 64:8", NPQ_CYCLES_FILE=str(out))
     rows = [line.split() for line in out.read_text().split("\n") if line]
     assert len(rows) == 2, rows
-    for n, _degree, colours, cycles in rows:
-        assert float(cycles) <= int(n) / UNITS + 3 * int(colours), rows
+    for n, _degree, colours, cycles, modelled in rows:
+        assert float(cycles) == int(modelled), rows
+        assert float(cycles) <= int(n) / UNITS + BM_SPARSE_LOOP * int(colours), rows
 
 
 def test_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out(tmp_path, monkeypatch):
