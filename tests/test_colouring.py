@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from neuropynq.colouring import greedy_colouring, is_proper
+from neuropynq.colouring import greedy_colouring, is_proper, loop_order
 from neuropynq.errors import ModelError
+from neuropynq.framing import HEAD_WORDS
 
 
 def _colours_of(order, colour_end):
@@ -92,3 +93,34 @@ def test_is_proper_rejects_bad_schedules():
 def test_non_square_weights_are_a_model_error():
     with pytest.raises(ModelError, match="square"):
         greedy_colouring(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_loop_order_keeps_the_colours_and_puts_far_reads_first(seed):
+    """Each colour keeps its neurons; colour c then reads colour c − 1 late-first:
+    its neurons sorted by their latest neighbour in c − 1, so the sparse engine's
+    z loop (docs/rtl.md) waits fewer bubbles than with the index order."""
+    from neuropynq.board.frames import bm_sparse_schedule, bm_sparse_sweep_cycles
+    from neuropynq.kernels.bm_model import BMKernelModel
+    from neuropynq.models.boltzmann import BoltzmannMachine
+    model = BMKernelModel.build(BoltzmannMachine.bounded_degree(512, 8, seed=seed))
+    order = loop_order(model.W_q, model.order, model.colour_end)
+    assert [sorted(c) for c in _colours_of(order, model.colour_end)] == \
+        [sorted(c) for c in _colours_of(model.order, model.colour_end)]
+    adjacent = model.W_q != 0
+    position = np.empty(model.n, dtype=np.int64)
+    position[order] = np.arange(model.n)
+    colours = _colours_of(order, model.colour_end)
+    for before, here in zip(colours[:-1], colours[1:]):
+        latest = [max(position[j] for j in before if adjacent[k, j]) for k in here]
+        assert latest == sorted(latest)       # greedy: each neuron has one in c − 1
+    frame = model.run_sparse_frame(1, 0, 1, 1, 1, False)
+    at = HEAD_WORDS + 3                       # N, C, D, then the order (spec §4.3.1)
+    assert list(frame[at:at + model.n]) == list(order)
+    index_order = frame.copy()
+    index_order[at:at + model.n] = model.order
+
+    def sweep(words, units=16):
+        ends, deferred, hazard = bm_sparse_schedule(words, units)
+        return bm_sparse_sweep_cycles(ends, units, deferred, hazard)
+    assert sweep(frame) < sweep(index_order)

@@ -61,3 +61,35 @@ def is_proper(W_q: np.ndarray, order, colour_end) -> bool:
         if adjacent[np.ix_(members, members)].any():
             return False
     return True
+
+
+def loop_order(W_q: np.ndarray, order, colour_end) -> np.ndarray:
+    """The schedule `order` with each colour's neurons rearranged for a kernel that
+    updates a colour's neurons in parallel and sees z written late (the sparse engine,
+    docs/rtl.md "the z loop"): colour c by the latest position of its neighbours in
+    colour c − 1 (so that its first neurons read the previous colour's first, not
+    its last), colour 0 with its neighbours of the last colour (the previous sweep's)
+    last; ties by the given order. The colours are unchanged, so is every result
+    (spec §3.1: within a colour the update is simultaneous)."""
+    adjacent = _adjacency(W_q)
+    order = np.asarray(order, dtype=np.int64).copy()
+    bounds = np.concatenate(([0], np.asarray(colour_end, dtype=np.int64)))
+    colours = bounds.size - 1
+    if colours < 2:
+        return order
+    position = np.empty(order.size, dtype=np.int64)
+
+    def members(c: int) -> np.ndarray:
+        return order[bounds[c]:bounds[c + 1]]
+
+    last = members(colours - 1)
+    first = members(0)
+    key = adjacent[np.ix_(first, last)].any(axis=1).astype(np.int64)
+    order[bounds[0]:bounds[1]] = first[np.argsort(key, kind="stable")]
+    for c in range(1, colours):
+        before, here = members(c - 1), members(c)
+        position[before] = np.arange(before.size)
+        links = adjacent[np.ix_(here, before)]
+        key = np.where(links.any(axis=1), (links * (position[before] + 1)).max(axis=1), 0)
+        order[bounds[c]:bounds[c + 1]] = here[np.argsort(key, kind="stable")]
+    return order

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..colouring import greedy_colouring
+from ..colouring import greedy_colouring, loop_order
 from ..errors import EvidenceError, KernelError, LimitError, ParameterError
 from ..fixedpoint import quantise_weights
 from ..framing import MAGIC_BM, SPEC_VERSION, Op, head
@@ -260,10 +260,13 @@ class BMKernelModel:
     def run_sparse_frame(self, sweeps: int, burn_in: int, thin: int, tau: int, seed: int,
                          record: bool, init=None, slots: int | None = None) -> np.ndarray:
         """The RUN_SPARSE input frame of §4.3.1 with D = `slots` list slots per neuron
-        (default: the degree, at least 1); the same machine and run as `run_frame`."""
+        (default: the degree, at least 1); the same machine and run as `run_frame`, each
+        colour's neurons in `loop_order` (what the sparse engine's z loop needs; the
+        result is the same for any order within a colour)."""
         index, weight = self.neighbour_lists(slots)
         lists = index | ((weight & 0xFFFF) << 16)
-        model = [[self.n, self.colours, index.shape[1]], self.order, self.colour_end,
+        order = loop_order(self.W_q, self.order, self.colour_end)
+        model = [[self.n, self.colours, index.shape[1]], order, self.colour_end,
                  self.b_q & 0xFFFF, lists.ravel()]
         return self._frame(Op.RUN_SPARSE, model, sweeps, burn_in, thin, tau, seed, record, init)
 
