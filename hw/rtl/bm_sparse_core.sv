@@ -181,7 +181,8 @@ module bm_sparse_core #(
   end
 
   // One row per cycle: the init pass writes before the first op is issued (C_RUN
-  // waits for every seeded state), and an op's units all write its row in s17.
+  // waits for every seeded state), and an op's units all write its row in s16 (into
+  // every copy in s17).
 
   bm_sparse_zstore #(.N_MAX(N_MAX), .U(U), .READS(READS)) u_zstore (
     .clk_i, .we_i(z_we), .waddr_i(z_waddr), .wdata_i(z_wdata), .rpos_i(z_rpos), .z_o(z_rd)
@@ -347,9 +348,10 @@ module bm_sparse_core #(
     r2_z_q       <= z_rd[READS-1];
     r2_clamped_q <= cm_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
     r2_cval_q    <= cv_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
-    // the store's write row, registered (it addresses every copy): the init pass's
-    // position (its step 2 follows) or the op's S_END row
-    z_waddr        <= i1_valid_q ? i1_p_q[KW-1:UB] : row_p[S_END-1];
+    // the store's write row, registered: the init pass's position (its step 2
+    // follows) or the row of the op in S_DEC (the store merges its z then, writes the
+    // copies in S_END)
+    z_waddr        <= i1_valid_q ? i1_p_q[KW-1:UB] : row_p[S_DEC-1];
     // init pass, step 2
     init_p_q       <= i1_p_q;
     init_we_q      <= i1_valid_q;

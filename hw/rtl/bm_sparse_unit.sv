@@ -10,13 +10,14 @@
 // s13 the list read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
 // or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
 // from the z store · s15 the masked weights summed in two halves; counts read ·
-// s16 the halves summed and compared, ζ read, decided and written; counts read, the
-// new z and the count increments registered · s17 z written to the store (unless the
-// colour is deferred: bm_sparse_zstore's read-modify-write of the row), counts
-// written. An APPLY op (the second pass of a deferred colour) writes z = (ζ != 0) to
-// the store in s17. The store write has a stage of its own so that the compare is not
-// in series with the store's row merge and its fan-out into every copy (the z loop,
-// bm_sparse_core). A clamped neuron is never updated and draws nothing.
+// s16 the halves summed and compared, ζ read, decided and written, z to the store
+// (unless the colour is deferred: bm_sparse_zstore merges it into its row and
+// registers the row), counts read, the increments registered · s17 the store writes
+// the row into every copy; counts written. An APPLY op (the second pass of a deferred
+// colour) sends z = (ζ != 0) to the store in s16. The store's write has a stage of its
+// own so that the compare is not in series with the write data's fan-out into every
+// copy (the z loop, bm_sparse_core). A clamped neuron is never updated and draws
+// nothing.
 module bm_sparse_unit #(
   parameter int unsigned N_MAX = 1024,
   parameter int unsigned U     = 32,
@@ -57,7 +58,7 @@ module bm_sparse_unit #(
   // the z store: the list's neighbour positions (s14) and their z
   output logic [D_MAX-1:0][$clog2(N_MAX)-1:0] nb_pos_o,
   input  logic [D_MAX-1:0]                    nb_z_i,
-  output logic                                zw_en_o,     // z written at s17's row (registered)
+  output logic                                zw_en_o,     // z to the store at s16's row
   output logic                                zw_data_o,
   // read-out at a row
   input  logic [$clog2(N_MAX/U)-1:0]          o_row_i,
@@ -209,9 +210,9 @@ module bm_sparse_unit #(
     spike_inc_q <= decide_we && spike && s16_cnt_i;
     on_rd_q     <= decide_p[13] ? on_rd : '0;     // a synchronous reset: see above
     spike_rd_q  <= decide_p[13] ? spike_rd : '0;
-    zw_en_o     <= en && (s16_apply_i || s16_zw_i);
-    zw_data_o   <= s16_apply_i ? zeta != 8'd0 : z_new;
   end
+  assign zw_en_o   = en && (s16_apply_i || s16_zw_i);
+  assign zw_data_o = s16_apply_i ? zeta != 8'd0 : z_new;
 
   always_ff @(posedge clk_i) begin
     if (b_we_i) b_mem[b_row_i] <= b_data_i;

@@ -1,16 +1,21 @@
 // The neuron states z of the sparse engine, read by every list slot of every unit in
 // the same cycle (docs/design/bm_throughput.md §3). Position p's z is bit p mod U of
 // row p / U: a row is the z of one op's U positions, so every write of a cycle (the U
-// units' s17 of one row, or the init pass's one position) falls in one row. A write
-// is a read-modify-write of that row (the banks not written keep their bit), so the
-// store is R = N_MAX/U words of U bits with one write port, read at READS rows at once
-// (a read takes the position's bit of its row: a U:1 select). Read ports 0 .. READS-2
-// serve the units' list slots, the last one the read-out.
+// units' s16 of one row, or the init pass's one position) falls in one row. A write
+// is a read-modify-write of that row (the banks not written keep their bit): the row
+// is read and merged in the cycle of the write (waddr_i, we_i, wdata_i), the merged
+// row registered and written to every copy a cycle later, so the write data's fan-out
+// into the copies starts at a flip-flop. The row still in that register is the row to
+// merge with when the next write is to the same row (a bypass). The store is
+// R = N_MAX/U words of U bits with one write port, read at READS rows at once (a read
+// takes the position's bit of its row: a U:1 select); a write is seen by the reads two
+// cycles after it. Read ports 0 .. READS-2 serve the units' list slots, the last one
+// the read-out; the merge reads a port of its own.
 //
 // How it maps: one copy of the store per PORTS read ports, each copy a LUT-RAM with
-// PORTS read ports and one read/write port (Xilinx RAM32M/RAM64M: 3 read ports and
-// the write port's own read per 4 LUTs, 2 or 1 bits each), written alike; copy 0's
-// write-port read gives the row's old bits. Written as explicit copies because yosys
+// PORTS read ports and one write port (Xilinx RAM32M/RAM64M: 3 read ports and the
+// write port per 4 LUTs, 2 or 1 bits each), written alike; the merge's read is port
+// READS, in the last copy (at U·D + 1 = 257 reads, the 86th copy's third port). Written as explicit copies because yosys
 // maps one memory of READS read ports to flip-flops and READS N_MAX:1 multiplexers
 // (its cost model counts the bits, not the read multiplexers) and runs out of memory
 // doing so at U = 32.
@@ -30,29 +35,37 @@ module bm_sparse_zstore #(
   localparam int unsigned UB     = $clog2(U);
   localparam int unsigned KW     = $clog2(N_MAX);
   localparam int unsigned PORTS  = 3;
-  localparam int unsigned COPIES = (READS + PORTS - 1) / PORTS;
+  localparam int unsigned COPIES = (READS + PORTS) / PORTS;      // READS + 1 ports
 
-  logic [U-1:0]            old_row, new_row;
-  logic [READS-1:0][U-1:0] row_rd;
+  localparam int unsigned RW     = KW - UB;
+  logic [U-1:0]            old_row, new_row, row_q, mem_row;
+  logic [RW-1:0]           waddr_q;
+  logic [READS:0][U-1:0]   row_rd;
 
+  // the merge: the row in the write register if the write is to it, else the store's
+  assign old_row = waddr_q == waddr_i ? row_q : mem_row;
   for (genvar b = 0; b < U; b++) begin : g_merge
     assign new_row[b] = we_i[b] ? wdata_i[b] : old_row[b];
+  end
+  always_ff @(posedge clk_i) begin
+    row_q   <= new_row;
+    waddr_q <= waddr_i;
   end
 
   for (genvar c = 0; c < COPIES; c++) begin : g_copy
     (* ram_style = "distributed" *) logic [U-1:0] mem [R];
     // written every cycle: with no bank enabled the row is its own old value, and the
     // write enable of every copy needs no OR of the banks' enables
-    always_ff @(posedge clk_i) mem[waddr_i] <= new_row;
+    always_ff @(posedge clk_i) mem[waddr_q] <= row_q;
     for (genvar i = 0; i < PORTS; i++) begin : g_port
       if (c * PORTS + i < READS) begin : g_used
         assign row_rd[c * PORTS + i] = mem[rpos_i[c * PORTS + i][KW-1:UB]];
+      end else if (c * PORTS + i == READS) begin : g_merge_read
+        assign row_rd[READS] = mem[waddr_i];
       end
     end
-    if (c == 0) begin : g_old
-      assign old_row = mem[waddr_i];
-    end
   end
+  assign mem_row = row_rd[READS];
 
   // The U:1 select reads a row of its own (yosys turns row_rd[rp][i] into a shift of
   // all READS rows by rp U + i): 4:1 selects of the low two bank bits (one LUT6 each),
