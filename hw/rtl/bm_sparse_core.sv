@@ -99,8 +99,13 @@ module bm_sparse_core #(
   // ---------------------------------------------------------------- run tables
   logic [KW-1:0]  order_mem [N_MAX];
   logic [KW-1:0]  pos_mem   [N_MAX];
-  logic [KW:0]    cend_mem  [N_MAX];
-  logic           defer_mem [N_MAX];
+  // the colour tables are read only at the registered next-colour index (nci_q), so
+  // they are block RAM; colour 0's end and flag are kept in registers as well, for the
+  // first pass of a run
+  (* ram_style = "block" *) logic [KW:0] cend_mem  [N_MAX];
+  (* ram_style = "block" *) logic        defer_mem [N_MAX];
+  logic [KW:0]    c0_end_q;
+  logic           c0_def_q;
   logic [LOOP-2:0] haz_q;               // the next colour's hazard bubbles (thermometer)
   logic [31:0]    cm_mem    [N_MAX / 32];
   logic [31:0]    cv_mem    [N_MAX / 32];
@@ -113,8 +118,13 @@ module bm_sparse_core #(
     if (ce_we_i) begin
       cend_mem[ce_c_i]  <= ce_end_i;
       defer_mem[ce_c_i] <= 1'b0;
+      if (ce_c_i == '0) begin
+        c0_end_q <= ce_end_i;
+        c0_def_q <= 1'b0;
+      end
     end else if (fl_we_i) begin
       if (fl_defer_i)  defer_mem[fl_c_i] <= 1'b1;
+      if (fl_defer_i && fl_c_i == '0) c0_def_q <= 1'b1;
     end
     if (cm_we_i) cm_mem[cw_addr_i] <= cw_data_i;
     if (cv_we_i) cv_mem[cw_addr_i] <= cw_data_i;
@@ -215,7 +225,7 @@ module bm_sparse_core #(
   // Bubble k of colour c's hazard: one set-only memory per bubble (a slot asks for
   // bubbles 0 .. k at once).
   for (genvar k = 0; k < LOOP - 1; k++) begin : g_haz
-    logic haz_mem [N_MAX];
+    (* ram_style = "block" *) logic haz_mem [N_MAX];
     always_ff @(posedge clk_i) begin
       if (ce_we_i) haz_mem[ce_c_i] <= 1'b0;
       else if (fl_we_i && fl_hazard_i[k]) haz_mem[fl_c_i] <= 1'b1;
@@ -467,11 +477,11 @@ module bm_sparse_core #(
             i1_valid_q    <= 1'b0;
             // colour 0
             cs_q    <= '0;
-            ce_q    <= cend_mem[0];
+            ce_q    <= c0_end_q;
             rf_q    <= '0;
             r_q     <= '0;
-            rl_q    <= last_row(cend_mem[0]);
-            defer_q <= defer_mem[0];
+            rl_q    <= last_row(c0_end_q);
+            defer_q <= c0_def_q;
             apply_q <= 1'b0;
             wait_q  <= '0;
           end
