@@ -535,9 +535,10 @@ simulation, docs/rtl.md and bn_ctrl.sv):
   (the lane engine's colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
 * `bm_sampler_sparse` (U units): bench_hw's king1024 at N = SPARSE_N_MAX, the king's
-  graph in 4 colours of N/4 positions without hazards, 4·(N/(4U) + 1) cycles per sweep
-  (`neuropynq.board.frames.bm_sparse_sweep_cycles`; 36 at U = 32, N = 1024, as the
-  twin measures).
+  graph in 4 colours of N/4 positions, each colour's first rows reading the previous
+  colour's first rows (no hazard): 4·N/(4U) cycles per sweep, no bubble while a colour
+  has 3 rows or more (`neuropynq.board.frames.bm_sparse_sweep_cycles`; 32 at U = 32,
+  N = 1024, as the twin measures).
 * `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) + 1 issue slots, or,
   where it takes longer, the previous round's slowest lane's Poisson unit (each live
   sample's window draws + 6 cycles, 1 per silent one, + 19), which runs beside the
