@@ -299,17 +299,18 @@ module bm_sparse_core #(
   end
 
   // ---------------------------------------------------------------- init pass
-  // Position ip: its neuron k = order[ip] (step 1), then k's clamp bits and initial
-  // byte (step 2: written to the unit and the store). The seeder takes k in step 1;
-  // its states come back in position order.
+  // Position ip: its neuron k = order[ip] (step 1, block RAM), k registered (step 1b),
+  // then k's clamp bits and initial byte (step 2: written to the unit and the store).
+  // The seeder takes k in step 1; its states come back in position order, the last
+  // SEED_LATENCY cycles after it, well after step 2's last write.
   logic [KW:0]    ip_q;
-  logic           i1_valid_q;
-  logic [KW-1:0]  i1_k_q, i1_p_q;
+  logic           i1_valid_q, i2_valid_q;
+  logic [KW-1:0]  i1_k_q, i1_p_q, i2_k_q, i2_p_q;
   logic [KW:0]    seed_back_q;
-  logic [31:0]    i1_cm, i1_cv, i1_iw;
-  assign i1_cm = cm_mem[i1_k_q[KW-1:5]];
-  assign i1_cv = cv_mem[i1_k_q[KW-1:5]];
-  assign i1_iw = init_mem[i1_k_q[KW-1:2]];
+  logic [31:0]    i2_cm, i2_cv, i2_iw;
+  assign i2_cm = cm_mem[i2_k_q[KW-1:5]];
+  assign i2_cv = cv_mem[i2_k_q[KW-1:5]];
+  assign i2_iw = init_mem[i2_k_q[KW-1:2]];
   assign seed_req = i1_valid_q;
   assign seed_id  = 32'(i1_k_q);
 
@@ -361,13 +362,17 @@ module bm_sparse_core #(
     // the store's write row, registered: the init pass's position (its step 2
     // follows) or the row of the op in S_DEC (the store merges its z then, writes the
     // copies in S_END)
-    z_waddr        <= i1_valid_q ? i1_p_q[KW-1:UB] : row_p[S_DEC-1];
+    z_waddr        <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_DEC-1];
+    // init pass, step 1b
+    i2_valid_q     <= i1_valid_q;
+    i2_k_q         <= i1_k_q;
+    i2_p_q         <= i1_p_q;
     // init pass, step 2
-    init_p_q       <= i1_p_q;
-    init_we_q      <= i1_valid_q;
-    init_clamped_q <= i1_cm[i1_k_q[4:0]];
-    init_zeta_q    <= i1_cm[i1_k_q[4:0]] ? {7'd0, i1_cv[i1_k_q[4:0]]}
-                    : init_i ? i1_iw[8 * i1_k_q[1:0] +: 8] : 8'd0;
+    init_p_q       <= i2_p_q;
+    init_we_q      <= i2_valid_q;
+    init_clamped_q <= i2_cm[i2_k_q[4:0]];
+    init_zeta_q    <= i2_cm[i2_k_q[4:0]] ? {7'd0, i2_cv[i2_k_q[4:0]]}
+                    : init_i ? i2_iw[8 * i2_k_q[1:0] +: 8] : 8'd0;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
