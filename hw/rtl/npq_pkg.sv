@@ -53,7 +53,7 @@ package npq_pkg;
   localparam logic [63:0] SPLITMIX_GAMMA = 64'h9E3779B97F4A7C15;
   localparam logic [63:0] SPLITMIX_MIX1 = 64'hBF58476D1CE4E5B9;
   localparam logic [63:0] SPLITMIX_MIX2 = 64'h94D049BB133111EB;
-  localparam int unsigned SEED_LATENCY = 10;  // npq_stream_seed: cycles from a request to its state
+  localparam int unsigned SEED_LATENCY = 15;  // npq_stream_seed: cycles from a request to its state
 
   // States are {s3, s2, s1, s0} with s0 in bits [31:0] (spec §1.1).
   // The draw of a state depends on s1 only: pass state[63:32].

@@ -226,7 +226,7 @@ def _bm_run_cycles(frame: np.ndarray, params: np.ndarray, lanes: int, engine: st
 # The sparse engine (hw/rtl/bm_sparse_core.sv, ENGINE = 2; docs/rtl.md), likewise.
 BM_SPARSE_LOOP = 4       # an op's z is read by the ops issued this many cycles after it or
                          # later (written in s17, read in s14): the z loop
-BM_SPARSE_FIXED = 35     # per run: the head out, the core's start, the seeder's latency past
+BM_SPARSE_FIXED = 25 + SEED_LATENCY  # per run: the head out, the core's start, the seeder's latency past
                          # the init pass's N positions, the turns, the last drain (17 stages)
 BM_SPARSE_RECORD_DRAIN = 17  # a recorded sweep but the last: the pipeline drained before its
                              # words (the last one's drain is the run's)

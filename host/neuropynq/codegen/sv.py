@@ -57,7 +57,7 @@ def _int_param(name: str, value: int, comment: str = "") -> str:
 
 # Pipeline depth of hw/rtl/npq_stream_seed.sv (a hardware fact, not the spec's): its
 # users wait this long for the states they request.
-SEED_LATENCY = 10
+SEED_LATENCY = 15
 
 # xoshiro128** (spec §1.1) and the splitmix64 finaliser (§1.2) as pure functions; the
 # constants come from neuropynq.rng, the algorithm text is the spec's.
