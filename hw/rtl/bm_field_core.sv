@@ -10,11 +10,14 @@
 // draw only and is found by a pipelined binary search long before u is needed.
 //
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
-// s2 draw, s3..s12 search, s13 last probe, s14 threshold and column read, R = s15
-// field read, D = s16 decision, A = s17 column added, zeta and counts written. The
-// field read in R is taken after the add of the op in A (the adder outputs); the add
-// of the op then in D is missing, and D adds it: W[k][j] selected from that op's
-// column bus, times its Δ, one cycle later. Kinds of op: DECIDE (a neuron
+// s2 draw, s3..s13 search, s14 threshold, R1 = s15 field read and column read,
+// R2 = s16 corrections, D = s17 decision, A = s18 column added, zeta and counts
+// written. R1 reads the field register, which lacks the adds of the three ops ahead
+// (in R2, D and A then): R1 selects W[k][j] of the ops in A and D from their column
+// buses, R2 adds them times their Δ (the one in A known in R1, the one in D a cycle
+// later), and D adds the last one's (the op then in A, its W[k][j] selected in R2)
+// while it decides: the decision loop is a three-way select of precomputed
+// compares, no adder (docs/rtl.md). Kinds of op: DECIDE (a neuron
 // update; it adds its own column only when it is alone in its colour), APPLY (the
 // deferred add of a neuron of a colour of several, after all of them were decided:
 // the simultaneous rule of spec §3.1 for any order), INIT (a neuron's column if it is
@@ -67,10 +70,11 @@ module bm_field_core #(
   localparam int unsigned UW     = 16 + KW + 1;     // |u| <= (N + 1) * 2^15
   localparam int unsigned GROUPS = N_MAX / 4;       // column banks of 4 rows (64 bits)
   // s3..s13: the threshold search (bm_threshold_search, 12 cycles from the draw to m)
-  localparam int unsigned S_TH   = 14;              // threshold; column read issued
-  localparam int unsigned S_R    = 15;              // field read (with the add of op c-2)
-  localparam int unsigned S_D    = 16;              // correction of op c-1, decision
-  localparam int unsigned S_A    = 17;              // column add, writes
+  localparam int unsigned S_TH   = 14;              // threshold
+  localparam int unsigned S_R1   = 15;              // field read, column read issued
+  localparam int unsigned S_R2   = 16;              // corrections of ops c-3 and c-2
+  localparam int unsigned S_D    = 17;              // correction of op c-1, decision
+  localparam int unsigned S_A    = 18;              // column add, writes
   localparam int unsigned SIG_N  = 1024;
 
   typedef enum logic [1:0] {K_DECIDE, K_APPLY, K_INIT, K_BIAS} kind_e;
@@ -123,12 +127,16 @@ module bm_field_core #(
   logic [S_A:1]            rec_p;      // a recorded sweep: the on count takes z_new
   logic [S_D:3][7:0]          zeta_p;  // ζ as read (zeta_rd_q is stage 2's)
   logic                    always_q, never_q;
-  logic signed [UW-1:0]    theta_q, theta_d_q;
-  logic                    always_d_q, never_d_q;
+  logic signed [UW-1:0]    theta_q, theta_r_q, theta_d_q;
+  logic                    always_r_q, never_r_q, always_d_q, never_d_q;
   logic [127:0]            rng2_q;
   logic [7:0]              zeta_rd_q;
-  logic signed [UW-1:0]    a_q;        // field of the op in D, corrected for op c-2
-  logic signed [15:0]      c1_q;       // W[k][j] of the op one ahead
+  logic [UW-1:0]           f1_q;       // R2: the field as read in R1 (adds up to op c-4)
+  logic signed [15:0]      w3_q, w2_q; // R2: W[k][j] of the ops three and two ahead
+  logic                    e3_en_q, e3_neg_q;   // R2: Δ of the op three ahead
+  logic [UW-1:0]           f2_q;       // D: the field corrected for ops c-3 and c-2
+  logic signed [15:0]      c1_q;       // D: W[k][j] of the op one ahead
+  logic                    ap_en_q, ap_neg_q;   // D: Δ of an APPLY or INIT op (from R2)
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
   logic [7:0]              zeta_a_q;
   logic                    spike_a_q, znew_a_q;
@@ -148,7 +156,7 @@ module bm_field_core #(
   assign cw_data = b_we_i ? b_data_i : w_data_i;
   logic [KW-1:0]           chk_k;     // C_CHECK: the column being tested
   assign cr_addr = state_q == C_CHECK ? {1'b0, chk_k}
-                 : kind_p[S_TH] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_TH]};
+                 : kind_p[S_R1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R1]};
 
   for (genvar g = 0; g < GROUPS; g++) begin : g_bank
     logic [63:0] mem [2 * N_MAX];
@@ -179,7 +187,7 @@ module bm_field_core #(
     return sum[UW:1];
   endfunction
 
-  // u_next: the fields with the add of the op in A; the op in R reads its field from it.
+  // u_next: the fields with the add of the op in A.
   logic [N_MAX-1:0][UW-1:0] u_next;
   always_comb begin
     for (int i = 0; i < N_MAX; i++) u_next[i] = add_delta(u_q[i], dA_en_q, dA_neg_q, colB_q[i]);
@@ -280,14 +288,19 @@ module bm_field_core #(
   logic [10:0] m_q;
   bm_threshold_search u_search (.clk_i, .x_i(draw[31:8]), .m_o(m_q));
 
-  // ---------------------------------------------------------------- R and D
-  logic signed [UW-1:0] b_d;
+  // ---------------------------------------------------------------- R2 and D
+  // D's field is f2 + Δ·c1 with Δ that of the op in A; the three compares are taken
+  // from registers, Δ only selects one (the loop from one decision to the next).
+  logic                 ge_0, ge_p, ge_n;
   logic                 fire, may_fire, z_old, z_new, spike;
   logic [7:0]           zeta_new;
   logic                 d_en, d_neg;     // Δ of the op in D, for the add in A
+  logic                 r_en, r_neg;     // Δ of an APPLY or INIT op in R2
   always_comb begin
-    b_d      = signed'(add_delta(a_q, dA_en_q, dA_neg_q, c1_q));
-    fire     = always_d_q || (!never_d_q && b_d >= theta_d_q);
+    ge_0     = signed'(f2_q) >= theta_d_q;
+    ge_p     = signed'(add_delta(f2_q, 1'b1, 1'b0, c1_q)) >= theta_d_q;
+    ge_n     = signed'(add_delta(f2_q, 1'b1, 1'b1, c1_q)) >= theta_d_q;
+    fire     = always_d_q || (!never_d_q && (dA_en_q ? (dA_neg_q ? ge_n : ge_p) : ge_0));
     may_fire = zeta_p[S_D] <= 8'd1;
     z_old    = zeta_p[S_D] != 8'd0;
     zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta_p[S_D] - 8'd1;
@@ -301,14 +314,17 @@ module bm_field_core #(
           d_en  = own_p[S_D] && z_new != z_old;
           d_neg = z_old;
         end
-        K_APPLY: begin
-          d_en  = changed_q[k_p[S_D]];
-          d_neg = !z_live_q[k_p[S_D]];
+        K_APPLY, K_INIT: begin
+          d_en  = ap_en_q;
+          d_neg = ap_neg_q;
         end
-        K_INIT:  d_en = z_live_q[k_p[S_D]];
         default: d_en = 1'b1;
       endcase
     end
+    // An APPLY op's neuron was decided at least two ops before it, so its z and change
+    // are written (in D) before it reads them here; INIT ops read z as loaded.
+    r_en  = kind_p[S_R2] == K_APPLY ? changed_q[k_p[S_R2]] : z_live_q[k_p[S_R2]];
+    r_neg = kind_p[S_R2] == K_APPLY && !z_live_q[k_p[S_R2]];
   end
 
   // ---------------------------------------------------------------- memories
@@ -365,15 +381,26 @@ module bm_field_core #(
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
     theta_q    <= UW'(signed'({1'b0, lntau})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
-    // R: the field with the add of the op in A (c - 2)
-    a_q        <= signed'(u_next[k_p[S_R]]);
-    theta_d_q  <= theta_q;
-    always_d_q <= always_q;
-    never_d_q  <= never_q;
-    // the correction: from the column of the op in D, the row of the op behind it
+    // R1: the field register (adds up to op c-4); W[k][j] of the ops in A (c-3, its Δ
+    // known) and in D (c-2), from their column buses
+    f1_q       <= u_q[k_p[S_R1]];
+    w3_q       <= colB_q[k_p[S_R1]];
+    e3_en_q    <= dA_en_q;
+    e3_neg_q   <= dA_neg_q;
+    w2_q       <= colA_q[k_p[S_R1]];
+    theta_r_q  <= theta_q;
+    always_r_q <= always_q;
+    never_r_q  <= never_q;
+    // R2: ops c-3 and c-2 added (c-2's Δ now in A); W[k][j] of the op in D (c-1)
+    f2_q       <= add_delta(add_delta(f1_q, e3_en_q, e3_neg_q, w3_q), dA_en_q, dA_neg_q, w2_q);
+    c1_q       <= colA_q[k_p[S_R2]];
+    ap_en_q    <= r_en;
+    ap_neg_q   <= r_neg;
+    theta_d_q  <= theta_r_q;
+    always_d_q <= always_r_q;
+    never_d_q  <= never_r_q;
     colA_q     <= col_rd;
     colB_q     <= colA_q;
-    c1_q       <= colA_q[k_p[S_R]];
     // D -> A
     dA_en_q    <= d_en;
     dA_neg_q   <= d_neg;
