@@ -212,14 +212,15 @@ module bm_field_core #(
   assign last_entry = m_pos_q + 1 == free_i;
   assign next_cs    = last_entry || sched_cs[KW'(m_pos_q + 1)];
 
-  // A neuron may issue only after its previous update wrote ζ (in A).
-  logic hazard;
-  always_comb begin
-    hazard = 1'b0;
-    for (int s = 1; s < S_A; s++) begin
-      if (v_p[s] && kind_p[s] == K_DECIDE && k_p[s] == cur_k) hazard = 1'b1;
-    end
-  end
+  // A neuron may issue only after its previous update wrote ζ (in A), S_A cycles after
+  // its issue. Every neuron is decided once a sweep, in schedule order, and a sweep's
+  // ops issue one a cycle, so it suffices that a sweep's first DECIDE (position 0)
+  // issues S_A cycles or more after the previous sweep's: gap_q counts the cycles since
+  // (saturating): a register and a compare, not the pipeline's neurons against cur_k.
+  logic [4:0] gap_q;
+  logic       sweep_first, hazard;
+  assign sweep_first = m_pos_q == '0 && !apply_q;
+  assign hazard      = sweep_first && gap_q < 5'(S_A);
 
   logic          issue, sweep_end;
   logic [1:0]    issue_kind;
@@ -335,10 +336,10 @@ module bm_field_core #(
   logic                a_decide;
   logic [31:0]         init_word;
   logic [7:0]          zeta_init;
-  logic [KW+1:0]       out_idx_q;
+  logic [KW-1:0]       out_k_q;       // C_OUT: the neuron of the count word
+  logic                out_spk_q;     // C_OUT: the spike counts (after the on counts)
   logic [1:0]          out_phase_q;
   logic [KW:0]         idx_q;
-  logic [KW-1:0]       out_k;
   logic [31:0]         final_word_q;
 
   assign a_decide    = v_p[S_A] && kind_p[S_A] == K_DECIDE;
@@ -349,7 +350,6 @@ module bm_field_core #(
   assign zeta_wdata  = a_decide ? zeta_a_q : zeta_init;
   assign spike_wdata = a_decide ? spike_rd_q + {31'd0, spike_a_q && cnt_p[S_A]} : 32'd0;
   assign on_wdata    = a_decide ? on_rd_q + {31'd0, znew_a_q && rec_p[S_A]} : 32'd0;
-  assign out_k       = KW'(out_idx_q >= (KW+2)'(n_i) ? out_idx_q - (KW+2)'(n_i) : out_idx_q);
 
   assign seed_valid = state_q == C_INIT && idx_q < (KW+1)'(n_i);
   assign seed_id    = 32'(idx_q);
@@ -367,8 +367,8 @@ module bm_field_core #(
     if (seeded_valid) rng_mem[seeded_id[KW-1:0]] <= seeded_state;
     else if (v_p[2] && kind_p[2] == K_DECIDE) rng_mem[k_p[2]] <= xoshiro_next(rng2_q);
     // D: counts read (also for the output)
-    spike_rd_q <= spike_mem[state_q == C_OUT ? out_k : k_p[S_D]];
-    on_rd_q    <= on_mem[state_q == C_OUT ? out_k : k_p[S_D]];
+    spike_rd_q <= spike_mem[state_q == C_OUT ? out_k_q : k_p[S_D]];
+    on_rd_q    <= on_mem[state_q == C_OUT ? out_k_q : k_p[S_D]];
     if (neuron_we) begin
       zeta_mem[neuron_addr]  <= zeta_wdata;
       spike_mem[neuron_addr] <= spike_wdata;
@@ -482,7 +482,9 @@ module bm_field_core #(
       burn_left_q   <= '0;
       thin_cnt_q    <= '0;
       sweeps_left_q <= '0;
-      out_idx_q     <= '0;
+      out_k_q       <= '0;
+      out_spk_q     <= 1'b0;
+      gap_q         <= 5'(S_A);
       out_phase_q   <= '0;
       final_word_q  <= '0;
       z_live_q      <= '0;
@@ -512,6 +514,8 @@ module bm_field_core #(
         changed_q[k_p[S_D]] <= z_new != z_old;
       end
       if (s_we_i) free_mask_q[s_k_i] <= 1'b1;
+      if (issue && sweep_first && phase_q == P_SWEEP) gap_q <= 5'd1;
+      else if (gap_q < 5'(S_A)) gap_q <= gap_q + 5'd1;
 
       unique case (state_q)
         C_IDLE: if (start_i) begin
@@ -621,26 +625,31 @@ module bm_field_core #(
         end
         C_DRAIN: if (v_p == '0) begin
           state_q     <= C_OUT;
-          out_idx_q   <= '0;
+          out_k_q     <= '0;
+          out_spk_q   <= 1'b0;
           out_phase_q <= '0;
         end
         C_OUT: begin
-          // phase 0: address out_k; 1: memory output ready; 2: hold until taken
+          // phase 0: address out_k_q; 1: memory output ready; 2: hold until taken
           unique case (out_phase_q)
             2'd0: out_phase_q <= 2'd1;
             2'd1: begin
               o_valid_o   <= 1'b1;
-              if (out_idx_q >= (KW+2)'(n_i)) o_data_o <= spike_rd_q;
-              else if (free_mask_q[out_k]) o_data_o <= on_rd_q;
-              else o_data_o <= z_live_q[out_k] ? sweeps_i : 32'd0;   // clamped
+              if (out_spk_q) o_data_o <= spike_rd_q;
+              else if (free_mask_q[out_k_q]) o_data_o <= on_rd_q;
+              else o_data_o <= z_live_q[out_k_q] ? sweeps_i : 32'd0;   // clamped
               o_last_o    <= 1'b0;
               out_phase_q <= 2'd2;
             end
             default: if (o_ready_i) begin
               o_valid_o   <= 1'b0;
               out_phase_q <= 2'd0;
-              out_idx_q   <= out_idx_q + 1;
-              if (out_idx_q == (KW+2)'(2 * n_i - 1)) begin
+              out_k_q     <= out_k_q + 1;
+              if ((KW+1)'(out_k_q) + 1 == n_i) begin
+                out_k_q   <= '0;
+                out_spk_q <= 1'b1;
+              end
+              if (out_spk_q && (KW+1)'(out_k_q) + 1 == n_i) begin
                 state_q <= C_FINAL;
                 idx_q   <= '0;
               end
