@@ -216,7 +216,7 @@ def test_bm_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out(engin
     projections) against each engine's twin, cycle for cycle: B = ceil(N/P) = 1, 2, 3
     and >= 4, odd and even N², clamps (all neurons clamped too), several colours
     (the field engine: of connected neurons, so deferred, and of unconnected ones),
-    N < 18 (the field engine's re-issue wait), thinning, recording, an initial state."""
+    N < 19 (the field engine's re-issue wait), thinning, recording, an initial state."""
     from tests.rtl.bm_sampler.test_bm_sampler import TWIN_SOURCES
     from tests.rtl.common.build import rtl_sources
     params = ENGINE_BUILDS[engine]

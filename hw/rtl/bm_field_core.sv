@@ -10,14 +10,15 @@
 // draw only and is found by a pipelined binary search long before u is needed.
 //
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
-// s2 draw, s3..s13 search, s14 threshold, R1 = s15 field read and column read,
-// R2 = s16 corrections, D = s17 decision, A = s18 column added, zeta and counts
-// written. R1 reads the field register, which lacks the adds of the three ops ahead
-// (in R2, D and A then): R1 selects W[k][j] of the ops in A and D from their column
-// buses, R2 adds them times their Δ (the one in A known in R1, the one in D a cycle
-// later), and D adds the last one's (the op then in A, its W[k][j] selected in R2)
-// while it decides: the decision loop is a three-way select of precomputed
-// compares, no adder (docs/rtl.md). Kinds of op: DECIDE (a neuron
+// s2 draw, s3..s13 search, s14 threshold, R1 = s15 field read, R2 = s16 and
+// R3 = s17 corrections (column read issued in R2), D = s18 decision, A = s19 column
+// added, zeta and counts written. R1 reads the field register, which lacks the adds
+// of the four ops ahead (in R2, R3, D and A then): R1 selects W[k][j] of the ops in A
+// and D from their column buses, R2 adds them times their Δ (the one in A known in
+// R1, the one in D a cycle later) and selects the next one's, R3 adds it and
+// subtracts θ, and D adds the last one's (the op then in A, its W[k][j] selected in
+// R3) while it decides: the decision loop is a three-way select of the signs of
+// three sums taken from registers (docs/rtl.md). Kinds of op: DECIDE (a neuron
 // update; it adds its own column only when it is alone in its colour), APPLY (the
 // deferred add of a neuron of a colour of several, after all of them were decided:
 // the simultaneous rule of spec §3.1 for any order), INIT (a neuron's column if it is
@@ -70,11 +71,12 @@ module bm_field_core #(
   localparam int unsigned UW     = 16 + KW + 1;     // |u| <= (N + 1) * 2^15
   localparam int unsigned GROUPS = N_MAX / 4;       // column banks of 4 rows (64 bits)
   // s3..s13: the threshold search (bm_threshold_search, 12 cycles from the draw to m)
-  localparam int unsigned S_TH   = 14;              // threshold
-  localparam int unsigned S_R1   = 15;              // field read, column read issued
-  localparam int unsigned S_R2   = 16;              // corrections of ops c-3 and c-2
-  localparam int unsigned S_D    = 17;              // correction of op c-1, decision
-  localparam int unsigned S_A    = 18;              // column add, writes
+  // s14: the threshold θ (theta_q)
+  localparam int unsigned S_R1   = 15;              // field read
+  localparam int unsigned S_R2   = 16;              // ops c-4, c-3 added; column read issued
+  localparam int unsigned S_R3   = 17;              // op c-2 added, θ subtracted
+  localparam int unsigned S_D    = 18;              // correction of op c-1, decision
+  localparam int unsigned S_A    = 19;              // column add, writes
   localparam int unsigned SIG_N  = 1024;
 
   typedef enum logic [1:0] {K_DECIDE, K_APPLY, K_INIT, K_BIAS} kind_e;
@@ -91,6 +93,7 @@ module bm_field_core #(
   logic [31:0]        on_mem    [N_MAX];
   logic [31:0]        init_mem  [N_MAX / 4];
   logic               sched_cs  [N_MAX];
+  logic               sched_ce  [N_MAX];   // position p + 1 starts a colour (sched_cs[p + 1])
   logic [KW-1:0]      sched_k   [N_MAX];
   logic [N_MAX-1:0]   free_mask_q;       // scheduled (free) neurons of this run
   logic [N_MAX-1:0]   z_live_q;          // z as decided so far
@@ -100,8 +103,8 @@ module bm_field_core #(
 
   logic [KW:0]  state_words;
   assign state_words = (n_i + (KW+1)'(31)) >> 5;
-  logic [15:0] lntau;
-  assign lntau = lntau_lut(tau_i);
+  logic [15:0] lntau_q;                  // LNTAU[τ] (τ is constant during a run)
+  logic [KW:0] free_m1_q;                // free_i - 1: the last schedule position
 
   // ---------------------------------------------------------------- seeding
   logic         seed_valid, seeded_valid;
@@ -127,16 +130,18 @@ module bm_field_core #(
   logic [S_A:1]            rec_p;      // a recorded sweep: the on count takes z_new
   logic [S_D:3][7:0]          zeta_p;  // ζ as read (zeta_rd_q is stage 2's)
   logic                    always_q, never_q;
-  logic signed [UW-1:0]    theta_q, theta_r_q, theta_d_q;
-  logic                    always_r_q, never_r_q, always_d_q, never_d_q;
+  logic signed [UW-1:0]    theta_q, theta_r_q, theta_3_q;
+  logic                    always_r_q, never_r_q, always_3_q, never_3_q, always_d_q, never_d_q;
   logic [127:0]            rng2_q;
   logic [7:0]              zeta_rd_q;
-  logic [UW-1:0]           f1_q;       // R2: the field as read in R1 (adds up to op c-4)
-  logic signed [15:0]      w3_q, w2_q; // R2: W[k][j] of the ops three and two ahead
-  logic                    e3_en_q, e3_neg_q;   // R2: Δ of the op three ahead
-  logic [UW-1:0]           f2_q;       // D: the field corrected for ops c-3 and c-2
+  logic [UW-1:0]           f1_q;       // R2: the field as read in R1 (adds up to op c-5)
+  logic signed [15:0]      w4_q, w3_q; // R2: W[k][j] of the ops four and three ahead
+  logic                    e4_en_q, e4_neg_q;   // R2: Δ of the op four ahead
+  logic [UW-1:0]           f2_q;       // R3: the field corrected for ops c-4 and c-3
+  logic signed [15:0]      w2_q;       // R3: W[k][j] of the op two ahead
+  logic [UW-1:0]           g_q;        // D: the field corrected for ops c-4..c-2, minus θ
   logic signed [15:0]      c1_q;       // D: W[k][j] of the op one ahead
-  logic                    ap_en_q, ap_neg_q;   // D: Δ of an APPLY or INIT op (from R2)
+  logic                    ap_en_q, ap_neg_q;   // D: Δ of an APPLY or INIT op (from R3)
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
   logic [7:0]              zeta_a_q;
   logic                    spike_a_q, znew_a_q;
@@ -154,9 +159,9 @@ module bm_field_core #(
   assign cw_addr = b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i};
   assign cw_row  = b_we_i ? b_addr_i : w_row_i;
   assign cw_data = b_we_i ? b_data_i : w_data_i;
-  logic [KW-1:0]           chk_k;     // C_CHECK: the column being tested
-  assign cr_addr = state_q == C_CHECK ? {1'b0, chk_k}
-                 : kind_p[S_R1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R1]};
+  logic [KW-1:0]           chk_k1_q;  // C_CHECK: the column being tested (registered)
+  assign cr_addr = state_q == C_CHECK ? {1'b0, chk_k1_q}
+                 : kind_p[S_R2] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R2]};
 
   for (genvar g = 0; g < GROUPS; g++) begin : g_bank
     logic [63:0] mem [2 * N_MAX];
@@ -198,19 +203,31 @@ module bm_field_core #(
   end
 
   // ---------------------------------------------------------------- issue (stage 0)
-  logic [KW:0]   m_pos_q, cstart_q;    // schedule position, start of the colour
   logic [KW:0]   init_j_q;
   logic          apply_q;              // issuing a deferred colour's APPLY ops
   logic          colour_seq_q;         // the colour being issued adds sequentially
   logic          sw_cnt_q, sw_rec_q;   // flags of the sweep being issued
   logic [31:0]   burn_left_q, thin_cnt_q, sweeps_left_q;
 
-  logic          cur_cs, next_cs, last_entry;
-  logic [KW-1:0] cur_k;
-  assign cur_k      = sched_k[m_pos_q[KW-1:0]];
-  assign cur_cs     = sched_cs[m_pos_q[KW-1:0]];
-  assign last_entry = m_pos_q + 1 == free_i;
-  assign next_cs    = last_entry || sched_cs[KW'(m_pos_q + 1)];
+  // The schedule position being issued (cur), the one after it (nxt) and what the
+  // issue needs of each, all in registers: its neuron, colour start, colour end (the
+  // next position starts a colour, or this is the last), the colour's check verdict
+  // and whether it is the last position. la_q is the position after nxt, looked up
+  // a cycle ahead (lk_*): an issue moves nxt to cur and the lookup to nxt; a deferred
+  // colour's APPLY ops go back to its start (cst, cst1: what cur and nxt were there),
+  // the sweep's end to position 0 (z0, z1, looked up before the sweeps).
+  logic [KW:0]   la_q, cst_la_q;
+  logic          first_q, cst_first_q;  // cur (cst) is position 0
+  logic [KW-1:0] cur_k, nxt_k, cst_k, cst1_k, z0_k, z1_k, lk_k;
+  logic [3:0]    cur_f, nxt_f, cst_f, cst1_f, z0_f, z1_f, lk_f;   // {cs, ce, ok, last}
+  logic          cur_cs, next_cs, last_entry, cur_ok;
+  assign lk_k       = sched_k[la_q[KW-1:0]];
+  assign lk_f       = {sched_cs[la_q[KW-1:0]], sched_ce[la_q[KW-1:0]] || la_q == free_m1_q,
+                       seq_ok_q[la_q[KW-1:0]], la_q == free_m1_q};
+  assign cur_cs     = cur_f[3];
+  assign next_cs    = cur_f[2];
+  assign cur_ok     = cur_f[1];
+  assign last_entry = cur_f[0];
 
   // A neuron may issue only after its previous update wrote ζ (in A), S_A cycles after
   // its issue. Every neuron is decided once a sweep, in schedule order, and a sweep's
@@ -219,7 +236,7 @@ module bm_field_core #(
   // (saturating): a register and a compare, not the pipeline's neurons against cur_k.
   logic [4:0] gap_q;
   logic       sweep_first, hazard;
-  assign sweep_first = m_pos_q == '0 && !apply_q;
+  assign sweep_first = first_q && !apply_q;
   assign hazard      = sweep_first && gap_q < 5'(S_A);
 
   logic          issue, sweep_end;
@@ -252,7 +269,7 @@ module bm_field_core #(
             sweep_end  = next_cs && last_entry;
           end else if (!hazard) begin
             issue     = 1'b1;
-            issue_own = cur_cs ? next_cs || seq_ok_q[m_pos_q[KW-1:0]] : colour_seq_q;
+            issue_own = cur_cs ? next_cs || cur_ok : colour_seq_q;
             // the last decide of a colour of several is followed by its APPLY ops
             sweep_end = next_cs && last_entry && issue_own;
           end
@@ -285,22 +302,25 @@ module bm_field_core #(
 
   // ---------------------------------------------------------------- stages 3..13: m
   // m = #{i : SIGMOID[i] <= x} by the pipelined binary search (bm_threshold_search),
-  // x entering in s2, m in S_TH.
+  // x entering in s2, m in s14.
   logic [10:0] m_q;
   bm_threshold_search u_search (.clk_i, .x_i(draw[31:8]), .m_o(m_q));
 
-  // ---------------------------------------------------------------- R2 and D
-  // D's field is f2 + Δ·c1 with Δ that of the op in A; the three compares are taken
-  // from registers, Δ only selects one (the loop from one decision to the next).
+  // ---------------------------------------------------------------- R3 and D
+  // D fires on g + Δ·c1 >= 0 (g = field - θ), Δ that of the op in A: the three signs
+  // are taken from registers, Δ only selects one (the loop from one decision to the next).
   logic                 ge_0, ge_p, ge_n;
   logic                 fire, may_fire, z_old, z_new, spike;
   logic [7:0]           zeta_new;
   logic                 d_en, d_neg;     // Δ of the op in D, for the add in A
-  logic                 r_en, r_neg;     // Δ of an APPLY or INIT op in R2
+  logic                 r_en, r_neg;     // Δ of an APPLY or INIT op in R3
+  logic [UW-1:0]        sum_p, sum_n;
   always_comb begin
-    ge_0     = signed'(f2_q) >= theta_d_q;
-    ge_p     = signed'(add_delta(f2_q, 1'b1, 1'b0, c1_q)) >= theta_d_q;
-    ge_n     = signed'(add_delta(f2_q, 1'b1, 1'b1, c1_q)) >= theta_d_q;
+    sum_p    = add_delta(g_q, 1'b1, 1'b0, c1_q);
+    sum_n    = add_delta(g_q, 1'b1, 1'b1, c1_q);
+    ge_0     = !g_q[UW-1];
+    ge_p     = !sum_p[UW-1];
+    ge_n     = !sum_n[UW-1];
     fire     = always_d_q || (!never_d_q && (dA_en_q ? (dA_neg_q ? ge_n : ge_p) : ge_0));
     may_fire = zeta_p[S_D] <= 8'd1;
     z_old    = zeta_p[S_D] != 8'd0;
@@ -324,8 +344,8 @@ module bm_field_core #(
     end
     // An APPLY op's neuron was decided at least two ops before it, so its z and change
     // are written (in D) before it reads them here; INIT ops read z as loaded.
-    r_en  = kind_p[S_R2] == K_APPLY ? changed_q[k_p[S_R2]] : z_live_q[k_p[S_R2]];
-    r_neg = kind_p[S_R2] == K_APPLY && !z_live_q[k_p[S_R2]];
+    r_en  = kind_p[S_R3] == K_APPLY ? changed_q[k_p[S_R3]] : z_live_q[k_p[S_R3]];
+    r_neg = kind_p[S_R3] == K_APPLY && !z_live_q[k_p[S_R3]];
   end
 
   // ---------------------------------------------------------------- memories
@@ -338,6 +358,7 @@ module bm_field_core #(
   logic [7:0]          zeta_init;
   logic [KW-1:0]       out_k_q;       // C_OUT: the neuron of the count word
   logic                out_spk_q;     // C_OUT: the spike counts (after the on counts)
+  logic                out_free_q, out_z_q;   // C_OUT: the neuron is free; its z
   logic [1:0]          out_phase_q;
   logic [KW:0]         idx_q;
   logic [31:0]         final_word_q;
@@ -358,6 +379,7 @@ module bm_field_core #(
     if (iw_we_i) init_mem[iw_addr_i[KW-3:0]] <= iw_data_i;
     if (s_we_i) begin
       sched_cs[s_addr_i] <= s_cs_i;
+      if (s_addr_i != '0) sched_ce[s_addr_i - 1] <= s_cs_i;
       sched_k[s_addr_i]  <= s_k_i;
     end
     // s1: ζ and RNG state (ζ also for the final state)
@@ -377,28 +399,35 @@ module bm_field_core #(
     // datapath registers (no reset: qualified by the valid bits)
     zeta_p[3]     <= zeta_rd_q;
     for (int s = 4; s <= S_D; s++) zeta_p[s] <= zeta_p[s-1];
-    // S_TH: θ = LNTAU[τ] + 16 (m - 512)
+    // s14: θ = LNTAU[τ] + 16 (m - 512)
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
-    theta_q    <= UW'(signed'({1'b0, lntau})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
-    // R1: the field register (adds up to op c-4); W[k][j] of the ops in A (c-3, its Δ
-    // known) and in D (c-2), from their column buses
+    lntau_q    <= lntau_lut(tau_i);
+    free_m1_q  <= free_i - 1;
+    theta_q    <= UW'(signed'({1'b0, lntau_q})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
+    // R1: the field register (adds up to op c-5); W[k][j] of the ops in A (c-4, its Δ
+    // known) and in D (c-3), from their column buses
     f1_q       <= u_q[k_p[S_R1]];
-    w3_q       <= colB_q[k_p[S_R1]];
-    e3_en_q    <= dA_en_q;
-    e3_neg_q   <= dA_neg_q;
-    w2_q       <= colA_q[k_p[S_R1]];
+    w4_q       <= colB_q[k_p[S_R1]];
+    e4_en_q    <= dA_en_q;
+    e4_neg_q   <= dA_neg_q;
+    w3_q       <= colA_q[k_p[S_R1]];
     theta_r_q  <= theta_q;
     always_r_q <= always_q;
     never_r_q  <= never_q;
-    // R2: ops c-3 and c-2 added (c-2's Δ now in A); W[k][j] of the op in D (c-1)
-    f2_q       <= add_delta(add_delta(f1_q, e3_en_q, e3_neg_q, w3_q), dA_en_q, dA_neg_q, w2_q);
-    c1_q       <= colA_q[k_p[S_R2]];
+    // R2: ops c-4 and c-3 added (c-3's Δ now in A); W[k][j] of the op in D (c-2)
+    f2_q       <= add_delta(add_delta(f1_q, e4_en_q, e4_neg_q, w4_q), dA_en_q, dA_neg_q, w3_q);
+    w2_q       <= colA_q[k_p[S_R2]];
+    theta_3_q  <= theta_r_q;
+    always_3_q <= always_r_q;
+    never_3_q  <= never_r_q;
+    // R3: op c-2 added (its Δ now in A), θ subtracted; W[k][j] of the op in D (c-1)
+    g_q        <= add_delta(f2_q, dA_en_q, dA_neg_q, w2_q) - theta_3_q;
+    c1_q       <= colA_q[k_p[S_R3]];
     ap_en_q    <= r_en;
     ap_neg_q   <= r_neg;
-    theta_d_q  <= theta_r_q;
-    always_d_q <= always_r_q;
-    never_d_q  <= never_r_q;
+    always_d_q <= always_3_q;
+    never_d_q  <= never_3_q;
     colA_q     <= col_rd;
     colB_q     <= colA_q;
     // D -> A
@@ -412,32 +441,34 @@ module bm_field_core #(
   // ---------------------------------------------------------------- colour check
   // The column of neuron j, read in C_CHECK, against the colour's other neurons: a
   // non-zero W[i][j] between them makes the colour deferred (APPLY ops), else its
-  // neurons add their columns as they are decided. Three cycles from the address to
-  // the verdict: the read, the non-zero bits, the masked OR.
+  // neurons add their columns as they are decided. Four cycles from the position to
+  // the verdict: the neuron, the read, the non-zero bits, the masked OR. A collected
+  // neuron's mask bit is set a cycle later, from the registered neuron.
   logic [KW:0]        chk_pos_q, chk_start_q, chk_end_q;
-  logic               chk_test_q, chk_bad_q, chk_cs, chk_next_cs, chk_viol;
+  logic               chk_test_q, chk_bad_q, chk_cs, chk_next_cs, chk_viol, chk_collect_q;
   logic [N_MAX-1:0]   chk_mask_q, chk_nz_q, chk_other_q;
-  logic [KW-1:0]      chk_k1_q;
-  logic [1:0]         chk_live_q;     // a tested column in the read / in the non-zero bits
+  logic [KW-1:0]      chk_k, chk_k2_q;
+  logic [2:0]         chk_live_q;     // a tested column: its neuron / in the read / in the non-zero bits
   logic [1:0]         chk_wait_q;
   assign chk_k       = sched_k[chk_pos_q[KW-1:0]];
   assign chk_cs      = sched_cs[chk_pos_q[KW-1:0]];
-  assign chk_next_cs = chk_pos_q + 1 == free_i || sched_cs[KW'(chk_pos_q + 1)];
-  assign chk_viol    = chk_live_q[1] && |(chk_nz_q & chk_other_q);
-  // i = chk_k1 from two one-hot halves of its bits: a LUT3 per neuron, not a comparator
+  assign chk_next_cs = chk_pos_q == free_m1_q || sched_ce[chk_pos_q[KW-1:0]];
+  assign chk_viol    = chk_live_q[2] && |(chk_nz_q & chk_other_q);
+  // i = chk_k2 from two one-hot halves of its bits: a LUT3 per neuron, not a comparator
   logic [(1 << (KW - KW / 2))-1:0] chk_hi;
   logic [(1 << (KW / 2))-1:0]      chk_lo;
   always_comb begin
     chk_hi = '0;
     chk_lo = '0;
-    chk_hi[chk_k1_q[KW-1:KW/2]] = 1'b1;
-    chk_lo[chk_k1_q[KW/2-1:0]]  = 1'b1;
+    chk_hi[chk_k2_q[KW-1:KW/2]] = 1'b1;
+    chk_lo[chk_k2_q[KW/2-1:0]]  = 1'b1;
   end
   always_ff @(posedge clk_i) begin
     chk_live_q[0] <= state_q == C_CHECK && chk_test_q && chk_pos_q < chk_end_q;
-    chk_live_q[1] <= chk_live_q[0];
+    chk_live_q[2:1] <= chk_live_q[1:0];
     chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 2'd1 : 2'd0;
     chk_k1_q      <= chk_k;
+    chk_k2_q      <= chk_k1_q;
     for (int i = 0; i < N_MAX; i++) begin
       chk_nz_q[i]    <= col_rd[i] != 16'd0;
       chk_other_q[i] <= chk_mask_q[i] && !(chk_hi[i >> (KW / 2)] && chk_lo[i % (1 << (KW / 2))]);
@@ -465,8 +496,23 @@ module bm_field_core #(
       o_last_o      <= 1'b0;
       o_data_o      <= '0;
       idx_q         <= '0;
-      m_pos_q       <= '0;
-      cstart_q      <= '0;
+      la_q          <= '0;
+      cst_la_q      <= '0;
+      first_q       <= 1'b0;
+      cst_first_q   <= 1'b0;
+      cur_k         <= '0;
+      nxt_k         <= '0;
+      cst_k         <= '0;
+      cst1_k        <= '0;
+      z0_k          <= '0;
+      z1_k          <= '0;
+      cur_f         <= '0;
+      nxt_f         <= '0;
+      cst_f         <= '0;
+      cst1_f        <= '0;
+      z0_f          <= '0;
+      z1_f          <= '0;
+      chk_collect_q <= 1'b0;
       init_j_q      <= '0;
       apply_q       <= 1'b0;
       colour_seq_q  <= 1'b0;
@@ -484,6 +530,8 @@ module bm_field_core #(
       sweeps_left_q <= '0;
       out_k_q       <= '0;
       out_spk_q     <= 1'b0;
+      out_free_q    <= 1'b0;
+      out_z_q       <= 1'b0;
       gap_q         <= 5'(S_A);
       out_phase_q   <= '0;
       final_word_q  <= '0;
@@ -514,6 +562,9 @@ module bm_field_core #(
         changed_q[k_p[S_D]] <= z_new != z_old;
       end
       if (s_we_i) free_mask_q[s_k_i] <= 1'b1;
+      // C_CHECK collects a colour's neurons; a colour of one needs no test
+      chk_collect_q <= state_q == C_CHECK && !chk_test_q && chk_pos_q != free_i
+                       && !(chk_cs && chk_next_cs);
       if (issue && sweep_first && phase_q == P_SWEEP) gap_q <= 5'd1;
       else if (gap_q < 5'(S_A)) gap_q <= gap_q + 5'd1;
 
@@ -532,7 +583,8 @@ module bm_field_core #(
             sweeps_left_q <= sweeps_i;
             sw_cnt_q      <= burn_in_i == 0;
             sw_rec_q      <= burn_in_i == 0 && thin_i == 1;
-            m_pos_q       <= '0;
+            la_q          <= '0;
+            first_q       <= 1'b1;
             init_j_q      <= '0;
             apply_q       <= 1'b0;
             phase_q       <= P_BIAS;
@@ -547,12 +599,10 @@ module bm_field_core #(
           if (chk_pos_q == free_i && !chk_test_q) begin
             state_q <= C_RUN;
           end else if (!chk_test_q) begin
-            chk_mask_q[chk_k] <= 1'b1;
             if (chk_cs) chk_start_q <= chk_pos_q;
             if (chk_next_cs) begin
               if (chk_cs) begin                     // a colour of one neuron
                 chk_pos_q  <= chk_pos_q + 1;
-                chk_mask_q <= '0;
               end else begin
                 chk_end_q  <= chk_pos_q + 1;
                 chk_pos_q  <= chk_start_q;
@@ -563,7 +613,7 @@ module bm_field_core #(
             end
           end else if (chk_pos_q < chk_end_q) begin
             chk_pos_q <= chk_pos_q + 1;
-          end else if (chk_wait_q == 2'd2) begin
+          end else if (chk_wait_q == 2'd3) begin
             // the last column's test is through: the colour's verdict
             seq_ok_q[chk_start_q[KW-1:0]] <= !chk_bad_q;
             chk_bad_q  <= 1'b0;
@@ -572,26 +622,67 @@ module bm_field_core #(
             chk_start_q <= chk_end_q;
           end
           if (chk_viol) chk_bad_q <= 1'b1;
+          if (chk_collect_q) chk_mask_q[chk_k1_q] <= 1'b1;
         end
         C_RUN: begin
           unique case (phase_q)
-            P_BIAS: phase_q <= P_INIT;
+            P_BIAS: begin                               // position 0 looked up
+              phase_q <= P_INIT;
+              cur_k   <= lk_k;
+              cur_f   <= lk_f;
+              z0_k    <= lk_k;
+              z0_f    <= lk_f;
+              la_q    <= (KW+1)'(1);
+            end
             P_INIT: begin
               init_j_q <= init_j_q + 1;
               if (init_j_q + 1 >= (KW+1)'(n_i)) phase_q <= P_SWEEP;
+              if (la_q == (KW+1)'(1)) begin             // position 1 looked up
+                nxt_k <= lk_k;
+                nxt_f <= lk_f;
+                z1_k  <= lk_k;
+                z1_f  <= lk_f;
+                la_q  <= (KW+1)'(2);
+              end
             end
             default: begin
               if (issue) begin
                 if (!apply_q && cur_cs) begin
-                  cstart_q     <= m_pos_q;
                   colour_seq_q <= issue_own;
+                  cst_k        <= cur_k;
+                  cst_f        <= cur_f;
+                  cst1_k       <= nxt_k;
+                  cst1_f       <= nxt_f;
+                  cst_la_q     <= la_q;
+                  cst_first_q  <= first_q;
                 end
                 if (!apply_q && next_cs && !issue_own) begin
                   apply_q <= 1'b1;                      // the colour's deferred adds
-                  m_pos_q <= cur_cs ? m_pos_q : cstart_q;
+                  if (!cur_cs) begin                    // back to the colour's start
+                    cur_k   <= cst_k;
+                    cur_f   <= cst_f;
+                    nxt_k   <= cst1_k;
+                    nxt_f   <= cst1_f;
+                    la_q    <= cst_la_q;
+                    first_q <= cst_first_q;
+                  end
                 end else begin
                   if (apply_q && next_cs) apply_q <= 1'b0;
-                  m_pos_q <= last_entry ? '0 : m_pos_q + 1;
+                  if (last_entry) begin                 // the sweep's end: position 0
+                    cur_k   <= z0_k;
+                    cur_f   <= z0_f;
+                    nxt_k   <= z1_k;
+                    nxt_f   <= z1_f;
+                    la_q    <= (KW+1)'(2);
+                    first_q <= 1'b1;
+                  end else begin                        // the next position
+                    cur_k   <= nxt_k;
+                    cur_f   <= nxt_f;
+                    nxt_k   <= lk_k;
+                    nxt_f   <= lk_f;
+                    la_q    <= la_q + 1;
+                    first_q <= 1'b0;
+                  end
                 end
               end
               if (sweep_end) begin
@@ -632,12 +723,16 @@ module bm_field_core #(
         C_OUT: begin
           // phase 0: address out_k_q; 1: memory output ready; 2: hold until taken
           unique case (out_phase_q)
-            2'd0: out_phase_q <= 2'd1;
+            2'd0: begin
+              out_phase_q <= 2'd1;
+              out_free_q  <= free_mask_q[out_k_q];
+              out_z_q     <= z_live_q[out_k_q];
+            end
             2'd1: begin
               o_valid_o   <= 1'b1;
               if (out_spk_q) o_data_o <= spike_rd_q;
-              else if (free_mask_q[out_k_q]) o_data_o <= on_rd_q;
-              else o_data_o <= z_live_q[out_k_q] ? sweeps_i : 32'd0;   // clamped
+              else if (out_free_q) o_data_o <= on_rd_q;
+              else o_data_o <= out_z_q ? sweeps_i : 32'd0;   // clamped
               o_last_o    <= 1'b0;
               out_phase_q <= 2'd2;
             end
