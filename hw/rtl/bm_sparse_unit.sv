@@ -7,7 +7,7 @@
 //
 // Stages of a DECIDE op: s1 stream state read · s2 the draw, the next state written
 // back, x = r >> 8 into the threshold search · s3..s13 search (bm_threshold_search);
-// s13 the list read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
+// s12 the list read, s13 its neighbour positions registered · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
 // or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
 // from the z store · s15 the masked weights summed in two halves; counts read ·
 // s16 the halves summed and compared, ζ read, decided and written, z to the store
@@ -46,7 +46,7 @@ module bm_sparse_unit #(
   input  logic [$clog2(N_MAX/U)-1:0]          s1_row_i,
   input  logic                                s2_draw_i,    // s2 holds a DECIDE of this unit
   input  logic [$clog2(N_MAX/U)-1:0]          s2_row_i,
-  input  logic [$clog2(N_MAX/U)-1:0]          s13_row_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          s12_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
   input  logic                                s16_en_i,     // s16 holds an op of this unit
   input  logic                                s16_apply_i,
@@ -79,6 +79,7 @@ module bm_sparse_unit #(
   localparam int unsigned SW   = HW + 1;
   localparam int unsigned TW   = 18;
   localparam int unsigned CW   = SW > TW ? SW : TW;
+  localparam int unsigned FW   = CW + 1;          // Σ w z − (θ − b), exact
 
   if (D_MAX < 1 || D_MAX > 64) begin : g_bad
     $error("bm_sparse_unit: D_MAX must be 1..64");
@@ -118,22 +119,29 @@ module bm_sparse_unit #(
   logic [10:0] m;
   bm_threshold_search u_search (.clk_i, .x_i(draw[31:8]), .m_o(m));
 
-  // ---------------------------------------------------------------- s13..s15: field
+  // ---------------------------------------------------------------- s12..s15: field
   // The list of slot s: {weight, neighbour position} per row, all slots read at once.
   // Lists are written while a frame loads and read by ops, which run only after it
   // (the front end starts the core when the frame is in, the init pass comes first),
   // so one address serves both: a LUT-RAM then reads through its write port as well,
-  // 8 bits per RAM32M instead of 6.
-  logic [D_MAX-1:0][KW+15:0] ent_q;          // s14
+  // 8 bits per RAM32M instead of 6. The list is read in s12 and the entries registered
+  // again in s13, so the z store's read address in s14 comes from a flip-flop and not
+  // from the list memory's output (a block RAM in the timing proxy: 14.1 ns with the
+  // z read behind it); the z loop (s14 .. s17) is unchanged.
+  logic [D_MAX-1:0][KW+15:0] ent_q;          // s13
+  logic [D_MAX-1:0][KW-1:0]  pos_q;          // s14
+  logic [D_MAX-1:0][15:0]    w14_q;          // s14
   logic [RW-1:0]             l_addr;
-  assign l_addr = l_we_i ? l_row_i : s13_row_i;
+  assign l_addr = l_we_i ? l_row_i : s12_row_i;
   for (genvar s = 0; s < D_MAX; s++) begin : g_slot
     logic [KW+15:0] list_mem [R];
     always_ff @(posedge clk_i) begin
       if (l_we_i && l_slot_i == ($clog2(D_MAX))'(s)) list_mem[l_addr] <= l_data_i;
       ent_q[s] <= list_mem[l_addr];
+      pos_q[s] <= ent_q[s][KW-1:0];
+      w14_q[s] <= ent_q[s][KW +: 16];
     end
-    assign nb_pos_o[s] = ent_q[s][KW-1:0];
+    assign nb_pos_o[s] = pos_q[s];
   end
 
   // s14: θ − b; the neighbours' z arrive from the store
@@ -150,7 +158,7 @@ module bm_sparse_unit #(
     never_q  <= m == 11'd1024;
     for (int s = 0; s < D_MAX; s++) begin
       zw_q[s] <= nb_z_i[s] && 32'(s) < 32'(d_i);
-      w_q[s]  <= ent_q[s][KW +: 16];
+      w_q[s]  <= w14_q[s];
     end
   end
 
@@ -187,7 +195,17 @@ module bm_sparse_unit #(
   logic       fire, may_fire, spike, z_new, en;
   assign en       = s16_en_i && !clamp_mem[s16_row_i];
   assign zeta     = zeta_mem[s16_row_i];
-  assign fire     = always2_q || (!never2_q && CW'(SW'(half_q[0]) + SW'(half_q[1])) >= CW'(t2_q));
+  // Σ w z >= θ − b as the sign of h0 + h1 + ~t + 1: one level of 3:2 compressors
+  // (a LUT each) and one carry chain, instead of an adder and a comparator in series
+  // on the z loop (the +1 is the free low bit of the shifted carries).
+  logic [FW-1:0] ca, cb, cc, csum, ccar, cdiff;
+  assign ca    = FW'(half_q[0]);
+  assign cb    = FW'(half_q[1]);
+  assign cc    = ~FW'(t2_q);
+  assign csum  = ca ^ cb ^ cc;
+  assign ccar  = {FW'((ca & cb) | (ca & cc) | (cb & cc)) << 1} | FW'(1);
+  assign cdiff = csum + ccar;
+  assign fire  = always2_q || (!never2_q && !cdiff[FW-1]);
   assign may_fire = zeta <= 8'd1;
   assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta - 8'd1;
   assign spike    = may_fire && fire;
