@@ -58,6 +58,9 @@ module bm_frame_check #(
   logic        other_q;          // the opcode is the other layout's run
   logic [15:0] prev_end_q;
   logic [N_MAX-1:0] seen_q;
+  logic        order_field_q;    // field_q == F_ORDER, a register of its own (hold_o)
+  logic        dup_q;            // an accepted ORDER word repeated an earlier one
+  logic [15:0] order_last_q;     // the value the field's last ORDER word must have
   logic [31:0] seed_lo_q;
   logic [KW:0] init_left_q;      // neurons from this initial-state word on: N - 4w
   logic [31:0] state_words, zeta_words;
@@ -70,6 +73,39 @@ module bm_frame_check #(
   assign word   = word_i;
   assign low    = word_i[15:0];
   assign accept = read_i && valid_i && ready_i;
+
+  // ---------------------------------------------------------------- ORDER: a permutation
+  // An ORDER word's "seen before" is an N_MAX:1 select of seen_q; looked up on the bus
+  // word in front of the check it was the proxy's worst path of the sparse build. So
+  // each word is looked up a cycle after it is on the bus (from a register, ord_low_q)
+  // and the answer registered: an accepted word's repeat (dup_q) is judged two words
+  // later, with the same status, BAD_MODEL, as any error in between (ORDER and CEND
+  // words fail only with BAD_MODEL). Three cases would otherwise end the frame before
+  // the answer, and are judged at once:
+  //   * the field's last word: it must be the one value not yet seen: after words
+  //     0..w, order_last_q = (0 + 1 + .. + w + 1) - (their sum), mod 2^16 (exact
+  //     whenever they are distinct; when not, dup_q flags the frame at the next word);
+  //   * a word with TLAST in the field: held on the bus two cycles (hold_o; only in a
+  //     frame that is short anyway), until its own lookup (own_hit_q) and those of the
+  //     words before it are in;
+  //   * the first CEND word: the last ORDER word's own repeat is the first case, the
+  //     word before it is resolved by then.
+  logic [KW-1:0] ord_low_q;      // the bus word of the cycle before, looked up now
+  logic          ord_acc_q;      // ... accepted as an ORDER word
+  logic          own_hit_q;      // the lookup's answer, a cycle later
+  logic          ord_tl, ord_wait_q, ord_done_q, ord_done_d;
+  logic          order_field_d;  // order_field_q's next value
+  logic          ord_arm_q;      // an ORDER word with TLAST is held: order_field && !ord_done
+  logic          seen_hit;
+  assign seen_hit   = seen_q[ord_low_q];
+  assign ord_tl     = read_i && order_field_q && valid_i && tlast_i && !accept;
+  assign ord_done_d = ord_tl && ord_wait_q;
+  always_ff @(posedge clk_i) begin
+    ord_low_q  <= low[KW-1:0];
+    own_hit_q  <= seen_hit;
+    ord_wait_q <= ord_tl;
+    ord_done_q <= ord_done_d;
+  end
 
   // ---------------------------------------------------------------- frame arithmetic
   // Products of the frame's sizes, registered so that no multiplier sits in front of
@@ -129,7 +165,8 @@ module bm_frame_check #(
     hh_nz_q           <= p_hh_q != '0;
     too_many_sweeps_q <= hh_nz_q || p_mid_hi_q != '0;
   end
-  assign hold_o = thin_field_q && !thin_done_q;
+  // ord_arm_q is one register, so that s_tready stays a LUT of registers and TLAST
+  assign hold_o = (thin_field_q && !thin_done_q) || (ord_arm_q && tlast_i);
 
   always_comb begin
     for (int unsigned b = 0; b < 32; b++) clamp_keep_o[b] = count_q * 32 + b < 32'(n_o);
@@ -160,7 +197,9 @@ module bm_frame_check #(
       F_N:       if (other_q || word == 0 || word > 32'(N_MAX)) value = STATUS_LIMIT;
       F_C:       if (word == 0 || word > 32'(n_o)) value = STATUS_LIMIT;
       F_D:       if (word == 0 || word > 32'(D_MAX)) value = STATUS_LIMIT;
-      F_ORDER:   if (32'(low) >= 32'(n_o) || seen_q[low[KW-1:0]]) value = STATUS_BAD_MODEL;
+      F_ORDER:
+        if (32'(low) >= 32'(n_o) || (last_q && low != order_last_q) || (ord_done_q && own_hit_q))
+          value = STATUS_BAD_MODEL;
       F_CEND:
         if (low <= prev_end_q || 32'(low) > 32'(n_o) || (last_q && 32'(low) != 32'(n_o)))
           value = STATUS_BAD_MODEL;
@@ -181,6 +220,7 @@ module bm_frame_check #(
       end
       default: ;
     endcase
+    if (dup_q) value = STATUS_BAD_MODEL;     // an earlier ORDER word's repeat comes first
   end
   assign check_o = value != STATUS_OK  ? value
                  : tlast_i && !final_o ? STATUS_SHORT_FRAME
@@ -213,6 +253,12 @@ module bm_frame_check #(
       default:   return F_INIT;
     endcase
   endfunction
+
+  always_comb begin
+    order_field_d = order_field_q;
+    if (start_i) order_field_d = 1'b0;
+    else if (accept && last_q) order_field_d = next_field(field_q) == F_ORDER;
+  end
 
   // The index of a field's last word (its length less one), for a field about to
   // start. W's length is ready from two cycles after N: W starts after C and N biases,
@@ -252,6 +298,11 @@ module bm_frame_check #(
       d_o         <= '0;
       prev_end_q  <= '0;
       seen_q      <= '0;
+      order_field_q <= 1'b0;
+      ord_arm_q   <= 1'b0;
+      dup_q       <= 1'b0;
+      ord_acc_q   <= 1'b0;
+      order_last_q <= '0;
       sweeps_o    <= '0;
       burn_in_o   <= '0;
       thin_o      <= '0;
@@ -267,6 +318,15 @@ module bm_frame_check #(
       thin_wait_q <= (read_i && field_q == F_THIN && valid_i && !ready_i) ? thin_wait_q + 1 : '0;
       thin_done_q <= read_i && field_q == F_THIN && valid_i && !ready_i
                      && thin_wait_q == 3'(THIN_WAIT - 1);
+      // the lookup of the word accepted a cycle ago: its bit is set as it is looked up,
+      // so a word sees every earlier word's bit and not its own
+      ord_acc_q <= accept && order_field_q && !start_i;
+      order_field_q <= order_field_d;
+      ord_arm_q     <= order_field_d && !ord_done_d;
+      if (ord_acc_q) begin
+        seen_q[ord_low_q] <= 1'b1;
+        if (seen_hit) dup_q <= 1'b1;
+      end
       if (start_i) begin
         field_q    <= F_MAGIC;
         thin_field_q <= 1'b0;
@@ -275,6 +335,8 @@ module bm_frame_check #(
         other_q    <= 1'b0;
         prev_end_q <= '0;
         seen_q     <= '0;
+        dup_q      <= 1'b0;
+        order_last_q <= '0;
         record_o   <= 1'b0;
         init_o     <= 1'b0;
       end else if (accept) begin
@@ -290,7 +352,7 @@ module bm_frame_check #(
           F_N:      n_o <= (KW+1)'(word);
           F_C:      c_o <= (KW+1)'(word);
           F_D:      d_o <= (DW+1)'(word);
-          F_ORDER:  seen_q[low[KW-1:0]] <= 1'b1;
+          F_ORDER:  order_last_q <= order_last_q + 16'(count_q + 1) - low;
           F_CEND:   prev_end_q <= low;
           F_SWEEPS: sweeps_o  <= word;
           F_BURN:   burn_in_o <= word;
