@@ -198,15 +198,14 @@ module bm_sparse_unit #(
   // Σ w z >= θ − b as the sign of h0 + h1 + ~t + 1: one level of 3:2 compressors
   // (a LUT each) and one carry chain, instead of an adder and a comparator in series
   // on the z loop (the +1 is the free low bit of the shifted carries).
-  logic signed [FW-1:0] ca, cb, ct;         // sign-extended by the assignments
-  logic [FW-1:0]        cc, cmaj, csum, ccar, cdiff;
-  assign ca    = half_q[0];
-  assign cb    = half_q[1];
-  assign ct    = t2_q;
-  assign cc    = ~ct;
+  logic [FW-1:0] ca, cb, cc, csum, ccar, cdiff;
+  logic [FW-2:0] cmaj;
+  assign ca    = {{(FW - HW){half_q[0][HW-1]}}, half_q[0]};
+  assign cb    = {{(FW - HW){half_q[1][HW-1]}}, half_q[1]};
+  assign cc    = ~{{(FW - TW){t2_q[TW-1]}}, t2_q};
   assign csum  = ca ^ cb ^ cc;
-  assign cmaj  = (ca & cb) | (ca & cc) | (cb & cc);
-  assign ccar  = {cmaj[FW-2:0], 1'b1};
+  assign cmaj  = (ca[FW-2:0] & cb[FW-2:0]) | (ca[FW-2:0] & cc[FW-2:0]) | (cb[FW-2:0] & cc[FW-2:0]);
+  assign ccar  = {cmaj, 1'b1};
   assign cdiff = csum + ccar;
   assign fire  = always2_q || (!never2_q && !cdiff[FW-1]);
   assign may_fire = zeta <= 8'd1;
