@@ -135,12 +135,32 @@ module bm_sparse_frontend #(
   logic        thin_hold;
   logic [31:0] word_keep;
   logic [31:0] payload_len;
-  // INIT word w: neurons 4w..4w+3, their clamp bits from the stored mask
-  logic [3:0]  init_cm;
-  logic [31:0] init_cm_word;
-  logic [3:0]  unused_init_keep;               // the check reads it itself
-  assign init_cm_word = cm_mem[count[KW-3:3]];
-  assign init_cm      = init_cm_word[4 * count[2:0] +: 4];
+  // INIT word w: neurons 4w..4w+3, their clamp bits from the stored mask, held in a
+  // register before the word arrives, so that no memory read and select sit in front
+  // of the word check: icw_q is the mask word shifted to word w's four bits, nxt_q the
+  // mask word after it. Both are loaded while the SEED words pass (the mask is in by
+  // then), and the memory's one read port fetches the word after next as a mask word
+  // is used up.
+  logic [3:0]    init_cm;
+  logic [3:0]    unused_init_keep;             // the check reads it itself
+  logic [31:0]   icw_q, nxt_q, cm_rd;
+  logic [KW-6:0] cm_ra;
+  assign cm_ra   = field == F_INIT ? count[KW-3:3] + (KW-5)'(2) : (KW-5)'(count != 0);
+  assign cm_rd   = cm_mem[cm_ra];
+  assign init_cm = icw_q[3:0];
+  always_ff @(posedge clk_i) begin
+    if (field == F_SEED) begin
+      if (count == 0) icw_q <= cm_rd;
+      else            nxt_q <= cm_rd;
+    end else if (fire && field == F_INIT) begin
+      if (count[2:0] == 3'd7) begin
+        icw_q <= nxt_q;
+        nxt_q <= cm_rd;
+      end else begin
+        icw_q <= icw_q >> 4;
+      end
+    end
+  end
   bm_frame_check #(.SPARSE(1'b1), .N_MAX(N_MAX), .D_MAX(D_MAX), .TAU_MAX(TAU_MAX)) u_check (
     .clk_i, .rst_ni,
     .start_i(ap_ready_o), .read_i(state_q == S_READ),
