@@ -173,7 +173,7 @@ module bm_sparse_core #(
       .seed_we_i(u_seed_we[u]), .seed_row_i(seed_p_q[KW-1:UB]), .seed_state_i(seeded_state),
       .s1_row_i(row_p[1]),
       .s2_draw_i(v_p[2] && !apply_p[2] && mask_p[2][u]), .s2_row_i(row_p[2]),
-      .s12_row_i(row_p[12]), .s14_row_i(row_p[14]),
+      .s12_row_i(row_p[12]), .s13_row_i(row_p[13]), .s14_row_i(row_p[14]),
       .s16_en_i(v_p[S_DEC] && mask_p[S_DEC][u]), .s16_apply_i(apply_p[S_DEC]),
       .s16_zw_i(zw_p[S_DEC]), .s16_cnt_i(cnt_p[S_DEC]), .s16_rec_i(rec_p[S_DEC]),
       .s16_row_i(row_p[S_DEC]), .s17_row_i(row_p[S_END]),

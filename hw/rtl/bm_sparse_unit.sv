@@ -7,7 +7,7 @@
 //
 // Stages of a DECIDE op: s1 stream state read · s2 the draw, the next state written
 // back, x = r >> 8 into the threshold search · s3..s13 search (bm_threshold_search);
-// s12 the list read, s13 its neighbour positions registered · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
+// s12 the lists' positions read, s13 registered again, the weights read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
 // or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
 // from the z store · s15 the masked weights summed in two halves; counts read ·
 // s16 the halves summed and compared, ζ read, decided and written, z to the store
@@ -47,6 +47,7 @@ module bm_sparse_unit #(
   input  logic                                s2_draw_i,    // s2 holds a DECIDE of this unit
   input  logic [$clog2(N_MAX/U)-1:0]          s2_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s12_row_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          s13_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
   input  logic                                s16_en_i,     // s16 holds an op of this unit
   input  logic                                s16_apply_i,
@@ -124,22 +125,28 @@ module bm_sparse_unit #(
   // Lists are written while a frame loads and read by ops, which run only after it
   // (the front end starts the core when the frame is in, the init pass comes first),
   // so one address serves both: a LUT-RAM then reads through its write port as well,
-  // 8 bits per RAM32M instead of 6. The list is read in s12 and the entries registered
-  // again in s13, so the z store's read address in s14 comes from a flip-flop and not
-  // from the list memory's output (a block RAM in the timing proxy: 14.1 ns with the
-  // z read behind it); the z loop (s14 .. s17) is unchanged.
-  logic [D_MAX-1:0][KW+15:0] ent_q;          // s13
-  logic [D_MAX-1:0][KW-1:0]  pos_q;          // s14
-  logic [D_MAX-1:0][15:0]    w14_q;          // s14
-  logic [RW-1:0]             l_addr;
-  assign l_addr = l_we_i ? l_row_i : s12_row_i;
+  // 8 bits per RAM32M instead of 6. The positions are read in s12 and registered again
+  // in s13, so the z store's read address in s14 comes from a flip-flop and not from
+  // the list memory's output (a block RAM in the timing proxy: 14.1 ns with the z read
+  // behind it); the weights, needed in s15, are read in s13 from a memory of their own
+  // (read a cycle earlier, their registers would become shift-register LUTs). The z
+  // loop (s14 .. s17) is unchanged.
+  logic [D_MAX-1:0][KW-1:0]  pent_q, pos_q;  // s13, s14
+  logic [D_MAX-1:0][15:0]    went_q;         // s14
+  logic [RW-1:0]             lp_addr, lw_addr;
+  assign lp_addr = l_we_i ? l_row_i : s12_row_i;
+  assign lw_addr = l_we_i ? l_row_i : s13_row_i;
   for (genvar s = 0; s < D_MAX; s++) begin : g_slot
-    logic [KW+15:0] list_mem [R];
+    logic [KW-1:0] list_mem  [R];            // neighbour positions
+    logic [15:0]   wlist_mem [R];            // weights
     always_ff @(posedge clk_i) begin
-      if (l_we_i && l_slot_i == ($clog2(D_MAX))'(s)) list_mem[l_addr] <= l_data_i;
-      ent_q[s] <= list_mem[l_addr];
-      pos_q[s] <= ent_q[s][KW-1:0];
-      w14_q[s] <= ent_q[s][KW +: 16];
+      if (l_we_i && l_slot_i == ($clog2(D_MAX))'(s)) begin
+        list_mem[lp_addr]  <= l_data_i[KW-1:0];
+        wlist_mem[lw_addr] <= l_data_i[KW +: 16];
+      end
+      pent_q[s] <= list_mem[lp_addr];
+      pos_q[s]  <= pent_q[s];
+      went_q[s] <= wlist_mem[lw_addr];
     end
     assign nb_pos_o[s] = pos_q[s];
   end
@@ -158,7 +165,7 @@ module bm_sparse_unit #(
     never_q  <= m == 11'd1024;
     for (int s = 0; s < D_MAX; s++) begin
       zw_q[s] <= nb_z_i[s] && 32'(s) < 32'(d_i);
-      w_q[s]  <= w14_q[s];
+      w_q[s]  <= went_q[s];
     end
   end
 
