@@ -159,24 +159,38 @@ module bm_sparse_core #(
   logic [127:0]   seeded_state;
   logic [RW-1:0]  o_row;
 
+  // The units' shared addresses (bm_sparse_unit): each selects between loading's row
+  // and an op stage's, once for all units and registered (the list writes and seeded
+  // states a cycle later to match), so no unit has a multiplexer of its own and no
+  // LUT sits between these registers and the units' memories.
+  logic           l_we_q;
+  logic [UB-1:0]  l_unit_q;
+  logic [$clog2(D_MAX)-1:0] l_slot_q;
+  logic [KW+15:0] l_data_q;
+  logic [U-1:0]   seed_we_q;
+  logic [127:0]   seeded_state_q;
+  logic [RW-1:0]  lp_addr_q, lw_addr_q, rng_waddr_q, cnt_raddr_q, cnt_waddr_q;
+
   for (genvar u = 0; u < U; u++) begin : g_unit
     assign u_b_we[u]    = b_we_i && b_p_i[UB-1:0] == UB'(u);
-    assign u_l_we[u]    = l_we_i && l_p_i[UB-1:0] == UB'(u);
+    assign u_l_we[u]    = l_we_q && l_unit_q == UB'(u);
     assign u_init_we[u] = init_we_q && init_p_q[UB-1:0] == UB'(u);
     assign u_seed_we[u] = seeded_valid && seed_p_q[UB-1:0] == UB'(u);
     bm_sparse_unit #(.N_MAX(N_MAX), .U(U), .D_MAX(D_MAX)) u_unit (
       .clk_i, .tau_i, .lntau_i(lntau), .d_i,
       .b_we_i(u_b_we[u]), .b_row_i(b_p_i[KW-1:UB]), .b_data_i,
-      .l_we_i(u_l_we[u]), .l_row_i(l_p_i[KW-1:UB]), .l_slot_i, .l_data_i,
+      .l_we_i(u_l_we[u]), .l_slot_i(l_slot_q), .l_data_i(l_data_q),
       .init_we_i(u_init_we[u]), .init_row_i(init_p_q[KW-1:UB]), .init_zeta_i(init_zeta_q),
       .init_clamped_i(init_clamped_q),
-      .seed_we_i(u_seed_we[u]), .seed_row_i(seed_p_q[KW-1:UB]), .seed_state_i(seeded_state),
+      .seed_we_i(seed_we_q[u]), .seed_state_i(seeded_state_q),
       .s1_row_i(row_p[1]),
       .s2_draw_i(v_p[2] && !apply_p[2] && mask_p[2][u]), .s2_row_i(row_p[2]),
-      .s12_row_i(row_p[12]), .s13_row_i(row_p[13]), .s14_row_i(row_p[14]),
+      .s14_row_i(row_p[14]),
       .s16_en_i(v_p[S_DEC] && mask_p[S_DEC][u]), .s16_apply_i(apply_p[S_DEC]),
       .s16_zw_i(zw_p[S_DEC]), .s16_cnt_i(cnt_p[S_DEC]), .s16_rec_i(rec_p[S_DEC]),
-      .s16_row_i(row_p[S_DEC]), .s17_row_i(row_p[S_END]),
+      .s16_row_i(row_p[S_DEC]),
+      .rng_waddr_i(rng_waddr_q), .lp_addr_i(lp_addr_q), .lw_addr_i(lw_addr_q),
+      .zeta_waddr_i(z_waddr), .cnt_raddr_i(cnt_raddr_q), .cnt_waddr_i(cnt_waddr_q),
       .nb_pos_o(nb_pos[u]), .nb_z_i(nb_z[u]),
       .zw_en_o(zw_en[u]), .zw_data_o(zw_data[u]),
       .o_row_i(o_row), .o_on_o(o_on[u]), .o_spike_o(o_spike[u]), .o_zeta_o(o_zeta[u])
@@ -363,6 +377,18 @@ module bm_sparse_core #(
     // follows) or the row of the op in S_DEC (the store merges its z then, writes the
     // copies in S_END)
     z_waddr        <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_DEC-1];
+    // the units' shared addresses, each the row of the cycle after (see g_unit)
+    l_we_q         <= l_we_i;
+    l_unit_q       <= l_p_i[UB-1:0];
+    l_slot_q       <= l_slot_i;
+    l_data_q       <= l_data_i;
+    lp_addr_q      <= l_we_i ? l_p_i[KW-1:UB] : row_p[11];
+    lw_addr_q      <= l_we_i ? l_p_i[KW-1:UB] : row_p[12];
+    seed_we_q      <= u_seed_we;
+    seeded_state_q <= seeded_state;
+    rng_waddr_q    <= seeded_valid ? seed_p_q[KW-1:UB] : row_p[1];
+    cnt_raddr_q    <= v_p[S_DEC-1] ? row_p[S_DEC-1] : r0_p_q[KW-1:UB];   // ops, else o_row
+    cnt_waddr_q    <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_END-1];
     // init pass, step 1b
     i2_valid_q     <= i1_valid_q;
     i2_k_q         <= i1_k_q;

@@ -18,6 +18,11 @@
 // own so that the compare is not in series with the write data's fan-out into every
 // copy (the z loop, bm_sparse_core). A clamped neuron is never updated and draws
 // nothing.
+//
+// Every memory address that switches between loading and ops (the lists', the stream
+// states' write, the counts' and ζ's) comes from the core, selected once for all units
+// and registered there: the same row for every unit, so a multiplexer per unit would
+// cost U times its LUTs.
 module bm_sparse_unit #(
   parameter int unsigned N_MAX = 1024,
   parameter int unsigned U     = 32,
@@ -31,23 +36,19 @@ module bm_sparse_unit #(
   input  logic                                b_we_i,
   input  logic [$clog2(N_MAX/U)-1:0]          b_row_i,
   input  logic [15:0]                         b_data_i,
-  input  logic                                l_we_i,
-  input  logic [$clog2(N_MAX/U)-1:0]          l_row_i,
+  input  logic                                l_we_i,       // a list slot at lp_addr_i
   input  logic [$clog2(D_MAX)-1:0]            l_slot_i,
   input  logic [$clog2(N_MAX)+15:0]           l_data_i,     // {weight, neighbour position}
   input  logic                                init_we_i,    // ζ, clamp bit, counts cleared
   input  logic [$clog2(N_MAX/U)-1:0]          init_row_i,
   input  logic [7:0]                          init_zeta_i,
   input  logic                                init_clamped_i,
-  input  logic                                seed_we_i,
-  input  logic [$clog2(N_MAX/U)-1:0]          seed_row_i,
+  input  logic                                seed_we_i,    // a seeded state at rng_waddr_i
   input  logic [127:0]                        seed_state_i,
   // ops: the row of each stage that reads or writes, and the op's flags
   input  logic [$clog2(N_MAX/U)-1:0]          s1_row_i,
   input  logic                                s2_draw_i,    // s2 holds a DECIDE of this unit
   input  logic [$clog2(N_MAX/U)-1:0]          s2_row_i,
-  input  logic [$clog2(N_MAX/U)-1:0]          s12_row_i,
-  input  logic [$clog2(N_MAX/U)-1:0]          s13_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
   input  logic                                s16_en_i,     // s16 holds an op of this unit
   input  logic                                s16_apply_i,
@@ -55,7 +56,13 @@ module bm_sparse_unit #(
   input  logic                                s16_cnt_i,    // spikes count (after burn-in)
   input  logic                                s16_rec_i,    // recorded sweep: on count takes z
   input  logic [$clog2(N_MAX/U)-1:0]          s16_row_i,
-  input  logic [$clog2(N_MAX/U)-1:0]          s17_row_i,
+  // the shared addresses: loading's row or the stage's (the core's registers)
+  input  logic [$clog2(N_MAX/U)-1:0]          rng_waddr_i,  // seeding, else s2
+  input  logic [$clog2(N_MAX/U)-1:0]          lp_addr_i,    // list loading, else s12
+  input  logic [$clog2(N_MAX/U)-1:0]          lw_addr_i,    // list loading, else s13
+  input  logic [$clog2(N_MAX/U)-1:0]          zeta_waddr_i, // init pass, else s16
+  input  logic [$clog2(N_MAX/U)-1:0]          cnt_raddr_i,  // s16 while ops run, else o_row_i
+  input  logic [$clog2(N_MAX/U)-1:0]          cnt_waddr_i,  // init pass, else s17
   // the z store: the list's neighbour positions (s14) and their z
   output logic [D_MAX-1:0][$clog2(N_MAX)-1:0] nb_pos_o,
   input  logic [D_MAX-1:0]                    nb_z_i,
@@ -100,20 +107,18 @@ module bm_sparse_unit #(
   logic [127:0] rng_q, rng_next;
   logic [31:0]  draw;
   logic         draw_en, rng_we;
-  logic [RW-1:0] rng_waddr;
   (* ram_style = "block" *)       logic [71:0] rng_bram [R];    // {s3[7:0], s2, s0}
   (* ram_style = "distributed" *) logic [55:0] rng_lram [R];    // {s3[31:8], s1}
   assign draw      = xoshiro_draw(rng_q[63:32]);
   assign draw_en   = s2_draw_i && !clamp_mem[s2_row_i];
   assign rng_we    = seed_we_i || draw_en;
-  assign rng_waddr = seed_we_i ? seed_row_i : s2_row_i;
   assign rng_next  = seed_we_i ? seed_state_i : xoshiro_next(rng_q);
   always_ff @(posedge clk_i) begin
     {rng_q[103:96], rng_q[95:64], rng_q[31:0]} <= rng_bram[s1_row_i];
     {rng_q[127:104], rng_q[63:32]}             <= rng_lram[s1_row_i];
     if (rng_we) begin
-      rng_bram[rng_waddr] <= {rng_next[103:96], rng_next[95:64], rng_next[31:0]};
-      rng_lram[rng_waddr] <= {rng_next[127:104], rng_next[63:32]};
+      rng_bram[rng_waddr_i] <= {rng_next[103:96], rng_next[95:64], rng_next[31:0]};
+      rng_lram[rng_waddr_i] <= {rng_next[127:104], rng_next[63:32]};
     end
   end
 
@@ -124,8 +129,9 @@ module bm_sparse_unit #(
   // The list of slot s: {weight, neighbour position} per row, all slots read at once.
   // Lists are written while a frame loads and read by ops, which run only after it
   // (the front end starts the core when the frame is in, the init pass comes first),
-  // so one address serves both: a LUT-RAM then reads through its write port as well,
-  // 8 bits per RAM32M instead of 6. The positions are read in s12 and registered again
+  // so one address serves both (lp_addr_i, lw_addr_i): a LUT-RAM then reads through its
+  // write port as well, 8 bits per RAM32M instead of 6. The positions are read in s12
+  // and registered again
   // in s13, so the z store's read address in s14 comes from a flip-flop and not from
   // the list memory's output (a block RAM in the timing proxy: 14.1 ns with the z read
   // behind it); the weights, needed in s15, are read in s13 from a memory of their own
@@ -133,20 +139,17 @@ module bm_sparse_unit #(
   // loop (s14 .. s17) is unchanged.
   logic [D_MAX-1:0][KW-1:0]  pent_q, pos_q;  // s13, s14
   logic [D_MAX-1:0][15:0]    went_q;         // s14
-  logic [RW-1:0]             lp_addr, lw_addr;
-  assign lp_addr = l_we_i ? l_row_i : s12_row_i;
-  assign lw_addr = l_we_i ? l_row_i : s13_row_i;
   for (genvar s = 0; s < D_MAX; s++) begin : g_slot
     logic [KW-1:0] list_mem  [R];            // neighbour positions
     logic [15:0]   wlist_mem [R];            // weights
     always_ff @(posedge clk_i) begin
       if (l_we_i && l_slot_i == ($clog2(D_MAX))'(s)) begin
-        list_mem[lp_addr]  <= l_data_i[KW-1:0];
-        wlist_mem[lw_addr] <= l_data_i[KW +: 16];
+        list_mem[lp_addr_i]  <= l_data_i[KW-1:0];
+        wlist_mem[lw_addr_i] <= l_data_i[KW +: 16];
       end
-      pent_q[s] <= list_mem[lp_addr];
+      pent_q[s] <= list_mem[lp_addr_i];
       pos_q[s]  <= pent_q[s];
-      went_q[s] <= wlist_mem[lw_addr];
+      went_q[s] <= wlist_mem[lw_addr_i];
     end
     assign nb_pos_o[s] = pos_q[s];
   end
@@ -171,16 +174,14 @@ module bm_sparse_unit #(
 
   // The read-out shares the count memories' read port with the ops: the core reads
   // out with the op pipeline empty. s16 holds a DECIDE of this unit (which reads the
-  // counts) 14 cycles after s2 did; the select is a register of its own, so the s16
-  // read gains one LUT. (ζ keeps its own read-out port: its s16 read, behind s16_en,
-  // is on the decision's path.)
+  // counts) 14 cycles after s2 did, and the core's cnt_raddr_i is s16's row whenever
+  // s16 holds an op. (ζ keeps its own read-out port: its s16 read, behind s16_en, is
+  // on the decision's path.)
   (* keep, shreg_extract = "no" *) logic [13:0] decide_p;   // s3..s16 (flip-flops, not an SRL)
-  logic [RW-1:0] cnt_row;
   logic [31:0]   on_rd, spike_rd;
   always_ff @(posedge clk_i) decide_p <= {decide_p[12:0], s2_draw_i};
-  assign cnt_row  = decide_p[13] ? s16_row_i : o_row_i;
-  assign on_rd    = on_mem[cnt_row];
-  assign spike_rd = spike_mem[cnt_row];
+  assign on_rd    = on_mem[cnt_raddr_i];
+  assign spike_rd = spike_mem[cnt_raddr_i];
 
   // s15: two half sums
   logic signed [HW-1:0] half_q [2];
@@ -227,9 +228,7 @@ module bm_sparse_unit #(
   // stage after the read needs no bypass.
   logic          decide_we, decide_we_q, on_inc_q, spike_inc_q;
   logic [31:0]   on_rd_q, spike_rd_q;
-  logic [RW-1:0] cnt_waddr;
   assign decide_we = en && !s16_apply_i;
-  assign cnt_waddr = init_we_i ? init_row_i : s17_row_i;
 
   always_ff @(posedge clk_i) begin
     decide_we_q <= decide_we;
@@ -243,15 +242,12 @@ module bm_sparse_unit #(
 
   always_ff @(posedge clk_i) begin
     if (b_we_i) b_mem[b_row_i] <= b_data_i;
-    if (init_we_i) begin
-      zeta_mem[init_row_i]  <= init_zeta_i;
-      clamp_mem[init_row_i] <= init_clamped_i;
-    end else if (decide_we) begin
-      zeta_mem[s16_row_i]  <= zeta_new;
-    end
+    if (init_we_i) clamp_mem[init_row_i] <= init_clamped_i;
+    if (init_we_i || decide_we)
+      zeta_mem[zeta_waddr_i] <= init_we_i ? init_zeta_i : zeta_new;
     if (init_we_i || decide_we_q) begin
-      on_mem[cnt_waddr]    <= on_rd_q + {31'd0, on_inc_q};
-      spike_mem[cnt_waddr] <= spike_rd_q + {31'd0, spike_inc_q};
+      on_mem[cnt_waddr_i]    <= on_rd_q + {31'd0, on_inc_q};
+      spike_mem[cnt_waddr_i] <= spike_rd_q + {31'd0, spike_inc_q};
     end
   end
 
