@@ -51,9 +51,10 @@ def test_isolated_neurons_share_colour_zero():
     assert colour_end.tolist() == [4]
 
 
-def test_visit_order_is_degree_then_index():
-    # Path 0-1-2-3: degrees 1, 2, 2, 1 -> visit 1, 2, 0, 3.
-    # 1 -> colour 0; 2 -> 1; 0 -> 1 (neighbour 1 has 0); 3 -> 0 (neighbour 2 has 1).
+def test_visit_order_is_saturation_then_degree_then_index():
+    # Path 0-1-2-3: degrees 1, 2, 2, 1 -> 1 first (degree, then index): colour 0; then
+    # 0 and 2 both see one colour, 2 has the larger degree: colour 1; then 0 and 3 see
+    # one colour each, 0 has the lower index: colour 1; 3: colour 0.
     # (Visiting by index alone would give {0, 2}, {1, 3}.)
     W = np.zeros((4, 4))
     for i in range(3):
@@ -63,13 +64,38 @@ def test_visit_order_is_degree_then_index():
 
 
 def test_ties_in_degree_go_to_the_lower_index():
-    # Triangle 0-1-2 with a pendant 3 on 2: degrees 2, 2, 3, 1 -> visit 2, 0, 1, 3.
-    # 2 -> 0, 0 -> 1, 1 -> 2, 3 -> 1.
+    # Triangle 0-1-2 with a pendant 3 on 2: degrees 2, 2, 3, 1. 2 -> 0; 0, 1 and 3
+    # each see one colour: 0 (degree 2, lower index) -> 1; 1 now sees two -> 2; 3 -> 1.
     W = np.zeros((4, 4))
     for i, j in [(0, 1), (0, 2), (1, 2), (2, 3)]:
         W[i, j] = W[j, i] = 1
     order, colour_end = greedy_colouring(W)
     assert _colours_of(order, colour_end) == [[2], [0, 3], [1]]
+
+
+def test_saturation_first_needs_fewer_colours_than_degree_first():
+    # The crown graph (K4,4 without a perfect matching), sides interleaved by index:
+    # u_i = 2i, v_i = 2i + 1, u_i - v_j for i != j. Every degree is 3, so visiting by
+    # degree then index colours u0, v0 | u1, v1 | ... four colours; DSatur, which
+    # follows the saturated neurons, finds the two sides.
+    n = 4
+    W = np.zeros((2 * n, 2 * n))
+    for i in range(n):
+        for j in range(n):
+            if i != j:
+                W[2 * i, 2 * j + 1] = W[2 * j + 1, 2 * i] = 1
+    order, colour_end = greedy_colouring(W)
+    assert _colours_of(order, colour_end) == [[0, 2, 4, 6], [1, 3, 5, 7]]
+
+
+def test_bounded_degree_graph_takes_five_colours():
+    """bench_hw's sparse1024 (N = 1024, degree <= 8): five colours, the smallest 48 neurons
+    (visiting by degree alone took seven, the last two of 32 and 2 neurons)."""
+    from neuropynq.models.boltzmann import BoltzmannMachine
+    from neuropynq.kernels.bm_model import BMKernelModel
+    model = BMKernelModel.build(BoltzmannMachine.bounded_degree(1024, 8, seed=1))
+    assert is_proper(model.W_q, model.order, model.colour_end)
+    assert np.diff(np.concatenate(([0], model.colour_end))).tolist() == [267, 262, 250, 197, 48]
 
 
 def test_zero_entries_are_not_edges_and_one_direction_is():
