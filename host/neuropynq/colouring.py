@@ -37,7 +37,8 @@ def greedy_colouring(W_q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = adjacent.shape[0]
     degree = adjacent.sum(axis=1).astype(np.int64)
     colour = np.full(n, -1, dtype=np.int64)
-    seen = np.zeros((n, n + 1), dtype=bool)        # seen[k, c]: a neighbour of k has c
+    # seen[k, c]: a neighbour of k has colour c (no colour exceeds the largest degree)
+    seen = np.zeros((n, int(degree.max(initial=0)) + 1), dtype=bool)
     saturation = np.zeros(n, dtype=np.int64)
     for _ in range(n):
         # the most saturated, then the largest degree; argmax takes the lowest index
