@@ -172,14 +172,14 @@ class SimulationError(RuntimeError):
 def simulate(kernel: str, board: str, frames: list[np.ndarray], timeouts: list[int]) -> list[int]:
     """Cycles (first input word .. last output word) of each frame on `kernel`'s twin at
     `board`'s build; each output frame is checked against the cpu backend."""
-    from tests.rtl.board_builds.test_board_builds import twin_build
+    from tests.rtl.board_builds.test_board_builds import twin_build, twin_build_args
 
     sources, params, _ = twin_build(kernel, board)
-    return simulate_twin(kernel, sources, params, frames, timeouts, f"at {board}")
+    return simulate_twin(kernel, sources, params, frames, timeouts, f"at {board}", twin_build_args(kernel))
 
 
 def simulate_twin(kernel: str, sources: list, params: dict, frames: list[np.ndarray],
-                  timeouts: list[int], label: str = "") -> list[int]:
+                  timeouts: list[int], label: str = "", build_args=()) -> list[int]:
     """As `simulate`, at any twin parameters `params` (`label` names them in errors)."""
     from tests.rtl.board_builds.test_board_builds import twin_top
     from tests.rtl.common.build import build_and_run
@@ -193,7 +193,7 @@ def simulate_twin(kernel: str, sources: list, params: dict, frames: list[np.ndar
         try:
             build_and_run(twin_top(kernel), sources, params, TB_MODULE, testcase=TB_TESTCASE, test_dir=tmp,
                           extra_env={"NPQ_BENCH_FRAMES": str(frames_file),
-                                     "NPQ_BENCH_RESULT": str(result_file)})
+                                     "NPQ_BENCH_RESULT": str(result_file)}, build_args=build_args)
         except (AssertionError, RuntimeError) as exc:   # a failed run; a failed Verilator build
             raise SimulationError(f"{kernel} {where}: {exc}") from None
         results = json.loads(result_file.read_text())

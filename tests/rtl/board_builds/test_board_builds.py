@@ -19,6 +19,17 @@ SOURCES = {"bn_sampler": bn_regression.TWIN_SOURCES, "bm_sampler": bm_regression
            BM_SPARSE: bm_sparse_regression.SOURCES}
 
 
+# The sparse overlay's models are large (cocotb's --public-flat-rw keeps every signal:
+# ~60 MB of C++ in one file at U = 64, which g++ -Os had not compiled after 40 min);
+# their runs are a few 10,000 cycles, so they compile without optimisation.
+SPARSE_BUILD_ARGS = ("-CFLAGS", "-O0")
+
+
+def twin_build_args(kernel: str) -> tuple[str, ...]:
+    """Verilator build options of `kernel`'s board builds (beside the shared ones)."""
+    return SPARSE_BUILD_ARGS if kernel == BM_SPARSE else ()
+
+
 def twin_top(kernel: str) -> str:
     """The twin's top module: the sparse bm overlay is bm_sampler with ENGINE = 2."""
     return "bm_sampler" if kernel == BM_SPARSE else kernel
@@ -59,4 +70,4 @@ def test_sparse_overlay_at_the_board_build(board):
         pytest.skip("RTL=hls: the Vitis RTL has one build, checked by the kernel regressions")
     sources, params, env = twin_build(BM_SPARSE, board)
     build_and_run("bm_sampler", sources, params, TB_MODULE, testcase="bm_sparse_full_size_run",
-                  extra_env=env)
+                  extra_env=env, build_args=twin_build_args(BM_SPARSE))
