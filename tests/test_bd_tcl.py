@@ -132,7 +132,7 @@ def test_rtl_twin_uses_its_own_interface_names(tmp_path):
      "-kernel must be one of bn_sampler, bm_sampler, bm_sampler_sparse, not ''"),
     (("-board", "pynq-z2", "-kernel", "bn"), {},
      "-kernel must be one of bn_sampler, bm_sampler, bm_sampler_sparse, not 'bn'"),
-    (("-board", "zcu104", "-kernel", BM_SPARSE), {}, "board 'zcu104' has no neuropynq_bm_sparse overlay "
+    (("-board", "kv260", "-kernel", BM_SPARSE), {}, "board 'kv260' has no neuropynq_bm_sparse overlay "
      "(bm_sampler_sparse): its board-table column bm_units is 0"),
     (("-board", "pynq-z2", "-kernel", BM_SPARSE), {"NPQ_STUB_NO_IP": 1},
      "IP neuropynq:hls:bm_sampler:1.0 is not in the IP repository: run 'make hls KERNEL=bm_sampler_sparse' first"),

@@ -295,10 +295,11 @@ def test_bitstream_lookup(tmp_path, monkeypatch):
     # a board has the sparse bm overlay iff its board-table row has sparse units
     for board, build in board_builds().items():
         assert list(board_overlays(board)) == ["bn_sampler", "bm_sampler"] + [BM_SPARSE] * (build.bm_units > 0)
-    assert BM_SPARSE in board_overlays("pynq-z2") and BM_SPARSE not in board_overlays("zcu104")
-    with pytest.raises(BackendUnavailable, match="board zcu104 has no neuropynq_bm_sparse overlay "
+    assert BM_SPARSE in board_overlays("pynq-z2") and BM_SPARSE in board_overlays("zcu104")
+    assert BM_SPARSE not in board_overlays("kv260")
+    with pytest.raises(BackendUnavailable, match="board kv260 has no neuropynq_bm_sparse overlay "
                                                  r"\(bm_sampler_sparse\): its board-table column bm_units is 0"):
-        find_bitstream(BM_SPARSE, board="zcu104")
+        find_bitstream(BM_SPARSE, board="kv260")
     bit = tmp_path / "mine.bit"
     bit.write_bytes(b"bit")
     with pytest.raises(BackendUnavailable, match="no mine.hwh beside it"):
@@ -428,15 +429,15 @@ def test_a_sparse_machine_beyond_the_dense_overlay_runs_on_the_sparse_overlay(py
 
 
 def test_without_a_sparse_overlay_a_machine_beyond_the_dense_one_is_a_limits_error(pynq_on_mock_boards):
-    """ZCU104 (boards.txt bm_units = 0): the backend needs no sparse bitstream there, and
+    """KV260 (boards.txt bm_units = 0): the backend needs no sparse bitstream there, and
     the 17 x 17 king's graph is refused before any frame, naming the dense overlay's
     N_MAX and the missing sparse overlay."""
-    pynq = pynq_on_mock_boards(board="zcu104")
+    pynq = pynq_on_mock_boards(board="kv260")
     sampler = Sampler("fpga")
     assert BM_SPARSE not in sampler.backend.overlay.kernels and len(pynq.downloads) == 2
-    assert sampler.backend.bm_limits() == board_build("zcu104").bm_limits
+    assert sampler.backend.bm_limits() == board_build("kv260").bm_limits
     with pytest.raises(LimitError, match=r"N = 289 neurons, more than the dense bm overlay \(neuropynq_bm\) "
-                                         r"takes \(N_MAX = 256\), and board zcu104 has no sparse bm overlay "
+                                         r"takes \(N_MAX = 256\), and board kv260 has no sparse bm overlay "
                                          r"\(neuropynq_bm_sparse; boards.txt bm_units = 0\)"):
         sampler.sample(BoltzmannMachine.king_graph(17, seed=3), sweeps=6)
     assert len(pynq.downloads) == 2
@@ -502,7 +503,7 @@ def test_a_run_sparse_frames_deadline_is_the_sparse_engines_at_its_units():
     assert backend.kernel_of(frame) == BM_SPARSE
     assert backend.seconds(frame) == frame_seconds(frame, build.bm_units, build.clock_mhz, bm_engine="sparse")
     # on a board without a sparse overlay the frame goes to the dense one, which refuses it
-    dense_only, _ = make_backend(board="zcu104", sparse=True)
+    dense_only, _ = make_backend(board="kv260", sparse=True)
     assert dense_only.kernel_of(frame) == "bm_sampler"
     with pytest.raises(KernelError, match="LIMIT"):
         parse_output(dense_only.execute(frame))

@@ -155,7 +155,6 @@ def test_synthesis_uses_the_board_builds_sizes_and_memory(tmp_path, monkeypatch)
         return {"LUT6": 1}
     monkeypatch.setattr(se, "run_synth", fake_run)
     zcu = board_build("zcu104")
-    assert not se.has_overlay(zcu, BM_SPARSE)
     for kernel in ("bm_sampler", "bn_sampler"):
         se.synthesise(se.KERNELS[kernel], zcu, build_dir=tmp_path)
     assert seen["bm_sampler"] == ({"P": zcu.bm_lanes, "N_MAX": zcu.bm_limits.n_max,
@@ -172,6 +171,10 @@ def test_synthesis_uses_the_board_builds_sizes_and_memory(tmp_path, monkeypatch)
          "D_MAX": z2.bm_sparse_limits.d_max}, "xc7", False)
     se.synthesise(se.KERNELS[BM_SPARSE], z2, lanes=16, build_dir=tmp_path)
     assert seen["hierarchical bm_sampler"][0]["U"] == 16
+    se.synthesise(se.KERNELS[BM_SPARSE], zcu, build_dir=tmp_path)
+    assert seen["hierarchical bm_sampler"] == (
+        {"ENGINE": BM_ENGINES["sparse"], "U": zcu.bm_units, "SPARSE_N_MAX": zcu.bm_sparse_limits.sparse_n_max,
+         "D_MAX": zcu.bm_sparse_limits.d_max}, "xcup", False)
 
 
 def test_the_sparse_overlay_is_estimated_only_where_a_board_has_one(monkeypatch, capsys):
@@ -181,7 +184,8 @@ def test_the_sparse_overlay_is_estimated_only_where_a_board_has_one(monkeypatch,
         ran.append((build.board, kernel.name, lanes))
         return se.Resources(1000, 1000, 1, 1.0), 0.0
     monkeypatch.setattr(se, "synthesise", fake_synthesise)
-    assert se.main(["--boards", "pynq-z2", "zcu104", "--kernels", BM_SPARSE, "--doc", "-"]) == 0
+    assert not se.has_overlay(board_build("kv260"), BM_SPARSE)
+    assert se.main(["--boards", "pynq-z2", "kv260", "--kernels", BM_SPARSE, "--doc", "-"]) == 0
     z2 = board_build("pynq-z2")
     assert ran == [("pynq-z2", BM_SPARSE, z2.bm_units)]
     out = capsys.readouterr().out
