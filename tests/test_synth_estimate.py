@@ -118,12 +118,14 @@ def test_bm_cycles_match_the_estimates_of_docs_rtl():
 
 def test_sparse_throughput_is_the_king_graph_sweep_the_twin_measures():
     # docs/design/bm_throughput.md §3.1: king1024 at U = 32 is 4 · 8 = 32 cycles, no
-    # bubble (measured on the twin by bench_hw: 3.2 updates/ns at 100 MHz); the
-    # model's U = 16 and U = 64 figures are 64 and 16 (colours of 16 and 4 rows: none
-    # shorter than the z loop)
+    # bubble (measured on the twin by bench_hw: 3.2 updates/ns at 100 MHz); at U = 64
+    # 4 · 4 rows and one bubble before colour 0 (hazard 1: the twin measures 17); U = 16
+    # 64 (colours of 16 rows)
     assert se.bm_sparse_king_cycles(1024, 32) == 32
     assert se.bm_sparse_king_cycles(1024, 16) == 64
-    assert se.bm_sparse_king_cycles(1024, 64) == 16
+    assert se.bm_sparse_king_cycles(1024, 64) == 17
+    with pytest.raises(ValueError, match="square SPARSE_N_MAX"):
+        se.bm_sparse_king_cycles(512, 32)
     tp = se.throughput(BM_SPARSE, 32, 100.0, 1024)
     assert tp.samples_per_s == pytest.approx(1e8 / 32)
     assert tp.updates_per_ns == pytest.approx(3.2)

@@ -50,11 +50,13 @@ BUILD_DIR = ROOT / "build" / "synth"
 DOC_PATH = ROOT / "docs" / "synth_estimate.md"
 
 try:
-    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sparse_sweep_cycles, bm_sweep_cycles
+    from neuropynq.board.frames import (bm_field_sweep_cycles, bm_sparse_schedule, bm_sparse_sweep_cycles,
+                                        bm_sweep_cycles)
     from neuropynq.boards import BM_SPARSE, HEADROOM, BoardBuild, Device, board_builds
 except ImportError:   # run from a checkout without the package installed
     sys.path.insert(0, str(ROOT / "host"))
-    from neuropynq.board.frames import bm_field_sweep_cycles, bm_sparse_sweep_cycles, bm_sweep_cycles
+    from neuropynq.board.frames import (bm_field_sweep_cycles, bm_sparse_schedule, bm_sparse_sweep_cycles,
+                                        bm_sweep_cycles)
     from neuropynq.boards import BM_SPARSE, HEADROOM, BoardBuild, Device, board_builds
 
 
@@ -107,13 +109,25 @@ def bm_cycles_per_sweep(n: int, lanes: int, engine: str = "lanes") -> int:
     return bm_sweep_cycles(n, n, n, lanes)
 
 
+_KING_FRAMES: dict = {}
+
+
 def bm_sparse_king_cycles(n: int, units: int) -> int:
     """A sweep of bench_hw's king1024 at N = n on the sparse engine: the king's graph
-    of √n × √n coloured by its 2 × 2 sublattices, 4 colours of n/4 positions, none
-    deferred and, the colours' first and last rows lying at opposite ends of the grid,
-    no hazard (docs/design/bm_throughput.md §3.1)."""
-    ends = [n // 4 * (c + 1) for c in range(4)]
-    return bm_sparse_sweep_cycles(ends, units, [0] * 4, [0] * 4)
+    of √n × √n (seed 1) as the host sends it (4 colours of n/4 positions in
+    `colouring.loop_order`), with the colour ends, deferred colours and hazards the
+    front end finds in that frame (`bm_sparse_schedule`; docs/design/bm_throughput.md
+    §3.1: no bubble at U = 32, one before colour 0 at U = 64)."""
+    side = int(round(n ** 0.5))
+    if side * side != n:
+        raise ValueError(f"the king's-graph projection needs a square SPARSE_N_MAX, not {n}")
+    if n not in _KING_FRAMES:
+        from neuropynq.kernels.bm_model import BMKernelModel
+        from neuropynq.models.boltzmann import BoltzmannMachine
+        model = BMKernelModel.build(BoltzmannMachine.king_graph(side, seed=1))
+        _KING_FRAMES[n] = model.run_sparse_frame(1, 0, 1, 1, 1, False)
+    ends, deferred, hazard = bm_sparse_schedule(_KING_FRAMES[n], units)
+    return bm_sparse_sweep_cycles(ends, units, deferred, hazard)
 
 
 _BN_DRAWS: list = []
@@ -540,10 +554,11 @@ simulation, docs/rtl.md and bn_ctrl.sv):
   (the lane engine's colours follow each other without bubbles while ⌈N/P⌉ ≥ 4). One
   sample = one sweep; neuron-updates/ns = N · f / cycles per sweep / 10⁹.
 * `bm_sampler_sparse` (U units): bench_hw's king1024 at N = SPARSE_N_MAX, the king's
-  graph in 4 colours of N/4 positions, each colour's first rows reading the previous
-  colour's first rows (no hazard): 4·N/(4U) cycles per sweep, no bubble while a colour
-  has 3 rows or more (`neuropynq.board.frames.bm_sparse_sweep_cycles`; 32 at U = 32,
-  N = 1024, as the twin measures).
+  graph in 4 colours of N/4 positions as the host orders them, each colour's first rows
+  reading the previous colour's first rows: 4·N/(4U) cycles per sweep plus the z loop's
+  bubbles the frame asks for (`neuropynq.board.frames.bm_sparse_schedule` and
+  `bm_sparse_sweep_cycles`; at N = 1024 32 cycles at U = 32, no bubble, and 17 at
+  U = 64, one before colour 0, as the twin measures).
 * `bn_sampler`: a round of 16·P sample neurons takes 16·(V + 1) + 1 issue slots, or,
   where it takes longer, the previous round's slowest lane's Poisson unit (each live
   sample's window draws + 6 cycles, 1 per silent one, + 19), which runs beside the
