@@ -277,22 +277,38 @@ def bm_sparse_schedule(frame: np.ndarray, units: int) -> tuple[np.ndarray, np.nd
             or lists.size != n * slots or np.any(np.diff(np.concatenate([[0], ends])) <= 0)
             or ends[-1] != n or np.any((lists & 0xFFFF) >= n)):
         return None
-    position = np.empty(n, dtype=np.int64)
-    position[order] = np.arange(n)
-    colour_of = np.searchsorted(ends, position, side="right")      # colour of each neuron
     lists = lists.reshape(n, slots)
-    neighbour, live = lists & 0xFFFF, (lists >> 16) != 0
-    c, nc = colour_of[:, None], colour_of[neighbour]
+    reader, slot = np.nonzero((lists >> 16) != 0)                  # the live slots
+    deferred, hazard = bm_sparse_hazards(order, ends, reader, lists[reader, slot] & 0xFFFF, units)
+    return ends, deferred, hazard
+
+
+def bm_sparse_hazards(order, colour_end, reader, neighbour, units: int) -> tuple[np.ndarray, np.ndarray]:
+    """(deferred, hazard) of the schedule (`order`, `colour_end`) on `units` units when
+    neuron reader[e] reads neuron neighbour[e] (the live list slots): a read between
+    two neurons of one colour makes it deferred; one from a neuron in row i of colour c
+    (from its first row) of one in row j from the last of the colour before (C − 1 for
+    colour 0) asks for BM_SPARSE_LOOP − 1 − i − j bubbles before c, its hazard the most
+    any read asks (`bm_sparse_schedule`)."""
+    order = np.asarray(order, dtype=np.int64)
+    ends = np.asarray(colour_end, dtype=np.int64)
+    reader = np.asarray(reader, dtype=np.int64)
+    neighbour = np.asarray(neighbour, dtype=np.int64)
+    colours = ends.size
+    position = np.empty(order.size, dtype=np.int64)
+    position[order] = np.arange(order.size)
+    colour_of = np.searchsorted(ends, position, side="right")      # colour of each neuron
+    c, nc = colour_of[reader], colour_of[neighbour]
     deferred = np.zeros(colours, dtype=bool)
-    deferred[colour_of[(live & (nc == c)).any(axis=1)]] = True
+    deferred[c[nc == c]] = True
     first_row = np.concatenate([[0], ends[:-1]]) // units
     last_row = (ends - 1) // units
-    from_first = (position // units - first_row[colour_of])[:, None]
+    from_first = position[reader] // units - first_row[c]
     to_last = last_row[nc] - position[neighbour] // units
-    asks = np.where(live & (nc == (c - 1) % colours), BM_SPARSE_LOOP - 1 - from_first - to_last, 0)
+    asks = np.where(nc == (c - 1) % colours, BM_SPARSE_LOOP - 1 - from_first - to_last, 0)
     hazard = np.zeros(colours, dtype=np.int64)
-    np.maximum.at(hazard, colour_of, asks.max(axis=1, initial=0))
-    return ends, deferred, hazard
+    np.maximum.at(hazard, c, asks)
+    return deferred, hazard
 
 
 def _bm_sparse_run_cycles(frame: np.ndarray, params: np.ndarray, units: int) -> int | None:
