@@ -66,6 +66,10 @@ def test_endpoints_over_the_period_grouped_by_signal():
     assert (over, timed) == (2, 3)            # t_q (1.05 ns with setup) meets 1.5 ns
     assert [(e.signal, round(e.arrival_ns, 2), e.bits) for e in rows] == [("u.s_q", 6.79, 2)]
     assert rows[0].through == ("u.ram", "u.s_q")      # the slower bit's path, launch first
+    assert [(pin, round(at, 2)) for pin, at in rows[0].pins] == [
+        (("u.ram.0.0", "DOB0"), 4.25), (("u.s_q_LUT4_Z_1", "A"), 6.45),
+        (("u.s_q_LUT4_Z_1", "F"), 6.62), (("u.s_q[1]\\TRELLIS_FF", "DI"), 6.74)]
+    assert tp.format_pins(rows[0])[-1] == "    6.74  u.s_q[1]\\TRELLIS_FF/DI"
     text = tp.format_endpoints(rows, over, timed, 1.5, top=5)
     assert text[0] == "endpoints over 1.5 ns: 2 of 3 (1 signals; worst 6.79 ns)"
     assert tp.endpoints(tp.read_sdf(SDF), period_ns=10)[0] == []
@@ -76,6 +80,17 @@ def test_a_combinational_loop_is_an_error():
                        "(INTERCONNECT u.ram")
     with pytest.raises(ValueError, match="combinational loop"):
         tp.arrivals(tp.read_sdf(loop))
+
+
+def test_main_prints_the_endpoints_and_a_path(tmp_path, capsys):
+    (tmp_path / "routed.sdf").write_text(SDF)
+    assert tp.main([str(tmp_path), "--period", "1.5", "--path", "u.s_q"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("endpoints over 1.5 ns: 2 of 3")
+    assert "worst path to u.s_q (6.79 ns with setup):" in out
+    with pytest.raises(SystemExit):
+        tp.main([str(tmp_path), "--period", "1.5", "--path", "u.t_q"])
+    assert "u.t_q has no endpoint over 1.5 ns" in capsys.readouterr().err
 
 
 def test_a_missing_sdf_names_the_file(tmp_path, capsys):

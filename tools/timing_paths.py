@@ -122,16 +122,24 @@ class Endpoint:
     arrival_ns: float     # worst arrival plus setup
     bits: int             # endpoint pins of this signal over the period
     through: tuple        # source signals along its worst path, launch first
+    pins: tuple = ()      # that path pin by pin: ((cell, pin), arrival ns), launch first
 
 
-def _signals(pin, before) -> tuple[str, ...]:
-    names = []
+def _path(pin, before, arrive) -> tuple:
+    pins = []
     while pin is not None:
-        name = te.signal_root(pin[0])[0]
+        pins.append((pin, arrive[pin] / 1000))
+        pin = before.get(pin)
+    return tuple(reversed(pins))
+
+
+def _signals(pins) -> tuple[str, ...]:
+    names = []
+    for (cell, _), _ in pins:
+        name = te.signal_root(cell)[0]
         if not names or names[-1] != name:
             names.append(name)
-        pin = before.get(pin)
-    return tuple(reversed(names))
+    return tuple(names)
 
 
 def endpoints(g: Graph, period_ns: float) -> tuple[list[Endpoint], int, int]:
@@ -152,8 +160,10 @@ def endpoints(g: Graph, period_ns: float) -> tuple[list[Endpoint], int, int]:
         name = te.signal_root(pin[0])[0]
         worst, bits, where = groups.get(name, (0.0, 0, pin))
         groups[name] = (max(worst, total), bits + 1, pin if total > worst else where)
-    rows = [Endpoint(name, worst, bits, _signals(where, before))
-            for name, (worst, bits, where) in groups.items()]
+    rows = []
+    for name, (worst, bits, where) in groups.items():
+        pins = _path(where, before, arrive)
+        rows.append(Endpoint(name, worst, bits, _signals(pins), pins))
     return sorted(rows, key=lambda e: -e.arrival_ns), over, timed
 
 
@@ -170,18 +180,31 @@ def format_endpoints(rows: list[Endpoint], over: int, timed: int, period_ns: flo
     return lines
 
 
+def format_pins(e: Endpoint) -> list[str]:
+    """An endpoint's worst path pin by pin: arrival (ns) and cell/pin."""
+    return [f"worst path to {e.signal} ({e.arrival_ns:.2f} ns with setup):"] + \
+        [f"  {at:6.2f}  {cell}/{pin}" for (cell, pin), at in e.pins]
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run", type=Path, help="a run folder of tools/timing_estimate.py "
                     "(build/timing/<kernel>-<sizes>-<digest>) or its routed.sdf")
     ap.add_argument("--period", type=float, default=10.0, help="ns (default 10: 100 MHz)")
     ap.add_argument("--top", type=int, default=25, help="signals to print")
+    ap.add_argument("--path", metavar="SIGNAL", action="append", default=[],
+                    help="also print this endpoint signal's worst path pin by pin")
     args = ap.parse_args(argv)
     sdf = args.run / "routed.sdf" if args.run.is_dir() else args.run
     if not sdf.is_file():
         ap.error(f"{sdf} not found: runs of tools/timing_estimate.py write it with the routed design")
     rows, over, timed = endpoints(read_sdf(sdf.read_text()), args.period)
     print("\n".join(format_endpoints(rows, over, timed, args.period, args.top)))
+    for signal in args.path:
+        match = [e for e in rows if e.signal == signal]
+        if not match:
+            ap.error(f"{signal} has no endpoint over {args.period:g} ns")
+        print("\n".join(format_pins(match[0])))
     return 0
 
 
