@@ -160,6 +160,7 @@ module bm_sparse_core #(
   logic [U-1:0][D_MAX-1:0]               nb_z;
   logic [U-1:0]                          zw_en, zw_data, z_we, z_wdata;
   logic [RW-1:0]                         z_waddr;
+  logic                                  zbyp_q;   // s16 holds a DECIDE of s15's row
   logic [U-1:0][31:0]                    o_on, o_spike;
   logic [U-1:0][7:0]                     o_zeta;
   logic [READS-1:0][KW-1:0]              z_rpos;
@@ -198,11 +199,11 @@ module bm_sparse_core #(
       .init_clamped_i(init_clamped_q),
       .seed_we_i(seed_we_q[u]), .seed_state_i(seeded_state_q),
       .s1_row_i(row_p[1]),
-      .s2_draw_i(v_p[2] && !apply_p[2] && mask_p[2][u]), .s2_row_i(row_p[2]),
+      .s2_draw_i(v_p[2] && !apply_p[2] && mask_p[2][u]),
       .s14_row_i(row_p[14]),
       .s16_en_i(v_p[S_DEC] && mask_p[S_DEC][u]), .s16_apply_i(apply_p[S_DEC]),
       .s16_zw_i(zw_p[S_DEC]), .s16_cnt_i(cnt_p[S_DEC]), .s16_rec_i(rec_p[S_DEC]),
-      .s16_row_i(row_p[S_DEC]),
+      .s15_row_i(row_p[S_DEC-1]), .s16_byp_i(zbyp_q),
       .rng_waddr_i(rng_waddr_q), .lp_addr_i(lp_addr_q), .lw_addr_i(lw_addr_q),
       .zeta_waddr_i(z_waddr), .cnt_raddr_i(cnt_raddr_q), .cnt_waddr_i(cnt_waddr_q),
       .nb_pos_o(nb_pos[u]), .nb_z_i(nb_z[u]),
@@ -382,6 +383,9 @@ module bm_sparse_core #(
     // follows) or the row of the op in S_DEC (the store merges its z then, writes the
     // copies in S_END)
     z_waddr        <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_DEC-1];
+    // the units read ζ in s15 (bm_sparse_unit): an op there of the row whose DECIDE
+    // is in s16 (an APPLY after a one-row colour's DECIDE) takes the ζ being written
+    zbyp_q         <= v_p[S_DEC-1] && !apply_p[S_DEC-1] && row_p[S_DEC-2] == row_p[S_DEC-1];
     // the units' shared addresses, each the row of the cycle after (see g_unit)
     l_we_q         <= l_we_i;
     l_unit_q       <= l_p_i[UB-1:0];

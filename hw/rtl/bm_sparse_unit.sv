@@ -9,8 +9,8 @@
 // back, x = r >> 8 into the threshold search · s3..s13 search (bm_threshold_search);
 // s12 the lists' positions read, s13 registered again, the weights read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
 // or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
-// from the z store · s15 the masked weights summed in two halves; counts read ·
-// s16 the halves summed and compared, ζ read, decided and written, z to the store
+// from the z store · s15 the masked weights summed in two halves, ζ read; counts read ·
+// s16 the halves summed and compared, decided, ζ written, z to the store
 // (unless the colour is deferred: bm_sparse_zstore merges it into its row and
 // registers the row), counts read, the increments registered · s17 the store writes
 // the row into every copy; counts written. An APPLY op (the second pass of a deferred
@@ -48,14 +48,14 @@ module bm_sparse_unit #(
   // ops: the row of each stage that reads or writes, and the op's flags
   input  logic [$clog2(N_MAX/U)-1:0]          s1_row_i,
   input  logic                                s2_draw_i,    // s2 holds a DECIDE of this unit
-  input  logic [$clog2(N_MAX/U)-1:0]          s2_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
   input  logic                                s16_en_i,     // s16 holds an op of this unit
   input  logic                                s16_apply_i,
   input  logic                                s16_zw_i,     // a DECIDE writes z (colour not deferred)
   input  logic                                s16_cnt_i,    // spikes count (after burn-in)
   input  logic                                s16_rec_i,    // recorded sweep: on count takes z
-  input  logic [$clog2(N_MAX/U)-1:0]          s16_row_i,
+  input  logic [$clog2(N_MAX/U)-1:0]          s15_row_i,    // ζ read, registered into s16
+  input  logic                                s16_byp_i,    // s16 holds a DECIDE of s15's row
   // the shared addresses: loading's row or the stage's (the core's registers)
   input  logic [$clog2(N_MAX/U)-1:0]          rng_waddr_i,  // seeding, else s2
   input  logic [$clog2(N_MAX/U)-1:0]          lp_addr_i,    // list loading, else s12
@@ -109,8 +109,17 @@ module bm_sparse_unit #(
   logic         draw_en, rng_we;
   (* ram_style = "block" *)       logic [71:0] rng_bram [R];    // {s3[7:0], s2, s0}
   (* ram_style = "distributed" *) logic [55:0] rng_lram [R];    // {s3[31:8], s1}
+  // The clamp bits are read a stage ahead and registered (written by the init pass
+  // only, before any op), so that no memory read sits in front of the state and ζ
+  // memories' write enables (the proxy's paths at U = 4: 10.4–11.1 ns).
+  logic         clamp2_q, clamp15_q, clamp16_q;   // the clamp bit of s2's and s16's row
+  always_ff @(posedge clk_i) begin
+    clamp2_q  <= clamp_mem[s1_row_i];
+    clamp15_q <= clamp_mem[s14_row_i];
+    clamp16_q <= clamp15_q;
+  end
   assign draw      = xoshiro_draw(rng_q[63:32]);
-  assign draw_en   = s2_draw_i && !clamp_mem[s2_row_i];
+  assign draw_en   = s2_draw_i && !clamp2_q;
   assign rng_we    = seed_we_i || draw_en;
   assign rng_next  = seed_we_i ? seed_state_i : xoshiro_next(rng_q);
   always_ff @(posedge clk_i) begin
@@ -200,9 +209,17 @@ module bm_sparse_unit #(
 
   // s16: decide, ζ written; counts read
   logic [7:0] zeta, zeta_new;
-  logic       fire, may_fire, spike, z_new, en;
-  assign en       = s16_en_i && !clamp_mem[s16_row_i];
-  assign zeta     = zeta_mem[s16_row_i];
+  logic [7:0] zeta_q;
+  logic       fire, may_fire, spike, z_new, en, decide_we;
+  assign en       = s16_en_i && !clamp16_q;
+  assign decide_we = en && !s16_apply_i;
+  // ζ is read in s15 and registered, so that no memory read sits in front of the
+  // decision, the store's merge and ζ's own write (the proxy's worst paths at U = 4,
+  // 10.9–12.1 ns). The one op that reads a ζ written in the cycle of its read is an
+  // APPLY right after its colour's one-row DECIDE pass (same row, same units: the
+  // core's s16_byp_i): it takes the ζ being written.
+  always_ff @(posedge clk_i) zeta_q <= s16_byp_i && decide_we ? zeta_new : zeta_mem[s15_row_i];
+  assign zeta     = zeta_q;
   // Σ w z >= θ − b as the sign of h0 + h1 + ~t + 1: one level of 3:2 compressors
   // (a LUT each) and one carry chain, instead of an adder and a comparator in series
   // on the z loop (the +1 is the free low bit of the shifted carries).
@@ -226,9 +243,8 @@ module bm_sparse_unit #(
   // 0 + 0 and needs no multiplexer of its own in front of the count memories. A
   // position's counts are read again a sweep later at the earliest, so the write a
   // stage after the read needs no bypass.
-  logic          decide_we, decide_we_q, on_inc_q, spike_inc_q;
+  logic          decide_we_q, on_inc_q, spike_inc_q;
   logic [31:0]   on_rd_q, spike_rd_q;
-  assign decide_we = en && !s16_apply_i;
 
   always_ff @(posedge clk_i) begin
     decide_we_q <= decide_we;
