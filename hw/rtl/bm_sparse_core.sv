@@ -81,7 +81,6 @@ module bm_sparse_core #(
   localparam int unsigned RW  = $clog2(R);
   localparam int unsigned S_DEC = 16;          // the stage that decides and writes ζ
   localparam int unsigned S_END = 17;          // the stage that writes z and the counts
-  localparam int unsigned WW    = $clog2(LOOP);  // bubbles before a pass: 0 .. LOOP − 1
   localparam int unsigned READS = U * D_MAX + 1;
 
   if (U < 2 || (U & (U - 1)) != 0 || (N_MAX & (N_MAX - 1)) != 0 || N_MAX < 2 * U
@@ -118,7 +117,7 @@ module bm_sparse_core #(
   (* ram_style = "block" *) logic        defer_mem [N_MAX];
   logic [KW:0]    c0_end_q, pend_q;     // colour 0's end; the end written last
   logic           c0_def_q;
-  logic [LOOP-2:0] haz_q;               // the next colour's hazard bubbles (thermometer)
+  logic [LOOP-2:0] haz_q;               // the next colour's hazard bubbles (marked from the top)
   logic [31:0]    cm_mem    [N_MAX / 32];
   logic [31:0]    cv_mem    [N_MAX / 32];
   logic [31:0]    init_mem  [N_MAX / 4];
@@ -145,8 +144,10 @@ module bm_sparse_core #(
     if (iw_we_i) init_mem[iw_addr_i] <= iw_data_i;
   end
 
-  logic [15:0] lntau;
-  assign lntau = lntau_lut(tau_i);
+  // LNTAU[τ] registered (τ is the frame's, fixed while a run lasts): the table is
+  // not in series with the units' θ − b adders (11.3 ns at U = 8)
+  logic [15:0] lntau_q;
+  always_ff @(posedge clk_i) lntau_q <= lntau_lut(tau_i);
 
   // ---------------------------------------------------------------- op pipeline
   // Stage s of an op is index s (1..S_END); 0 is the issue.
@@ -185,15 +186,20 @@ module bm_sparse_core #(
   logic [U-1:0]   seed_we_q;
   logic [127:0]   seeded_state_q;
   logic [RW-1:0]  lp_addr_q, lw_addr_q, rng_waddr_q, cnt_raddr_q, cnt_waddr_q;
+  // a bias write, registered as well: its position comes from the front end's pos_mem
+  // (block RAM), and the unit select behind it drives the bias memories' write enables
+  logic           b_we_q;
+  logic [KW-1:0]  b_p_q;
+  logic [15:0]    b_data_q;
 
   for (genvar u = 0; u < U; u++) begin : g_unit
-    assign u_b_we[u]    = b_we_i && b_p_i[UB-1:0] == UB'(u);
+    assign u_b_we[u]    = b_we_q && b_p_q[UB-1:0] == UB'(u);
     assign u_l_we[u]    = l_we_q && l_unit_q == UB'(u);
     assign u_init_we[u] = init_we_q && init_p_q[UB-1:0] == UB'(u);
     assign u_seed_we[u] = seeded_valid && seed_p_q[UB-1:0] == UB'(u);
     bm_sparse_unit #(.N_MAX(N_MAX), .U(U), .D_MAX(D_MAX)) u_unit (
-      .clk_i, .tau_i, .lntau_i(lntau), .d_i,
-      .b_we_i(u_b_we[u]), .b_row_i(b_p_i[KW-1:UB]), .b_data_i,
+      .clk_i, .tau_i, .lntau_i(lntau_q), .d_i,
+      .b_we_i(u_b_we[u]), .b_row_i(b_p_q[KW-1:UB]), .b_data_i(b_data_q),
       .l_we_i(u_l_we[u]), .l_slot_i(l_slot_q), .l_data_i(l_data_q),
       .init_we_i(u_init_we[u]), .init_row_i(init_p_q[KW-1:UB]), .init_zeta_i(init_zeta_q),
       .init_clamped_i(init_clamped_q),
@@ -245,7 +251,7 @@ module bm_sparse_core #(
   logic [KW:0]    ce_q;
   logic [RW-1:0]  r_q, rf_q, rl_q;      // row, first and last row of the colour
   logic           apply_q, defer_q;     // APPLY pass; the colour is deferred
-  logic [WW-1:0]  wait_q;               // bubbles before the next pass
+  logic [LOOP-2:0] wait_q;              // bubbles before the next pass (thermometer)
   logic [KW:0]    nce_q;
   logic [RW-1:0]  nrl_q;                // the next colour's last row
   logic           none_q;               // the next colour is one row
@@ -268,24 +274,30 @@ module bm_sparse_core #(
   // The bubbles after a pass that moves to the next colour: its hazard's, at least
   // LOOP − 1 − rows of the pass just issued (the pass before it is then near as well),
   // and at least one before a one-row colour (whose own pass end loads the tables of
-  // the colour after it, read a cycle after nci_q moves).
-  logic [WW-1:0]  haz_bubbles, short_bubbles, next_wait;
-  logic [RW-1:0]  pass_rows_m1;         // rows of the pass just issued, minus one
-  always_comb begin
-    haz_bubbles = '0;
-    for (int k = 0; k < LOOP - 1; k++) haz_bubbles = haz_bubbles + WW'(haz_q[k]);
+  // the colour after it, read a cycle after nci_q moves). All three are thermometer
+  // codes (bit k: a (k+1)-th bubble; the hazard's marks, bubbles i + j .. LOOP − 2,
+  // are one read from the top), so the most of them is their OR and the count down a
+  // shift: behind the hazard memories' block RAM only an OR and the move's select
+  // (12.3 ns before, as a sum, a compare and a decrement).
+  // The short pass's bubbles are registered from the current colour's rows: they are
+  // read at its pass end, a cycle after its rows are set at the earliest (a one-row
+  // colour has a bubble before it), and for colour 0 of a run they are set while
+  // C_INIT runs.
+  logic [LOOP-2:0] short_q, haz_t, next_wait;
+  function automatic logic [LOOP-2:0] short_bubbles(input logic [RW-1:0] rows_m1);
+    for (int k = 0; k < LOOP - 1; k++) short_bubbles[k] = 32'(rows_m1) + 32'(k) < LOOP - 2;
+  endfunction
+  always_ff @(posedge clk_i)
+    short_q <= short_bubbles(state_q == C_INIT ? last_row(c0_end_q) : rl_q - rf_q);
+  for (genvar k = 0; k < LOOP - 1; k++) begin : g_haz_t
+    assign haz_t[k] = haz_q[LOOP - 2 - k];
   end
-  assign pass_rows_m1  = rl_q - rf_q;
-  assign short_bubbles = 32'(pass_rows_m1) < LOOP - 2 ? WW'(LOOP - 2 - 32'(pass_rows_m1)) : '0;
-  always_comb begin
-    next_wait = haz_bubbles > short_bubbles ? haz_bubbles : short_bubbles;
-    if (none_q && next_wait == '0) next_wait = WW'(1);
-  end
+  assign next_wait = haz_t | short_q | (LOOP-1)'(none_q);
 
   logic           issue, pass_end, sweep_end;
   logic [U-1:0]   issue_mask;
   logic [UB-1:0]  lo, hi;
-  assign issue    = state_q == C_RUN && wait_q == '0;
+  assign issue    = state_q == C_RUN && !wait_q[0];
   assign pass_end = issue && r_q == rl_q;
   assign sweep_end = pass_end && (apply_q || !defer_q) && nci_q == '0;
   assign lo = r_q == rf_q ? cs_q[UB-1:0] : '0;
@@ -298,7 +310,13 @@ module bm_sparse_core #(
   // computed a cycle ahead. The counts are set when the run starts and change only at
   // a sweep's end, and two sweep ends are two cycles apart at least (a pass and its
   // bubble), so the registers are current whenever a sweep ends.
-  logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n;
+  // The flags compare the current counts with constants of the run (thin − 1, thin −
+  // 2, registered) instead of the next counts, so no adder is in series with their
+  // compares (11.1 ns at U = 8): after a burn-in sweep (burn ≠ 0) the next is counted
+  // if burn = 1 and recorded if also thin_cnt = thin − 1; after a recorded sweep the
+  // next is recorded if thin = 1 and the last if 1 sweep was left; after another, the
+  // next is recorded if thin_cnt = thin − 2 (all modulo 2^32, as the sums were).
+  logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n, thin_m1_q, thin_m2_q;
   logic        next_cnt, next_rec, next_last;
   always_ff @(posedge clk_i) begin : sweep_next
     logic [31:0] burn, thin, left;
@@ -313,9 +331,19 @@ module bm_sparse_core #(
     burn_left_n   <= burn;
     thin_cnt_n    <= thin;
     sweeps_left_n <= left;
-    next_cnt      <= burn == 0;
-    next_rec      <= burn == 0 && thin + 1 == thin_i;
-    next_last     <= left == 0;
+    thin_m1_q     <= thin_i - 32'd1;
+    thin_m2_q     <= thin_i - 32'd2;
+    next_cnt      <= burn_left_q[31:1] == '0;
+    if (burn_left_q != 0) begin
+      next_rec  <= burn_left_q == 32'd1 && thin_cnt_q == thin_m1_q;
+      next_last <= sweeps_left_q == '0;
+    end else if (sw_rec_q) begin
+      next_rec  <= thin_i == 32'd1;
+      next_last <= sweeps_left_q == 32'd1;
+    end else begin
+      next_rec  <= thin_cnt_q == thin_m2_q;
+      next_last <= sweeps_left_q == '0;
+    end
   end
 
   // ---------------------------------------------------------------- init pass
@@ -389,6 +417,9 @@ module bm_sparse_core #(
     zbyp_q         <= v_p[S_DEC-1] && !apply_p[S_DEC-1] && row_p[S_DEC-2] == row_p[S_DEC-1];
     // the units' shared addresses, each the row of the cycle after (see g_unit)
     l_we_q         <= l_we_i;
+    b_we_q         <= b_we_i;
+    b_p_q          <= b_p_i;
+    b_data_q       <= b_data_i;
     l_unit_q       <= l_p_i[UB-1:0];
     l_slot_q       <= l_slot_i;
     l_data_q       <= l_data_i;
@@ -533,7 +564,7 @@ module bm_sparse_core #(
           end
         end
         C_RUN: begin
-          if (wait_q != '0) wait_q <= wait_q - 1;
+          wait_q <= wait_q >> 1;
           if (issue) begin
             if (!pass_end) begin
               r_q <= r_q + 1;
