@@ -4,15 +4,15 @@ an AXI DMA in simple mode, DMA buffers) around each twin in Verilator; results
 equal `ref` word for word (driver_cosim_tb.py).
 
 The twins are built at the PYNQ-Z2 board build's exact parameters, as
-tests/rtl/board_builds builds them (same top, parameters and sources, default
-options), so the cached Verilator builds under build/rtl/ are shared; the sparse bm
+tests/rtl/board_builds builds them (same top, parameters, sources and build options),
+so the cached Verilator builds under build/rtl/ are shared; the sparse bm
 overlay's twin (bm_sampler ENGINE = 2, U = 32) too, whose build
 tests/rtl/board_builds' sparse test makes first in a whole run.
 """
 import pytest
 
 from neuropynq.boards import BM_SPARSE
-from tests.rtl.board_builds.test_board_builds import twin_build as board_twin_build, twin_top
+from tests.rtl.board_builds.test_board_builds import twin_build as board_twin_build, twin_build_args, twin_top
 from tests.rtl.common.build import build_and_run, rtl_target
 
 pytestmark = pytest.mark.rtl
@@ -39,7 +39,8 @@ def run(kernel: str, testcase: str) -> None:
     sources, params, env = twin_build(kernel)
     lanes = params["U"] if kernel == BM_SPARSE else params["P"]     # what INFO reports as P
     build_and_run(twin_top(kernel), sources, params, TB_MODULE, testcase=testcase,
-                  extra_env={"NPQ_KERNEL": kernel, "NPQ_P": str(lanes), **env})
+                  extra_env={"NPQ_KERNEL": kernel, "NPQ_P": str(lanes), **env},
+                  build_args=twin_build_args(kernel))
 
 
 @pytest.mark.parametrize("kernel", ["bn_sampler", "bm_sampler"])
