@@ -159,8 +159,8 @@ module bm_sparse_core #(
   logic [U-1:0]                          u_b_we, u_l_we, u_init_we, u_seed_we;
   logic [U-1:0][D_MAX-1:0][KW-1:0]       nb_pos;
   logic [U-1:0][D_MAX-1:0]               nb_z;
-  logic [U-1:0]                          zw_en, zw_data, z_we, z_wdata;
-  logic [RW-1:0]                         z_waddr;
+  logic [U-1:0]                          z_old, z_base, z_row;
+  logic [RW-1:0]                         z_waddr, z_waddr_next;
   logic                                  zbyp_q;   // s16 holds a DECIDE of s15's row
   logic [U-1:0][31:0]                    o_on, o_spike;
   logic [U-1:0][7:0]                     o_zeta;
@@ -213,12 +213,12 @@ module bm_sparse_core #(
       .rng_waddr_i(rng_waddr_q), .lp_addr_i(lp_addr_q), .lw_addr_i(lw_addr_q),
       .zeta_waddr_i(z_waddr), .cnt_raddr_i(cnt_raddr_q), .cnt_waddr_i(cnt_waddr_q),
       .nb_pos_o(nb_pos[u]), .nb_z_i(nb_z[u]),
-      .zw_en_o(zw_en[u]), .zw_data_o(zw_data[u]),
+      .zold_i(z_base[u]), .zrow_o(z_row[u]),
       .o_row_i(o_row), .o_on_o(o_on[u]), .o_spike_o(o_spike[u]), .o_zeta_o(o_zeta[u])
     );
-    // the store's write of bank u: the init pass, else the unit's s16
-    assign z_we[u]    = u_init_we[u] || zw_en[u];
-    assign z_wdata[u] = u_init_we[u] ? init_zeta_q != 8'd0 : zw_data[u];
+    // bank u's bit of the store's write row as the unit finds it: the init pass's
+    // write (no op runs then, so the unit passes it on), else the store's old bit
+    assign z_base[u] = u_init_we[u] ? init_zeta_q != 8'd0 : z_old[u];
     for (genvar s = 0; s < D_MAX; s++) begin : g_slot
       assign z_rpos[u * D_MAX + s] = nb_pos[u][s];
       assign nb_z[u][s]            = z_rd[u * D_MAX + s];
@@ -230,7 +230,8 @@ module bm_sparse_core #(
   // every copy in s17).
 
   bm_sparse_zstore #(.N_MAX(N_MAX), .U(U), .READS(READS)) u_zstore (
-    .clk_i, .we_i(z_we), .waddr_i(z_waddr), .wdata_i(z_wdata), .rpos_i(z_rpos), .z_o(z_rd)
+    .clk_i, .waddr_i(z_waddr), .waddr_next_i(z_waddr_next), .old_o(z_old), .row_i(z_row),
+    .rpos_i(z_rpos), .z_o(z_rd)
   );
 
   // ---------------------------------------------------------------- seeding
@@ -394,6 +395,10 @@ module bm_sparse_core #(
   logic [KW:0] rk_next;              // the neuron asked for next
   assign rk_next = obase_q + (KW+1)'(oiss_q);
 
+  // the store's write row: the init pass's position (its step 2 follows) or the row of
+  // the op in S_DEC (the units merge its z then, the store writes the copies in S_END)
+  assign z_waddr_next = i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_DEC-1];
+
   always_ff @(posedge clk_i) begin
     // read-out pipeline (no reset: qualified by the valid bits)
     r1_k_q       <= rk_q;
@@ -408,10 +413,8 @@ module bm_sparse_core #(
     r2_z_q       <= z_rd[READS-1];
     r2_clamped_q <= cm_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
     r2_cval_q    <= cv_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
-    // the store's write row, registered: the init pass's position (its step 2
-    // follows) or the row of the op in S_DEC (the store merges its z then, writes the
-    // copies in S_END)
-    z_waddr        <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_DEC-1];
+    // the store's write row, registered (the store reads the old row a cycle ahead)
+    z_waddr        <= z_waddr_next;
     // the units read ζ in s15 (bm_sparse_unit): an op there of the row whose DECIDE
     // is in s16 (an APPLY after a one-row colour's DECIDE) takes the ζ being written
     zbyp_q         <= v_p[S_DEC-1] && !apply_p[S_DEC-1] && row_p[S_DEC-2] == row_p[S_DEC-1];

@@ -18,7 +18,7 @@
 // The colour marks are off the sweep's path (the core reads them when its first pass
 // starts, after the init pass), so they are pipelined for the clock: every memory read
 // is registered and the compares come a stage after them (fl_we_o trails l_we_o by
-// three cycles); the colour walk keeps its colour's last position in a register,
+// four cycles); the colour walk keeps its colour's last position in a register,
 // the next colour's prefetched.
 module bm_sparse_frontend #(
   parameter int unsigned U       = 32,
@@ -177,15 +177,16 @@ module bm_sparse_frontend #(
 
   // ---------------------------------------------------------------- list translation
   // L1: the word registered; L2: the neuron's and the neighbour's positions (pos_mem);
-  // L3: their colour marks (colour_mem); L4: the marks registered; then the flags. The
-  // slot is written after L2. A slot of non-zero weight
+  // L2b: registered again (pos_mem's block RAM output straight into colour_mem's
+  // address was 10.7 ns on the proxy); L3: their colour marks (colour_mem); L4: the
+  // marks registered; then the flags. The slot is written after L2. A slot of non-zero weight
   //   * inside one colour marks it deferred (an improper colouring);
   //   * from row i of colour c (from its first) to row j from the last of the colour
   //     before it (c − 1, or C − 1 for colour 0: the previous pass), i + j <= LOOP − 2,
   //     marks bubbles i + j .. LOOP − 2 of c's *hazard*: that row reads z the previous
   //     pass writes LOOP − 1 − i − j cycles too late without them (bm_sparse_core).
-  logic                l1_v_q, l2_v_q, l3_v_q, l4_v_q;
-  logic [KW-1:0]       l1_k_q, l1_j_q, l2_p_q, l2_q_q;
+  logic                l1_v_q, l2_v_q, l2b_v_q, l3_v_q, l4_v_q;
+  logic [KW-1:0]       l1_k_q, l1_j_q, l2_p_q, l2_q_q, l2b_p_q, l2b_q_q;
   logic [DW-1:0]       l1_s_q, l2_s_q;
   logic [15:0]         l1_w_q, l2_w_q;
   /* verilator lint_off UNUSEDSIGNAL */
@@ -265,9 +266,12 @@ module bm_sparse_frontend #(
     l_p_o    <= l2_p_q;
     l_slot_o <= l2_s_q;
     l_data_o <= {l2_w_q, l2_q_q};
-    l3_v_q  <= l2_v_q && l2_w_q != 16'd0;
-    l3_pm_q <= colour_mem[l2_p_q];
-    l3_qm_q <= colour_mem[l2_q_q];
+    l2b_v_q <= l2_v_q && l2_w_q != 16'd0;
+    l2b_p_q <= l2_p_q;
+    l2b_q_q <= l2_q_q;
+    l3_v_q  <= l2b_v_q;
+    l3_pm_q <= colour_mem[l2b_p_q];
+    l3_qm_q <= colour_mem[l2b_q_q];
     l4_v_q  <= l3_v_q;
     def_c   <= l3_pm_q[KW+2*IW-1:2*IW];
     p_i     <= l3_pm_q[2*IW-1:IW];

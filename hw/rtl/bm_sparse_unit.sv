@@ -10,11 +10,12 @@
 // s12 the lists' positions read, s13 registered again, the weights read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
 // or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
 // from the z store · s15 the masked weights summed in two halves, ζ read; counts read ·
-// s16 the halves summed and compared, decided, ζ written, z to the store
-// (unless the colour is deferred: bm_sparse_zstore merges it into its row and
-// registers the row), counts read, the increments registered · s17 the store writes
-// the row into every copy; counts written. An APPLY op (the second pass of a deferred
-// colour) sends z = (ζ != 0) to the store in s16. The store's write has a stage of its
+// s16 the halves summed and compared, decided, ζ written, the unit's bit of the z
+// store's row formed (its new z, or the old bit the store hands it when the unit
+// writes none: a masked or clamped unit, a deferred colour's DECIDE) and registered by
+// the store, counts read, the increments registered · s17 the store writes the row
+// into every copy; counts written. An APPLY op (the second pass of a deferred colour)
+// writes z = (ζ != 0) in s16. The store's write has a stage of its
 // own so that the compare is not in series with the write data's fan-out into every
 // copy (the z loop, bm_sparse_core). A clamped neuron is never updated and draws
 // nothing.
@@ -66,8 +67,8 @@ module bm_sparse_unit #(
   // the z store: the list's neighbour positions (s14) and their z
   output logic [D_MAX-1:0][$clog2(N_MAX)-1:0] nb_pos_o,
   input  logic [D_MAX-1:0]                    nb_z_i,
-  output logic                                zw_en_o,     // z to the store at s16's row
-  output logic                                zw_data_o,
+  input  logic                                zold_i,      // the store's bit of s16's row, as it is
+  output logic                                zrow_o,      // ... and as it is to be written
   // read-out at a row
   input  logic [$clog2(N_MAX/U)-1:0]          o_row_i,
   output logic [31:0]                         o_on_o,
@@ -220,7 +221,7 @@ module bm_sparse_unit #(
   // core's s16_byp_i): it takes the ζ being written.
   always_ff @(posedge clk_i) zeta_q <= s16_byp_i && decide_we ? zeta_new : zeta_mem[s15_row_i];
   assign zeta     = zeta_q;
-  // Σ w z >= θ − b as the sign of h0 + h1 + ~t + 1: one level of 3:2 compressors
+  // Σ w z >= θ − b (ge) as the sign of h0 + h1 + ~t + 1: one level of 3:2 compressors
   // (a LUT each) and one carry chain, instead of an adder and a comparator in series
   // on the z loop (the +1 is the free low bit of the shifted carries).
   logic [FW-1:0] ca, cb, cc, csum, ccar, cdiff;
@@ -232,11 +233,27 @@ module bm_sparse_unit #(
   assign cmaj  = (ca[FW-2:0] & cb[FW-2:0]) | (ca[FW-2:0] & cc[FW-2:0]) | (cb[FW-2:0] & cc[FW-2:0]);
   assign ccar  = {cmaj, 1'b1};
   assign cdiff = csum + ccar;
-  assign fire  = always2_q || (!never2_q && !cdiff[FW-1]);
+  // Every outcome is formed from registers for both values of ge, so that only a
+  // select follows the carry chain: into ζ's write data and the store's row (the
+  // proxy's paths at U = 8: 10.4 and 11.3 ns, three LUT levels after the carry,
+  // one of them across the module boundary to the store).
+  logic       ge, fire_ge, fire_lt, zrow_ge, zrow_lt, zw_en;
+  logic [7:0] zeta_ge, zeta_lt;
+  assign ge       = !cdiff[FW-1];
+  assign fire_ge  = always2_q || !never2_q;
+  assign fire_lt  = always2_q;
+  assign fire     = ge ? fire_ge : fire_lt;
   assign may_fire = zeta <= 8'd1;
-  assign zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta - 8'd1;
+  assign zeta_ge  = may_fire ? (fire_ge ? tau_i : 8'd0) : zeta - 8'd1;
+  assign zeta_lt  = may_fire ? (fire_lt ? tau_i : 8'd0) : zeta - 8'd1;
+  assign zeta_new = ge ? zeta_ge : zeta_lt;
   assign spike    = may_fire && fire;
   assign z_new    = !may_fire || fire;        // zeta_new != 0: τ >= 1 (τ = 0 is BAD_PARAMS)
+  // the store's row bit: the new z (an APPLY's from ζ) where this unit writes one
+  assign zw_en    = en && (s16_apply_i || s16_zw_i);
+  assign zrow_ge  = !zw_en ? zold_i : s16_apply_i ? zeta != 8'd0 : !may_fire || fire_ge;
+  assign zrow_lt  = !zw_en ? zold_i : s16_apply_i ? zeta != 8'd0 : !may_fire || fire_lt;
+  assign zrow_o   = ge ? zrow_ge : zrow_lt;
 
   // s17: the counts are written with their read plus the increment, by a DECIDE and by
   // the init pass alike: the init pass runs with no op in the pipeline, so it writes
@@ -253,8 +270,6 @@ module bm_sparse_unit #(
     on_rd_q     <= decide_p[13] ? on_rd : '0;     // a synchronous reset: see above
     spike_rd_q  <= decide_p[13] ? spike_rd : '0;
   end
-  assign zw_en_o   = en && (s16_apply_i || s16_zw_i);
-  assign zw_data_o = s16_apply_i ? zeta != 8'd0 : z_new;
 
   always_ff @(posedge clk_i) begin
     if (b_we_i) b_mem[b_row_i] <= b_data_i;

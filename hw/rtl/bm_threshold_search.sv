@@ -29,7 +29,7 @@ module bm_threshold_search (
   localparam int unsigned MANT  = BUCKET_MANT;    // bits after the leading one
   localparam int unsigned E0    = BUCKET_E0;      // y < 2^E0: exponent field 0
   localparam int unsigned KEYS  = BUCKET_KEYS;    // {h, code}: 12 bits
-  localparam int unsigned DELAY = 6;              // m found in s7, held until s12 (LATENCY)
+  localparam int unsigned DELAY = 5;              // m found in s8, held until s12 (LATENCY)
 
   function automatic logic [24*SIG_N-1:0] sig_table();
     logic [24*SIG_N-1:0] t;
@@ -46,18 +46,21 @@ module bm_threshold_search (
   end
 
   // s1: x registered · s2: y, its exponent field · s3: M0 read · s4: registered
-  // s5: SIGMOID read · s6: the compare · s7: m, then held DELAY cycles.
+  // s5: SIGMOID read · s6: registered · s7: the compare · s8: m, then held DELAY
+  // cycles. The SIGMOID word is registered before the compare (the block RAM's output
+  // register), so that the RAM's clock-to-output and a 24-bit compare are not in one
+  // cycle (the proxy's 10.1–10.6 ns at U = 8).
   // The delays are flip-flops, not shift-register LUTs (keep; Vivado: shreg_extract):
   // the sparse overlay runs out of LUTs long before flip-flops.
-  (* keep, shreg_extract = "no" *) logic [23:0] x1, x2, x3, x4, x5;
+  (* keep, shreg_extract = "no" *) logic [23:0] x1, x2, x3, x4, x5, x6;
   logic        h2;
   logic [22:0] y2;
   logic [3:0]  field2;
   logic [8:0]  m0_3;
-  (* keep, shreg_extract = "no" *) logic [9:0] a4, a5, a6;   // {h, M0}
+  (* keep, shreg_extract = "no" *) logic [9:0] a4, a5, a6, a7;   // {h, M0}
   logic        h3;
-  logic [23:0] sig5;
-  logic        le6;
+  logic [23:0] sig5, sig6;
+  logic        le7;
   (* keep, shreg_extract = "no" *) logic [DELAY-1:0][10:0] m_d;
 
   logic [22:0] y1;
@@ -81,6 +84,7 @@ module bm_threshold_search (
     x3     <= x2;
     x4     <= x3;
     x5     <= x4;
+    x6     <= x5;
     h2     <= x1[23];
     y2     <= y1;
     field2 <= field1;
@@ -90,8 +94,10 @@ module bm_threshold_search (
     a5     <= a4;
     sig5   <= sig_rom[a4];
     a6     <= a5;
-    le6    <= sig5 <= x5;
-    m_d[0] <= {1'b0, a6} + 11'(le6);
+    sig6   <= sig5;
+    a7     <= a6;
+    le7    <= sig6 <= x6;
+    m_d[0] <= {1'b0, a7} + 11'(le7);
     for (int d = 1; d < DELAY; d++) m_d[d] <= m_d[d-1];
   end
   assign m_o = m_d[DELAY-1];
