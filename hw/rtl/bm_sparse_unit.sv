@@ -7,7 +7,8 @@
 //
 // Stages of a DECIDE op: s1 stream state read · s2 the draw, the next state written
 // back, x = r >> 8 into the threshold search · s3..s13 search (bm_threshold_search);
-// s12 the lists' positions read, s13 registered again, the weights read · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
+// s12 the lists' positions read, s13 registered again, the weights read, LNTAU[τ] − b
+// formed · s14 θ − b from m (spec §3.2 in threshold form: fire iff m = 0,
 // or m < 1024 and Σ w z >= LNTAU[τ] + 16 (m − 512) − b); the list's neighbours' z read
 // from the z store · s15 the masked weights summed in two halves, ζ read; counts read ·
 // s16 the halves summed and compared, decided, ζ written, the unit's bit of the z
@@ -48,7 +49,8 @@ module bm_sparse_unit #(
   input  logic [127:0]                        seed_state_i,
   // ops: the row of each stage that reads or writes, and the op's flags
   input  logic [$clog2(N_MAX/U)-1:0]          s1_row_i,
-  input  logic                                s2_draw_i,    // s2 holds a DECIDE of this unit
+  input  logic                                s1_draw_i,    // s1 holds a DECIDE of this unit
+  input  logic [$clog2(N_MAX/U)-1:0]          s13_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
   input  logic                                s16_en_i,     // s16 holds an op of this unit
   input  logic                                s16_apply_i,
@@ -107,21 +109,24 @@ module bm_sparse_unit #(
   // draw's adders take, comes from a flip-flop as before.
   logic [127:0] rng_q, rng_next;
   logic [31:0]  draw;
-  logic         draw_en, rng_we;
+  logic         rng_we;
   (* ram_style = "block" *)       logic [71:0] rng_bram [R];    // {s3[7:0], s2, s0}
   (* ram_style = "distributed" *) logic [55:0] rng_lram [R];    // {s3[31:8], s1}
   // The clamp bits are read a stage ahead and registered (written by the init pass
   // only, before any op), so that no memory read sits in front of the state and ζ
-  // memories' write enables (the proxy's paths at U = 4: 10.4–11.1 ns).
-  logic         clamp2_q, clamp15_q, clamp16_q;   // the clamp bit of s2's and s16's row
+  // memories' write enables (the proxy's paths at U = 4: 10.4–11.1 ns); s2's draw
+  // enable is registered whole, the op's flags with it (10.8 ns at U = 8 from the
+  // core's flags through the clamp bit into the state memories' write enables).
+  logic         draw2_q, clamp15_q, clamp16_q;    // s2 draws; the clamp bit of s16's row
+  logic         s2_draw_q;                        // s2 holds a DECIDE of this unit
   always_ff @(posedge clk_i) begin
-    clamp2_q  <= clamp_mem[s1_row_i];
+    draw2_q   <= s1_draw_i && !clamp_mem[s1_row_i];
+    s2_draw_q <= s1_draw_i;
     clamp15_q <= clamp_mem[s14_row_i];
     clamp16_q <= clamp15_q;
   end
   assign draw      = xoshiro_draw(rng_q[63:32]);
-  assign draw_en   = s2_draw_i && !clamp2_q;
-  assign rng_we    = seed_we_i || draw_en;
+  assign rng_we    = seed_we_i || draw2_q;
   assign rng_next  = seed_we_i ? seed_state_i : xoshiro_next(rng_q);
   always_ff @(posedge clk_i) begin
     {rng_q[103:96], rng_q[95:64], rng_q[31:0]} <= rng_bram[s1_row_i];
@@ -166,14 +171,17 @@ module bm_sparse_unit #(
 
   // s14: θ − b; the neighbours' z arrive from the store
   logic signed [TW-1:0] t_q, t2_q;           // θ − b in s15, s16
+  logic signed [TW-1:0] lb_q;                // LNTAU[τ] − b in s14: b read a stage ahead
   logic                 always_q, never_q, always2_q, never2_q;
   logic [D_MAX-1:0]     zw_q;                // the slot's weight counts (z = 1, slot in use)
   logic [D_MAX-1:0][15:0] w_q;
   always_ff @(posedge clk_i) begin
     // 16 (m − 512) is {~m[9], m[8:0], 4'b0} as a signed number for m < 1024 (m = 1024
     // never fires, θ unused): no adder of its own
-    t_q      <= TW'(signed'({1'b0, lntau_i})) + TW'(signed'({~m[9], m[8:0], 4'd0}))
-              - TW'(signed'(b_mem[s14_row_i]));
+    // LNTAU[τ] − b a stage ahead (the bias is written while loading only), so θ − b
+    // takes one adder behind m (two in series were 10.4 ns at U = 8)
+    lb_q     <= TW'(signed'({1'b0, lntau_i})) - TW'(signed'(b_mem[s13_row_i]));
+    t_q      <= lb_q + TW'(signed'({~m[9], m[8:0], 4'd0}));
     always_q <= m == 11'd0;
     never_q  <= m == 11'd1024;
     for (int s = 0; s < D_MAX; s++) begin
@@ -189,19 +197,23 @@ module bm_sparse_unit #(
   // on the decision's path.)
   (* keep, shreg_extract = "no" *) logic [13:0] decide_p;   // s3..s16 (flip-flops, not an SRL)
   logic [31:0]   on_rd, spike_rd;
-  always_ff @(posedge clk_i) decide_p <= {decide_p[12:0], s2_draw_i};
+  always_ff @(posedge clk_i) decide_p <= {decide_p[12:0], s2_draw_q};
   assign on_rd    = on_mem[cnt_raddr_i];
   assign spike_rd = spike_mem[cnt_raddr_i];
 
-  // s15: two half sums
+  // s15: two half sums, each a balanced tree of the masked weights (summed in slot
+  // order, yosys chained HALF − 1 adders: three carry chains in series, 10.9 ns at
+  // U = 8; pairs first, then pairs of pairs: two)
   logic signed [HW-1:0] half_q [2];
   always_ff @(posedge clk_i) begin
     for (int h = 0; h < 2; h++) begin
-      logic signed [HW-1:0] acc;
-      acc = '0;
-      for (int s = h * HALF; s < (h + 1) * HALF && s < D_MAX; s++)
-        if (zw_q[s]) acc = acc + HW'(signed'(w_q[s]));
-      half_q[h] <= acc;
+      logic [HALF-1:0][HW-1:0] acc;    // two's complement, sign-extended: sums exact
+      for (int i = 0; i < HALF; i++)
+        acc[i] = h * HALF + i < D_MAX && zw_q[(h * HALF + i) % D_MAX]
+               ? HW'(signed'(w_q[(h * HALF + i) % D_MAX])) : '0;
+      for (int step = 1; step < HALF; step = step * 2)
+        for (int i = 0; i + step < HALF; i = i + 2 * step) acc[i] = acc[i] + acc[i + step];
+      half_q[h] <= signed'(acc[0]);
     end
     t2_q      <= t_q;
     always2_q <= always_q;
