@@ -203,18 +203,34 @@ module bm_sparse_unit #(
 
   // s15: two half sums, each a balanced tree of the masked weights (summed in slot
   // order, yosys chained HALF − 1 adders: three carry chains in series, 10.9 ns at
-  // U = 8; pairs first, then pairs of pairs: two)
+  // U = 8; pairs first, then pairs of pairs: two). node[h][l][i] is half h's level-l
+  // partial sum at slot i (level 0 the masked weights; a sum sits at the first slot of
+  // the pair it adds), in two's complement, sign-extended: the sums are exact.
+  localparam int unsigned LV = $clog2(HALF);
+  /* verilator lint_off UNUSEDSIGNAL */            // the levels' pass-through slots
+  logic [1:0][LV:0][HALF-1:0][HW-1:0] node;
+  /* verilator lint_on UNUSEDSIGNAL */
+  for (genvar h = 0; h < 2; h++) begin : g_half
+    for (genvar i = 0; i < HALF; i++) begin : g_leaf
+      if (h * HALF + i < D_MAX) begin : g_slot
+        assign node[h][0][i] = zw_q[h * HALF + i] ? HW'(signed'(w_q[h * HALF + i])) : '0;
+      end else begin : g_pad
+        assign node[h][0][i] = '0;
+      end
+    end
+    for (genvar l = 0; l < LV; l++) begin : g_level
+      for (genvar i = 0; i < HALF; i++) begin : g_node
+        if (i % (2 << l) == 0 && i + (1 << l) < HALF) begin : g_add
+          assign node[h][l + 1][i] = node[h][l][i] + node[h][l][i + (1 << l)];
+        end else begin : g_pass
+          assign node[h][l + 1][i] = node[h][l][i];
+        end
+      end
+    end
+  end
   logic signed [HW-1:0] half_q [2];
   always_ff @(posedge clk_i) begin
-    for (int h = 0; h < 2; h++) begin
-      logic [HALF-1:0][HW-1:0] acc;    // two's complement, sign-extended: sums exact
-      for (int i = 0; i < HALF; i++)
-        acc[i] = h * HALF + i < D_MAX && zw_q[(h * HALF + i) % D_MAX]
-               ? HW'(signed'(w_q[(h * HALF + i) % D_MAX])) : '0;
-      for (int step = 1; step < HALF; step = step * 2)
-        for (int i = 0; i + step < HALF; i = i + 2 * step) acc[i] = acc[i] + acc[i + step];
-      half_q[h] <= signed'(acc[0]);
-    end
+    for (int h = 0; h < 2; h++) half_q[h] <= signed'(node[h][LV][0]);
     t2_q      <= t_q;
     always2_q <= always_q;
     never2_q  <= never_q;
