@@ -128,10 +128,10 @@ module bm_field_core #(
   logic [S_A:1]            own_p;      // a DECIDE that adds its own column (colour of one)
   logic [S_A:1]            cnt_p;      // after burn-in: spikes count
   logic [S_A:1]            rec_p;      // a recorded sweep: the on count takes z_new
-  logic [S_D:3][7:0]          zeta_p;  // ζ as read (zeta_rd_q is stage 2's)
+  logic [S_R3:3][7:0]      zeta_p;     // ζ as read (zeta_rd_q is stage 2's)
   logic                    always_q, never_q;
   logic signed [UW-1:0]    theta_q, theta_r_q, theta_3_q;
-  logic                    always_r_q, never_r_q, always_3_q, never_3_q, always_d_q, never_d_q;
+  logic                    always_r_q, never_r_q, always_3_q, never_3_q;
   logic [127:0]            rng2_q;
   logic [7:0]              zeta_rd_q;
   logic [UW-1:0]           f1_q;       // R2: the field as read in R1 (adds up to op c-5)
@@ -141,7 +141,11 @@ module bm_field_core #(
   logic signed [15:0]      w2_q;       // R3: W[k][j] of the op two ahead
   logic [UW-1:0]           g_q;        // D: the field corrected for ops c-4..c-2, minus θ
   logic signed [15:0]      c1_q;       // D: W[k][j] of the op one ahead
-  logic                    ap_en_q, ap_neg_q;   // D: Δ of an APPLY or INIT op (from R3)
+  // D: the op's outcomes from R3, [1] when the sign select says fire, [0] when not
+  // (m = 0 and m = 1024 folded in): Δ enable, z_new, z changed, spike, ζ written
+  logic [1:0]              xen_q, xz_q, xch_q, xspk_q;
+  logic [1:0][7:0]         xzeta_q;
+  logic                    xneg_q;     // D: Δ's sign (z_old, or an APPLY/INIT op's)
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
   logic [7:0]              zeta_a_q;
   logic                    spike_a_q, znew_a_q;
@@ -309,43 +313,56 @@ module bm_field_core #(
   // ---------------------------------------------------------------- R3 and D
   // D fires on g + Δ·c1 >= 0 (g = field - θ), Δ that of the op in A: the three signs
   // are taken from registers, Δ only selects one (the loop from one decision to the next).
-  logic                 ge_0, ge_p, ge_n;
-  logic                 fire, may_fire, z_old, z_new, spike;
+  // Everything else the decision sets (ζ, z, the change, the spike, the Δ of this op) is
+  // worked out in R3 for both outcomes of that select, m = 0 (always) and m = 1024
+  // (never) folded in, so D is the carry chains and one select of registered outcomes.
+  logic                 ge_0, ge_p, ge_n, sel;
+  logic                 z_new, spike;
   logic [7:0]           zeta_new;
   logic                 d_en, d_neg;     // Δ of the op in D, for the add in A
   logic                 r_en, r_neg;     // Δ of an APPLY or INIT op in R3
   logic [UW-1:0]        sum_p, sum_n;
+  logic                 r3_may, r3_zold, r3_fire;
+  logic [1:0]           x_en, x_z, x_ch, x_spk;
+  logic [1:0][7:0]      x_zeta;
+  logic                 x_neg;
   always_comb begin
+    // R3: the outcomes. An APPLY op's neuron was decided at least two ops before it, so
+    // its z and change are written (in D) before it reads them here; INIT ops read z as
+    // loaded.
+    r_en    = kind_p[S_R3] == K_APPLY ? changed_q[k_p[S_R3]] : z_live_q[k_p[S_R3]];
+    r_neg   = kind_p[S_R3] == K_APPLY && !z_live_q[k_p[S_R3]];
+    r3_may  = zeta_p[S_R3] <= 8'd1;
+    r3_zold = zeta_p[S_R3] != 8'd0;
+    for (int f = 0; f < 2; f++) begin
+      r3_fire   = f == 1 ? !never_3_q : always_3_q;   // fire when the select says f
+      x_zeta[f] = r3_may ? (r3_fire ? tau_i : 8'd0) : zeta_p[S_R3] - 8'd1;
+      x_z[f]    = x_zeta[f] != 8'd0;
+      x_ch[f]   = x_z[f] != r3_zold;
+      x_spk[f]  = r3_may && r3_fire;
+      unique case (kind_p[S_R3])
+        K_DECIDE:        x_en[f] = own_p[S_R3] && x_ch[f];
+        K_APPLY, K_INIT: x_en[f] = r_en;
+        default:         x_en[f] = 1'b1;
+      endcase
+    end
+    unique case (kind_p[S_R3])
+      K_DECIDE:        x_neg = r3_zold;
+      K_APPLY, K_INIT: x_neg = r_neg;
+      default:         x_neg = 1'b0;
+    endcase
+    // D: the signs and the select
     sum_p    = add_delta(g_q, 1'b1, 1'b0, c1_q);
     sum_n    = add_delta(g_q, 1'b1, 1'b1, c1_q);
     ge_0     = !g_q[UW-1];
     ge_p     = !sum_p[UW-1];
     ge_n     = !sum_n[UW-1];
-    fire     = always_d_q || (!never_d_q && (dA_en_q ? (dA_neg_q ? ge_n : ge_p) : ge_0));
-    may_fire = zeta_p[S_D] <= 8'd1;
-    z_old    = zeta_p[S_D] != 8'd0;
-    zeta_new = may_fire ? (fire ? tau_i : 8'd0) : zeta_p[S_D] - 8'd1;
-    z_new    = zeta_new != 8'd0;
-    spike    = may_fire && fire;
-    d_en     = 1'b0;
-    d_neg    = 1'b0;
-    if (v_p[S_D]) begin
-      unique case (kind_p[S_D])
-        K_DECIDE: begin
-          d_en  = own_p[S_D] && z_new != z_old;
-          d_neg = z_old;
-        end
-        K_APPLY, K_INIT: begin
-          d_en  = ap_en_q;
-          d_neg = ap_neg_q;
-        end
-        default: d_en = 1'b1;
-      endcase
-    end
-    // An APPLY op's neuron was decided at least two ops before it, so its z and change
-    // are written (in D) before it reads them here; INIT ops read z as loaded.
-    r_en  = kind_p[S_R3] == K_APPLY ? changed_q[k_p[S_R3]] : z_live_q[k_p[S_R3]];
-    r_neg = kind_p[S_R3] == K_APPLY && !z_live_q[k_p[S_R3]];
+    sel      = dA_en_q ? (dA_neg_q ? ge_n : ge_p) : ge_0;
+    zeta_new = xzeta_q[sel];
+    z_new    = xz_q[sel];
+    spike    = xspk_q[sel];
+    d_en     = v_p[S_D] && xen_q[sel];
+    d_neg    = xneg_q;
   end
 
   // ---------------------------------------------------------------- memories
@@ -398,7 +415,7 @@ module bm_field_core #(
     end
     // datapath registers (no reset: qualified by the valid bits)
     zeta_p[3]     <= zeta_rd_q;
-    for (int s = 4; s <= S_D; s++) zeta_p[s] <= zeta_p[s-1];
+    for (int s = 4; s <= S_R3; s++) zeta_p[s] <= zeta_p[s-1];
     // s14: θ = LNTAU[τ] + 16 (m - 512)
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
@@ -424,10 +441,12 @@ module bm_field_core #(
     // R3: op c-2 added (its Δ now in A), θ subtracted; W[k][j] of the op in D (c-1)
     g_q        <= add_delta(f2_q, dA_en_q, dA_neg_q, w2_q) - theta_3_q;
     c1_q       <= colA_q[k_p[S_R3]];
-    ap_en_q    <= r_en;
-    ap_neg_q   <= r_neg;
-    always_d_q <= always_3_q;
-    never_d_q  <= never_3_q;
+    xen_q      <= x_en;
+    xz_q       <= x_z;
+    xch_q      <= x_ch;
+    xspk_q     <= x_spk;
+    xzeta_q    <= x_zeta;
+    xneg_q     <= x_neg;
     colA_q     <= col_rd;
     colB_q     <= colA_q;
     // D -> A
@@ -559,7 +578,7 @@ module bm_field_core #(
       end
       if (v_p[S_D] && kind_p[S_D] == K_DECIDE) begin
         z_live_q[k_p[S_D]]  <= z_new;
-        changed_q[k_p[S_D]] <= z_new != z_old;
+        changed_q[k_p[S_D]] <= xch_q[sel];
       end
       if (s_we_i) free_mask_q[s_k_i] <= 1'b1;
       // C_CHECK collects a colour's neurons; a colour of one needs no test

@@ -27,6 +27,7 @@ def run(testcase: str, **env) -> None:
 @pytest.mark.parametrize("testcase", [
     "counts_match_reference",            # dense and sparse machines, clamps, τ > 1, RECORD
     "schedules_match_reference",         # colours of several connected neurons (deferred adds)
+    "saturated_fields_match_reference",  # m = 0 and m = 1024: fire and no fire whatever the field
     "initial_state_matches_reference",   # INIT and chains continued from the final state
     "malformed_frames_report_status",
     "info_frame_reports_build",

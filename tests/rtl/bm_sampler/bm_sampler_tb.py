@@ -107,6 +107,27 @@ async def schedules_match_reference(dut):
 
 
 @cocotb.test()
+async def saturated_fields_match_reference(dut):
+    """Fields far outside the threshold's range (biases +30 and -30, weights small) for
+    1000 sweeps: a neuron of bias +30 fails to fire only when the draw is above the
+    sigmoid table's top (m = 1024), one of bias -30 fires only when it is below the
+    bottom (m = 0), each about once in 3,000 draws. The reference has both kinds in
+    this run (asserted), and the twin must match it word for word."""
+    tb = TB(dut, seed=P + 3)
+    await tb.reset()
+    n = min(N_MAX, 64)
+    bias = np.where(np.arange(n) % 2 == 0, 30.0, -30.0)
+    bm = BoltzmannMachine(BoltzmannMachine.random(n, seed=12, weight_scale=0.05).W, bias)
+    model = BMKernelModel.build(bm, limits=LIMITS)
+    sweeps = 1000
+    got = await run_and_check(tb, model.run_frame(sweeps, 0, 1, 1, 9, False),
+                              label="saturated fields")
+    spikes = model.unpack(np.array(got[3:], dtype=np.uint32), sweeps, False).spike_counts
+    assert spikes[bias > 0].sum() < sweeps * (bias > 0).sum(), "no draw above the table"
+    assert spikes[bias < 0].sum() > 0, "no draw below the table"
+
+
+@cocotb.test()
 async def info_frame_reports_build(dut):
     tb = TB(dut)
     await tb.reset()
