@@ -282,20 +282,34 @@ module bm_field_core #(
     end
   end
 
-  // Sweep bookkeeping at a sweep's end: the flags of the next sweep.
-  logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n;
-  logic        next_cnt, next_rec;
+  // Sweep bookkeeping at a sweep's end: the next counts, and the flags of the next
+  // sweep compared from the current counts with constants of the run (thin - 1, thin -
+  // 2), not from the next counts (a decrement or increment, then a compare): after a
+  // burn-in sweep (burn != 0) the next is counted if burn = 1 and recorded if also
+  // thin_cnt = thin - 1; after a recorded sweep the next is recorded if thin = 1 and is
+  // the last if one sweep was left; after another, recorded if thin_cnt = thin - 2 (all
+  // modulo 2^32, as the sums were).
+  logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n, thin_m1_q, thin_m2_q;
+  logic        next_cnt, next_rec, next_last;
   always_comb begin
     burn_left_n   = burn_left_q;
     thin_cnt_n    = thin_cnt_q;
     sweeps_left_n = sweeps_left_q;
-    if (burn_left_q != 0) burn_left_n = burn_left_q - 1;
-    else if (sw_rec_q) begin
+    next_cnt      = burn_left_q[31:1] == '0;
+    if (burn_left_q != 0) begin
+      burn_left_n = burn_left_q - 1;
+      next_rec    = burn_left_q == 32'd1 && thin_cnt_q == thin_m1_q;
+      next_last   = sweeps_left_q == '0;
+    end else if (sw_rec_q) begin
       thin_cnt_n    = '0;
       sweeps_left_n = sweeps_left_q - 1;
-    end else thin_cnt_n = thin_cnt_q + 1;
-    next_cnt = burn_left_n == 0;
-    next_rec = next_cnt && thin_cnt_n + 1 == thin_i;
+      next_rec      = thin_i == 32'd1;
+      next_last     = sweeps_left_q == 32'd1;
+    end else begin
+      thin_cnt_n = thin_cnt_q + 1;
+      next_rec   = thin_cnt_q == thin_m2_q;
+      next_last  = sweeps_left_q == '0;
+    end
   end
 
   // ---------------------------------------------------------------- stage 2: the draw
@@ -420,6 +434,8 @@ module bm_field_core #(
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
     lntau_q    <= lntau_lut(tau_i);
+    thin_m1_q  <= thin_i - 32'd1;
+    thin_m2_q  <= thin_i - 32'd2;
     free_m1_q  <= free_i - 1;
     theta_q    <= UW'(signed'({1'b0, lntau_q})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
     // R1: the field register (adds up to op c-5); W[k][j] of the ops in A (c-4, its Δ
@@ -711,7 +727,7 @@ module bm_field_core #(
                 sw_cnt_q      <= next_cnt;
                 sw_rec_q      <= next_rec;
                 if (sw_rec_q && record_i) state_q <= C_RECWAIT;
-                else if (sweeps_left_n == 0) state_q <= C_DRAIN;
+                else if (next_last) state_q <= C_DRAIN;
               end
             end
           endcase

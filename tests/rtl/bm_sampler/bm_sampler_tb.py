@@ -60,6 +60,7 @@ MACHINES = [
     (40, 3, 0.15, {3: 1}, dict(sweeps=3, burn_in=1, thin=1, tau=20, run_seed=3)),
     (33, 4, 0.5, None, dict(sweeps=3, burn_in=0, thin=1, tau=1, run_seed=2**64 - 1, record=False)),
     (64, 5, 1.0, None, dict(sweeps=2, burn_in=0, thin=1, tau=2, run_seed=5, weight_scale=3.0)),
+    (20, 6, 0.5, None, dict(sweeps=4, burn_in=2, thin=3, tau=2, run_seed=6)),   # burn-in and thinning
 ]
 
 # (n, machine seed, order, colour_end, clamp, τ). Beats B = ceil(n/P) below 4 (n = 2, 3
