@@ -196,16 +196,6 @@ module bm_field_core #(
     return sum[UW:1];
   endfunction
 
-  // u_next: the fields with the add of the op in A.
-  logic [N_MAX-1:0][UW-1:0] u_next;
-  always_comb begin
-    for (int i = 0; i < N_MAX; i++) u_next[i] = add_delta(u_q[i], dA_en_q, dA_neg_q, colB_q[i]);
-  end
-  always_ff @(posedge clk_i) begin
-    if (u_clear) u_q <= '0;
-    else u_q <= u_next;
-  end
-
   // ---------------------------------------------------------------- issue (stage 0)
   logic [KW:0]   init_j_q;
   logic          apply_q;              // issuing a deferred colour's APPLY ops
@@ -377,6 +367,31 @@ module bm_field_core #(
     spike    = xspk_q[sel];
     d_en     = v_p[S_D] && xen_q[sel];
     d_neg    = xneg_q;
+  end
+
+  // ---------------------------------------------------------------- A: the fields
+  // The add of the op in A (its Δ times its column) to every field, and the clear at a
+  // start. Δ and the clear are registered a copy per FPC fields (each drives those
+  // fields' adder LUTs or resets, not all N_MAX · UW of them); (* keep *) on each copy's
+  // block stops yosys' opt_merge from merging the identical flip-flops back into one.
+  // dA_en_q, dA_neg_q (the same Δ) serve the decision's select and R2, R3. The clear
+  // takes effect a cycle after the start (C_INIT's first cycle): no op is in flight
+  // then, and the first field read is long after.
+  localparam int unsigned FPC    = 16;
+  localparam int unsigned COPIES = (N_MAX + FPC - 1) / FPC;
+  for (genvar c = 0; c < COPIES; c++) begin : g_fcopy
+    logic en_q, neg_q, clr_q;
+    (* keep *) always_ff @(posedge clk_i) begin
+      en_q  <= d_en;
+      neg_q <= d_neg;
+      clr_q <= u_clear;
+    end
+    for (genvar i = c * FPC; i < (c + 1) * FPC && i < N_MAX; i++) begin : g_u
+      always_ff @(posedge clk_i) begin
+        if (clr_q) u_q[i] <= '0;
+        else u_q[i] <= add_delta(u_q[i], en_q, neg_q, colB_q[i]);
+      end
+    end
   end
 
   // ---------------------------------------------------------------- memories
