@@ -156,16 +156,22 @@ module bm_field_core #(
   // or N_MAX (the biases). A read returns the whole column: N_MAX weights.
   logic [N_MAX-1:0][15:0]  col_rd, colA_q, colB_q;
   logic                    cw_we;
-  logic [KW:0]             cw_addr, cr_addr;
+  logic [KW:0]             cw_addr, cr_addr_q;
   logic [KW-1:0]           cw_row;
   logic [15:0]             cw_data;
   assign cw_we   = w_we_i || b_we_i;
   assign cw_addr = b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i};
   assign cw_row  = b_we_i ? b_addr_i : w_row_i;
   assign cw_data = b_we_i ? b_data_i : w_data_i;
-  logic [KW-1:0]           chk_k1_q;  // C_CHECK: the column being tested (registered)
-  assign cr_addr = state_q == C_CHECK ? {1'b0, chk_k1_q}
-                 : kind_p[S_R2] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R2]};
+  logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
+  // The read address, registered a cycle ahead so that no select sits between registers
+  // and the block RAMs' address pins: the op in R1 (it reads in R2), or after a cycle in
+  // C_CHECK that cycle's column (chk_k, which chk_k1_q takes too). The check uses only
+  // those reads, and no op reaches R2 within 16 cycles of C_CHECK.
+  always_ff @(posedge clk_i) begin
+    cr_addr_q <= state_q == C_CHECK ? {1'b0, chk_k}
+               : kind_p[S_R1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R1]};
+  end
 
   for (genvar g = 0; g < GROUPS; g++) begin : g_bank
     logic [63:0] mem [2 * N_MAX];
@@ -174,7 +180,7 @@ module bm_field_core #(
       for (int s = 0; s < 4; s++) begin
         if (cw_we && cw_row == KW'(4 * g + s)) mem[cw_addr][16 * s +: 16] <= cw_data;
       end
-      rd_q <= mem[cr_addr];
+      rd_q <= mem[cr_addr_q];
     end
     assign col_rd[4 * g +: 4] = rd_q;
   end
@@ -497,7 +503,7 @@ module bm_field_core #(
   logic [KW:0]        chk_pos_q, chk_start_q, chk_end_q;
   logic               chk_test_q, chk_bad_q, chk_cs, chk_next_cs, chk_viol, chk_collect_q;
   logic [N_MAX-1:0]   chk_mask_q, chk_nz_q, chk_other_q;
-  logic [KW-1:0]      chk_k, chk_k2_q;
+  logic [KW-1:0]      chk_k2_q;
   logic [2:0]         chk_live_q;     // a tested column: its neuron / in the read / in the non-zero bits
   logic [1:0]         chk_wait_q;
   assign chk_k       = sched_k[chk_pos_q[KW-1:0]];
