@@ -146,6 +146,11 @@ module bm_field_core #(
   logic [1:0]              xen_q, xz_q, xch_q, xspk_q;
   logic [1:0][7:0]         xzeta_q;
   logic                    xneg_q;     // D: Δ's sign (z_old, or an APPLY/INIT op's)
+  // D: a DECIDE's neuron as two one-hot halves of its index (from R3), so that the
+  // enables of its z_live and changed bits come from registers (a LUT2 each) and the
+  // decision reaches only their data
+  logic [(1 << (KW - KW / 2))-1:0] dw_hi_q;
+  logic [(1 << (KW / 2))-1:0]      dw_lo_q;
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
   logic [7:0]              zeta_a_q;
   logic                    spike_a_q, znew_a_q;
@@ -593,6 +598,8 @@ module bm_field_core #(
       final_word_q  <= '0;
       z_live_q      <= '0;
       changed_q     <= '0;
+      dw_hi_q       <= '0;
+      dw_lo_q       <= '0;
       free_mask_q   <= '0;
     end else begin
       done_o      <= 1'b0;
@@ -613,9 +620,18 @@ module bm_field_core #(
         cnt_p[s]  <= cnt_p[s-1];
         rec_p[s]  <= rec_p[s-1];
       end
-      if (v_p[S_D] && kind_p[S_D] == K_DECIDE) begin
-        z_live_q[k_p[S_D]]  <= z_new;
-        changed_q[k_p[S_D]] <= xch_q[sel];
+      // D: a DECIDE's z and change, the bit enabled from the registered halves
+      dw_hi_q <= '0;
+      dw_lo_q <= '0;
+      if (v_p[S_R3] && kind_p[S_R3] == K_DECIDE) begin
+        dw_hi_q[k_p[S_R3][KW-1:KW/2]] <= 1'b1;
+        dw_lo_q[k_p[S_R3][KW/2-1:0]]  <= 1'b1;
+      end
+      for (int i = 0; i < N_MAX; i++) begin
+        if (dw_hi_q[i >> (KW / 2)] && dw_lo_q[i % (1 << (KW / 2))]) begin
+          z_live_q[i]  <= z_new;
+          changed_q[i] <= xch_q[sel];
+        end
       end
       if (s_we_i) free_mask_q[s_k_i] <= 1'b1;
       // C_CHECK collects a colour's neurons; a colour of one needs no test
