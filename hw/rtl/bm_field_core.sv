@@ -239,10 +239,13 @@ module bm_field_core #(
   // ops issue one a cycle, so it suffices that a sweep's first DECIDE (position 0)
   // issues S_A cycles or more after the previous sweep's: gap_q counts the cycles since
   // (saturating): a register and a compare, not the pipeline's neurons against cur_k.
+  // gap_ok_q is that compare (gap_q >= S_A) taken a cycle ahead, and free0_q is free_i
+  // = 0 (constant during a run), so the issue starts from flags in registers.
   logic [4:0] gap_q;
+  logic       gap_ok_q, free0_q;
   logic       sweep_first, hazard;
   assign sweep_first = first_q && !apply_q;
-  assign hazard      = sweep_first && gap_q < 5'(S_A);
+  assign hazard      = sweep_first && !gap_ok_q;
 
   logic          issue, sweep_end;
   logic [1:0]    issue_kind;
@@ -266,7 +269,7 @@ module bm_field_core #(
           issue_k    = init_j_q[KW-1:0];
         end
         default: begin
-          if (free_i == 0) begin
+          if (free0_q) begin
             sweep_end = 1'b1;
           end else if (apply_q) begin
             issue      = 1'b1;
@@ -463,6 +466,7 @@ module bm_field_core #(
     thin_m1_q  <= thin_i - 32'd1;
     thin_m2_q  <= thin_i - 32'd2;
     free_m1_q  <= free_i - 1;
+    free0_q    <= free_i == 0;
     theta_q    <= UW'(signed'({1'b0, lntau_q})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
     // R1: the field register (adds up to op c-5); W[k][j] of the ops in A (c-4, its Δ
     // known) and in D (c-3), from their column buses
@@ -594,6 +598,7 @@ module bm_field_core #(
       out_free_q    <= 1'b0;
       out_z_q       <= 1'b0;
       gap_q         <= 5'(S_A);
+      gap_ok_q      <= 1'b1;
       out_phase_q   <= '0;
       final_word_q  <= '0;
       z_live_q      <= '0;
@@ -637,8 +642,13 @@ module bm_field_core #(
       // C_CHECK collects a colour's neurons; a colour of one needs no test
       chk_collect_q <= state_q == C_CHECK && !chk_test_q && chk_pos_q != free_i
                        && !(chk_cs && chk_next_cs);
-      if (issue && sweep_first && phase_q == P_SWEEP) gap_q <= 5'd1;
-      else if (gap_q < 5'(S_A)) gap_q <= gap_q + 5'd1;
+      if (issue && sweep_first && phase_q == P_SWEEP) begin
+        gap_q    <= 5'd1;
+        gap_ok_q <= 1'b0;
+      end else if (gap_q < 5'(S_A)) begin
+        gap_q    <= gap_q + 5'd1;
+        gap_ok_q <= gap_q == 5'(S_A - 1);
+      end
 
       unique case (state_q)
         C_IDLE: if (start_i) begin
