@@ -348,13 +348,15 @@ module bm_sparse_core #(
   end
 
   // ---------------------------------------------------------------- init pass
-  // Position ip: its neuron k = order[ip] (step 1, block RAM), k registered (step 1b),
-  // then k's clamp bits and initial byte (step 2: written to the unit and the store).
+  // Position ip: its neuron k = order[ip] (step 1, block RAM), k registered again
+  // (step 1a: order[]'s block RAM output straight into the initial-state block RAM's
+  // address was 10.15 ns on the proxy at U = 8), k's words read (step 1b), then k's
+  // clamp bits and initial byte (step 2: written to the unit and the store).
   // The seeder takes k in step 1; its states come back in position order, the last
-  // SEED_LATENCY cycles after it, well after step 2's last write.
+  // SEED_LATENCY (15) cycles after it, well after step 2's last write.
   logic [KW:0]    ip_q;
-  logic           i1_valid_q, i2_valid_q;
-  logic [KW-1:0]  i1_k_q, i1_p_q, i2_k_q, i2_p_q;
+  logic           i1_valid_q, i1a_valid_q, i2_valid_q;
+  logic [KW-1:0]  i1_k_q, i1_p_q, i1a_k_q, i1a_p_q, i2_k_q, i2_p_q;
   logic [KW:0]    seed_back_q;
   // k's words are read in step 1b into registers (a synchronous read: the init pass
   // never meets a write of them, so no write-through compare behind the block RAM
@@ -438,16 +440,20 @@ module bm_sparse_core #(
     lw_addr_q      <= l_we_i ? l_p_i[KW-1:UB] : row_p[12];
     seed_we_q      <= u_seed_we;
     seeded_state_q <= seeded_state;
-    rng_waddr_q    <= seeded_valid ? seed_p_q[KW-1:UB] : row_p[1];
+    rng_waddr_q    <= seeded_valid ? seed_p_q[KW-1:UB] : row_p[2];
     cnt_raddr_q    <= v_p[S_DEC-1] ? row_p[S_DEC-1] : r0_p_q[KW-1:UB];   // ops, else o_row
     cnt_waddr_q    <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_END-1];
+    // init pass, step 1a
+    i1a_valid_q    <= i1_valid_q;
+    i1a_k_q        <= i1_k_q;
+    i1a_p_q        <= i1_p_q;
     // init pass, step 1b
-    i2_valid_q     <= i1_valid_q;
-    i2_k_q         <= i1_k_q;
-    i2_p_q         <= i1_p_q;
-    i2_cm          <= cm_mem[i1_k_q[KW-1:5]];
-    i2_cv          <= cv_mem[i1_k_q[KW-1:5]];
-    i2_iw          <= init_mem[i1_k_q[KW-1:2]];
+    i2_valid_q     <= i1a_valid_q;
+    i2_k_q         <= i1a_k_q;
+    i2_p_q         <= i1a_p_q;
+    i2_cm          <= cm_mem[i1a_k_q[KW-1:5]];
+    i2_cv          <= cv_mem[i1a_k_q[KW-1:5]];
+    i2_iw          <= init_mem[i1a_k_q[KW-1:2]];
     // init pass, step 2
     init_p_q       <= i2_p_q;
     init_we_q      <= i2_valid_q;
