@@ -67,6 +67,7 @@ module bm_frame_check #(
   logic [15:0] order_last_q;     // the value the field's last ORDER word must have
   logic [31:0] seed_lo_q;
   logic [KW:0] init_left_q;      // neurons from this initial-state word on: N - 4w
+  logic [3:0]  init_keep_q;      // init_left_q > j, set with it (no compare in the verdict)
   logic [31:0] state_words, zeta_words;
   assign state_words = (32'(n_o) + 32'd31) >> 5;
   assign zeta_words  = (32'(n_o) + 32'd3) >> 2;
@@ -190,7 +191,7 @@ module bm_frame_check #(
   always_comb begin
     init_bad = 1'b0;
     for (int unsigned j = 0; j < 4; j++) begin
-      init_keep_o[j] = init_left_q > (KW+1)'(j);
+      init_keep_o[j] = init_keep_q[j];
       if (init_keep_o[j] && !init_clamped_i[j] && word[j * 8 +: 8] > tau_o) init_bad = 1'b1;
     end
   end
@@ -314,6 +315,7 @@ module bm_frame_check #(
       record_o    <= 1'b0;
       init_o      <= 1'b0;
       init_left_q <= '0;
+      init_keep_q <= '0;
       thin_wait_q <= '0;
       thin_done_q <= 1'b0;
     end else begin
@@ -361,11 +363,16 @@ module bm_frame_check #(
           F_SEED: begin
             if (last_q) begin
               init_left_q <= n_o;
+              for (int unsigned j = 0; j < 4; j++) init_keep_q[j] <= n_o > (KW+1)'(j);
               record_o    <= word[0];       // flags bit 0
               init_o      <= word[1];       // flags bit 1; the other flag bits are ignored
             end
           end
-          F_INIT:   init_left_q <= init_left_q - (KW+1)'(4);
+          F_INIT: begin
+            init_left_q <= init_left_q - (KW+1)'(4);
+            for (int unsigned j = 0; j < 4; j++)
+              init_keep_q[j] <= init_left_q - (KW+1)'(4) > (KW+1)'(j);
+          end
           default: ;
         endcase
       end
