@@ -108,6 +108,7 @@ module bm_frontend #(
   logic [31:0] count;
   logic        last_of_field;
   status_e     check;
+  logic        bad;
   logic        final_word;
   logic        thin_hold;
   logic [3:0]  init_keep;
@@ -120,7 +121,7 @@ module bm_frontend #(
     .start_i(ap_ready_o), .read_i(state_q == S_READ),
     .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .tlast_i(s_tlast_i),
     .hold_o(thin_hold),
-    .field_o(field), .count_o(count), .last_o(last_of_field), .check_o(check),
+    .field_o(field), .count_o(count), .last_o(last_of_field), .check_o(check), .bad_o(bad),
     .final_o(final_word), .init_keep_o(init_keep), .init_clamped_i(init_cmask_q[3:0]),
     .clamp_keep_o(word_keep),
     .n_o, .c_o(unused_c), .d_o(unused_d), .tau_o, .seed_o, .sweeps_o, .burn_in_o, .thin_o,
@@ -321,7 +322,7 @@ module bm_frontend #(
               default: ;
             endcase
           end
-          if (check != STATUS_OK) begin
+          if (bad) begin
             status_q <= check;
             state_q  <= s_tlast_i ? S_FRAME : S_DISCARD;
           end else if (final_word) begin

@@ -131,6 +131,7 @@ module bm_sparse_frontend #(
   logic [31:0] count;
   logic        unused_last_of_field;          // the check reads it itself
   status_e     check;
+  logic        bad;
   logic        final_word;
   logic        thin_hold;
   logic [31:0] word_keep;
@@ -166,7 +167,7 @@ module bm_sparse_frontend #(
     .start_i(ap_ready_o), .read_i(state_q == S_READ),
     .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .tlast_i(s_tlast_i),
     .hold_o(thin_hold),
-    .field_o(field), .count_o(count), .last_o(unused_last_of_field), .check_o(check),
+    .field_o(field), .count_o(count), .last_o(unused_last_of_field), .check_o(check), .bad_o(bad),
     .final_o(final_word), .init_keep_o(unused_init_keep), .init_clamped_i(init_cm),
     .clamp_keep_o(word_keep),
     .n_o, .c_o, .d_o, .tau_o, .seed_o, .sweeps_o, .burn_in_o, .thin_o,
@@ -342,7 +343,7 @@ module bm_sparse_frontend #(
             end
             default: ;
           endcase
-          if (check != STATUS_OK) begin
+          if (bad) begin
             status_q <= check;
             state_q  <= s_tlast_i ? S_FRAME : S_DISCARD;
           end else if (final_word) begin
