@@ -440,7 +440,7 @@ module bm_sparse_core #(
     lw_addr_q      <= l_we_i ? l_p_i[KW-1:UB] : row_p[12];
     seed_we_q      <= u_seed_we;
     seeded_state_q <= seeded_state;
-    rng_waddr_q    <= seeded_valid ? seed_p_q[KW-1:UB] : row_p[2];
+    rng_waddr_q    <= seeded_valid ? seed_p_q[KW-1:UB] : row_p[1];
     cnt_raddr_q    <= v_p[S_DEC-1] ? row_p[S_DEC-1] : r0_p_q[KW-1:UB];   // ops, else o_row
     cnt_waddr_q    <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_END-1];
     // init pass, step 1a

@@ -60,7 +60,7 @@ module bm_sparse_unit #(
   input  logic [$clog2(N_MAX/U)-1:0]          s15_row_i,    // ζ read, registered into s16
   input  logic                                s16_byp_i,    // s16 holds a DECIDE of s15's row
   // the shared addresses: loading's row or the stage's (the core's registers)
-  input  logic [$clog2(N_MAX/U)-1:0]          rng_waddr_i,  // seeding, else s3
+  input  logic [$clog2(N_MAX/U)-1:0]          rng_waddr_i,  // seeding, else s2
   input  logic [$clog2(N_MAX/U)-1:0]          lp_addr_i,    // list loading, else s12
   input  logic [$clog2(N_MAX/U)-1:0]          lw_addr_i,    // list loading, else s13
   input  logic [$clog2(N_MAX/U)-1:0]          zeta_waddr_i, // init pass, else s16
@@ -125,25 +125,30 @@ module bm_sparse_unit #(
     clamp15_q <= clamp_mem[s14_row_i];
     clamp16_q <= clamp15_q;
   end
-  // The next state is registered in s3 and written from there (from s2, the block
-  // RAM's output went through the step into the LUT-RAM's write port: 10.1–10.6 ns at
-  // U = 8). A row's next DECIDE reads it LOOP − 1 = 3 cycles after its s1 at the
-  // soonest (bm_sparse_core's bubbles), after the write.
-  logic [127:0] rng_next_q;
-  logic         draw3_q;
+  // The write (a seeded state, or s2's next state) is registered with its row and
+  // enable and made a cycle later, in s3 (from s2, the block RAM half's output ran
+  // through the step into the LUT-RAM's write port: 10.1–10.6 ns at U = 8). The seed
+  // or step select stays in front of the register, merged with the step's XORs (behind
+  // it, it cost ~128 LUT a unit). A row's next DECIDE reads it LOOP − 1 = 3 cycles
+  // after its s1 at the soonest (bm_sparse_core's bubbles), after the write; the last
+  // seeded state is written before C_RUN's first op reads.
+  logic [127:0]           rng_wdata_q;
+  logic [$clog2(R)-1:0]   rng_waddr_q;
+  logic                   rng_we_q;
   always_ff @(posedge clk_i) begin
-    rng_next_q <= xoshiro_next(rng_q);
-    draw3_q    <= draw2_q;
+    rng_wdata_q <= rng_next;
+    rng_waddr_q <= rng_waddr_i;
+    rng_we_q    <= rng_we;
   end
   assign draw      = xoshiro_draw(rng_q[63:32]);
-  assign rng_we    = seed_we_i || draw3_q;
-  assign rng_next  = seed_we_i ? seed_state_i : rng_next_q;
+  assign rng_we    = seed_we_i || draw2_q;
+  assign rng_next  = seed_we_i ? seed_state_i : xoshiro_next(rng_q);
   always_ff @(posedge clk_i) begin
     {rng_q[103:96], rng_q[95:64], rng_q[31:0]} <= rng_bram[s1_row_i];
     {rng_q[127:104], rng_q[63:32]}             <= rng_lram[s1_row_i];
-    if (rng_we) begin
-      rng_bram[rng_waddr_i] <= {rng_next[103:96], rng_next[95:64], rng_next[31:0]};
-      rng_lram[rng_waddr_i] <= {rng_next[127:104], rng_next[63:32]};
+    if (rng_we_q) begin
+      rng_bram[rng_waddr_q] <= {rng_wdata_q[103:96], rng_wdata_q[95:64], rng_wdata_q[31:0]};
+      rng_lram[rng_waddr_q] <= {rng_wdata_q[127:104], rng_wdata_q[63:32]};
     end
   end
 
