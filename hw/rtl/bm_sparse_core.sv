@@ -107,6 +107,10 @@ module bm_sparse_core #(
 
   logic [KW-1:0]  order_mem [N_MAX];
   logic [KW-1:0]  pos_mem   [N_MAX];
+  // each neuron's row again, for the read-out's count address alone: pos_mem's output
+  // also feeds the units' read-out registers across the die (its path through
+  // r1_p_q's LUT into cnt_raddr_q was 12.1 ns at U = 8)
+  (* ram_style = "block" *) logic [RW-1:0] prow_mem [N_MAX];
   // the colour tables are read only at the registered next-colour index (nci_q), so
   // they are block RAM; colour 0's end and flag are kept in registers as well, for the
   // first pass of a run. A colour's entry holds its end and, worked out as the ends
@@ -125,6 +129,7 @@ module bm_sparse_core #(
     if (ord_we_i) begin
       order_mem[ord_p_i] <= ord_k_i;
       pos_mem[ord_k_i]   <= ord_p_i;
+      prow_mem[ord_k_i]  <= ord_p_i[KW-1:UB];
     end
     if (ce_we_i) begin
       cend_mem[ce_c_i]  <= {last_row(ce_end_i) == (ce_c_i == '0 ? '0 : pend_q[KW-1:UB]),
@@ -207,7 +212,7 @@ module bm_sparse_core #(
       .s1_row_i(row_p[1]),
       .s1_draw_i(v_p[1] && !apply_p[1] && mask_p[1][u]),
       .s13_row_i(row_p[13]), .s14_row_i(row_p[14]),
-      .s16_en_i(v_p[S_DEC] && mask_p[S_DEC][u]), .s16_apply_i(apply_p[S_DEC]),
+      .s15_en_i(v_p[S_DEC-1] && mask_p[S_DEC-1][u]), .s16_apply_i(apply_p[S_DEC]),
       .s16_zw_i(zw_p[S_DEC]), .s16_cnt_i(cnt_p[S_DEC]), .s16_rec_i(rec_p[S_DEC]),
       .s15_row_i(row_p[S_DEC-1]), .s16_byp_i(zbyp_q),
       .rng_waddr_i(rng_waddr_q), .lp_addr_i(lp_addr_q), .lw_addr_i(lw_addr_q),
@@ -251,6 +256,10 @@ module bm_sparse_core #(
   logic [UB-1:0]  cs_q;                 // its positions [cs, ce): the unit of cs
   logic [KW:0]    ce_q;
   logic [RW-1:0]  r_q, rf_q, rl_q;      // row, first and last row of the colour
+  // r_q == rl_q (the pass's last row) and the colour's being one row, kept as flags
+  // set with r_q and rl_q: the compare sat in front of the pass end and the sweep
+  // counts' 96 enables (10.1 ns at U = 8)
+  logic           last_q, one_q;
   logic           apply_q, defer_q;     // APPLY pass; the colour is deferred
   logic [LOOP-2:0] wait_q;              // bubbles before the next pass (thermometer)
   logic [KW:0]    nce_q;
@@ -299,10 +308,10 @@ module bm_sparse_core #(
   logic [U-1:0]   issue_mask;
   logic [UB-1:0]  lo, hi;
   assign issue    = state_q == C_RUN && !wait_q[0];
-  assign pass_end = issue && r_q == rl_q;
+  assign pass_end = issue && last_q;
   assign sweep_end = pass_end && (apply_q || !defer_q) && nci_q == '0;
   assign lo = r_q == rf_q ? cs_q[UB-1:0] : '0;
-  assign hi = r_q == rl_q ? ce_q[UB-1:0] - UB'(1) : UB'(U - 1);   // the unit of ce − 1
+  assign hi = last_q ? ce_q[UB-1:0] - UB'(1) : UB'(U - 1);   // the unit of ce − 1
   always_comb begin
     for (int u = 0; u < U; u++) issue_mask[u] = UB'(u) >= lo && UB'(u) <= hi;
   end
@@ -374,6 +383,7 @@ module bm_sparse_core #(
   logic           r0_v_q, r1_v_q, r2_v_q;
   logic [KW:0]    r1_k_q, r2_k_q;
   logic [KW-1:0]  r0_p_q, r1_p_q;
+  logic [RW-1:0]  r0_row_q;           // r0_p_q's row, from prow_mem
   logic [31:0]    r2_on_q, r2_spike_q;
   logic [7:0]     r2_zeta_q;
   logic           r2_z_q, r2_clamped_q, r2_cval_q;
@@ -414,6 +424,7 @@ module bm_sparse_core #(
     r1_k_q       <= rk_q;
     r1_i_q       <= r0_i_q;
     r0_p_q       <= pos_mem[rk_next[KW-1:0]];
+    r0_row_q     <= prow_mem[rk_next[KW-1:0]];
     r1_p_q       <= r0_p_q;
     r2_k_q       <= r1_k_q;
     r2_i_q       <= r1_i_q;
@@ -441,7 +452,7 @@ module bm_sparse_core #(
     seed_we_q      <= u_seed_we;
     seeded_state_q <= seeded_state;
     rng_waddr_q    <= seeded_valid ? seed_p_q[KW-1:UB] : row_p[1];
-    cnt_raddr_q    <= v_p[S_DEC-1] ? row_p[S_DEC-1] : r0_p_q[KW-1:UB];   // ops, else o_row
+    cnt_raddr_q    <= v_p[S_DEC-1] ? row_p[S_DEC-1] : r0_row_q;   // ops, else o_row
     cnt_waddr_q    <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_END-1];
     // init pass, step 1a
     i1a_valid_q    <= i1_valid_q;
@@ -480,6 +491,8 @@ module bm_sparse_core #(
       r_q           <= '0;
       rf_q          <= '0;
       rl_q          <= '0;
+      last_q        <= 1'b1;
+      one_q         <= 1'b1;
       apply_q       <= 1'b0;
       defer_q       <= 1'b0;
       wait_q        <= '0;
@@ -575,6 +588,8 @@ module bm_sparse_core #(
             rf_q    <= '0;
             r_q     <= '0;
             rl_q    <= last_row(c0_end_q);
+            last_q  <= last_row(c0_end_q) == '0;
+            one_q   <= last_row(c0_end_q) == '0;
             defer_q <= c0_def_q;
             apply_q <= 1'b0;
             wait_q  <= '0;
@@ -584,7 +599,8 @@ module bm_sparse_core #(
           wait_q <= wait_q >> 1;
           if (issue) begin
             if (!pass_end) begin
-              r_q <= r_q + 1;
+              r_q    <= r_q + 1;
+              last_q <= r_q + RW'(1) == rl_q;
             end else begin
               // Between a deferred colour's passes no bubble (APPLY reads ζ in s16,
               // where DECIDE writes it); before the next colour those of next_wait.
@@ -592,6 +608,7 @@ module bm_sparse_core #(
                 wait_q  <= '0;
                 apply_q <= 1'b1;                   // the deferred colour's z writes
                 r_q     <= rf_q;
+                last_q  <= one_q;
               end else begin
                 wait_q  <= next_wait;
                 apply_q <= 1'b0;
@@ -601,6 +618,8 @@ module bm_sparse_core #(
                 rf_q    <= nci_q == '0 ? '0 : ce_q[KW-1:UB];
                 r_q     <= nci_q == '0 ? '0 : ce_q[KW-1:UB];
                 rl_q    <= nrl_q;
+                last_q  <= none_q;                 // its first row is its last
+                one_q   <= none_q;
                 defer_q <= ndef_q;
               end
             end

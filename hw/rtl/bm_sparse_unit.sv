@@ -52,7 +52,7 @@ module bm_sparse_unit #(
   input  logic                                s1_draw_i,    // s1 holds a DECIDE of this unit
   input  logic [$clog2(N_MAX/U)-1:0]          s13_row_i,
   input  logic [$clog2(N_MAX/U)-1:0]          s14_row_i,
-  input  logic                                s16_en_i,     // s16 holds an op of this unit
+  input  logic                                s15_en_i,     // s15 holds an op of this unit
   input  logic                                s16_apply_i,
   input  logic                                s16_zw_i,     // a DECIDE writes z (colour not deferred)
   input  logic                                s16_cnt_i,    // spikes count (after burn-in)
@@ -116,14 +116,16 @@ module bm_sparse_unit #(
   // only, before any op), so that no memory read sits in front of the state and ζ
   // memories' write enables (the proxy's paths at U = 4: 10.4–11.1 ns); s2's draw
   // enable is registered whole, the op's flags with it (10.8 ns at U = 8 from the
-  // core's flags through the clamp bit into the state memories' write enables).
-  logic         draw2_q, clamp15_q, clamp16_q;    // s2 draws; the clamp bit of s16's row
+  // core's flags through the clamp bit into the state memories' write enables). s16's
+  // enable is registered whole as well (the core's flags through the clamp bit into
+  // ζ's write enables: 10.2 ns at U = 8).
+  logic         draw2_q, clamp15_q, en16_q;       // s2 draws; s16 holds an unclamped op
   logic         s2_draw_q;                        // s2 holds a DECIDE of this unit
   always_ff @(posedge clk_i) begin
     draw2_q   <= s1_draw_i && !clamp_mem[s1_row_i];
     s2_draw_q <= s1_draw_i;
     clamp15_q <= clamp_mem[s14_row_i];
-    clamp16_q <= clamp15_q;
+    en16_q    <= s15_en_i && !clamp15_q;
   end
   // The write (a seeded state, or s2's next state) is registered with its row and
   // enable and made a cycle later, in s3 (from s2, the block RAM half's output ran
@@ -188,7 +190,8 @@ module bm_sparse_unit #(
   logic signed [TW-1:0] t_q, t2_q;           // θ − b in s15, s16
   logic signed [TW-1:0] lb_q;                // LNTAU[τ] − b in s14: b read a stage ahead
   logic                 always_q, never_q, always2_q, never2_q;
-  logic [D_MAX-1:0]     zw_q;                // the slot's weight counts (z = 1, slot in use)
+  logic [D_MAX-1:0]     zw_q;                // the neighbour's z
+  logic [D_MAX-1:0]     slot_on_q;           // the slot is in use (s < d): its weight counts if z = 1
   logic [D_MAX-1:0][15:0] w_q;
   always_ff @(posedge clk_i) begin
     // 16 (m − 512) is {~m[9], m[8:0], 4'b0} as a signed number for m < 1024 (m = 1024
@@ -200,15 +203,18 @@ module bm_sparse_unit #(
     always_q <= m == 11'd0;
     never_q  <= m == 11'd1024;
     for (int s = 0; s < D_MAX; s++) begin
-      zw_q[s] <= nb_z_i[s] && 32'(s) < 32'(d_i);
-      w_q[s]  <= went_q[s];
+      zw_q[s]    <= nb_z_i[s];
+      w_q[s]     <= went_q[s];
+      // the slot mask a register of its own (d is the run's, set long before the first
+      // op): the store's read reaches zw_q with no LUT in front (10.3 ns at U = 8)
+      slot_on_q[s] <= 32'(s) < 32'(d_i);
     end
   end
 
   // The read-out shares the count memories' read port with the ops: the core reads
   // out with the op pipeline empty. s16 holds a DECIDE of this unit (which reads the
   // counts) 14 cycles after s2 did, and the core's cnt_raddr_i is s16's row whenever
-  // s16 holds an op. (ζ keeps its own read-out port: its s16 read, behind s16_en, is
+  // s16 holds an op. (ζ keeps its own read-out port: its s16 read, behind s16's enable, is
   // on the decision's path.)
   (* keep, shreg_extract = "no" *) logic [13:0] decide_p;   // s3..s16 (flip-flops, not an SRL)
   logic [31:0]   on_rd, spike_rd;
@@ -228,7 +234,8 @@ module bm_sparse_unit #(
   for (genvar h = 0; h < 2; h++) begin : g_half
     for (genvar i = 0; i < HALF; i++) begin : g_leaf
       if (h * HALF + i < D_MAX) begin : g_slot
-        assign node[h][0][i] = zw_q[h * HALF + i] ? HW'(signed'(w_q[h * HALF + i])) : '0;
+        assign node[h][0][i] = zw_q[h * HALF + i] && slot_on_q[h * HALF + i]
+                             ? HW'(signed'(w_q[h * HALF + i])) : '0;
       end else begin : g_pad
         assign node[h][0][i] = '0;
       end
@@ -255,7 +262,7 @@ module bm_sparse_unit #(
   logic [7:0] zeta, zeta_new;
   logic [7:0] zeta_q;
   logic       fire, may_fire, spike, z_new, en, decide_we;
-  assign en       = s16_en_i && !clamp16_q;
+  assign en       = en16_q;
   assign decide_we = en && !s16_apply_i;
   // ζ is read in s15 and registered, so that no memory read sits in front of the
   // decision, the store's merge and ζ's own write (the proxy's worst paths at U = 4,
