@@ -190,8 +190,7 @@ module bm_sparse_unit #(
   logic signed [TW-1:0] t_q, t2_q;           // θ − b in s15, s16
   logic signed [TW-1:0] lb_q;                // LNTAU[τ] − b in s14: b read a stage ahead
   logic                 always_q, never_q, always2_q, never2_q;
-  logic [D_MAX-1:0]     zw_q;                // the neighbour's z
-  logic [D_MAX-1:0]     slot_on_q;           // the slot is in use (s < d): its weight counts if z = 1
+  logic [D_MAX-1:0]     zw_q;                // the slot's weight counts (z = 1, slot in use)
   logic [D_MAX-1:0][15:0] w_q;
   always_ff @(posedge clk_i) begin
     // 16 (m − 512) is {~m[9], m[8:0], 4'b0} as a signed number for m < 1024 (m = 1024
@@ -203,11 +202,8 @@ module bm_sparse_unit #(
     always_q <= m == 11'd0;
     never_q  <= m == 11'd1024;
     for (int s = 0; s < D_MAX; s++) begin
-      zw_q[s]    <= nb_z_i[s];
-      w_q[s]     <= went_q[s];
-      // the slot mask a register of its own (d is the run's, set long before the first
-      // op): the store's read reaches zw_q with no LUT in front (10.3 ns at U = 8)
-      slot_on_q[s] <= 32'(s) < 32'(d_i);
+      zw_q[s] <= nb_z_i[s] && 32'(s) < 32'(d_i);
+      w_q[s]  <= went_q[s];
     end
   end
 
@@ -234,8 +230,7 @@ module bm_sparse_unit #(
   for (genvar h = 0; h < 2; h++) begin : g_half
     for (genvar i = 0; i < HALF; i++) begin : g_leaf
       if (h * HALF + i < D_MAX) begin : g_slot
-        assign node[h][0][i] = zw_q[h * HALF + i] && slot_on_q[h * HALF + i]
-                             ? HW'(signed'(w_q[h * HALF + i])) : '0;
+        assign node[h][0][i] = zw_q[h * HALF + i] ? HW'(signed'(w_q[h * HALF + i])) : '0;
       end else begin : g_pad
         assign node[h][0][i] = '0;
       end
