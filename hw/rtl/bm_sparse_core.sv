@@ -107,10 +107,6 @@ module bm_sparse_core #(
 
   logic [KW-1:0]  order_mem [N_MAX];
   logic [KW-1:0]  pos_mem   [N_MAX];
-  // each neuron's row again, for the read-out's count address alone: pos_mem's output
-  // also feeds the units' read-out registers across the die (its path through
-  // r1_p_q's LUT into cnt_raddr_q was 12.1 ns at U = 8)
-  (* ram_style = "block" *) logic [RW-1:0] prow_mem [N_MAX];
   // the colour tables are read only at the registered next-colour index (nci_q), so
   // they are block RAM; colour 0's end and flag are kept in registers as well, for the
   // first pass of a run. A colour's entry holds its end and, worked out as the ends
@@ -129,7 +125,6 @@ module bm_sparse_core #(
     if (ord_we_i) begin
       order_mem[ord_p_i] <= ord_k_i;
       pos_mem[ord_k_i]   <= ord_p_i;
-      prow_mem[ord_k_i]  <= ord_p_i[KW-1:UB];
     end
     if (ce_we_i) begin
       cend_mem[ce_c_i]  <= {last_row(ce_end_i) == (ce_c_i == '0 ? '0 : pend_q[KW-1:UB]),
@@ -376,20 +371,21 @@ module bm_sparse_core #(
   assign seed_id  = 32'(i1_k_q);
 
   // ---------------------------------------------------------------- read-out
-  // A neuron k read back: its position (pos_mem, read as k is asked for) in r0 and
-  // again in r1 (a register between the block RAM and the units' reads), its unit's
-  // values in r2.
+  // A neuron k read back: its position (pos_mem, read as k is asked for) in r0, again
+  // in r1 (a register behind the block RAM) and in r2, where the units read it (the
+  // count memories' address register is loaded from r1, so no block RAM output sits
+  // in front of their 2U address inputs: from r0 the path was 12.1 ns at U = 8); its
+  // unit's values in r3.
   logic [KW:0]    rk_q;               // the neuron asked for (N and above: none)
-  logic           r0_v_q, r1_v_q, r2_v_q;
-  logic [KW:0]    r1_k_q, r2_k_q;
-  logic [KW-1:0]  r0_p_q, r1_p_q;
-  logic [RW-1:0]  r0_row_q;           // r0_p_q's row, from prow_mem
-  logic [31:0]    r2_on_q, r2_spike_q;
-  logic [7:0]     r2_zeta_q;
-  logic           r2_z_q, r2_clamped_q, r2_cval_q;
-  logic [4:0]     r0_i_q, r1_i_q, r2_i_q;   // item within the output word
-  assign o_row = r1_p_q[KW-1:UB];
-  assign z_rpos[READS-1] = r1_p_q;
+  logic           r0_v_q, r1_v_q, r2_v_q, r3_v_q;
+  logic [KW:0]    r1_k_q, r2_k_q, r3_k_q;
+  logic [KW-1:0]  r0_p_q, r1_p_q, r2_p_q;
+  logic [31:0]    r3_on_q, r3_spike_q;
+  logic [7:0]     r3_zeta_q;
+  logic           r3_z_q, r3_clamped_q, r3_cval_q;
+  logic [4:0]     r0_i_q, r1_i_q, r2_i_q, r3_i_q;   // item within the output word
+  assign o_row = r2_p_q[KW-1:UB];
+  assign z_rpos[READS-1] = r2_p_q;
 
   // output word assembly: items per word (32 z bits, 4 ζ bytes, or one count)
   typedef enum logic [1:0] {O_REC, O_ON, O_SPIKE, O_FINAL} omode_e;
@@ -424,16 +420,18 @@ module bm_sparse_core #(
     r1_k_q       <= rk_q;
     r1_i_q       <= r0_i_q;
     r0_p_q       <= pos_mem[rk_next[KW-1:0]];
-    r0_row_q     <= prow_mem[rk_next[KW-1:0]];
     r1_p_q       <= r0_p_q;
+    r2_p_q       <= r1_p_q;
     r2_k_q       <= r1_k_q;
     r2_i_q       <= r1_i_q;
-    r2_on_q      <= o_on[r1_p_q[UB-1:0]];
-    r2_spike_q   <= o_spike[r1_p_q[UB-1:0]];
-    r2_zeta_q    <= o_zeta[r1_p_q[UB-1:0]];
-    r2_z_q       <= z_rd[READS-1];
-    r2_clamped_q <= cm_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
-    r2_cval_q    <= cv_mem[r1_k_q[KW-1:5]][r1_k_q[4:0]];
+    r3_k_q       <= r2_k_q;
+    r3_i_q       <= r2_i_q;
+    r3_on_q      <= o_on[r2_p_q[UB-1:0]];
+    r3_spike_q   <= o_spike[r2_p_q[UB-1:0]];
+    r3_zeta_q    <= o_zeta[r2_p_q[UB-1:0]];
+    r3_z_q       <= z_rd[READS-1];
+    r3_clamped_q <= cm_mem[r2_k_q[KW-1:5]][r2_k_q[4:0]];
+    r3_cval_q    <= cv_mem[r2_k_q[KW-1:5]][r2_k_q[4:0]];
     // the store's write row, registered (the store reads the old row a cycle ahead)
     z_waddr        <= z_waddr_next;
     // the units read ζ in s15 (bm_sparse_unit): an op there of the row whose DECIDE
@@ -452,7 +450,7 @@ module bm_sparse_core #(
     seed_we_q      <= u_seed_we;
     seeded_state_q <= seeded_state;
     rng_waddr_q    <= seeded_valid ? seed_p_q[KW-1:UB] : row_p[1];
-    cnt_raddr_q    <= v_p[S_DEC-1] ? row_p[S_DEC-1] : r0_row_q;   // ops, else o_row
+    cnt_raddr_q    <= v_p[S_DEC-1] ? row_p[S_DEC-1] : r1_p_q[KW-1:UB];   // ops, else o_row
     cnt_waddr_q    <= i2_valid_q ? i2_p_q[KW-1:UB] : row_p[S_END-1];
     // init pass, step 1a
     i1a_valid_q    <= i1_valid_q;
@@ -515,6 +513,7 @@ module bm_sparse_core #(
       r0_v_q        <= 1'b0;
       r1_v_q        <= 1'b0;
       r2_v_q        <= 1'b0;
+      r3_v_q        <= 1'b0;
       r0_i_q        <= '0;
       omode_q       <= O_REC;
       obase_q       <= '0;
@@ -553,6 +552,7 @@ module bm_sparse_core #(
       // read-out pipeline valid bits
       r1_v_q <= r0_v_q;
       r2_v_q <= r1_v_q;
+      r3_v_q <= r2_v_q;
       r0_v_q <= 1'b0;
 
       unique case (state_q)
@@ -650,20 +650,20 @@ module bm_sparse_core #(
         end
         C_RECOUT, C_OUT, C_FINAL: begin
           if (!oemit_q) begin
-            // ask for the word's items one a cycle, collect them two cycles later
+            // ask for the word's items one a cycle, collect them three cycles later
             if (oiss_q < oitems) begin
               r0_v_q <= 1'b1;
               rk_q   <= rk_next;
               r0_i_q <= oiss_q[4:0];
               oiss_q <= oiss_q + 1;
             end
-            if (r2_v_q) begin
+            if (r3_v_q) begin
               ocol_q <= ocol_q + 1;
               unique case (omode_q)
-                O_REC:   oword_q[r2_i_q] <= r2_k_q < n_i && r2_z_q;
-                O_FINAL: oword_q[8 * r2_i_q[1:0] +: 8] <= r2_k_q < n_i ? r2_zeta_q : 8'd0;
-                O_ON:    oword_q <= !r2_clamped_q ? r2_on_q : r2_cval_q ? sweeps_i : '0;
-                default: oword_q <= r2_spike_q;
+                O_REC:   oword_q[r3_i_q] <= r3_k_q < n_i && r3_z_q;
+                O_FINAL: oword_q[8 * r3_i_q[1:0] +: 8] <= r3_k_q < n_i ? r3_zeta_q : 8'd0;
+                O_ON:    oword_q <= !r3_clamped_q ? r3_on_q : r3_cval_q ? sweeps_i : '0;
+                default: oword_q <= r3_spike_q;
               endcase
               if (ocol_q + 1 == oitems) oemit_q <= 1'b1;
             end
@@ -709,5 +709,5 @@ module bm_sparse_core #(
   end
 
   logic unused;
-  assign unused = ^{seeded_id, r1_v_q, r2_k_q[KW], rk_q[KW], ce_q[KW]};
+  assign unused = ^{seeded_id, r1_v_q, r2_v_q, r3_k_q[KW], rk_q[KW], ce_q[KW]};
 endmodule

@@ -230,8 +230,8 @@ BM_SPARSE_FIXED = 25 + SEED_LATENCY  # per run: the head out, the core's start, 
                          # the init pass's N positions, the turns, the last drain (17 stages)
 BM_SPARSE_RECORD_DRAIN = 17  # a recorded sweep but the last: the pipeline drained before its
                              # words (the last one's drain is the run's)
-BM_SPARSE_WORD_EXTRA = 5     # an output word: its items asked one a cycle, then two cycles of
-                             # read-out pipeline, the word on the bus and taken
+BM_SPARSE_WORD_EXTRA = 6     # an output word: its items asked one a cycle, then three cycles
+                             # of read-out pipeline, the word on the bus and taken
 
 
 def bm_sparse_bubbles(colour_end, units: int, hazard) -> np.ndarray:
