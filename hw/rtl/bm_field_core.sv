@@ -10,12 +10,16 @@
 // draw only and is found by a pipelined binary search long before u is needed.
 //
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
-// s2 draw, s3..s13 search, s14 threshold, R1 = s15 field read, R2 = s16 and
-// R3 = s17 corrections (column read issued in R2), D = s18 decision, A = s19 column
-// added, zeta and counts written. R1 reads the field register, which lacks the adds
-// of the four ops ahead (in R2, R3, D and A then): R1 selects W[k][j] of the ops in A
-// and D from their column buses, R2 adds them times their Δ (the one in A known in
-// R1, the one in D a cycle later) and selects the next one's, R3 adds it and
+// s2 draw, s3..s13 search, s14 threshold, R0 = s15 and R1 = s16 field read, R2 = s17
+// and R3 = s18 corrections, D = s19 decision, A = s20 column added, zeta and counts
+// written (the column read issued in R1). Every 256:1 select of a field or a weight is
+// split in two registered halves: a 16:1 inside each group of 16 rows (next to the
+// group's fields, adders and column-bus slices), then a 16:1 over the groups, so no
+// wire gathers 4096 bits across the device. R0 takes each group's candidate field with
+// the add of the op then in A (its Δ and column known), so the field in R1 lacks the
+// adds of the four ops ahead (in R2, R3, D and A then): R1 has W[k][j] of the ops in A
+// and D (their group candidates taken in R0), R2 adds them times their Δ (the one in A
+// known in R1, the one in D a cycle later) and selects the next one's, R3 adds it and
 // subtracts θ, and D adds the last one's (the op then in A, its W[k][j] selected in
 // R3) while it decides: the decision loop is a three-way select of the signs of
 // three sums taken from registers (docs/rtl.md). Kinds of op: DECIDE (a neuron
@@ -72,11 +76,16 @@ module bm_field_core #(
   localparam int unsigned GROUPS = N_MAX / 4;       // column banks of 4 rows (64 bits)
   // s3..s13: the threshold search (bm_threshold_search, 12 cycles from the draw to m)
   // s14: the threshold θ (theta_q)
-  localparam int unsigned S_R1   = 15;              // field read
-  localparam int unsigned S_R2   = 16;              // ops c-4, c-3 added; column read issued
-  localparam int unsigned S_R3   = 17;              // op c-2 added, θ subtracted
-  localparam int unsigned S_D    = 18;              // correction of op c-1, decision
-  localparam int unsigned S_A    = 19;              // column add, writes
+  localparam int unsigned S_R0   = 15;              // group candidates of the field, W
+  localparam int unsigned S_R1   = 16;              // field read; column read issued
+  localparam int unsigned S_R2   = 17;              // ops c-4, c-3 added
+  localparam int unsigned S_R3   = 18;              // op c-2 added, θ subtracted
+  localparam int unsigned S_D    = 19;              // correction of op c-1, decision
+  localparam int unsigned S_A    = 20;              // column add, writes
+  // the two halves of a select: GL index bits inside a group of GS rows, NG groups
+  localparam int unsigned GL     = KW / 2;
+  localparam int unsigned GS     = 1 << GL;
+  localparam int unsigned NG     = N_MAX / GS;
   localparam int unsigned SIG_N  = 1024;
 
   typedef enum logic [1:0] {K_DECIDE, K_APPLY, K_INIT, K_BIAS} kind_e;
@@ -130,8 +139,13 @@ module bm_field_core #(
   logic [S_A:1]            rec_p;      // a recorded sweep: the on count takes z_new
   logic [S_R3:3][7:0]      zeta_p;     // ζ as read (zeta_rd_q is stage 2's)
   logic                    always_q, never_q;
-  logic signed [UW-1:0]    theta_q, theta_r_q, theta_3_q;
+  logic signed [UW-1:0]    theta_q, theta_0_q, theta_r_q, theta_3_q;
+  logic                    always_0_q, never_0_q;
   logic                    always_r_q, never_r_q, always_3_q, never_3_q;
+  // the group candidates (R0 for R1, R1 for R2, R2 for R3): the field with the add of
+  // the op in A, and W[k][j] of the ops four, three, two and one ahead
+  logic [NG-1:0][UW-1:0]   pu_q;
+  logic [NG-1:0][15:0]     p4_q, p3_q, p2_q, p1_q;
   logic [127:0]            rng2_q;
   logic [7:0]              zeta_rd_q;
   logic [UW-1:0]           f1_q;       // R2: the field as read in R1 (adds up to op c-5)
@@ -159,7 +173,8 @@ module bm_field_core #(
   // ---------------------------------------------------------------- column memory
   // Bank g holds rows 4g..4g+3 of every column, 16 bits each, at address j (column j)
   // or N_MAX (the biases). A read returns the whole column: N_MAX weights.
-  logic [N_MAX-1:0][15:0]  col_rd, colA_q, colB_q;
+  // col_rd: the op in R2's column; colZ_q, colA_q, colB_q: the ops in R3, D and A
+  logic [N_MAX-1:0][15:0]  col_rd, colZ_q, colA_q, colB_q;
   logic                    cw_we;
   logic [KW:0]             cw_addr, cr_addr_q;
   logic [KW-1:0]           cw_row;
@@ -170,12 +185,12 @@ module bm_field_core #(
   assign cw_data = b_we_i ? b_data_i : w_data_i;
   logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
   // The read address, registered a cycle ahead so that no select sits between registers
-  // and the block RAMs' address pins: the op in R1 (it reads in R2), or after a cycle in
+  // and the block RAMs' address pins: the op in R0 (it reads in R1), or after a cycle in
   // C_CHECK that cycle's column (chk_k, which chk_k1_q takes too). The check uses only
-  // those reads, and no op reaches R2 within 16 cycles of C_CHECK.
+  // those reads, and no op reaches R1 within 15 cycles of C_CHECK.
   always_ff @(posedge clk_i) begin
     cr_addr_q <= state_q == C_CHECK ? {1'b0, chk_k}
-               : kind_p[S_R1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R1]};
+               : kind_p[S_R0] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0]};
   end
 
   for (genvar g = 0; g < GROUPS; g++) begin : g_bank
@@ -408,6 +423,36 @@ module bm_field_core #(
     end
   end
 
+  // ---------------------------------------------------------------- group candidates
+  // The first half of each 256:1 select, one group of GS rows at a time: the op in R0
+  // picks its row of the group in the group's fields (plus the add of the op in A, as
+  // the field register will have it a cycle later), colA_q (c-4, in D) and colZ_q
+  // (c-3, in R3); the op in R1 in colZ_q (c-2), the op in R2 in colZ_q (c-1). The row
+  // index is registered a copy per group and stage ((* keep *) as the Δ copies), so
+  // its bits drive one group's selects, not every group's.
+  for (genvar g = 0; g < NG; g++) begin : g_cand
+    logic [GL-1:0] r0_q, r0w_q, r1_q, r2_q;
+    (* keep *) always_ff @(posedge clk_i) begin
+      r0_q  <= k_p[S_R0-1][GL-1:0];
+      r0w_q <= k_p[S_R0-1][GL-1:0];
+      r1_q  <= k_p[S_R0][GL-1:0];
+      r2_q  <= k_p[S_R1][GL-1:0];
+    end
+    logic [GS-1:0][UW-1:0] u_g;
+    logic [GS-1:0][15:0]   b_g, a_g, z_g;
+    assign u_g = u_q[g * GS +: GS];
+    assign b_g = colB_q[g * GS +: GS];
+    assign a_g = colA_q[g * GS +: GS];
+    assign z_g = colZ_q[g * GS +: GS];
+    always_ff @(posedge clk_i) begin
+      pu_q[g] <= add_delta(u_g[r0_q], dA_en_q, dA_neg_q, b_g[r0_q]);
+      p4_q[g] <= a_g[r0w_q];
+      p3_q[g] <= z_g[r0w_q];
+      p2_q[g] <= z_g[r1_q];
+      p1_q[g] <= z_g[r2_q];
+    end
+  end
+
   // ---------------------------------------------------------------- memories
   logic                neuron_we;
   logic [KW-1:0]       neuron_addr;
@@ -468,32 +513,36 @@ module bm_field_core #(
     free_m1_q  <= free_i - 1;
     free0_q    <= free_i == 0;
     theta_q    <= UW'(signed'({1'b0, lntau_q})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
-    // R1: the field register (adds up to op c-5); W[k][j] of the ops in A (c-4, its Δ
-    // known) and in D (c-3), from their column buses
-    f1_q       <= u_q[k_p[S_R1]];
-    w4_q       <= colB_q[k_p[S_R1]];
+    theta_0_q  <= theta_q;
+    always_0_q <= always_q;
+    never_0_q  <= never_q;
+    // R1: the field (adds up to op c-5); W[k][j] of the ops in A (c-4, its Δ known)
+    // and in D (c-3); each the group's candidate from R0
+    f1_q       <= pu_q[k_p[S_R1][KW-1:GL]];
+    w4_q       <= p4_q[k_p[S_R1][KW-1:GL]];
     e4_en_q    <= dA_en_q;
     e4_neg_q   <= dA_neg_q;
-    w3_q       <= colA_q[k_p[S_R1]];
-    theta_r_q  <= theta_q;
-    always_r_q <= always_q;
-    never_r_q  <= never_q;
+    w3_q       <= p3_q[k_p[S_R1][KW-1:GL]];
+    theta_r_q  <= theta_0_q;
+    always_r_q <= always_0_q;
+    never_r_q  <= never_0_q;
     // R2: ops c-4 and c-3 added (c-3's Δ now in A); W[k][j] of the op in D (c-2)
     f2_q       <= add_delta(add_delta(f1_q, e4_en_q, e4_neg_q, w4_q), dA_en_q, dA_neg_q, w3_q);
-    w2_q       <= colA_q[k_p[S_R2]];
+    w2_q       <= p2_q[k_p[S_R2][KW-1:GL]];
     theta_3_q  <= theta_r_q;
     always_3_q <= always_r_q;
     never_3_q  <= never_r_q;
     // R3: op c-2 added (its Δ now in A), θ subtracted; W[k][j] of the op in D (c-1)
     g_q        <= add_delta(f2_q, dA_en_q, dA_neg_q, w2_q) - theta_3_q;
-    c1_q       <= colA_q[k_p[S_R3]];
+    c1_q       <= p1_q[k_p[S_R3][KW-1:GL]];
     xen_q      <= x_en;
     xz_q       <= x_z;
     xch_q      <= x_ch;
     xspk_q     <= x_spk;
     xzeta_q    <= x_zeta;
     xneg_q     <= x_neg;
-    colA_q     <= col_rd;
+    colZ_q     <= col_rd;
+    colA_q     <= colZ_q;
     colB_q     <= colA_q;
     // D -> A
     dA_en_q    <= d_en;

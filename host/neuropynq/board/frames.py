@@ -151,16 +151,16 @@ def _bm_weights(frame: np.ndarray, n: int) -> np.ndarray:
 # The field engine (hw/rtl/bm_field_core.sv, boards.txt bm_engine = fields), cycle by
 # cycle; tests/rtl/bm_field checks it against the twin.
 FIELD_CHECK_WAIT = 4   # C_CHECK: a colour of several neurons, read to verdict after its columns
-FIELD_REISSUE = 19     # a neuron's next decide issues >= S_A = 19 cycles after its last
-FIELD_DRAIN = 20       # from an op's issue until the pipeline is empty (v_p == 0)
+FIELD_REISSUE = 20     # a neuron's next decide issues >= S_A = 20 cycles after its last
+FIELD_DRAIN = 21       # from an op's issue until the pipeline is empty (v_p == 0)
 FIELD_COUNT_WORD = 3   # an on or spike count out: address, memory output, hand-over
 
 
 def bm_field_sweep_cycles(free: int, deferred: int) -> int:
     """Cycles of one sweep of the field engine between pauses (but the first after one,
     which takes its ops alone): one op per free neuron and one more per neuron of a
-    deferred colour, one a cycle; a neuron decided again within 19 cycles of its last
-    decision waits (N < 19)."""
+    deferred colour, one a cycle; a neuron decided again within 20 cycles of its last
+    decision waits (N < 20)."""
     return max(free + deferred, FIELD_REISSUE) if free else 1
 
 
