@@ -215,9 +215,9 @@ def test_the_deadline_follows_the_frames_cycle_estimate_at_the_boards_clock(asia
     assert frame_cycles(longer, lanes_bm, bm_engine="lanes") - frame_cycles(bm_frame, lanes_bm, bm_engine="lanes") == \
         10 * (bm_sweep_cycles(6, 6, model.colours, lanes_bm) + recorded)
     # the field engine: each recorded sweep after an empty pipeline (6 ops), its drain
-    # (the last op 19 stages deep), the state word, back to the sweeps
+    # (the last op 20 stages deep), the state word, back to the sweeps
     assert frame_cycles(longer, lanes_bm, bm_engine="fields") - frame_cycles(bm_frame, lanes_bm, bm_engine="fields") == \
-        10 * (6 + 19 + 1 + 1 + 1)
+        10 * (6 + 20 + 1 + 1 + 1)
     # the board's engine; the field engine's deadline takes the HLS kernel's column
     # loop (N cycles a column): the lane schedule at P = 1 where that is the longer
     engine = board_build("pynq-z2").bm_engine

@@ -438,18 +438,14 @@ module bm_field_core #(
       r1_q  <= k_p[S_R0][GL-1:0];
       r2_q  <= k_p[S_R1][GL-1:0];
     end
-    logic [GS-1:0][UW-1:0] u_g;
-    logic [GS-1:0][15:0]   b_g, a_g, z_g;
-    assign u_g = u_q[g * GS +: GS];
-    assign b_g = colB_q[g * GS +: GS];
-    assign a_g = colA_q[g * GS +: GS];
-    assign z_g = colZ_q[g * GS +: GS];
+    // the row {g, r}: a concatenation, no adder in front of the selects
+    localparam logic [KW-GL-1:0] G = g;
     always_ff @(posedge clk_i) begin
-      pu_q[g] <= add_delta(u_g[r0_q], dA_en_q, dA_neg_q, b_g[r0_q]);
-      p4_q[g] <= a_g[r0w_q];
-      p3_q[g] <= z_g[r0w_q];
-      p2_q[g] <= z_g[r1_q];
-      p1_q[g] <= z_g[r2_q];
+      pu_q[g] <= add_delta(u_q[{G, r0_q}], dA_en_q, dA_neg_q, colB_q[{G, r0_q}]);
+      p4_q[g] <= colA_q[{G, r0w_q}];
+      p3_q[g] <= colZ_q[{G, r0w_q}];
+      p2_q[g] <= colZ_q[{G, r1_q}];
+      p1_q[g] <= colZ_q[{G, r2_q}];
     end
   end
 
