@@ -145,7 +145,7 @@ def proxy_fmax(kernel: str, build: BoardBuild, doc: Path = TIMING_DOC) -> float 
     want = build.twin_parameters(kernel)
     for row in timing_estimate.parse_doc(doc.read_text(encoding="utf-8")):
         if (row.kernel, row.board) == (kernel, build.board) and row.params == want:
-            now = timing_estimate.source_digest(timing_estimate.read_sources(kernel))
+            now = timing_estimate.source_digest(timing_estimate.build_sources(kernel, want))
             if row.sources != now:
                 print(f"bench_hw: {doc.name}: the {kernel} {build.board} row was measured at RTL "
                       f"sources {row.sources or '(not recorded)'}, hw/rtl/ is at {now} now: "

@@ -96,7 +96,7 @@ def test_proxy_fmax_is_read_from_the_timing_doc_for_the_builds_exact_sizes(tmp_p
     te = bench_hw.timing_estimate
     build = board_build("pynq-z2")
     sizes = build.twin_parameters("bn_sampler")
-    now = te.source_digest(te.read_sources("bn_sampler"))
+    now = te.source_digest(te.build_sources("bn_sampler", sizes))
 
     def result(board, params, fmax, proxy_note="", sources=now):
         proxy = {**params, "TABLE_MAX": params["TABLE_MAX"] // 2} if proxy_note else params

@@ -57,6 +57,28 @@ def test_instances_resolve_modules_through_generate_blocks():
     assert te.module_of("interrupt_o", "bm_sampler", inst) == "bm_sampler"
 
 
+def test_a_builds_sources_are_the_files_of_the_engine_it_elaborates(monkeypatch):
+    files = lambda engine: set(te.build_sources("bm_sampler", {"P": 16, "N_MAX": 256, "ENGINE": engine}))  # noqa: E731
+    everything = set(te.read_sources("bm_sampler"))
+    shared = {"npq_pkg.sv", "bm_frame_pkg.sv", "bm_sampler.sv", "npq_axil_ctrl.sv",
+              "npq_stream_seed.sv", "bm_frame_check.sv", "bm_frame_reply.sv"}
+    assert files(0) == shared | {"bm_frontend.sv", "bm_core.sv", "bm_lane.sv"}
+    assert files(1) == shared | {"bm_frontend.sv", "bm_field_core.sv", "bm_threshold_search.sv"}
+    assert files(2) == shared | {"bm_sparse_frontend.sv", "bm_sparse_core.sv", "bm_sparse_unit.sv",
+                                 "bm_sparse_zstore.sv", "bm_sparse_zsel.sv", "bm_threshold_search.sv"}
+    # the generator module stands alone (the engines step the state by npq_pkg's functions)
+    assert files(0) | files(1) | files(2) == everything - {"npq_xoshiro128ss.sv"}
+    assert set(te.build_sources("bn_sampler", {"P": 8})) == set(te.read_sources("bn_sampler"))
+    # a change to the field engine leaves the other engines' digests (their doc rows) alone
+    digests = {e: te.source_digest(te.build_sources("bm_sampler", {"ENGINE": e})) for e in (0, 1, 2)}
+    real = te.read_sources
+    monkeypatch.setattr(te, "read_sources", lambda kernel: {
+        name: text + ("// changed\n" if name == "bm_field_core.sv" else "")
+        for name, text in real(kernel).items()})
+    after = {e: te.source_digest(te.build_sources("bm_sampler", {"ENGINE": e})) for e in (0, 1, 2)}
+    assert (after[0], after[2]) == (digests[0], digests[2]) and after[1] != digests[1]
+
+
 # ---------------------------------------------------------------- report parsing
 def _step(kind, frm, to, delay, net=None):
     step = {"type": kind, "delay": delay, "from": {"cell": frm, "port": "Q", "loc": [1, 1]},
@@ -353,7 +375,8 @@ def test_proxy_notes_holding_semicolons_read_back():
 
 
 def test_a_subset_run_keeps_the_other_rows_and_marks_changed_sources_stale(tmp_path, monkeypatch):
-    bm_now = te.source_digest(te.read_sources("bm_sampler"))
+    kv260 = board_builds()["kv260"]
+    bm_now = te.source_digest(te.build_sources("bm_sampler", kv260.twin_parameters("bm_sampler")))
     bn_now = te.source_digest(te.read_sources("bn_sampler"))
     doc = tmp_path / "timing_estimate.md"
     doc.write_text(te.render_doc(

@@ -216,8 +216,40 @@ def read_sources(kernel: str) -> dict[str, str]:
     return {p.name: p.read_text() for p in se.kernel_sources(se.KERNELS[kernel])}
 
 
+# bm_sampler's generate branches (hw/rtl/bm_sampler.sv): the modules each ENGINE
+# elaborates under the top. A build's sources are the files its hierarchy reaches, so
+# that a change to one engine leaves the other engines' rows and cached runs valid.
+BM_ENGINE_MODULES = {0: ("bm_frontend", "bm_core"), 1: ("bm_frontend", "bm_field_core"),
+                     2: ("bm_sparse_frontend", "bm_sparse_core")}
+
+
+def build_sources(kernel: str, params: dict[str, int]) -> dict[str, str]:
+    """read_sources(kernel) less the files of the modules a build with `params` does not
+    elaborate (bm_sampler: the engines its ENGINE does not pick); packages (files
+    without a module) are kept. A file the closure misses makes yosys fail, not pass."""
+    sources = read_sources(kernel)
+    engine = params.get("ENGINE")
+    if engine is None:
+        return sources
+    top = se.KERNELS[kernel].top
+    instances = parse_instances(sources)
+    others = {m for e, mods in BM_ENGINE_MODULES.items() if e != engine for m in mods} \
+        - set(BM_ENGINE_MODULES[engine])
+    used, todo = set(), [top]
+    while todo:
+        module = todo.pop()
+        if module not in used:
+            used.add(module)
+            todo += [m for m in instances.get(module, {}).values()
+                     if not (module == top and m in others)]
+    defines = {name: set(re.findall(r"^\s*module\s+(\w+)", text, re.M))
+               for name, text in sources.items()}
+    return {name: text for name, text in sources.items()
+            if not defines[name] or defines[name] & used}
+
+
 def source_digest(sources: dict[str, str]) -> str:
-    """The state of a kernel's RTL sources (names and text, read_sources) that a
+    """The state of a build's RTL sources (names and text, build_sources) that a
     timing row is measured at: 12 hex digits of their sha256."""
     h = hashlib.sha256()
     for name, text in sources.items():
@@ -570,11 +602,11 @@ def placement_freq() -> int:
 
 def time_build(kernel: str, build: BoardBuild, versions: str,
                build_dir: Path = BUILD_DIR, log=print) -> Result:
-    original = read_sources(kernel)
+    params = build.twin_parameters(kernel)
+    original = build_sources(kernel, params)
     rewritten = se.yosys_subset(original)
     instances = parse_instances(rewritten)
     spec = se.KERNELS[kernel]
-    params = build.twin_parameters(kernel)
     proxy, note = proxy_start(kernel, params)
     name = SIZING[kernel].shrink_parameter
     freq = placement_freq()
@@ -710,16 +742,23 @@ def parse_doc(text: str) -> list[DocRow]:
     return out
 
 
+def row_digest(row: DocRow) -> str:
+    """The source_digest of hw/rtl/ now for the build a doc row was measured at."""
+    params = row.params
+    return source_digest(build_sources(row.kernel, params) if params is not None
+                         else read_sources(row.kernel))
+
+
 def render_doc(results: list[Result], versions: str, missing: list[str] = (),
-               carried: list[DocRow] = (), current: dict[str, str] | None = None) -> str:
+               carried: list[DocRow] = (), current: dict[tuple[str, str], str] | None = None) -> str:
     """The doc of `results`, with `carried` rows of an earlier doc beside them (in
     kernel, board order); a carried row whose recorded sources differ from
-    `current[kernel]` (source_digest now) is marked stale."""
+    `current[kernel, board]` (its build's source_digest now) is marked stale."""
     current = current or {}
     entries = sorted([*results, *carried],
                      key=lambda e: (KERNELS.index(e.kernel) if e.kernel in KERNELS else len(KERNELS),
                                     _board_order(e.board)))
-    stale = [c for c in carried if c.sources != current.get(c.kernel)]
+    stale = [c for c in carried if c.sources != current.get((c.kernel, c.board))]
     lines = [
         "# Timing estimates of the SystemVerilog twins (`make timing-estimate`)",
         "",
@@ -765,11 +804,13 @@ def render_doc(results: list[Result], versions: str, missing: list[str] = (),
         "DSP48E1), or if either flow keeps fewer block-RAM bits than the parameters",
         "imply (bm: N_MAX² 16-bit weights; bn: P·TABLE_MAX 17-bit table words).",
         "",
-        "**RTL sources.** Each row names the state of the twin's sources it was measured",
-        "at (`source_digest`: sha256 of its hw/rtl/ files, 12 digits). A run on some twins",
-        "and boards only (`--kernels`, `--boards` with `--doc`) keeps the other rows as",
-        "they were; a kept row whose twin's sources have changed since is marked",
-        "**stale**, and bench/bench_hw.py does not take its clock from it.",
+        "**RTL sources.** Each row names the state of the sources it was measured at",
+        "(`source_digest`: sha256 of the hw/rtl/ files its build elaborates, 12 digits;",
+        "for bm_sampler those of the engine its `ENGINE` picks, so a change to one engine",
+        "leaves the others' rows current). A run on some twins and boards only",
+        "(`--kernels`, `--boards` with `--doc`) keeps the other rows as they were; a kept",
+        "row whose build's sources have changed since is marked **stale**, and",
+        "bench/bench_hw.py does not take its clock from it.",
         "",
         "## Results",
         "",
@@ -790,7 +831,7 @@ def render_doc(results: list[Result], versions: str, missing: list[str] = (),
                   "so these figures are not those of hw/rtl/ now): "
                   + "; ".join(f"{c.kernel} {c.board} (measured at "
                               f"{'`' + c.sources + '`' if c.sources else 'unrecorded sources'}, "
-                              f"now `{current.get(c.kernel, '?')}`)" for c in stale)
+                              f"now `{current.get((c.kernel, c.board), '?')}`)" for c in stale)
                   + ". Re-run them with `python tools/timing_estimate.py --kernels ... "
                   "--boards ... --doc docs/timing_estimate.md`."]
     if missing:
@@ -871,7 +912,7 @@ def main(argv: list[str] | None = None) -> int:
         have = done | {(c.kernel, c.board) for c in carried}
         missing = [f"{k} {b}" for k in KERNELS for b in builds
                    if (k, b) not in have and se.has_overlay(builds[b], k)]
-        current = {k: source_digest(read_sources(k)) for k in KERNELS}
+        current = {(c.kernel, c.board): row_digest(c) for c in carried}
         doc.write_text(render_doc(results, versions, missing, carried, current))
         print(f"wrote {doc}")
     bad = [r for r in results if r.problems]
