@@ -146,7 +146,9 @@ module bm_field_core #(
   // the op in A, and W[k][j] of the ops four, three, two and one ahead
   logic [NG-1:0][UW-1:0]   pu_q;
   logic [NG-1:0][15:0]     p4_q, p3_q, p2_q, p1_q;
-  logic [127:0]            rng2_q;
+  logic [127:0]            rng2_q, rngw_q;
+  logic                    rngw_en_q;
+  logic [KW-1:0]           rngw_k_q;
   logic [7:0]              zeta_rd_q;
   logic [UW-1:0]           f1_q;       // R2: the field as read in R1 (adds up to op c-5)
   logic signed [15:0]      w4_q, w3_q; // R2: W[k][j] of the ops four and three ahead
@@ -160,11 +162,14 @@ module bm_field_core #(
   logic [1:0]              xen_q, xz_q, xch_q, xspk_q;
   logic [1:0][7:0]         xzeta_q;
   logic                    xneg_q;     // D: Δ's sign (z_old, or an APPLY/INIT op's)
-  // D: a DECIDE's neuron as two one-hot halves of its index (from R3), so that the
-  // enables of its z_live and changed bits come from registers (a LUT2 each) and the
-  // decision reaches only their data
-  logic [(1 << (KW - KW / 2))-1:0] dw_hi_q;
-  logic [(1 << (KW / 2))-1:0]      dw_lo_q;
+  // D, then A: a DECIDE's neuron as two one-hot halves of its index (from R3), so that
+  // the enables of its z_live and changed bits come from registers (a LUT2 each); the
+  // bits are written in A from the decision's registers (znew_a_q, ch_a_q), so the
+  // decision's fan-out is a few registers, not 512 bits
+  logic [(1 << (KW - KW / 2))-1:0] dw_hi_q, wa_hi_q;
+  logic [(1 << (KW / 2))-1:0]      dw_lo_q, wa_lo_q;
+  logic                    ch_a_q;     // A: the decided neuron's z changed
+  logic                    byp_q;      // R3: the op in A decides this op's neuron
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
   logic [7:0]              zeta_a_q;
   logic                    spike_a_q, znew_a_q;
@@ -175,14 +180,18 @@ module bm_field_core #(
   // or N_MAX (the biases). A read returns the whole column: N_MAX weights.
   // col_rd: the op in R2's column; colZ_q, colA_q, colB_q: the ops in R3, D and A
   logic [N_MAX-1:0][15:0]  col_rd, colZ_q, colA_q, colB_q;
-  logic                    cw_we;
-  logic [KW:0]             cw_addr, cr_addr_q;
-  logic [KW-1:0]           cw_row;
-  logic [15:0]             cw_data;
-  assign cw_we   = w_we_i || b_we_i;
-  assign cw_addr = b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i};
-  assign cw_row  = b_we_i ? b_addr_i : w_row_i;
-  assign cw_data = b_we_i ? b_data_i : w_data_i;
+  // A load's write is registered (its address, data and each bank's slice enables), so
+  // the block RAMs' write pins see registers, not the front end's selects; the run's
+  // first read is many cycles after the last write.
+  logic [KW:0]             cw_addr_q, cr_addr_q;
+  logic [15:0]             cw_data_q;
+  logic [N_MAX-1:0]        cw_en_q;          // row i's slice written
+  always_ff @(posedge clk_i) begin
+    cw_addr_q <= b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i};
+    cw_data_q <= b_we_i ? b_data_i : w_data_i;
+    for (int i = 0; i < N_MAX; i++)
+      cw_en_q[i] <= (w_we_i || b_we_i) && (b_we_i ? b_addr_i : w_row_i) == KW'(i);
+  end
   logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
   // The read address, registered a cycle ahead so that no select sits between registers
   // and the block RAMs' address pins: the op in R0 (it reads in R1), or after a cycle in
@@ -198,7 +207,7 @@ module bm_field_core #(
     logic [63:0] rd_q;
     always_ff @(posedge clk_i) begin
       for (int s = 0; s < 4; s++) begin
-        if (cw_we && cw_row == KW'(4 * g + s)) mem[cw_addr][16 * s +: 16] <= cw_data;
+        if (cw_en_q[4 * g + s]) mem[cw_addr_q][16 * s +: 16] <= cw_data_q;
       end
       rd_q <= mem[cr_addr_q];
     end
@@ -354,17 +363,20 @@ module bm_field_core #(
   logic [7:0]           zeta_new;
   logic                 d_en, d_neg;     // Δ of the op in D, for the add in A
   logic                 r_en, r_neg;     // Δ of an APPLY or INIT op in R3
+  logic                 r_z, r_ch;       // its neuron's z and change bits
   logic [UW-1:0]        sum_p, sum_n;
   logic                 r3_may, r3_zold, r3_fire;
   logic [1:0]           x_en, x_z, x_ch, x_spk;
   logic [1:0][7:0]      x_zeta;
   logic                 x_neg;
   always_comb begin
-    // R3: the outcomes. An APPLY op's neuron was decided at least two ops before it, so
-    // its z and change are written (in D) before it reads them here; INIT ops read z as
-    // loaded.
-    r_en    = kind_p[S_R3] == K_APPLY ? changed_q[k_p[S_R3]] : z_live_q[k_p[S_R3]];
-    r_neg   = kind_p[S_R3] == K_APPLY && !z_live_q[k_p[S_R3]];
+    // R3: the outcomes. An APPLY op's neuron was decided at least two ops before it:
+    // its z and change bits are written when that op was in A, or it is in A now (then
+    // they are taken from A's registers, byp_q); INIT ops read z as loaded.
+    r_z     = byp_q ? znew_a_q : z_live_q[k_p[S_R3]];
+    r_ch    = byp_q ? ch_a_q : changed_q[k_p[S_R3]];
+    r_en    = kind_p[S_R3] == K_APPLY ? r_ch : r_z;
+    r_neg   = kind_p[S_R3] == K_APPLY && !r_z;
     r3_may  = zeta_p[S_R3] <= 8'd1;
     r3_zold = zeta_p[S_R3] != 8'd0;
     for (int f = 0; f < 2; f++) begin
@@ -422,6 +434,15 @@ module bm_field_core #(
       end
     end
   end
+
+  // The second halves' group index: a register copy per select (R1: the field, W of
+  // c-4 and c-3; R2: c-2; R3: c-1), each driving one 16:1 select.
+  logic [KW-GL-1:0] gf_q, g4_q, g3_q, g2_q, g1_q;
+  (* keep *) always_ff @(posedge clk_i) gf_q <= k_p[S_R0][KW-1:GL];
+  (* keep *) always_ff @(posedge clk_i) g4_q <= k_p[S_R0][KW-1:GL];
+  (* keep *) always_ff @(posedge clk_i) g3_q <= k_p[S_R0][KW-1:GL];
+  (* keep *) always_ff @(posedge clk_i) g2_q <= k_p[S_R1][KW-1:GL];
+  (* keep *) always_ff @(posedge clk_i) g1_q <= k_p[S_R2][KW-1:GL];
 
   // ---------------------------------------------------------------- group candidates
   // The first half of each 256:1 select, one group of GS rows at a time: the op in R0
@@ -486,9 +507,13 @@ module bm_field_core #(
     // s1: ζ and RNG state (ζ also for the final state)
     zeta_rd_q <= zeta_mem[state_q == C_FINAL ? idx_q[KW-1:0] : k_p[1]];
     rng2_q    <= rng_mem[k_p[1]];
-    // s2: the next state goes back at once (the neuron's next read is >= S_A later)
+    // s3: the next state (from s2's registers) goes back (the neuron's next read is
+    // >= S_A later); seeding writes only before the first op
+    rngw_q    <= xoshiro_next(rng2_q);
+    rngw_en_q <= v_p[2] && kind_p[2] == K_DECIDE;
+    rngw_k_q  <= k_p[2];
     if (seeded_valid) rng_mem[seeded_id[KW-1:0]] <= seeded_state;
-    else if (v_p[2] && kind_p[2] == K_DECIDE) rng_mem[k_p[2]] <= xoshiro_next(rng2_q);
+    else if (rngw_en_q) rng_mem[rngw_k_q] <= rngw_q;
     // D: counts read (also for the output)
     spike_rd_q <= spike_mem[state_q == C_OUT ? out_k_q : k_p[S_D]];
     on_rd_q    <= on_mem[state_q == C_OUT ? out_k_q : k_p[S_D]];
@@ -514,23 +539,23 @@ module bm_field_core #(
     never_0_q  <= never_q;
     // R1: the field (adds up to op c-5); W[k][j] of the ops in A (c-4, its Δ known)
     // and in D (c-3); each the group's candidate from R0
-    f1_q       <= pu_q[k_p[S_R1][KW-1:GL]];
-    w4_q       <= p4_q[k_p[S_R1][KW-1:GL]];
+    f1_q       <= pu_q[gf_q];
+    w4_q       <= p4_q[g4_q];
     e4_en_q    <= dA_en_q;
     e4_neg_q   <= dA_neg_q;
-    w3_q       <= p3_q[k_p[S_R1][KW-1:GL]];
+    w3_q       <= p3_q[g3_q];
     theta_r_q  <= theta_0_q;
     always_r_q <= always_0_q;
     never_r_q  <= never_0_q;
     // R2: ops c-4 and c-3 added (c-3's Δ now in A); W[k][j] of the op in D (c-2)
     f2_q       <= add_delta(add_delta(f1_q, e4_en_q, e4_neg_q, w4_q), dA_en_q, dA_neg_q, w3_q);
-    w2_q       <= p2_q[k_p[S_R2][KW-1:GL]];
+    w2_q       <= p2_q[g2_q];
     theta_3_q  <= theta_r_q;
     always_3_q <= always_r_q;
     never_3_q  <= never_r_q;
     // R3: op c-2 added (its Δ now in A), θ subtracted; W[k][j] of the op in D (c-1)
     g_q        <= add_delta(f2_q, dA_en_q, dA_neg_q, w2_q) - theta_3_q;
-    c1_q       <= p1_q[k_p[S_R3][KW-1:GL]];
+    c1_q       <= p1_q[g1_q];
     xen_q      <= x_en;
     xz_q       <= x_z;
     xch_q      <= x_ch;
@@ -546,43 +571,59 @@ module bm_field_core #(
     zeta_a_q   <= zeta_new;
     spike_a_q  <= spike;
     znew_a_q   <= z_new;
+    ch_a_q     <= xch_q[sel];
+    // R2: will the op now in D, in A when this op is in R3, decide this op's neuron?
+    byp_q      <= v_p[S_D] && kind_p[S_D] == K_DECIDE && k_p[S_D] == k_p[S_R2];
   end
 
   // ---------------------------------------------------------------- colour check
   // The column of neuron j, read in C_CHECK, against the colour's other neurons: a
   // non-zero W[i][j] between them makes the colour deferred (APPLY ops), else its
-  // neurons add their columns as they are decided. Four cycles from the position to
-  // the verdict: the neuron, the read, the non-zero bits, the masked OR. A collected
-  // neuron's mask bit is set a cycle later, from the registered neuron.
+  // neurons add their columns as they are decided. Six cycles from the position to
+  // the verdict: the neuron, the read, the column registered (colZ_q), the non-zero
+  // bits, the masked OR of each group of 16, the OR of the groups. A collected
+  // neuron's mask bit is set a cycle later, from the registered neuron; the verdict's
+  // cycle (chk_done_q) and the colour's start (one-hot halves) come from registers.
   logic [KW:0]        chk_pos_q, chk_start_q, chk_end_q;
   logic               chk_test_q, chk_bad_q, chk_cs, chk_next_cs, chk_viol, chk_collect_q;
+  logic               chk_done_q;
   logic [N_MAX-1:0]   chk_mask_q, chk_nz_q, chk_other_q;
-  logic [KW-1:0]      chk_k2_q;
-  logic [2:0]         chk_live_q;     // a tested column: its neuron / in the read / in the non-zero bits
-  logic [1:0]         chk_wait_q;
+  logic [NG-1:0]      chk_or_q;       // a group's masked non-zero bits
+  logic [KW-1:0]      chk_k2_q, chk_k3_q;
+  logic [4:0]         chk_live_q;     // a tested column, one bit per cycle of its test
+  logic [2:0]         chk_wait_q;
   assign chk_k       = sched_k[chk_pos_q[KW-1:0]];
   assign chk_cs      = sched_cs[chk_pos_q[KW-1:0]];
   assign chk_next_cs = chk_pos_q == free_m1_q || sched_ce[chk_pos_q[KW-1:0]];
-  assign chk_viol    = chk_live_q[2] && |(chk_nz_q & chk_other_q);
-  // i = chk_k2 from two one-hot halves of its bits: a LUT3 per neuron, not a comparator
-  logic [(1 << (KW - KW / 2))-1:0] chk_hi;
-  logic [(1 << (KW / 2))-1:0]      chk_lo;
+  assign chk_viol    = chk_live_q[4] && |chk_or_q;
+  // i = chk_k3 (and the colour's start) from two one-hot halves of its bits: a LUT3 per
+  // neuron, not a comparator
+  logic [(1 << (KW - KW / 2))-1:0] chk_hi, st_hi_q;
+  logic [(1 << (KW / 2))-1:0]      chk_lo, st_lo_q;
   always_comb begin
     chk_hi = '0;
     chk_lo = '0;
-    chk_hi[chk_k2_q[KW-1:KW/2]] = 1'b1;
-    chk_lo[chk_k2_q[KW/2-1:0]]  = 1'b1;
+    chk_hi[chk_k3_q[KW-1:KW/2]] = 1'b1;
+    chk_lo[chk_k3_q[KW/2-1:0]]  = 1'b1;
   end
   always_ff @(posedge clk_i) begin
     chk_live_q[0] <= state_q == C_CHECK && chk_test_q && chk_pos_q < chk_end_q;
-    chk_live_q[2:1] <= chk_live_q[1:0];
-    chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 2'd1 : 2'd0;
+    chk_live_q[4:1] <= chk_live_q[3:0];
+    chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 3'd1 : 3'd0;
+    chk_done_q    <= state_q == C_CHECK && chk_test_q && chk_pos_q == chk_end_q
+                     && chk_wait_q == 3'd4;
     chk_k1_q      <= chk_k;
     chk_k2_q      <= chk_k1_q;
+    chk_k3_q      <= chk_k2_q;
+    st_hi_q       <= '0;
+    st_lo_q       <= '0;
+    st_hi_q[chk_start_q[KW-1:KW/2]] <= 1'b1;
+    st_lo_q[chk_start_q[KW/2-1:0]]  <= 1'b1;
     for (int i = 0; i < N_MAX; i++) begin
-      chk_nz_q[i]    <= col_rd[i] != 16'd0;
+      chk_nz_q[i]    <= colZ_q[i] != 16'd0;
       chk_other_q[i] <= chk_mask_q[i] && !(chk_hi[i >> (KW / 2)] && chk_lo[i % (1 << (KW / 2))]);
     end
+    for (int g = 0; g < NG; g++) chk_or_q[g] <= |(chk_nz_q[g * GS +: GS] & chk_other_q[g * GS +: GS]);
   end
 
   // ---------------------------------------------------------------- control
@@ -650,6 +691,8 @@ module bm_field_core #(
       changed_q     <= '0;
       dw_hi_q       <= '0;
       dw_lo_q       <= '0;
+      wa_hi_q       <= '0;
+      wa_lo_q       <= '0;
       free_mask_q   <= '0;
     end else begin
       done_o      <= 1'b0;
@@ -670,17 +713,20 @@ module bm_field_core #(
         cnt_p[s]  <= cnt_p[s-1];
         rec_p[s]  <= rec_p[s-1];
       end
-      // D: a DECIDE's z and change, the bit enabled from the registered halves
+      // D: a DECIDE's neuron as registered halves (the z and change bits' enables in A)
       dw_hi_q <= '0;
       dw_lo_q <= '0;
       if (v_p[S_R3] && kind_p[S_R3] == K_DECIDE) begin
         dw_hi_q[k_p[S_R3][KW-1:KW/2]] <= 1'b1;
         dw_lo_q[k_p[S_R3][KW/2-1:0]]  <= 1'b1;
       end
+      // A: the bits written from registers (the decision reaches none of the 256)
+      wa_hi_q <= dw_hi_q;
+      wa_lo_q <= dw_lo_q;
       for (int i = 0; i < N_MAX; i++) begin
-        if (dw_hi_q[i >> (KW / 2)] && dw_lo_q[i % (1 << (KW / 2))]) begin
-          z_live_q[i]  <= z_new;
-          changed_q[i] <= xch_q[sel];
+        if (wa_hi_q[i >> (KW / 2)] && wa_lo_q[i % (1 << (KW / 2))]) begin
+          z_live_q[i]  <= znew_a_q;
+          changed_q[i] <= ch_a_q;
         end
       end
       if (s_we_i) free_mask_q[s_k_i] <= 1'b1;
@@ -740,9 +786,10 @@ module bm_field_core #(
             end
           end else if (chk_pos_q < chk_end_q) begin
             chk_pos_q <= chk_pos_q + 1;
-          end else if (chk_wait_q == 2'd3) begin
+          end else if (chk_done_q) begin
             // the last column's test is through: the colour's verdict
-            seq_ok_q[chk_start_q[KW-1:0]] <= !chk_bad_q;
+            for (int i = 0; i < N_MAX; i++)
+              if (st_hi_q[i >> (KW / 2)] && st_lo_q[i % (1 << (KW / 2))]) seq_ok_q[i] <= !chk_bad_q;
             chk_bad_q  <= 1'b0;
             chk_mask_q <= '0;
             chk_test_q <= 1'b0;
