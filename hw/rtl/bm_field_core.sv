@@ -113,6 +113,8 @@ module bm_field_core #(
   logic [KW:0]  state_words;
   assign state_words = (n_i + (KW+1)'(31)) >> 5;
   logic [15:0] lntau_q;                  // LNTAU[τ] (τ is constant during a run)
+  logic signed [UW-1:0] lt_q;            // LNTAU[τ] - 8192: θ's constant part
+  logic        init_end_q;
   logic [KW:0] free_m1_q;                // free_i - 1: the last schedule position
 
   // ---------------------------------------------------------------- seeding
@@ -533,7 +535,10 @@ module bm_field_core #(
     thin_m2_q  <= thin_i - 32'd2;
     free_m1_q  <= free_i - 1;
     free0_q    <= free_i == 0;
-    theta_q    <= UW'(signed'({1'b0, lntau_q})) + UW'(signed'({1'b0, m_q, 4'd0})) - UW'(SIG_N * 8);
+    lt_q       <= UW'(signed'({1'b0, lntau_q})) - UW'(SIG_N * 8);
+    theta_q    <= lt_q + UW'(signed'({1'b0, m_q, 4'd0}));
+    // C_INIT's last cycle (idx_q = N + SEED_LATENCY + 1) flagged a cycle ahead
+    init_end_q <= state_q == C_INIT && idx_q == (KW+1)'(n_i) + (KW+1)'(SEED_LATENCY);
     theta_0_q  <= theta_q;
     always_0_q <= always_q;
     never_0_q  <= never_q;
@@ -749,7 +754,7 @@ module bm_field_core #(
         C_INIT: begin
           // seed every stream, set ζ, clear the counts; wait out the seeder
           idx_q <= idx_q + 1;
-          if (idx_q == (KW+1)'(n_i) + (KW+1)'(SEED_LATENCY + 1)) begin
+          if (init_end_q) begin
             z_live_q      <= z_init_i;
             burn_left_q   <= burn_in_i;
             thin_cnt_q    <= '0;
@@ -786,8 +791,11 @@ module bm_field_core #(
             end
           end else if (chk_pos_q < chk_end_q) begin
             chk_pos_q <= chk_pos_q + 1;
-          end else if (chk_done_q) begin
-            // the last column's test is through: the colour's verdict
+          end
+          // the last column's test is through: the colour's verdict (chk_done_q implies a
+          // test at its end, where the branches above do nothing; kept out of their
+          // compares, which reached the 256 mask bits' enables)
+          if (chk_done_q) begin
             for (int i = 0; i < N_MAX; i++)
               if (st_hi_q[i >> (KW / 2)] && st_lo_q[i % (1 << (KW / 2))]) seq_ok_q[i] <= !chk_bad_q;
             chk_bad_q  <= 1'b0;
