@@ -79,6 +79,34 @@ def test_a_builds_sources_are_the_files_of_the_engine_it_elaborates(monkeypatch)
     assert (after[0], after[2]) == (digests[0], digests[2]) and after[1] != digests[1]
 
 
+def test_placed_only_reads_nextpnrs_estimate_and_keeps_the_placed_sdf(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_run(cmd, work, log, what):
+        calls.append(cmd)
+        (work / "placed.log").write_text("Info: Max frequency for clock 'clk_i': 31.00 MHz (FAIL)\n"
+                                         "Info: Max frequency for clock 'clk_i': 60.23 MHz (FAIL at 200.00 MHz)\n")
+        (work / "placed.part").write_text("(DELAYFILE)")
+    monkeypatch.setattr(te, "_run", fake_run)
+    monkeypatch.setattr(te, "_executable", lambda name: name)
+    assert te.place_only(tmp_path, 200) == 60.23            # the last estimate: after placement
+    assert "--no-route" in calls[0] and (tmp_path / "placed.sdf").is_file()
+    assert te.place_only(tmp_path, 200) == 60.23 and len(calls) == 1   # kept: not placed again
+    (tmp_path / "placed.log").write_text("Info: no timing\n")
+    with pytest.raises(RuntimeError, match="no fmax estimate"):
+        te.place_only(tmp_path, 200)
+
+
+def test_placed_only_runs_write_no_doc(tmp_path, monkeypatch):
+    seen = []
+    monkeypatch.setattr(te, "tool_versions", lambda: "v1")
+    monkeypatch.setattr(te, "time_build", lambda kernel, build, versions, log=None, placed_only=False:
+                        seen.append((kernel, build.board, placed_only)))
+    doc = tmp_path / "timing_estimate.md"
+    assert te.main(["--kernels", "bm_sampler", "--boards", "zcu104", "--doc", str(doc), "--placed-only"]) == 0
+    assert seen == [("bm_sampler", "zcu104", True)] and not doc.exists()
+
+
 # ---------------------------------------------------------------- report parsing
 def _step(kind, frm, to, delay, net=None):
     step = {"type": kind, "delay": delay, "from": {"cell": frm, "port": "Q", "loc": [1, 1]},

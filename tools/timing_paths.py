@@ -9,6 +9,9 @@ RAM and multiplier input, grouped by source signal, slowest first.
 
     python tools/timing_paths.py build/timing/<run> [--period 10] [--top 25]
 
+(or a run's placed.sdf from `timing_estimate.py --placed-only`: the same ranking over
+nextpnr's estimated delays before routing)
+
 prints, per endpoint signal over the period: its worst arrival, how many of its bits
 are over, and the signals its worst path runs through (launch first). The arrival of
 the slowest endpoint is the critical path nextpnr reports (the same SDF, the max
