@@ -107,8 +107,10 @@ module bm_field_core #(
   logic [N_MAX-1:0]   free_mask_q;       // scheduled (free) neurons of this run
   logic [N_MAX-1:0]   z_live_q;          // z as decided so far
   logic [N_MAX-1:0]   changed_q;         // a deferred neuron's z changed in its colour
-  logic [N_MAX-1:0]   seq_ok_q;          // at a colour's start position: no weight between
+  logic               sched_ok  [N_MAX]; // at a colour's start position: no weight between
                                          // two of its neurons, so sequential adds are exact
+                                         // (LUT-RAM beside sched_k: the issue's lookup reads
+                                         // it like the others, not through a 256:1 select)
 
   logic [KW:0]  state_words;
   assign state_words = (n_i + (KW+1)'(31)) >> 5;
@@ -172,6 +174,13 @@ module bm_field_core #(
   logic [(1 << (KW / 2))-1:0]      dw_lo_q, wa_lo_q;
   logic                    ch_a_q;     // A: the decided neuron's z changed
   logic                    byp_q;      // R3: the op in A decides this op's neuron
+  // R3: the z and change bits of the op's neuron, a 256:1 select in two halves like
+  // the field's: the group candidates zc_q, cc_q registered in R2 (from the bits as
+  // they are then), so a write in A during R2 is taken from A's registers a cycle
+  // later (byp2_q, znew_b_q, ch_b_q), one during R3 as before (byp_q)
+  logic [NG-1:0]           zc_q, cc_q;
+  logic [KW-GL-1:0]        g1z_q;      // R3: the second half's group index
+  logic                    byp2_r_q, byp2_q, znew_b_q, ch_b_q;
   logic                    dA_en_q, dA_neg_q;   // Δ of the op in A
   logic [7:0]              zeta_a_q;
   logic                    spike_a_q, znew_a_q;
@@ -183,37 +192,46 @@ module bm_field_core #(
   // col_rd: the op in R2's column; colZ_q, colA_q, colB_q: the ops in R3, D and A
   logic [N_MAX-1:0][15:0]  col_rd, colZ_q, colA_q, colB_q;
   // A load's write is registered (its address, data and each bank's slice enables), so
-  // the block RAMs' write pins see registers, not the front end's selects; the run's
-  // first read is many cycles after the last write.
-  logic [KW:0]             cw_addr_q, cr_addr_q;
-  logic [15:0]             cw_data_q;
+  // the block RAMs' pins see registers, not the front end's selects. A load and a read
+  // are never needed together (the run's first read is many cycles after the load's
+  // last write), so a bank has one address: the load's column while writing, else the
+  // read's, selected before the register. The read's is registered a cycle ahead: the
+  // op in R0 (it reads in R1), or after a cycle in C_CHECK that cycle's column (chk_k,
+  // which chk_k1_q takes too); the check uses only those reads, and no op reaches R1
+  // within 15 cycles of C_CHECK. The address and data are registered a copy per BPC
+  // banks ((* keep *) as the Δ copies): one register would drive every block RAM's pins.
+  localparam int unsigned BPC = 4;
+  logic [KW:0]             ca_d;             // the banks' next address
+  logic [15:0]             cw_data_d;
   logic [N_MAX-1:0]        cw_en_q;          // row i's slice written
+  logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
+  assign ca_d      = w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
+                   : state_q == C_CHECK ? {1'b0, chk_k}
+                   : kind_p[S_R0] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0]};
+  assign cw_data_d = b_we_i ? b_data_i : w_data_i;
   always_ff @(posedge clk_i) begin
-    cw_addr_q <= b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i};
-    cw_data_q <= b_we_i ? b_data_i : w_data_i;
     for (int i = 0; i < N_MAX; i++)
       cw_en_q[i] <= (w_we_i || b_we_i) && (b_we_i ? b_addr_i : w_row_i) == KW'(i);
   end
-  logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
-  // The read address, registered a cycle ahead so that no select sits between registers
-  // and the block RAMs' address pins: the op in R0 (it reads in R1), or after a cycle in
-  // C_CHECK that cycle's column (chk_k, which chk_k1_q takes too). The check uses only
-  // those reads, and no op reaches R1 within 15 cycles of C_CHECK.
-  always_ff @(posedge clk_i) begin
-    cr_addr_q <= state_q == C_CHECK ? {1'b0, chk_k}
-               : kind_p[S_R0] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0]};
-  end
 
-  for (genvar g = 0; g < GROUPS; g++) begin : g_bank
-    logic [63:0] mem [2 * N_MAX];
-    logic [63:0] rd_q;
-    always_ff @(posedge clk_i) begin
-      for (int s = 0; s < 4; s++) begin
-        if (cw_en_q[4 * g + s]) mem[cw_addr_q][16 * s +: 16] <= cw_data_q;
-      end
-      rd_q <= mem[cr_addr_q];
+  for (genvar c = 0; c < (GROUPS + BPC - 1) / BPC; c++) begin : g_acopy
+    logic [KW:0] ca_q;
+    logic [15:0] cw_data_q;
+    (* keep *) always_ff @(posedge clk_i) begin
+      ca_q      <= ca_d;
+      cw_data_q <= cw_data_d;
     end
-    assign col_rd[4 * g +: 4] = rd_q;
+    for (genvar g = c * BPC; g < (c + 1) * BPC && g < GROUPS; g++) begin : g_bank
+      logic [63:0] mem [2 * N_MAX];
+      logic [63:0] rd_q;
+      always_ff @(posedge clk_i) begin
+        for (int s = 0; s < 4; s++) begin
+          if (cw_en_q[4 * g + s]) mem[ca_q][16 * s +: 16] <= cw_data_q;
+        end
+        rd_q <= mem[ca_q];
+      end
+      assign col_rd[4 * g +: 4] = rd_q;
+    end
   end
 
   // ---------------------------------------------------------------- fields
@@ -254,7 +272,7 @@ module bm_field_core #(
   logic          cur_cs, next_cs, last_entry, cur_ok;
   assign lk_k       = sched_k[la_q[KW-1:0]];
   assign lk_f       = {sched_cs[la_q[KW-1:0]], sched_ce[la_q[KW-1:0]] || la_q == free_m1_q,
-                       seq_ok_q[la_q[KW-1:0]], la_q == free_m1_q};
+                       sched_ok[la_q[KW-1:0]], la_q == free_m1_q};
   assign cur_cs     = cur_f[3];
   assign next_cs    = cur_f[2];
   assign cur_ok     = cur_f[1];
@@ -373,10 +391,11 @@ module bm_field_core #(
   logic                 x_neg;
   always_comb begin
     // R3: the outcomes. An APPLY op's neuron was decided at least two ops before it:
-    // its z and change bits are written when that op was in A, or it is in A now (then
-    // they are taken from A's registers, byp_q); INIT ops read z as loaded.
-    r_z     = byp_q ? znew_a_q : z_live_q[k_p[S_R3]];
-    r_ch    = byp_q ? ch_a_q : changed_q[k_p[S_R3]];
+    // its z and change bits are written when that op was in A, or it is in A now or
+    // was a cycle ago (then they are taken from A's registers, byp_q, byp2_q); INIT ops
+    // read z as loaded.
+    r_z     = byp_q ? znew_a_q : byp2_q ? znew_b_q : zc_q[g1z_q];
+    r_ch    = byp_q ? ch_a_q : byp2_q ? ch_b_q : cc_q[g1z_q];
     r_en    = kind_p[S_R3] == K_APPLY ? r_ch : r_z;
     r_neg   = kind_p[S_R3] == K_APPLY && !r_z;
     r3_may  = zeta_p[S_R3] <= 8'd1;
@@ -438,13 +457,14 @@ module bm_field_core #(
   end
 
   // The second halves' group index: a register copy per select (R1: the field, W of
-  // c-4 and c-3; R2: c-2; R3: c-1), each driving one 16:1 select.
+  // c-4 and c-3; R2: c-2; R3: c-1, the z and change bits), each driving one 16:1 select.
   logic [KW-GL-1:0] gf_q, g4_q, g3_q, g2_q, g1_q;
   (* keep *) always_ff @(posedge clk_i) gf_q <= k_p[S_R0][KW-1:GL];
   (* keep *) always_ff @(posedge clk_i) g4_q <= k_p[S_R0][KW-1:GL];
   (* keep *) always_ff @(posedge clk_i) g3_q <= k_p[S_R0][KW-1:GL];
   (* keep *) always_ff @(posedge clk_i) g2_q <= k_p[S_R1][KW-1:GL];
   (* keep *) always_ff @(posedge clk_i) g1_q <= k_p[S_R2][KW-1:GL];
+  (* keep *) always_ff @(posedge clk_i) g1z_q <= k_p[S_R2][KW-1:GL];
 
   // ---------------------------------------------------------------- group candidates
   // The first half of each 256:1 select, one group of GS rows at a time: the op in R0
@@ -454,12 +474,13 @@ module bm_field_core #(
   // index is registered a copy per group and stage ((* keep *) as the Δ copies), so
   // its bits drive one group's selects, not every group's.
   for (genvar g = 0; g < NG; g++) begin : g_cand
-    logic [GL-1:0] r0_q, r0w_q, r1_q, r2_q;
+    logic [GL-1:0] r0_q, r0w_q, r1_q, r2_q, r2z_q;
     (* keep *) always_ff @(posedge clk_i) begin
       r0_q  <= k_p[S_R0-1][GL-1:0];
       r0w_q <= k_p[S_R0-1][GL-1:0];
       r1_q  <= k_p[S_R0][GL-1:0];
       r2_q  <= k_p[S_R1][GL-1:0];
+      r2z_q <= k_p[S_R1][GL-1:0];
     end
     // the row {g, r}: a concatenation, no adder in front of the selects
     localparam logic [KW-GL-1:0] G = g;
@@ -469,6 +490,8 @@ module bm_field_core #(
       p3_q[g] <= colZ_q[{G, r0w_q}];
       p2_q[g] <= colZ_q[{G, r1_q}];
       p1_q[g] <= colZ_q[{G, r2_q}];
+      zc_q[g] <= z_live_q[{G, r2z_q}];
+      cc_q[g] <= changed_q[{G, r2z_q}];
     end
   end
 
@@ -579,6 +602,11 @@ module bm_field_core #(
     ch_a_q     <= xch_q[sel];
     // R2: will the op now in D, in A when this op is in R3, decide this op's neuron?
     byp_q      <= v_p[S_D] && kind_p[S_D] == K_DECIDE && k_p[S_D] == k_p[S_R2];
+    // R1: will the op now in D, in A when this op is in R2, decide this op's neuron?
+    byp2_r_q   <= v_p[S_D] && kind_p[S_D] == K_DECIDE && k_p[S_D] == k_p[S_R1];
+    byp2_q     <= byp2_r_q;
+    znew_b_q   <= znew_a_q;
+    ch_b_q     <= ch_a_q;
   end
 
   // ---------------------------------------------------------------- colour check
@@ -588,7 +616,8 @@ module bm_field_core #(
   // the verdict: the neuron, the read, the column registered (colZ_q), the non-zero
   // bits, the masked OR of each group of 16, the OR of the groups. A collected
   // neuron's mask bit is set a cycle later, from the registered neuron; the verdict's
-  // cycle (chk_done_q) and the colour's start (one-hot halves) come from registers.
+  // cycle (chk_done_q) comes from registers, and the verdict is written to sched_ok at
+  // the colour's start.
   logic [KW:0]        chk_pos_q, chk_start_q, chk_end_q;
   logic               chk_test_q, chk_bad_q, chk_cs, chk_next_cs, chk_viol, chk_collect_q;
   logic               chk_done_q;
@@ -603,8 +632,8 @@ module bm_field_core #(
   assign chk_viol    = chk_live_q[4] && |chk_or_q;
   // i = chk_k3 (and the colour's start) from two one-hot halves of its bits: a LUT3 per
   // neuron, not a comparator
-  logic [(1 << (KW - KW / 2))-1:0] chk_hi, st_hi_q;
-  logic [(1 << (KW / 2))-1:0]      chk_lo, st_lo_q;
+  logic [(1 << (KW - KW / 2))-1:0] chk_hi;
+  logic [(1 << (KW / 2))-1:0]      chk_lo;
   always_comb begin
     chk_hi = '0;
     chk_lo = '0;
@@ -620,10 +649,9 @@ module bm_field_core #(
     chk_k1_q      <= chk_k;
     chk_k2_q      <= chk_k1_q;
     chk_k3_q      <= chk_k2_q;
-    st_hi_q       <= '0;
-    st_lo_q       <= '0;
-    st_hi_q[chk_start_q[KW-1:KW/2]] <= 1'b1;
-    st_lo_q[chk_start_q[KW/2-1:0]]  <= 1'b1;
+    // the colour's verdict at its start position (chk_start_q does not move while its
+    // columns are tested)
+    if (chk_done_q) sched_ok[chk_start_q[KW-1:0]] <= !chk_bad_q;
     for (int i = 0; i < N_MAX; i++) begin
       chk_nz_q[i]    <= colZ_q[i] != 16'd0;
       chk_other_q[i] <= chk_mask_q[i] && !(chk_hi[i >> (KW / 2)] && chk_lo[i % (1 << (KW / 2))]);
@@ -672,7 +700,6 @@ module bm_field_core #(
       init_j_q      <= '0;
       apply_q       <= 1'b0;
       colour_seq_q  <= 1'b0;
-      seq_ok_q      <= '0;
       chk_pos_q     <= '0;
       chk_start_q   <= '0;
       chk_end_q     <= '0;
@@ -794,10 +821,9 @@ module bm_field_core #(
           end
           // the last column's test is through: the colour's verdict (chk_done_q implies a
           // test at its end, where the branches above do nothing; kept out of their
-          // compares, which reached the 256 mask bits' enables)
+          // compares, which reached the 256 mask bits' enables); sched_ok is written
+          // beside the other memories
           if (chk_done_q) begin
-            for (int i = 0; i < N_MAX; i++)
-              if (st_hi_q[i >> (KW / 2)] && st_lo_q[i % (1 << (KW / 2))]) seq_ok_q[i] <= !chk_bad_q;
             chk_bad_q  <= 1'b0;
             chk_mask_q <= '0;
             chk_test_q <= 1'b0;
