@@ -195,43 +195,36 @@ module bm_field_core #(
   // the block RAMs' pins see registers, not the front end's selects. A load and a read
   // are never needed together (the run's first read is many cycles after the load's
   // last write), so a bank has one address: the load's column while writing, else the
-  // read's, selected before the register. The read's is registered a cycle ahead: the
-  // op in R0 (it reads in R1), or after a cycle in C_CHECK that cycle's column (chk_k,
-  // which chk_k1_q takes too); the check uses only those reads, and no op reaches R1
-  // within 15 cycles of C_CHECK. The address and data are registered a copy per BPC
-  // banks ((* keep *) as the Δ copies): one register would drive every block RAM's pins.
-  localparam int unsigned BPC = 4;
-  logic [KW:0]             ca_d;             // the banks' next address
-  logic [15:0]             cw_data_d;
+  // read's, selected before the register (two registers before, which yosys merged
+  // into one port behind a select at the 128 block RAMs' address pins). The read's is
+  // registered a cycle ahead: the op in R0 (it reads in R1), or after a cycle in
+  // C_CHECK that cycle's column (chk_k, which chk_k1_q takes too); the check uses only
+  // those reads, and no op reaches R1 within 15 cycles of C_CHECK. One register, near
+  // the schedule's LUT-RAM that chk_k comes from (copies next to the banks put the
+  // LUT-RAM's read in front of a wire across the device).
+  logic [KW:0]             ca_q;             // the banks' address
+  logic [15:0]             cw_data_q;
   logic [N_MAX-1:0]        cw_en_q;          // row i's slice written
   logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
-  assign ca_d      = w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
-                   : state_q == C_CHECK ? {1'b0, chk_k}
-                   : kind_p[S_R0] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0]};
-  assign cw_data_d = b_we_i ? b_data_i : w_data_i;
   always_ff @(posedge clk_i) begin
+    ca_q      <= w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
+               : state_q == C_CHECK ? {1'b0, chk_k}
+               : kind_p[S_R0] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0]};
+    cw_data_q <= b_we_i ? b_data_i : w_data_i;
     for (int i = 0; i < N_MAX; i++)
       cw_en_q[i] <= (w_we_i || b_we_i) && (b_we_i ? b_addr_i : w_row_i) == KW'(i);
   end
 
-  for (genvar c = 0; c < (GROUPS + BPC - 1) / BPC; c++) begin : g_acopy
-    logic [KW:0] ca_q;
-    logic [15:0] cw_data_q;
-    (* keep *) always_ff @(posedge clk_i) begin
-      ca_q      <= ca_d;
-      cw_data_q <= cw_data_d;
-    end
-    for (genvar g = c * BPC; g < (c + 1) * BPC && g < GROUPS; g++) begin : g_bank
-      logic [63:0] mem [2 * N_MAX];
-      logic [63:0] rd_q;
-      always_ff @(posedge clk_i) begin
-        for (int s = 0; s < 4; s++) begin
-          if (cw_en_q[4 * g + s]) mem[ca_q][16 * s +: 16] <= cw_data_q;
-        end
-        rd_q <= mem[ca_q];
+  for (genvar g = 0; g < GROUPS; g++) begin : g_bank
+    logic [63:0] mem [2 * N_MAX];
+    logic [63:0] rd_q;
+    always_ff @(posedge clk_i) begin
+      for (int s = 0; s < 4; s++) begin
+        if (cw_en_q[4 * g + s]) mem[ca_q][16 * s +: 16] <= cw_data_q;
       end
-      assign col_rd[4 * g +: 4] = rd_q;
+      rd_q <= mem[ca_q];
     end
+    assign col_rd[4 * g +: 4] = rd_q;
   end
 
   // ---------------------------------------------------------------- fields
