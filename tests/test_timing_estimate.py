@@ -434,3 +434,21 @@ def test_a_subset_run_keeps_the_other_rows_and_marks_changed_sources_stale(tmp_p
     # a second run re-reads its own output: nothing changes but the re-timed row
     assert te.main(["--kernels", "bm_sampler", "--boards", "pynq-z2", "--doc", str(doc)]) == 0
     assert doc.read_text() == text
+
+
+def test_the_field_engine_is_routed_by_router2_and_every_other_build_by_router1(tmp_path, monkeypatch):
+    assert te.nextpnr_router("bm_sampler", {"P": 16, "N_MAX": 256, "ENGINE": 1}) == "router2"
+    assert te.nextpnr_router("bm_sampler", {"P": 16, "N_MAX": 256, "ENGINE": 0}) == "router1"
+    assert te.nextpnr_router("bn_sampler", {"P": 6}) == "router1"
+    assert te.nextpnr_router(te.BM_SPARSE, {"ENGINE": 2, "U": 8}) == "router1"
+    calls = []
+
+    def fake_run(cmd, work, log, what):
+        calls.append(cmd)
+        (work / "report.part").write_text("{}")
+    monkeypatch.setattr(te, "_run", fake_run)
+    monkeypatch.setattr(te, "_executable", lambda name: name)
+    te.place_and_route(tmp_path, 200, "router2")
+    assert calls[0][calls[0].index("--router") + 1] == "router2"
+    with pytest.raises(ValueError, match="router must be one of"):
+        te.place_and_route(tmp_path / "other", 200, "router3")
