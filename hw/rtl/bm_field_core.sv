@@ -12,17 +12,24 @@
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
 // s2 draw, s3..s13 search, s14 threshold, R0 = s15 and R1 = s16 field read, R2 = s17
 // and R3 = s18 corrections, D = s19 decision, A = s20 column added, zeta and counts
-// written (the column read issued in R1). Every 256:1 select of a field or a weight is
-// split in two registered halves: a 16:1 inside each group of 16 rows (next to the
-// group's fields, adders and column-bus slices), then a 16:1 over the groups, so no
-// wire gathers 4096 bits across the device. R0 takes each group's candidate field with
-// the add of the op then in A (its Δ and column known), so the field in R1 lacks the
-// adds of the four ops ahead (in R2, R3, D and A then): R1 has W[k][j] of the ops in A
-// and D (their group candidates taken in R0), R2 adds them times their Δ (the one in A
-// known in R1, the one in D a cycle later) and selects the next one's, R3 adds it and
-// subtracts θ, and D adds the last one's (the op then in A, its W[k][j] selected in
-// R3) while it decides: the decision loop is a three-way select of the signs of
-// three sums taken from registers (docs/rtl.md). Kinds of op: DECIDE (a neuron
+// written (the column read issued in R3). The field's 256:1 select is split in two
+// registered halves: a 16:1 inside each group of 16 rows (next to the group's fields,
+// adders and column-bus slices), then a 16:1 over the groups, so no wire gathers the
+// fields across the device. R0 takes each group's candidate field with the add of the
+// op then in A (its Δ and column known), so the field in R1 lacks the adds of the four
+// ops ahead (in R2, R3, D and A then). Their weights W[k][j] come from the correction
+// table, not the column bus: after the colour check, C_CORR writes for every schedule
+// position p and distance d = 1..4 the weight W[k_p][k_(p-d) mod F] (F positions),
+// read through the field's own selects. An op ahead that can add a column (a DECIDE
+// or an APPLY) at position q is d = (p - q) mod F positions back, d <= its distance
+// in ops (a colour's neurons add in schedule order, the deferred ones' APPLY ops after
+// the colour's decides); the BIAS and INIT ops, which have no position, are kept five
+// ops or more ahead of the first DECIDE. R0 reads the table at the op's position, R1
+// picks each op ahead's weight by its d, R2 adds those of the ops in A and D times
+// their Δ (the one in A known in R1, the one in D a cycle later), R3 adds the next one
+// and subtracts θ, and D adds the last one (the op then in A) while it decides: the
+// decision loop is a three-way select of the signs of three sums taken from
+// registers (docs/rtl.md). Kinds of op: DECIDE (a neuron
 // update; it adds its own column only when it is alone in its colour), APPLY (the
 // deferred add of a neuron of a colour of several, after all of them were decided:
 // the simultaneous rule of spec §3.1 for any order), INIT (a neuron's column if it is
@@ -89,8 +96,8 @@ module bm_field_core #(
   localparam int unsigned SIG_N  = 1024;
 
   typedef enum logic [1:0] {K_DECIDE, K_APPLY, K_INIT, K_BIAS} kind_e;
-  typedef enum logic [3:0] {C_IDLE, C_INIT, C_CHECK, C_RUN, C_RECWAIT, C_RECOUT, C_DRAIN,
-    C_OUT, C_FINAL} state_e;
+  typedef enum logic [3:0] {C_IDLE, C_INIT, C_CHECK, C_CORR, C_RUN, C_RECWAIT, C_RECOUT,
+    C_DRAIN, C_OUT, C_FINAL} state_e;
   typedef enum logic [1:0] {P_BIAS, P_INIT, P_SWEEP} phase_e;
   state_e state_q;
   phase_e phase_q;
@@ -141,15 +148,14 @@ module bm_field_core #(
   logic [S_A:1]            own_p;      // a DECIDE that adds its own column (colour of one)
   logic [S_A:1]            cnt_p;      // after burn-in: spikes count
   logic [S_A:1]            rec_p;      // a recorded sweep: the on count takes z_new
+  logic [S_R2:1][KW-1:0]   pos_p;      // a DECIDE's or APPLY's schedule position
   logic [S_R3:3][7:0]      zeta_p;     // ζ as read (zeta_rd_q is stage 2's)
   logic                    always_q, never_q;
   logic signed [UW-1:0]    theta_q, theta_0_q, theta_r_q, theta_3_q;
   logic                    always_0_q, never_0_q;
   logic                    always_r_q, never_r_q, always_3_q, never_3_q;
-  // the group candidates (R0 for R1, R1 for R2, R2 for R3): the field with the add of
-  // the op in A, and W[k][j] of the ops four, three, two and one ahead
+  // the group candidates of the field (R0 for R1), with the add of the op in A
   logic [NG-1:0][UW-1:0]   pu_q;
-  logic [NG-1:0][15:0]     p4_q, p3_q, p2_q, p1_q;
   logic [127:0]            rng2_q, rngw_q;
   logic                    rngw_en_q;
   logic [KW-1:0]           rngw_k_q;
@@ -161,6 +167,7 @@ module bm_field_core #(
   logic signed [15:0]      w2_q;       // R3: W[k][j] of the op two ahead
   logic [UW-1:0]           g_q;        // D: the field corrected for ops c-4..c-2, minus θ
   logic signed [15:0]      c1_q;       // D: W[k][j] of the op one ahead
+  logic signed [15:0]      w2r_q, c1r_q, c1s_q;   // the last two, picked in R1
   // D: the op's outcomes from R3, [1] when the sign select says fire, [0] when not
   // (m = 0 and m = 1024 folded in): Δ enable, z_new, z changed, spike, ζ written
   logic [1:0]              xen_q, xz_q, xch_q, xspk_q;
@@ -189,17 +196,18 @@ module bm_field_core #(
   // ---------------------------------------------------------------- column memory
   // Bank g holds rows 4g..4g+3 of every column, 16 bits each, at address j (column j)
   // or N_MAX (the biases). A read returns the whole column: N_MAX weights.
-  // col_rd: the op in R2's column; colZ_q, colA_q, colB_q: the ops in R3, D and A
-  logic [N_MAX-1:0][15:0]  col_rd, colZ_q, colA_q, colB_q;
+  // col_rd: the op in D's column (read in R3); colB_q: the op in A's, next to the
+  // fields' adders (the bus's only register stage: no other reader needs it earlier)
+  logic [N_MAX-1:0][15:0]  col_rd, colB_q;
   // A load's write is registered (its address, data and each bank's slice enables), so
   // the block RAMs' pins see registers, not the front end's selects. A load and a read
   // are never needed together (the run's first read is many cycles after the load's
   // last write), so a bank has one address: the load's column while writing, else the
   // read's, selected before the register (two registers before, which yosys merged
   // into one port behind a select at the 128 block RAMs' address pins). The read's is
-  // registered a cycle ahead: the op in R0 (it reads in R1), or after a cycle in
-  // C_CHECK that cycle's column (chk_k, which chk_k1_q takes too); the check uses only
-  // those reads, and no op reaches R1 within 15 cycles of C_CHECK. One register, near
+  // registered a cycle ahead: the op in R2 (it reads in R3), or after a cycle in
+  // C_CHECK or C_CORR that cycle's column (chk_k, which chk_k1_q takes too); those
+  // passes use only their reads, and no op reaches R3 within 17 cycles of them. One register, near
   // the schedule's LUT-RAM that chk_k comes from (copies next to the banks put the
   // LUT-RAM's read in front of a wire across the device).
   logic [KW:0]             ca_q;             // the banks' address
@@ -208,8 +216,8 @@ module bm_field_core #(
   logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
   always_ff @(posedge clk_i) begin
     ca_q      <= w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
-               : state_q == C_CHECK ? {1'b0, chk_k}
-               : kind_p[S_R0] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0]};
+               : state_q == C_CHECK || state_q == C_CORR ? {1'b0, chk_k}
+               : kind_p[S_R2] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R2]};
     cw_data_q <= b_we_i ? b_data_i : w_data_i;
     for (int i = 0; i < N_MAX; i++)
       cw_en_q[i] <= (w_we_i || b_we_i) && (b_we_i ? b_addr_i : w_row_i) == KW'(i);
@@ -288,6 +296,8 @@ module bm_field_core #(
   logic [1:0]    issue_kind;
   logic [KW-1:0] issue_k;
   logic          issue_own;
+  logic [KW-1:0] issue_pos;            // cur's position (la_q is two positions after it)
+  assign issue_pos = la_q[KW-1:0] - KW'(2);
   always_comb begin
     issue      = 1'b0;
     sweep_end  = 1'b0;
@@ -449,43 +459,87 @@ module bm_field_core #(
     end
   end
 
-  // The second halves' group index: a register copy per select (R1: the field, W of
-  // c-4 and c-3; R2: c-2; R3: c-1, the z and change bits), each driving one 16:1 select.
-  logic [KW-GL-1:0] gf_q, g4_q, g3_q, g2_q, g1_q;
+  // The second halves' group index: a register copy per select (R1: the field; R3: the
+  // z and change bits), each driving one 16:1 select.
+  logic [KW-GL-1:0] gf_q;
   (* keep *) always_ff @(posedge clk_i) gf_q <= k_p[S_R0][KW-1:GL];
-  (* keep *) always_ff @(posedge clk_i) g4_q <= k_p[S_R0][KW-1:GL];
-  (* keep *) always_ff @(posedge clk_i) g3_q <= k_p[S_R0][KW-1:GL];
-  (* keep *) always_ff @(posedge clk_i) g2_q <= k_p[S_R1][KW-1:GL];
-  (* keep *) always_ff @(posedge clk_i) g1_q <= k_p[S_R2][KW-1:GL];
   (* keep *) always_ff @(posedge clk_i) g1z_q <= k_p[S_R2][KW-1:GL];
 
   // ---------------------------------------------------------------- group candidates
   // The first half of each 256:1 select, one group of GS rows at a time: the op in R0
   // picks its row of the group in the group's fields (plus the add of the op in A, as
-  // the field register will have it a cycle later), colA_q (c-4, in D) and colZ_q
-  // (c-3, in R3); the op in R1 in colZ_q (c-2), the op in R2 in colZ_q (c-1). The row
-  // index is registered a copy per group and stage ((* keep *) as the Δ copies), so
-  // its bits drive one group's selects, not every group's.
+  // the field register will have it a cycle later), the op in R2 its z and change bits.
+  // The row index and the Δ of the op in A are registered a copy per group ((* keep *)
+  // as the fields' Δ copies), so their bits drive one group's selects and adders, not
+  // every group's. C_CORR forces Δ = +1 (the fields are 0 then: a candidate is the
+  // weight of the row in the column, sign-extended).
   for (genvar g = 0; g < NG; g++) begin : g_cand
-    logic [GL-1:0] r0_q, r0w_q, r1_q, r2_q, r2z_q;
+    logic [GL-1:0] r0_q, r2z_q;
+    logic          en_q, neg_q, corr_q;
     (* keep *) always_ff @(posedge clk_i) begin
-      r0_q  <= k_p[S_R0-1][GL-1:0];
-      r0w_q <= k_p[S_R0-1][GL-1:0];
-      r1_q  <= k_p[S_R0][GL-1:0];
-      r2_q  <= k_p[S_R1][GL-1:0];
-      r2z_q <= k_p[S_R1][GL-1:0];
+      r0_q   <= k_p[S_R0-1][GL-1:0];
+      r2z_q  <= k_p[S_R1][GL-1:0];
+      en_q   <= d_en;
+      neg_q  <= d_neg;
+      corr_q <= state_q == C_CORR;
     end
     // the row {g, r}: a concatenation, no adder in front of the selects
     localparam logic [KW-GL-1:0] G = g;
     always_ff @(posedge clk_i) begin
-      pu_q[g] <= add_delta(u_q[{G, r0_q}], dA_en_q, dA_neg_q, colB_q[{G, r0_q}]);
-      p4_q[g] <= colA_q[{G, r0w_q}];
-      p3_q[g] <= colZ_q[{G, r0w_q}];
-      p2_q[g] <= colZ_q[{G, r1_q}];
-      p1_q[g] <= colZ_q[{G, r2_q}];
+      pu_q[g] <= add_delta(u_q[{G, r0_q}], en_q || corr_q, neg_q && !corr_q, colB_q[{G, r0_q}]);
       zc_q[g] <= z_live_q[{G, r2z_q}];
       cc_q[g] <= changed_q[{G, r2z_q}];
     end
+  end
+
+  // ---------------------------------------------------------------- correction table
+  // Lane l at position p: W[k_p][k_(p-l-1) mod F], the weight of the neuron l + 1
+  // positions before p, for the late-neuron correction (see the top). C_CORR walks d =
+  // 1..4 (cd_q = d - 1) and, for each, every column position q (chk_pos_q: the column is
+  // read as C_CHECK reads it) with the row position crow_q = (q + d) mod F. The row's
+  // neuron enters k_p at s14, so R0's candidate selects take it a cycle later and R1's
+  // group select a cycle after that; the weight is in f1_q five cycles after the
+  // column's position, and is written then at (d, crow) from the write pipeline cv_p.
+  logic [1:0]          cd_q;
+  logic [KW-1:0]       crow_q, rk_q;   // the row's position; its neuron, registered
+  logic                ciss_q;         // C_CORR: columns still to read (else draining)
+  logic [5:1]          cv_p;           // a table write in flight: valid, lane, position
+  logic [5:1][1:0]     cl_p;
+  logic [5:1][KW-1:0]  cp_p;
+  logic [3:0][15:0]    corr_rd;        // R1: the table's four weights at the op's position
+  for (genvar l = 0; l < 4; l++) begin : g_corr
+    logic [15:0] mem [N_MAX];
+    logic [15:0] rd_q;
+    always_ff @(posedge clk_i) begin
+      if (cv_p[5] && cl_p[5] == 2'(l)) mem[cp_p[5]] <= f1_q[15:0];
+      rd_q <= mem[pos_p[S_R0]];
+    end
+    assign corr_rd[l] = rd_q;
+  end
+
+  // Each op ahead's distance in positions, one-hot over the lanes (none when it cannot
+  // add: a bubble, a BIAS or INIT op, or further back than four positions): the
+  // difference in s13 (the op ahead by i in s13 + i), compared in s14 with d and with d
+  // - F (the wrap to the previous sweep), the constants registered once per run.
+  logic [4:1][KW:0]    dd_q;
+  logic [3:0][KW:0]    dwrap_q;        // d - F, d = 1..4
+  logic [4:1][3:0]     dsel_q, dsel_r_q;
+  function automatic logic [15:0] pick(input logic [3:0] oh, input logic [3:0][15:0] w);
+    logic [15:0] r;
+    r = '0;
+    for (int l = 0; l < 4; l++) if (oh[l]) r |= w[l];
+    return r;
+  endfunction
+  always_ff @(posedge clk_i) begin
+    for (int i = 1; i <= 4; i++) begin
+      dd_q[i] <= {1'b0, pos_p[S_R0-2]} - {1'b0, pos_p[S_R0-2+i]};
+      for (int l = 0; l < 4; l++)
+        dsel_q[i][l] <= v_p[S_R0-1+i] && !kind_p[S_R0-1+i][1]    // a DECIDE or an APPLY
+                        && (dd_q[i] == (KW+1)'(l + 1) || dd_q[i] == dwrap_q[l]);
+    end
+    for (int l = 0; l < 4; l++) dwrap_q[l] <= (KW+1)'(l + 1) - free_i;
+    dsel_r_q <= dsel_q;
+    rk_q     <= sched_k[crow_q];
   end
 
   // ---------------------------------------------------------------- memories
@@ -542,6 +596,8 @@ module bm_field_core #(
     end
     // datapath registers (no reset: qualified by the valid bits)
     zeta_p[3]     <= zeta_rd_q;
+    pos_p[1]      <= issue_pos;
+    for (int s = 2; s <= S_R2; s++) pos_p[s] <= pos_p[s-1];
     for (int s = 4; s <= S_R3; s++) zeta_p[s] <= zeta_p[s-1];
     // s14: θ = LNTAU[τ] + 16 (m - 512)
     always_q   <= m_q == 11'd0;
@@ -558,34 +614,36 @@ module bm_field_core #(
     theta_0_q  <= theta_q;
     always_0_q <= always_q;
     never_0_q  <= never_q;
-    // R1: the field (adds up to op c-5); W[k][j] of the ops in A (c-4, its Δ known)
-    // and in D (c-3); each the group's candidate from R0
+    // R1: the field (adds up to op c-5), the group's candidate from R0; W[k][j] of the
+    // ops in A (c-4, its Δ known), in D (c-3), R3 (c-2) and R2 (c-1), each picked from
+    // the table by its distance
     f1_q       <= pu_q[gf_q];
-    w4_q       <= p4_q[g4_q];
+    w4_q       <= pick(dsel_r_q[4], corr_rd);
     e4_en_q    <= dA_en_q;
     e4_neg_q   <= dA_neg_q;
-    w3_q       <= p3_q[g3_q];
+    w3_q       <= pick(dsel_r_q[3], corr_rd);
+    w2r_q      <= pick(dsel_r_q[2], corr_rd);
+    c1r_q      <= pick(dsel_r_q[1], corr_rd);
     theta_r_q  <= theta_0_q;
     always_r_q <= always_0_q;
     never_r_q  <= never_0_q;
-    // R2: ops c-4 and c-3 added (c-3's Δ now in A); W[k][j] of the op in D (c-2)
+    // R2: ops c-4 and c-3 added (c-3's Δ now in A)
     f2_q       <= add_delta(add_delta(f1_q, e4_en_q, e4_neg_q, w4_q), dA_en_q, dA_neg_q, w3_q);
-    w2_q       <= p2_q[g2_q];
+    w2_q       <= w2r_q;
+    c1s_q      <= c1r_q;
     theta_3_q  <= theta_r_q;
     always_3_q <= always_r_q;
     never_3_q  <= never_r_q;
-    // R3: op c-2 added (its Δ now in A), θ subtracted; W[k][j] of the op in D (c-1)
+    // R3: op c-2 added (its Δ now in A), θ subtracted
     g_q        <= add_delta(f2_q, dA_en_q, dA_neg_q, w2_q) - theta_3_q;
-    c1_q       <= p1_q[g1_q];
+    c1_q       <= c1s_q;
     xen_q      <= x_en;
     xz_q       <= x_z;
     xch_q      <= x_ch;
     xspk_q     <= x_spk;
     xzeta_q    <= x_zeta;
     xneg_q     <= x_neg;
-    colZ_q     <= col_rd;
-    colA_q     <= colZ_q;
-    colB_q     <= colA_q;
+    colB_q     <= col_rd;
     // D -> A
     dA_en_q    <= d_en;
     dA_neg_q   <= d_neg;
@@ -606,7 +664,7 @@ module bm_field_core #(
   // The column of neuron j, read in C_CHECK, against the colour's other neurons: a
   // non-zero W[i][j] between them makes the colour deferred (APPLY ops), else its
   // neurons add their columns as they are decided. Six cycles from the position to
-  // the verdict: the neuron, the read, the column registered (colZ_q), the non-zero
+  // the verdict: the neuron, the read, the column registered (colB_q), the non-zero
   // bits, the masked OR of each group of 16, the OR of the groups. A collected
   // neuron's mask bit is set a cycle later, from the registered neuron; the verdict's
   // cycle (chk_done_q) comes from registers, and the verdict is written to sched_ok at
@@ -646,7 +704,7 @@ module bm_field_core #(
     // columns are tested)
     if (chk_done_q) sched_ok[chk_start_q[KW-1:0]] <= !chk_bad_q;
     for (int i = 0; i < N_MAX; i++) begin
-      chk_nz_q[i]    <= colZ_q[i] != 16'd0;
+      chk_nz_q[i]    <= colB_q[i] != 16'd0;
       chk_other_q[i] <= chk_mask_q[i] && !(chk_hi[i >> (KW / 2)] && chk_lo[i % (1 << (KW / 2))]);
     end
     for (int g = 0; g < NG; g++) chk_or_q[g] <= |(chk_nz_q[g * GS +: GS] & chk_other_q[g * GS +: GS]);
@@ -719,6 +777,12 @@ module bm_field_core #(
       wa_hi_q       <= '0;
       wa_lo_q       <= '0;
       free_mask_q   <= '0;
+      cd_q          <= '0;
+      crow_q        <= '0;
+      ciss_q        <= 1'b0;
+      cv_p          <= '0;
+      cl_p          <= '0;
+      cp_p          <= '0;
     end else begin
       done_o      <= 1'b0;
       sweep_end_o <= sweep_end;
@@ -738,6 +802,15 @@ module bm_field_core #(
         cnt_p[s]  <= cnt_p[s-1];
         rec_p[s]  <= rec_p[s-1];
       end
+      // C_CORR: the row's neuron enters s14 (no op is in flight: v_p is 0), and its
+      // table write follows the column through the selects
+      if (state_q == C_CORR) k_p[S_R0-1] <= rk_q;
+      cv_p[1] <= state_q == C_CORR && ciss_q;
+      cl_p[1] <= cd_q;
+      cp_p[1] <= crow_q;
+      cv_p[5:2] <= cv_p[4:1];
+      cl_p[5:2] <= cl_p[4:1];
+      cp_p[5:2] <= cp_p[4:1];
       // D: a DECIDE's neuron as registered halves (the z and change bits' enables in A)
       dw_hi_q <= '0;
       dw_lo_q <= '0;
@@ -795,7 +868,11 @@ module bm_field_core #(
           // Each colour of several neurons: collect its neurons (one a cycle), then read
           // their columns (one a cycle) and look for a weight between two of them.
           if (chk_pos_q == free_i && !chk_test_q) begin
-            state_q <= C_RUN;
+            state_q   <= free0_q ? C_RUN : C_CORR;
+            chk_pos_q <= '0;
+            crow_q    <= KW'(1);
+            cd_q      <= '0;
+            ciss_q    <= 1'b1;
           end else if (!chk_test_q) begin
             if (chk_cs) chk_start_q <= chk_pos_q;
             if (chk_next_cs) begin
@@ -825,6 +902,23 @@ module bm_field_core #(
           if (chk_viol) chk_bad_q <= 1'b1;
           if (chk_collect_q) chk_mask_q[chk_k1_q] <= 1'b1;
         end
+        C_CORR: begin
+          // the table: for d = 1..4, every column position q (row position (q + d) mod
+          // F; for d >= F the lane is never read, its writes are don't-cares)
+          if (ciss_q) begin
+            if (chk_pos_q == free_m1_q) begin
+              chk_pos_q <= '0;
+              crow_q    <= KW'(cd_q) + KW'(2);
+              cd_q      <= cd_q + 2'd1;
+              if (cd_q == 2'd3) ciss_q <= 1'b0;
+            end else begin
+              chk_pos_q <= chk_pos_q + 1;
+              crow_q    <= (KW+1)'(crow_q) + 1 == free_i ? '0 : crow_q + 1;
+            end
+          end else if (cv_p == '0) begin
+            state_q <= C_RUN;
+          end
+        end
         C_RUN: begin
           unique case (phase_q)
             P_BIAS: begin                               // position 0 looked up
@@ -836,8 +930,10 @@ module bm_field_core #(
               la_q    <= (KW+1)'(1);
             end
             P_INIT: begin
+              // four bubbles after the INIT ops: the first DECIDE's correction covers
+              // only ops with a schedule position
               init_j_q <= init_j_q + 1;
-              if (init_j_q + 1 >= (KW+1)'(n_i)) phase_q <= P_SWEEP;
+              if (init_j_q + 1 >= (KW+1)'(n_i) + (KW+1)'(4)) phase_q <= P_SWEEP;
               if (la_q == (KW+1)'(1)) begin             // position 1 looked up
                 nxt_k <= lk_k;
                 nxt_f <= lk_f;

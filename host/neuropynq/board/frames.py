@@ -154,6 +154,9 @@ FIELD_CHECK_WAIT = 6   # C_CHECK: a colour of several neurons, read to verdict a
 FIELD_REISSUE = 20     # a neuron's next decide issues >= S_A = 20 cycles after its last
 FIELD_DRAIN = 21       # from an op's issue until the pipeline is empty (v_p == 0)
 FIELD_COUNT_WORD = 3   # an on or spike count out: address, memory output, hand-over
+FIELD_CORR_LANES = 4   # C_CORR: the correction table's weights per position (one a cycle)
+FIELD_CORR_DRAIN = 6   # C_CORR: from its last column read to the run's first op
+FIELD_INIT_GAP = 4     # bubbles between the INIT ops and the first DECIDE
 
 
 def bm_field_sweep_cycles(free: int, deferred: int) -> int:
@@ -167,24 +170,26 @@ def bm_field_sweep_cycles(free: int, deferred: int) -> int:
 def _field_core_cycles(frame: np.ndarray, params: np.ndarray, n: int,
                        colours: list[np.ndarray]) -> int:
     """bm_field_core from its start to its last output word: seeding, the colour check,
-    the BIAS and INIT ops, the sweeps (one op per cycle; a colour of several connected
-    neurons defers its adds to one APPLY op per neuron), the recorded sweeps' words, the
-    counts and the final state."""
+    the correction table (four weights a position), the BIAS and INIT ops, the sweeps
+    (one op per cycle; a colour of several connected neurons defers its adds to one APPLY
+    op per neuron), the recorded sweeps' words, the counts and the final state."""
     sweeps, burn_in, thin = (int(w) for w in params[:3])
     record = bool(int(params[-1]) & FLAG_RECORD)
     W = _bm_weights(frame, n)
     check = 1 + sum(1 if c.size == 1 else 2 * c.size + FIELD_CHECK_WAIT for c in colours)
+    free = sum(c.size for c in colours)
+    corr = FIELD_CORR_LANES * free + FIELD_CORR_DRAIN if free else 0
     deferred = sum(c.size for c in colours
                    if c.size > 1 and np.any(W[np.ix_(c, c)][~np.eye(c.size, dtype=bool)]))
-    free = sum(c.size for c in colours)
     period = bm_field_sweep_cycles(free, deferred)
     first = free + deferred if free else 1      # a sweep after an empty pipeline
     # Sweeps run back to back between pauses: each recorded sweep's words (after the
     # pipeline drains), then the counts (after it drains again).
     total = burn_in + sweeps * thin
     segments = [burn_in + thin] + [thin] * (sweeps - 1) if record else [total]
-    t = n + SEED_LATENCY + 2 + check + 1 + n    # seeding, check, the BIAS op, the INIT ops
-    last_op = t - 1
+    # seeding, the colour check, the correction table, the BIAS op, the INIT ops
+    t = n + SEED_LATENCY + 2 + check + corr + 1 + n + FIELD_INIT_GAP
+    last_op = t - 1 - FIELD_INIT_GAP           # the last INIT op
     for i, s in enumerate(segments):
         span = first + (s - 1) * period
         if free:
