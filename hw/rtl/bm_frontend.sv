@@ -236,14 +236,19 @@ module bm_frontend #(
       b_we_o         <= 1'b0;
       s_we_o         <= 1'b0;
       iw_we_o        <= 1'b0;
+      // A weight's address and data are taken every cycle (they matter only with
+      // w_we_o), so the handshake's fire is not in their enables: the low half of a
+      // word while no high half is pending (the word's fire sets w_we_o), then the high
+      // half, held from that cycle.
+      w_row_o <= w_row_q;
+      w_col_o <= w_col_q;
+      w_data_o <= w_high_q ? w_high_data_q : low;
+      if (!w_high_q) w_high_data_q <= word[31:16];
 
       // second half of a weight word
       if (w_high_q) begin
         w_high_q <= 1'b0;
         w_we_o   <= 1'b1;
-        w_row_o  <= w_row_q;
-        w_col_o  <= w_col_q;
-        w_data_o <= w_high_data_q;
         if (32'(w_col_q) == 32'(n_o) - 1) begin
           w_col_q <= '0;
           w_row_q <= w_row_q + 1;
@@ -286,10 +291,6 @@ module bm_frontend #(
               F_W: begin
                 // low half now; the high half next cycle unless it is the padding
                 w_we_o   <= 1'b1;
-                w_row_o  <= w_row_q;
-                w_col_o  <= w_col_q;
-                w_data_o <= low;
-                w_high_data_q <= word[31:16];
                 if (32'(w_col_q) == 32'(n_o) - 1) begin
                   w_col_q <= '0;
                   w_row_q <= w_row_q + 1;
