@@ -95,6 +95,13 @@ module bm_frontend #(
   logic [KW-1:0]      w_row_q, w_col_q;
   logic               w_high_q;      // the high half of the word still to write
   logic [15:0]        w_high_data_q;
+  // a clamp word (mask or values) or an initial-state word's non-zero bytes, written a
+  // cycle after its word from registers, so the handshake's fire is not in the enables
+  // of those 2 N_MAX + N_MAX bits (nothing reads them for cycles after their field)
+  logic               cm_we_q, cv_we_q, zi_we_q;
+  logic [31:0]        cword_q;
+  logic [KW-1:0]      ccount_q;
+  logic [3:0]         init_nz_q;
 
   // ---------------------------------------------------------------- frame words
   logic [31:0] word;
@@ -197,6 +204,12 @@ module bm_frontend #(
       iw_we_o        <= 1'b0;
       iw_addr_o      <= '0;
       iw_data_o      <= '0;
+      cm_we_q        <= 1'b0;
+      cv_we_q        <= 1'b0;
+      zi_we_q        <= 1'b0;
+      cword_q        <= '0;
+      ccount_q       <= '0;
+      init_nz_q      <= '0;
       w_row_q        <= '0;
       w_col_q        <= '0;
       w_high_q       <= 1'b0;
@@ -244,6 +257,27 @@ module bm_frontend #(
       w_col_o <= w_col_q;
       w_data_o <= w_high_q ? w_high_data_q : low;
       if (!w_high_q) w_high_data_q <= word[31:16];
+      // likewise a bias's and an initial-state word's (b_we_o, iw_we_o)
+      b_addr_o  <= count[KW-1:0];
+      b_data_o  <= low;
+      iw_addr_o <= count[KW-1:0];
+      iw_data_o <= init_word;
+      // the clamp and initial-state words a cycle later: word w holds neurons
+      // 32w..32w+31 (4w..4w+3), written whole at a constant offset (a bit index computed
+      // from the count makes yosys build a barrel shifter per bit); the bits at N and
+      // above stay 0 as cleared at the start
+      cm_we_q   <= state_q == S_READ && fire && field == F_CMASK;
+      cv_we_q   <= state_q == S_READ && fire && field == F_CVAL;
+      zi_we_q   <= state_q == S_READ && fire && field == F_INIT;
+      cword_q   <= word & word_keep;
+      ccount_q  <= count[KW-1:0];
+      init_nz_q <= init_nz;
+      for (int unsigned w = 0; w < N_MAX / 32; w++) begin
+        if (cm_we_q && ccount_q == KW'(w)) cmask_q[w * 32 +: 32] <= cword_q;
+        if (cv_we_q && ccount_q == KW'(w)) cval_q[w * 32 +: 32] <= cword_q;
+      end
+      for (int unsigned w = 0; w < N_MAX / 4; w++)
+        if (zi_we_q && ccount_q == KW'(w)) znz_q[w * 4 +: 4] <= init_nz_q;
 
       // second half of a weight word
       if (w_high_q) begin
@@ -284,8 +318,6 @@ module bm_frontend #(
             unique case (field)
               F_BIAS: begin
                 b_we_o   <= 1'b1;
-                b_addr_o <= count[KW-1:0];
-                b_data_o <= low;
                 cstart_q[count[KW-1:0]] <= count == 0;
               end
               F_W: begin
@@ -300,25 +332,14 @@ module bm_frontend #(
                 w_high_q <= !(last_of_field && n_o[0]);
               end
               F_CEND: if (32'(low) < 32'(n_o)) cstart_q[low[KW-1:0]] <= 1'b1;
-              // word w holds neurons 32w..32w+31, written whole at a constant offset
-              // (a bit index computed from count makes yosys build a 32-bit barrel
-              // shifter per bit); the bits at N and above stay 0 as cleared at start
-              F_CMASK: for (int unsigned w = 0; w < N_MAX / 32; w++)
-                if (count == w) cmask_q[w * 32 +: 32] <= word & word_keep;
-              F_CVAL: for (int unsigned w = 0; w < N_MAX / 32; w++)
-                if (count == w) cval_q[w * 32 +: 32] <= word & word_keep;
               F_SEED: if (last_of_field) begin
                 init_cmask_q <= cmask_q;
                 init_cval_q  <= cval_q;
               end
               F_INIT: begin
                 iw_we_o   <= 1'b1;
-                iw_addr_o <= count[KW-1:0];
-                iw_data_o <= init_word;
                 init_cmask_q <= init_cmask_q >> 4;
                 init_cval_q  <= init_cval_q >> 4;
-                for (int unsigned w = 0; w < N_MAX / 4; w++)
-                  if (count == w) znz_q[w * 4 +: 4] <= init_nz;
               end
               default: ;
             endcase
