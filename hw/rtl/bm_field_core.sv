@@ -119,8 +119,7 @@ module bm_field_core #(
                                          // (LUT-RAM beside sched_k: the issue's lookup reads
                                          // it like the others, not through a 256:1 select)
 
-  logic [KW:0]  state_words;
-  assign state_words = (n_i + (KW+1)'(31)) >> 5;
+  logic [KW:0]  state_words_q;          // ⌈N/32⌉ (N is constant during a run)
   logic [15:0] lntau_q;                  // LNTAU[τ] (τ is constant during a run)
   logic signed [UW-1:0] lt_q;            // LNTAU[τ] - 8192: θ's constant part
   logic        init_end_q;
@@ -555,6 +554,12 @@ module bm_field_core #(
   logic                a_decide;
   logic [31:0]         init_word;
   logic [7:0]          zeta_init;
+  // C_INIT's writes (ζ as loaded, counts cleared) a cycle after their index, from
+  // registers: the 256:1 select of z_init_i and the initial-state read are not in
+  // front of the memories' write ports (C_INIT runs SEED_LATENCY cycles past the last)
+  logic                init_we_q;
+  logic [KW-1:0]       init_addr_q;
+  logic [7:0]          zeta_init_q;
   logic [KW-1:0]       out_k_q;       // C_OUT: the neuron of the count word
   logic                out_spk_q;     // C_OUT: the spike counts (after the on counts)
   logic                out_free_q, out_z_q;   // C_OUT: the neuron is free; its z
@@ -565,9 +570,9 @@ module bm_field_core #(
   assign a_decide    = v_p[S_A] && kind_p[S_A] == K_DECIDE;
   assign init_word   = init_mem[idx_q[KW-1:2]];
   assign zeta_init   = init_i ? init_word[8 * idx_q[1:0] +: 8] : {7'd0, z_init_i[idx_q[KW-1:0]]};
-  assign neuron_we   = a_decide || (state_q == C_INIT && idx_q < (KW+1)'(n_i));
-  assign neuron_addr = a_decide ? k_p[S_A] : idx_q[KW-1:0];
-  assign zeta_wdata  = a_decide ? zeta_a_q : zeta_init;
+  assign neuron_we   = a_decide || init_we_q;
+  assign neuron_addr = a_decide ? k_p[S_A] : init_addr_q;
+  assign zeta_wdata  = a_decide ? zeta_a_q : zeta_init_q;
   assign spike_wdata = a_decide ? spike_rd_q + {31'd0, spike_a_q && cnt_p[S_A]} : 32'd0;
   assign on_wdata    = a_decide ? on_rd_q + {31'd0, znew_a_q && rec_p[S_A]} : 32'd0;
 
@@ -594,6 +599,10 @@ module bm_field_core #(
     // D: counts read (also for the output)
     spike_rd_q <= spike_mem[state_q == C_OUT ? out_k_q : k_p[S_D]];
     on_rd_q    <= on_mem[state_q == C_OUT ? out_k_q : k_p[S_D]];
+    init_we_q     <= state_q == C_INIT && idx_q < (KW+1)'(n_i);
+    init_addr_q   <= idx_q[KW-1:0];
+    zeta_init_q   <= zeta_init;
+    state_words_q <= (n_i + (KW+1)'(31)) >> 5;
     if (neuron_we) begin
       zeta_mem[neuron_addr]  <= zeta_wdata;
       spike_mem[neuron_addr] <= spike_wdata;
@@ -1005,7 +1014,7 @@ module bm_field_core #(
         end
         C_RECOUT: begin
           if (!o_valid_o || o_ready_i) begin
-            if (idx_q < state_words) begin
+            if (idx_q < state_words_q) begin
               o_valid_o <= 1'b1;
               o_data_o  <= record_word;
               o_last_o  <= 1'b0;
