@@ -10,7 +10,8 @@
 // draw only and is found by a pipelined binary search long before u is needed.
 //
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
-// s2 draw, s3..s13 search, s14 threshold, R0 = s15 and R1 = s16 field read, R2 = s17
+// s2 draw, s3 its x registered, s4..s14 search, R0 = s15 threshold and, with R1 = s16,
+// field read, R2 = s17
 // and R3 = s18 corrections, D = s19 decision, A = s20 column added, zeta and counts
 // written (the column read issued in R3). The field's 256:1 select is split in two
 // registered halves: a 16:1 inside each group of 16 rows (next to the group's fields,
@@ -81,8 +82,8 @@ module bm_field_core #(
   localparam int unsigned KW     = $clog2(N_MAX);
   localparam int unsigned UW     = 16 + KW + 1;     // |u| <= (N + 1) * 2^15
   localparam int unsigned GROUPS = N_MAX / 4;       // column banks of 4 rows (64 bits)
-  // s3..s13: the threshold search (bm_threshold_search, 12 cycles from the draw to m)
-  // s14: the threshold θ (theta_q)
+  // s3: the draw's x registered; s4..s14: the threshold search (bm_threshold_search,
+  // 12 cycles from x to m); R0: the threshold θ (theta_q)
   localparam int unsigned S_R0   = 15;              // group candidates of the field, W
   localparam int unsigned S_R1   = 16;              // field read; column read issued
   localparam int unsigned S_R2   = 17;              // ops c-4, c-3 added
@@ -150,8 +151,7 @@ module bm_field_core #(
   logic [S_R2:1][KW-1:0]   pos_p;      // a DECIDE's or APPLY's schedule position
   logic [S_R3:3][7:0]      zeta_p;     // ζ as read (zeta_rd_q is stage 2's)
   logic                    always_q, never_q;
-  logic signed [UW-1:0]    theta_q, theta_0_q, theta_r_q, theta_3_q;
-  logic                    always_0_q, never_0_q;
+  logic signed [UW-1:0]    theta_q, theta_r_q, theta_3_q;
   logic                    always_r_q, never_r_q, always_3_q, never_3_q;
   // the group candidates of the field (R0 for R1), with the add of the op in A
   logic [NG-1:0][UW-1:0]   pu_q;
@@ -373,11 +373,14 @@ module bm_field_core #(
   /* verilator lint_on UNUSEDSIGNAL */
   assign draw = xoshiro_draw(rng2_q[63:32]);
 
-  // ---------------------------------------------------------------- stages 3..13: m
-  // m = #{i : SIGMOID[i] <= x} by the pipelined binary search (bm_threshold_search),
-  // x entering in s2, m in s14.
+  // ---------------------------------------------------------------- stages 3..14: m
+  // m = #{i : SIGMOID[i] <= x} by the pipelined search (bm_threshold_search), x
+  // registered in s3 (the RNG block RAM's clock-to-output and the draw's two adders
+  // before it, so the search's first stage is not in that cycle too), m in R0.
+  logic [23:0] x_q;
   logic [10:0] m_q;
-  bm_threshold_search u_search (.clk_i, .x_i(draw[31:8]), .m_o(m_q));
+  always_ff @(posedge clk_i) x_q <= draw[31:8];
+  bm_threshold_search u_search (.clk_i, .x_i(x_q), .m_o(m_q));
 
   // ---------------------------------------------------------------- R3 and D
   // D fires on g + Δ·c1 >= 0 (g = field - θ), Δ that of the op in A: the three signs
@@ -613,7 +616,7 @@ module bm_field_core #(
     pos_p[1]      <= issue_pos;
     for (int s = 2; s <= S_R2; s++) pos_p[s] <= pos_p[s-1];
     for (int s = 4; s <= S_R3; s++) zeta_p[s] <= zeta_p[s-1];
-    // s14: θ = LNTAU[τ] + 16 (m - 512)
+    // R0: θ = LNTAU[τ] + 16 (m - 512)
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
     lntau_q    <= lntau_lut(tau_i);
@@ -625,9 +628,6 @@ module bm_field_core #(
     theta_q    <= lt_q + UW'(signed'({1'b0, m_q, 4'd0}));
     // C_INIT's last cycle (idx_q = N + SEED_LATENCY + 1) flagged a cycle ahead
     init_end_q <= state_q == C_INIT && idx_q == (KW+1)'(n_i) + (KW+1)'(SEED_LATENCY);
-    theta_0_q  <= theta_q;
-    always_0_q <= always_q;
-    never_0_q  <= never_q;
     // R1: the field (adds up to op c-5), the group's candidate from R0; W[k][j] of the
     // ops in A (c-4, its Δ known), in D (c-3), R3 (c-2) and R2 (c-1), each picked from
     // the table by its distance
@@ -638,9 +638,9 @@ module bm_field_core #(
     w3_q       <= pick(dsel_r_q[3], corr_rd);
     w2r_q      <= pick(dsel_r_q[2], corr_rd);
     c1r_q      <= pick(dsel_r_q[1], corr_rd);
-    theta_r_q  <= theta_0_q;
-    always_r_q <= always_0_q;
-    never_r_q  <= never_0_q;
+    theta_r_q  <= theta_q;
+    always_r_q <= always_q;
+    never_r_q  <= never_q;
     // R2: ops c-4 and c-3 added (c-3's Δ now in A)
     f2_q       <= add_delta(add_delta(f1_q, e4_en_q, e4_neg_q, w4_q), dA_en_q, dA_neg_q, w3_q);
     w2_q       <= w2r_q;
