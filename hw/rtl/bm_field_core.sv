@@ -121,6 +121,9 @@ module bm_field_core #(
                                          // it like the others, not through a 256:1 select)
 
   logic [KW:0]  state_words_q;          // ⌈N/32⌉ (N is constant during a run)
+  // N - 1, N + 3 and N + SEED_LATENCY, registered: the compares with them are equalities
+  // or one compare, not an adder then a compare (the frame check refuses N = 0)
+  logic [KW:0]  n_m1_q, n_p3_q, n_seed_q;
   logic [15:0] lntau_q;                  // LNTAU[τ] (τ is constant during a run)
   logic signed [UW-1:0] lt_q;            // LNTAU[τ] - 8192: θ's constant part
   logic        init_end_q;
@@ -606,6 +609,9 @@ module bm_field_core #(
     init_addr_q   <= idx_q[KW-1:0];
     zeta_init_q   <= zeta_init;
     state_words_q <= (n_i + (KW+1)'(31)) >> 5;
+    n_m1_q        <= n_i - (KW+1)'(1);
+    n_p3_q        <= n_i + (KW+1)'(3);
+    n_seed_q      <= n_i + (KW+1)'(SEED_LATENCY);
     if (neuron_we) begin
       zeta_mem[neuron_addr]  <= zeta_wdata;
       spike_mem[neuron_addr] <= spike_wdata;
@@ -627,7 +633,7 @@ module bm_field_core #(
     lt_q       <= UW'(signed'({1'b0, lntau_q})) - UW'(SIG_N * 8);
     theta_q    <= lt_q + UW'(signed'({1'b0, m_q, 4'd0}));
     // C_INIT's last cycle (idx_q = N + SEED_LATENCY + 1) flagged a cycle ahead
-    init_end_q <= state_q == C_INIT && idx_q == (KW+1)'(n_i) + (KW+1)'(SEED_LATENCY);
+    init_end_q <= state_q == C_INIT && idx_q == n_seed_q;
     // R1: the field (adds up to op c-5), the group's candidate from R0; W[k][j] of the
     // ops in A (c-4, its Δ known), in D (c-3), R3 (c-2) and R2 (c-1), each picked from
     // the table by its distance
@@ -947,7 +953,7 @@ module bm_field_core #(
               // four bubbles after the INIT ops: the first DECIDE's correction covers
               // only ops with a schedule position
               init_j_q <= init_j_q + 1;
-              if (init_j_q + 1 >= (KW+1)'(n_i) + (KW+1)'(4)) phase_q <= P_SWEEP;
+              if (init_j_q >= n_p3_q) phase_q <= P_SWEEP;
               if (la_q == (KW+1)'(1)) begin             // position 1 looked up
                 nxt_k <= lk_k;
                 nxt_f <= lk_f;
@@ -1051,11 +1057,11 @@ module bm_field_core #(
               o_valid_o   <= 1'b0;
               out_phase_q <= 2'd0;
               out_k_q     <= out_k_q + 1;
-              if ((KW+1)'(out_k_q) + 1 == n_i) begin
+              if ((KW+1)'(out_k_q) == n_m1_q) begin
                 out_k_q   <= '0;
                 out_spk_q <= 1'b1;
               end
-              if (out_spk_q && (KW+1)'(out_k_q) + 1 == n_i) begin
+              if (out_spk_q && (KW+1)'(out_k_q) == n_m1_q) begin
                 state_q <= C_FINAL;
                 idx_q   <= '0;
               end
@@ -1078,7 +1084,7 @@ module bm_field_core #(
             2'd2: begin
               o_valid_o   <= 1'b1;
               o_data_o    <= final_word_q;
-              o_last_o    <= idx_q + 1 >= n_i;
+              o_last_o    <= idx_q >= n_m1_q;
               out_phase_q <= 2'd3;
             end
             default: if (o_ready_i) begin
