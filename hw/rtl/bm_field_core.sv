@@ -482,12 +482,15 @@ module bm_field_core #(
   // The row index and the Δ of the op in A are registered a copy per group ((* keep *)
   // as the fields' Δ copies), so their bits drive one group's selects and adders, not
   // every group's. C_CORR forces Δ = +1 (the fields are 0 then: a candidate is the
-  // weight of the row in the column, sign-extended).
+  // weight of the row in the column, sign-extended). The field's row index has a copy
+  // per 8 bits of the candidate (each drives about 80 select LUTs, not 330).
+  localparam int unsigned RC = (UW + 7) / 8;
   for (genvar g = 0; g < NG; g++) begin : g_cand
-    logic [GL-1:0] r0_q, r2z_q;
+    logic [RC-1:0][GL-1:0] r0_q;
+    logic [GL-1:0] r2z_q;
     logic          en_q, neg_q, corr_q;
     (* keep *) always_ff @(posedge clk_i) begin
-      r0_q   <= k_p[S_R0-1][GL-1:0];
+      for (int c = 0; c < RC; c++) r0_q[c] <= k_p[S_R0-1][GL-1:0];
       r2z_q  <= k_p[S_R1][GL-1:0];
       en_q   <= d_en;
       neg_q  <= d_neg;
@@ -495,8 +498,14 @@ module bm_field_core #(
     end
     // the row {g, r}: a concatenation, no adder in front of the selects
     localparam logic [KW-GL-1:0] G = g;
+    logic [UW-1:0]      u_sel;
+    logic signed [15:0] w_sel;
+    always_comb begin
+      for (int b = 0; b < UW; b++) u_sel[b] = u_q[{G, r0_q[b / 8]}][b];
+      for (int b = 0; b < 16; b++) w_sel[b] = colB_q[{G, r0_q[b / 8]}][b];
+    end
     always_ff @(posedge clk_i) begin
-      pu_q[g] <= add_delta(u_q[{G, r0_q}], en_q || corr_q, neg_q && !corr_q, colB_q[{G, r0_q}]);
+      pu_q[g] <= add_delta(u_sel, en_q || corr_q, neg_q && !corr_q, w_sel);
       zc_q[g] <= z_live_q[{G, r2z_q}];
       cc_q[g] <= changed_q[{G, r2z_q}];
     end
