@@ -486,11 +486,11 @@ module bm_field_core #(
   // per 8 bits of the candidate (each drives about 80 select LUTs, not 330).
   localparam int unsigned RC = (UW + 7) / 8;
   for (genvar g = 0; g < NG; g++) begin : g_cand
-    logic [RC-1:0][GL-1:0] r0_q;
+    logic [RC*GL-1:0] r0_q;           // copy c: bits [c GL +: GL]
     logic [GL-1:0] r2z_q;
     logic          en_q, neg_q, corr_q;
     (* keep *) always_ff @(posedge clk_i) begin
-      for (int c = 0; c < RC; c++) r0_q[c] <= k_p[S_R0-1][GL-1:0];
+      for (int c = 0; c < RC; c++) r0_q[c * GL +: GL] <= k_p[S_R0-1][GL-1:0];
       r2z_q  <= k_p[S_R1][GL-1:0];
       en_q   <= d_en;
       neg_q  <= d_neg;
@@ -500,9 +500,12 @@ module bm_field_core #(
     localparam logic [KW-GL-1:0] G = g;
     logic [UW-1:0]      u_sel;
     logic signed [15:0] w_sel;
-    always_comb begin
-      for (int b = 0; b < UW; b++) u_sel[b] = u_q[{G, r0_q[b / 8]}][b];
-      for (int b = 0; b < 16; b++) w_sel[b] = colB_q[{G, r0_q[b / 8]}][b];
+    for (genvar b = 0; b < UW; b++) begin : g_bit
+      localparam int unsigned C = b / 8;
+      assign u_sel[b] = u_q[{G, r0_q[C * GL +: GL]}][b];
+      if (b < 16) begin : g_w
+        assign w_sel[b] = colB_q[{G, r0_q[C * GL +: GL]}][b];
+      end
     end
     always_ff @(posedge clk_i) begin
       pu_q[g] <= add_delta(u_sel, en_q || corr_q, neg_q && !corr_q, w_sel);
