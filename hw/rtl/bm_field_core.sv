@@ -500,11 +500,20 @@ module bm_field_core #(
     localparam logic [KW-GL-1:0] G = g;
     logic [UW-1:0]      u_sel;
     logic signed [15:0] w_sel;
+    // bit b of the group's rows as a GS-bit vector, selected by its copy of the index
     for (genvar b = 0; b < UW; b++) begin : g_bit
       localparam int unsigned C = b / 8;
-      assign u_sel[b] = u_q[{G, r0_q[C * GL +: GL]}][b];
+      logic [GS-1:0] ub;
+      for (genvar r = 0; r < GS; r++) begin : g_row
+        assign ub[r] = u_q[g * GS + r][b];
+      end
+      assign u_sel[b] = ub[r0_q[C * GL +: GL]];
       if (b < 16) begin : g_w
-        assign w_sel[b] = colB_q[{G, r0_q[C * GL +: GL]}][b];
+        logic [GS-1:0] wb;
+        for (genvar r = 0; r < GS; r++) begin : g_row
+          assign wb[r] = colB_q[g * GS + r][b];
+        end
+        assign w_sel[b] = wb[r0_q[C * GL +: GL]];
       end
     end
     always_ff @(posedge clk_i) begin
