@@ -446,28 +446,13 @@ module bm_field_core #(
 
   // ---------------------------------------------------------------- A: the fields
   // The add of the op in A (its Δ times its column) to every field, and the clear at a
-  // start. Δ and the clear are registered a copy per FPC fields (each drives those
-  // fields' adder LUTs or resets, not all N_MAX · UW of them); (* keep *) on each copy's
-  // block stops yosys' opt_merge from merging the identical flip-flops back into one.
-  // dA_en_q, dA_neg_q (the same Δ) serve the decision's select and R2, R3. The clear
-  // takes effect a cycle after the start (C_INIT's first cycle): no op is in flight
-  // then, and the first field read is long after.
-  localparam int unsigned FPC    = 16;
-  localparam int unsigned COPIES = (N_MAX + FPC - 1) / FPC;
-  for (genvar c = 0; c < COPIES; c++) begin : g_fcopy
-    logic en_q, neg_q, clr_q;
-    (* keep *) always_ff @(posedge clk_i) begin
-      en_q  <= d_en;
-      neg_q <= d_neg;
-      clr_q <= u_clear;
-    end
-    for (genvar i = c * FPC; i < (c + 1) * FPC && i < N_MAX; i++) begin : g_u
-      always_ff @(posedge clk_i) begin
-        if (clr_q) u_q[i] <= '0;
-        else u_q[i] <= add_delta(u_q[i], en_q, neg_q, colB_q[i]);
-      end
-    end
-  end
+  // start, in the group blocks below (g_cand): Δ and the clear are registered a copy per
+  // group of GS fields (each drives its fields' adder LUTs and resets and the group's
+  // candidate adder, not all N_MAX · UW of them); (* keep *) on each copy's block stops
+  // yosys' opt_merge from merging the identical flip-flops back into one. dA_en_q,
+  // dA_neg_q (the same Δ) serve the decision's select and R2, R3. The clear takes
+  // effect a cycle after the start (C_INIT's first cycle): no op is in flight then, and
+  // the first field read is long after.
 
   // The second halves' group index: a register copy per select (R1: the field; R3: the
   // z and change bits), each driving one 16:1 select.
@@ -475,26 +460,33 @@ module bm_field_core #(
   (* keep *) always_ff @(posedge clk_i) gf_q <= k_p[S_R0][KW-1:GL];
   (* keep *) always_ff @(posedge clk_i) g1z_q <= k_p[S_R2][KW-1:GL];
 
-  // ---------------------------------------------------------------- group candidates
-  // The first half of each 256:1 select, one group of GS rows at a time: the op in R0
-  // picks its row of the group in the group's fields (plus the add of the op in A, as
-  // the field register will have it a cycle later), the op in R2 its z and change bits.
-  // The row index and the Δ of the op in A are registered a copy per group ((* keep *)
-  // as the fields' Δ copies), so their bits drive one group's selects and adders, not
-  // every group's. C_CORR forces Δ = +1 (the fields are 0 then: a candidate is the
-  // weight of the row in the column, sign-extended). The field's row index has a copy
-  // per 8 bits of the candidate (each drives about 80 select LUTs, not 330).
+  // ---------------------------------------------------------------- group blocks
+  // A group of GS rows: its fields and their adds (above), and the first half of each
+  // 256:1 select: the op in R0 picks its row of the group in the group's fields (plus
+  // the add of the op in A, as the field register will have it a cycle later), the op
+  // in R2 its z and change bits. The row indices are registered a copy per group, so
+  // their bits drive one group's selects, not every group's; the field's row index a
+  // copy per 8 bits of the candidate (each drives about 80 select LUTs, not 330).
+  // C_CORR forces the candidate's Δ to +1 (the fields are 0 then: a candidate is the
+  // weight of the row in the column, sign-extended).
   localparam int unsigned RC = (UW + 7) / 8;
   for (genvar g = 0; g < NG; g++) begin : g_cand
     logic [RC*GL-1:0] r0_q;           // copy c: bits [c GL +: GL]
     logic [GL-1:0] r2z_q;
-    logic          en_q, neg_q, corr_q;
+    logic          en_q, neg_q, clr_q, corr_q;
     (* keep *) always_ff @(posedge clk_i) begin
       for (int c = 0; c < RC; c++) r0_q[c * GL +: GL] <= k_p[S_R0-1][GL-1:0];
       r2z_q  <= k_p[S_R1][GL-1:0];
       en_q   <= d_en;
       neg_q  <= d_neg;
+      clr_q  <= u_clear;
       corr_q <= state_q == C_CORR;
+    end
+    for (genvar i = g * GS; i < (g + 1) * GS; i++) begin : g_u
+      always_ff @(posedge clk_i) begin
+        if (clr_q) u_q[i] <= '0;
+        else u_q[i] <= add_delta(u_q[i], en_q, neg_q, colB_q[i]);
+      end
     end
     // the row {g, r}: a concatenation, no adder in front of the selects
     localparam logic [KW-GL-1:0] G = g;
