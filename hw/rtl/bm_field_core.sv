@@ -10,8 +10,8 @@
 // draw only and is found by a pipelined binary search long before u is needed.
 //
 // Ops flow down a fixed pipeline, one per cycle (or a bubble): s1 zeta/RNG read,
-// s2 draw, s3 its x registered, s4..s14 search, R0 = s15 threshold and, with R1 = s16,
-// field read, R2 = s17
+// s2 and s3 the draw (two registered halves), s4..s15 search, R0 = s15 and R1 = s16
+// field read, R1 threshold, R2 = s17
 // and R3 = s18 corrections, D = s19 decision, A = s20 column added, zeta and counts
 // written (the column read issued in R3). The field's 256:1 select is split in two
 // registered halves: a 16:1 inside each group of 16 rows (next to the group's fields,
@@ -82,8 +82,8 @@ module bm_field_core #(
   localparam int unsigned KW     = $clog2(N_MAX);
   localparam int unsigned UW     = 16 + KW + 1;     // |u| <= (N + 1) * 2^15
   localparam int unsigned GROUPS = N_MAX / 4;       // column banks of 4 rows (64 bits)
-  // s3: the draw's x registered; s4..s14: the threshold search (bm_threshold_search,
-  // 12 cycles from x to m); R0: the threshold θ (theta_q)
+  // s2, s3: the draw, a register between its halves; s4..s15: the threshold search
+  // (bm_threshold_search, 12 cycles from x to m); R1: the threshold θ (theta_q)
   localparam int unsigned S_R0   = 15;              // group candidates of the field, W
   localparam int unsigned S_R1   = 16;              // field read; column read issued
   localparam int unsigned S_R2   = 17;              // ops c-4, c-3 added
@@ -154,8 +154,8 @@ module bm_field_core #(
   logic [S_R2:1][KW-1:0]   pos_p;      // a DECIDE's or APPLY's schedule position
   logic [S_R3:3][7:0]      zeta_p;     // ζ as read (zeta_rd_q is stage 2's)
   logic                    always_q, never_q;
-  logic signed [UW-1:0]    theta_q, theta_r_q, theta_3_q;
-  logic                    always_r_q, never_r_q, always_3_q, never_3_q;
+  logic signed [UW-1:0]    theta_q, theta_3_q;
+  logic                    always_3_q, never_3_q;
   // the group candidates of the field (R0 for R1), with the add of the op in A
   logic [NG-1:0][UW-1:0]   pu_q;
   logic [127:0]            rng2_q, rngw_q;
@@ -261,6 +261,7 @@ module bm_field_core #(
 
   // ---------------------------------------------------------------- issue (stage 0)
   logic [KW:0]   init_j_q;
+  logic          init_more_q;          // P_INIT: init_j_q < N (a flag, not a compare)
   logic          apply_q;              // issuing a deferred colour's APPLY ops
   logic          colour_seq_q;         // the colour being issued adds sequentially
   logic          sw_cnt_q, sw_rec_q;   // flags of the sweep being issued
@@ -318,7 +319,7 @@ module bm_field_core #(
           issue_kind = K_BIAS;
         end
         P_INIT: begin
-          issue      = init_j_q < n_i;
+          issue      = init_more_q;
           issue_kind = K_INIT;
           issue_k    = init_j_q[KW-1:0];
         end
@@ -370,19 +371,23 @@ module bm_field_core #(
     end
   end
 
-  // ---------------------------------------------------------------- stage 2: the draw
+  // ---------------------------------------------------------------- stages 2, 3: the draw
+  // s1 · 5 from the RNG block RAM's output (its clock-to-output and one adder), then
+  // the rotation and · 9 (one adder) into x: neither cycle holds the search's first stage
   /* verilator lint_off UNUSEDSIGNAL */
-  logic [31:0] draw;
+  logic [31:0] x5_q, draw;
   /* verilator lint_on UNUSEDSIGNAL */
-  assign draw = xoshiro_draw(rng2_q[63:32]);
-
-  // ---------------------------------------------------------------- stages 3..14: m
-  // m = #{i : SIGMOID[i] <= x} by the pipelined search (bm_threshold_search), x
-  // registered in s3 (the RNG block RAM's clock-to-output and the draw's two adders
-  // before it, so the search's first stage is not in that cycle too), m in R0.
   logic [23:0] x_q;
+  assign draw = xoshiro_draw_rx9(x5_q);
+  always_ff @(posedge clk_i) begin
+    x5_q <= xoshiro_draw_x5(rng2_q[63:32]);
+    x_q  <= draw[31:8];
+  end
+
+  // ---------------------------------------------------------------- stages 4..15: m
+  // m = #{i : SIGMOID[i] <= x} by the pipelined search (bm_threshold_search), x in s4,
+  // m in R1.
   logic [10:0] m_q;
-  always_ff @(posedge clk_i) x_q <= draw[31:8];
   bm_threshold_search u_search (.clk_i, .x_i(x_q), .m_o(m_q));
 
   // ---------------------------------------------------------------- R3 and D
@@ -635,7 +640,7 @@ module bm_field_core #(
     pos_p[1]      <= issue_pos;
     for (int s = 2; s <= S_R2; s++) pos_p[s] <= pos_p[s-1];
     for (int s = 4; s <= S_R3; s++) zeta_p[s] <= zeta_p[s-1];
-    // R0: θ = LNTAU[τ] + 16 (m - 512)
+    // R1: θ = LNTAU[τ] + 16 (m - 512)
     always_q   <= m_q == 11'd0;
     never_q    <= m_q == 11'(SIG_N);
     lntau_q    <= lntau_lut(tau_i);
@@ -657,16 +662,13 @@ module bm_field_core #(
     w3_q       <= pick(dsel_r_q[3], corr_rd);
     w2r_q      <= pick(dsel_r_q[2], corr_rd);
     c1r_q      <= pick(dsel_r_q[1], corr_rd);
-    theta_r_q  <= theta_q;
-    always_r_q <= always_q;
-    never_r_q  <= never_q;
     // R2: ops c-4 and c-3 added (c-3's Δ now in A)
     f2_q       <= add_delta(add_delta(f1_q, e4_en_q, e4_neg_q, w4_q), dA_en_q, dA_neg_q, w3_q);
     w2_q       <= w2r_q;
     c1s_q      <= c1r_q;
-    theta_3_q  <= theta_r_q;
-    always_3_q <= always_r_q;
-    never_3_q  <= never_r_q;
+    theta_3_q  <= theta_q;
+    always_3_q <= always_q;
+    never_3_q  <= never_q;
     // R3: op c-2 added (its Δ now in A), θ subtracted
     g_q        <= add_delta(f2_q, dA_en_q, dA_neg_q, w2_q) - theta_3_q;
     c1_q       <= c1s_q;
@@ -782,6 +784,7 @@ module bm_field_core #(
       z1_f          <= '0;
       chk_collect_q <= 1'b0;
       init_j_q      <= '0;
+      init_more_q   <= 1'b0;
       apply_q       <= 1'b0;
       colour_seq_q  <= 1'b0;
       chk_pos_q     <= '0;
@@ -890,6 +893,7 @@ module bm_field_core #(
             la_q          <= '0;
             first_q       <= 1'b1;
             init_j_q      <= '0;
+            init_more_q   <= 1'b1;                // N >= 1
             apply_q       <= 1'b0;
             phase_q       <= P_BIAS;
             state_q       <= C_CHECK;
@@ -965,8 +969,9 @@ module bm_field_core #(
             P_INIT: begin
               // four bubbles after the INIT ops: the first DECIDE's correction covers
               // only ops with a schedule position
-              init_j_q <= init_j_q + 1;
-              if (init_j_q >= n_p3_q) phase_q <= P_SWEEP;
+              init_j_q    <= init_j_q + 1;
+              init_more_q <= init_j_q < n_m1_q;
+              if (init_j_q == n_p3_q) phase_q <= P_SWEEP;
               if (la_q == (KW+1)'(1)) begin             // position 1 looked up
                 nxt_k <= lk_k;
                 nxt_f <= lk_f;

@@ -102,6 +102,7 @@ module bm_frontend #(
   logic [31:0]        cword_q;
   logic [KW-1:0]      ccount_q;
   logic [3:0]         init_nz_q;
+  logic               clr_words_q;   // the frame's start, a cycle later: clears those bits
 
   // ---------------------------------------------------------------- frame words
   logic [31:0] word;
@@ -210,6 +211,7 @@ module bm_frontend #(
       cword_q        <= '0;
       ccount_q       <= '0;
       init_nz_q      <= '0;
+      clr_words_q    <= 1'b0;
       w_row_q        <= '0;
       w_col_q        <= '0;
       w_high_q       <= 1'b0;
@@ -278,6 +280,14 @@ module bm_frontend #(
       end
       for (int unsigned w = 0; w < N_MAX / 4; w++)
         if (zi_we_q && ccount_q == KW'(w)) znz_q[w * 4 +: 4] <= init_nz_q;
+      // cleared in the frame's first read cycle (its head, long before those fields),
+      // from a register next to them rather than the control's start
+      clr_words_q <= state_q == S_IDLE && ap_start_i;
+      if (clr_words_q) begin
+        znz_q   <= '0;
+        cmask_q <= '0;
+        cval_q  <= '0;
+      end
 
       // second half of a weight word
       if (w_high_q) begin
@@ -298,9 +308,6 @@ module bm_frontend #(
           info_q     <= 1'b0;
           w_row_q    <= '0;
           w_col_q    <= '0;
-          znz_q      <= '0;
-          cmask_q    <= '0;
-          cval_q     <= '0;
           // the schedule builder's start (S_SCHED follows the frame)
           pos_q        <= '0;
           free_q       <= '0;

@@ -66,11 +66,20 @@ _RNG_FUNCTIONS = """\
   // The draw of a state depends on s1 only: pass state[63:32].
   // The products by 5 and 9 are written as shift-and-add: as `*` they would each
   // take DSP slices, in every lane.
-  function automatic logic [31:0] xoshiro_draw(input logic [31:0] s1);
+  // Its two halves, for a pipeline that registers between them: s1 * 5, then the
+  // rotation and * 9.
+  function automatic logic [31:0] xoshiro_draw_x5(input logic [31:0] s1);
+    return (s1 << 2) + s1;
+  endfunction
+
+  function automatic logic [31:0] xoshiro_draw_rx9(input logic [31:0] x5);
     logic [31:0] x;
-    x = (s1 << 2) + s1;
-    x = {x[24:0], x[31:25]};
+    x = {x5[24:0], x5[31:25]};
     return (x << 3) + x;
+  endfunction
+
+  function automatic logic [31:0] xoshiro_draw(input logic [31:0] s1);
+    return xoshiro_draw_rx9(xoshiro_draw_x5(s1));
   endfunction
 
   // The state after one draw.
