@@ -205,24 +205,39 @@ module bm_field_core #(
   // the block RAMs' pins see registers, not the front end's selects. A load and a read
   // are never needed together (the run's first read is many cycles after the load's
   // last write), so a bank has one address: the load's column while writing, else the
-  // read's, selected before the register (two registers before, which yosys merged
-  // into one port behind a select at the 128 block RAMs' address pins). The read's is
-  // registered a cycle ahead: the op in R2 (it reads in R3), or after a cycle in
-  // C_CHECK or C_CORR that cycle's column (chk_k, which chk_k1_q takes too); those
-  // passes use only their reads, and no op reaches R3 within 17 cycles of them. One register, near
-  // the schedule's LUT-RAM that chk_k comes from (copies next to the banks put the
-  // LUT-RAM's read in front of a wire across the device).
-  logic [KW:0]             ca_q;             // the banks' address
+  // read's. Two register stages: the address selected (ca_q, near the schedule's
+  // LUT-RAM that C_CHECK's column comes from), then a copy per BPC banks next to them
+  // (each drives 2 BPC block RAMs' address pins, not 128 across the device; the copies
+  // once took the select's output directly, which put the LUT-RAM's read in front of
+  // that wire). The write's data has a copy per BPC banks too, and its slice enables are
+  // decoded from a registered row in the second stage. The read's address enters the
+  // first stage two cycles ahead: the op in R1 (it reads in R3), or in C_CHECK or C_CORR
+  // that cycle's column (chk_k, which chk_k1_q takes too); those passes use only their
+  // reads, and no op reaches R3 within 17 cycles of them.
+  localparam int unsigned BPC = 4;
+  localparam int unsigned NAC = GROUPS / BPC;
+  logic [KW:0]             ca_q;             // the banks' address, first stage
   logic [15:0]             cw_data_q;
+  logic                    cw_we_q;
+  logic [KW-1:0]           cw_row_q;
+  logic [NAC-1:0][KW:0]    ca_c_q;           // second stage: a copy per BPC banks
+  logic [NAC-1:0][15:0]    cwd_c_q;
   logic [N_MAX-1:0]        cw_en_q;          // row i's slice written
   logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
   always_ff @(posedge clk_i) begin
     ca_q      <= w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
                : state_q == C_CHECK || state_q == C_CORR ? {1'b0, chk_k}
-               : kind_p[S_R2] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R2]};
+               : kind_p[S_R1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R1]};
     cw_data_q <= b_we_i ? b_data_i : w_data_i;
-    for (int i = 0; i < N_MAX; i++)
-      cw_en_q[i] <= (w_we_i || b_we_i) && (b_we_i ? b_addr_i : w_row_i) == KW'(i);
+    cw_we_q   <= w_we_i || b_we_i;
+    cw_row_q  <= b_we_i ? b_addr_i : w_row_i;
+    for (int i = 0; i < N_MAX; i++) cw_en_q[i] <= cw_we_q && cw_row_q == KW'(i);
+  end
+  for (genvar c = 0; c < NAC; c++) begin : g_acopy
+    (* keep *) always_ff @(posedge clk_i) begin
+      ca_c_q[c]  <= ca_q;
+      cwd_c_q[c] <= cw_data_q;
+    end
   end
 
   // A read while the same bank is written is never used (a load and a read are never
@@ -235,9 +250,9 @@ module bm_field_core #(
     logic [63:0] rd_q;
     always_ff @(posedge clk_i) begin
       for (int s = 0; s < 4; s++) begin
-        if (cw_en_q[4 * g + s]) mem[ca_q][16 * s +: 16] <= cw_data_q;
+        if (cw_en_q[4 * g + s]) mem[ca_c_q[g / BPC]][16 * s +: 16] <= cwd_c_q[g / BPC];
       end
-      rd_q <= mem[ca_q];
+      rd_q <= mem[ca_c_q[g / BPC]];
     end
     assign col_rd[4 * g +: 4] = rd_q;
   end
@@ -526,20 +541,20 @@ module bm_field_core #(
   // 1..4 (cd_q = d - 1) and, for each, every column position q (chk_pos_q: the column is
   // read as C_CHECK reads it) with the row position crow_q = (q + d) mod F. The row's
   // neuron enters k_p at s14, so R0's candidate selects take it a cycle later and R1's
-  // group select a cycle after that; the weight is in f1_q five cycles after the
+  // group select a cycle after that; the weight is in f1_q six cycles after the
   // column's position, and is written then at (d, crow) from the write pipeline cv_p.
   logic [1:0]          cd_q;
-  logic [KW-1:0]       crow_q, rk_q;   // the row's position; its neuron, registered
+  logic [KW-1:0]       crow_q, rk_q, rk2_q;  // the row's position; its neuron, registered
   logic                ciss_q;         // C_CORR: columns still to read (else draining)
-  logic [5:1]          cv_p;           // a table write in flight: valid, lane, position
-  logic [5:1][1:0]     cl_p;
-  logic [5:1][KW-1:0]  cp_p;
+  logic [6:1]          cv_p;           // a table write in flight: valid, lane, position
+  logic [6:1][1:0]     cl_p;
+  logic [6:1][KW-1:0]  cp_p;
   logic [3:0][15:0]    corr_rd;        // R1: the table's four weights at the op's position
   for (genvar l = 0; l < 4; l++) begin : g_corr
     (* no_rw_check, rw_addr_collision = "no" *) logic [15:0] mem [N_MAX];  // read only in runs
     logic [15:0] rd_q;
     always_ff @(posedge clk_i) begin
-      if (cv_p[5] && cl_p[5] == 2'(l)) mem[cp_p[5]] <= f1_q[15:0];
+      if (cv_p[6] && cl_p[6] == 2'(l)) mem[cp_p[6]] <= f1_q[15:0];
       rd_q <= mem[pos_p[S_R0]];
     end
     assign corr_rd[l] = rd_q;
@@ -568,6 +583,7 @@ module bm_field_core #(
     for (int l = 0; l < 4; l++) dwrap_q[l] <= (KW+1)'(l + 1) - free_i;
     dsel_r_q <= dsel_q;
     rk_q     <= sched_k[crow_q];
+    rk2_q    <= rk_q;
   end
 
   // ---------------------------------------------------------------- memories
@@ -698,9 +714,10 @@ module bm_field_core #(
   // ---------------------------------------------------------------- colour check
   // The column of neuron j, read in C_CHECK, against the colour's other neurons: a
   // non-zero W[i][j] between them makes the colour deferred (APPLY ops), else its
-  // neurons add their columns as they are decided. Six cycles from the position to
-  // the verdict: the neuron, the read, the column registered (colB_q), the non-zero
-  // bits, the masked OR of each group of 16, the OR of the groups. A collected
+  // neurons add their columns as they are decided. Seven cycles from the position to
+  // the verdict: the neuron, the address copies, the read, the column registered
+  // (colB_q), the non-zero bits, the masked OR of each group of 16, the OR of the
+  // groups. A collected
   // neuron's mask bit is set a cycle later, from the registered neuron; the verdict's
   // cycle (chk_done_q) comes from registers, and the verdict is written to sched_ok at
   // the colour's start.
@@ -709,13 +726,13 @@ module bm_field_core #(
   logic               chk_done_q;
   logic [N_MAX-1:0]   chk_mask_q, chk_nz_q, chk_other_q;
   logic [NG-1:0]      chk_or_q;       // a group's masked non-zero bits
-  logic [KW-1:0]      chk_k2_q, chk_k3_q;
-  logic [4:0]         chk_live_q;     // a tested column, one bit per cycle of its test
+  logic [KW-1:0]      chk_k2_q, chk_k3_q, chk_k4_q;
+  logic [5:0]         chk_live_q;     // a tested column, one bit per cycle of its test
   logic [2:0]         chk_wait_q;
   assign chk_k       = sched_k[chk_pos_q[KW-1:0]];
   assign chk_cs      = sched_cs[chk_pos_q[KW-1:0]];
   assign chk_next_cs = chk_pos_q == free_m1_q || sched_ce[chk_pos_q[KW-1:0]];
-  assign chk_viol    = chk_live_q[4] && |chk_or_q;
+  assign chk_viol    = chk_live_q[5] && |chk_or_q;
   // i = chk_k3 (and the colour's start) from two one-hot halves of its bits: a LUT3 per
   // neuron, not a comparator
   logic [(1 << (KW - KW / 2))-1:0] chk_hi;
@@ -723,18 +740,19 @@ module bm_field_core #(
   always_comb begin
     chk_hi = '0;
     chk_lo = '0;
-    chk_hi[chk_k3_q[KW-1:KW/2]] = 1'b1;
-    chk_lo[chk_k3_q[KW/2-1:0]]  = 1'b1;
+    chk_hi[chk_k4_q[KW-1:KW/2]] = 1'b1;
+    chk_lo[chk_k4_q[KW/2-1:0]]  = 1'b1;
   end
   always_ff @(posedge clk_i) begin
     chk_live_q[0] <= state_q == C_CHECK && chk_test_q && chk_pos_q < chk_end_q;
-    chk_live_q[4:1] <= chk_live_q[3:0];
+    chk_live_q[5:1] <= chk_live_q[4:0];
     chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 3'd1 : 3'd0;
     chk_done_q    <= state_q == C_CHECK && chk_test_q && chk_pos_q == chk_end_q
-                     && chk_wait_q == 3'd4;
+                     && chk_wait_q == 3'd5;
     chk_k1_q      <= chk_k;
     chk_k2_q      <= chk_k1_q;
     chk_k3_q      <= chk_k2_q;
+    chk_k4_q      <= chk_k3_q;
     // the colour's verdict at its start position (chk_start_q does not move while its
     // columns are tested)
     if (chk_done_q) sched_ok[chk_start_q[KW-1:0]] <= !chk_bad_q;
@@ -840,13 +858,13 @@ module bm_field_core #(
       end
       // C_CORR: the row's neuron enters s14 (no op is in flight: v_p is 0), and its
       // table write follows the column through the selects
-      if (state_q == C_CORR) k_p[S_R0-1] <= rk_q;
+      if (state_q == C_CORR) k_p[S_R0-1] <= rk2_q;
       cv_p[1] <= state_q == C_CORR && ciss_q;
       cl_p[1] <= cd_q;
       cp_p[1] <= crow_q;
-      cv_p[5:2] <= cv_p[4:1];
-      cl_p[5:2] <= cl_p[4:1];
-      cp_p[5:2] <= cp_p[4:1];
+      cv_p[6:2] <= cv_p[5:1];
+      cl_p[6:2] <= cl_p[5:1];
+      cp_p[6:2] <= cp_p[5:1];
       // D: a DECIDE's neuron as registered halves (the z and change bits' enables in A)
       dw_hi_q <= '0;
       dw_lo_q <= '0;
