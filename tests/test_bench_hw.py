@@ -228,6 +228,7 @@ def test_bm_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out(engin
         _bm_model(33, 3, 0.2, limits=limits).run_frame(2, 2, 1, 3, 7, True, init=np.arange(33) % 4),
         _bm_model(7, 4, 1.0, limits=limits).run_frame(3, 2, 1, 1, 8, False),
         _bm_model(9, 5, 1.0, everything, limits=limits).run_frame(2, 1, 1, 1, 9, True),
+        _bm_model(9, 5, 1.0, everything, limits=limits).run_frame(3, 2, 2, 1, 9, False),
         _bm_model(40, 7, 0.3, {5: 1}, np.arange(40), [10, 20, 30, 40], limits=limits).run_frame(2, 1, 1, 1, 11, True),
         _bm_model(12, 8, 0.3, None, np.arange(12), [6, 12], limits=limits).run_frame(3, 2, 2, 1, 8, False),
         _bm_model(3, 10, 1.0, limits=limits).run_frame(2, 1, 1, 1, 3, True),

@@ -340,7 +340,7 @@ module bm_field_core #(
         end
         default: begin
           if (free0_q) begin
-            sweep_end = 1'b1;
+            sweep_end = !bk_upd_q && !bk_cmp_q;   // a sweep of no neurons: the counts settle
           end else if (apply_q) begin
             issue      = 1'b1;
             issue_kind = K_APPLY;
@@ -356,33 +356,31 @@ module bm_field_core #(
     end
   end
 
-  // Sweep bookkeeping at a sweep's end: the next counts, and the flags of the next
-  // sweep compared from the current counts with constants of the run (thin - 1, thin -
-  // 2), not from the next counts (a decrement or increment, then a compare): after a
-  // burn-in sweep (burn != 0) the next is counted if burn = 1 and recorded if also
-  // thin_cnt = thin - 1; after a recorded sweep the next is recorded if thin = 1 and is
-  // the last if one sweep was left; after another, recorded if thin_cnt = thin - 2 (all
-  // modulo 2^32, as the sums were).
-  logic [31:0] burn_left_n, thin_cnt_n, sweeps_left_n, thin_m1_q, thin_m2_q;
+  // Sweep bookkeeping. At a sweep's end only the flags of the next sweep change (and
+  // the state): they come from compares of the counts registered beforehand (against
+  // constants of the run: thin - 1, thin - 2). The counts follow a cycle later, from
+  // registers (bk_*_q), and their compares a cycle after that: the sweep's end reaches
+  // no counter's enable. The next sweep's end is S_A cycles or more away (its first
+  // DECIDE waits for the gap), and a sweep of no neurons waits for the compares
+  // (bk_upd_q, bk_cmp_q). After a burn-in sweep (burn != 0) the next is counted if
+  // burn = 1 and recorded if also thin_cnt = thin - 1; after a recorded sweep the next
+  // is recorded if thin = 1 and is the last if one sweep was left; after another,
+  // recorded if thin_cnt = thin - 2 (all modulo 2^32, as the sums were).
+  logic [31:0] thin_m1_q, thin_m2_q;
+  logic        bk_upd_q, bk_cmp_q, bk_burn_q, bk_rec_q;
+  logic        burn_nz_q, burn_le1_q, thin_eq_m1_q, thin_eq_m2_q, left0_q, left1_q, thin1_q;
   logic        next_cnt, next_rec, next_last;
   always_comb begin
-    burn_left_n   = burn_left_q;
-    thin_cnt_n    = thin_cnt_q;
-    sweeps_left_n = sweeps_left_q;
-    next_cnt      = burn_left_q[31:1] == '0;
-    if (burn_left_q != 0) begin
-      burn_left_n = burn_left_q - 1;
-      next_rec    = burn_left_q == 32'd1 && thin_cnt_q == thin_m1_q;
-      next_last   = sweeps_left_q == '0;
+    next_cnt = burn_le1_q;
+    if (burn_nz_q) begin
+      next_rec  = burn_le1_q && thin_eq_m1_q;
+      next_last = left0_q;
     end else if (sw_rec_q) begin
-      thin_cnt_n    = '0;
-      sweeps_left_n = sweeps_left_q - 1;
-      next_rec      = thin_i == 32'd1;
-      next_last     = sweeps_left_q == 32'd1;
+      next_rec  = thin1_q;
+      next_last = left1_q;
     end else begin
-      thin_cnt_n = thin_cnt_q + 1;
-      next_rec   = thin_cnt_q == thin_m2_q;
-      next_last  = sweeps_left_q == '0;
+      next_rec  = thin_eq_m2_q;
+      next_last = left0_q;
     end
   end
 
@@ -662,6 +660,14 @@ module bm_field_core #(
     lntau_q    <= lntau_lut(tau_i);
     thin_m1_q  <= thin_i - 32'd1;
     thin_m2_q  <= thin_i - 32'd2;
+    thin1_q    <= thin_i == 32'd1;
+    // the counts' compares, a cycle behind the counts (see the bookkeeping)
+    burn_nz_q    <= burn_left_q != '0;
+    burn_le1_q   <= burn_left_q[31:1] == '0;
+    thin_eq_m1_q <= thin_cnt_q == thin_m1_q;
+    thin_eq_m2_q <= thin_cnt_q == thin_m2_q;
+    left0_q      <= sweeps_left_q == '0;
+    left1_q      <= sweeps_left_q == 32'd1;
     free_m1_q  <= free_i - 1;
     free0_q    <= free_i == 0;
     lt_q       <= UW'(signed'({1'b0, lntau_q})) - UW'(SIG_N * 8);
@@ -816,6 +822,10 @@ module bm_field_core #(
       burn_left_q   <= '0;
       thin_cnt_q    <= '0;
       sweeps_left_q <= '0;
+      bk_upd_q      <= 1'b0;
+      bk_cmp_q      <= 1'b0;
+      bk_burn_q     <= 1'b0;
+      bk_rec_q      <= 1'b0;
       out_k_q       <= '0;
       out_spk_q     <= 1'b0;
       out_free_q    <= 1'b0;
@@ -840,6 +850,21 @@ module bm_field_core #(
     end else begin
       done_o      <= 1'b0;
       sweep_end_o <= sweep_end;
+      // the counts of the sweep that ended a cycle ago (C_INIT's loads come later here)
+      bk_upd_q  <= sweep_end;
+      bk_cmp_q  <= bk_upd_q;
+      bk_burn_q <= burn_nz_q;
+      bk_rec_q  <= sw_rec_q;
+      if (bk_upd_q) begin
+        if (bk_burn_q) begin
+          burn_left_q <= burn_left_q - 32'd1;
+        end else if (bk_rec_q) begin
+          thin_cnt_q    <= '0;
+          sweeps_left_q <= sweeps_left_q - 32'd1;
+        end else begin
+          thin_cnt_q <= thin_cnt_q + 32'd1;
+        end
+      end
 
       // pipeline advance (no stalls inside: an op's latency is fixed)
       v_p[1]    <= issue;
@@ -1039,9 +1064,6 @@ module bm_field_core #(
                 end
               end
               if (sweep_end) begin
-                burn_left_q   <= burn_left_n;
-                thin_cnt_q    <= thin_cnt_n;
-                sweeps_left_q <= sweeps_left_n;
                 sw_cnt_q      <= next_cnt;
                 sw_rec_q      <= next_rec;
                 if (sw_rec_q && record_i) state_q <= C_RECWAIT;

@@ -157,14 +157,15 @@ FIELD_COUNT_WORD = 3   # an on or spike count out: address, memory output, hand-
 FIELD_CORR_LANES = 4   # C_CORR: the correction table's weights per position (one a cycle)
 FIELD_CORR_DRAIN = 7   # C_CORR: from its last column read to the run's first op
 FIELD_INIT_GAP = 4     # bubbles between the INIT ops and the first DECIDE
+FIELD_EMPTY_SWEEP = 3  # a sweep of no neurons: its end, its counts, their compares
 
 
 def bm_field_sweep_cycles(free: int, deferred: int) -> int:
     """Cycles of one sweep of the field engine between pauses (but the first after one,
     which takes its ops alone): one op per free neuron and one more per neuron of a
     deferred colour, one a cycle; a neuron decided again within 20 cycles of its last
-    decision waits (N < 20)."""
-    return max(free + deferred, FIELD_REISSUE) if free else 1
+    decision waits (N < 20); a sweep of no neurons waits for the counts of the last."""
+    return max(free + deferred, FIELD_REISSUE) if free else FIELD_EMPTY_SWEEP
 
 
 def _field_core_cycles(frame: np.ndarray, params: np.ndarray, n: int,
