@@ -115,6 +115,11 @@ module bm_field_core #(
   logic [N_MAX-1:0]   free_mask_q;       // scheduled (free) neurons of this run
   logic [N_MAX-1:0]   z_live_q;          // z as decided so far
   logic [N_MAX-1:0]   changed_q;         // a deferred neuron's z changed in its colour
+  // C_INIT and C_OUT visit the neurons in order: shift registers hand them neuron by
+  // neuron (bit 0) where a 256:1 select by the index was the slowest path of either
+  logic [N_MAX-1:0]   init_z_sh_q;       // z_init_i, from neuron idx_q on (C_INIT)
+  logic [N_MAX-1:0]   out_z_sh_q;        // z_live_q, from neuron out_k_q on (C_OUT)
+  logic [N_MAX-1:0]   out_free_sh_q;     // free_mask_q, likewise
   logic               sched_ok  [N_MAX]; // at a colour's start position: no weight between
                                          // two of its neurons, so sequential adds are exact
                                          // (LUT-RAM beside sched_k: the issue's lookup reads
@@ -607,7 +612,7 @@ module bm_field_core #(
 
   assign a_decide    = v_p[S_A] && kind_p[S_A] == K_DECIDE;
   assign init_word   = init_mem[idx_q[KW-1:2]];
-  assign zeta_init   = init_i ? init_word[8 * idx_q[1:0] +: 8] : {7'd0, z_init_i[idx_q[KW-1:0]]};
+  assign zeta_init   = init_i ? init_word[8 * idx_q[1:0] +: 8] : {7'd0, init_z_sh_q[0]};
   assign neuron_we   = a_decide || init_we_q;
   assign neuron_addr = a_decide ? k_p[S_A] : init_addr_q;
   assign zeta_wdata  = a_decide ? zeta_a_q : zeta_init_q;
@@ -830,6 +835,9 @@ module bm_field_core #(
       out_spk_q     <= 1'b0;
       out_free_q    <= 1'b0;
       out_z_q       <= 1'b0;
+      init_z_sh_q   <= '0;
+      out_z_sh_q    <= '0;
+      out_free_sh_q <= '0;
       gap_q         <= 5'(S_A);
       gap_ok_q      <= 1'b1;
       out_phase_q   <= '0;
@@ -920,12 +928,14 @@ module bm_field_core #(
 
       unique case (state_q)
         C_IDLE: if (start_i) begin
-          state_q <= C_INIT;
-          idx_q   <= '0;
+          state_q     <= C_INIT;
+          idx_q       <= '0;
+          init_z_sh_q <= z_init_i;
         end
         C_INIT: begin
           // seed every stream, set ζ, clear the counts; wait out the seeder
-          idx_q <= idx_q + 1;
+          idx_q       <= idx_q + 1;
+          init_z_sh_q <= init_z_sh_q >> 1;
           if (init_end_q) begin
             z_live_q      <= z_init_i;
             burn_left_q   <= burn_in_i;
@@ -1091,6 +1101,8 @@ module bm_field_core #(
         end
         C_DRAIN: if (v_p == '0) begin
           state_q     <= C_OUT;
+          out_z_sh_q    <= z_live_q;
+          out_free_sh_q <= free_mask_q;
           out_k_q     <= '0;
           out_spk_q   <= 1'b0;
           out_phase_q <= '0;
@@ -1100,8 +1112,8 @@ module bm_field_core #(
           unique case (out_phase_q)
             2'd0: begin
               out_phase_q <= 2'd1;
-              out_free_q  <= free_mask_q[out_k_q];
-              out_z_q     <= z_live_q[out_k_q];
+              out_free_q  <= out_free_sh_q[0];
+              out_z_q     <= out_z_sh_q[0];
             end
             2'd1: begin
               o_valid_o   <= 1'b1;
@@ -1112,9 +1124,11 @@ module bm_field_core #(
               out_phase_q <= 2'd2;
             end
             default: if (o_ready_i) begin
-              o_valid_o   <= 1'b0;
-              out_phase_q <= 2'd0;
-              out_k_q     <= out_k_q + 1;
+              o_valid_o     <= 1'b0;
+              out_phase_q   <= 2'd0;
+              out_k_q       <= out_k_q + 1;
+              out_z_sh_q    <= out_z_sh_q >> 1;     // the spike pass reads neither
+              out_free_sh_q <= out_free_sh_q >> 1;
               if ((KW+1)'(out_k_q) == n_m1_q) begin
                 out_k_q   <= '0;
                 out_spk_q <= 1'b1;
