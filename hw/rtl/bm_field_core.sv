@@ -609,6 +609,7 @@ module bm_field_core #(
   logic [KW-1:0]       out_k_q;       // C_OUT: the neuron of the count word
   logic                out_spk_q;     // C_OUT: the spike counts (after the on counts)
   logic                out_free_q, out_z_q;   // C_OUT: the neuron is free; its z
+  logic                out_last_q;            // C_OUT: out_k_q is the last neuron
   logic [1:0]          out_phase_q;
   logic [KW:0]         idx_q;
   logic [31:0]         final_word_q;
@@ -838,6 +839,7 @@ module bm_field_core #(
       out_spk_q     <= 1'b0;
       out_free_q    <= 1'b0;
       out_z_q       <= 1'b0;
+      out_last_q    <= 1'b0;
       init_z_sh_q   <= '0;
       out_z_sh_q    <= '0;
       out_free_sh_q <= '0;
@@ -1117,6 +1119,7 @@ module bm_field_core #(
               out_phase_q <= 2'd1;
               out_free_q  <= out_free_sh_q[0];
               out_z_q     <= out_z_sh_q[0];
+              out_last_q  <= (KW+1)'(out_k_q) == n_m1_q;   // for phase 2's hand-over
             end
             2'd1: begin
               o_valid_o   <= 1'b1;
@@ -1132,11 +1135,11 @@ module bm_field_core #(
               out_k_q       <= out_k_q + 1;
               out_z_sh_q    <= out_z_sh_q >> 1;     // the spike pass reads neither
               out_free_sh_q <= out_free_sh_q >> 1;
-              if ((KW+1)'(out_k_q) == n_m1_q) begin
+              if (out_last_q) begin
                 out_k_q   <= '0;
                 out_spk_q <= 1'b1;
               end
-              if (out_spk_q && (KW+1)'(out_k_q) == n_m1_q) begin
+              if (out_spk_q && out_last_q) begin
                 state_q <= C_FINAL;
                 idx_q   <= '0;
               end
