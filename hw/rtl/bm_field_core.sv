@@ -487,18 +487,32 @@ module bm_field_core #(
   // A group of GS rows: its fields and their adds (above), and the first half of each
   // 256:1 select: the op in R0 picks its row of the group in the group's fields (plus
   // the add of the op in A, as the field register will have it a cycle later), the op
-  // in R2 its z and change bits. The row indices are registered a copy per group, so
-  // their bits drive one group's selects, not every group's; the field's row index a
-  // copy per 8 bits of the candidate (each drives about 80 select LUTs, not 330).
-  // C_CORR forces the candidate's Δ to +1 (the fields are 0 then: a candidate is the
-  // weight of the row in the column, sign-extended).
-  localparam int unsigned RC = (UW + 7) / 8;
+  // in R2 its z and change bits. The field's pick is itself two registered steps, so
+  // no 16:1 select sits in front of an adder (12.9 ns routed as one step):
+  //   s14: in each quarter of QS rows, the row's field with the add of the op then in
+  //        A (qc_q: the field as it is in R0), and the row's weight in the column the
+  //        banks put out then, the column of the op in A during R0 (qw_q: a QS-row
+  //        quarter is one bank when QS = 4, so this select sits at the bank's output);
+  //   R0:  the quarter's candidate, with the add of the op in A (pu_q, as before).
+  // The row indices are registered a copy per group, so their bits drive one group's
+  // selects, not every group's, and a copy per 8 bits of the candidate.
+  // C_CORR forces R0's Δ to +1 (the fields are 0 then, and no op adds: a candidate is
+  // the weight of the row in the column, sign-extended).
+  localparam int unsigned RC  = (UW + 7) / 8;
+  localparam int unsigned GLA = GL - GL / 2;     // s14: the row inside its quarter
+  localparam int unsigned GLB = GL / 2;          // R0: the quarter
+  localparam int unsigned QS  = 1 << GLA;
+  localparam int unsigned NQ  = 1 << GLB;
   for (genvar g = 0; g < NG; g++) begin : g_cand
-    logic [RC*GL-1:0] r0_q;           // copy c: bits [c GL +: GL]
+    logic [RC*GLA-1:0] ra_q;          // copy c: bits [c GLA +: GLA] (the op in s14)
+    logic [RC*GLB-1:0] rb_q;          // copy c: bits [c GLB +: GLB] (the op in R0)
     logic [GL-1:0] r2z_q;
     logic          en_q, neg_q, clr_q, corr_q;
     (* keep *) always_ff @(posedge clk_i) begin
-      for (int c = 0; c < RC; c++) r0_q[c * GL +: GL] <= k_p[S_R0-1][GL-1:0];
+      for (int c = 0; c < RC; c++) begin
+        ra_q[c * GLA +: GLA] <= k_p[S_R0-2][GLA-1:0];
+        rb_q[c * GLB +: GLB] <= k_p[S_R0-1][GL-1:GLA];
+      end
       r2z_q  <= k_p[S_R1][GL-1:0];
       en_q   <= d_en;
       neg_q  <= d_neg;
@@ -511,24 +525,52 @@ module bm_field_core #(
         else u_q[i] <= add_delta(u_q[i], en_q, neg_q, colB_q[i]);
       end
     end
-    // the row {g, r}: a concatenation, no adder in front of the selects
+    // the row {g, q, r}: a concatenation, no adder in front of the selects
     localparam logic [KW-GL-1:0] G = g;
-    logic [UW-1:0]      u_sel;
-    logic signed [15:0] w_sel;
-    // bit b of the group's rows as a GS-bit vector, selected by its copy of the index
+    logic [NQ-1:0][UW-1:0] qc_q;
+    logic [NQ-1:0][15:0]   qw_q;
+    logic [UW-1:0]         u_sel;
+    logic signed [15:0]    w_sel;
+    for (genvar q = 0; q < NQ; q++) begin : g_quarter
+      localparam int unsigned R0W = g * GS + q * QS;   // the quarter's first row
+      logic [UW-1:0]      uq_sel;
+      logic signed [15:0] bq_sel, rq_sel;
+      // bit b of the quarter's rows as a QS-bit vector, selected by its index copy
+      for (genvar b = 0; b < UW; b++) begin : g_bit
+        localparam int unsigned C = b / 8;
+        logic [QS-1:0] ub;
+        for (genvar r = 0; r < QS; r++) begin : g_row
+          assign ub[r] = u_q[R0W + r][b];
+        end
+        assign uq_sel[b] = ub[ra_q[C * GLA +: GLA]];
+        if (b < 16) begin : g_w
+          logic [QS-1:0] bb, rb;
+          for (genvar r = 0; r < QS; r++) begin : g_row
+            assign bb[r] = colB_q[R0W + r][b];
+            assign rb[r] = col_rd[R0W + r][b];
+          end
+          assign bq_sel[b] = bb[ra_q[C * GLA +: GLA]];
+          assign rq_sel[b] = rb[ra_q[C * GLA +: GLA]];
+        end
+      end
+      always_ff @(posedge clk_i) begin
+        qc_q[q] <= add_delta(uq_sel, en_q, neg_q, bq_sel);
+        qw_q[q] <= rq_sel;
+      end
+    end
     for (genvar b = 0; b < UW; b++) begin : g_bit
       localparam int unsigned C = b / 8;
-      logic [GS-1:0] ub;
-      for (genvar r = 0; r < GS; r++) begin : g_row
-        assign ub[r] = u_q[g * GS + r][b];
+      logic [NQ-1:0] ub;
+      for (genvar q = 0; q < NQ; q++) begin : g_q
+        assign ub[q] = qc_q[q][b];
       end
-      assign u_sel[b] = ub[r0_q[C * GL +: GL]];
+      assign u_sel[b] = ub[rb_q[C * GLB +: GLB]];
       if (b < 16) begin : g_w
-        logic [GS-1:0] wb;
-        for (genvar r = 0; r < GS; r++) begin : g_row
-          assign wb[r] = colB_q[g * GS + r][b];
+        logic [NQ-1:0] wb;
+        for (genvar q = 0; q < NQ; q++) begin : g_q
+          assign wb[q] = qw_q[q][b];
         end
-        assign w_sel[b] = wb[r0_q[C * GL +: GL]];
+        assign w_sel[b] = wb[rb_q[C * GLB +: GLB]];
       end
     end
     always_ff @(posedge clk_i) begin
@@ -543,11 +585,12 @@ module bm_field_core #(
   // positions before p, for the late-neuron correction (see the top). C_CORR walks d =
   // 1..4 (cd_q = d - 1) and, for each, every column position q (chk_pos_q: the column is
   // read as C_CHECK reads it) with the row position crow_q = (q + d) mod F. The row's
-  // neuron enters k_p at s14, so R0's candidate selects take it a cycle later and R1's
-  // group select a cycle after that; the weight is in f1_q six cycles after the
-  // column's position, and is written then at (d, crow) from the write pipeline cv_p.
+  // neuron enters k_p at s13, so the quarter selects take it in s14 (with the column
+  // at the banks' output), R0's a cycle later and R1's group select a cycle after
+  // that; the weight is in f1_q six cycles after the column's position, and is written
+  // then at (d, crow) from the write pipeline cv_p.
   logic [1:0]          cd_q;
-  logic [KW-1:0]       crow_q, rk_q, rk2_q;  // the row's position; its neuron, registered
+  logic [KW-1:0]       crow_q, rk_q;   // the row's position; its neuron, registered
   logic                ciss_q;         // C_CORR: columns still to read (else draining)
   logic [6:1]          cv_p;           // a table write in flight: valid, lane, position
   logic [6:1][1:0]     cl_p;
@@ -589,7 +632,6 @@ module bm_field_core #(
     for (int l = 0; l < 4; l++) dwrap_q[l] <= (KW+1)'(l + 1) - free_i;
     dsel_r_q <= dsel_q;
     rk_q     <= sched_k[crow_q];
-    rk2_q    <= rk_q;
   end
 
   // ---------------------------------------------------------------- memories
@@ -894,9 +936,9 @@ module bm_field_core #(
         cnt_p[s]  <= cnt_p[s-1];
         rec_p[s]  <= rec_p[s-1];
       end
-      // C_CORR: the row's neuron enters s14 (no op is in flight: v_p is 0), and its
+      // C_CORR: the row's neuron enters s13 (no op is in flight: v_p is 0), and its
       // table write follows the column through the selects
-      if (state_q == C_CORR) k_p[S_R0-1] <= rk2_q;
+      if (state_q == C_CORR) k_p[S_R0-2] <= rk_q;
       cv_p[1] <= state_q == C_CORR && ciss_q;
       cl_p[1] <= cd_q;
       cp_p[1] <= crow_q;
