@@ -89,8 +89,14 @@ module bm_frontend #(
   logic [N_MAX-1:0]   cstart_q, cmask_q, cval_q;
   logic [N_MAX-1:0]   znz_q;          // initial ζ != 0, i.e. z at the start (with INIT)
   // clamp mask and values shifted down by four neurons per initial-state word, so the
-  // word's four neurons are always bits [3:0] (no N_MAX/4-way select in the check)
+  // word's four neurons are always bits [3:0] (no N_MAX/4-way select in the check).
+  // The 2 N_MAX bits move a cycle after their word, from registers (ild_q: load them at
+  // the flags word, ish_q: shift them at an INIT word), so the stream's accept is not
+  // in their enables; the bits of the word on the bus are kept apart (icm_q, icv_q),
+  // taken from the cmask and cval words or the moved bits as they will be.
   logic [N_MAX-1:0]   init_cmask_q, init_cval_q;
+  logic               ild_q, ish_q;
+  logic [3:0]         icm_q, icv_q;
   // weights: flat index f = row * N + col, two per word
   logic [KW-1:0]      w_row_q, w_col_q;
   logic               w_high_q;      // the high half of the word still to write
@@ -103,6 +109,10 @@ module bm_frontend #(
   logic [KW-1:0]      ccount_q;
   logic [3:0]         init_nz_q;
   logic               clr_words_q;   // the frame's start, a cycle later: clears those bits
+  // a colour-start bit (a bias word: neuron 0 only; a CEND word: its neuron), written a
+  // cycle after its word from registers, like the clamp words (S_SCHED reads them)
+  logic               cs_we_q, cs_val_q;
+  logic [KW-1:0]      cs_idx_q;
 
   // ---------------------------------------------------------------- frame words
   logic [31:0] word;
@@ -130,7 +140,7 @@ module bm_frontend #(
     .word_i(word), .valid_i(s_tvalid_i), .ready_i(s_tready_o), .tlast_i(s_tlast_i),
     .hold_o(thin_hold),
     .field_o(field), .count_o(count), .last_o(last_of_field), .check_o(check), .bad_o(bad),
-    .final_o(final_word), .init_keep_o(init_keep), .init_clamped_i(init_cmask_q[3:0]),
+    .final_o(final_word), .init_keep_o(init_keep), .init_clamped_i(icm_q),
     .clamp_keep_o(word_keep),
     .n_o, .c_o(unused_c), .d_o(unused_d), .tau_o, .seed_o, .sweeps_o, .burn_in_o, .thin_o,
     .record_o, .init_o, .payload_len_o(payload_len)
@@ -143,7 +153,7 @@ module bm_frontend #(
   always_comb begin
     for (int unsigned j = 0; j < 4; j++) begin
       if (!init_keep[j]) init_word[j * 8 +: 8] = 8'd0;
-      else if (init_cmask_q[j]) init_word[j * 8 +: 8] = {7'd0, init_cval_q[j]};
+      else if (icm_q[j]) init_word[j * 8 +: 8] = {7'd0, icv_q[j]};
       else init_word[j * 8 +: 8] = word[j * 8 +: 8];
       init_nz[j] = init_word[j * 8 +: 8] != 8'd0;
     end
@@ -202,6 +212,13 @@ module bm_frontend #(
       znz_q          <= '0;
       init_cmask_q   <= '0;
       init_cval_q    <= '0;
+      ild_q          <= 1'b0;
+      ish_q          <= 1'b0;
+      icm_q          <= '0;
+      icv_q          <= '0;
+      cs_we_q        <= 1'b0;
+      cs_val_q       <= 1'b0;
+      cs_idx_q       <= '0;
       iw_we_o        <= 1'b0;
       iw_addr_o      <= '0;
       iw_data_o      <= '0;
@@ -280,6 +297,23 @@ module bm_frontend #(
       end
       for (int unsigned w = 0; w < N_MAX / 4; w++)
         if (zi_we_q && ccount_q == KW'(w)) znz_q[w * 4 +: 4] <= init_nz_q;
+      // the colour starts likewise (BIAS words come before CEND words)
+      cs_we_q  <= state_q == S_READ && fire
+                  && (field == F_BIAS || (field == F_CEND && 32'(low) < 32'(n_o)));
+      cs_idx_q <= field == F_BIAS ? count[KW-1:0] : low[KW-1:0];
+      cs_val_q <= field != F_BIAS || count == 0;
+      if (cs_we_q) cstart_q[cs_idx_q] <= cs_val_q;
+      // the initial state's clamp bits: loaded a cycle after the flags word, shifted a
+      // cycle after each INIT word (the next INIT word takes its bits from icm_q)
+      ild_q <= state_q == S_READ && fire && field == F_SEED && last_of_field;
+      ish_q <= state_q == S_READ && fire && field == F_INIT;
+      if (ild_q) begin
+        init_cmask_q <= cmask_q;
+        init_cval_q  <= cval_q;
+      end else if (ish_q) begin
+        init_cmask_q <= init_cmask_q >> 4;
+        init_cval_q  <= init_cval_q >> 4;
+      end
       // cleared in the frame's first read cycle (its head, long before those fields),
       // from a register next to them rather than the control's start
       clr_words_q <= state_q == S_IDLE && ap_start_i;
@@ -323,10 +357,7 @@ module bm_frontend #(
           // the status wait for the check, which keeps its fan-out small.
           begin
             unique case (field)
-              F_BIAS: begin
-                b_we_o   <= 1'b1;
-                cstart_q[count[KW-1:0]] <= count == 0;
-              end
+              F_BIAS: b_we_o <= 1'b1;
               F_W: begin
                 // low half now; the high half next cycle unless it is the padding
                 w_we_o   <= 1'b1;
@@ -338,15 +369,15 @@ module bm_frontend #(
                 end
                 w_high_q <= !(last_of_field && n_o[0]);
               end
-              F_CEND: if (32'(low) < 32'(n_o)) cstart_q[low[KW-1:0]] <= 1'b1;
               F_SEED: if (last_of_field) begin
-                init_cmask_q <= cmask_q;
-                init_cval_q  <= cval_q;
+                icm_q <= cmask_q[3:0];
+                icv_q <= cval_q[3:0];
               end
               F_INIT: begin
-                iw_we_o   <= 1'b1;
-                init_cmask_q <= init_cmask_q >> 4;
-                init_cval_q  <= init_cval_q >> 4;
+                // the next word's bits: the moved bits as they are after this word
+                iw_we_o <= 1'b1;
+                icm_q   <= ild_q ? cmask_q[7:4] : ish_q ? init_cmask_q[11:8] : init_cmask_q[7:4];
+                icv_q   <= ild_q ? cval_q[7:4]  : ish_q ? init_cval_q[11:8]  : init_cval_q[7:4];
               end
               default: ;
             endcase
