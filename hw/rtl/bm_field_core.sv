@@ -503,6 +503,8 @@ module bm_field_core #(
   localparam int unsigned GLB = GL / 2;          // R0: the quarter
   localparam int unsigned QS  = 1 << GLA;
   localparam int unsigned NQ  = 1 << GLB;
+  logic [NG*NQ-1:0][UW-1:0] qc;        // quarter g NQ + q's registers (qc_q, qw_q below)
+  logic [NG*NQ-1:0][15:0]   qw;
   for (genvar g = 0; g < NG; g++) begin : g_cand
     logic [RC*GLA-1:0] ra_q;          // copy c: bits [c GLA +: GLA] (the op in s14)
     logic [RC*GLB-1:0] rb_q;          // copy c: bits [c GLB +: GLB] (the op in R0)
@@ -527,14 +529,14 @@ module bm_field_core #(
     end
     // the row {g, q, r}: a concatenation, no adder in front of the selects
     localparam logic [KW-GL-1:0] G = g;
-    logic [NQ-1:0][UW-1:0] qc_q;
-    logic [NQ-1:0][15:0]   qw_q;
     logic [UW-1:0]         u_sel;
     logic signed [15:0]    w_sel;
     for (genvar q = 0; q < NQ; q++) begin : g_quarter
       localparam int unsigned R0W = g * GS + q * QS;   // the quarter's first row
       logic [UW-1:0]      uq_sel;
       logic signed [15:0] bq_sel, rq_sel;
+      logic [UW-1:0]      qc_q;
+      logic [15:0]        qw_q;
       // bit b of the quarter's rows as a QS-bit vector, selected by its index copy
       for (genvar b = 0; b < UW; b++) begin : g_bit
         localparam int unsigned C = b / 8;
@@ -554,21 +556,23 @@ module bm_field_core #(
         end
       end
       always_ff @(posedge clk_i) begin
-        qc_q[q] <= add_delta(uq_sel, en_q, neg_q, bq_sel);
-        qw_q[q] <= rq_sel;
+        qc_q <= add_delta(uq_sel, en_q, neg_q, bq_sel);
+        qw_q <= rq_sel;
       end
+      assign qc[g * NQ + q] = qc_q;
+      assign qw[g * NQ + q] = qw_q;
     end
     for (genvar b = 0; b < UW; b++) begin : g_bit
       localparam int unsigned C = b / 8;
       logic [NQ-1:0] ub;
       for (genvar q = 0; q < NQ; q++) begin : g_q
-        assign ub[q] = qc_q[q][b];
+        assign ub[q] = qc[g * NQ + q][b];
       end
       assign u_sel[b] = ub[rb_q[C * GLB +: GLB]];
       if (b < 16) begin : g_w
         logic [NQ-1:0] wb;
         for (genvar q = 0; q < NQ; q++) begin : g_q
-          assign wb[q] = qw_q[q][b];
+          assign wb[q] = qw[g * NQ + q][b];
         end
         assign w_sel[b] = wb[rb_q[C * GLB +: GLB]];
       end
