@@ -203,45 +203,61 @@ module bm_field_core #(
   // ---------------------------------------------------------------- column memory
   // Bank g holds rows 4g..4g+3 of every column, 16 bits each, at address j (column j)
   // or N_MAX (the biases). A read returns the whole column: N_MAX weights.
-  // col_rd: the op in D's column (read in R3); colB_q: the op in A's, next to the
-  // fields' adders (the bus's only register stage: no other reader needs it earlier)
-  logic [N_MAX-1:0][15:0]  col_rd, colB_q;
+  // The banks' output is the op in R3's column (read in R2); colA_q: the op in D's, a
+  // register beside each bank (the quarter selects take their weights from it);
+  // colB_q: the op in A's, next to the fields' adders. The block RAMs' clock-to-output
+  // and the wire across the device were one cycle before (11.0 ns routed).
+  logic [N_MAX-1:0][15:0]  colA_q, colB_q;
   // A load's write is registered (its address, data and each bank's slice enables), so
   // the block RAMs' pins see registers, not the front end's selects. A load and a read
   // are never needed together (the run's first read is many cycles after the load's
   // last write), so a bank has one address: the load's column while writing, else the
-  // read's. Two register stages: the address selected (ca_q, near the schedule's
-  // LUT-RAM that C_CHECK's column comes from), then a copy per BPC banks next to them
-  // (each drives 2 BPC block RAMs' address pins, not 128 across the device; the copies
-  // once took the select's output directly, which put the LUT-RAM's read in front of
-  // that wire). The write's data has a copy per BPC banks too, and its slice enables are
-  // decoded from a registered row in the second stage. The read's address enters the
-  // first stage two cycles ahead: the op in R1 (it reads in R3), or in C_CHECK or C_CORR
-  // that cycle's column (chk_k, which chk_k1_q takes too); those passes use only their
-  // reads, and no op reaches R3 within 17 cycles of them.
+  // read's. Three register stages: the address selected (ca_q, near the schedule's
+  // LUT-RAM that C_CHECK's column comes from), a copy per BPM second-stage copies
+  // (ca_m_q), then a copy per BPC banks next to them (each drives 2 BPC block RAMs'
+  // address pins, not 128 across the device; the copies once took the select's output
+  // directly, which put the LUT-RAM's read in front of that wire, and one register
+  // drove the 16 copies across the device: 11.8 ns routed). The write's data has copies
+  // in the same stages, and its slice enables are decoded from a registered row in the
+  // third. The read's address enters the first stage three cycles ahead: the op in s14
+  // (it reads in R2), or in C_CHECK or C_CORR that cycle's column (chk_k, which chk_k1_q
+  // takes too); those passes use only their reads, and no op reaches R2 within 16
+  // cycles of them.
   localparam int unsigned BPC = 4;
   localparam int unsigned NAC = GROUPS / BPC;
+  localparam int unsigned BPM = 4;
+  localparam int unsigned NAM = NAC > BPM ? NAC / BPM : 1;
   logic [KW:0]             ca_q;             // the banks' address, first stage
   logic [15:0]             cw_data_q;
-  logic                    cw_we_q;
-  logic [KW-1:0]           cw_row_q;
-  logic [NAC-1:0][KW:0]    ca_c_q;           // second stage: a copy per BPC banks
+  logic                    cw_we_q, cw_we_m_q;
+  logic [KW-1:0]           cw_row_q, cw_row_m_q;
+  logic [NAM-1:0][KW:0]    ca_m_q;           // second stage: a copy per BPM of the third
+  logic [NAM-1:0][15:0]    cwd_m_q;
+  logic [NAC-1:0][KW:0]    ca_c_q;           // third stage: a copy per BPC banks
   logic [NAC-1:0][15:0]    cwd_c_q;
   logic [N_MAX-1:0]        cw_en_q;          // row i's slice written
   logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
   always_ff @(posedge clk_i) begin
-    ca_q      <= w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
-               : state_q == C_CHECK || state_q == C_CORR ? {1'b0, chk_k}
-               : kind_p[S_R1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R1]};
-    cw_data_q <= b_we_i ? b_data_i : w_data_i;
-    cw_we_q   <= w_we_i || b_we_i;
-    cw_row_q  <= b_we_i ? b_addr_i : w_row_i;
-    for (int i = 0; i < N_MAX; i++) cw_en_q[i] <= cw_we_q && cw_row_q == KW'(i);
+    ca_q       <= w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
+                : state_q == C_CHECK || state_q == C_CORR ? {1'b0, chk_k}
+                : kind_p[S_R0-1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0-1]};
+    cw_data_q  <= b_we_i ? b_data_i : w_data_i;
+    cw_we_q    <= w_we_i || b_we_i;
+    cw_row_q   <= b_we_i ? b_addr_i : w_row_i;
+    cw_we_m_q  <= cw_we_q;
+    cw_row_m_q <= cw_row_q;
+    for (int i = 0; i < N_MAX; i++) cw_en_q[i] <= cw_we_m_q && cw_row_m_q == KW'(i);
+  end
+  for (genvar m = 0; m < NAM; m++) begin : g_amid
+    (* keep *) always_ff @(posedge clk_i) begin
+      ca_m_q[m]  <= ca_q;
+      cwd_m_q[m] <= cw_data_q;
+    end
   end
   for (genvar c = 0; c < NAC; c++) begin : g_acopy
     (* keep *) always_ff @(posedge clk_i) begin
-      ca_c_q[c]  <= ca_q;
-      cwd_c_q[c] <= cw_data_q;
+      ca_c_q[c]  <= ca_m_q[c / BPM];
+      cwd_c_q[c] <= cwd_m_q[c / BPM];
     end
   end
 
@@ -259,7 +275,7 @@ module bm_field_core #(
       end
       rd_q <= mem[ca_c_q[g / BPC]];
     end
-    assign col_rd[4 * g +: 4] = rd_q;
+    always_ff @(posedge clk_i) colA_q[4 * g +: 4] <= rd_q;
   end
 
   // ---------------------------------------------------------------- fields
@@ -549,7 +565,7 @@ module bm_field_core #(
           logic [QS-1:0] bb, rb;
           for (genvar r = 0; r < QS; r++) begin : g_row
             assign bb[r] = colB_q[R0W + r][b];
-            assign rb[r] = col_rd[R0W + r][b];
+            assign rb[r] = colA_q[R0W + r][b];
           end
           assign bq_sel[b] = bb[ra_q[C * GLA +: GLA]];
           assign rq_sel[b] = rb[ra_q[C * GLA +: GLA]];
@@ -589,16 +605,18 @@ module bm_field_core #(
   // positions before p, for the late-neuron correction (see the top). C_CORR walks d =
   // 1..4 (cd_q = d - 1) and, for each, every column position q (chk_pos_q: the column is
   // read as C_CHECK reads it) with the row position crow_q = (q + d) mod F. The row's
-  // neuron enters k_p at s13, so the quarter selects take it in s14 (with the column
-  // at the banks' output), R0's a cycle later and R1's group select a cycle after
-  // that; the weight is in f1_q six cycles after the column's position, and is written
-  // then at (d, crow) from the write pipeline cv_p.
+  // neuron enters k_p at s13 three cycles after its position (rk_q .. rk3_q), as the
+  // column reaches colA_q a cycle later: the quarter selects take both in s14, R0's a
+  // cycle later and R1's group select a cycle after that; the weight is in f1_q eight
+  // cycles after the column's position, and is written then at (d, crow) from the
+  // write pipeline cv_p.
   logic [1:0]          cd_q;
-  logic [KW-1:0]       crow_q, rk_q;   // the row's position; its neuron, registered
+  logic [KW-1:0]       crow_q;         // the row's position
+  logic [KW-1:0]       rk_q, rk2_q, rk3_q;   // its neuron, registered
   logic                ciss_q;         // C_CORR: columns still to read (else draining)
-  logic [6:1]          cv_p;           // a table write in flight: valid, lane, position
-  logic [6:1][1:0]     cl_p;
-  logic [6:1][KW-1:0]  cp_p;
+  logic [8:1]          cv_p;           // a table write in flight: valid, lane, position
+  logic [8:1][1:0]     cl_p;
+  logic [8:1][KW-1:0]  cp_p;
   // Read a stage early (the address in s14) and the output registered as read in R0,
   // beside the block RAM: its output (4.3 ns after the clock on the proxy) feeds no logic
   logic [3:0][15:0]    corr_rd;        // R1: the table's four weights at the op's position
@@ -606,7 +624,7 @@ module bm_field_core #(
     (* no_rw_check, rw_addr_collision = "no" *) logic [15:0] mem [N_MAX];  // read only in runs
     logic [15:0] rd_q, rd_r_q;
     always_ff @(posedge clk_i) begin
-      if (cv_p[6] && cl_p[6] == 2'(l)) mem[cp_p[6]] <= f1_q[15:0];
+      if (cv_p[8] && cl_p[8] == 2'(l)) mem[cp_p[8]] <= f1_q[15:0];
       rd_q   <= mem[pos_p[S_R0-1]];
       rd_r_q <= rd_q;
     end
@@ -636,6 +654,8 @@ module bm_field_core #(
     for (int l = 0; l < 4; l++) dwrap_q[l] <= (KW+1)'(l + 1) - free_i;
     dsel_r_q <= dsel_q;
     rk_q     <= sched_k[crow_q];
+    rk2_q    <= rk_q;
+    rk3_q    <= rk2_q;
   end
 
   // ---------------------------------------------------------------- memories
@@ -755,7 +775,7 @@ module bm_field_core #(
     xspk_q     <= x_spk;
     xzeta_q    <= x_zeta;
     xneg_q     <= x_neg;
-    colB_q     <= col_rd;
+    colB_q     <= colA_q;
     // D -> A
     dA_en_q    <= d_en;
     dA_neg_q   <= d_neg;
@@ -775,10 +795,10 @@ module bm_field_core #(
   // ---------------------------------------------------------------- colour check
   // The column of neuron j, read in C_CHECK, against the colour's other neurons: a
   // non-zero W[i][j] between them makes the colour deferred (APPLY ops), else its
-  // neurons add their columns as they are decided. Seven cycles from the position to
-  // the verdict: the neuron, the address copies, the read, the column registered
-  // (colB_q), the non-zero bits, the masked OR of each group of 16, the OR of the
-  // groups. A collected
+  // neurons add their columns as they are decided. Nine cycles from the position to
+  // the verdict: the neuron, the address's two copies, the read, the column
+  // registered twice (colA_q, colB_q), the non-zero bits, the masked OR of each group
+  // of 16, the OR of the groups. A collected
   // neuron's mask bit is set a cycle later, from the registered neuron; the verdict's
   // cycle (chk_done_q) comes from registers, and the verdict is written to sched_ok at
   // the colour's start.
@@ -787,33 +807,32 @@ module bm_field_core #(
   logic               chk_done_q;
   logic [N_MAX-1:0]   chk_mask_q, chk_nz_q, chk_other_q;
   logic [NG-1:0]      chk_or_q;       // a group's masked non-zero bits
-  logic [KW-1:0]      chk_k2_q, chk_k3_q, chk_k4_q;
-  logic [5:0]         chk_live_q;     // a tested column, one bit per cycle of its test
+  logic [6:2][KW-1:0] chk_kp_q;      // chk_k1_q a cycle later .. five cycles later
+  logic [7:0]         chk_live_q;     // a tested column, one bit per cycle of its test
   logic [2:0]         chk_wait_q;
   assign chk_k       = sched_k[chk_pos_q[KW-1:0]];
   assign chk_cs      = sched_cs[chk_pos_q[KW-1:0]];
   assign chk_next_cs = chk_pos_q == free_m1_q || sched_ce[chk_pos_q[KW-1:0]];
-  assign chk_viol    = chk_live_q[5] && |chk_or_q;
-  // i = chk_k3 (and the colour's start) from two one-hot halves of its bits: a LUT3 per
-  // neuron, not a comparator
+  assign chk_viol    = chk_live_q[7] && |chk_or_q;
+  // i = the tested column's neuron (chk_kp_q[6], as its column is in colB_q) from two
+  // one-hot halves of its bits: a LUT3 per neuron, not a comparator
   logic [(1 << (KW - KW / 2))-1:0] chk_hi;
   logic [(1 << (KW / 2))-1:0]      chk_lo;
   always_comb begin
     chk_hi = '0;
     chk_lo = '0;
-    chk_hi[chk_k4_q[KW-1:KW/2]] = 1'b1;
-    chk_lo[chk_k4_q[KW/2-1:0]]  = 1'b1;
+    chk_hi[chk_kp_q[6][KW-1:KW/2]] = 1'b1;
+    chk_lo[chk_kp_q[6][KW/2-1:0]]  = 1'b1;
   end
   always_ff @(posedge clk_i) begin
     chk_live_q[0] <= state_q == C_CHECK && chk_test_q && chk_pos_q < chk_end_q;
-    chk_live_q[5:1] <= chk_live_q[4:0];
+    chk_live_q[7:1] <= chk_live_q[6:0];
     chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 3'd1 : 3'd0;
     chk_done_q    <= state_q == C_CHECK && chk_test_q && chk_pos_q == chk_end_q
-                     && chk_wait_q == 3'd5;
+                     && chk_wait_q == 3'd7;
     chk_k1_q      <= chk_k;
-    chk_k2_q      <= chk_k1_q;
-    chk_k3_q      <= chk_k2_q;
-    chk_k4_q      <= chk_k3_q;
+    chk_kp_q[2]   <= chk_k1_q;
+    chk_kp_q[6:3] <= chk_kp_q[5:2];
     // the colour's verdict at its start position (chk_start_q does not move while its
     // columns are tested)
     if (chk_done_q) sched_ok[chk_start_q[KW-1:0]] <= !chk_bad_q;
@@ -942,13 +961,13 @@ module bm_field_core #(
       end
       // C_CORR: the row's neuron enters s13 (no op is in flight: v_p is 0), and its
       // table write follows the column through the selects
-      if (state_q == C_CORR) k_p[S_R0-2] <= rk_q;
+      if (state_q == C_CORR) k_p[S_R0-2] <= rk3_q;
       cv_p[1] <= state_q == C_CORR && ciss_q;
       cl_p[1] <= cd_q;
       cp_p[1] <= crow_q;
-      cv_p[6:2] <= cv_p[5:1];
-      cl_p[6:2] <= cl_p[5:1];
-      cp_p[6:2] <= cp_p[5:1];
+      cv_p[8:2] <= cv_p[7:1];
+      cl_p[8:2] <= cl_p[7:1];
+      cp_p[8:2] <= cp_p[7:1];
       // D: a DECIDE's neuron as registered halves (the z and change bits' enables in A)
       dw_hi_q <= '0;
       dw_lo_q <= '0;
