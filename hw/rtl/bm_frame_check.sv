@@ -55,7 +55,7 @@ module bm_frame_check #(
 
   field_e      field_q;
   localparam int unsigned NF = int'(F_INIT) + 1;   // fields
-  /* verilator lint_off UNUSEDSIGNAL */       // fields without a check: BIAS, W, CMASK, CVAL, BURN
+  /* verilator lint_off UNUSEDSIGNAL */       // fields whose bit nothing reads: BIAS, W, CMASK, CVAL
   logic [NF-1:0] fh_q;           // field_q one-hot (the word checks, below)
   /* verilator lint_on UNUSEDSIGNAL */
   logic [31:0] count_q;
@@ -389,32 +389,58 @@ module bm_frame_check #(
   // front end reads (read_i), never in the cycle it starts (start_i), so these need
   // no start priority; with it, the control block's start went through the front
   // end's state decode into 32-bit enables (10.6 ns on the proxy at U = 8).
+  // N and D are written as their word is accepted (the next words' checks and the
+  // frame's sizes take them at once). The others are written a cycle later, from the
+  // word and a flag registered (no word reads them sooner: C sets the colour-end
+  // field's length two words later at the earliest, SWEEPS enters the THIN check's
+  // products once the THIN word is held, TAU the INIT words' checks four words later),
+  // so the stream's accept is not in the enables of their 200 bits: it was the
+  // slowest path of the sparse build (`seed_lo_q`, 11.45 ns routed) and of the field
+  // build's front end.
+  logic [31:0] vword_q;
+  logic        wc_q, wsweeps_q, wburn_q, wthin_q, wtau_q, wseed0_q, wseed1_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       n_o       <= '0;
-      c_o       <= '0;
       d_o       <= '0;
+    end else if (accept) begin
+      if (fh_q[F_N]) n_o <= (KW+1)'(word);
+      if (fh_q[F_D]) d_o <= (DW+1)'(word);
+    end
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      vword_q   <= '0;
+      wc_q      <= 1'b0;
+      wsweeps_q <= 1'b0;
+      wburn_q   <= 1'b0;
+      wthin_q   <= 1'b0;
+      wtau_q    <= 1'b0;
+      wseed0_q  <= 1'b0;
+      wseed1_q  <= 1'b0;
+      c_o       <= '0;
       sweeps_o  <= '0;
       burn_in_o <= '0;
       thin_o    <= '0;
       tau_o     <= '0;
       seed_lo_q <= '0;
       seed_o    <= '0;
-    end else if (accept) begin
-      unique case (field_q)
-        F_N:      n_o <= (KW+1)'(word);
-        F_C:      c_o <= (KW+1)'(word);
-        F_D:      d_o <= (DW+1)'(word);
-        F_SWEEPS: sweeps_o  <= word;
-        F_BURN:   burn_in_o <= word;
-        F_THIN:   thin_o    <= word;
-        F_TAU:    tau_o     <= word[7:0];
-        F_SEED: begin
-          if (count_q == 0) seed_lo_q <= word;
-          if (count_q == 1) seed_o    <= {word, seed_lo_q};
-        end
-        default: ;
-      endcase
+    end else begin
+      vword_q   <= word;
+      wc_q      <= accept && fh_q[F_C];
+      wsweeps_q <= accept && fh_q[F_SWEEPS];
+      wburn_q   <= accept && fh_q[F_BURN];
+      wthin_q   <= accept && fh_q[F_THIN];
+      wtau_q    <= accept && fh_q[F_TAU];
+      wseed0_q  <= accept && fh_q[F_SEED] && count_q == 0;
+      wseed1_q  <= accept && fh_q[F_SEED] && count_q == 1;
+      if (wc_q)      c_o       <= (KW+1)'(vword_q);
+      if (wsweeps_q) sweeps_o  <= vword_q;
+      if (wburn_q)   burn_in_o <= vword_q;
+      if (wthin_q)   thin_o    <= vword_q;
+      if (wtau_q)    tau_o     <= vword_q[7:0];
+      if (wseed0_q)  seed_lo_q <= vword_q;
+      if (wseed1_q)  seed_o    <= {vword_q, seed_lo_q};
     end
   end
 endmodule
