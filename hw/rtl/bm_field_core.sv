@@ -220,9 +220,9 @@ module bm_field_core #(
   // drove the 16 copies across the device: 11.8 ns routed). The write's data has copies
   // in the same stages, and its slice enables are decoded from a registered row in the
   // third. The read's address enters the first stage three cycles ahead: the op in s14
-  // (it reads in R2), or in C_CHECK or C_CORR that cycle's column (chk_k, which chk_k1_q
-  // takes too); those passes use only their reads, and no op reaches R2 within 16
-  // cycles of them.
+  // (it reads in R2), or in C_CHECK or C_CORR the column of the cycle before
+  // (chk_k1_q: the schedule's LUT-RAM read registered, not in front of the select);
+  // those passes use only their reads, and no op reaches R2 within 16 cycles of them.
   localparam int unsigned BPC = 4;
   localparam int unsigned NAC = GROUPS / BPC;
   localparam int unsigned BPM = 4;
@@ -239,7 +239,7 @@ module bm_field_core #(
   logic [KW-1:0]           chk_k, chk_k1_q;  // C_CHECK: the column to test (registered)
   always_ff @(posedge clk_i) begin
     ca_q       <= w_we_i || b_we_i ? (b_we_i ? (KW+1)'(N_MAX) : {1'b0, w_col_i})
-                : state_q == C_CHECK || state_q == C_CORR ? {1'b0, chk_k}
+                : state_q == C_CHECK || state_q == C_CORR ? {1'b0, chk_k1_q}
                 : kind_p[S_R0-1] == K_BIAS ? (KW+1)'(N_MAX) : {1'b0, k_p[S_R0-1]};
     cw_data_q  <= b_we_i ? b_data_i : w_data_i;
     cw_we_q    <= w_we_i || b_we_i;
@@ -511,7 +511,9 @@ module bm_field_core #(
   //        quarter is one bank when QS = 4, so this select sits at the bank's output);
   //   R0:  the quarter's candidate, with the add of the op in A (pu_q, as before).
   // The row indices are registered a copy per group, so their bits drive one group's
-  // selects, not every group's, and a copy per 8 bits of the candidate.
+  // selects, not every group's, and a copy per 8 bits of the candidate, taken from the
+  // group's own register a cycle before (kb_q: one register drove the 64 copies across
+  // the device, 11.3 ns routed).
   // C_CORR forces R0's Δ to +1 (the fields are 0 then, and no op adds: a candidate is
   // the weight of the row in the column, sign-extended).
   localparam int unsigned RC  = (UW + 7) / 8;
@@ -522,14 +524,19 @@ module bm_field_core #(
   logic [NG*NQ-1:0][UW-1:0] qc;        // quarter g NQ + q's registers (qc_q, qw_q below)
   logic [NG*NQ-1:0][15:0]   qw;
   for (genvar g = 0; g < NG; g++) begin : g_cand
+    // the row index: the group's own register (the op in s13), then its copies
+    logic [GL-1:0]     kb_q;          // the op in s13's row in the group
+    logic [GLB-1:0]    kb2_q;         // the op in s14's quarter
     logic [RC*GLA-1:0] ra_q;          // copy c: bits [c GLA +: GLA] (the op in s14)
     logic [RC*GLB-1:0] rb_q;          // copy c: bits [c GLB +: GLB] (the op in R0)
     logic [GL-1:0] r2z_q;
     logic          en_q, neg_q, clr_q, corr_q;
     (* keep *) always_ff @(posedge clk_i) begin
+      kb_q  <= k_p[S_R0-3][GL-1:0];
+      kb2_q <= kb_q[GL-1:GLA];
       for (int c = 0; c < RC; c++) begin
-        ra_q[c * GLA +: GLA] <= k_p[S_R0-2][GLA-1:0];
-        rb_q[c * GLB +: GLB] <= k_p[S_R0-1][GL-1:GLA];
+        ra_q[c * GLA +: GLA] <= kb_q[GLA-1:0];
+        rb_q[c * GLB +: GLB] <= kb2_q;
       end
       r2z_q  <= k_p[S_R1][GL-1:0];
       en_q   <= d_en;
@@ -605,18 +612,18 @@ module bm_field_core #(
   // positions before p, for the late-neuron correction (see the top). C_CORR walks d =
   // 1..4 (cd_q = d - 1) and, for each, every column position q (chk_pos_q: the column is
   // read as C_CHECK reads it) with the row position crow_q = (q + d) mod F. The row's
-  // neuron enters k_p at s13 three cycles after its position (rk_q .. rk3_q), as the
-  // column reaches colA_q a cycle later: the quarter selects take both in s14, R0's a
-  // cycle later and R1's group select a cycle after that; the weight is in f1_q eight
-  // cycles after the column's position, and is written then at (d, crow) from the
+  // neuron enters k_p at s12 three cycles after its position (rk_q .. rk3_q), as the
+  // column reaches colA_q three cycles later: the quarter selects take both in s14,
+  // R0's a cycle later and R1's group select a cycle after that; the weight is in f1_q
+  // nine cycles after the column's position, and is written then at (d, crow) from the
   // write pipeline cv_p.
   logic [1:0]          cd_q;
   logic [KW-1:0]       crow_q;         // the row's position
   logic [KW-1:0]       rk_q, rk2_q, rk3_q;   // its neuron, registered
   logic                ciss_q;         // C_CORR: columns still to read (else draining)
-  logic [8:1]          cv_p;           // a table write in flight: valid, lane, position
-  logic [8:1][1:0]     cl_p;
-  logic [8:1][KW-1:0]  cp_p;
+  logic [9:1]          cv_p;           // a table write in flight: valid, lane, position
+  logic [9:1][1:0]     cl_p;
+  logic [9:1][KW-1:0]  cp_p;
   // Read a stage early (the address in s14) and the output registered as read in R0,
   // beside the block RAM: its output (4.3 ns after the clock on the proxy) feeds no logic
   logic [3:0][15:0]    corr_rd;        // R1: the table's four weights at the op's position
@@ -624,7 +631,7 @@ module bm_field_core #(
     (* no_rw_check, rw_addr_collision = "no" *) logic [15:0] mem [N_MAX];  // read only in runs
     logic [15:0] rd_q, rd_r_q;
     always_ff @(posedge clk_i) begin
-      if (cv_p[8] && cl_p[8] == 2'(l)) mem[cp_p[8]] <= f1_q[15:0];
+      if (cv_p[9] && cl_p[9] == 2'(l)) mem[cp_p[9]] <= f1_q[15:0];
       rd_q   <= mem[pos_p[S_R0-1]];
       rd_r_q <= rd_q;
     end
@@ -795,8 +802,8 @@ module bm_field_core #(
   // ---------------------------------------------------------------- colour check
   // The column of neuron j, read in C_CHECK, against the colour's other neurons: a
   // non-zero W[i][j] between them makes the colour deferred (APPLY ops), else its
-  // neurons add their columns as they are decided. Nine cycles from the position to
-  // the verdict: the neuron, the address's two copies, the read, the column
+  // neurons add their columns as they are decided. Ten cycles from the position to
+  // the verdict: the neuron, the address and its two copies, the read, the column
   // registered twice (colA_q, colB_q), the non-zero bits, the masked OR of each group
   // of 16, the OR of the groups. A collected
   // neuron's mask bit is set a cycle later, from the registered neuron; the verdict's
@@ -807,14 +814,14 @@ module bm_field_core #(
   logic               chk_done_q;
   logic [N_MAX-1:0]   chk_mask_q, chk_nz_q, chk_other_q;
   logic [NG-1:0]      chk_or_q;       // a group's masked non-zero bits
-  logic [6:2][KW-1:0] chk_kp_q;      // chk_k1_q a cycle later .. five cycles later
-  logic [7:0]         chk_live_q;     // a tested column, one bit per cycle of its test
-  logic [2:0]         chk_wait_q;
+  logic [7:2][KW-1:0] chk_kp_q;      // chk_k1_q a cycle later .. six cycles later
+  logic [8:0]         chk_live_q;     // a tested column, one bit per cycle of its test
+  logic [3:0]         chk_wait_q;
   assign chk_k       = sched_k[chk_pos_q[KW-1:0]];
   assign chk_cs      = sched_cs[chk_pos_q[KW-1:0]];
   assign chk_next_cs = chk_pos_q == free_m1_q || sched_ce[chk_pos_q[KW-1:0]];
-  assign chk_viol    = chk_live_q[7] && |chk_or_q;
-  // i = the tested column's neuron (chk_kp_q[6], as its column is in colB_q) from two
+  assign chk_viol    = chk_live_q[8] && |chk_or_q;
+  // i = the tested column's neuron (chk_kp_q[7], as its column is in colB_q) from two
   // one-hot halves of its bits: a LUT3 per neuron, not a comparator
   logic [(1 << (KW - KW / 2))-1:0] chk_hi;
   logic [(1 << (KW / 2))-1:0]      chk_lo;
@@ -831,18 +838,18 @@ module bm_field_core #(
   always_comb begin
     chk_hi = '0;
     chk_lo = '0;
-    chk_hi[chk_kp_q[6][KW-1:KW/2]] = 1'b1;
-    chk_lo[chk_kp_q[6][KW/2-1:0]]  = 1'b1;
+    chk_hi[chk_kp_q[7][KW-1:KW/2]] = 1'b1;
+    chk_lo[chk_kp_q[7][KW/2-1:0]]  = 1'b1;
   end
   always_ff @(posedge clk_i) begin
     chk_live_q[0] <= state_q == C_CHECK && chk_test_q && chk_pos_q < chk_end_q;
-    chk_live_q[7:1] <= chk_live_q[6:0];
-    chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 3'd1 : 3'd0;
+    chk_live_q[8:1] <= chk_live_q[7:0];
+    chk_wait_q    <= chk_test_q && chk_pos_q == chk_end_q ? chk_wait_q + 4'd1 : 4'd0;
     chk_done_q    <= state_q == C_CHECK && chk_test_q && chk_pos_q == chk_end_q
-                     && chk_wait_q == 3'd7;
+                     && chk_wait_q == 4'd8;
     chk_k1_q      <= chk_k;
     chk_kp_q[2]   <= chk_k1_q;
-    chk_kp_q[6:3] <= chk_kp_q[5:2];
+    chk_kp_q[7:3] <= chk_kp_q[6:2];
     // the colour's verdict at its start position (chk_start_q does not move while its
     // columns are tested)
     if (chk_done_q) sched_ok[chk_start_q[KW-1:0]] <= !chk_bad_q;
@@ -971,13 +978,13 @@ module bm_field_core #(
       end
       // C_CORR: the row's neuron enters s13 (no op is in flight: v_p is 0), and its
       // table write follows the column through the selects
-      if (state_q == C_CORR) k_p[S_R0-2] <= rk3_q;
+      if (state_q == C_CORR) k_p[S_R0-3] <= rk3_q;
       cv_p[1] <= state_q == C_CORR && ciss_q;
       cl_p[1] <= cd_q;
       cp_p[1] <= crow_q;
-      cv_p[8:2] <= cv_p[7:1];
-      cl_p[8:2] <= cl_p[7:1];
-      cp_p[8:2] <= cp_p[7:1];
+      cv_p[9:2] <= cv_p[8:1];
+      cl_p[9:2] <= cl_p[8:1];
+      cp_p[9:2] <= cp_p[8:1];
       // D: a DECIDE's neuron as registered halves (the z and change bits' enables in A)
       dw_hi_q <= '0;
       dw_lo_q <= '0;

@@ -150,12 +150,12 @@ def _bm_weights(frame: np.ndarray, n: int) -> np.ndarray:
 
 # The field engine (hw/rtl/bm_field_core.sv, boards.txt bm_engine = fields), cycle by
 # cycle; tests/rtl/bm_field checks it against the twin.
-FIELD_CHECK_WAIT = 9   # C_CHECK: a colour of several neurons, read to verdict after its columns
+FIELD_CHECK_WAIT = 10  # C_CHECK: a colour of several neurons, read to verdict after its columns
 FIELD_REISSUE = 20     # a neuron's next decide issues >= S_A = 20 cycles after its last
 FIELD_DRAIN = 21       # from an op's issue until the pipeline is empty (v_p == 0)
 FIELD_COUNT_WORD = 3   # an on or spike count out: address, memory output, hand-over
 FIELD_CORR_LANES = 4   # C_CORR: the correction table's weights per position (one a cycle)
-FIELD_CORR_DRAIN = 9   # C_CORR: from its last column read to the run's first op
+FIELD_CORR_DRAIN = 10  # C_CORR: from its last column read to the run's first op
 FIELD_INIT_GAP = 4     # bubbles between the INIT ops and the first DECIDE
 FIELD_EMPTY_SWEEP = 3  # a sweep of no neurons: its end, its counts, their compares
 
