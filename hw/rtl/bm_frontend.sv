@@ -179,13 +179,16 @@ module bm_frontend #(
   // is clamped; write the entry (a free neuron) or carry the colour start over (a
   // clamped one). The LUT-RAM read and the N_MAX-way clamp-bit select would not fit
   // one cycle together, and yosys moves the first register in front of the LUT-RAM
-  // (its read port is asynchronous): the second one is the one between them.
+  // (its read port is asynchronous): the second one is the one between them. The
+  // select itself is split at that register too: the neuron's 16 clamp bits in step 2
+  // (sc2_cm_q), its bit in step 3 (one 256:1 select was 11.8 ns routed).
   logic [KW:0]   pos_q;
   logic          cs_pending_q;
   logic          sc1_valid_q, sc2_valid_q, sc3_valid_q;   // steps 1 to 3 hold a position
   logic [KW-1:0] sc1_k_q, sc2_k_q, sc3_k_q;               // its neuron
   logic          sc1_cs_q, sc2_cs_q, sc3_cs_q;            // it starts a colour
   logic          sc3_clamped_q;
+  logic [15:0]   sc2_cm_q;                                // the clamp bits of sc2_k_q's 16
 
   // ---------------------------------------------------------------- state machine
   assign ap_idle_o      = state_q == S_IDLE;
@@ -248,6 +251,7 @@ module bm_frontend #(
       sc2_cs_q       <= 1'b0;
       sc3_cs_q       <= 1'b0;
       sc3_clamped_q  <= 1'b0;
+      sc2_cm_q       <= '0;
       core_start_o   <= 1'b0;
       w_we_o         <= 1'b0;
       w_row_o        <= '0;
@@ -404,7 +408,8 @@ module bm_frontend #(
           sc3_valid_q   <= sc2_valid_q;
           sc3_k_q       <= sc2_k_q;
           sc3_cs_q      <= sc2_cs_q;
-          sc3_clamped_q <= cmask_q[sc2_k_q];
+          sc2_cm_q      <= cmask_q[{sc1_k_q[KW-1:4], 4'd0} +: 16];
+          sc3_clamped_q <= sc2_cm_q[sc2_k_q[3:0]];
           if (pos_q != n_o) pos_q <= pos_q + 1;
           if (sc3_valid_q) begin
             if (sc3_clamped_q) begin
