@@ -116,7 +116,10 @@ module bm_field_core #(
   logic [N_MAX-1:0]   z_live_q;          // z as decided so far
   logic [N_MAX-1:0]   changed_q;         // a deferred neuron's z changed in its colour
   // C_INIT and C_OUT visit the neurons in order: shift registers hand them neuron by
-  // neuron (bit 0) where a 256:1 select by the index was the slowest path of either
+  // neuron (bit 0) where a 256:1 select by the index was the slowest path of either.
+  // C_OUT's are loaded in every other state (the last load is C_DRAIN's last cycle, the
+  // pipeline empty) and shift in phase 0 of each word: their enables are a decode of
+  // state registers, not the drain's v_p test or the stream's ready (11.9 ns routed)
   logic [N_MAX-1:0]   init_z_sh_q;       // z_init_i, from neuron idx_q on (C_INIT)
   logic [N_MAX-1:0]   out_z_sh_q;        // z_live_q, from neuron out_k_q on (C_OUT)
   logic [N_MAX-1:0]   out_free_sh_q;     // free_mask_q, likewise
@@ -218,7 +221,7 @@ module bm_field_core #(
   // address pins, not 128 across the device; the copies once took the select's output
   // directly, which put the LUT-RAM's read in front of that wire, and one register
   // drove the 16 copies across the device: 11.8 ns routed). The write's data has copies
-  // in the same stages, and its slice enables are decoded from a registered row in the
+  // in the same stages, and its slice enables are decoded from a registered row (two one-hot halves) in the
   // third. The read's address enters the first stage three cycles ahead: the op in s14
   // (it reads in R2), or in C_CHECK or C_CORR the column of the cycle before
   // (chk_k1_q: the schedule's LUT-RAM read registered, not in front of the select);
@@ -229,8 +232,12 @@ module bm_field_core #(
   localparam int unsigned NAM = NAC > BPM ? NAC / BPM : 1;
   logic [KW:0]             ca_q;             // the banks' address, first stage
   logic [15:0]             cw_data_q;
-  logic                    cw_we_q, cw_we_m_q;
-  logic [KW-1:0]           cw_row_q, cw_row_m_q;
+  logic                    cw_we_q;
+  logic [KW-1:0]           cw_row_q;
+  // the written row as two one-hot halves (none while not writing): a slice enable is
+  // a LUT of two of them, not an 8-bit compare behind one register per bit (11.7 ns)
+  logic [(1 << (KW - KW / 2))-1:0] cw_hi_q;
+  logic [(1 << (KW / 2))-1:0]      cw_lo_q;
   logic [NAM-1:0][KW:0]    ca_m_q;           // second stage: a copy per BPM of the third
   logic [NAM-1:0][15:0]    cwd_m_q;
   logic [NAC-1:0][KW:0]    ca_c_q;           // third stage: a copy per BPC banks
@@ -244,9 +251,12 @@ module bm_field_core #(
     cw_data_q  <= b_we_i ? b_data_i : w_data_i;
     cw_we_q    <= w_we_i || b_we_i;
     cw_row_q   <= b_we_i ? b_addr_i : w_row_i;
-    cw_we_m_q  <= cw_we_q;
-    cw_row_m_q <= cw_row_q;
-    for (int i = 0; i < N_MAX; i++) cw_en_q[i] <= cw_we_m_q && cw_row_m_q == KW'(i);
+    cw_hi_q    <= '0;
+    cw_lo_q    <= '0;
+    cw_hi_q[cw_row_q[KW-1:KW/2]] <= cw_we_q;
+    cw_lo_q[cw_row_q[KW/2-1:0]]  <= 1'b1;
+    for (int i = 0; i < N_MAX; i++)
+      cw_en_q[i] <= cw_hi_q[i >> (KW / 2)] && cw_lo_q[i % (1 << (KW / 2))];
   end
   for (genvar m = 0; m < NAM; m++) begin : g_amid
     (* keep *) always_ff @(posedge clk_i) begin
@@ -961,6 +971,12 @@ module bm_field_core #(
         end
       end
 
+      // C_OUT's shift registers, loaded outside it (it shifts them)
+      if (state_q != C_OUT) begin
+        out_z_sh_q    <= z_live_q;
+        out_free_sh_q <= free_mask_q;
+      end
+
       // pipeline advance (no stalls inside: an op's latency is fixed)
       v_p[1]    <= issue;
       kind_p[1] <= issue_kind;
@@ -1190,8 +1206,6 @@ module bm_field_core #(
         end
         C_DRAIN: if (v_p == '0) begin
           state_q     <= C_OUT;
-          out_z_sh_q    <= z_live_q;
-          out_free_sh_q <= free_mask_q;
           out_k_q     <= '0;
           out_spk_q   <= 1'b0;
           out_phase_q <= '0;
@@ -1204,6 +1218,8 @@ module bm_field_core #(
               out_free_q  <= out_free_sh_q[0];
               out_z_q     <= out_z_sh_q[0];
               out_last_q  <= (KW+1)'(out_k_q) == n_m1_q;   // for phase 2's hand-over
+              out_z_sh_q    <= out_z_sh_q >> 1;     // the spike pass reads neither
+              out_free_sh_q <= out_free_sh_q >> 1;
             end
             2'd1: begin
               o_valid_o   <= 1'b1;
@@ -1217,8 +1233,6 @@ module bm_field_core #(
               o_valid_o     <= 1'b0;
               out_phase_q   <= 2'd0;
               out_k_q       <= out_k_q + 1;
-              out_z_sh_q    <= out_z_sh_q >> 1;     // the spike pass reads neither
-              out_free_sh_q <= out_free_sh_q >> 1;
               if (out_last_q) begin
                 out_k_q   <= '0;
                 out_spk_q <= 1'b1;
