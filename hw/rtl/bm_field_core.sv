@@ -695,6 +695,7 @@ module bm_field_core #(
   logic                out_last_q;            // C_OUT: out_k_q is the last neuron
   logic [1:0]          out_phase_q;
   logic [KW:0]         idx_q;
+  logic                rec_more_q;    // C_RECOUT: idx_q < ⌈N/32⌉, a word still to send
   logic [31:0]         final_word_q;
 
   assign a_decide    = v_p[S_A] && kind_p[S_A] == K_DECIDE;
@@ -891,6 +892,7 @@ module bm_field_core #(
       o_last_o      <= 1'b0;
       o_data_o      <= '0;
       idx_q         <= '0;
+      rec_more_q    <= 1'b0;
       la_q          <= '0;
       cst_la_q      <= '0;
       first_q       <= 1'b0;
@@ -1188,16 +1190,19 @@ module bm_field_core #(
           endcase
         end
         C_RECWAIT: if (v_p == '0) begin
-          idx_q   <= '0;
-          state_q <= C_RECOUT;
+          idx_q      <= '0;
+          rec_more_q <= 1'b1;               // N >= 1: one word at least
+          state_q    <= C_RECOUT;
         end
         C_RECOUT: begin
+          // the compare a word ahead, so that the hand-over's enables come from registers
           if (!o_valid_o || o_ready_i) begin
-            if (idx_q < state_words_q) begin
-              o_valid_o <= 1'b1;
-              o_data_o  <= record_word;
-              o_last_o  <= 1'b0;
-              idx_q     <= idx_q + 1;
+            if (rec_more_q) begin
+              o_valid_o  <= 1'b1;
+              o_data_o   <= record_word;
+              o_last_o   <= 1'b0;
+              idx_q      <= idx_q + 1;
+              rec_more_q <= idx_q + 1 < state_words_q;
             end else begin
               o_valid_o <= 1'b0;
               state_q   <= sweeps_left_q == 0 ? C_DRAIN : C_RUN;

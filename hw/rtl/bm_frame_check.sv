@@ -130,10 +130,12 @@ module bm_frame_check #(
   //     three words later at the earliest (F_C, two biases; N = 1 does without it);
   //     LIST follows N and D by N order and C colour-end words: the two stages are
   //     ready by then.
-  //   rec_words_q: sweeps * state words, the recorded payload. SWEEPS is written six
-  //     words before the flags word that checks it.
+  //   rec_words_q: sweeps * state words, the recorded payload. SWEEPS comes six
+  //     words before the flags word that checks it (its value is written a cycle
+  //     after its word, then the product and rec_big_q's compare).
   logic [31:0] mid_last_q;
   logic [63:0] rec_words_q;
+  logic        rec_big_q;        // rec_words_q >= 2^31: too long a frame to RECORD
   logic [KW-4:0] sw_q;           // state words, registered in front of the product
   if (SPARSE) begin : g_list_size
     logic [31:0] nd_q;
@@ -151,6 +153,9 @@ module bm_frame_check #(
   always_ff @(posedge clk_i) begin
     sw_q        <= state_words[KW-4:0];
     rec_words_q <= 64'(sweeps_o) * 64'(sw_q);
+    // registered: the 64-bit compare was in front of the flags word's verdict (the
+    // front end's state, 10.4 ns routed in the field build)
+    rec_big_q   <= rec_words_q >= 64'h8000_0000;
   end
   assign payload_len_o = (record_o ? rec_words_q[31:0] : 32'd0) + 32'(2 * n_o) + zeta_words;
 
@@ -224,7 +229,7 @@ module bm_frame_check #(
     if (fh_q[F_THIN] && (word == 0 || too_many_sweeps_q)) v = v | 4'(STATUS_BAD_PARAMS);
     if (fh_q[F_TAU] && (word == 0 || word > 32'(TAU_MAX))) v = v | 4'(STATUS_BAD_PARAMS);
     // SEED: three words, seed low, seed high, flags
-    if (fh_q[F_SEED] && last_q && word[0] && rec_words_q >= 64'h8000_0000)
+    if (fh_q[F_SEED] && last_q && word[0] && rec_big_q)
       v = v | 4'(STATUS_BAD_PARAMS);
     if (fh_q[F_INIT] && init_bad) v = v | 4'(STATUS_BAD_PARAMS);
     // an earlier ORDER word's repeat comes first
