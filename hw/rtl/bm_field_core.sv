@@ -836,15 +836,18 @@ module bm_field_core #(
   // one-hot halves of its bits: a LUT3 per neuron, not a comparator
   logic [(1 << (KW - KW / 2))-1:0] chk_hi;
   logic [(1 << (KW / 2))-1:0]      chk_lo;
-  // the collected neuron (chk_k1_q) likewise, registered beside it: its mask bit's
-  // enable is a LUT of three registers, not an 8-bit compare per bit (11.5 ns routed)
+  // the collected neuron (chk_k1_q) likewise, a cycle later (cm_coll_q): its mask
+  // bit's enable is a LUT of three registers, not an 8-bit compare per bit (11.5 ns
+  // routed), and the decode reads a register, not the schedule's LUT-RAM (12.5 ns)
   logic [(1 << (KW - KW / 2))-1:0] cm_hi_q;
   logic [(1 << (KW / 2))-1:0]      cm_lo_q;
+  logic                            cm_coll_q;
   always_ff @(posedge clk_i) begin
     cm_hi_q <= '0;
     cm_lo_q <= '0;
-    cm_hi_q[chk_k[KW-1:KW/2]] <= 1'b1;
-    cm_lo_q[chk_k[KW/2-1:0]]  <= 1'b1;
+    cm_hi_q[chk_k1_q[KW-1:KW/2]] <= 1'b1;
+    cm_lo_q[chk_k1_q[KW/2-1:0]]  <= 1'b1;
+    cm_coll_q <= chk_collect_q;
   end
   always_comb begin
     chk_hi = '0;
@@ -1096,7 +1099,7 @@ module bm_field_core #(
           end
           if (chk_viol) chk_bad_q <= 1'b1;
           for (int i = 0; i < N_MAX; i++)
-            if (chk_collect_q && cm_hi_q[i >> (KW / 2)] && cm_lo_q[i % (1 << (KW / 2))])
+            if (cm_coll_q && cm_hi_q[i >> (KW / 2)] && cm_lo_q[i % (1 << (KW / 2))])
               chk_mask_q[i] <= 1'b1;
         end
         C_CORR: begin
