@@ -663,11 +663,12 @@ def main(argv: list[str] | None = None) -> int:
     with Progress(len(jobs), "yosys synthesis runs") as progress:
         for board, kernel, lanes in jobs:
             label = f"{board} {kernel} {KERNELS[kernel].size}={lanes}"
+            rtl = rtl_revision()      # as the sources are read, not after (a commit may land)
             res, took = synthesise(KERNELS[kernel], builds[board], lanes)
             seconds[label] = took if took > 1 else 0.0
             progress.echo(f"{label}: LUT {res.lut} FF {res.ff} DSP {res.dsp} BRAM36 {res.bram36:g} "
                           f"URAM {res.uram} ({took:.0f} s)")
-            rows.append(Row(board, kernel, lanes, res, rtl_revision()))
+            rows.append(Row(board, kernel, lanes, res, rtl))
             progress.advance()
     print()
     print(render_tables(rows, builds))
