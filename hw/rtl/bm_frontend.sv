@@ -100,6 +100,10 @@ module bm_frontend #(
   logic [3:0]         icm_q, icv_q;
   // weights: flat index f = row * N + col, two per word
   logic [KW-1:0]      w_row_q, w_col_q;
+  // N - 1, the last column, registered: N is written three words or more before the
+  // first weight word (F_C and a bias come between), and the subtract and 32-bit
+  // compare in front of w_col_q's enable were 10.6 ns routed (the field build)
+  logic [KW-1:0]      w_last_col_q;
   logic               w_high_q;      // the high half of the word still to write
   logic [15:0]        w_high_data_q;
   // a clamp word (mask or values) or an initial-state word's non-zero bytes, written a
@@ -256,6 +260,7 @@ module bm_frontend #(
       clr_words_q    <= 1'b0;
       w_row_q        <= '0;
       w_col_q        <= '0;
+      w_last_col_q   <= '0;
       w_high_q       <= 1'b0;
       w_high_data_q  <= '0;
       ap_done_o      <= 1'b0;
@@ -300,6 +305,7 @@ module bm_frontend #(
       // half, held from that cycle.
       w_row_o <= w_row_q;
       w_col_o <= w_col_q;
+      w_last_col_q <= KW'(n_o - 1'b1);
       w_data_o <= w_high_q ? w_high_data_q : low;
       if (!w_high_q) w_high_data_q <= word[31:16];
       // likewise a bias's and an initial-state word's (b_we_o, iw_we_o)
@@ -346,7 +352,7 @@ module bm_frontend #(
       if (w_high_q) begin
         w_high_q <= 1'b0;
         w_we_o   <= 1'b1;
-        if (32'(w_col_q) == 32'(n_o) - 1) begin
+        if (w_col_q == w_last_col_q) begin
           w_col_q <= '0;
           w_row_q <= w_row_q + 1;
         end else begin
@@ -380,7 +386,7 @@ module bm_frontend #(
               F_W: begin
                 // low half now; the high half next cycle unless it is the padding
                 w_we_o   <= 1'b1;
-                if (32'(w_col_q) == 32'(n_o) - 1) begin
+                if (w_col_q == w_last_col_q) begin
                   w_col_q <= '0;
                   w_row_q <= w_row_q + 1;
                 end else begin
