@@ -26,7 +26,7 @@ _COLUMNS = {
     "board": str, "part": str, "family": str, "ps": str, "clock_mhz": int, "dma_bits": int,
     "bn_lanes": int, "bn_v_max": int, "bn_card_max": int, "bn_parents_max": int,
     "bn_table_max": int, "bn_memory": str, "bm_lanes": int, "bm_engine": str, "bm_n_max": int,
-    "bm_memory": str, "bm_units": int, "bm_sparse_n_max": int, "bm_d_max": int,
+    "bm_memory": str, "bm_instances": int, "bm_units": int, "bm_sparse_n_max": int, "bm_d_max": int,
     "lut": int, "ff": int, "dsp": int, "bram36": int, "uram": int,
 }
 # Columns that may be 0: a device without URAM, a board without a sparse bm overlay.
@@ -73,6 +73,7 @@ class BoardBuild:
     bm_engine: str
     bm_limits: BMLimits
     bm_memory: str
+    bm_instances: int             # dense bm_sampler kernels in the dense bm overlay
     bm_units: int                 # U of the sparse overlay (0: none)
     bm_sparse_limits: BMLimits    # the sparse overlay's: N_MAX = 0, SPARSE_N_MAX, D_MAX
     device: Device
@@ -84,6 +85,13 @@ class BoardBuild:
     def lanes(self, kernel: str) -> int:
         """P of `kernel`'s build as its INFO reports it (the sparse overlay: its units U)."""
         return {"bn_sampler": self.bn_lanes, "bm_sampler": self.bm_lanes, BM_SPARSE: self.bm_units}[kernel]
+
+    def instances(self, kernel: str) -> int:
+        """How many copies of `kernel` its overlay holds, each with a DMA of its own
+        (data/overlays.txt names the column that says; one otherwise)."""
+        from .board.bitstreams import overlays
+        column = overlays()[kernel].instances
+        return 1 if column is None else int(_field(self, column))
 
     def column(self, name: str) -> str:
         """The table's column `name` of this board, as written there."""
@@ -173,7 +181,8 @@ def _build(row: dict, where: str) -> BoardBuild:
                       clock_mhz=row["clock_mhz"], dma_bits=row["dma_bits"],
                       bn_lanes=row["bn_lanes"], bn_limits=bn, bn_memory=row["bn_memory"],
                       bm_lanes=row["bm_lanes"], bm_engine=row["bm_engine"], bm_limits=bm,
-                      bm_memory=row["bm_memory"], bm_units=row["bm_units"], bm_sparse_limits=sparse,
+                      bm_memory=row["bm_memory"], bm_instances=row["bm_instances"],
+                      bm_units=row["bm_units"], bm_sparse_limits=sparse,
                       device=Device(lut=row["lut"], ff=row["ff"], dsp=row["dsp"],
                                     bram36=row["bram36"], uram=row["uram"]))
 

@@ -22,7 +22,7 @@ from ..errors import BackendUnavailable, NeuropynqError
 
 BOARDS = tuple(board_builds())
 OVERLAYS_RESOURCE = "overlays.txt"
-_HEADER = ["kernel", "ip", "overlay", "needs"]
+_HEADER = ["kernel", "ip", "overlay", "needs", "instances"]
 # PYNQ images export BOARD (e.g. "Pynq-Z2", "ZCU104", "KV260").
 _ALIASES = {"pynq-z2": "pynq-z2", "pynqz2": "pynq-z2", "zcu104": "zcu104", "kv260": "kv260",
             "kv260_som": "kv260"}
@@ -34,10 +34,16 @@ class Overlay:
     ip: str              # its kernel IP: cell name and VLNV neuropynq:hls:<ip>:1.0
     name: str            # the .bit/.hwh basename and the block design's name
     needs: str | None    # the board-table column that must be above 0 (None: every board)
+    instances: str | None   # the board-table column counting the kernel's copies (None: one)
 
     def on(self, board: str) -> bool:
         """True if `board`'s build has this overlay."""
         return self.needs is None or int(board_build(board).column(self.needs)) > 0
+
+    def cells(self, board: str) -> list[str]:
+        """The kernel cells of this overlay on `board`: <ip>, then <ip>_1, <ip>_2, ...
+        (each with its DMA, the cell name + '_dma')."""
+        return cell_names(self.ip, board_build(board).instances(self.kernel))
 
     @property
     def short(self) -> str:
@@ -55,16 +61,24 @@ def overlays() -> dict[str, Overlay]:
         raise NeuropynqError(f"neuropynq/data/{OVERLAYS_RESOURCE} is malformed: a header "
                              f"'{' '.join(_HEADER)}' and one row of that many fields per overlay expected")
     found = {}
-    for kernel, ip, name, needs in rows[1:]:
+    for kernel, ip, name, needs, instances in rows[1:]:
         needs = None if needs == "-" else needs
-        if needs is not None:
+        instances = None if instances == "-" else instances
+        for what, column in (("needs", needs), ("counts its instances in", instances)):
+            if column is None:
+                continue
             try:      # a column of the board table holding a count
-                [int(board_build(b).column(needs)) for b in BOARDS]
+                [int(board_build(b).column(column)) for b in BOARDS]
             except (BoardTableError, ValueError):
-                raise NeuropynqError(f"neuropynq/data/{OVERLAYS_RESOURCE}: overlay {name} needs {needs!r}, "
+                raise NeuropynqError(f"neuropynq/data/{OVERLAYS_RESOURCE}: overlay {name} {what} {column!r}, "
                                      f"which is not a numeric column of the board table") from None
-        found[kernel] = Overlay(kernel, ip, name, needs)
+        found[kernel] = Overlay(kernel, ip, name, needs, instances)
     return found
+
+
+def cell_names(ip: str, count: int) -> list[str]:
+    """The block design's cells of `count` copies of kernel IP `ip` (hw/bd/npq_bd.tcl)."""
+    return [ip if i == 0 else f"{ip}_{i}" for i in range(count)]
 
 
 def overlay_names() -> dict[str, str]:
