@@ -10,7 +10,7 @@ from neuropynq.limits import HW_BN_LIMITS, SPEC_BM_LIMITS
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADER = " ".join(boards._COLUMNS)
-ROW = "b1 xc7z020clg400-1 xc7 ps7 100 32 4 128 16 8 8192 bram 16 fields 256 bram 32 1024 8 53200 106400 220 140 0"
+ROW = "b1 xc7z020clg400-1 xc7 ps7 100 32 4 128 16 8 8192 bram 16 fields 256 bram 1 32 1024 8 53200 106400 220 140 0"
 
 
 def test_every_board_has_a_build_within_the_spec():
@@ -32,6 +32,11 @@ def test_every_board_has_a_build_within_the_spec():
             with pytest.raises(ValueError, match="no sparse bm overlay"):
                 b.twin_parameters(boards.BM_SPARSE)
     assert boards.board_build("pynq-z2").part == "xc7z020clg400-1"
+    # the dense bm overlay holds bm_instances kernels; every other overlay one
+    for b in boards.board_builds().values():
+        assert b.instances("bm_sampler") == b.bm_instances >= 1
+        assert b.instances("bn_sampler") == b.instances(boards.BM_SPARSE) == 1
+    assert boards.board_build("zcu104").instances("bm_sampler") == 2
     assert boards.board_build("pynq-z2").clock_ns == pytest.approx(10.0)
 
 
@@ -54,6 +59,7 @@ def test_unknown_board_names_the_known_ones():
     (f"{HEADER}\n{ROW.replace(' 32 1024 8 ', ' 32 0 8 ')}\n", "all 0 .no sparse overlay. or all positive"),
     (f"{HEADER}\n{ROW.replace(' 32 1024 8 ', ' 32 2048 8 ')}\n", "bm_sparse_n_max = 2048 is above"),
     (f"{HEADER}\n{ROW.replace(' 32 1024 8 ', ' 32 1024 -8 ')}\n", "bm_d_max must be positive"),
+    (f"{HEADER}\n{ROW.replace(' bram 1 32 ', ' bram 0 32 ')}\n", "bm_instances must be positive"),
 ])
 def test_malformed_tables_are_refused_by_name(text, message):
     with pytest.raises(BoardTableError, match=message):
