@@ -22,7 +22,7 @@ from neuropynq.board.frames import BM_SPARSE_LOOP, FLOOR_S, MARGIN, bm_sparse_sc
     frame_cycles, frame_seconds, output_capacity
 from neuropynq.board.runner import FrameRunner
 from neuropynq.boards import BM_SPARSE, board_build, board_builds
-from neuropynq.errors import BackendUnavailable, KernelError, LimitError
+from neuropynq.errors import BackendUnavailable, KernelError, LimitError, ParameterError
 from neuropynq.framing import MAGIC_BN, MAGIC_BM, Op, Status, head, output_frame, parse_output
 from neuropynq.kernels.bm_model import BMKernelModel
 from neuropynq.kernels.bn_model import BNKernelModel
@@ -349,7 +349,10 @@ def pynq_on_mock_boards(tmp_path, monkeypatch):
     memory = MockMemory()
 
     def install(missing=(), board="pynq-z2"):
-        boards = {k: MockBoard(run, memory=memory) for k, run in build_kernels(board).items()}
+        # an overlay with several copies of its kernel (boards.txt bm_instances) gets a mock board each
+        boards = {k: [MockBoard(run, memory=memory) for _ in range(board_build(board).instances(k))]
+                  for k, run in build_kernels(board).items()}
+        boards = {k: copies[0] if len(copies) == 1 else copies for k, copies in boards.items()}
         folder = tmp_path / "bitstreams" / board
         folder.mkdir(parents=True, exist_ok=True)
         for overlay in board_overlays(board).values():
@@ -368,6 +371,85 @@ def pynq_on_mock_boards(tmp_path, monkeypatch):
     import neuropynq.board
     if hasattr(neuropynq.board, "overlay"):
         delattr(neuropynq.board, "overlay")
+
+
+def started_frames(board: MockBoard) -> int:
+    return sum(1 for block, offset, value in board.log if block == "kernel" and offset == r.CTRL and value & r.AP_START)
+
+
+def test_the_zcu104s_dense_bm_overlay_runs_chains_on_both_its_kernels(pynq_on_mock_boards):
+    """Its .hwh holds bm_sampler and bm_sampler_1 (each with a DMA): sample_chains runs
+    a chain on each, and every chain is the reference's run of its seed, bit for bit."""
+    pynq = pynq_on_mock_boards(board="zcu104")
+    copies = pynq.boards["bm_sampler"]
+    assert len(copies) == board_build("zcu104").bm_instances == 2
+    sampler = Sampler("fpga")
+    before = [started_frames(b) for b in copies]
+    bm = BoltzmannMachine.random(7, seed=5)
+    chains = sampler.sample_chains(bm, chains=3, sweeps=40, burn_in=4, tau=2, seed=9)
+    assert [started_frames(b) - n for b, n in zip(copies, before)] == [2, 1]
+    ref = Sampler("ref")
+    for c, run in enumerate(chains):
+        alone = ref.sample(bm, sweeps=40, burn_in=4, tau=2, seed=9 + c)
+        assert np.array_equal(run.states, alone.states) and np.array_equal(run.final_state, alone.final_state)
+    assert not np.array_equal(chains[0].states, chains[1].states)     # the seeds differ
+
+
+def chain_backend(copies: int, latency: float = 1.0, hang: int | None = None):
+    """The fpga backend on mock overlays whose dense bm overlay has `copies` kernels,
+    each taking `latency` seconds of a fake clock a frame (`hang`: that copy never finishes)."""
+    clock = FakeClock()
+    bm_boards = [MockBoard(bm_sampler.run_frame, "hang" if i == hang else None, latency=latency, clock=clock)
+                 for i in range(copies)]
+    overlay = MockOverlay({"bn_sampler": MockBoard(bn_sampler.run_frame), "bm_sampler": bm_boards},
+                          clock, clock.sleep, board="zcu104")
+    return FpgaBackend(overlay=overlay, timeout=30.0), bm_boards, clock
+
+
+@pytest.mark.parametrize("copies, waves", [(1, 4), (2, 2), (4, 1)])
+def test_chains_overlap_in_time_on_the_copies_of_a_kernel(copies, waves):
+    """Four frames of one second each take four seconds on one kernel, two on two, one
+    on four: each wave starts a frame on every copy before waiting for any."""
+    backend, boards, clock = chain_backend(copies)
+    bm = BoltzmannMachine.random(5, seed=1)
+    start = clock.now
+    runs = Sampler(backend).sample_chains(bm, chains=4, sweeps=20, burn_in=2, seed=30)
+    assert waves <= clock.now - start < waves + 0.1
+    assert [started_frames(b) for b in boards] == [1 + 4 // copies] + [4 // copies] * (copies - 1)  # + INFO
+    ref = Sampler("ref")
+    for c, run in enumerate(runs):
+        assert np.array_equal(run.on_counts, ref.sample(bm, sweeps=20, burn_in=2, seed=30 + c).on_counts)
+
+
+def test_a_hung_copy_is_named_and_the_other_copys_frame_still_finishes():
+    backend, boards, clock = chain_backend(2, latency=0.5, hang=1)
+    bm = BoltzmannMachine.random(5, seed=1)
+    frames = [BMKernelModel.build(bm).run_frame(sweeps=10, burn_in=1, thin=1, tau=1, seed=s, record=True)
+              for s in (1, 2)]
+    with pytest.raises(KernelError, match="deadline 30 s"):
+        backend.execute_many(frames)
+    # copy 0 finished its frame (idle, output read), so it runs the next one
+    assert boards[0].idle and not boards[1].idle
+    assert np.array_equal(backend.execute(frames[0]), bm_sampler.run_frame(frames[0]))
+
+
+def test_sample_chains_takes_one_start_state_or_one_per_chain_and_names_bad_arguments():
+    sampler = Sampler("ref")
+    bm = BoltzmannMachine.random(6, seed=3)
+    first = sampler.sample_chains(bm, chains=2, sweeps=10, burn_in=2, seed=4)
+    assert [run.seconds for run in first][0] == first[1].seconds
+    finals = np.stack([run.final_state for run in first])
+    again = sampler.sample_chains(bm, chains=2, sweeps=10, burn_in=0, seed=6, init=finals)
+    for c in range(2):
+        assert np.array_equal(again[c].states, sampler.sample(bm, sweeps=10, burn_in=0, seed=6 + c,
+                                                              init=finals[c]).states)
+    shared = sampler.sample_chains(bm, chains=2, sweeps=10, burn_in=0, seed=6, init=finals[1])
+    assert np.array_equal(shared[1].states, again[1].states)
+    for chains in (0, -1, 1.5, True):
+        with pytest.raises(ParameterError, match="chains must be a positive integer"):
+            sampler.sample_chains(bm, chains=chains, sweeps=10)
+    with pytest.raises(ParameterError, match="init holds 2 start states for 3 chains"):
+        sampler.sample_chains(bm, chains=3, sweeps=10, init=finals)
 
 
 def test_each_kernel_runs_in_its_own_overlay_loaded_on_demand_and_shared(pynq_on_mock_boards, asia_frame, bm_frame):

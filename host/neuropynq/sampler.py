@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from .backends.base import Backend
 from .backends.registry import AUTO_ORDER, auto_backend, get_backend
 from .errors import BackendUnavailable, EvidenceError, NeuropynqError, ParameterError
@@ -157,9 +159,40 @@ class Sampler:
         keep their clamp value whatever `init` says. It ends in the result's
         `final_state`, so passing that (with a new seed) as the next run's `init`
         continues the chain (persistent chains)."""
+        start = time.perf_counter()
+        model, frame, units, short_run = self._bm_run(bm, sweeps, burn_in, tau, clamp, seed, thin, record, init)
+        out = self._execute(frame, "bm_sampler", units, short_run=short_run)
+        return self._bm_samples(model, out, sweeps, record, time.perf_counter() - start)
+
+    def sample_chains(self, bm, chains: int, sweeps: int, burn_in: int = 100, tau: int = 1, clamp=None,
+                      seed: int = 0, thin: int = 1, record: bool = True, init=None) -> list[BMSamples]:
+        """`chains` independent chains of `bm`: chain c is, bit for bit, the run
+        `sample(bm, sweeps, burn_in, tau, clamp, seed + c, thin, record, init_c)`, with
+        `init` None, one start state for every chain, or one per chain (a (chains, N)
+        array, e.g. the previous call's final states). On a board whose dense bm overlay
+        holds several kernels (boards.txt bm_instances: the ZCU104's two) the chains run
+        side by side, as many at a time; elsewhere one after another. Each result's
+        `seconds` is the whole call's."""
+        if isinstance(chains, bool) or not isinstance(chains, (int, np.integer)) or chains < 1:
+            raise ParameterError(f"chains must be a positive integer, got {chains!r}")
+        starts = [None] * chains
+        if init is not None:
+            init = np.asarray(init)
+            if init.ndim == 2 and init.shape[0] != chains:
+                raise ParameterError(f"init holds {init.shape[0]} start states for {chains} chains")
+            starts = list(init) if init.ndim == 2 else [init] * chains
+        start = time.perf_counter()
+        runs = [self._bm_run(bm, sweeps, burn_in, tau, clamp, seed + c, thin, record, starts[c])
+                for c in range(chains)]
+        with timed(f"{chains} bm_sampler chains on {self.backend.name}", None):
+            outs = self.backend.execute_many([run[1] for run in runs])
+        seconds = time.perf_counter() - start
+        return [self._bm_samples(run[0], out, sweeps, record, seconds) for run, out in zip(runs, outs)]
+
+    def _bm_run(self, bm, sweeps, burn_in, tau, clamp, seed, thin, record, init):
+        """The kernel model, frame, work units and short-run maker of one bm run."""
         from .kernels.bm_model import BMKernelModel
 
-        start = time.perf_counter()
         model = BMKernelModel.build(bm, clamp)
         # The build that runs it (the fpga backend: its dense or its sparse bm overlay)
         limits = self.backend.bm_frame_limits(model)
@@ -170,12 +203,13 @@ class Sampler:
         def short_run(share: int):
             part, warm = max(1, sweeps // share), burn_in // share
             return model.frame(limits, part, warm, thin, tau, seed, record, init), bm.n * (warm + part * thin)
+        return model, frame, units, short_run
 
-        counts = model.unpack(parse_output(self._execute(frame, "bm_sampler", units, short_run=short_run)),
-                              sweeps, record)
+    def _bm_samples(self, model, out, sweeps: int, record: bool, seconds: float) -> BMSamples:
+        counts = model.unpack(parse_output(out), sweeps, record)
         return BMSamples(on_counts=counts.on_counts, spike_counts=counts.spike_counts,
                          states=counts.states, sweeps=sweeps, backend=self.backend.name,
-                         seconds=time.perf_counter() - start, final_state=counts.final_state)
+                         seconds=seconds, final_state=counts.final_state)
 
     def _execute(self, frame, kernel: str, units: int, watch: bool = True, short_run=None):
         """The backend's output frame; progress shown while a long frame runs, its

@@ -68,10 +68,15 @@ class MockBoard:
       mid-frame for more input, and words sent later end its frame (SHORT_FRAME).
     * "slave_error": MM2S reports SLVERR and halts; the kernel waits as for "stall".
     * "hang": the kernel never finishes, whatever it is sent (stays set).
-    "stall" and "slave_error" are transient: they clear once they happen."""
+    "stall" and "slave_error" are transient: they clear once they happen.
+    `latency`: seconds of `clock` a frame takes (0: it is done when started), so that
+    frames on several boards are seen to overlap in time or not."""
 
-    def __init__(self, run_frame, fault=None, memory: MockMemory | None = None):
+    def __init__(self, run_frame, fault=None, memory: MockMemory | None = None,
+                 latency: float = 0.0, clock=None):
         self.run_frame, self.fault = run_frame, fault
+        self.latency, self.clock = latency, clock
+        self._due: tuple[float, np.ndarray] | None = None    # (when, output) of a frame in flight
         self.memory = memory or MockMemory()
         self.kernel = Registers(self, "kernel")
         self.dma = Registers(self, "dma")
@@ -93,6 +98,9 @@ class MockBoard:
         return self.memory.allocate(words)
 
     def read(self, block, offset):
+        if self._due is not None and self.clock() >= self._due[0]:
+            out, self._due = self._due[1], None
+            self._send(out)
         if block == "kernel":
             if offset == r.CTRL:
                 return r.AP_IDLE if self.idle else 0
@@ -153,7 +161,12 @@ class MockBoard:
             return
         src = self._buffer_at(r.MM2S)
         frame = src.device_view[: self.regs[r.MM2S][r.LENGTH] // 4].copy()
-        self._send(np.asarray(self.run_frame(frame), dtype=np.uint32))
+        out = np.asarray(self.run_frame(frame), dtype=np.uint32)
+        if self.latency:
+            self.armed = dict.fromkeys(self.armed, False)    # taken; the output comes later
+            self._due = (self.clock() + self.latency, out)
+            return
+        self._send(out)
 
     def _send(self, out):
         dst = self._buffer_at(r.S2MM)
@@ -169,26 +182,37 @@ class MockBoard:
         self.started, self.idle = False, True
 
 
+def copies(board) -> list:
+    """A kernel build's mock boards: one, or a list of them (an overlay with several
+    copies of its kernel, each with its DMA)."""
+    return list(board) if isinstance(board, (list, tuple)) else [board]
+
+
 class MockOverlay:
     """What FpgaBackend needs of the overlays: the kernel builds (`boards`' keys) and a
-    runner per build, on mock boards (every build at once, as if the fabric held them
-    all), never a download."""
+    runner per copy of each build's kernel (a value of `boards` may list several mock
+    boards), on mock boards (every build at once, as if the fabric held them all),
+    never a download."""
 
-    def __init__(self, boards: dict[str, MockBoard], clock=None, sleep=None, board=None):
+    def __init__(self, boards: dict, clock=None, sleep=None, board=None):
         self.boards, self.clock, self.sleep, self.board = boards, clock, sleep, board
         self.kernels = tuple(boards)
-        self.runners = {}
+        self._runners = {}
 
-    def runner(self, kernel):
+    def runners(self, kernel):
         from neuropynq.board.axi_dma import AxiDma
         from neuropynq.board.kernel_control import KernelControl
         from neuropynq.board.runner import FrameRunner
-        if kernel not in self.runners:
-            board = self.boards[kernel]
+        if kernel not in self._runners:
             timing = {"clock": self.clock, "sleep": self.sleep} if self.clock else {}
-            self.runners[kernel] = FrameRunner(KernelControl(board.kernel, kernel, **timing),
-                                               AxiDma(board.dma, **timing), board.allocate, **timing)
-        return self.runners[kernel]
+            self._runners[kernel] = [
+                FrameRunner(KernelControl(board.kernel, kernel, **timing), AxiDma(board.dma, **timing),
+                            board.allocate, **timing)
+                for board in copies(self.boards[kernel])]
+        return self._runners[kernel]
+
+    def runner(self, kernel):
+        return self.runners(kernel)[0]
 
     def loaded(self, kernel):
         return True
@@ -197,14 +221,15 @@ class MockOverlay:
         return ask()
 
 
-def fake_pynq(boards: dict[str, MockBoard], memory: MockMemory, missing=()) -> types.ModuleType:
-    """A stand-in `pynq` module over mock boards (one per kernel build) sharing `memory`:
+def fake_pynq(boards: dict, memory: MockMemory, missing=()) -> types.ModuleType:
+    """A stand-in `pynq` module over mock boards (one per kernel build, or a list: the
+    copies of its kernel, cells <ip>, <ip>_1, ...) sharing `memory`:
     Overlay binds the DefaultIP subclass of the kernel IP of the build its .bit is named
     after (data/overlays.txt) by VLNV, as PYNQ does from the .hwh, and counts its
     downloads in `module.downloads`; a build in `missing` lacks its kernel."""
     from pathlib import Path
 
-    from neuropynq.board.bitstreams import overlays
+    from neuropynq.board.bitstreams import cell_names, overlays
     pynq = types.ModuleType("pynq")
     pynq.downloads = []
 
@@ -231,8 +256,10 @@ def fake_pynq(boards: dict[str, MockBoard], memory: MockMemory, missing=()) -> t
                 ip = overlays()[kernel].ip
                 vlnv = f"neuropynq:hls:{ip}:1.0"
                 driver = next(c for c in drivers() if vlnv in getattr(c, "bindto", ()))
-                setattr(self, ip, driver({"mmio": board.kernel, "fullpath": ip}))
-                setattr(self, f"{ip}_dma", types.SimpleNamespace(mmio=board.dma))
+                found = copies(board)
+                for cell, each in zip(cell_names(ip, len(found)), found):
+                    setattr(self, cell, driver({"mmio": each.kernel, "fullpath": cell}))
+                    setattr(self, f"{cell}_dma", types.SimpleNamespace(mmio=each.dma))
 
     pynq.DefaultIP, pynq.Overlay = DefaultIP, Overlay
     pynq.allocate = lambda shape, dtype: memory.allocate(shape[0])

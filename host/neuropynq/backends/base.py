@@ -22,6 +22,11 @@ class Backend(ABC):
     def execute(self, frame: np.ndarray) -> np.ndarray:
         """Run one input frame (uint32 words, TLAST on the last) and return the output frame."""
 
+    def execute_many(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        """The output frames of `frames`, in order: one after another here; the fpga
+        backend runs them side by side on an overlay's copies of their kernel."""
+        return [self.execute(frame) for frame in frames]
+
     def with_threads(self, threads: int) -> "Backend":
         """This backend using `threads` host threads per frame; a backend whose runs
         cannot be split on the host (ref, fpga) returns itself."""

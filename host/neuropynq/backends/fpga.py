@@ -43,7 +43,7 @@ class FpgaBackend(Backend):
     (neuropynq_bm_sparse); `bm_frame_limits` picks the frame as bench/bench_hw.py does.
 
     `overlay`: what lists the kernel builds (`kernels`), gives a build's frame runner
-    (`runner(kernel)`), says whether the fabric holds it (`loaded(kernel)`) and gives
+    (`runner(kernel)`) and one per copy of its kernel (`runners(kernel)`), says whether the fabric holds it (`loaded(kernel)`) and gives
     its INFO answer (`info(kernel, ask)`); default: the board's overlays
     (board.overlay.BoardOverlays, every overlay of the board in bitstreams/<board>/
     unless `bitfiles` maps a kernel build to a .bit; `reload=True` downloads each
@@ -158,6 +158,41 @@ class FpgaBackend(Backend):
             # As the ref backend does: a frame for no kernel gets the kernels' BAD_MAGIC answer.
             return output_frame(Status.BAD_MAGIC)
         return self._run(kernel, frame)
+
+    def execute_many(self, frames: list[np.ndarray]) -> list[np.ndarray]:
+        """The output frames of `frames`, in order. Frames of one kernel build run side by
+        side, as many at a time as its overlay has copies of the kernel (the ZCU104's
+        dense bm overlay: boards.txt bm_instances); each has its own deadline. A frame's
+        KernelError is raised once every started frame has finished or been recovered."""
+        frames = [np.asarray(frame, dtype=np.uint32) for frame in frames]
+        outputs: list[np.ndarray | None] = [None] * len(frames)
+        by_kernel: dict[str, list[int]] = {}
+        for i, frame in enumerate(frames):
+            kernel = self.kernel_of(frame)
+            if kernel is None:
+                outputs[i] = output_frame(Status.BAD_MAGIC)
+            else:
+                by_kernel.setdefault(kernel, []).append(i)
+        for kernel, indices in by_kernel.items():
+            runners = self.overlay.runners(kernel)
+            for first in range(0, len(indices), len(runners)):
+                wave = list(zip(indices[first:first + len(runners)], runners))
+                started, error = [], None
+                for i, runner in wave:
+                    try:
+                        runner.begin(frames[i], output_capacity(frames[i]), self.seconds(frames[i]))
+                        started.append((i, runner))
+                    except Exception as exc:      # the started frames are finished first
+                        error = error or exc
+                        break
+                for i, runner in started:
+                    try:
+                        outputs[i] = runner.finish()
+                    except KernelError as exc:
+                        error = error or exc
+                if error is not None:
+                    raise error
+        return outputs
 
     def _run(self, kernel: str, frame: np.ndarray) -> np.ndarray:
         return self.overlay.runner(kernel).run(frame, output_capacity(frame), self.seconds(frame))

@@ -8,7 +8,7 @@ import pynq
 
 from ..errors import BackendUnavailable
 from .axi_dma import AxiDma
-from .bitstreams import board_name, find_bitstream, overlays
+from .bitstreams import board_name, cell_names, find_bitstream, overlays
 from .kernel_control import KernelControl
 from .runner import FrameRunner
 
@@ -38,8 +38,10 @@ class BmSamplerIP(_SamplerIP):
 
 class NeuropynqOverlay(pynq.Overlay):
     """One kernel build's overlay: its kernel IP (`bn_sampler` or `bm_sampler`; the
-    sparse bm overlay holds a bm_sampler too) and its DMA (`<ip>_dma`). `board` names
-    its build in the board table (None when neither given nor in $BOARD)."""
+    sparse bm overlay holds a bm_sampler too) and its DMA (`<ip>_dma`), and where the
+    board table gives the build several copies (boards.txt bm_instances) the others as
+    `<ip>_<i>` with `<ip>_<i>_dma`. `board` names its build in the board table (None
+    when neither given nor in $BOARD)."""
 
     def __init__(self, kernel, bitfile=None, board=None, download=True, **kwargs):
         super().__init__(str(find_bitstream(kernel, board, bitfile)), download=download, **kwargs)
@@ -48,26 +50,33 @@ class NeuropynqOverlay(pynq.Overlay):
             self.board = board_name(board)
         except BackendUnavailable:
             self.board = None
-        self._runner: FrameRunner | None = None
+        self._runners: list[FrameRunner] | None = None
 
     def runner(self, kernel: str) -> FrameRunner:
-        """The frame runner of the overlay's kernel (it owns the DMA's buffers)."""
+        """The frame runner of the overlay's (first) kernel (it owns the DMA's buffers)."""
+        return self.runners(kernel)[0]
+
+    def runners(self, kernel: str) -> list[FrameRunner]:
+        """A frame runner per copy of the overlay's kernel, in cell order: the copies the
+        bitstream holds (its .hwh names the cells), so a build of fewer copies runs too."""
         if kernel != self.kernel:
             raise BackendUnavailable(f"the {self.kernel} overlay has no {kernel}")
-        if self._runner is None:
-            ip_name = overlays()[kernel].ip
-            ip = getattr(self, ip_name)
-            dma = getattr(self, f"{ip_name}_dma")
+        if self._runners is None:
+            ip = overlays()[kernel].ip
+            count = 1
+            while hasattr(self, cell_names(ip, count + 1)[-1]):
+                count += 1
             # The DMA is driven through its registers (with deadlines), not PYNQ's DMA driver.
-            self._runner = FrameRunner(
-                ip.control, AxiDma(dma.mmio), lambda words: pynq.allocate(shape=(words,), dtype="u4"))
-        return self._runner
+            self._runners = [FrameRunner(getattr(self, cell).control, AxiDma(getattr(self, f"{cell}_dma").mmio),
+                                         lambda words: pynq.allocate(shape=(words,), dtype="u4"))
+                             for cell in cell_names(ip, count)]
+        return self._runners
 
     def close(self) -> None:
         """Free the DMA buffers (the fabric is about to hold another overlay)."""
-        if self._runner is not None:
-            self._runner.close()
-            self._runner = None
+        for runner in self._runners or ():
+            runner.close()
+        self._runners = None
 
 
 _loaded: list = []     # [(bitstream path, overlay)]: the fabric holds one at a time
@@ -95,8 +104,8 @@ _info_answers: dict = {}
 
 class BoardOverlays:
     """A board's overlays, as FpgaBackend sees them: `kernels` (the kernel builds: every
-    overlay the board has, data/overlays.txt), `runner(kernel)` loads the build's
-    overlay when the fabric holds another one. Every overlay of the board must be
+    overlay the board has, data/overlays.txt), `runners(kernel)` (one per copy of the
+    kernel) loads the build's overlay when the fabric holds another one. Every overlay of the board must be
     present (BackendUnavailable naming the missing one); `bitfiles` maps a kernel build
     to a .bit path of its own (also a build the board table does not give the board);
     `reload` downloads each overlay again the first time it is used here."""
@@ -125,11 +134,15 @@ class BoardOverlays:
         return bool(_loaded) and _loaded[0][0] == self.bitstreams[kernel]
 
     def runner(self, kernel: str) -> FrameRunner:
+        return self.runners(kernel)[0]
+
+    def runners(self, kernel: str) -> list[FrameRunner]:
+        """A frame runner per copy of `kernel` in its overlay (loaded if need be)."""
         reload = kernel in self._reload
         self._reload.discard(kernel)
         if reload:
             _info_answers.pop(self.bitstreams[kernel], None)
-        return load_overlay(kernel, self._board, self.bitstreams[kernel], reload=reload).runner(kernel)
+        return load_overlay(kernel, self._board, self.bitstreams[kernel], reload=reload).runners(kernel)
 
     def info(self, kernel: str, ask):
         """`kernel`'s INFO answer: `ask()` the first time its bitstream is asked in

@@ -15,7 +15,8 @@ DMA_MAX_BYTES = (1 << 26) - 1     # the block design's c_sg_length_width = 26
 
 
 class FrameRunner:
-    """Runs frames on one kernel + DMA pair.
+    """Runs frames on one kernel + DMA pair: `run` one, or `begin` it and `finish`
+    later (an overlay with several copies of a kernel runs a frame on each at once).
 
     `allocate(n_words)` returns a DMA-able uint32 buffer with `physical_address`,
     `flush()`, `invalidate()` and `freebuffer()` (pynq.allocate does). Buffers are
@@ -33,6 +34,7 @@ class FrameRunner:
         self.control, self.dma, self.allocate = control, dma, allocate
         self._clock, self._sleep = clock, sleep
         self._buffers: dict[str, object] = {}
+        self._pending: tuple[float, float, int] | None = None   # deadline, seconds, out_words
         dma.start()
 
     def _buffer(self, role: str, words: int):
@@ -48,6 +50,14 @@ class FrameRunner:
     def run(self, frame: np.ndarray, out_words: int, seconds: float) -> np.ndarray:
         """The output frame of `frame` (at most `out_words` words), waiting at most
         `seconds`; on a timeout or DMA error, KernelError after recovery."""
+        self.begin(frame, out_words, seconds)
+        return self.finish()
+
+    def begin(self, frame: np.ndarray, out_words: int, seconds: float) -> None:
+        """Start `frame` and return at once, so that the frames of several kernel copies
+        run side by side; `finish()` waits for its output. Arguments as `run`'s."""
+        if self._pending is not None:
+            raise KernelError(f"{self.control.name} already runs a frame: finish() it first")
         frame = np.asarray(frame, dtype=np.uint32)
         for what, words in (("input frame", frame.size), ("output frame", out_words)):
             if 4 * words > DMA_MAX_BYTES:
@@ -58,18 +68,30 @@ class FrameRunner:
         inbuf, outbuf = self._buffer("in", frame.size), self._buffer("out", out_words)
         inbuf[:frame.size] = frame
         inbuf.flush()
-        deadline = self._clock() + seconds
+        self._pending = (self._clock() + seconds, seconds, out_words)
         try:
             # The receive side is armed first: bm_sampler streams recorded states while it runs.
             self.dma.s2mm.transfer(outbuf.physical_address, 4 * out_words)
             self.control.start()
             self.dma.mm2s.transfer(inbuf.physical_address, 4 * frame.size)
+        except KernelError as exc:
+            self._pending = None
+            raise KernelError(f"{self.control.name}: {exc}; " + self._recovered()) from None
+
+    def finish(self) -> np.ndarray:
+        """The output frame of the frame `begin` started; on a timeout or DMA error,
+        KernelError after recovery."""
+        if self._pending is None:
+            raise KernelError(f"{self.control.name} runs no frame: begin() one first")
+        (deadline, seconds, out_words), self._pending = self._pending, None
+        try:
             self.dma.mm2s.wait(deadline)
             self.dma.s2mm.wait(deadline)
             self.control.wait_idle(deadline)
         except KernelError as exc:
             raise KernelError(f"{self.control.name}: {exc} (deadline {seconds:.3g} s); "
                               + self._recovered()) from None
+        outbuf = self._buffers["out"]
         outbuf.invalidate()
         received = self.dma.s2mm.bytes_transferred()
         if received % 4 or received > 4 * out_words:
