@@ -1,7 +1,11 @@
 """The accelerator against the processor: projected throughput of each kernel at each
 board build (host/neuropynq/data/boards.txt) beside the `cpu` backend on one core.
 
-Projected = clock / steady-state cycles per sample (bn) or per sweep (bm). The cycles
+Projected = clock / steady-state cycles per sample (bn) or per sweep (bm), times the
+kernels the overlay holds (boards.txt bm_instances: the ZCU104's dense bm overlay has
+two, each with its DMA, so two independent chains run side by side —
+Sampler.sample_chains; such a row ends with `chains=<k>`, and one chain alone runs at
+projected/k). The cycles
 are measured in Verilator (cocotb, the project's cached builds) on the workload's own
 input frame at the board build's exact twin parameters, from the first input word to
 the last output word, the stream at full rate (bench/hw_cycles_tb.py). Steady state:
@@ -25,7 +29,7 @@ time of this process, best of a few repeats.
 
 One line per row:
     hw bn <workload> <board> projected=<samples/s> cpu_core=<samples/s> ratio=<x> clock=<MHz> cycles_per_sample=<c>
-    hw bm <workload> <board> projected=<updates/ns> cpu_core=<updates/ns> ratio=<x> clock=<MHz> cycles_per_sweep=<c>
+    hw bm <workload> <board> projected=<updates/ns> cpu_core=<updates/ns> ratio=<x> clock=<MHz> cycles_per_sweep=<c> [chains=<k>]
 A row a build cannot run says `projected=n/a` and ends with `reason=<why>`.
 """
 from __future__ import annotations
@@ -237,13 +241,14 @@ class Row:
     cycles: float | None    # per sample (bn) or per sweep (bm); None when not measured
     rate_per_cycle: float   # work units per cycle-per-unit: 1 (bn samples) or N (bm updates)
     reason: str = ""
+    chains: int = 1         # kernels of the overlay, each running a chain of its own
 
     @property
     def projected(self) -> float | None:
-        """samples/s (bn) or updates/ns (bm) at the clock."""
+        """samples/s (bn) or updates/ns (bm) at the clock, over every kernel of the overlay."""
         if self.cycles is None:
             return None
-        per_second = self.clock.mhz * 1e6 * self.rate_per_cycle / self.cycles
+        per_second = self.chains * self.clock.mhz * 1e6 * self.rate_per_cycle / self.cycles
         return per_second if self.kernel == "bn" else per_second / 1e9
 
 
@@ -255,6 +260,7 @@ def format_row(row: Row) -> str:
             f"cpu_core={row.cpu_rate:.4g} "
             f"ratio={'n/a' if projected is None else f'{projected / row.cpu_rate:.3g}'} "
             f"clock={row.clock} {unit}={'n/a' if row.cycles is None else f'{row.cycles:.6g}'}")
+    line += f" chains={row.chains}" if row.chains > 1 else ""
     return line + (f" reason={row.reason}" if row.reason else "")
 
 
@@ -262,6 +268,7 @@ LINE_PATTERN = (r"hw (?P<kernel>bn|bm) (?P<workload>\S+) (?P<board>\S+) "
                 r"projected=(?P<projected>n/a|[0-9.e+-]+) cpu_core=(?P<cpu>[0-9.e+-]+) "
                 r"ratio=(?P<ratio>n/a|[0-9.e+-]+) clock=(?P<clock>[0-9.]+)(?P<untimed>\(untimed\))? "
                 r"(?P<unit>cycles_per_sample|cycles_per_sweep)=(?P<cycles>n/a|[0-9.e+-]+)"
+                r"(?: chains=(?P<chains>[0-9]+))?"
                 r"(?: reason=(?P<reason>.+))?")
 
 
@@ -342,7 +349,8 @@ def bm_rows(workload: BMWorkload, boards: list[str], quick: bool) -> list[Row]:
             timeouts = [4 * f.size + 2 * (s + BM_BURN_IN) * model.n * model.n + 100_000
                         for f, s in zip(frames, counts)]
             measured[key] = steady_state(counts, simulate(kernel, board, frames, timeouts))
-        rows.append(Row("bm", workload.name, board, cpu_rate, clock, measured[key], model.n))
+        rows.append(Row("bm", workload.name, board, cpu_rate, clock, measured[key], model.n,
+                        chains=build.instances(kernel)))
     return rows
 
 

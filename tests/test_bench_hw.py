@@ -51,6 +51,18 @@ def test_bm_row_in_updates_per_ns_at_an_untimed_clock():
     assert (fields["clock"], fields["untimed"], fields["unit"]) == ("200", "(untimed)", "cycles_per_sweep")
 
 
+def test_an_overlay_with_two_kernels_projects_two_chains_side_by_side():
+    """The ZCU104's dense bm overlay holds two kernels (boards.txt bm_instances): its row
+    counts both chains and says so; one chain alone runs at half of it."""
+    one = bench_hw.Row("bm", "dense256", "zcu104", 0.03, bench_hw.ClockChoice(200, True), 256, 256)
+    two = bench_hw.Row("bm", "dense256", "zcu104", 0.03, bench_hw.ClockChoice(200, True), 256, 256,
+                       chains=board_build("zcu104").instances("bm_sampler"))
+    assert _parse(bench_hw.format_row(one))["chains"] is None
+    fields = _parse(bench_hw.format_row(two))
+    assert float(fields["projected"]) == pytest.approx(0.4) == 2 * one.projected
+    assert (fields["cycles"], fields["chains"]) == ("256", "2")
+
+
 def test_row_a_build_cannot_run_gives_the_reason_and_the_cpu_figure():
     row = bench_hw.Row("bm", "king1024", "pynq-z2", 0.07, bench_hw.ClockChoice(100, False), None, 1024,
                        "N_MAX=256<1024")
