@@ -97,6 +97,16 @@ def test_each_kernels_overlay_fits_on_its_own():
     assert f"bn_sampler overlay (P = {bn}): " in text and "Largest share 42.9%: **fits**" in text
     assert f"Largest P of bn_sampler whose overlay still fits: {2 * bn}." in text
     assert "both kernels" not in text
+    # the ZCU104's dense bm overlay holds two kernels: its share counts both
+    zcu = board_build("zcu104")
+    two = [se.Row("zcu104", "bm_sampler", zcu.bm_lanes, se.Resources(24000, 28000, 51, 71))]
+    assert se.overlay_resources(two, zcu, "bm_sampler") == se.Resources(48000, 56000, 102, 142)
+    text = se.render_tables(two, {"zcu104": zcu})
+    assert (f"bm_sampler overlay (P = {zcu.bm_lanes}, 2 kernels, each with its DMA, running a chain each): "
+            f"LUT 20.8%, FF 12.2%, DSP 5.9%, BRAM36 45.5%, URAM 0.0%. Largest share 45.5%: **fits**") in text
+    # 125 BRAM36 fits one kernel's overlay (40 %) but not two (80.1 %)
+    big = [se.Row("zcu104", "bm_sampler", zcu.bm_lanes, se.Resources(24000, 28000, 51, 125))]
+    assert se.largest_fitting(big, zcu, "bm_sampler") is None
     over = [se.Row("pynq-z2", "bm_sampler", bm, se.Resources(200, 100, 20, 113))]
     assert "Largest share 80.7%: **does NOT fit**" in se.render_tables(over, {"pynq-z2": z2})
 

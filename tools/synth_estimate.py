@@ -192,6 +192,11 @@ class Resources:
         return Resources(self.lut + other.lut, self.ff + other.ff, self.dsp + other.dsp,
                          self.bram36 + other.bram36, self.uram + other.uram)
 
+    def times(self, copies: int) -> "Resources":
+        """`copies` of these resources (an overlay holding several copies of a kernel)."""
+        return Resources(copies * self.lut, copies * self.ff, copies * self.dsp,
+                         copies * self.bram36, copies * self.uram)
+
     def shares(self, device: Device) -> dict[str, float]:
         """Fraction of each resource of the device (URAM on a device without any: inf)."""
         uram = self.uram / device.uram if device.uram else (float("inf") if self.uram else 0.0)
@@ -450,18 +455,19 @@ class Row:
 
 
 def overlay_resources(rows: list[Row], build: BoardBuild, kernel: str) -> Resources | None:
-    """What `kernel`'s overlay holds of the twins: the kernel alone at the build's own
-    P (None unless synthesised). One bitstream per kernel, so the two are never summed."""
+    """What `kernel`'s overlay holds of the twins: the kernel at the build's own P, as
+    many times as the overlay holds it (boards.txt bm_instances; None unless
+    synthesised). One bitstream per kernel build, so bn and bm are never summed."""
     own = [r.res for r in rows if r.board == build.board and r.kernel == kernel
            and r.lanes == build_lanes(build, kernel)]
-    return own[0] if own else None
+    return own[0].times(build.instances(kernel)) if own else None
 
 
 def largest_fitting(rows: list[Row], build: BoardBuild, kernel: str) -> int | None:
-    """The largest P of `kernel` whose overlay fits the device within HEADROOM;
-    None when none of those tried fits."""
+    """The largest P of `kernel` whose overlay (its copies of the kernel) fits the
+    device within HEADROOM; None when none of those tried fits."""
     fitting = [r.lanes for r in rows if r.board == build.board and r.kernel == kernel
-               and r.res.fits(build.device)]
+               and r.res.times(build.instances(kernel)).fits(build.device)]
     return max(fitting, default=None)
 
 
@@ -503,7 +509,9 @@ def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
             size = KERNELS[kernel].size
             if own is not None:
                 shares = ", ".join(f"{k} {v:.1%}" for k, v in own.shares(dev).items())
-                lines += [f"{kernel} overlay ({size} = {build_lanes(build, kernel)}): {shares}. Largest share "
+                copies = build.instances(kernel)
+                held = f", {copies} kernels, each with its DMA, running a chain each" if copies > 1 else ""
+                lines += [f"{kernel} overlay ({size} = {build_lanes(build, kernel)}{held}): {shares}. Largest share "
                           f"{own.share(dev):.1%}: **{'fits' if own.fits(dev) else 'does NOT fit'}** "
                           f"(≤ {HEADROOM:.0%} of every resource).", ""]
             tried = [r for r in rows if r.board == board and r.kernel == kernel]
