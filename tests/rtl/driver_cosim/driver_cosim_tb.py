@@ -21,6 +21,7 @@ import pytest
 from cocotb.simtime import get_sim_time
 from cocotb.task import bridge
 
+from neuropynq import Sampler
 from neuropynq.backends.fpga import FpgaBackend
 from neuropynq.board import registers as r
 from neuropynq.boards import BM_SPARSE
@@ -208,3 +209,28 @@ async def driver_names_a_transfer_to_unmapped_memory(dut):
     with pytest.raises(BackendUnavailable, match=f"{KERNEL} implements spec version unknown "
                                                  r"\(.*MM2S .*decode error.*recovery failed too \(S2MM .*decode error"):
         await new_backend(overlay)
+
+
+@cocotb.test(timeout_time=50, timeout_unit="ms")
+async def driver_runs_chains_on_two_copies_of_the_kernel(dut):
+    """An overlay holding two copies of the dense bm kernel (the ZCU104's, boards.txt
+    bm_instances): copy 0 is the twin, copy 1 a mock board of the reference taking
+    20 µs of simulated time a frame. sample_chains starts a chain on each copy before
+    waiting for either (chains 0 and 2 on the twin, 1 on the mock), and every chain is
+    the reference's run of its own seed, bit for bit."""
+    board = SimBoard(dut)
+    await board.reset()
+    second = MockBoard(reference, latency=20e-6, clock=SimTime.clock)
+    overlay = MockOverlay({KERNEL: [board, second], **{k: MockBoard(run) for k, run in OTHERS.items()}},
+                          SimTime.clock, SimTime.sleep)
+    backend = await new_backend(overlay)
+    bm = BoltzmannMachine.random(12, seed=6, density=0.6, bias_scale=0.5)
+    runs = await bridge(Sampler(backend).sample_chains)(bm, chains=3, sweeps=3, burn_in=1, tau=2, seed=40)
+    ref = Sampler("ref")
+    for c, run in enumerate(runs):
+        alone = ref.sample(bm, sweeps=3, burn_in=1, tau=2, seed=40 + c)
+        assert np.array_equal(run.states, alone.states), f"chain {c}'s states differ from the reference's"
+        assert np.array_equal(run.final_state, alone.final_state), f"chain {c}'s final state differs"
+    assert len(board.dma.sent) == 3               # INFO, then chains 0 and 2
+    assert sum(1 for block, offset, value in second.log
+               if block == "kernel" and offset == r.CTRL and value & r.AP_START) == 1

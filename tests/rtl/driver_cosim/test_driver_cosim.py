@@ -67,3 +67,7 @@ def test_driver_names_an_output_longer_than_its_buffer():
 
 def test_driver_names_a_transfer_to_unmapped_memory():
     run("bm_sampler", "driver_names_a_transfer_to_unmapped_memory")
+
+
+def test_driver_runs_chains_on_two_copies_of_the_kernel():
+    run("bm_sampler", "driver_runs_chains_on_two_copies_of_the_kernel")
