@@ -9,6 +9,7 @@
 #   dict get $build clock_mhz
 #   npq_overlay_name $root bn_sampler           ;# neuropynq_bn
 #   npq_board_overlays $root pynq-z2            ;# bn_sampler bm_sampler bm_sampler_sparse
+#   npq_overlay_cells $root $build bm_sampler   ;# bm_sampler bm_sampler_1 (ZCU104)
 
 proc npq_board_table_path {root} {
     return [file join $root host neuropynq data boards.txt]
@@ -55,7 +56,7 @@ proc npq_board_build {root board} {
 }
 
 # The overlay table (host/neuropynq/data/overlays.txt): kernel build -> (dict column -> value),
-# columns kernel, ip, overlay, needs.
+# columns kernel, ip, overlay, needs, instances.
 proc npq_overlays {root} {
     return [npq_read_table [file join $root host neuropynq data overlays.txt] kernel]
 }
@@ -86,6 +87,35 @@ proc npq_board_has_overlay {root build kernel} {
     if {$needs eq "-"} { return 1 }
     if {![dict exists $build $needs]} { error "overlays.txt: '$needs' is not a column of the board table" }
     return [expr {[dict get $build $needs] > 0}]
+}
+
+# How many copies of `kernel` (each with a DMA of its own) its overlay holds on `build`
+# (a board-table row): overlays.txt's `instances` column names the board-table column
+# that says ('-': one). Same rule as neuropynq.boards.BoardBuild.instances.
+proc npq_overlay_instances {root build kernel} {
+    set column [dict get [npq_overlay_row $root $kernel] instances]
+    if {$column eq "-"} { return 1 }
+    if {![dict exists $build $column]} {
+        error "overlays.txt: instances column '$column' of $kernel is not a column of the board table"
+    }
+    set count [dict get $build $column]
+    # A design without a kernel copy would build, but be no overlay of `kernel`.
+    if {![string is integer -strict $count] || $count < 1} {
+        error "boards.txt: $column is '$count', $kernel's overlay needs 1 or more copies"
+    }
+    return $count
+}
+
+# The block-design cells of `kernel`'s copies on `build`: <ip>, then <ip>_1, <ip>_2, ...
+# (each with its DMA, the cell name + '_dma'), the names the host's drivers look for
+# (neuropynq.board.bitstreams.cell_names).
+proc npq_overlay_cells {root build kernel} {
+    set ip [npq_overlay_ip $root $kernel]
+    set cells {}
+    for {set i 0} {$i < [npq_overlay_instances $root $build $kernel]} {incr i} {
+        lappend cells [expr {$i == 0 ? $ip : "${ip}_$i"}]
+    }
+    return $cells
 }
 
 # The kernel builds whose overlays `board` has, in table order.

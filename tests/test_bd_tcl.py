@@ -1,18 +1,22 @@
 """The Vivado block-design flow (hw/bd/) run under tclsh with stub Vivado commands:
 what it asks Vivado for, what it copies, and how it fails. One overlay per kernel:
-each design holds the PS, one kernel and its DMA."""
+each design holds the PS and the kernel's copies (overlays.txt's instances column), each
+with its DMA."""
+import re
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from neuropynq.board.bitstreams import overlay_names
+from neuropynq.board.bitstreams import board_overlays, overlay_names, overlays
 from neuropynq.boards import BM_SPARSE, board_build, board_builds
 
 ROOT = Path(__file__).resolve().parents[1]
 STUBS = ROOT / "tests" / "tcl" / "vivado_stubs.tcl"
 BUILD = ROOT / "hw" / "bd" / "build_bitstream.tcl"
-
+BOARD_TABLE = ROOT / "hw" / "board_table.tcl"
+PS_PINS = {"ps7": ("/ps/M_AXI_GP0", "/ps/S_AXI_HP0"), "zynqmp": ("/ps/M_AXI_HPM0_FPD", "/ps/S_AXI_HP0_FPD")}
 
 
 def run_flow(tmp_path, *tclargs, **env_flags):
@@ -178,7 +182,6 @@ def test_the_sparse_bm_overlay_is_built_where_the_board_table_gives_units(tmp_pa
 
 def test_the_tcl_overlay_table_reader_agrees_with_the_hosts(tmp_path):
     """hw/board_table.tcl's per-board overlay list is neuropynq.board.bitstreams'."""
-    from neuropynq.board.bitstreams import board_overlays
     script = tmp_path / "list.tcl"
     script.write_text(f"source {{{ROOT / 'hw' / 'board_table.tcl'}}}\n"
                       f"foreach b {{{' '.join(board_builds())}}} {{ puts \"$b [npq_board_overlays {{{ROOT}}} $b]\" }}\n")
@@ -187,3 +190,84 @@ def test_the_tcl_overlay_table_reader_agrees_with_the_hosts(tmp_path):
     listed = {line.split()[0]: line.split()[1:] for line in proc.stdout.splitlines()}
     assert listed == {board: list(board_overlays(board)) for board in board_builds()}
     assert BM_SPARSE in listed["pynq-z2"]
+
+
+def axi_automation(calls):
+    """(Master, Slave, the pin the rule is applied to) of each AXI automation call, in order."""
+    found = []
+    for c in calls:
+        if "bd_rule:axi4" in c:
+            m = re.search(r"Master (\S+) Slave (\S+) ", c)
+            found.append((m.group(1), m.group(2), c.split()[-1]))
+    return found
+
+
+@pytest.mark.parametrize("board", list(board_builds()))
+def test_the_dense_bm_overlay_holds_the_boards_copies_each_with_a_dma_of_its_own(tmp_path, board):
+    """bm_instances copies of bm_sampler: <ip>/<ip>_dma, then <ip>_<i>/<ip>_<i>_dma, the
+    cells the host's drivers look for (Overlay.cells); each copy's streams on its own DMA,
+    every control port on the PS master, every DMA master on the PS slave."""
+    names = board_overlays(board)["bm_sampler"].cells(board)
+    assert len(names) == board_build(board).instances("bm_sampler")
+    proc, calls = run_flow(tmp_path, "-board", board, "-kernel", "bm_sampler")
+    assert proc.returncode == 0, proc.stderr
+    cells = [c.split()[-1] for c in calls if c.startswith("create_bd_cell")]
+    assert cells == ["ps", *(cell for name in names for cell in (name, f"{name}_dma"))]
+    assert [c for c in calls if c.startswith("connect_bd_intf_net")] == [
+        line for name in names for line in (f"connect_bd_intf_net {name}_dma/M_AXIS_MM2S {name}/in_r",
+                                            f"connect_bd_intf_net {name}/out_r {name}_dma/S_AXIS_S2MM")]
+    assert sum("CONFIG.c_include_sg 0" in c for c in calls) == len(names)
+    master, slave = PS_PINS[board_build(board).ps]
+    axi = axi_automation(calls)
+    assert sorted(a for a in axi if a[0] == master) == sorted(
+        (master, f"/{pin}", pin) for name in names for pin in (f"{name}_dma/S_AXI_LITE", f"{name}/s_axi_control"))
+    # the design's first DMA master from the PS slave pin (it creates the interconnect),
+    # every other one, the later copies' MM2S too, from its own pin
+    first, *others = [(m, on) for m, s, on in axi if s == slave]
+    assert first == (f"/{names[0]}_dma/M_AXI_MM2S", slave)
+    assert others == [(f"/{name}_dma/M_AXI_{way}", f"{name}_dma/M_AXI_{way}")
+                      for name in names for way in ("MM2S", "S2MM") if (name, way) != (names[0], "MM2S")]
+    assert len(axi) == 4 * len(names)
+    last_axi = max(i for i, c in enumerate(calls) if "bd_rule:axi4" in c)
+    for step in ("assign_bd_address", "validate_bd_design", "save_bd_design"):
+        assert calls.count(step) == 1 and calls.index(step) > last_axi
+
+
+def tcl_lines(tmp_path, body):
+    script = tmp_path / "query.tcl"
+    script.write_text(f"source {{{BOARD_TABLE}}}\n{body}\n")
+    return subprocess.run(["tclsh", str(script)], capture_output=True, text=True, timeout=60)
+
+
+def test_the_tcl_instance_count_and_cells_agree_with_the_hosts(tmp_path):
+    """npq_overlay_instances / npq_overlay_cells are BoardBuild.instances / Overlay.cells."""
+    proc = tcl_lines(tmp_path, f"foreach b {{{' '.join(board_builds())}}} {{\n"
+                               f"  set row [npq_board_build {{{ROOT}}} $b]\n"
+                               f"  foreach k [dict keys [npq_overlays {{{ROOT}}}]] {{\n"
+                               f"    puts \"$b $k [npq_overlay_instances {{{ROOT}}} $row $k]"
+                               f" [npq_overlay_cells {{{ROOT}}} $row $k]\" }} }}")
+    assert proc.returncode == 0, proc.stderr
+    listed = {tuple(line.split()[:2]): line.split()[2:] for line in proc.stdout.splitlines()}
+    assert listed == {(b, k): [str(board_build(b).instances(k)), *overlay.cells(b)]
+                      for b in board_builds() for k, overlay in overlays().items()}
+    assert listed["zcu104", "bm_sampler"][1:] == ["bm_sampler", "bm_sampler_1"]
+
+
+@pytest.mark.parametrize("table, old, new, message", [
+    ("overlays.txt", " bm_instances\n", " bm_copies\n",
+     "overlays.txt: instances column 'bm_copies' of bm_sampler is not a column of the board table"),
+    ("boards.txt", " bram      1            32 ", " bram      0            32 ",
+     "boards.txt: bm_instances is '0', bm_sampler's overlay needs 1 or more copies"),
+], ids=["unknown-column", "no-copies"])
+def test_a_bad_instances_column_is_a_named_error(tmp_path, table, old, new, message):
+    data = tmp_path / "host" / "neuropynq" / "data"
+    data.mkdir(parents=True)
+    for name in ("boards.txt", "overlays.txt"):
+        shutil.copy(ROOT / "host" / "neuropynq" / "data" / name, data / name)
+    text = (data / table).read_text()
+    assert text.count(old) == 1
+    (data / table).write_text(text.replace(old, new))
+    proc = tcl_lines(tmp_path, f"puts [npq_overlay_instances {{{tmp_path}}} "
+                               f"[npq_board_build {{{tmp_path}}} pynq-z2] bm_sampler]")
+    assert proc.returncode == 1
+    assert message in proc.stderr

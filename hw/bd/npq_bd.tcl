@@ -9,7 +9,9 @@
 # One block design per kernel build (its overlay, named in host/neuropynq/data/overlays.txt:
 # bn_sampler, bm_sampler and, on boards whose table row has bm_units > 0,
 # bm_sampler_sparse: a bm_sampler IP built with the sparse engine), so that each may use
-# most of the device on its own.
+# most of the device on its own. An overlay may hold several copies of its kernel, each
+# with a DMA of its own (overlays.txt's `instances` column, e.g. bm_instances: 2 on the
+# ZCU104), on which the host runs independent chains side by side.
 
 set npq_bd_dir [file dirname [file normalize [info script]]]
 set npq_root [file normalize [file join $npq_bd_dir .. ..]]
@@ -127,12 +129,15 @@ proc npq_connect_axi {master slave clock on} {
         ddr_seg Auto intc_ip Auto master_apm 0] [get_bd_intf_pins $on]
 }
 
-# The PS, `kernel`'s IP and its DMA (cells <ip> and <ip>_dma: the sparse bm overlay's
-# kernel is a bm_sampler, as the host's drivers expect).
+# The PS and each copy of `kernel`'s IP with its DMA: cells <ip> and <ip>_dma, then
+# <ip>_<i> and <ip>_<i>_dma for copy i > 0 (npq_overlay_cells; the sparse bm overlay's
+# kernel is a bm_sampler, as the host's drivers expect). All copies share the PS master
+# (control) and the PS slave (memory) through the interconnects the automation makes.
 proc npq_create_bd {board kernel design impl} {
     global npq_root
     set ports [npq_kernel_ports $impl]
     set ip [npq_overlay_ip $npq_root $kernel]
+    if {[catch {npq_overlay_cells $npq_root $board $kernel} cells]} { npq_fail $cells }
     create_bd_design $design
 
     set ps [create_bd_cell -type ip -vlnv [npq_latest_ipdef [dict get $board ps_ip]] ps]
@@ -148,25 +153,28 @@ proc npq_create_bd {board kernel design impl} {
     if {[llength [get_ipdefs -quiet $vlnv]] == 0} {
         npq_fail "IP $vlnv is not in the IP repository: run 'make hls KERNEL=$kernel' first"
     }
-    set k [create_bd_cell -type ip -vlnv $vlnv $ip]
-    set dma [create_bd_cell -type ip -vlnv $dma_vlnv ${ip}_dma]
-    # Simple (register) mode, 26-bit length: a frame of up to 64 MiB (board/runner.py).
-    set_property -dict [list CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
-                        CONFIG.c_include_mm2s 1 CONFIG.c_include_s2mm 1 \
-                        CONFIG.c_m_axi_mm2s_data_width $width CONFIG.c_m_axis_mm2s_tdata_width $width \
-                        CONFIG.c_m_axi_s2mm_data_width $width CONFIG.c_s_axis_s2mm_tdata_width $width \
-                        CONFIG.c_mm2s_burst_size 64 CONFIG.c_s2mm_burst_size 64] $dma
-    connect_bd_intf_net [get_bd_intf_pins $dma/M_AXIS_MM2S] \
-                        [get_bd_intf_pins $k/[dict get $ports in]]
-    connect_bd_intf_net [get_bd_intf_pins $k/[dict get $ports out]] \
-                        [get_bd_intf_pins $dma/S_AXIS_S2MM]
-    foreach lite [list $dma/S_AXI_LITE $k/[dict get $ports ctrl]] {
-        npq_connect_axi $master /$lite $clock $lite
+    foreach cell $cells {
+        set k [create_bd_cell -type ip -vlnv $vlnv $cell]
+        set dma [create_bd_cell -type ip -vlnv $dma_vlnv ${cell}_dma]
+        # Simple (register) mode, 26-bit length: a frame of up to 64 MiB (board/runner.py).
+        set_property -dict [list CONFIG.c_include_sg 0 CONFIG.c_sg_length_width 26 \
+                            CONFIG.c_include_mm2s 1 CONFIG.c_include_s2mm 1 \
+                            CONFIG.c_m_axi_mm2s_data_width $width CONFIG.c_m_axis_mm2s_tdata_width $width \
+                            CONFIG.c_m_axi_s2mm_data_width $width CONFIG.c_s_axis_s2mm_tdata_width $width \
+                            CONFIG.c_mm2s_burst_size 64 CONFIG.c_s2mm_burst_size 64] $dma
+        connect_bd_intf_net [get_bd_intf_pins $dma/M_AXIS_MM2S] \
+                            [get_bd_intf_pins $k/[dict get $ports in]]
+        connect_bd_intf_net [get_bd_intf_pins $k/[dict get $ports out]] \
+                            [get_bd_intf_pins $dma/S_AXIS_S2MM]
+        foreach lite [list $dma/S_AXI_LITE $k/[dict get $ports ctrl]] {
+            npq_connect_axi $master /$lite $clock $lite
+        }
+        # As Vivado's own scripts do: the first master of the design is connected from the
+        # PS slave pin (which creates the interconnect), every later one from its own pin.
+        set first_on [expr {$cell eq [lindex $cells 0] ? $slave : "$dma/M_AXI_MM2S"}]
+        npq_connect_axi /$dma/M_AXI_MM2S $slave $clock $first_on
+        npq_connect_axi /$dma/M_AXI_S2MM $slave $clock $dma/M_AXI_S2MM
     }
-    # As Vivado's own scripts do: the first master is connected from the PS slave pin
-    # (which creates the interconnect), the second from its own pin.
-    npq_connect_axi /$dma/M_AXI_MM2S $slave $clock $slave
-    npq_connect_axi /$dma/M_AXI_S2MM $slave $clock $dma/M_AXI_S2MM
     assign_bd_address
     validate_bd_design
     save_bd_design
@@ -205,8 +213,8 @@ proc npq_collect {board design out_dir} {
     return $dest
 }
 
-# One overlay: the board's PS and -kernel with its DMA. -ip_repo holds this kernel
-# build's IP only (the dense and sparse bm IPs share the spec's VLNV).
+# One overlay: the board's PS and -kernel's copies, each with its DMA. -ip_repo holds
+# this kernel build's IP only (the dense and sparse bm IPs share the spec's VLNV).
 proc npq_build_bitstream {opts} {
     set board [npq_load_board [dict get $opts -board]]
     set kernel [dict get $opts -kernel]
