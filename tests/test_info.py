@@ -55,6 +55,8 @@ def test_off_a_board_ref_and_cpu_run_and_fpga_says_what_it_lacks(monkeypatch):
         # RUN_SPARSE limits: the sparse bm overlay's (0 where the board has none)
         assert (limits.bm_sparse_n_max, limits.bm_d_max) == \
             (build.bm_sparse_limits.sparse_n_max, build.bm_sparse_limits.d_max)
+        assert limits.bm_kernels == build.bm_instances
+    assert machine.builds["zcu104"].bm_kernels == 2 and backends["ref"].limits.bm_kernels == 1
 
 
 def test_cpu_without_a_compiler_says_so(monkeypatch):

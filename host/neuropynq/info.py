@@ -40,6 +40,7 @@ class KernelLimits:
     bm_tau_max: int
     bm_sparse_n_max: int         # RUN_SPARSE frames (0: no sparse engine)
     bm_d_max: int
+    bm_kernels: int = 1          # dense bm kernels running chains side by side (boards.txt bm_instances)
 
 
 @dataclass
@@ -101,17 +102,18 @@ class MachineInfo:
 LIMIT_COLUMNS = (("source", "source"), ("MHz", "clock_mhz"), ("bn P", "bn_lanes"), ("V_MAX", "bn_v_max"),
                  ("CARD", "bn_card_max"), ("PARENTS", "bn_parents_max"), ("TABLE_MAX", "bn_table_max"),
                  ("T_MAX", "bn_t_max"), ("bm P", "bm_lanes"), ("N_MAX", "bm_n_max"), ("TAU_MAX", "bm_tau_max"),
-                 ("SPARSE_N", "bm_sparse_n_max"), ("D_MAX", "bm_d_max"))
+                 ("SPARSE_N", "bm_sparse_n_max"), ("D_MAX", "bm_d_max"), ("bm kernels", "bm_kernels"))
 
 
-def backend_limits(backend, clock_mhz: int | None = None) -> KernelLimits:
-    """The limits a running backend's kernels report in their INFO frames."""
+def backend_limits(backend, clock_mhz: int | None = None, bm_kernels: int = 1) -> KernelLimits:
+    """The limits a running backend's kernels report in their INFO frames; `bm_kernels`
+    dense bm kernels side by side (Sampler.sample_chains)."""
     bn, bm = backend.bn_limits(), backend.bm_limits()
     return KernelLimits(source="INFO frame", clock_mhz=clock_mhz,
                         bn_lanes=backend.bn_lanes(), bn_v_max=bn.v_max, bn_card_max=bn.card_max,
                         bn_parents_max=bn.parents_max, bn_table_max=bn.table_max, bn_t_max=bn.t_max,
                         bm_lanes=backend.bm_lanes(), bm_n_max=bm.n_max, bm_tau_max=bm.tau_max,
-                        bm_sparse_n_max=bm.sparse_n_max, bm_d_max=bm.d_max)
+                        bm_sparse_n_max=bm.sparse_n_max, bm_d_max=bm.d_max, bm_kernels=bm_kernels)
 
 
 def table_limits(build) -> KernelLimits:
@@ -121,7 +123,8 @@ def table_limits(build) -> KernelLimits:
                         bn_lanes=build.bn_lanes, bn_v_max=bn.v_max, bn_card_max=bn.card_max,
                         bn_parents_max=bn.parents_max, bn_table_max=bn.table_max, bn_t_max=bn.t_max,
                         bm_lanes=build.bm_lanes, bm_n_max=bm.n_max, bm_tau_max=bm.tau_max,
-                        bm_sparse_n_max=sparse.sparse_n_max, bm_d_max=sparse.d_max)
+                        bm_sparse_n_max=sparse.sparse_n_max, bm_d_max=sparse.d_max,
+                        bm_kernels=build.bm_instances)
 
 
 def _ref() -> BackendStatus:
@@ -173,9 +176,11 @@ def _fpga(board: str | None, bitstreams: dict[str, str | None], board_detail: st
     if missing:
         return BackendStatus("fpga", False, bitstream_details[missing[0]])
     from .backends.fpga import FpgaBackend
+    from .boards import board_build
     try:
         backend = FpgaBackend(board=board)     # loads each overlay, asks its kernel for INFO
-        limits = backend_limits(backend, backend.clock_mhz)
+        # the dense bm kernels from the table: counting the .hwh's would load that overlay again
+        limits = backend_limits(backend, backend.clock_mhz, board_build(board).bm_instances)
     except Exception as exc:    # noqa: BLE001 - any failure of the board path means "cannot run"
         return BackendStatus("fpga", False, f"the overlay did not start: {type(exc).__name__}: {exc}")
     return BackendStatus("fpga", True, f"{board} overlays loaded and checked", limits)
