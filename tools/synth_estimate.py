@@ -463,6 +463,14 @@ def overlay_resources(rows: list[Row], build: BoardBuild, kernel: str) -> Resour
     return own[0].times(build.instances(kernel)) if own else None
 
 
+def overlay_label(build: BoardBuild, kernel: str) -> str:
+    """How the doc names `kernel`'s overlay on `build`: its size, and its copies of the
+    kernel when it holds several."""
+    copies = build.instances(kernel)
+    held = f", {copies} kernels, each with its DMA, running a chain each" if copies > 1 else ""
+    return f"{kernel} overlay ({KERNELS[kernel].size} = {build_lanes(build, kernel)}{held})"
+
+
 def largest_fitting(rows: list[Row], build: BoardBuild, kernel: str) -> int | None:
     """The largest P of `kernel` whose overlay (its copies of the kernel) fits the
     device within HEADROOM; None when none of those tried fits."""
@@ -509,9 +517,7 @@ def render_tables(rows: list[Row], builds: dict[str, BoardBuild]) -> str:
             size = KERNELS[kernel].size
             if own is not None:
                 shares = ", ".join(f"{k} {v:.1%}" for k, v in own.shares(dev).items())
-                copies = build.instances(kernel)
-                held = f", {copies} kernels, each with its DMA, running a chain each" if copies > 1 else ""
-                lines += [f"{kernel} overlay ({size} = {build_lanes(build, kernel)}{held}): {shares}. Largest share "
+                lines += [f"{overlay_label(build, kernel)}: {shares}. Largest share "
                           f"{own.share(dev):.1%}: **{'fits' if own.fits(dev) else 'does NOT fit'}** "
                           f"(≤ {HEADROOM:.0%} of every resource).", ""]
             tried = [r for r in rows if r.board == board and r.kernel == kernel]
