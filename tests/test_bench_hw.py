@@ -254,11 +254,12 @@ def test_bm_frame_cycles_are_the_twins_from_first_word_in_to_last_word_out(engin
 def test_quick_dense_row_of_the_field_engine_is_one_neuron_per_cycle(capsys):
     """The ZCU104 build runs bm's field engine (boards.txt bm_engine): dense256 sweeps in
     N = 256 cycles (docs/design/bm_throughput.md), the output frames equal the cpu
-    backend's (bench_hw checks every frame)."""
+    backend's (bench_hw checks every frame); its overlay's two kernels run a chain each."""
     board = "zcu104"
     assert board_build(board).bm_engine == "fields"
     assert bench_hw.main(["--quick", "--boards", board, "--workloads", "dense256"]) == 0
     row = _parse(capsys.readouterr().out.strip())
     assert row["reason"] is None, row
     assert float(row["cycles"]) == 256, row
-    assert float(row["projected"]) == pytest.approx(float(row["clock"]) * 1e6 * 256 / 256 / 1e9, rel=1e-3)
+    assert int(row["chains"]) == board_build(board).bm_instances == 2
+    assert float(row["projected"]) == pytest.approx(2 * float(row["clock"]) * 1e6 * 256 / 256 / 1e9, rel=1e-3)
